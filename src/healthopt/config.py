@@ -1,0 +1,228 @@
+"""Validated, immutable configuration for an optimization run and for one model.
+
+Each setting has its default in exactly one class: `OptimizationConfig` owns the run,
+`ModelConfig` owns the architecture and training hyperparameters, `ScoringWeights` owns
+how a trial's score is made. Validation runs once, in `__post_init__`, and names the
+field and its allowed range so a bad value fails before any work starts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from healthopt.data.errors import DatasetError
+from healthopt.data.registry import lookup
+
+MODES = ("simple", "health-aware")
+PLOT_MODES = ("all", "best", "none")
+ACTIVATIONS = ("relu", "elu", "gelu", "swish", "tanh", "leaky_relu")
+OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
+HEALTH_COMPONENTS = (
+    "neuron_utilization",
+    "parameter_efficiency",
+    "training_stability",
+    "gradient_health",
+    "convergence_quality",
+    "accuracy_consistency",
+)
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_WEIGHT_TOLERANCE = 1e-6
+
+
+class ConfigError(ValueError):
+    """A configuration value is outside what healthopt accepts; the message names it."""
+
+
+def _require(condition: bool, field_name: str, allowed: str, value: Any) -> None:
+    if not condition:
+        raise ConfigError(f"{field_name} must be {allowed} (got {value!r})")
+
+
+def _require_int(value: Any, field_name: str, low: int, high: int | None = None) -> None:
+    allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    _require(ok and (high is None or value <= high), field_name, allowed, value)
+
+
+def _require_float(value: Any, field_name: str, low: float, high: float) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    _require(ok and low <= value <= high, field_name, f"a number in [{low}, {high}]", value)
+
+
+def _require_choice(value: Any, field_name: str, choices: tuple[str, ...]) -> None:
+    _require(value in choices, field_name, "one of " + ", ".join(choices), value)
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """How a trial's total score mixes accuracy and the six health components.
+
+    `total = accuracy_weight * accuracy + health_weight * sum(w_i * health_i)`, with
+    `accuracy_weight + health_weight = 1` and the component weights summing to 1.
+    """
+
+    accuracy_weight: float = 1.0
+    health_weight: float = 0.0
+    health_components: dict[str, float] = field(
+        default_factory=lambda: {name: 1.0 / len(HEALTH_COMPONENTS) for name in HEALTH_COMPONENTS}
+    )
+
+    def __post_init__(self) -> None:
+        _require_float(self.accuracy_weight, "accuracy_weight", 0.0, 1.0)
+        _require_float(self.health_weight, "health_weight", 0.0, 1.0)
+        total = self.accuracy_weight + self.health_weight
+        _require(
+            abs(total - 1.0) <= _WEIGHT_TOLERANCE,
+            "accuracy_weight + health_weight",
+            "1 (within 1e-6)",
+            round(total, 9),
+        )
+        unknown = sorted(set(self.health_components) - set(HEALTH_COMPONENTS))
+        _require(not unknown, "health_components", "keys from " + ", ".join(HEALTH_COMPONENTS),
+                 unknown)
+        for name, weight in self.health_components.items():
+            _require_float(weight, f"health_components.{name}", 0.0, 1.0)
+        component_total = sum(self.health_components.values())
+        _require(
+            abs(component_total - 1.0) <= _WEIGHT_TOLERANCE,
+            "sum of health_components",
+            "1 (within 1e-6)",
+            round(component_total, 9),
+        )
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture and training hyperparameters of one model (seed 002's ModelConfig).
+
+    The CNN fields apply to image data, the LSTM fields to token sequences; the dense head,
+    optimizer and batch size apply to both. These defaults build a sensible model when no
+    search is involved; `HyperparameterSelector` overrides the ones it searches.
+    """
+
+    # CNN
+    num_layers_conv: int = 2
+    filters_per_conv_layer: int = 32
+    kernel_size: int = 3
+    activation: str = "relu"
+    use_global_pooling: bool = False
+    batch_normalization: bool = False
+    conv_dropout: float = 0.0
+    # Dense head
+    num_layers_hidden: int = 1
+    first_hidden_layer_nodes: int = 64
+    hidden_dropout: float = 0.2
+    # LSTM
+    embedding_dim: int = 64
+    lstm_units: int = 32
+    use_bidirectional: bool = True
+    # Training
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        _require_int(self.num_layers_conv, "num_layers_conv", 1, 6)
+        _require_int(self.filters_per_conv_layer, "filters_per_conv_layer", 1, 1024)
+        _require_int(self.kernel_size, "kernel_size", 1, 11)
+        _require_choice(self.activation, "activation", ACTIVATIONS)
+        _require(isinstance(self.use_global_pooling, bool), "use_global_pooling", "a boolean",
+                 self.use_global_pooling)
+        _require(isinstance(self.batch_normalization, bool), "batch_normalization", "a boolean",
+                 self.batch_normalization)
+        _require_float(self.conv_dropout, "conv_dropout", 0.0, 0.9)
+        _require_int(self.num_layers_hidden, "num_layers_hidden", 0, 8)
+        _require_int(self.first_hidden_layer_nodes, "first_hidden_layer_nodes", 1, 8192)
+        _require_float(self.hidden_dropout, "hidden_dropout", 0.0, 0.9)
+        _require_int(self.embedding_dim, "embedding_dim", 1, 2048)
+        _require_int(self.lstm_units, "lstm_units", 1, 2048)
+        _require(isinstance(self.use_bidirectional, bool), "use_bidirectional", "a boolean",
+                 self.use_bidirectional)
+        _require_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        _require_float(self.learning_rate, "learning_rate", 1e-7, 1e6)
+        _require_int(self.batch_size, "batch_size", 1, 65536)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Build from a (possibly partial) dict; unknown keys are an error, not ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown ModelConfig fields: {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class OptimizationConfig:
+    """Everything that defines one optimization run, validated once and then immutable."""
+
+    dataset_name: str = "digits"
+    trials: int = 10
+    max_epochs_per_trial: int = 10
+    mode: str = "simple"
+    scoring_weights: ScoringWeights = field(default_factory=ScoringWeights)
+    concurrent_workers: int = 1
+    use_runpod_service: bool = False
+    plot_generation: str = "best"
+    seed: int = 0
+    split_seed: int | None = None
+    storage_url: str | None = None
+    run_name: str | None = None
+    output_dir: str = "optimization_results"
+    timeout_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.dataset_name, str) and bool(self.dataset_name.strip()),
+                 "dataset_name", "a non-empty dataset name", self.dataset_name)
+        try:
+            lookup(self.dataset_name)
+        except DatasetError as exc:
+            raise ConfigError(f"dataset_name: {exc}") from exc
+        _require_int(self.trials, "trials", 1, 100_000)
+        _require_int(self.max_epochs_per_trial, "max_epochs_per_trial", 1, 10_000)
+        _require_choice(self.mode, "mode", MODES)
+        _require(isinstance(self.scoring_weights, ScoringWeights), "scoring_weights",
+                 "a ScoringWeights", self.scoring_weights)
+        if self.mode == "simple":
+            _require(self.scoring_weights.accuracy_weight == 1.0, "scoring_weights.accuracy_weight",
+                     "1.0 in simple mode (accuracy only)", self.scoring_weights.accuracy_weight)
+        _require_int(self.concurrent_workers, "concurrent_workers", 1, 256)
+        _require(isinstance(self.use_runpod_service, bool), "use_runpod_service", "a boolean",
+                 self.use_runpod_service)
+        _require_choice(self.plot_generation, "plot_generation", PLOT_MODES)
+        _require_int(self.seed, "seed", 0, 2**32 - 1)
+        if self.split_seed is None:
+            # The splits follow the run's seed unless the caller pins them separately.
+            object.__setattr__(self, "split_seed", self.seed)
+        _require_int(self.split_seed, "split_seed", 0, 2**32 - 1)
+        if self.run_name is not None:
+            _require(isinstance(self.run_name, str) and bool(_RUN_NAME.match(self.run_name)),
+                     "run_name", "1-128 characters of letters, digits, '.', '_' or '-' "
+                     "starting with a letter or digit", self.run_name)
+        _require(isinstance(self.output_dir, str) and bool(self.output_dir), "output_dir",
+                 "a non-empty path", self.output_dir)
+        if self.timeout_seconds is not None:
+            _require_float(self.timeout_seconds, "timeout_seconds", 1e-3, 1e9)
+
+    def with_run_name(self, run_name: str) -> OptimizationConfig:
+        return replace(self, run_name=run_name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OptimizationConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown OptimizationConfig fields: {', '.join(unknown)}")
+        values = dict(data)
+        if isinstance(values.get("scoring_weights"), dict):
+            values["scoring_weights"] = ScoringWeights(**values["scoring_weights"])
+        return cls(**values)

@@ -1,0 +1,95 @@
+"""Terminal progress for an optimization: a live status line and a final table of trials."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+class ProgressDisplay:
+    """Turns optimizer events into output: one line per finished trial, and on a terminal
+    a live status line (trial n of N, epoch, best so far)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+        self._status = None
+        self._lock = threading.Lock()
+        self._total = 0
+        self._done = 0
+        self._best: tuple[int | None, float | None] = (None, None)
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.console.is_terminal:
+            self._status = self.console.status("starting workers...")
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            handler = getattr(self, f"_on_{event['kind']}", None)
+            if handler is not None:
+                handler(event)
+
+    def _set_status(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(text)
+
+    def _best_text(self) -> str:
+        number, value = self._best
+        return "best -" if number is None else f"best {value:.4f} (trial {number})"
+
+    def _on_run_started(self, event: dict[str, Any]) -> None:
+        self._total, self._done = event["trials_total"], event["trials_done"]
+        resumed = f", resuming after {self._done} finished" if self._done else ""
+        self.console.print(f"run [bold]{event['run_name']}[/] -> {event['run_dir']} "
+                           f"({self._total} trials{resumed})", soft_wrap=True)
+
+    def _on_trial_started(self, event: dict[str, Any]) -> None:
+        self._set_status(f"trial {event['trial_number']} started · {self._done}/{self._total} "
+                         f"done · {self._best_text()}")
+
+    def _on_epoch_end(self, event: dict[str, Any]) -> None:
+        self._set_status(
+            f"trial {event['trial_number']} · epoch {event['epoch']}/{event['epochs']} · "
+            f"val_acc {_fmt(event.get('val_accuracy'))} · {self._done}/{self._total} done · "
+            f"{self._best_text()}")
+
+    def _on_trial_finished(self, event: dict[str, Any]) -> None:
+        self._done = event["trials_done"]
+        self._best = (event["best_trial"], event["best_value"])
+        if event["state"] == "COMPLETE":
+            outcome = f"val_acc {_fmt(event['metrics'].get('val_accuracy'))}"
+        else:
+            outcome = f"[red]FAIL[/] {event['error']}"
+        self.console.print(f"trial {event['trial_number']} ({self._done}/{self._total}) "
+                           f"{outcome} · {self._best_text()}", markup=True)
+        self._set_status(f"{self._done}/{self._total} done · {self._best_text()}")
+
+
+def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
+    """The final summary: one row per finished trial, the best one marked."""
+    table = Table(title="Trials")
+    for column in ("#", "state", "val_acc", "test_acc", "params", "epochs", "fit s", "note"):
+        table.add_column(column, justify="right" if column not in ("state", "note") else "left")
+    for trial in trials:
+        metrics, timings = trial["metrics"], trial["timings"]
+        marker = " *" if trial["number"] == best_trial else ""
+        note = trial.get("error", "")
+        table.add_row(
+            f"{trial['number']}{marker}", trial["state"], _fmt(metrics.get("val_accuracy")),
+            _fmt(metrics.get("test_accuracy")), f"{trial['num_parameters']:,}",
+            str(trial["epochs_run"]), _fmt(timings.get("fit_seconds"), 1),
+            note if len(note) <= 60 else note[:57] + "...",
+        )
+    return table

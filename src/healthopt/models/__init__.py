@@ -1,0 +1,1 @@
+"""Search space (no TensorFlow) and model builder (TensorFlow, imported on use)."""

@@ -1,0 +1,5 @@
+"""Optimization: the Optuna study, executors, results.json and best-model assembly."""
+
+from healthopt.optimize.optimizer import ModelOptimizer, OptimizationResult
+
+__all__ = ["ModelOptimizer", "OptimizationResult"]

@@ -1,0 +1,55 @@
+"""Final model assembly: copy the best trial's files into optimized_model/, no retraining."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from healthopt.optimize.results import write_json_atomic
+
+OPTIMIZED_DIR = "optimized_model"
+
+
+def trial_dir(run_dir: Path, number: int) -> Path:
+    return run_dir / "trials" / f"trial_{number}"
+
+
+def plots_dir(run_dir: Path, number: int) -> Path:
+    return run_dir / "plots" / f"trial_{number}"
+
+
+def model_file_name(dataset: str, accuracy: float) -> str:
+    """`optimized_{dataset}_acc_{acc}.keras`; an `npz:PATH` dataset uses the file's stem."""
+    if dataset.startswith("npz:"):
+        dataset = "npz_" + Path(dataset[4:]).stem
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", dataset)
+    return f"optimized_{slug}_acc_{accuracy:.4f}.keras"
+
+
+def assemble_best(run_dir: Path, record: dict[str, Any], dataset: str) -> Path:
+    """Rebuild optimized_model/ from the best trial's record; returns the model's path.
+
+    `record` is the trial as results.json shows it. The folder is rebuilt from scratch so a
+    resumed run whose best trial changed leaves no stale files behind.
+    """
+    source = trial_dir(run_dir, record["number"])
+    model_source = source / "model.keras"
+    if not model_source.is_file():
+        raise FileNotFoundError(f"best trial {record['number']} has no model at {model_source}")
+    target = run_dir / OPTIMIZED_DIR
+    staging = run_dir / (OPTIMIZED_DIR + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model_name = model_file_name(dataset, record["metrics"]["val_accuracy"])
+    shutil.copy2(model_source, staging / model_name)
+    for extra in sorted(source.iterdir()):
+        if extra.is_file() and extra.name != "model.keras":
+            shutil.copy2(extra, staging / extra.name)
+    if plots_dir(run_dir, record["number"]).is_dir():
+        shutil.copytree(plots_dir(run_dir, record["number"]), staging / "plots")
+    write_json_atomic(staging / "best_trial.json", {**record, "model_file": model_name})
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    return target / model_name

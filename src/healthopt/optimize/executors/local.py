@@ -1,0 +1,227 @@
+"""LocalExecutor: runs trials in N long-lived worker processes on this machine.
+
+With `log_dir`, each worker's stdout and stderr (TensorFlow's start-up chatter included) go
+to `worker_{id}.log` there instead of the user's terminal; a trial's own errors come back in
+its TrialResult either way.
+
+Workers are started with `spawn` and import TensorFlow themselves, so the orchestrator's
+process never does. Only JSON-ready dicts cross the process boundary (TrialSpec in,
+TrialResult and progress events out). A worker that dies mid-trial (killed, out of memory)
+fails that one trial with the exit reason and is replaced; every other trial goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from healthopt.optimize.executors.base import EventCallback
+from healthopt.trial import TrialResult, TrialSpec
+
+log = logging.getLogger(__name__)
+_POLL_SECONDS = 0.2
+
+
+def _redirect_output(log_path: str) -> None:
+    """Send this process's stdout/stderr (TensorFlow's C++ logging included) to a file."""
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _worker_main(worker_id: int, tasks, messages, threads: int | None,
+                 log_path: str | None) -> None:
+    """Entry point of a worker process: run specs from `tasks` until a None arrives."""
+    # Ctrl-C reaches the whole process group; the orchestrator alone decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if log_path:
+        _redirect_output(log_path)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if threads:
+        os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+        os.environ["TF_NUM_INTEROP_THREADS"] = str(max(1, threads // 2))
+    from healthopt.trial import run_trial
+
+    while (item := tasks.get()) is not None:
+        spec = TrialSpec.from_dict(item)
+        result = run_trial(spec, on_event=lambda event: messages.put(("event", worker_id, event)))
+        messages.put(("result", worker_id, result.to_dict()))
+
+
+@dataclass
+class _Worker:
+    id: int
+    process: mp.process.BaseProcess
+    tasks: object
+    job: tuple[TrialSpec, Future] | None = field(default=None)
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exited with code {exitcode}"
+
+
+class LocalExecutor:
+    """Runs up to `workers` trials at once in local worker processes."""
+
+    def __init__(self, workers: int = 1, on_event: EventCallback | None = None,
+                 threads_per_worker: int | None = None, log_dir: Path | None = None) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1 (got {workers})")
+        self.capacity = workers
+        self._on_event = on_event
+        self._log_dir = log_dir
+        self._threads = threads_per_worker or max(1, (os.cpu_count() or 1) // workers)
+        self._ctx = mp.get_context("spawn")
+        self._messages = self._ctx.Queue()
+        self._workers: dict[int, _Worker] = {}
+        self._pending: deque[tuple[TrialSpec, Future]] = deque()
+        self._lock = threading.RLock()
+        self._next_worker_id = 0
+        self._closed = threading.Event()
+        self._monitor = threading.Thread(target=self._monitor_loop, name="healthopt-local-executor",
+                                         daemon=True)
+        self._monitor.start()
+
+    # -- public ------------------------------------------------------------------------
+    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+        if self._closed.is_set():
+            raise RuntimeError("executor is shut down")
+        future: Future[TrialResult] = Future()
+        with self._lock:
+            self._pending.append((spec, future))
+            self._dispatch()
+        return future
+
+    def worker_pids(self) -> dict[int, int]:
+        """Trial number -> pid of the worker running it (for monitoring and tests)."""
+        with self._lock:
+            return {w.job[0].trial_number: w.process.pid for w in self._workers.values()
+                    if w.job is not None and w.process.pid is not None}
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Stop the workers. With `cancel`, running and queued trials fail as interrupted."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        self._monitor.join(timeout=5)
+        with self._lock:
+            jobs = [w.job for w in self._workers.values() if w.job] + list(self._pending)
+            self._pending.clear()
+            for worker in self._workers.values():
+                if cancel or worker.job is not None:
+                    worker.process.terminate()
+                else:
+                    worker.tasks.put(None)
+            for worker in self._workers.values():
+                worker.process.join(timeout=10)
+                if worker.process.is_alive():
+                    worker.process.kill()
+                    worker.process.join(timeout=5)
+            self._workers.clear()
+        for spec, future in jobs:
+            if not future.done():
+                future.set_result(TrialResult.failed(
+                    spec.trial_number, "interrupted: the executor was shut down mid-trial"))
+
+    # -- internals ---------------------------------------------------------------------
+    def _start_worker(self) -> _Worker:
+        tasks = self._ctx.Queue()
+        worker_id = self._next_worker_id
+        self._next_worker_id += 1
+        log_path = str(self._log_dir / f"worker_{worker_id}.log") if self._log_dir else None
+        process = self._ctx.Process(
+            target=_worker_main,
+            args=(worker_id, tasks, self._messages, self._threads, log_path),
+            name=f"healthopt-worker-{worker_id}", daemon=True,
+        )
+        process.start()
+        worker = _Worker(worker_id, process, tasks)
+        self._workers[worker_id] = worker
+        return worker
+
+    def _dispatch(self) -> None:
+        """Give queued specs to idle workers, starting workers up to capacity (lock held)."""
+        while self._pending:
+            idle = next((w for w in self._workers.values() if w.job is None), None)
+            if idle is None and len(self._workers) < self.capacity:
+                idle = self._start_worker()
+            if idle is None:
+                return
+            spec, future = self._pending.popleft()
+            idle.job = (spec, future)
+            idle.tasks.put(spec.to_dict())
+            self._emit({"kind": "trial_started", "trial_number": spec.trial_number,
+                        "worker_pid": idle.process.pid})
+
+    def _emit(self, event: dict) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # a display error must not stop trials
+            log.exception("progress callback failed")
+
+    def _monitor_loop(self) -> None:
+        while not self._closed.is_set():
+            self._drain(timeout=_POLL_SECONDS)
+            self._reap_dead_workers()
+
+    def _drain(self, timeout: float) -> None:
+        try:
+            message = self._messages.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            self._handle(message)
+            try:
+                message = self._messages.get_nowait()
+            except queue.Empty:
+                return
+
+    def _handle(self, message: tuple) -> None:
+        kind, worker_id, payload = message
+        if kind == "event":
+            self._emit(payload)
+            return
+        with self._lock:
+            worker = self._workers.get(worker_id)
+            job = worker.job if worker else None
+            if worker is not None:
+                worker.job = None
+            self._dispatch()
+        if job is not None and not job[1].done():
+            job[1].set_result(TrialResult.from_dict(payload))
+
+    def _reap_dead_workers(self) -> None:
+        with self._lock:
+            dead = [w for w in self._workers.values() if not w.process.is_alive()]
+        if not dead:
+            return
+        self._drain(timeout=0)  # a result sent just before dying still counts
+        failed = []
+        with self._lock:
+            for worker in dead:
+                self._workers.pop(worker.id, None)
+                if worker.job is not None:
+                    failed.append((worker.job, _exit_reason(worker.process.exitcode)))
+            self._dispatch()
+        for (spec, future), reason in failed:
+            if not future.done():
+                log.warning("worker for trial %s %s", spec.trial_number, reason)
+                future.set_result(TrialResult.failed(
+                    spec.trial_number, f"worker process {reason} while running the trial"))

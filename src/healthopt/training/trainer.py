@@ -1,0 +1,75 @@
+"""Trainer: fits a compiled model on a dataset's train split with the observer attached."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+
+from healthopt.data import Dataset
+from healthopt.training.observer import TrainingObserver, finite_or_none
+
+PROBE_BATCH_SIZE = 128
+
+
+@dataclass
+class TrainingOutcome:
+    """What one fit produced: the Keras history, the observer records, and how it ended."""
+
+    history: dict[str, list[float | None]]
+    records: list[dict[str, Any]]
+    fit_seconds: float
+    epochs_run: int
+    nan_detected_at: tuple[int, int] | None = None
+
+    @property
+    def diverged(self) -> bool:
+        return self.nan_detected_at is not None
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend so a trial with a given seed repeats."""
+    keras.utils.set_random_seed(seed)
+
+
+def fit(
+    model: keras.Model,
+    dataset: Dataset,
+    epochs: int,
+    batch_size: int,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> TrainingOutcome:
+    """Train on `train`, validate on `val` each epoch; stop early only if the loss is NaN."""
+    train, val = dataset.train, dataset.val
+    observer = TrainingObserver(
+        probe_x=train.x[:PROBE_BATCH_SIZE],
+        probe_y=train.y[:PROBE_BATCH_SIZE],
+        train_samples=len(train),
+        batch_size=batch_size,
+        on_epoch=on_epoch,
+    )
+    start = time.perf_counter()
+    history = model.fit(
+        train.x,
+        train.y,
+        validation_data=(val.x, val.y),
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[observer],
+    )
+    fit_seconds = time.perf_counter() - start
+    clean_history = {
+        name: [finite_or_none(v) for v in values] for name, values in history.history.items()
+    }
+    return TrainingOutcome(
+        history=clean_history,
+        records=observer.records,
+        fit_seconds=fit_seconds,
+        epochs_run=len(observer.records),
+        nan_detected_at=observer.nan_detected_at,
+    )

@@ -1,0 +1,216 @@
+"""One trial as a pure function: `run_trial(TrialSpec) -> TrialResult`.
+
+`TrialSpec` and `TrialResult` are the only things that cross a process or network boundary,
+so both are versioned and round-trip through JSON. The same `run_trial` runs in a local
+worker process and (later) inside the RunPod handler. A trial never raises: any error, or a
+loss that goes NaN, comes back as a FAIL result with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from healthopt.config import ModelConfig
+
+SCHEMA_VERSION = 1
+COMPLETE = "COMPLETE"
+FAIL = "FAIL"
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class SchemaError(ValueError):
+    """A spec or result came from an incompatible healthopt version or is malformed."""
+
+
+def _check_schema(data: dict[str, Any], kind: str) -> None:
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaError(f"{kind} schema_version {version!r} is not {SCHEMA_VERSION}")
+
+
+@dataclass(frozen=True)
+class TrialSpec:
+    """Everything a worker needs to run one trial, and nothing it would have to guess."""
+
+    run_name: str
+    trial_number: int
+    dataset_name: str
+    split_seed: int
+    seed: int
+    epochs: int
+    model_config: dict[str, Any]
+    params: dict[str, Any]
+    output_dir: str
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialSpec:
+        _check_schema(data, "TrialSpec")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What a trial produced: its state, metrics, timings, and the files it wrote.
+
+    `artifacts` maps a role (model, history, observer) to a path relative to the trial's
+    output directory, so the result stays valid wherever that directory is moved.
+    """
+
+    trial_number: int
+    state: str
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    epochs_run: int = 0
+    num_parameters: int = 0
+    artifacts: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def ok(self) -> bool:
+        return self.state == COMPLETE
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrialResult:
+        _check_schema(data, "TrialResult")
+        return cls(**data)
+
+    @classmethod
+    def failed(cls, trial_number: int, error: str, **extra: Any) -> TrialResult:
+        return cls(trial_number=trial_number, state=FAIL, error=error, **extra)
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
+    os.replace(tmp, path)
+
+
+def run_trial(spec: TrialSpec, on_event: ProgressCallback | None = None) -> TrialResult:
+    """Load data, build, train, evaluate on val and test, save the model and records."""
+    out = Path(spec.output_dir)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        result = _run(spec, out, timings, on_event)
+    except Exception as exc:  # a trial must report its failure, never end the study
+        timings["total_seconds"] = time.perf_counter() - started
+        result = TrialResult.failed(spec.trial_number, f"{type(exc).__name__}: {exc}",
+                                    timings=timings)
+        _try_write(out / "error.txt", traceback.format_exc())
+    _try_write(out / "result.json", json.dumps(result.to_dict(), indent=2))
+    return result
+
+
+def _try_write(path: Path, text: str) -> None:
+    """Best effort: the result travels back to the caller even if the folder is unwritable."""
+    try:
+        path.write_text(text)
+    except OSError:
+        pass
+
+
+def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
+         on_event: ProgressCallback | None) -> TrialResult:
+    # TensorFlow is imported here, in the worker, never by the orchestrator.
+    from healthopt.data import load_dataset
+    from healthopt.models.builder import InputSpec, ModelBuilder
+    from healthopt.training import trainer
+
+    started = time.perf_counter()
+    clock = started
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    model_config = ModelConfig.from_dict(spec.model_config)
+    dataset = load_dataset(spec.dataset_name, seed=spec.split_seed)
+    lap("load_seconds")
+
+    trainer.set_seed(spec.seed)
+    vocabulary = dataset.vocabulary_size if dataset.modality == "text" else 0
+    model = ModelBuilder(model_config, InputSpec(dataset.input_shape, dataset.num_classes,
+                                                 dataset.modality, vocabulary)).build()
+    lap("build_seconds")
+
+    def epoch_event(record: dict[str, Any]) -> None:
+        if on_event is not None:
+            on_event({"kind": "epoch_end", "trial_number": spec.trial_number,
+                      "epoch": record["epoch"] + 1, "epochs": spec.epochs,
+                      "val_accuracy": record["loss"]["val"]["val_acc"],
+                      "val_loss": record["loss"]["val"]["val_loss"]})
+
+    outcome = trainer.fit(model, dataset, spec.epochs, model_config.batch_size, epoch_event)
+    timings["fit_seconds"] = outcome.fit_seconds
+    lap("train_seconds")
+
+    _write_json(out / "history.json", outcome.history)
+    _write_json(out / "observer.json", outcome.records)
+    artifacts = {"history": "history.json", "observer": "observer.json"}
+    num_parameters = int(model.count_params())
+
+    if outcome.diverged:
+        epoch, batch = outcome.nan_detected_at
+        timings["total_seconds"] = time.perf_counter() - started
+        return TrialResult.failed(
+            spec.trial_number,
+            f"loss became NaN at epoch {epoch + 1}, batch {batch + 1} "
+            f"(learning_rate={model_config.learning_rate}, optimizer={model_config.optimizer})",
+            timings=timings, epochs_run=outcome.epochs_run, num_parameters=num_parameters,
+            artifacts=artifacts,
+        )
+
+    val_loss, val_accuracy = model.evaluate(dataset.val.x, dataset.val.y, verbose=0)
+    test_loss, test_accuracy = model.evaluate(dataset.test.x, dataset.test.y, verbose=0)
+    lap("evaluate_seconds")
+    if not (math.isfinite(val_loss) and math.isfinite(test_loss)):
+        timings["total_seconds"] = time.perf_counter() - started
+        return TrialResult.failed(
+            spec.trial_number,
+            f"evaluation loss is not finite (val_loss={val_loss}, test_loss={test_loss})",
+            timings=timings, epochs_run=outcome.epochs_run, num_parameters=num_parameters,
+            artifacts=artifacts,
+        )
+
+    model.save(out / "model.keras")
+    artifacts["model"] = "model.keras"
+    lap("save_seconds")
+    timings["total_seconds"] = time.perf_counter() - started
+
+    history = outcome.history
+    return TrialResult(
+        trial_number=spec.trial_number,
+        state=COMPLETE,
+        metrics={
+            "val_accuracy": float(val_accuracy),
+            "val_loss": float(val_loss),
+            "test_accuracy": float(test_accuracy),
+            "test_loss": float(test_loss),
+            "train_accuracy": (history.get("accuracy") or [None])[-1],
+            "train_loss": (history.get("loss") or [None])[-1],
+        },
+        timings=timings,
+        epochs_run=outcome.epochs_run,
+        num_parameters=num_parameters,
+        artifacts=artifacts,
+    )
