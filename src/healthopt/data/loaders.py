@@ -8,6 +8,7 @@ under ~/.keras/datasets; they import keras lazily so that naming a dataset stays
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -100,11 +101,11 @@ def read_gtsrb_folder(root: Path, size: int = GTSRB_IMAGE_SIZE) -> tuple[np.ndar
     from PIL import Image
 
     images, labels = [], []
-    for annotations in sorted(root.rglob("GT-*.csv")):
-        with annotations.open(newline="") as handle:
+    for annotation_file in sorted(root.rglob("GT-*.csv")):
+        with annotation_file.open(newline="") as handle:
             for row in csv.DictReader(handle, delimiter=";"):
                 box = tuple(int(row[k]) for k in ("Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2"))
-                with Image.open(annotations.parent / row["Filename"]) as image:
+                with Image.open(annotation_file.parent / row["Filename"]) as image:
                     crop = image.convert("RGB").crop(box).resize((size, size))
                 images.append(np.asarray(crop, dtype=np.uint8))
                 labels.append(int(row["ClassId"]))
@@ -139,7 +140,7 @@ def _npz_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
             if {"x_train", "y_train", "x_test", "y_test"} <= keys:
                 return _concat((arrays["x_train"], arrays["y_train"]),
                                (arrays["x_test"], arrays["y_test"]))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DatasetError(f"cannot read {path} as a .npz archive: {exc}") from exc
     raise DatasetError(
         f"{path} must hold arrays 'x' and 'y' (or x_train, y_train, x_test, y_test); "

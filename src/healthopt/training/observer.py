@@ -31,6 +31,11 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
         return {"mean": None, "std": None, "min": None, "max": None}
+    with np.errstate(over="ignore", invalid="ignore"):  # diverged losses become None
+        return _finite_stats(values)
+
+
+def _finite_stats(values: np.ndarray) -> dict[str, float | None]:
     return {
         "mean": finite_or_none(values.mean()),
         "std": finite_or_none(values.std()),
@@ -182,6 +187,11 @@ class TrainingObserver(keras.callbacks.Callback):
     @staticmethod
     def _activation_stats(output: np.ndarray) -> dict[str, Any]:
         values = output.astype(np.float64).reshape(len(output), -1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return TrainingObserver._finite_activation_stats(values)
+
+    @staticmethod
+    def _finite_activation_stats(values: np.ndarray) -> dict[str, Any]:
         return {
             "activation_mean": finite_or_none(values.mean()),
             "activation_std": finite_or_none(values.std()),

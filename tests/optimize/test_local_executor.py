@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from healthopt.config import ModelConfig
+from healthopt.optimize.executors import LocalExecutor
+from healthopt.trial import COMPLETE, FAIL, TrialSpec
+
+
+def _spec(tmp_path: Path, number: int, epochs: int) -> TrialSpec:
+    return TrialSpec(run_name="x", trial_number=number, dataset_name="digits", split_seed=0,
+                     seed=number, epochs=epochs,
+                     model_config=ModelConfig(num_layers_conv=1, filters_per_conv_layer=8)
+                     .to_dict(), params={}, output_dir=str(tmp_path / f"trial_{number}"))
+
+
+def test_a_killed_worker_fails_only_its_trial(tmp_path: Path):
+    first_epoch = threading.Event()
+    events = []
+
+    def on_event(event):
+        events.append(event)
+        if event["kind"] == "epoch_end" and event["trial_number"] == 0:
+            first_epoch.set()
+
+    executor = LocalExecutor(workers=1, on_event=on_event, log_dir=tmp_path / "logs")
+    try:
+        doomed = executor.submit(_spec(tmp_path, 0, epochs=500))
+        assert first_epoch.wait(timeout=120), "the worker never reported an epoch"
+        pid = executor.worker_pids()[0]
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)
+        result = doomed.result(timeout=60)
+        assert result.state == FAIL
+        assert "killed by signal SIGKILL" in result.error
+        survivor = executor.submit(_spec(tmp_path, 1, epochs=1)).result(timeout=180)
+        assert survivor.state == COMPLETE
+    finally:
+        executor.shutdown()
+    assert any(e["kind"] == "trial_started" and e["trial_number"] == 1 for e in events)
+    assert (tmp_path / "logs" / "worker_0.log").exists()
+
+
+def test_shutdown_with_cancel_fails_running_and_queued_trials(tmp_path: Path):
+    started = threading.Event()
+    executor = LocalExecutor(workers=1, on_event=lambda e: e["kind"] == "epoch_end"
+                             and started.set())
+    running = executor.submit(_spec(tmp_path, 0, epochs=500))
+    queued = executor.submit(_spec(tmp_path, 1, epochs=1))
+    assert started.wait(timeout=120)
+    begin = time.monotonic()
+    executor.shutdown(cancel=True)
+    assert time.monotonic() - begin < 30
+    for future in (running, queued):
+        result = future.result(timeout=1)
+        assert result.state == FAIL and result.error.startswith("interrupted")

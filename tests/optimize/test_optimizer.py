@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import optuna
+import pytest
+
+from healthopt.config import ConfigError, ModelConfig, OptimizationConfig, ScoringWeights
+from healthopt.models.search_space import HyperparameterSelector
+from healthopt.optimize import ModelOptimizer
+
+
+class DivergingTrialSelector(HyperparameterSelector):
+    """The normal image search space, except that one trial gets a learning rate that
+    makes the loss NaN."""
+
+    def __init__(self, diverging_trial: int) -> None:
+        super().__init__("image")
+        self.diverging_trial = diverging_trial
+
+    def suggest(self, trial):
+        config = replace(super().suggest(trial), num_layers_conv=1)
+        if trial.number == self.diverging_trial:
+            # The default architecture with this optimizer diverges for every seed we tried.
+            return ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu")
+        return config
+
+
+def _config(tmp_path: Path, **overrides) -> OptimizationConfig:
+    values = dict(dataset_name="digits", trials=3, max_epochs_per_trial=1, seed=1,
+                  output_dir=str(tmp_path), run_name="run")
+    values.update(overrides)
+    return OptimizationConfig(**values)
+
+
+def test_a_failing_trial_is_recorded_and_the_study_completes(tmp_path: Path):
+    events = []
+    result = ModelOptimizer(_config(tmp_path), selector=DivergingTrialSelector(1),
+                            on_event=events.append).optimize_model()
+    data = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert data["run_name"] == "run" and data["dataset"] == "digits" and data["mode"] == "simple"
+    assert [t["number"] for t in data["trials"]] == [0, 1, 2]
+    states = {t["number"]: t["state"] for t in data["trials"]}
+    assert states == {0: "COMPLETE", 1: "FAIL", 2: "COMPLETE"}
+    failed = data["trials"][1]
+    assert "loss became NaN" in failed["error"]
+    for trial in data["trials"]:
+        assert {"number", "state", "params", "metrics", "timings"} <= set(trial)
+        assert set(trial["params"]) >= {"learning_rate", "optimizer", "num_layers_conv"}
+    complete = [t for t in data["trials"] if t["state"] == "COMPLETE"]
+    best = max(complete, key=lambda t: t["metrics"]["val_accuracy"])
+    assert data["best_trial"] == best["number"] == result.best_trial
+    assert {"val_accuracy", "val_loss", "test_accuracy"} <= set(best["metrics"])
+
+    model_path = tmp_path / "run" / data["optimized_model_path"]
+    assert model_path == result.optimized_model_path and model_path.is_file()
+    assert model_path.name == f"optimized_digits_acc_{best['metrics']['val_accuracy']:.4f}.keras"
+    best_copy = json.loads((model_path.parent / "best_trial.json").read_text())
+    assert best_copy["number"] == best["number"]
+
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["split_seed"] == 1 and config["trials"] == 3
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("trial_finished") == 3 and "epoch_end" in kinds
+
+
+def test_resume_keeps_finished_trials_and_retires_interrupted_ones(tmp_path: Path):
+    ModelOptimizer(_config(tmp_path, trials=2)).optimize_model()
+    first = json.loads((tmp_path / "run" / "results.json").read_text())["trials"]
+
+    # A process that died mid-trial leaves the trial RUNNING in the storage.
+    study = optuna.load_study(study_name="run",
+                              storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}")
+    study.ask()
+
+    result = ModelOptimizer(_config(tmp_path, trials=3)).optimize_model()
+    trials = result.trials
+    assert trials[:2] == first  # untouched, params and metrics alike
+    interrupted = [t for t in trials if t.get("interrupted")]
+    assert len(interrupted) == 1 and interrupted[0]["state"] == "FAIL"
+    assert interrupted[0]["number"] == 2 and "interrupted" in interrupted[0]["error"]
+    counted = [t for t in trials if not t.get("interrupted")]
+    assert len(counted) == 3 and all(t["state"] == "COMPLETE" for t in counted)
+    assert result.optimized_model_path.is_file()
+
+
+def test_resume_with_different_settings_is_refused(tmp_path: Path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text(json.dumps(_config(tmp_path, seed=9).to_dict()))
+    with pytest.raises(ConfigError, match="already exists with different settings .*seed"):
+        ModelOptimizer(_config(tmp_path)).optimize_model()
+
+
+def test_health_aware_mode_says_it_is_not_available_yet(tmp_path: Path):
+    config = _config(tmp_path, mode="health-aware",
+                     scoring_weights=ScoringWeights(accuracy_weight=0.7, health_weight=0.3))
+    with pytest.raises(ConfigError, match="mode 'health-aware' needs the health metrics"):
+        ModelOptimizer(config)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from healthopt.config import ModelConfig
+from healthopt.trial import COMPLETE, FAIL, SchemaError, TrialResult, TrialSpec, run_trial
+
+
+def _spec(tmp_path: Path, **overrides) -> TrialSpec:
+    values = dict(run_name="t", trial_number=0, dataset_name="digits", split_seed=1, seed=1,
+                  epochs=2, model_config=ModelConfig(num_layers_conv=1).to_dict(),
+                  params={}, output_dir=str(tmp_path / "trial_0"))
+    values.update(overrides)
+    return TrialSpec(**values)
+
+
+def test_spec_and_result_round_trip_through_json(tmp_path: Path):
+    spec = _spec(tmp_path)
+    assert TrialSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+    result = TrialResult(trial_number=3, state=COMPLETE, metrics={"val_accuracy": 0.5})
+    assert TrialResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+
+
+def test_other_schema_versions_are_refused(tmp_path: Path):
+    data = {**_spec(tmp_path).to_dict(), "schema_version": 99}
+    with pytest.raises(SchemaError, match="TrialSpec schema_version 99"):
+        TrialSpec.from_dict(data)
+
+
+def test_a_trial_trains_evaluates_and_saves(tmp_path: Path):
+    events = []
+    result = run_trial(_spec(tmp_path), on_event=events.append)
+    assert result.state == COMPLETE and result.error is None
+    assert {"val_accuracy", "val_loss", "test_accuracy", "test_loss"} <= set(result.metrics)
+    assert 0.0 <= result.metrics["test_accuracy"] <= 1.0
+    assert result.epochs_run == 2 and result.num_parameters > 0
+    assert [e["epoch"] for e in events] == [1, 2]
+    assert {"load_seconds", "build_seconds", "fit_seconds", "evaluate_seconds",
+            "save_seconds", "total_seconds"} <= set(result.timings)
+    out = tmp_path / "trial_0"
+    for name in ("model.keras", "history.json", "observer.json", "result.json"):
+        assert (out / name).is_file(), name
+    assert TrialResult.from_dict(json.loads((out / "result.json").read_text())) == result
+    assert len(json.loads((out / "observer.json").read_text())) == 2
+
+
+def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):
+    config = ModelConfig(lstm_units=8, embedding_dim=8, num_layers_hidden=0)
+    result = run_trial(_spec(tmp_path, dataset_name=f"npz:{text_npz}",
+                             model_config=config.to_dict(), epochs=3))
+    assert result.state == COMPLETE
+    observed = json.loads((tmp_path / "trial_0" / "observer.json").read_text())
+    assert "embedding" in observed[0]["layer_health"]["layers"]
+    assert result.metrics["val_accuracy"] > 0.5  # the classes are separable by token range
+
+
+def test_nan_loss_fails_with_the_reason(tmp_path: Path):
+    config = ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu")
+    result = run_trial(_spec(tmp_path, model_config=config.to_dict(), epochs=3))
+    assert result.state == FAIL
+    assert "loss became NaN at epoch 1" in result.error
+    assert not (tmp_path / "trial_0" / "model.keras").exists()
+
+
+def test_errors_become_fail_results_not_exceptions(tmp_path: Path):
+    result = run_trial(_spec(tmp_path, dataset_name="npz:/nowhere.npz"))
+    assert result.state == FAIL and "dataset file not found" in result.error
+    assert "Traceback" in (tmp_path / "trial_0" / "error.txt").read_text()
+    bad_config = run_trial(_spec(tmp_path, model_config={"num_layers_conv": 0}))
+    assert bad_config.state == FAIL and "num_layers_conv" in bad_config.error

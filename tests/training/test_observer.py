@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from healthopt.config import ModelConfig
+from healthopt.data import load_dataset
+from healthopt.models.builder import InputSpec, ModelBuilder
+from healthopt.training import trainer
+from healthopt.training.observer import TrainingObserver
+
+LAYER_FIELDS = {"type", "num_parameters", "weight_mean", "weight_std", "weight_sparsity",
+                "gradient_norm", "activation_mean", "activation_std",
+                "activation_zero_fraction", "activation_variance_across_samples"}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits", seed=0)
+
+
+def test_each_epoch_record_is_complete_and_json_ready(digits):
+    trainer.set_seed(0)
+    model = ModelBuilder(ModelConfig(num_layers_conv=1, filters_per_conv_layer=8),
+                         InputSpec(digits.input_shape, 10, "image")).build()
+    events = []
+    outcome = trainer.fit(model, digits, epochs=2, batch_size=64, on_epoch=events.append)
+    assert outcome.epochs_run == 2 and not outcome.diverged and len(events) == 2
+    json.dumps(outcome.records, allow_nan=False)
+    first = outcome.records[0]
+    loss = first["loss"]
+    assert loss["train_min"] <= loss["train_mean"] <= loss["train_max"] and loss["train_std"] > 0
+    # The batch losses recovered from Keras' running mean average back to its epoch loss.
+    assert loss["train_mean"] == pytest.approx(loss["train_epoch"], rel=0.05)
+    assert loss["val"]["val_loss"] == pytest.approx(outcome.history["val_loss"][0])
+    assert 0.0 <= loss["val"]["val_acc"] <= 1.0
+    assert first["throughput"]["samples_processed"] == len(digits.train)
+    assert first["throughput"]["samples_per_second"] > 0
+    assert first["memory"]["process_rss_mb"] > 50 and first["duration_seconds"] > 0
+    assert "cpu_percent" in first["system"]
+    layers = first["layer_health"]["layers"]
+    assert set(layers) == {layer.name for layer in model.layers[1:]}
+    for entry in layers.values():
+        assert set(entry) == LAYER_FIELDS
+    conv = layers["conv_0"]
+    assert conv["num_parameters"] == 8 * 9 + 8 and conv["gradient_norm"] > 0
+    assert layers["conv_0_act"]["gradient_norm"] is None  # no weights, no gradient
+
+
+def test_dead_relu_layer_shows_all_zero_activations():
+    """A Dense layer whose bias pushes every unit negative outputs only zeros after ReLU."""
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(6, activation="relu", name="dead",
+                                kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant(-1.0))(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="out")(hidden))
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = np.random.rand(32, 4).astype("float32"), np.zeros(32, dtype=int)
+    observer = TrainingObserver(x, y, train_samples=32, batch_size=16)
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[observer])
+    dead = observer.records[0]["layer_health"]["layers"]["dead"]
+    assert dead["activation_zero_fraction"] == 1.0
+    assert dead["activation_variance_across_samples"] == 0.0
+    assert dead["gradient_norm"] == 0.0
+
+
+def test_nan_loss_stops_training_and_is_reported(digits):
+    trainer.set_seed(1)
+    model = ModelBuilder(ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu"),
+                         InputSpec(digits.input_shape, 10, "image")).build()
+    outcome = trainer.fit(model, digits, epochs=3, batch_size=32)
+    assert outcome.diverged and outcome.epochs_run <= 1
+    json.dumps(outcome.records, allow_nan=False)  # NaNs became None
