@@ -12,7 +12,7 @@ import pytest
 def text_npz(tmp_path: Path) -> Path:
     """A 3-class token-sequence dataset whose class decides which tokens appear."""
     rng = np.random.default_rng(0)
-    n, length, vocabulary = 240, 12, 30
+    n, length = 240, 12  # tokens 1..30: ten per class
     y = np.repeat(np.arange(3), n // 3)
     x = np.zeros((n, length), dtype=np.int32)
     for row, label in enumerate(y):

@@ -84,7 +84,7 @@ def _optimize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except KeyboardInterrupt:
         display.console.print(
             f"\ninterrupted: finished trials are kept in {optimizer.run_dir}; resume with "
-            f"--run-name {optimizer.config.run_name} and the same settings")
+            f"--run-name {optimizer.config.run_name} and the same settings", soft_wrap=True)
         return EXIT_INTERRUPTED
     display.console.print(trials_table(result.trials, result.best_trial))
     if result.optimized_model_path is None:

@@ -50,7 +50,8 @@ def test_digits_is_offline_and_reproducible():
     first, again = load_dataset("digits", seed=1), load_dataset("digits", seed=1)
     assert first.modality == "image" and first.num_classes == 10
     assert first.input_shape == (8, 8, 1)
-    assert first.train.x.dtype == np.float32 and 0.0 <= first.train.x.min() <= first.train.x.max() <= 1.0
+    assert first.train.x.dtype == np.float32
+    assert 0.0 <= first.train.x.min() <= first.train.x.max() <= 1.0
     assert sum(len(s) for s in first.splits.values()) == 1797
     assert np.array_equal(first.test.x, again.test.x)
     assert np.array_equal(first["holdout"].y, again.holdout.y)

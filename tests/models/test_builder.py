@@ -28,7 +28,8 @@ def test_cnn_builds_and_predicts_probabilities(layers, global_pooling):
     assert types.count("MaxPooling2D") == min(layers, 2)
     probs = model.predict(np.random.rand(5, 8, 8, 1).astype("float32"), verbose=0)
     assert probs.shape == (5, 10) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    assert model.optimizer.__class__.__name__ == "Adam" and model.loss == "sparse_categorical_crossentropy"
+    assert model.optimizer.__class__.__name__ == "Adam"
+    assert model.loss == "sparse_categorical_crossentropy"
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from healthopt.optimize.assembly import assemble_best, model_file_name, trial_dir
+
+
+def test_model_file_name_carries_dataset_and_accuracy():
+    assert model_file_name("digits", 0.98333) == "optimized_digits_acc_0.9833.keras"
+    assert model_file_name("npz:/data/my set.npz", 0.5) == "optimized_npz_my_set_acc_0.5000.keras"
+
+
+def _trial_files(run_dir: Path, number: int, payload: bytes) -> None:
+    folder = trial_dir(run_dir, number)
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_bytes(payload)
+    (folder / "history.json").write_text("{}")
+
+
+def test_assembly_copies_without_retraining_and_replaces_a_previous_best(tmp_path: Path):
+    _trial_files(tmp_path, 0, b"model zero")
+    _trial_files(tmp_path, 4, b"model four")
+    plots = tmp_path / "plots" / "trial_4"
+    plots.mkdir(parents=True)
+    (plots / "loss.png").write_bytes(b"png")
+
+    first = assemble_best(tmp_path, {"number": 0, "metrics": {"val_accuracy": 0.5}}, "digits")
+    assert first.read_bytes() == b"model zero"
+    second = assemble_best(tmp_path, {"number": 4, "metrics": {"val_accuracy": 0.9}}, "digits")
+    folder = tmp_path / "optimized_model"
+    assert second == folder / "optimized_digits_acc_0.9000.keras"
+    assert second.read_bytes() == b"model four"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "best_trial.json", "history.json", "optimized_digits_acc_0.9000.keras", "plots"]
+    assert (folder / "plots" / "loss.png").read_bytes() == b"png"
+    assert json.loads((folder / "best_trial.json").read_text())["number"] == 4
+
+
+def test_assembly_without_a_model_fails_clearly(tmp_path: Path):
+    trial_dir(tmp_path, 2).mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="best trial 2 has no model"):
+        assemble_best(tmp_path, {"number": 2, "metrics": {"val_accuracy": 0.1}}, "digits")
