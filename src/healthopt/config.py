@@ -56,6 +56,12 @@ def _require_choice(value: Any, field_name: str, choices: tuple[str, ...]) -> No
     _require(value in choices, field_name, "one of " + ", ".join(choices), value)
 
 
+def _reject_unknown_fields(cls: type, data: dict[str, Any]) -> None:
+    unknown = sorted(set(data) - {f.name for f in fields(cls)})
+    if unknown:
+        raise ConfigError(f"unknown {cls.__name__} fields: {', '.join(unknown)}")
+
+
 @dataclass(frozen=True)
 class ScoringWeights:
     """How a trial's total score mixes accuracy and the six health components.
@@ -151,10 +157,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         """Build from a (possibly partial) dict; unknown keys are an error, not ignored."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown ModelConfig fields: {', '.join(unknown)}")
+        _reject_unknown_fields(cls, data)
         return cls(**data)
 
 
@@ -218,10 +221,7 @@ class OptimizationConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OptimizationConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown OptimizationConfig fields: {', '.join(unknown)}")
+        _reject_unknown_fields(cls, data)
         values = dict(data)
         if isinstance(values.get("scoring_weights"), dict):
             values["scoring_weights"] = ScoringWeights(**values["scoring_weights"])

@@ -100,3 +100,13 @@ def test_health_aware_mode_says_it_is_not_available_yet(tmp_path: Path):
                      scoring_weights=ScoringWeights(accuracy_weight=0.7, health_weight=0.3))
     with pytest.raises(ConfigError, match="mode 'health-aware' needs the health metrics"):
         ModelOptimizer(config)
+
+
+def test_no_trial_starts_after_the_timeout(tmp_path: Path):
+    # The first trial starts at once; starting its worker alone outlasts the 2 s budget, so
+    # when it finishes the deadline has passed and no second trial is started.
+    result = ModelOptimizer(_config(tmp_path, trials=5, timeout_seconds=2.0)).optimize_model()
+    assert [t["number"] for t in result.trials] == [0]
+    data = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert data["trials_requested"] == 5 and len(data["trials"]) == 1
+    assert result.optimized_model_path.is_file()
