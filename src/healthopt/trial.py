@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from healthopt.config import ModelConfig
+from healthopt.jsonio import write_json_atomic
 
 SCHEMA_VERSION = 1
 COMPLETE = "COMPLETE"
@@ -96,12 +96,6 @@ class TrialResult:
         return cls(trial_number=trial_number, state=FAIL, error=error, **extra)
 
 
-def _write_json(path: Path, payload: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
-    os.replace(tmp, path)
-
-
 def run_trial(spec: TrialSpec, on_event: ProgressCallback | None = None) -> TrialResult:
     """Load data, build, train, evaluate on val and test, save the model and records."""
     out = Path(spec.output_dir)
@@ -164,8 +158,8 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
     timings["fit_seconds"] = outcome.fit_seconds
     lap("train_seconds")
 
-    _write_json(out / "history.json", outcome.history)
-    _write_json(out / "observer.json", outcome.records)
+    write_json_atomic(out / "history.json", outcome.history)
+    write_json_atomic(out / "observer.json", outcome.records)
     artifacts = {"history": "history.json", "observer": "observer.json"}
     num_parameters = int(model.count_params())
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from healthopt.optimize.results import write_json_atomic
+from healthopt.jsonio import write_json_atomic
 
 OPTIMIZED_DIR = "optimized_model"
 

@@ -22,6 +22,7 @@ from optuna.trial import TrialState
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
+from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, trial_dir
@@ -187,7 +188,7 @@ class ModelOptimizer:
                     "another run name"
                 )
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        results_io.write_json_atomic(config_path, current)
+        write_json_atomic(config_path, current)
 
     def _storage_url(self) -> str:
         if self.config.storage_url:
@@ -226,7 +227,7 @@ class ModelOptimizer:
         payload = results_io.build_results(
             study, self.config.run_name, self.config.dataset_name, self.config.mode,
             self.config.trials, optimized_model_path)
-        results_io.write_json_atomic(self.run_dir / "results.json", payload)
+        write_json_atomic(self.run_dir / "results.json", payload)
         return payload
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:

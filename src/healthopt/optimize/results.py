@@ -7,9 +7,6 @@ file. The layout is a contract that later tools and the API read.
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import optuna
@@ -64,9 +61,3 @@ def build_results(study: optuna.Study, run_name: str, dataset: str, mode: str,
         "trials": [trial_record(t) for t in finished_trials(study)],
     }
 
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Readers (the API, a user's script) never see a half-written file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
-    os.replace(tmp, path)
