@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import queue
+import pickle
 import signal
 import threading
 from collections import deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from healthopt.optimize.executors.base import EventCallback
@@ -39,9 +40,9 @@ def _redirect_output(log_path: str) -> None:
     os.close(fd)
 
 
-def _worker_main(worker_id: int, tasks, messages, threads: int | None,
-                 log_path: str | None) -> None:
-    """Entry point of a worker process: run specs from `tasks` until a None arrives."""
+def _worker_main(worker_id: int, tasks: Connection, messages: Connection,
+                 threads: int | None, log_path: str | None) -> None:
+    """Entry point of a worker process: run specs from `tasks` until None or EOF arrives."""
     # Ctrl-C reaches the whole process group; the orchestrator alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if log_path:
@@ -52,17 +53,24 @@ def _worker_main(worker_id: int, tasks, messages, threads: int | None,
         os.environ["TF_NUM_INTEROP_THREADS"] = str(max(1, threads // 2))
     from healthopt.trial import run_trial
 
-    while (item := tasks.get()) is not None:
-        spec = TrialSpec.from_dict(item)
-        result = run_trial(spec, on_event=lambda event: messages.put(("event", worker_id, event)))
-        messages.put(("result", worker_id, result.to_dict()))
+    try:
+        while (item := tasks.recv()) is not None:
+            spec = TrialSpec.from_dict(item)
+            result = run_trial(spec, on_event=lambda event: messages.send(("event", event)))
+            messages.send(("result", result.to_dict()))
+    except EOFError:  # the orchestrator is gone
+        return
 
 
 @dataclass
 class _Worker:
+    """One worker process and its own two pipes. Pipes are per worker on purpose: a worker
+    killed mid-send can only break its own channel, never another worker's."""
+
     id: int
     process: mp.process.BaseProcess
-    tasks: object
+    tasks: Connection  # orchestrator -> worker
+    messages: Connection  # worker -> orchestrator
     job: tuple[TrialSpec, Future] | None = field(default=None)
 
 
@@ -87,7 +95,6 @@ class LocalExecutor:
         self._log_dir = log_dir
         self._threads = threads_per_worker or max(1, (os.cpu_count() or 1) // workers)
         self._ctx = mp.get_context("spawn")
-        self._messages = self._ctx.Queue()
         self._workers: dict[int, _Worker] = {}
         self._pending: deque[tuple[TrialSpec, Future]] = deque()
         self._lock = threading.RLock()
@@ -126,7 +133,7 @@ class LocalExecutor:
                 if cancel or worker.job is not None:
                     worker.process.terminate()
                 else:
-                    worker.tasks.put(None)
+                    _send_quietly(worker.tasks, None)
             for worker in self._workers.values():
                 worker.process.join(timeout=10)
                 if worker.process.is_alive():
@@ -140,17 +147,22 @@ class LocalExecutor:
 
     # -- internals ---------------------------------------------------------------------
     def _start_worker(self) -> _Worker:
-        tasks = self._ctx.Queue()
+        task_reader, task_writer = self._ctx.Pipe(duplex=False)
+        message_reader, message_writer = self._ctx.Pipe(duplex=False)
         worker_id = self._next_worker_id
         self._next_worker_id += 1
         log_path = str(self._log_dir / f"worker_{worker_id}.log") if self._log_dir else None
         process = self._ctx.Process(
             target=_worker_main,
-            args=(worker_id, tasks, self._messages, self._threads, log_path),
+            args=(worker_id, task_reader, message_writer, self._threads, log_path),
             name=f"healthopt-worker-{worker_id}", daemon=True,
         )
         process.start()
-        worker = _Worker(worker_id, process, tasks)
+        # The child has its own copies now; closing ours lets EOF tell each side the other
+        # is gone.
+        task_reader.close()
+        message_writer.close()
+        worker = _Worker(worker_id, process, task_writer, message_reader)
         self._workers[worker_id] = worker
         return worker
 
@@ -164,7 +176,7 @@ class LocalExecutor:
                 return
             spec, future = self._pending.popleft()
             idle.job = (spec, future)
-            idle.tasks.put(spec.to_dict())
+            _send_quietly(idle.tasks, spec.to_dict())  # a dead worker is reaped next tick
             self._emit({"kind": "trial_started", "trial_number": spec.trial_number,
                         "worker_pid": idle.process.pid})
 
@@ -178,45 +190,49 @@ class LocalExecutor:
 
     def _monitor_loop(self) -> None:
         while not self._closed.is_set():
-            self._drain(timeout=_POLL_SECONDS)
+            with self._lock:
+                channels = {w.messages: w for w in self._workers.values()}
+            if not channels:
+                self._closed.wait(_POLL_SECONDS)
+                continue
+            for channel in wait(list(channels), timeout=_POLL_SECONDS):
+                self._receive(channels[channel])
             self._reap_dead_workers()
 
-    def _drain(self, timeout: float) -> None:
+    def _receive(self, worker: _Worker) -> bool:
+        """Read one message. False means the channel is broken: the worker is dead (or, if
+        its end is garbled, is killed here) and the reaper fails its trial."""
         try:
-            message = self._messages.get(timeout=timeout)
-        except queue.Empty:
-            return
-        while True:
-            self._handle(message)
-            try:
-                message = self._messages.get_nowait()
-            except queue.Empty:
-                return
-
-    def _handle(self, message: tuple) -> None:
-        kind, worker_id, payload = message
+            kind, payload = worker.messages.recv()
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError):
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.process.join(timeout=5)
+            return False
         if kind == "event":
             self._emit(payload)
-            return
+            return True
         with self._lock:
-            worker = self._workers.get(worker_id)
-            job = worker.job if worker else None
-            if worker is not None:
-                worker.job = None
+            job, worker.job = worker.job, None
             self._dispatch()
         if job is not None and not job[1].done():
             job[1].set_result(TrialResult.from_dict(payload))
+        return True
 
     def _reap_dead_workers(self) -> None:
         with self._lock:
             dead = [w for w in self._workers.values() if not w.process.is_alive()]
-        if not dead:
-            return
-        self._drain(timeout=0)  # a result sent just before dying still counts
+        for worker in dead:
+            # A result sent just before dying still counts.
+            while worker.job is not None and _poll_quietly(worker.messages):
+                if not self._receive(worker):
+                    break
         failed = []
         with self._lock:
             for worker in dead:
                 self._workers.pop(worker.id, None)
+                worker.messages.close()
+                worker.tasks.close()
                 if worker.job is not None:
                     failed.append((worker.job, _exit_reason(worker.process.exitcode)))
             self._dispatch()
@@ -225,3 +241,17 @@ class LocalExecutor:
                 log.warning("worker for trial %s %s", spec.trial_number, reason)
                 future.set_result(TrialResult.failed(
                     spec.trial_number, f"worker process {reason} while running the trial"))
+
+
+def _send_quietly(channel: Connection, item: object) -> None:
+    try:
+        channel.send(item)
+    except (BrokenPipeError, OSError):
+        pass  # the worker died; the monitor reaps it and fails its trial
+
+
+def _poll_quietly(channel: Connection) -> bool:
+    try:
+        return channel.poll()
+    except (EOFError, OSError):
+        return False
