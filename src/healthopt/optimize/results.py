@@ -60,4 +60,3 @@ def build_results(study: optuna.Study, run_name: str, dataset: str, mode: str,
         "optimized_model_path": optimized_model_path,
         "trials": [trial_record(t) for t in finished_trials(study)],
     }
-

@@ -32,16 +32,12 @@ def _stats(values: np.ndarray) -> dict[str, float | None]:
     if values.size == 0:
         return {"mean": None, "std": None, "min": None, "max": None}
     with np.errstate(over="ignore", invalid="ignore"):  # diverged losses become None
-        return _finite_stats(values)
-
-
-def _finite_stats(values: np.ndarray) -> dict[str, float | None]:
-    return {
-        "mean": finite_or_none(values.mean()),
-        "std": finite_or_none(values.std()),
-        "min": finite_or_none(values.min()),
-        "max": finite_or_none(values.max()),
-    }
+        return {
+            "mean": finite_or_none(values.mean()),
+            "std": finite_or_none(values.std()),
+            "min": finite_or_none(values.min()),
+            "max": finite_or_none(values.max()),
+        }
 
 
 class TrainingObserver(keras.callbacks.Callback):
@@ -188,15 +184,12 @@ class TrainingObserver(keras.callbacks.Callback):
     def _activation_stats(output: np.ndarray) -> dict[str, Any]:
         values = output.astype(np.float64).reshape(len(output), -1)
         with np.errstate(over="ignore", invalid="ignore"):
-            return TrainingObserver._finite_activation_stats(values)
-
-    @staticmethod
-    def _finite_activation_stats(values: np.ndarray) -> dict[str, Any]:
-        return {
-            "activation_mean": finite_or_none(values.mean()),
-            "activation_std": finite_or_none(values.std()),
-            "activation_zero_fraction": float(np.mean(values == 0.0)),
-            # Mean over units of each unit's variance across the probe samples: near zero
-            # means the layer answers every input the same way.
-            "activation_variance_across_samples": finite_or_none(values.var(axis=0).mean()),
-        }
+            return {
+                "activation_mean": finite_or_none(values.mean()),
+                "activation_std": finite_or_none(values.std()),
+                "activation_zero_fraction": float(np.mean(values == 0.0)),
+                # Mean over units of each unit's variance across the probe samples: near
+                # zero means the layer answers every input the same way.
+                "activation_variance_across_samples": finite_or_none(
+                    values.var(axis=0).mean()),
+            }

@@ -40,8 +40,8 @@ def _redirect_output(log_path: str) -> None:
     os.close(fd)
 
 
-def _worker_main(worker_id: int, tasks: Connection, messages: Connection,
-                 threads: int | None, log_path: str | None) -> None:
+def _worker_main(tasks: Connection, messages: Connection, threads: int | None,
+                 log_path: str | None) -> None:
     """Entry point of a worker process: run specs from `tasks` until None or EOF arrives."""
     # Ctrl-C reaches the whole process group; the orchestrator alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -154,7 +154,7 @@ class LocalExecutor:
         log_path = str(self._log_dir / f"worker_{worker_id}.log") if self._log_dir else None
         process = self._ctx.Process(
             target=_worker_main,
-            args=(worker_id, task_reader, message_writer, self._threads, log_path),
+            args=(task_reader, message_writer, self._threads, log_path),
             name=f"healthopt-worker-{worker_id}", daemon=True,
         )
         process.start()
