@@ -28,6 +28,17 @@ HEALTH_COMPONENTS = (
     "convergence_quality",
     "accuracy_consistency",
 )
+# Seed 002's default proportions of the health weight among the six components.
+DEFAULT_HEALTH_PROPORTIONS = {
+    "neuron_utilization": 0.25,
+    "parameter_efficiency": 0.15,
+    "training_stability": 0.20,
+    "gradient_health": 0.15,
+    "convergence_quality": 0.15,
+    "accuracy_consistency": 0.10,
+}
+# Health-aware mode's default split between accuracy and health (seed 002).
+HEALTH_AWARE_ACCURACY_WEIGHT = 0.7
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _WEIGHT_TOLERANCE = 1e-6
 
@@ -73,8 +84,7 @@ class ScoringWeights:
     accuracy_weight: float = 1.0
     health_weight: float = 0.0
     health_components: dict[str, float] = field(
-        default_factory=lambda: {name: 1.0 / len(HEALTH_COMPONENTS) for name in HEALTH_COMPONENTS}
-    )
+        default_factory=lambda: dict(DEFAULT_HEALTH_PROPORTIONS))
 
     def __post_init__(self) -> None:
         _require_float(self.accuracy_weight, "accuracy_weight", 0.0, 1.0)
@@ -98,6 +108,16 @@ class ScoringWeights:
             "1 (within 1e-6)",
             round(component_total, 9),
         )
+
+    @classmethod
+    def for_mode(cls, mode: str) -> ScoringWeights:
+        """The default weights of a mode: accuracy only, or seed 002's 70/30 split."""
+        if mode == "health-aware":
+            return cls(HEALTH_AWARE_ACCURACY_WEIGHT, 1.0 - HEALTH_AWARE_ACCURACY_WEIGHT)
+        return cls()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -169,7 +189,7 @@ class OptimizationConfig:
     trials: int = 10
     max_epochs_per_trial: int = 10
     mode: str = "simple"
-    scoring_weights: ScoringWeights = field(default_factory=ScoringWeights)
+    scoring_weights: ScoringWeights | None = None  # None: the mode's defaults
     concurrent_workers: int = 1
     use_runpod_service: bool = False
     plot_generation: str = "best"
@@ -190,6 +210,8 @@ class OptimizationConfig:
         _require_int(self.trials, "trials", 1, 100_000)
         _require_int(self.max_epochs_per_trial, "max_epochs_per_trial", 1, 10_000)
         _require_choice(self.mode, "mode", MODES)
+        if self.scoring_weights is None:
+            object.__setattr__(self, "scoring_weights", ScoringWeights.for_mode(self.mode))
         _require(isinstance(self.scoring_weights, ScoringWeights), "scoring_weights",
                  "a ScoringWeights", self.scoring_weights)
         if self.mode == "simple":

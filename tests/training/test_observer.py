@@ -13,8 +13,9 @@ from healthopt.training import trainer
 from healthopt.training.observer import TrainingObserver
 
 LAYER_FIELDS = {"type", "num_parameters", "weight_mean", "weight_std", "weight_sparsity",
-                "gradient_norm", "activation_mean", "activation_std",
-                "activation_zero_fraction", "activation_variance_across_samples"}
+                "gradient_norm", "gradient_finite", "activation_mean", "activation_std",
+                "activation_zero_fraction", "activation_variance_across_samples",
+                "activation_mean_square", "units", "dead_unit_fraction"}
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +44,37 @@ def test_each_epoch_record_is_complete_and_json_ready(digits):
     assert "cpu_percent" in first["system"]
     layers = first["layer_health"]["layers"]
     assert set(layers) == {layer.name for layer in model.layers[1:]}
-    for entry in layers.values():
-        assert set(entry) == LAYER_FIELDS
+    for name, entry in layers.items():
+        weighted = {"correlation_with_previous"} if entry["num_parameters"] else set()
+        assert set(entry) == LAYER_FIELDS | weighted, name
     conv = layers["conv_0"]
     assert conv["num_parameters"] == 8 * 9 + 8 and conv["gradient_norm"] > 0
+    assert conv["gradient_finite"] is True and conv["units"] == 8
+    assert conv["dead_unit_fraction"] < 0.5
     assert layers["conv_0_act"]["gradient_norm"] is None  # no weights, no gradient
+    assert first["optimizer"] == {"name": "adam", "learning_rate": pytest.approx(1e-3),
+                                  "batch_size": 64}
+    assert first["device"] == {"gpu_available": False, "training_device": "cpu"}
+    assert first["observer_overhead_seconds"] > 0
+
+
+def test_profiler_splits_the_step_and_times_every_layer(digits):
+    trainer.set_seed(0)
+    model = ModelBuilder(ModelConfig(num_layers_conv=2, filters_per_conv_layer=8),
+                         InputSpec(digits.input_shape, 10, "image")).build()
+    outcome = trainer.fit(model, digits, epochs=1, batch_size=32)
+    profiler = outcome.records[0]["profiler"]
+    assert profiler["forward_ms"] > 0 and profiler["backward_ms"] > 0
+    assert profiler["total_cpu_time_ms"] == pytest.approx(
+        profiler["forward_ms"] + profiler["backward_ms"])
+    shares = profiler["operation_categories"]
+    assert sum(part["pct_cpu"] for part in shares.values()) == pytest.approx(100.0)
+    timed = [layer for layer in profiler["per_layer"] if layer["pct_total"] is not None]
+    assert {layer["name"] for layer in timed} >= {"conv_0", "conv_1", "predictions"}
+    assert sum(layer["pct_total"] for layer in timed) == pytest.approx(100.0)
+    carbon = outcome.records[0]["carbon_emissions"]
+    assert carbon["epoch_energy_kwh"] > 0 and carbon["epoch_co2_kg"] > 0
+    assert carbon["method"].startswith(("estimate", "measured"))
 
 
 def test_dead_relu_layer_shows_all_zero_activations():
@@ -65,6 +92,9 @@ def test_dead_relu_layer_shows_all_zero_activations():
     assert dead["activation_zero_fraction"] == 1.0
     assert dead["activation_variance_across_samples"] == 0.0
     assert dead["gradient_norm"] == 0.0
+    assert dead["dead_unit_fraction"] == 1.0
+    # Fed only zeros, the output layer cannot respond to the input either.
+    assert observer.records[0]["layer_health"]["layers"]["out"]["dead_unit_fraction"] == 1.0
 
 
 def test_nan_loss_stops_training_and_is_reported(digits):

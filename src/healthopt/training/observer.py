@@ -1,14 +1,18 @@
 """TrainingObserver: a Keras callback that records what happens inside a model each epoch.
 
-One record per epoch, shaped like seed 004's section 4.1 epoch payload: the loss spread over
-batches, validation figures, speed, memory, CPU, and per-layer health on a fixed probe batch
-(gradient norm, weight statistics, activation statistics). Health metrics and diagnostics
-read these records later, so every value is a plain JSON number (non-finite -> None).
+One record per epoch, shaped like seed 004's section 4.1 epoch payload (the full layout is in
+`healthopt.diagnostics.records`): the loss spread over batches, validation figures, learning
+rate, speed, memory, CPU, a profiled step (forward, backward, per layer), energy and CO2, and
+per-layer health on a fixed probe batch (gradients, weights, activations, dead units,
+correlation with the previous layer). Health metrics and diagnostics read these records
+later, so every value is a plain JSON number (non-finite -> None). The observer times its
+own work per epoch (`observer_overhead_seconds`) so its cost is visible.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,8 +22,13 @@ import numpy as np
 import psutil
 import tensorflow as tf
 
+from healthopt.training.energy import EnergyMeter
+from healthopt.training.profiler import StepProfiler
+
 # Below this magnitude a weight counts as zero when measuring sparsity.
 SPARSITY_THRESHOLD = 1e-6
+# A unit whose output varies less than this over the probe batch never responds to input.
+DEAD_UNIT_STD = 1e-7
 
 
 def finite_or_none(value: float) -> float | None:
@@ -65,8 +74,11 @@ class TrainingObserver(keras.callbacks.Callback):
         self.records: list[dict[str, Any]] = []
         self.nan_detected_at: tuple[int, int] | None = None
         self._process = psutil.Process()
-        self._probe_model: keras.Model | None = None
+        self._energy = EnergyMeter()
+        self._probe_model: Callable[[Any], Any] | None = None
         self._probe_layers: list[keras.layers.Layer] = []
+        self._profiler: StepProfiler | None = None
+        self._gpu_available = False
 
     # -- Keras hooks -------------------------------------------------------------------
     def on_train_begin(self, logs=None) -> None:
@@ -74,19 +86,30 @@ class TrainingObserver(keras.callbacks.Callback):
             layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)
         ]
         inputs = self.model.inputs
-        self._probe_model = keras.Model(
+        probe_model = keras.Model(
             inputs[0] if len(inputs) == 1 else inputs,
             [layer.output for layer in self._probe_layers],
         )
+        self._probe_model = tf.function(lambda x: probe_model(x, training=False))
+        self._gpu_available = bool(tf.config.list_physical_devices("GPU"))
+        self._profiler = StepProfiler(self.model, self._probe_layers, self.probe_x,
+                                      self.probe_y, self.batch_size,
+                                      "gpu" if self._gpu_available else "cpu")
         self._process.cpu_percent(None)  # first call primes the counter
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
         self._epoch_start = time.perf_counter()
+        self._energy.start()
         self._batch_losses: list[float] = []
         self._running_total = 0.0
         self._samples_seen = 0
+        self._step_seconds = 0.0
+
+    def on_train_batch_begin(self, batch, logs=None) -> None:
+        self._batch_start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None) -> None:
+        self._step_seconds += time.perf_counter() - self._batch_start
         # Keras reports the epoch's running mean loss, weighted by batch size; undo the
         # running mean to recover this batch's own loss.
         mean = float((logs or {}).get("loss", math.nan))
@@ -103,7 +126,13 @@ class TrainingObserver(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
         logs = logs or {}
         duration = time.perf_counter() - self._epoch_start
+        device = "gpu" if self._gpu_available else "cpu"
+        energy = self._energy.stop(duration, gpu_in_use=self._gpu_available)
+        work_start = time.perf_counter()
         losses = _stats(np.array(self._batch_losses))
+        steps = len(self._batch_losses)
+        step_ms = 1000.0 * self._step_seconds / steps if steps else None
+        layer_health, outputs = self._layer_health()
         record = {
             "epoch": int(epoch),
             "duration_seconds": duration,
@@ -119,52 +148,60 @@ class TrainingObserver(keras.callbacks.Callback):
                 },
             },
             "accuracy": {"train": finite_or_none(logs.get("accuracy", math.nan))},
+            "optimizer": {
+                "name": type(self.model.optimizer).__name__.lower(),
+                "learning_rate": finite_or_none(self.model.optimizer.learning_rate),
+                "batch_size": self.batch_size,
+            },
             "throughput": {
                 "samples_processed": self._samples_seen,
                 "samples_per_second": self._samples_seen / duration if duration > 0 else None,
             },
             "memory": {"process_rss_mb": self._process.memory_info().rss / 2**20},
-            "system": {"cpu_percent": self._process.cpu_percent(None)},
-            "layer_health": {"layers": self._layer_health()},
+            "system": {"cpu_percent": self._process.cpu_percent(None),
+                       "cpu_count": len(os.sched_getaffinity(0))},
+            "device": {"gpu_available": self._gpu_available, "training_device": device},
+            "profiler": self._profiler.profile(
+                int(epoch), int(epoch) + 1 == self.params.get("epochs"), outputs, step_ms),
+            "layer_health": {"layers": layer_health},
+            "carbon_emissions": energy,
         }
+        record["observer_overhead_seconds"] = time.perf_counter() - work_start
         self.records.append(record)
         if self.on_epoch is not None:
             self.on_epoch(record)
 
     # -- per-layer probe ---------------------------------------------------------------
-    def _layer_health(self) -> dict[str, dict[str, Any]]:
-        gradients = self._gradient_norms()
-        activations = self._probe_model(self.probe_x, training=False)
-        if not isinstance(activations, (list, tuple)):
-            activations = [activations]
+    def _layer_health(self) -> tuple[dict[str, dict[str, Any]], list[Any]]:
+        gradients = self._profiler.gradients()
+        outputs = self._probe_model(self.probe_x)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
         layers = {}
-        for layer, output in zip(self._probe_layers, activations, strict=True):
+        previous: np.ndarray | None = None
+        for layer, output in zip(self._probe_layers, outputs, strict=True):
+            values = np.asarray(output)
             entry: dict[str, Any] = {"type": type(layer).__name__}
             entry.update(self._weight_stats(layer))
-            entry["gradient_norm"] = gradients.get(layer.name)
-            entry.update(self._activation_stats(np.asarray(output)))
+            entry.update(self._gradient_stats(layer, gradients))
+            entry.update(self._activation_stats(values))
+            if layer.trainable_weights and values.dtype.kind == "f":
+                entry["correlation_with_previous"] = _correlation(previous, values)
+                previous = values
             layers[layer.name] = entry
-        return layers
+        return layers, list(outputs)
 
-    def _gradient_norms(self) -> dict[str, float | None]:
-        owners = [(layer, layer.trainable_weights) for layer in self._probe_layers]
-        variables = [v for _, weights in owners for v in weights]
-        if not variables:
-            return {}
-        with tf.GradientTape() as tape:
-            predictions = self.model(self.probe_x, training=False)
-            loss = keras.losses.sparse_categorical_crossentropy(self.probe_y, predictions)
-            loss = tf.reduce_mean(loss)
-        grads = tape.gradient(loss, variables)
-        norms: dict[str, float | None] = {}
-        start = 0
-        for layer, weights in owners:
-            own = [g for g in grads[start : start + len(weights)] if g is not None]
-            start += len(weights)
-            if weights:
-                squared = sum(float(tf.reduce_sum(tf.square(g))) for g in own)
-                norms[layer.name] = finite_or_none(math.sqrt(squared)) if own else 0.0
-        return norms
+    @staticmethod
+    def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> dict[str, Any]:
+        if not layer.trainable_weights:
+            return {"gradient_norm": None, "gradient_finite": None}
+        own = [gradients.get(v.path) for v in layer.trainable_weights]
+        own = [np.asarray(g, dtype=np.float64) for g in own if g is not None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            squared = float(sum(np.sum(np.square(g)) for g in own)) if own else 0.0
+        finite = math.isfinite(squared)
+        return {"gradient_norm": math.sqrt(squared) if finite else None,
+                "gradient_finite": finite}
 
     @staticmethod
     def _weight_stats(layer: keras.layers.Layer) -> dict[str, Any]:
@@ -182,7 +219,12 @@ class TrainingObserver(keras.callbacks.Callback):
 
     @staticmethod
     def _activation_stats(output: np.ndarray) -> dict[str, Any]:
+        if output.dtype.kind not in "fiu" or output.ndim < 2:
+            return {}
         values = output.astype(np.float64).reshape(len(output), -1)
+        # Units are the last axis (dense units, conv channels); a unit is dead when it gives
+        # the same output for every sample and position of the probe batch.
+        per_unit = output.astype(np.float64).reshape(-1, output.shape[-1])
         with np.errstate(over="ignore", invalid="ignore"):
             return {
                 "activation_mean": finite_or_none(values.mean()),
@@ -192,4 +234,21 @@ class TrainingObserver(keras.callbacks.Callback):
                 # zero means the layer answers every input the same way.
                 "activation_variance_across_samples": finite_or_none(
                     values.var(axis=0).mean()),
+                "activation_mean_square": finite_or_none(np.mean(np.square(values))),
+                "units": int(output.shape[-1]),
+                "dead_unit_fraction": float(np.mean(per_unit.std(axis=0) < DEAD_UNIT_STD)),
             }
+
+
+def _correlation(previous: np.ndarray | None, current: np.ndarray) -> float | None:
+    """Pearson correlation of two layers' outputs when they have the same size per sample."""
+    if previous is None or previous.size != current.size:
+        return None
+    a = previous.astype(np.float64).ravel()
+    b = current.astype(np.float64).ravel()
+    with np.errstate(over="ignore", invalid="ignore"):
+        a, b = a - a.mean(), b - b.mean()
+        denominator = math.sqrt(float(np.dot(a, a)) * float(np.dot(b, b)))
+        if denominator == 0 or not math.isfinite(denominator):
+            return None
+        return finite_or_none(float(np.dot(a, b)) / denominator)

@@ -1,0 +1,42 @@
+"""The total score Optuna maximises: accuracy and health mixed by the user's weights.
+
+`total = w_acc * accuracy + w_health * sum_i(w_i * health_i)` (seed 002's three tiers). When
+a health component is None its weight is shared out over the components that have a value,
+in proportion to their own weights; when none with a positive weight has a value, the health
+part is dropped and accuracy carries the whole score. The breakdown records which rule
+applied, so anyone can recompute the total from results.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from healthopt.config import ScoringWeights
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    total: float
+    accuracy: float
+    health: float | None  # the weighted health sum actually used, in [0, 1]
+    component_weights_used: dict[str, float]
+    missing_components: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def total_score(accuracy: float, health: dict[str, float | None],
+                weights: ScoringWeights) -> ScoreBreakdown:
+    present = {name: weight for name, weight in weights.health_components.items()
+               if weight > 0 and health.get(name) is not None}
+    missing = sorted(name for name, weight in weights.health_components.items()
+                     if weight > 0 and health.get(name) is None)
+    present_weight = sum(present.values())
+    if weights.health_weight == 0 or present_weight == 0:
+        return ScoreBreakdown(float(accuracy), float(accuracy), None, {}, missing)
+    used = {name: weight / present_weight for name, weight in present.items()}
+    health_sum = sum(used[name] * float(health[name]) for name in used)
+    total = weights.accuracy_weight * accuracy + weights.health_weight * health_sum
+    return ScoreBreakdown(float(total), float(accuracy), float(health_sum), used, missing)
