@@ -1,0 +1,73 @@
+"""Issue: one problem the diagnostics engine found, and the 0-100 score the issues add up to.
+
+Severity points follow seed 004: a critical issue costs 20, a warning 7, an info 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Category(str, Enum):
+    LOSS = "loss"
+    THROUGHPUT = "throughput"
+    MEMORY = "memory"
+    PROFILER = "profiler"
+    LOGS = "logs"
+    SYSTEM = "system"
+    ARCHITECTURE = "architecture"
+    SUSTAINABILITY = "sustainability"
+
+
+SEVERITY_POINTS = {Severity.CRITICAL: 20, Severity.WARNING: 7, Severity.INFO: 2}
+SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding. `check` is the seed's function name without `check_` (`loss_explosion`).
+
+    `epoch_index` and `layer_id` say where it happened when that is known; `metric_key` and
+    `metric_value` name the figure that tripped the check, so a reader can verify it.
+    """
+
+    check: str
+    severity: Severity
+    category: Category
+    title: str
+    description: str
+    suggestion: str
+    epoch_index: int | None = None
+    layer_id: str | None = None
+    metric_key: str | None = None
+    metric_value: Any = None
+
+    @property
+    def points(self) -> int:
+        return SEVERITY_POINTS[self.severity]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["category"] = self.category.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Issue:
+        values = dict(data)
+        values["severity"] = Severity(values["severity"])
+        values["category"] = Category(values["category"])
+        return cls(**values)
+
+
+def health_score(issues: list[Issue]) -> int:
+    """100 minus the severity points of every issue, never below 0."""
+    return max(0, 100 - sum(issue.points for issue in issues))

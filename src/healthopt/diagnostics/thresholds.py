@@ -1,0 +1,87 @@
+"""DiagnosticThresholds: every number a check compares against, in one user-settable place.
+
+Defaults follow seed 004 (sections 5-7 and 11.11). Load overrides from a dict or JSON file
+with `DiagnosticThresholds.from_dict`; an unknown name or a non-positive value is an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+class ThresholdError(ValueError):
+    """A threshold override names no threshold or has an impossible value."""
+
+
+@dataclass(frozen=True)
+class DiagnosticThresholds:
+    # Loss
+    loss_divergence_epochs: int = 2  # consecutive rising epochs of train loss
+    loss_explosion_ratio: float = 2.0  # train loss multiplied by more than this in one epoch
+    loss_plateau_improvement: float = 0.01  # < 1% relative improvement over the window
+    loss_plateau_window: int = 3
+    overfitting_epochs: int = 2  # epochs where val loss rose while train loss fell
+    high_loss_variance_cv: float = 0.5  # within-epoch std/mean of batch losses
+    gradient_spike_ratio: float = 20.0  # worst batch loss / mean batch loss
+    # Learning rate and batch size (seed 004 section 11.2)
+    lr_oscillation_sign_changes: int = 3  # alternations of the epoch-loss direction
+    lr_too_low_epoch_improvement: float = 0.01  # mean relative train-loss drop per epoch
+    batch_size_small: int = 16
+    batch_size_large: int = 512
+    batch_smooth_cv: float = 0.05  # batch-loss cv under which training counts as very smooth
+    # System
+    throughput_drop_pct: float = 0.20
+    memory_growth_pct: float = 0.25
+    slow_epoch_ratio: float = 1.5
+    high_cpu_percent: float = 90.0  # per core in use
+    # Profiler
+    profiler_hotspot_pct: float = 40.0
+    backward_dominance_pct: float = 45.0
+    fwd_bwd_ratio_min: float = 0.15
+    # Sustainability
+    diminishing_returns_pct: float = 0.05
+    dead_neuron_sparsity: float = 0.5  # > 50% near-zero weights or never-active units
+    vanishing_gradient_threshold: float = 1e-7
+    exploding_gradient_threshold: float = 1e3
+    frozen_output_variance: float = 1e-12
+    activation_collapse_ratio: float = 1e-4  # across-sample variance / mean square
+    redundant_correlation: float = 0.95
+    over_parameterized_ratio: float = 10.0  # param share / compute share
+    compute_inefficient_ratio: float = 10.0  # compute share / param share
+    high_carbon_kg: float = 0.01  # report CO2 above this as a warning instead of info
+    # CNN architecture
+    fc_dominance_pct: float = 92.0
+    conv_bottleneck_pct: float = 60.0
+    missing_pooling_convs: int = 3
+    large_kernel_size: int = 7
+    large_kernel_small_input: int = 64  # inputs at most this wide count as small
+    early_channel_max: int = 32
+    # RNN / transformer architecture
+    rnn_hidden_input_ratio: float = 8.0
+    rnn_max_layers: int = 4
+    rnn_long_sequence: int = 200
+    embedding_vocab_ratio: float = 1.0  # embedding dim above vocab * ratio is oversized
+    attention_entropy_min: float = 0.1  # nats; below this a head attends to one position
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and math.isfinite(value) and value > 0)
+            if not ok:
+                raise ThresholdError(f"threshold {f.name} must be a positive number "
+                                     f"(got {value!r})")
+            if f.type == "int" and not isinstance(value, int):
+                raise ThresholdError(f"threshold {f.name} must be an integer (got {value!r})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiagnosticThresholds:
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ThresholdError(f"unknown thresholds: {', '.join(unknown)}")
+        return cls(**data)
