@@ -1,0 +1,334 @@
+"""Loss checks (seed 004 section 5, category 1): how training and validation loss move.
+
+Each check reads the epoch train loss (`loss.train_mean`, falling back to `loss.train_epoch`)
+and, where it needs them, the batch-loss spread and the validation loss. Two rules keep
+realistic healthy runs quiet:
+
+- The first record is left out of the within-epoch checks: its batches run from the untrained
+  initial loss down to the first learned one, so their spread measures learning, not noise.
+- An epoch where the model is already near-converged (train accuracy at least
+  `CONVERGED_ACCURACY`, or train loss below `CONVERGED_LOSS_FRACTION` of the first epoch's) is
+  not judged: near zero a handful of hard batches dominate every ratio, and a jump from 0.004
+  to 0.009 is a blip, not an explosion.
+
+`metric_key` is the record path of the figure quoted and `metric_value` its value in the
+epoch `epoch_index` names, so a reader can find it in the record; ratios are in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from healthopt.diagnostics.issues import Category, Issue, Severity
+from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
+from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+# Train accuracy from which the model counts as fitted: loss ratios mean nothing past it.
+CONVERGED_ACCURACY = 0.98
+# Train loss below this share of the first epoch's counts as converged when accuracy is absent.
+CONVERGED_LOSS_FRACTION = 0.05
+
+CLIP_HINT = "clipnorm=1.0 on the optimizer, e.g. keras.optimizers.Adam(clipnorm=1.0)"
+
+
+def train_loss(record: dict[str, Any]) -> float | None:
+    """The epoch's train loss: mean batch loss, or Keras's epoch loss when that is missing."""
+    value = number(dig(record, "loss.train_mean"))
+    return value if value is not None else number(dig(record, "loss.train_epoch"))
+
+
+def train_losses(epochs: list[dict[str, Any]]) -> list[float | None]:
+    return [train_loss(record) for record in epochs]
+
+
+def start_loss(losses: Sequence[float | None]) -> float | None:
+    """The first positive train loss, the yardstick for 'converged'."""
+    return next((loss for loss in losses if loss is not None and loss > 0), None)
+
+
+def converged(record: dict[str, Any], start: float | None) -> bool:
+    """Whether this epoch's model already fits the training data (see module docstring)."""
+    accuracy = number(dig(record, "accuracy.train"))
+    if accuracy is not None and accuracy >= CONVERGED_ACCURACY:
+        return True
+    loss = train_loss(record)
+    return start is not None and loss is not None and loss < CONVERGED_LOSS_FRACTION * start
+
+
+def direction(prev: float, curr: float, floor: float) -> int:
+    """+1 rising, -1 falling, 0 flat: moves under `floor` (relative) count as noise."""
+    if curr - prev > floor * abs(prev):
+        return 1
+    if prev - curr > floor * abs(prev):
+        return -1
+    return 0
+
+
+def check_loss_divergence(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Train loss rose in `loss_divergence_epochs` consecutive epochs (warning, first run only).
+
+    A rise counts when it exceeds `loss_plateau_improvement` of the previous loss, so a flat
+    loss wobbling by a fraction of a percent is not a divergence; a missing epoch breaks the
+    run. Epochs that end near-converged are not counted.
+    """
+    epochs = data.epochs
+    losses = train_losses(epochs)
+    start = start_loss(losses)
+    run, rise_from = 0, 0.0
+    for i in range(1, len(losses)):
+        prev, curr = losses[i - 1], losses[i]
+        if (
+            prev is None
+            or curr is None
+            or direction(prev, curr, t.loss_plateau_improvement) <= 0
+            or converged(epochs[i], start)
+        ):
+            run = 0
+            continue
+        if run == 0:
+            rise_from = prev
+        run += 1
+        if run >= t.loss_divergence_epochs:
+            begin, end = epoch_index(epochs, i - run), epoch_index(epochs, i)
+            change = f", {100 * (curr / rise_from - 1):+.1f}%" if rise_from > 0 else ""
+            return [
+                Issue(
+                    check="loss_divergence",
+                    severity=Severity.WARNING,
+                    category=Category.LOSS,
+                    title="Loss divergence",
+                    description=(
+                        f"Train loss rose {run} epochs in a row, from {rise_from:.4g} "
+                        f"(epoch {begin}) to {curr:.4g} (epoch {end}){change}."
+                    ),
+                    suggestion=(
+                        "Lower the learning rate (e.g. 3-10x) or add a schedule such as "
+                        "keras.callbacks.ReduceLROnPlateau; check the inputs for NaN or "
+                        "unscaled values."
+                    ),
+                    epoch_index=end,
+                    metric_key="loss.train_mean",
+                    metric_value=curr,
+                )
+            ]
+    return []
+
+
+def check_loss_explosion(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Train loss grew more than `loss_explosion_ratio` times in one epoch (critical, each).
+
+    Needs a positive previous loss. A jump that leaves the model near-converged is skipped.
+    """
+    epochs = data.epochs
+    losses = train_losses(epochs)
+    start = start_loss(losses)
+    issues = []
+    for i in range(1, len(losses)):
+        prev, curr = losses[i - 1], losses[i]
+        if prev is None or curr is None or prev <= 0:
+            continue
+        ratio = curr / prev
+        if ratio > t.loss_explosion_ratio and not converged(epochs[i], start):
+            issues.append(
+                Issue(
+                    check="loss_explosion",
+                    severity=Severity.CRITICAL,
+                    category=Category.LOSS,
+                    title="Loss explosion",
+                    description=(
+                        f"Train loss jumped from {prev:.4g} to {curr:.4g} ({ratio:.1f}x) "
+                        f"between epochs {epoch_index(epochs, i - 1)} and "
+                        f"{epoch_index(epochs, i)}; the limit is "
+                        f"{t.loss_explosion_ratio:g}x."
+                    ),
+                    suggestion=(
+                        "Lower the learning rate (e.g. 10x) and clip gradients with "
+                        f"{CLIP_HINT}; check the data for outliers or unscaled features."
+                    ),
+                    epoch_index=epoch_index(epochs, i),
+                    metric_key="loss.train_mean",
+                    metric_value=curr,
+                )
+            )
+    return issues
+
+
+def check_loss_plateau(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Train loss improved by less than `loss_plateau_improvement` over the last
+    `loss_plateau_window` epochs (warning).
+
+    The change is measured from the first to the last epoch of the window (relative to the
+    first), so a rising loss counts as not improving too. All epochs of the window must have a
+    train loss. A model that is already near-converged at the end is not stuck: stopping it
+    early is the sustainability checks' job.
+    """
+    epochs = data.epochs
+    window = max(2, t.loss_plateau_window)
+    losses = train_losses(epochs)
+    if len(losses) < window:
+        return []
+    tail = losses[-window:]
+    if any(loss is None for loss in tail) or tail[0] == 0:
+        return []
+    first, last = tail[0], tail[-1]
+    improvement = (first - last) / abs(first)
+    if improvement >= t.loss_plateau_improvement or converged(epochs[-1], start_loss(losses)):
+        return []
+    begin, end = epoch_index(epochs, len(epochs) - window), epoch_index(epochs, len(epochs) - 1)
+    return [
+        Issue(
+            check="loss_plateau",
+            severity=Severity.WARNING,
+            category=Category.LOSS,
+            title="Loss plateau",
+            description=(
+                f"Train loss went from {first:.4g} (epoch {begin}) to {last:.4g} (epoch {end}): "
+                f"{100 * improvement:.2f}% improvement over the last {window} epochs, under "
+                f"the {100 * t.loss_plateau_improvement:g}% expected."
+            ),
+            suggestion=(
+                "Add keras.callbacks.ReduceLROnPlateau(monitor='loss', factor=0.5, patience=2) "
+                "or a decay schedule; if the loss is still high, the model may be too small or "
+                "the learning rate too low."
+            ),
+            epoch_index=end,
+            metric_key="loss.train_mean",
+            metric_value=last,
+        )
+    ]
+
+
+def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Since its best epoch, validation loss rose in at least `overfitting_epochs` epochs while
+    train loss fell (warning).
+
+    Counting only after the best validation epoch keeps early noise out: if validation loss
+    recovers to a new best, the count starts again. Reported at the latest such epoch.
+    """
+    epochs = data.epochs
+    train = train_losses(epochs)
+    val = [number(dig(record, "loss.val.val_loss")) for record in epochs]
+    known = {i: v for i, v in enumerate(val) if v is not None}
+    if not known:
+        return []
+    best = min(known, key=known.__getitem__)
+    overfit = []
+    for i in range(best + 1, len(epochs)):
+        val_prev, val_curr, train_prev, train_curr = val[i - 1], val[i], train[i - 1], train[i]
+        if val_prev is None or val_curr is None or train_prev is None or train_curr is None:
+            continue
+        if val_curr > val_prev and train_curr < train_prev:
+            overfit.append(i)
+    if len(overfit) < t.overfitting_epochs:
+        return []
+    last = overfit[-1]
+    names = ", ".join(str(epoch_index(epochs, i)) for i in overfit)
+    return [
+        Issue(
+            check="overfitting",
+            severity=Severity.WARNING,
+            category=Category.LOSS,
+            title="Overfitting",
+            description=(
+                f"Validation loss rose in {len(overfit)} epochs ({names}) since its best "
+                f"{val[best]:.4g} at epoch {epoch_index(epochs, best)}, reaching "
+                f"{val[last]:.4g}, while train loss kept falling to {train[last]:.4g}."
+            ),
+            suggestion=(
+                "Add keras.callbacks.EarlyStopping(monitor='val_loss', patience=2, "
+                "restore_best_weights=True); regularise with keras.layers.Dropout(0.3-0.5) or "
+                "kernel_regularizer=keras.regularizers.L2(1e-4); add data augmentation."
+            ),
+            epoch_index=epoch_index(epochs, last),
+            metric_key="loss.val.val_loss",
+            metric_value=val[last],
+        )
+    ]
+
+
+def _ratios_to_mean(data: DiagnosticInput, numerator: str) -> list[tuple[int, float, float]]:
+    """(position, ratio, numerator value) of `numerator / train_mean` per judged epoch."""
+    epochs = data.epochs
+    start = start_loss(train_losses(epochs))
+    found = []
+    for i in range(1, len(epochs)):  # the first record's spread is the initial descent
+        mean = number(dig(epochs[i], "loss.train_mean"))
+        value = number(dig(epochs[i], numerator))
+        if mean is None or value is None or mean <= 0 or converged(epochs[i], start):
+            continue
+        found.append((i, value / mean, value))
+    return found
+
+
+def check_high_loss_variance(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Batch losses within an epoch spread more than `high_loss_variance_cv` (std / mean) in
+    at least one epoch after the first (warning, reported at the noisiest epoch)."""
+    found = _ratios_to_mean(data, "loss.train_std")
+    noisy = [row for row in found if row[1] > t.high_loss_variance_cv]
+    if not noisy:
+        return []
+    i, cv, std = max(noisy, key=lambda row: row[1])
+    epoch = epoch_index(data.epochs, i)
+    return [
+        Issue(
+            check="high_loss_variance",
+            severity=Severity.WARNING,
+            category=Category.LOSS,
+            title="High loss variance",
+            description=(
+                f"Batch losses vary widely: std/mean is {cv:.2f} at epoch {epoch} (std "
+                f"{std:.4g}), above {t.high_loss_variance_cv:g}, in {len(noisy)} of "
+                f"{len(found)} epochs checked."
+            ),
+            suggestion=(
+                "Increase the batch size (e.g. 32 -> 128) for steadier gradients, or lower the "
+                "learning rate; shuffle the training data if batches differ systematically."
+            ),
+            epoch_index=epoch,
+            metric_key="loss.train_std",
+            metric_value=std,
+        )
+    ]
+
+
+def check_gradient_instability(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Seed's "gradient spike": the worst batch loss exceeds `gradient_spike_ratio` times the
+    epoch's mean batch loss in some epoch after the first (warning, at the worst epoch)."""
+    found = _ratios_to_mean(data, "loss.train_max")
+    spikes = [row for row in found if row[1] > t.gradient_spike_ratio]
+    if not spikes:
+        return []
+    i, ratio, worst = max(spikes, key=lambda row: row[1])
+    epoch = epoch_index(data.epochs, i)
+    mean = number(dig(data.epochs[i], "loss.train_mean"))
+    return [
+        Issue(
+            check="gradient_instability",
+            severity=Severity.WARNING,
+            category=Category.LOSS,
+            title="Gradient spike",
+            description=(
+                f"At epoch {epoch} one batch had loss {worst:.4g}, {ratio:.1f}x the epoch mean "
+                f"{mean:.4g} (limit {t.gradient_spike_ratio:g}x); such a batch sends a huge "
+                f"gradient step. Seen in {len(spikes)} epoch(s)."
+            ),
+            suggestion=(
+                f"Clip gradients with {CLIP_HINT}; look for mislabelled or extreme "
+                "samples in the data."
+            ),
+            epoch_index=epoch,
+            metric_key="loss.train_max",
+            metric_value=worst,
+        )
+    ]
+
+
+CHECKS = [
+    check_loss_divergence,
+    check_loss_explosion,
+    check_loss_plateau,
+    check_overfitting,
+    check_high_loss_variance,
+    check_gradient_instability,
+]
