@@ -1,13 +1,23 @@
-"""The `healthopt` command line. It only translates flags into an OptimizationConfig."""
+"""The `healthopt` command line. It translates flags into an OptimizationConfig (optimize)
+or into a diagnostics run over saved records (diagnose); the work happens elsewhere."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import MISSING, fields
+from pathlib import Path
 from typing import Any
 
-from healthopt.config import MODES, ConfigError, OptimizationConfig
+from healthopt.config import (
+    DEFAULT_HEALTH_PROPORTIONS,
+    HEALTH_AWARE_ACCURACY_WEIGHT,
+    MODES,
+    ConfigError,
+    OptimizationConfig,
+    ScoringWeights,
+)
 from healthopt.data import dataset_names
 
 EXIT_BAD_INPUT = 2
@@ -55,13 +65,50 @@ def build_parser() -> argparse.ArgumentParser:
         shown = "" if default is None or "default:" in text else f" (default: {default})"
         optimize.add_argument(flag, dest=name, type=kind, default=None, help=text + shown,
                               metavar=flag.lstrip("-").replace("-", "_").upper())
+    optimize.add_argument(
+        "--accuracy-weight", type=float, default=None, metavar="W",
+        help="health-aware mode: share of the score given to validation accuracy; health "
+             f"gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})")
+    optimize.add_argument(
+        "--health-weights", default=None, metavar="NAME=W,...",
+        help="health-aware mode: how the health share splits over the six components; "
+             "must sum to 1, unnamed components get 0 (default: " + ",".join(
+                 f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items()) + ")")
     commands.add_parser("datasets", help="list the named datasets")
+    diagnose = commands.add_parser(
+        "diagnose", help="run the diagnostics engine on saved training records",
+        description="Diagnose a run folder (every trial), a trial folder, or a JSON file "
+                    '{"epochs": [...], "logs": [...], "architecture": {...}}.')
+    diagnose.add_argument("path", type=Path, metavar="PATH")
+    diagnose.add_argument("--json", action="store_true", help="print the JSON report")
+    diagnose.add_argument("--thresholds", type=Path, metavar="FILE",
+                          help="JSON object overriding DiagnosticThresholds values")
     return parser
+
+
+def _parse_health_weights(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value) if sep else float(sep)
+        except ValueError:
+            raise ConfigError(f"--health-weights: {part!r} is not NAME=NUMBER") from None
+    return weights
 
 
 def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
     values = {name: getattr(args, name) for name, _, _ in _OPTIMIZE_FLAGS.values()
               if getattr(args, name) is not None}
+    if args.accuracy_weight is not None or args.health_weights is not None:
+        if values.get("mode") != "health-aware":
+            raise ConfigError("--accuracy-weight and --health-weights apply only with "
+                              "--mode health-aware (simple mode scores accuracy alone)")
+        accuracy = (HEALTH_AWARE_ACCURACY_WEIGHT if args.accuracy_weight is None
+                    else args.accuracy_weight)
+        components = (dict(DEFAULT_HEALTH_PROPORTIONS) if args.health_weights is None
+                      else _parse_health_weights(args.health_weights))
+        values["scoring_weights"] = ScoringWeights(accuracy, 1.0 - accuracy, components)
     return OptimizationConfig(**values)
 
 
@@ -109,7 +156,42 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:15} {info.modality:6} {info.description}")
         print(f"{'npz:PATH':15} {'either':6} your arrays x, y (x_train, ... also accepted)")
         return 0
+    if args.command == "diagnose":
+        return _diagnose(args, parser)
     return _optimize(args, parser)
+
+
+def _diagnose(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.console import Console
+
+    from healthopt.diagnostics import DiagnosticThresholds, ThresholdError, run_diagnostics
+    from healthopt.diagnostics.render import print_report
+    from healthopt.diagnostics.sources import SourceError, load_sources
+
+    try:
+        thresholds = DiagnosticThresholds()
+        if args.thresholds is not None:
+            overrides = json.loads(args.thresholds.read_text())
+            if not isinstance(overrides, dict):
+                raise ThresholdError(f"{args.thresholds} must hold a JSON object")
+            thresholds = DiagnosticThresholds.from_dict(overrides)
+        sources = load_sources(args.path)
+    except (SourceError, ThresholdError, OSError, json.JSONDecodeError) as exc:
+        parser.exit(EXIT_BAD_INPUT, f"healthopt diagnose: error: {exc}\n")
+    reports = [(label, run_diagnostics(data, thresholds)) for label, data in sources]
+    if args.json:
+        if len(reports) == 1:
+            payload: Any = reports[0][1].to_dict()
+        else:
+            payload = {"path": str(args.path), "trials": [
+                {"trial": label, **report.to_dict()} for label, report in reports]}
+        print(json.dumps(payload, indent=2))
+        return 0
+    console = Console(highlight=False)
+    for label, report in reports:
+        print_report(report, console, label)
+        console.print()
+    return 0
 
 
 if __name__ == "__main__":

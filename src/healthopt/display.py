@@ -69,7 +69,8 @@ class ProgressDisplay:
         self._done = event["trials_done"]
         self._best = (event["best_trial"], event["best_value"])
         if event["state"] == "COMPLETE":
-            outcome = f"val_acc {_fmt(event['metrics'].get('val_accuracy'))}"
+            outcome = (f"val_acc {_fmt(event['metrics'].get('val_accuracy'))} · "
+                       f"score {_fmt(event.get('total_score'))}")
         else:
             outcome = f"[red]FAIL[/] {event['error']}"
         self.console.print(f"trial {event['trial_number']} ({self._done}/{self._total}) "
@@ -80,15 +81,21 @@ class ProgressDisplay:
 def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
     """The final summary: one row per finished trial, the best one marked."""
     table = Table(title="Trials")
-    for column in ("#", "state", "val_acc", "test_acc", "params", "epochs", "fit s", "note"):
+    columns = ("#", "state", "score", "val_acc", "test_acc", "health", "diag", "params",
+               "epochs", "fit s", "note")
+    for column in columns:
         table.add_column(column, justify="right" if column not in ("state", "note") else "left")
     for trial in trials:
         metrics, timings = trial["metrics"], trial["timings"]
         marker = " *" if trial["number"] == best_trial else ""
         note = trial.get("error", "")
+        health = (trial.get("score") or {}).get("health")
+        diagnostic = (trial.get("diagnostics") or {}).get("health_score")
         table.add_row(
-            f"{trial['number']}{marker}", trial["state"], _fmt(metrics.get("val_accuracy")),
-            _fmt(metrics.get("test_accuracy")), f"{trial['num_parameters']:,}",
+            f"{trial['number']}{marker}", trial["state"], _fmt(trial.get("total_score")),
+            _fmt(metrics.get("val_accuracy")), _fmt(metrics.get("test_accuracy")),
+            _fmt(health, 3), "-" if diagnostic is None else str(diagnostic),
+            f"{trial['num_parameters']:,}",
             str(trial["epochs_run"]), _fmt(timings.get("fit_seconds"), 1),
             note if len(note) <= 60 else note[:57] + "...",
         )

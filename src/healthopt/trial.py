@@ -4,6 +4,10 @@
 so both are versioned and round-trip through JSON. The same `run_trial` runs in a local
 worker process and (later) inside the RunPod handler. A trial never raises: any error, or a
 loss that goes NaN, comes back as a FAIL result with the reason.
+
+After training the worker also computes the six health components and runs the diagnostics
+engine, because only it holds the records and predictions they read; the orchestrator gets
+the figures and mixes them with the run's weights.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from healthopt.config import ModelConfig
+from healthopt.diagnostics import DiagnosticInput, run_diagnostics
+from healthopt.health import HealthInputs, compute_health
 from healthopt.jsonio import write_json_atomic
+from healthopt.logcapture import capture_logs, log_entry
 
 SCHEMA_VERSION = 1
 COMPLETE = "COMPLETE"
@@ -65,8 +72,10 @@ class TrialSpec:
 class TrialResult:
     """What a trial produced: its state, metrics, timings, and the files it wrote.
 
-    `artifacts` maps a role (model, history, observer) to a path relative to the trial's
-    output directory, so the result stays valid wherever that directory is moved.
+    `artifacts` maps a role (model, history, observer, ...) to a path relative to the trial's
+    output directory, so the result stays valid wherever that directory is moved. `health`
+    holds the six components (None where not computable, with the reason in
+    `health_reasons`); `diagnostics` is the engine's summary (score, issue counts).
     """
 
     trial_number: int
@@ -76,6 +85,9 @@ class TrialResult:
     epochs_run: int = 0
     num_parameters: int = 0
     artifacts: dict[str, str] = field(default_factory=dict)
+    health: dict[str, float | None] = field(default_factory=dict)
+    health_reasons: dict[str, str] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     schema_version: int = SCHEMA_VERSION
 
@@ -101,14 +113,17 @@ def run_trial(spec: TrialSpec, on_event: ProgressCallback | None = None) -> Tria
     out = Path(spec.output_dir)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        result = _run(spec, out, timings, on_event)
-    except Exception as exc:  # a trial must report its failure, never end the study
-        timings["total_seconds"] = time.perf_counter() - started
-        result = TrialResult.failed(spec.trial_number, f"{type(exc).__name__}: {exc}",
-                                    timings=timings)
-        _try_write(out / "error.txt", traceback.format_exc())
+    with capture_logs() as logs:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            result = _run(spec, out, timings, on_event, logs)
+        except Exception as exc:  # a trial must report its failure, never end the study
+            timings["total_seconds"] = time.perf_counter() - started
+            result = TrialResult.failed(spec.trial_number, f"{type(exc).__name__}: {exc}",
+                                        timings=timings)
+            _try_write(out / "error.txt", traceback.format_exc())
+            logs.append(log_entry("ERROR", result.error or "", "error"))
+    _try_write(out / "logs.json", json.dumps(logs, indent=2))
     _try_write(out / "result.json", json.dumps(result.to_dict(), indent=2))
     return result
 
@@ -122,9 +137,10 @@ def _try_write(path: Path, text: str) -> None:
 
 
 def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
-         on_event: ProgressCallback | None) -> TrialResult:
+         on_event: ProgressCallback | None, logs: list[dict[str, Any]]) -> TrialResult:
     # TensorFlow is imported here, in the worker, never by the orchestrator.
     from healthopt.data import load_dataset
+    from healthopt.models.architecture import describe_model
     from healthopt.models.builder import InputSpec, ModelBuilder
     from healthopt.training import trainer
 
@@ -158,37 +174,51 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
     timings["fit_seconds"] = outcome.fit_seconds
     lap("train_seconds")
 
+    architecture = describe_model(model)
     write_json_atomic(out / "history.json", outcome.history)
     write_json_atomic(out / "observer.json", outcome.records)
-    artifacts = {"history": "history.json", "observer": "observer.json"}
+    write_json_atomic(out / "architecture.json", architecture)
+    artifacts = {"history": "history.json", "observer": "observer.json",
+                 "architecture": "architecture.json", "logs": "logs.json"}
     num_parameters = int(model.count_params())
+
+    def failed(error: str) -> TrialResult:
+        logs.append(log_entry("ERROR", error, "error"))
+        summary = _diagnose(outcome.records, logs, architecture, out, timings)
+        artifacts["diagnostics"] = "diagnostics.json"
+        timings["total_seconds"] = time.perf_counter() - started
+        return TrialResult.failed(spec.trial_number, error, timings=timings,
+                                  epochs_run=outcome.epochs_run, num_parameters=num_parameters,
+                                  artifacts=artifacts, diagnostics=summary)
 
     if outcome.diverged:
         epoch, batch = outcome.nan_detected_at
-        timings["total_seconds"] = time.perf_counter() - started
-        return TrialResult.failed(
-            spec.trial_number,
+        return failed(
             f"loss became NaN at epoch {epoch + 1}, batch {batch + 1} "
-            f"(learning_rate={model_config.learning_rate}, optimizer={model_config.optimizer})",
-            timings=timings, epochs_run=outcome.epochs_run, num_parameters=num_parameters,
-            artifacts=artifacts,
-        )
+            f"(learning_rate={model_config.learning_rate}, optimizer={model_config.optimizer})")
 
     val_loss, val_accuracy = model.evaluate(dataset.val.x, dataset.val.y, verbose=0)
     test_loss, test_accuracy = model.evaluate(dataset.test.x, dataset.test.y, verbose=0)
+    val_correct = trainer.correct_predictions(model, dataset.val)
     lap("evaluate_seconds")
     if not (math.isfinite(val_loss) and math.isfinite(test_loss)):
-        timings["total_seconds"] = time.perf_counter() - started
-        return TrialResult.failed(
-            spec.trial_number,
-            f"evaluation loss is not finite (val_loss={val_loss}, test_loss={test_loss})",
-            timings=timings, epochs_run=outcome.epochs_run, num_parameters=num_parameters,
-            artifacts=artifacts,
-        )
+        return failed(
+            f"evaluation loss is not finite (val_loss={val_loss}, test_loss={test_loss})")
 
     model.save(out / "model.keras")
     artifacts["model"] = "model.keras"
     lap("save_seconds")
+
+    health = compute_health(HealthInputs(
+        epochs=outcome.records, val_correct=val_correct, val_accuracy=float(val_accuracy),
+        chance_accuracy=dataset.val.majority_fraction(), num_parameters=num_parameters,
+        reference_parameters=dataset.linear_classifier_parameters(),
+        num_classes=dataset.num_classes, seed=spec.seed))
+    write_json_atomic(out / "health.json", health.to_dict())
+    artifacts["health"] = "health.json"
+    lap("health_seconds")
+    summary = _diagnose(outcome.records, logs, architecture, out, timings)
+    artifacts["diagnostics"] = "diagnostics.json"
     timings["total_seconds"] = time.perf_counter() - started
 
     history = outcome.history
@@ -207,4 +237,17 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
         epochs_run=outcome.epochs_run,
         num_parameters=num_parameters,
         artifacts=artifacts,
+        health=health.values(),
+        health_reasons=health.reasons(),
+        diagnostics=summary,
     )
+
+
+def _diagnose(records: list[dict[str, Any]], logs: list[dict[str, Any]],
+              architecture: dict[str, Any], out: Path, timings: dict[str, float]) -> dict:
+    """Run the diagnostics engine, write diagnostics.json, return the short summary."""
+    started = time.perf_counter()
+    report = run_diagnostics(DiagnosticInput(records, list(logs), architecture))
+    write_json_atomic(out / "diagnostics.json", report.to_dict())
+    timings["diagnostics_seconds"] = time.perf_counter() - started
+    return report.summary()

@@ -7,7 +7,14 @@ from pathlib import Path
 import optuna
 import pytest
 
-from healthopt.config import ConfigError, ModelConfig, OptimizationConfig, ScoringWeights
+from healthopt.config import (
+    HEALTH_COMPONENTS,
+    ConfigError,
+    ModelConfig,
+    OptimizationConfig,
+    ScoringWeights,
+)
+from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer
 
@@ -95,11 +102,47 @@ def test_resume_with_different_settings_is_refused(tmp_path: Path):
         ModelOptimizer(_config(tmp_path)).optimize_model()
 
 
-def test_health_aware_mode_says_it_is_not_available_yet(tmp_path: Path):
-    config = _config(tmp_path, mode="health-aware",
-                     scoring_weights=ScoringWeights(accuracy_weight=0.7, health_weight=0.3))
-    with pytest.raises(ConfigError, match="mode 'health-aware' needs the health metrics"):
-        ModelOptimizer(config)
+def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
+    weights = ScoringWeights(0.6, 0.4, {"neuron_utilization": 0.3, "gradient_health": 0.3,
+                                        "training_stability": 0.4})
+    result = ModelOptimizer(_config(tmp_path, trials=4, max_epochs_per_trial=3,
+                                    mode="health-aware", scoring_weights=weights),
+                            selector=DivergingTrialSelector(1)).optimize_model()
+    data = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert data["scoring_weights"] == {"accuracy_weight": 0.6, "health_weight": 0.4,
+                                       "health_components": weights.health_components}
+    complete = [t for t in data["trials"] if t["state"] == "COMPLETE"]
+    assert len(complete) == 3
+    saved = ScoringWeights(**data["scoring_weights"])
+    for trial in complete:
+        assert set(trial["health"]) == set(HEALTH_COMPONENTS)
+        recomputed = total_score(trial["metrics"]["val_accuracy"], trial["health"], saved)
+        assert trial["total_score"] == pytest.approx(recomputed.total, abs=1e-12)
+        assert trial["total_score"] != trial["metrics"]["val_accuracy"]
+        assert 0 <= trial["diagnostics"]["health_score"] <= 100
+        folder = tmp_path / "run" / "trials" / f"trial_{trial['number']}"
+        assert {"diagnostics.json", "health.json", "architecture.json", "logs.json"} <= {
+            f.name for f in folder.iterdir()}
+    # The components tell the trials apart.
+    varying = [name for name in HEALTH_COMPONENTS
+               if len({t["health"][name] for t in complete}) > 1]
+    assert len(varying) >= 4, varying
+    best = max(complete, key=lambda t: t["total_score"])
+    assert data["best_trial"] == best["number"] == result.best_trial
+    # The diverged trial has no score, but its diagnostics explain it.
+    failed = next(t for t in data["trials"] if t["number"] == 1)
+    assert failed["total_score"] is None and failed["diagnostics"]["severity_counts"]["critical"]
+    report = json.loads((tmp_path / "run" / "trials" / "trial_1" / "diagnostics.json").read_text())
+    assert "nan_in_loss" in {issue["check"] for issue in report["issues"]}
+
+
+def test_simple_mode_total_score_is_the_validation_accuracy(tmp_path: Path):
+    ModelOptimizer(_config(tmp_path, trials=1)).optimize_model()
+    data = json.loads((tmp_path / "run" / "results.json").read_text())
+    trial = data["trials"][0]
+    assert data["scoring_weights"]["accuracy_weight"] == 1.0
+    assert trial["total_score"] == trial["metrics"]["val_accuracy"] == data["best_value"]
+    assert "score" in trial and trial["score"]["health"] is None
 
 
 def test_no_trial_starts_after_the_timeout(tmp_path: Path):

@@ -44,6 +44,13 @@ class Dataset:
         """Largest token id + 1 over every split (text only): the embedding's input size."""
         return int(max(s.x.max(initial=0) for s in self.splits.values())) + 1
 
+    def linear_classifier_parameters(self) -> int:
+        """Weights of a linear classifier on these inputs (bag of tokens for text): the
+        smallest reasonable model, which parameter efficiency measures size against."""
+        features = (self.vocabulary_size if self.modality == "text"
+                    else int(np.prod(self.input_shape)))
+        return (features + 1) * self.num_classes
+
     @property
     def splits(self) -> dict[str, Split]:
         return {name: getattr(self, name) for name in SPLIT_NAMES}

@@ -20,6 +20,12 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def majority_fraction(self) -> float:
+        """Accuracy of always predicting the most common class: the chance level to beat."""
+        if len(self.y) == 0:
+            return 0.0
+        return float(np.bincount(np.asarray(self.y, dtype=np.int64)).max() / len(self.y))
+
 
 def _counts_per_split(n: int) -> list[int]:
     """Split n items by SPLIT_FRACTIONS with largest-remainder rounding, so sizes sum to n."""

@@ -22,6 +22,7 @@ from optuna.trial import TrialState
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
+from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
@@ -65,9 +66,11 @@ def default_run_name(config: OptimizationConfig) -> str:
     return f"{dataset}_{config.mode}_{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def objective_value(result: TrialResult, config: OptimizationConfig) -> float:
-    """The number Optuna maximises. Simple mode: validation accuracy."""
-    return float(result.metrics["val_accuracy"])
+def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdown:
+    """The total score Optuna maximises: validation accuracy mixed with the trial's health
+    by the run's weights (accuracy alone in simple mode)."""
+    return total_score(float(result.metrics["val_accuracy"]), result.health,
+                       config.scoring_weights)
 
 
 class ModelOptimizer:
@@ -81,11 +84,6 @@ class ModelOptimizer:
     def __init__(self, config: OptimizationConfig, executor: Executor | None = None,
                  selector: HyperparameterSelector | None = None,
                  on_event: EventCallback | None = None) -> None:
-        if config.mode != "simple":
-            raise ConfigError(
-                f"mode {config.mode!r} needs the health metrics, which this version does not "
-                "compute yet; use mode 'simple'"
-            )
         if config.use_runpod_service:
             raise ConfigError("use_runpod_service: the RunPod executor is not available in "
                               "this version; leave it off to run trials locally")
@@ -159,8 +157,12 @@ class ModelOptimizer:
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
         trial.set_user_attr(results_io.RESULT_ATTR, result.to_dict())
+        total = None
         if result.ok:
-            study.tell(trial, objective_value(result, self.config))
+            score = score_trial(result, self.config)
+            trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())
+            total = score.total
+            study.tell(trial, total)
         else:
             study.tell(trial, state=TrialState.FAIL)
         self._write_results(study, optimized_model_path=None)
@@ -168,6 +170,7 @@ class ModelOptimizer:
         self._emit({"kind": "trial_finished", "trial_number": trial.number,
                     "state": "COMPLETE" if result.ok else "FAIL", "error": result.error,
                     "metrics": result.metrics,
+                    "total_score": total,
                     "trials_done": self._count_finished(study),
                     "trials_total": self.config.trials,
                     "best_trial": best.number if best else None,
@@ -226,7 +229,7 @@ class ModelOptimizer:
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> dict:
         payload = results_io.build_results(
             study, self.config.run_name, self.config.dataset_name, self.config.mode,
-            self.config.trials, optimized_model_path)
+            self.config.trials, optimized_model_path, self.config.scoring_weights)
         write_json_atomic(self.run_dir / "results.json", payload)
         return payload
 

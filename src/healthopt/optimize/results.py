@@ -2,7 +2,9 @@
 
 The study's storage is the single source of truth (each trial's TrialResult lives in its user
 attributes), so a resumed run, or another process reading the same storage, writes the same
-file. The layout is a contract that later tools and the API read.
+file. The layout is a contract that later tools and the API read: each trial's `total_score`
+can be recomputed from its `health`, `metrics.val_accuracy` and the run's `scoring_weights`
+(`healthopt.health.scoring.total_score`; `score` says how missing components were handled).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from healthopt.config import ScoringWeights
+
 RESULT_ATTR = "result"
+SCORE_ATTR = "score"
 INTERRUPTED_ATTR = "interrupted"
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 
@@ -29,7 +34,17 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
         "timings": result.get("timings", {}),
         "epochs_run": result.get("epochs_run", 0),
         "num_parameters": result.get("num_parameters", 0),
+        "health": result.get("health", {}),
+        "total_score": trial.value if trial.state == TrialState.COMPLETE else None,
+        "diagnostics": result.get("diagnostics", {}),
     }
+    if result.get("health_reasons"):
+        record["health_reasons"] = result["health_reasons"]
+    score = trial.user_attrs.get(SCORE_ATTR)
+    if score:
+        # How the total was made: the health part used and any redistributed weight.
+        record["score"] = {key: score[key] for key in
+                           ("health", "component_weights_used", "missing_components")}
     error = result.get("error")
     if trial.state != TrialState.COMPLETE and error:
         record["error"] = error
@@ -48,13 +63,15 @@ def best_trial(study: optuna.Study) -> FrozenTrial | None:
 
 
 def build_results(study: optuna.Study, run_name: str, dataset: str, mode: str,
-                  trials_requested: int, optimized_model_path: str | None) -> dict[str, Any]:
+                  trials_requested: int, optimized_model_path: str | None,
+                  scoring_weights: ScoringWeights) -> dict[str, Any]:
     best = best_trial(study)
     return {
         "run_name": run_name,
         "dataset": dataset,
         "mode": mode,
         "trials_requested": trials_requested,
+        "scoring_weights": scoring_weights.to_dict(),
         "best_trial": best.number if best else None,
         "best_value": best.value if best else None,
         "optimized_model_path": optimized_model_path,

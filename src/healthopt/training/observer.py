@@ -196,7 +196,9 @@ class TrainingObserver(keras.callbacks.Callback):
         if not layer.trainable_weights:
             return {"gradient_norm": None, "gradient_finite": None}
         own = [gradients.get(v.path) for v in layer.trainable_weights]
-        own = [np.asarray(g, dtype=np.float64) for g in own if g is not None]
+        # Embedding gradients arrive as IndexedSlices (only the rows looked up).
+        own = [np.asarray(tf.convert_to_tensor(g), dtype=np.float64) for g in own
+               if g is not None]
         with np.errstate(over="ignore", invalid="ignore"):
             squared = float(sum(np.sum(np.square(g)) for g in own)) if own else 0.0
         finite = math.isfinite(squared)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import keras
+import numpy as np
 
-from healthopt.data import Dataset
+from healthopt.data import Dataset, Split
 from healthopt.training.observer import TrainingObserver, finite_or_none
 
 PROBE_BATCH_SIZE = 128
+PREDICT_BATCH_SIZE = 1024
 
 
 @dataclass
@@ -73,3 +75,14 @@ def fit(
         epochs_run=len(observer.records),
         nan_detected_at=observer.nan_detected_at,
     )
+
+
+def correct_predictions(model: keras.Model, split: Split) -> np.ndarray:
+    """One bool per sample: was the arg-max prediction the label. Eager batches, so no
+    prediction function has to be traced for a few hundred samples."""
+    hits = [
+        np.argmax(np.asarray(model(split.x[i : i + PREDICT_BATCH_SIZE], training=False)), axis=1)
+        == split.y[i : i + PREDICT_BATCH_SIZE]
+        for i in range(0, len(split), PREDICT_BATCH_SIZE)
+    ]
+    return np.concatenate(hits) if hits else np.zeros(0, dtype=bool)

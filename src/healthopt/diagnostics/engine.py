@@ -1,0 +1,174 @@
+"""The diagnostics engine: runs every check over a run's records and builds the report.
+
+The report follows seed 004 section 9: the 0-100 health score, issues by severity, issues
+grouped by epoch and by layer (layers sorted by how bad their issues are), the
+sustainability insight, and notes on what could not be measured here. A check that raises
+is a bug in that check; it is recorded in `check_errors` and the other checks still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from healthopt.diagnostics.issues import SEVERITY_ORDER, Issue, Severity, health_score
+from healthopt.diagnostics.records import DiagnosticInput, dig, layers
+from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+Check = Callable[[DiagnosticInput, DiagnosticThresholds], list[Issue]]
+CHECK_MODULES = ("loss", "training", "system", "profiler", "sustainability", "architecture")
+
+
+def all_checks() -> list[Check]:
+    checks: list[Check] = []
+    for name in CHECK_MODULES:
+        checks.extend(importlib.import_module(f"healthopt.diagnostics.checks.{name}").CHECKS)
+    return checks
+
+
+@dataclass(frozen=True)
+class LayerHighlight:
+    layer_id: str
+    layer_type: str | None
+    severity_score: int
+    issues: list[Issue]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer_id": self.layer_id, "layer_type": self.layer_type,
+                "severity_score": self.severity_score,
+                "issues": [i.to_dict() for i in self.issues]}
+
+
+@dataclass(frozen=True)
+class DiagnosticReport:
+    health_score: int
+    arch_type: str
+    issues: list[Issue]
+    layer_highlights: list[LayerHighlight]
+    sustainability: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    check_errors: list[dict[str, str]] = field(default_factory=list)
+    checks_run: int = 0
+    epochs_analyzed: int = 0
+
+    @property
+    def issue_count(self) -> int:
+        return len(self.issues)
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = Counter(issue.severity.value for issue in self.issues)
+        return {severity.value: counts.get(severity.value, 0) for severity in Severity}
+
+    def category_counts(self) -> dict[str, int]:
+        return dict(Counter(issue.category.value for issue in self.issues))
+
+    def epoch_trends(self) -> list[dict[str, Any]]:
+        by_epoch: dict[int, list[Issue]] = {}
+        for issue in self.issues:
+            if issue.epoch_index is not None:
+                by_epoch.setdefault(issue.epoch_index, []).append(issue)
+        return [{"epoch_index": epoch, "issues": [i.to_dict() for i in found]}
+                for epoch, found in sorted(by_epoch.items())]
+
+    def session_level_issues(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.epoch_index is None]
+
+    def summary(self) -> dict[str, Any]:
+        """The short form results.json carries for each trial."""
+        return {"health_score": self.health_score, "issue_count": self.issue_count,
+                "severity_counts": self.severity_counts()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "health_score": self.health_score,
+            "issue_count": self.issue_count,
+            "arch_type": self.arch_type,
+            "checks_run": self.checks_run,
+            "epochs_analyzed": self.epochs_analyzed,
+            "summary_json": {"severity_breakdown": self.severity_counts(),
+                             "category_breakdown": self.category_counts()},
+            "issues": [i.to_dict() for i in self.issues],
+            "epoch_trends": self.epoch_trends(),
+            "session_level_issues": [i.to_dict() for i in self.session_level_issues()],
+            "layer_highlights": [h.to_dict() for h in self.layer_highlights],
+            "sustainability": self.sustainability,
+            "notes": self.notes,
+            "check_errors": self.check_errors,
+        }
+
+
+def run_diagnostics(data: DiagnosticInput,
+                    thresholds: DiagnosticThresholds | None = None) -> DiagnosticReport:
+    from healthopt.diagnostics.checks.sustainability import sustainability_summary
+
+    thresholds = thresholds or DiagnosticThresholds()
+    issues: list[Issue] = []
+    errors: list[dict[str, str]] = []
+    checks = all_checks()
+    for check in checks:
+        try:
+            issues.extend(check(data, thresholds))
+        except Exception as exc:  # one broken check must not hide the others' findings
+            errors.append({"check": check.__name__.removeprefix("check_"),
+                           "error": f"{type(exc).__name__}: {exc}"})
+    issues.sort(key=lambda i: (SEVERITY_ORDER[i.severity],
+                               -1 if i.epoch_index is None else i.epoch_index, i.check))
+    try:
+        sustainability = sustainability_summary(data, thresholds)
+    except Exception as exc:
+        errors.append({"check": "sustainability_summary", "error": f"{type(exc).__name__}: {exc}"})
+        sustainability = {}
+    return DiagnosticReport(
+        health_score=health_score(issues),
+        arch_type=str(dig(data.architecture, "arch_type") or "generic"),
+        issues=issues,
+        layer_highlights=_layer_highlights(issues, data),
+        sustainability=sustainability,
+        notes=_measurement_notes(data),
+        check_errors=errors,
+        checks_run=len(checks),
+        epochs_analyzed=len(data.epochs),
+    )
+
+
+def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerHighlight]:
+    types: dict[str, str] = {}
+    for record in data.epochs:
+        types.update({name: e.get("type") for name, e in layers(record).items()
+                      if isinstance(e, dict) and e.get("type")})
+    for name, entry in (dig(data.architecture, "layers") or {}).items():
+        if isinstance(entry, dict) and entry.get("type"):
+            types[name] = entry["type"]
+    grouped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        if issue.layer_id is not None:
+            grouped.setdefault(issue.layer_id, []).append(issue)
+    highlights = [LayerHighlight(layer, types.get(layer), sum(i.points for i in found), found)
+                  for layer, found in grouped.items()]
+    return sorted(highlights, key=lambda h: (-h.severity_score, h.layer_id))
+
+
+def _measurement_notes(data: DiagnosticInput) -> list[str]:
+    """What the checks could not see, so an empty section is not mistaken for a clean one."""
+    notes = []
+    if not data.epochs:
+        notes.append("no epoch records: training, system, profiler and sustainability checks "
+                     "had nothing to read")
+    elif not any(isinstance(e.get("profiler"), dict) for e in data.epochs):
+        notes.append("no profiler records: profiler checks skipped")
+    if data.architecture is None:
+        notes.append("no architecture summary: architecture checks skipped")
+    methods = {dig(e, "carbon_emissions.method") for e in data.epochs} - {None}
+    notes.extend(f"energy: {m}" for m in sorted(methods))
+    gpu_notes = {dig(e, "carbon_emissions.gpu_power_note") for e in data.epochs} - {None}
+    notes.extend(f"GPU power: {n}" for n in sorted(gpu_notes))
+    if data.epochs and not methods:
+        notes.append("no energy records: carbon checks skipped")
+    if dig(data.architecture, "arch_type") == "transformer" and not any(
+            "attention_entropy" in entry for record in data.epochs
+            for entry in layers(record).values() if isinstance(entry, dict)):
+        notes.append("attention entropy was not recorded: attention_entropy check skipped")
+    return notes

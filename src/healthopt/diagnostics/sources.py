@@ -1,0 +1,76 @@
+"""Where `healthopt diagnose` finds its input: a run folder, a trial folder, or a JSON file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from healthopt.diagnostics.records import DiagnosticInput
+
+
+class SourceError(ValueError):
+    """The path holds nothing the engine can read; the message says what was expected."""
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"{path} is not valid JSON ({exc})") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read {path} ({exc.strerror})") from exc
+
+
+def _from_json_file(path: Path) -> DiagnosticInput:
+    data = _read_json(path)
+    if isinstance(data, list):  # an observer.json on its own: just the epoch records
+        data = {"epochs": data}
+    if not isinstance(data, dict) or not {"epochs", "logs", "architecture"} & set(data):
+        raise SourceError(f"{path} must hold {{\"epochs\": [...], \"logs\": [...], "
+                          "\"architecture\": {...}} or a list of epoch records")
+    try:
+        return DiagnosticInput.from_dict(data)
+    except ValueError as exc:
+        raise SourceError(f"{path}: {exc}") from exc
+
+
+def _from_trial_dir(folder: Path) -> DiagnosticInput:
+    epochs = _read_json(folder / "observer.json")
+    logs_path, arch_path = folder / "logs.json", folder / "architecture.json"
+    return _from_parts(folder, {
+        "epochs": epochs,
+        "logs": _read_json(logs_path) if logs_path.exists() else [],
+        "architecture": _read_json(arch_path) if arch_path.exists() else None,
+    })
+
+
+def _from_parts(folder: Path, data: dict[str, Any]) -> DiagnosticInput:
+    try:
+        return DiagnosticInput.from_dict(data)
+    except ValueError as exc:
+        raise SourceError(f"{folder}: {exc}") from exc
+
+
+def _trial_number(folder: Path) -> tuple[int, str]:
+    suffix = folder.name.rpartition("_")[2]
+    return (int(suffix), "") if suffix.isdigit() else (-1, folder.name)
+
+
+def load_sources(path: Path) -> list[tuple[str, DiagnosticInput]]:
+    """(label, input) for each thing to diagnose at `path`, in trial order for a run."""
+    if path.is_file():
+        return [(str(path), _from_json_file(path))]
+    if not path.is_dir():
+        raise SourceError(f"{path} does not exist")
+    if (path / "observer.json").exists():
+        return [(str(path), _from_trial_dir(path))]
+    trials = path / "trials"
+    if trials.is_dir():
+        folders = sorted((f for f in trials.iterdir() if (f / "observer.json").exists()),
+                         key=_trial_number)
+        if not folders:
+            raise SourceError(f"{trials} holds no trial with an observer.json yet")
+        return [(f.name, _from_trial_dir(f)) for f in folders]
+    raise SourceError(f"{path} is neither a run folder (with trials/), a trial folder (with "
+                      "observer.json) nor a JSON file")

@@ -1,0 +1,98 @@
+"""The engine over every check: scoring, grouping, and the crafted healthy/broken runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from healthopt.diagnostics import DiagnosticInput, DiagnosticThresholds, run_diagnostics
+from healthopt.diagnostics import engine as engine_module
+from healthopt.diagnostics.engine import all_checks
+
+
+def _broken(epochs, architecture, clone):
+    """The healthy run with three injected problems: an explosion, a dead layer, NaN."""
+    epochs = clone(epochs)
+    epochs[5]["loss"]["train_mean"] = epochs[4]["loss"]["train_mean"] * 6
+    dense = epochs[-1]["layer_health"]["layers"]["dense_0"]
+    dense.update(dead_unit_fraction=1.0, activation_variance_across_samples=0.0,
+                 activation_mean_square=0.0)
+    epochs[-1]["loss"]["val"]["val_loss"] = None
+    return DiagnosticInput(epochs, [], architecture)
+
+
+def test_there_are_more_than_thirty_uniquely_named_checks():
+    names = [check.__name__ for check in all_checks()]
+    assert len(names) >= 30 and len(set(names)) == len(names)
+    assert all(name.startswith("check_") for name in names)
+
+
+def test_healthy_training_has_no_critical_issue_and_scores_at_least_80(
+        healthy_epochs, cnn_architecture):
+    report = run_diagnostics(DiagnosticInput(healthy_epochs, [], cnn_architecture))
+    assert report.severity_counts()["critical"] == 0
+    assert report.health_score >= 80
+    assert report.check_errors == []
+    assert report.arch_type == "cnn" and report.epochs_analyzed == 8
+
+
+def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_architecture,
+                                                       clone):
+    report = run_diagnostics(_broken(healthy_epochs, cnn_architecture, clone))
+    found = {issue.check for issue in report.issues}
+    assert {"loss_explosion", "dead_neurons", "nan_in_loss"} <= found
+    assert report.severity_counts()["critical"] >= 3
+    assert report.health_score == max(0, 100 - sum(i.points for i in report.issues))
+    # Critical first, then warnings, then info.
+    order = {"critical": 0, "warning": 1, "info": 2}
+    ranks = [order[i.severity.value] for i in report.issues]
+    assert ranks == sorted(ranks)
+    # The dead layer heads the layer highlights; the explosion is filed under its epoch.
+    assert report.layer_highlights[0].layer_id == "dense_0"
+    assert report.layer_highlights[0].layer_type == "Conv2D" or \
+        report.layer_highlights[0].layer_type == "Dense"
+    trends = {t["epoch_index"]: {i["check"] for i in t["issues"]} for t in report.epoch_trends()}
+    assert "loss_explosion" in trends[5]
+    data = report.to_dict()
+    json.dumps(data, allow_nan=False)
+    assert data["summary_json"]["severity_breakdown"] == report.severity_counts()
+    assert data["issue_count"] == len(data["issues"])
+
+
+def test_empty_input_scores_100_and_says_what_was_missing():
+    report = run_diagnostics(DiagnosticInput())
+    assert report.health_score == 100 and report.issues == []
+    assert any("no epoch records" in note for note in report.notes)
+    assert any("no architecture" in note for note in report.notes)
+    assert report.check_errors == []
+
+
+def test_energy_method_is_stated_in_the_notes(healthy_epochs):
+    report = run_diagnostics(DiagnosticInput(healthy_epochs))
+    assert any(note.startswith("energy: estimate") for note in report.notes)
+    assert report.sustainability["total_co2_kg"] == pytest.approx(8 * 1.3e-5)
+
+
+def test_a_failing_check_is_reported_and_the_others_still_run(monkeypatch, healthy_epochs,
+                                                             clone):
+    def check_broken(data, t):
+        raise RuntimeError("bug in a check")
+
+    real = engine_module.all_checks
+    monkeypatch.setattr(engine_module, "all_checks", lambda: [check_broken, *real()])
+    epochs = clone(healthy_epochs)
+    epochs[3]["loss"]["train_mean"] = epochs[2]["loss"]["train_mean"] * 5
+    report = run_diagnostics(DiagnosticInput(epochs))
+    assert report.check_errors == [{"check": "broken", "error": "RuntimeError: bug in a check"}]
+    assert "loss_explosion" in {issue.check for issue in report.issues}
+
+
+def test_thresholds_change_the_outcome(healthy_epochs, clone):
+    epochs = clone(healthy_epochs)
+    epochs[4]["loss"]["train_mean"] = epochs[3]["loss"]["train_mean"] * 2.5
+    strict = run_diagnostics(DiagnosticInput(epochs))
+    lenient = run_diagnostics(DiagnosticInput(epochs),
+                              DiagnosticThresholds(loss_explosion_ratio=3.0))
+    assert "loss_explosion" in {i.check for i in strict.issues}
+    assert "loss_explosion" not in {i.check for i in lenient.issues}
