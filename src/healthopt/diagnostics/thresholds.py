@@ -25,6 +25,10 @@ class DiagnosticThresholds:
     overfitting_epochs: int = 2  # epochs where val loss rose while train loss fell
     high_loss_variance_cv: float = 0.5  # within-epoch std/mean of batch losses
     gradient_spike_ratio: float = 20.0  # worst batch loss / mean batch loss
+    # A nearly fitted model (train accuracy at least this, or train loss below this fraction
+    # of the first epoch's) is left out of ratio checks: a few hard batches dominate them.
+    converged_accuracy: float = 0.98
+    converged_loss_fraction: float = 0.05
     # Learning rate and batch size (seed 004 section 11.2)
     lr_oscillation_sign_changes: int = 3  # alternations of the epoch-loss direction
     lr_too_low_epoch_improvement: float = 0.01  # mean relative train-loss drop per epoch
@@ -51,6 +55,7 @@ class DiagnosticThresholds:
     over_parameterized_ratio: float = 10.0  # param share / compute share
     compute_inefficient_ratio: float = 10.0  # compute share / param share
     high_carbon_kg: float = 0.01  # report CO2 above this as a warning instead of info
+    min_share_pct: float = 1.0  # layers below this share of params/compute are not compared
     # CNN architecture
     fc_dominance_pct: float = 92.0
     conv_bottleneck_pct: float = 60.0
@@ -62,6 +67,8 @@ class DiagnosticThresholds:
     rnn_hidden_input_ratio: float = 8.0
     rnn_max_layers: int = 4
     rnn_long_sequence: int = 200
+    bidirectional_short_sequence: int = 20  # stacked BiRNNs on shorter sequences waste params
+    post_ln_deep_attention: int = 6  # post-LN stacks this deep need learning-rate warm-up
     embedding_vocab_ratio: float = 1.0  # embedding dim above vocab * ratio is oversized
     attention_entropy_min: float = 0.1  # nats; below this a head attends to one position
 

@@ -7,7 +7,7 @@ realistic healthy runs quiet:
 - The first record is left out of the within-epoch checks: its batches run from the untrained
   initial loss down to the first learned one, so their spread measures learning, not noise.
 - An epoch where the model is already near-converged (train accuracy at least
-  `CONVERGED_ACCURACY`, or train loss below `CONVERGED_LOSS_FRACTION` of the first epoch's) is
+  `converged_accuracy`, or train loss below `converged_loss_fraction` of the first epoch's) is
   not judged: near zero a handful of hard batches dominate every ratio, and a jump from 0.004
   to 0.009 is a blip, not an explosion.
 
@@ -23,11 +23,6 @@ from typing import Any
 from healthopt.diagnostics.issues import Category, Issue, Severity
 from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
-
-# Train accuracy from which the model counts as fitted: loss ratios mean nothing past it.
-CONVERGED_ACCURACY = 0.98
-# Train loss below this share of the first epoch's counts as converged when accuracy is absent.
-CONVERGED_LOSS_FRACTION = 0.05
 
 CLIP_HINT = "clipnorm=1.0 on the optimizer, e.g. keras.optimizers.Adam(clipnorm=1.0)"
 
@@ -47,13 +42,13 @@ def start_loss(losses: Sequence[float | None]) -> float | None:
     return next((loss for loss in losses if loss is not None and loss > 0), None)
 
 
-def converged(record: dict[str, Any], start: float | None) -> bool:
+def converged(record: dict[str, Any], start: float | None, t: DiagnosticThresholds) -> bool:
     """Whether this epoch's model already fits the training data (see module docstring)."""
     accuracy = number(dig(record, "accuracy.train"))
-    if accuracy is not None and accuracy >= CONVERGED_ACCURACY:
+    if accuracy is not None and accuracy >= t.converged_accuracy:
         return True
     loss = train_loss(record)
-    return start is not None and loss is not None and loss < CONVERGED_LOSS_FRACTION * start
+    return start is not None and loss is not None and loss < t.converged_loss_fraction * start
 
 
 def direction(prev: float, curr: float, floor: float) -> int:
@@ -82,7 +77,7 @@ def check_loss_divergence(data: DiagnosticInput, t: DiagnosticThresholds) -> lis
             prev is None
             or curr is None
             or direction(prev, curr, t.loss_plateau_improvement) <= 0
-            or converged(epochs[i], start)
+            or converged(epochs[i], start, t)
         ):
             run = 0
             continue
@@ -129,7 +124,7 @@ def check_loss_explosion(data: DiagnosticInput, t: DiagnosticThresholds) -> list
         if prev is None or curr is None or prev <= 0:
             continue
         ratio = curr / prev
-        if ratio > t.loss_explosion_ratio and not converged(epochs[i], start):
+        if ratio > t.loss_explosion_ratio and not converged(epochs[i], start, t):
             issues.append(
                 Issue(
                     check="loss_explosion",
@@ -173,7 +168,7 @@ def check_loss_plateau(data: DiagnosticInput, t: DiagnosticThresholds) -> list[I
         return []
     first, last = tail[0], tail[-1]
     improvement = (first - last) / abs(first)
-    if improvement >= t.loss_plateau_improvement or converged(epochs[-1], start_loss(losses)):
+    if improvement >= t.loss_plateau_improvement or converged(epochs[-1], start_loss(losses), t):
         return []
     begin, end = epoch_index(epochs, len(epochs) - window), epoch_index(epochs, len(epochs) - 1)
     return [
@@ -247,7 +242,9 @@ def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
     ]
 
 
-def _ratios_to_mean(data: DiagnosticInput, numerator: str) -> list[tuple[int, float, float]]:
+def _ratios_to_mean(
+    data: DiagnosticInput, numerator: str, t: DiagnosticThresholds
+) -> list[tuple[int, float, float]]:
     """(position, ratio, numerator value) of `numerator / train_mean` per judged epoch."""
     epochs = data.epochs
     start = start_loss(train_losses(epochs))
@@ -255,7 +252,7 @@ def _ratios_to_mean(data: DiagnosticInput, numerator: str) -> list[tuple[int, fl
     for i in range(1, len(epochs)):  # the first record's spread is the initial descent
         mean = number(dig(epochs[i], "loss.train_mean"))
         value = number(dig(epochs[i], numerator))
-        if mean is None or value is None or mean <= 0 or converged(epochs[i], start):
+        if mean is None or value is None or mean <= 0 or converged(epochs[i], start, t):
             continue
         found.append((i, value / mean, value))
     return found
@@ -264,7 +261,7 @@ def _ratios_to_mean(data: DiagnosticInput, numerator: str) -> list[tuple[int, fl
 def check_high_loss_variance(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """Batch losses within an epoch spread more than `high_loss_variance_cv` (std / mean) in
     at least one epoch after the first (warning, reported at the noisiest epoch)."""
-    found = _ratios_to_mean(data, "loss.train_std")
+    found = _ratios_to_mean(data, "loss.train_std", t)
     noisy = [row for row in found if row[1] > t.high_loss_variance_cv]
     if not noisy:
         return []
@@ -295,7 +292,7 @@ def check_high_loss_variance(data: DiagnosticInput, t: DiagnosticThresholds) -> 
 def check_gradient_instability(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """Seed's "gradient spike": the worst batch loss exceeds `gradient_spike_ratio` times the
     epoch's mean batch loss in some epoch after the first (warning, at the worst epoch)."""
-    found = _ratios_to_mean(data, "loss.train_max")
+    found = _ratios_to_mean(data, "loss.train_max", t)
     spikes = [row for row in found if row[1] > t.gradient_spike_ratio]
     if not spikes:
         return []

@@ -59,7 +59,7 @@ def _overshoot(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> tuple[i
         prev, curr = losses[i - 1], losses[i]
         if prev is None or curr is None:
             continue
-        if converged(epochs[i - 1], start) or converged(epochs[i], start):
+        if converged(epochs[i - 1], start, t) or converged(epochs[i], start, t):
             continue
         if prev > 0 and curr / prev > t.loss_explosion_ratio:
             return i, f"train loss jumped {curr / prev:.1f}x, from {prev:.4g} to {curr:.4g}"
@@ -128,7 +128,7 @@ def check_learning_rate_too_low(data: DiagnosticInput, t: DiagnosticThresholds) 
     if any(curr >= prev for prev, curr in pairs):
         return []
     mean_drop = statistics.fmean((prev - curr) / prev for prev, curr in pairs)
-    if mean_drop >= t.lr_too_low_epoch_improvement or converged(epochs[-1], start_loss(losses)):
+    if mean_drop >= t.lr_too_low_epoch_improvement or converged(epochs[-1], start_loss(losses), t):
         return []
     last = len(epochs) - 1
     key, value, lr_text = _lr_metric(epochs, last)
@@ -155,14 +155,14 @@ def check_learning_rate_too_low(data: DiagnosticInput, t: DiagnosticThresholds) 
     ]
 
 
-def _median_cv(epochs: list[dict[str, Any]]) -> float | None:
+def _median_cv(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> float | None:
     """Median batch-loss std/mean over the epochs after the first that are not converged."""
     start = start_loss(train_losses(epochs))
     cvs = []
     for record in epochs[1:]:  # the first record's spread is the initial descent
         mean = number(dig(record, "loss.train_mean"))
         std = number(dig(record, "loss.train_std"))
-        if mean is not None and std is not None and mean > 0 and not converged(record, start):
+        if mean is not None and std is not None and mean > 0 and not converged(record, start, t):
             cvs.append(std / mean)
     return statistics.median(cvs) if cvs else None
 
@@ -175,7 +175,7 @@ def check_batch_size_too_small(data: DiagnosticInput, t: DiagnosticThresholds) -
     noise is bad enough for `high_loss_variance`.
     """
     batch = _optimizer_value(data.epochs, "batch_size")
-    cv = _median_cv(data.epochs)
+    cv = _median_cv(data.epochs, t)
     if batch is None or cv is None:
         return []
     limit = t.high_loss_variance_cv / 2
@@ -212,7 +212,7 @@ def check_batch_size_too_large(data: DiagnosticInput, t: DiagnosticThresholds) -
     """
     epochs = data.epochs
     batch = _optimizer_value(epochs, "batch_size")
-    cv = _median_cv(epochs)
+    cv = _median_cv(epochs, t)
     window = max(2, t.loss_plateau_window)
     if batch is None or cv is None or batch < t.batch_size_large or cv >= t.batch_smooth_cv:
         return []
