@@ -27,6 +27,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_trial_overhead.py
+	$(BIN)/python bench/bench_health_overhead.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
