@@ -1,0 +1,63 @@
+"""What every sustainability module shares: the issue constructor, units, and record lookups."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from healthopt.diagnostics.issues import Category, Issue, Severity
+from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, layers
+
+
+def issue(
+    check: str, severity: Severity, title: str, description: str, suggestion: str, **where: Any
+) -> Issue:
+    return Issue(
+        check=check,
+        severity=severity,
+        category=Category.SUSTAINABILITY,
+        title=title,
+        description=description,
+        suggestion=suggestion,
+        **where,
+    )
+
+
+def grams(kg: float) -> str:
+    return f"{1000 * kg:.3g} g CO2"
+
+
+def watt_hours(kwh: float) -> str:
+    return f"{1000 * kwh:.3g} Wh"
+
+
+def total(values: list[float | None]) -> float | None:
+    """Sum of the recorded values; None when none was recorded."""
+    found = [v for v in values if v is not None]
+    return float(sum(found)) if found else None
+
+
+def mean(values: list[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return statistics.fmean(found) if found else None
+
+
+def arch_layers(data: DiagnosticInput) -> dict[str, Any]:
+    found = dig(data.architecture, "layers")
+    return found if isinstance(found, dict) else {}
+
+
+def final_position(epochs: list[dict[str, Any]]) -> int | None:
+    """Position of the last epoch that has layer-health records."""
+    return next((i for i in range(len(epochs) - 1, -1, -1) if layers(epochs[i])), None)
+
+
+def final_layers(epochs: list[dict[str, Any]]) -> tuple[int | None, list[tuple[str, dict]]]:
+    """The epoch number of the last epoch with layer records, and its (name, entry) pairs."""
+    position = final_position(epochs)
+    if position is None:
+        return None, []
+    entries = layers(epochs[position]).items()
+    return epoch_index(epochs, position), [
+        (n, e if isinstance(e, dict) else {}) for n, e in entries
+    ]

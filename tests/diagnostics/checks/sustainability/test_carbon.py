@@ -1,0 +1,43 @@
+"""The carbon report: total CO2, energy and power with the records' method."""
+
+from __future__ import annotations
+
+import pytest
+
+from healthopt.diagnostics.checks.sustainability.carbon import check_high_carbon_intensity
+from healthopt.diagnostics.issues import Severity
+from healthopt.diagnostics.records import DiagnosticInput
+from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+T = DiagnosticThresholds()
+
+
+def test_high_carbon_intensity_reports_as_info(healthy_epochs):
+    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=healthy_epochs), T)
+    assert issue.severity is Severity.INFO
+    assert issue.metric_key == "carbon_emissions.epoch_co2_kg"
+    assert issue.metric_value == pytest.approx(8 * 1.3e-5)
+    assert "0.104 g CO2 over 8 epochs" in issue.description
+    assert "0.224 Wh" in issue.description and "10 W" in issue.description
+    assert "estimate: process CPU seconds x 10 W per busy core" in issue.description
+
+
+def test_high_carbon_intensity_warns_above_limit(healthy_epochs, clone):
+    epochs = clone(healthy_epochs)
+    for epoch in epochs:
+        epoch["carbon_emissions"]["epoch_co2_kg"] = 0.002
+    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T)
+    assert issue.severity is Severity.WARNING
+    assert issue.metric_value == pytest.approx(0.016)
+    lenient = DiagnosticThresholds(high_carbon_kg=0.02)
+    assert (
+        check_high_carbon_intensity(DiagnosticInput(epochs=epochs), lenient)[0].severity
+        is Severity.INFO
+    )
+
+
+def test_high_carbon_intensity_needs_records(healthy_epochs, clone):
+    epochs = clone(healthy_epochs)
+    for epoch in epochs:
+        epoch["carbon_emissions"] = None
+    assert check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T) == []
