@@ -25,9 +25,17 @@ from healthopt.trial import TrialSpec, run_trial
 
 
 def trial_figures(workdir: Path, epochs: int, label: str) -> dict[str, float]:
-    spec = TrialSpec(run_name="bench", trial_number=0, dataset_name="digits", split_seed=0,
-                     seed=0, epochs=epochs, model_config=ModelConfig().to_dict(), params={},
-                     output_dir=str(workdir / label))
+    spec = TrialSpec(
+        run_name="bench",
+        trial_number=0,
+        dataset_name="digits",
+        split_seed=0,
+        seed=0,
+        epochs=epochs,
+        model_config=ModelConfig().to_dict(),
+        params={},
+        output_dir=str(workdir / label),
+    )
     start = time.perf_counter()
     result = run_trial(spec)
     wall = time.perf_counter() - start
@@ -49,13 +57,20 @@ def fit_seconds(epochs: int, with_observer: bool) -> float:
 
     dataset = load_dataset("digits", seed=0)
     trainer.set_seed(0)
-    model = ModelBuilder(ModelConfig(), InputSpec(dataset.input_shape, dataset.num_classes,
-                                                  "image")).build()
+    model = ModelBuilder(
+        ModelConfig(), InputSpec(dataset.input_shape, dataset.num_classes, "image")
+    ).build()
     if with_observer:
         return trainer.fit(model, dataset, epochs, ModelConfig().batch_size).fit_seconds
     start = time.perf_counter()
-    model.fit(dataset.train.x, dataset.train.y, validation_data=(dataset.val.x, dataset.val.y),
-              epochs=epochs, batch_size=ModelConfig().batch_size, verbose=0)
+    model.fit(
+        dataset.train.x,
+        dataset.train.y,
+        validation_data=(dataset.val.x, dataset.val.y),
+        epochs=epochs,
+        batch_size=ModelConfig().batch_size,
+        verbose=0,
+    )
     return time.perf_counter() - start
 
 
@@ -68,22 +83,28 @@ def main() -> None:
         workdir = Path(tmp)
         trial_figures(workdir, args.epochs, "warm-up")
         runs = [trial_figures(workdir, args.epochs, f"run{i}") for i in range(args.repeats)]
-    fits = [(fit_seconds(args.epochs, False), fit_seconds(args.epochs, True))
-            for _ in range(args.repeats)]
+    fits = [
+        (fit_seconds(args.epochs, False), fit_seconds(args.epochs, True))
+        for _ in range(args.repeats)
+    ]
 
     def median(key: str) -> float:
         return statistics.median(run[key] for run in runs)
 
     wall = median("wall")
     after = median("health") + median("diagnostics")
-    print(f"\nfixed trial: digits, default ModelConfig, {args.epochs} epochs, "
-          f"median of {args.repeats}")
+    print(
+        f"\nfixed trial: digits, default ModelConfig, {args.epochs} epochs, "
+        f"median of {args.repeats}"
+    )
     print(f"trial wall time                    {wall:8.3f} s")
     print(f"health metrics                     {median('health'):8.3f} s")
     print(f"diagnostics engine                 {median('diagnostics'):8.3f} s")
     print(f"health + diagnostics / trial wall  {100 * after / wall:8.2f} %   (goal < 5%)")
-    print(f"observer work / trial wall         {100 * median('observer') / wall:8.2f} %   "
-          f"(first epoch, with tracing: {median('observer_first_epoch'):.3f} s)")
+    print(
+        f"observer work / trial wall         {100 * median('observer') / wall:8.2f} %   "
+        f"(first epoch, with tracing: {median('observer_first_epoch'):.3f} s)"
+    )
     bare = statistics.median(f for f, _ in fits)
     observed = statistics.median(f for _, f in fits)
     print(f"fit without observer               {bare:8.3f} s")

@@ -33,9 +33,17 @@ class FixedSelector(HyperparameterSelector):
 
 
 def measure_in_process(workdir: Path, epochs: int, label: str) -> tuple[float, float]:
-    spec = TrialSpec(run_name="bench", trial_number=0, dataset_name="digits", split_seed=0,
-                     seed=0, epochs=epochs, model_config=ModelConfig().to_dict(), params={},
-                     output_dir=str(workdir / label))
+    spec = TrialSpec(
+        run_name="bench",
+        trial_number=0,
+        dataset_name="digits",
+        split_seed=0,
+        seed=0,
+        epochs=epochs,
+        model_config=ModelConfig().to_dict(),
+        params={},
+        output_dir=str(workdir / label),
+    )
     start = time.perf_counter()
     result = run_trial(spec)
     wall = time.perf_counter() - start
@@ -44,8 +52,9 @@ def measure_in_process(workdir: Path, epochs: int, label: str) -> tuple[float, f
 
 
 def measure_optimizer(workdir: Path, epochs: int) -> tuple[float, float]:
-    config = OptimizationConfig(trials=1, max_epochs_per_trial=epochs, seed=0,
-                                output_dir=str(workdir), run_name="bench")
+    config = OptimizationConfig(
+        trials=1, max_epochs_per_trial=epochs, seed=0, output_dir=str(workdir), run_name="bench"
+    )
     start = time.perf_counter()
     result = ModelOptimizer(config, selector=FixedSelector()).optimize_model()
     wall = time.perf_counter() - start

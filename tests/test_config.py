@@ -88,8 +88,9 @@ def test_simple_mode_scores_accuracy_only():
 
 
 def test_optimization_config_round_trips_through_dict():
-    config = OptimizationConfig(trials=3, run_name="abc",
-                                scoring_weights=ScoringWeights(0.7, 0.3), mode="health-aware")
+    config = OptimizationConfig(
+        trials=3, run_name="abc", scoring_weights=ScoringWeights(0.7, 0.3), mode="health-aware"
+    )
     assert OptimizationConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ConfigError, match="unknown OptimizationConfig fields: speed"):
         OptimizationConfig.from_dict({"speed": 1})

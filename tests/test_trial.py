@@ -10,9 +10,17 @@ from healthopt.trial import COMPLETE, FAIL, SchemaError, TrialResult, TrialSpec,
 
 
 def _spec(tmp_path: Path, **overrides) -> TrialSpec:
-    values = dict(run_name="t", trial_number=0, dataset_name="digits", split_seed=1, seed=1,
-                  epochs=2, model_config=ModelConfig(num_layers_conv=1).to_dict(),
-                  params={}, output_dir=str(tmp_path / "trial_0"))
+    values = dict(
+        run_name="t",
+        trial_number=0,
+        dataset_name="digits",
+        split_seed=1,
+        seed=1,
+        epochs=2,
+        model_config=ModelConfig(num_layers_conv=1).to_dict(),
+        params={},
+        output_dir=str(tmp_path / "trial_0"),
+    )
     values.update(overrides)
     return TrialSpec(**values)
 
@@ -38,8 +46,14 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path):
     assert 0.0 <= result.metrics["test_accuracy"] <= 1.0
     assert result.epochs_run == 2 and result.num_parameters > 0
     assert [e["epoch"] for e in events] == [1, 2]
-    assert {"load_seconds", "build_seconds", "fit_seconds", "evaluate_seconds",
-            "save_seconds", "total_seconds"} <= set(result.timings)
+    assert {
+        "load_seconds",
+        "build_seconds",
+        "fit_seconds",
+        "evaluate_seconds",
+        "save_seconds",
+        "total_seconds",
+    } <= set(result.timings)
     out = tmp_path / "trial_0"
     for name in ("model.keras", "history.json", "observer.json", "result.json"):
         assert (out / name).is_file(), name
@@ -49,8 +63,9 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path):
 
 def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):
     config = ModelConfig(lstm_units=8, embedding_dim=8, num_layers_hidden=0)
-    result = run_trial(_spec(tmp_path, dataset_name=f"npz:{text_npz}",
-                             model_config=config.to_dict(), epochs=3))
+    result = run_trial(
+        _spec(tmp_path, dataset_name=f"npz:{text_npz}", model_config=config.to_dict(), epochs=3)
+    )
     assert result.state == COMPLETE
     observed = json.loads((tmp_path / "trial_0" / "observer.json").read_text())
     assert "embedding" in observed[0]["layer_health"]["layers"]

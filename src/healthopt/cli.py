@@ -28,20 +28,32 @@ _DEFAULTS = {f.name: f.default for f in fields(OptimizationConfig) if f.default 
 
 # flag -> (config field, type, help). Defaults are read from OptimizationConfig, never repeated.
 _OPTIMIZE_FLAGS: dict[str, tuple[str, Any, str]] = {
-    "--dataset": ("dataset_name", str,
-                  f"dataset: {', '.join(dataset_names())}, or npz:PATH with arrays x and y"),
+    "--dataset": (
+        "dataset_name",
+        str,
+        f"dataset: {', '.join(dataset_names())}, or npz:PATH with arrays x and y",
+    ),
     "--trials": ("trials", int, "number of trials to finish"),
     "--epochs": ("max_epochs_per_trial", int, "training epochs per trial"),
     "--mode": ("mode", str, f"scoring mode: {' or '.join(MODES)}"),
     "--seed": ("seed", int, "seed of the sampler and of each trial's training"),
-    "--split-seed": ("split_seed", int, "seed of the train/val/test/holdout split "
-                     "(default: --seed)"),
+    "--split-seed": (
+        "split_seed",
+        int,
+        "seed of the train/val/test/holdout split (default: --seed)",
+    ),
     "--workers": ("concurrent_workers", int, "trials run at once, one process each"),
     "--output-dir": ("output_dir", str, "folder that holds run folders"),
-    "--run-name": ("run_name", str, "run folder and study name; an existing one is resumed "
-                   "(default: DATASET_MODE_TIMESTAMP)"),
-    "--storage": ("storage_url", str, "Optuna storage URL (default: sqlite file in the "
-                  "run folder)"),
+    "--run-name": (
+        "run_name",
+        str,
+        "run folder and study name; an existing one is resumed (default: DATASET_MODE_TIMESTAMP)",
+    ),
+    "--storage": (
+        "storage_url",
+        str,
+        "Optuna storage URL (default: sqlite file in the run folder)",
+    ),
     "--timeout": ("timeout_seconds", float, "start no new trial after this many seconds"),
 }
 
@@ -54,35 +66,59 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="healthopt", description="Health-aware hyperparameter optimization "
-                     "of Keras models.")
+    parser = _Parser(
+        prog="healthopt", description="Health-aware hyperparameter optimization of Keras models."
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    optimize = commands.add_parser("optimize", help="run an optimization",
-                                   description="Run an Optuna optimization of Keras models and "
-                                   "assemble the best one into RUN_DIR/optimized_model/.")
+    optimize = commands.add_parser(
+        "optimize",
+        help="run an optimization",
+        description="Run an Optuna optimization of Keras models and "
+        "assemble the best one into RUN_DIR/optimized_model/.",
+    )
     for flag, (name, kind, text) in _OPTIMIZE_FLAGS.items():
         default = _DEFAULTS.get(name)
         shown = "" if default is None or "default:" in text else f" (default: {default})"
-        optimize.add_argument(flag, dest=name, type=kind, default=None, help=text + shown,
-                              metavar=flag.lstrip("-").replace("-", "_").upper())
+        optimize.add_argument(
+            flag,
+            dest=name,
+            type=kind,
+            default=None,
+            help=text + shown,
+            metavar=flag.lstrip("-").replace("-", "_").upper(),
+        )
     optimize.add_argument(
-        "--accuracy-weight", type=float, default=None, metavar="W",
+        "--accuracy-weight",
+        type=float,
+        default=None,
+        metavar="W",
         help="health-aware mode: share of the score given to validation accuracy; health "
-             f"gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})")
+        f"gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
+    )
     optimize.add_argument(
-        "--health-weights", default=None, metavar="NAME=W,...",
+        "--health-weights",
+        default=None,
+        metavar="NAME=W,...",
         help="health-aware mode: how the health share splits over the six components; "
-             "must sum to 1, unnamed components get 0 (default: " + ",".join(
-                 f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items()) + ")")
+        "must sum to 1, unnamed components get 0 (default: "
+        + ",".join(f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items())
+        + ")",
+    )
     commands.add_parser("datasets", help="list the named datasets")
     diagnose = commands.add_parser(
-        "diagnose", help="run the diagnostics engine on saved training records",
+        "diagnose",
+        help="run the diagnostics engine on saved training records",
         description="Diagnose a run folder (every trial), a trial folder, or a JSON file "
-                    '{"epochs": [...], "logs": [...], "architecture": {...}}.')
+        '{"epochs": [...], "logs": [...], "architecture": {...}}.',
+    )
     diagnose.add_argument("path", type=Path, metavar="PATH")
     diagnose.add_argument("--json", action="store_true", help="print the JSON report")
-    diagnose.add_argument("--thresholds", type=Path, metavar="FILE",
-                          help="JSON object overriding DiagnosticThresholds values")
+    diagnose.add_argument(
+        "--thresholds",
+        type=Path,
+        metavar="FILE",
+        help="JSON object overriding DiagnosticThresholds values",
+    )
     return parser
 
 
@@ -98,16 +134,25 @@ def _parse_health_weights(text: str) -> dict[str, float]:
 
 
 def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
-    values = {name: getattr(args, name) for name, _, _ in _OPTIMIZE_FLAGS.values()
-              if getattr(args, name) is not None}
+    values = {
+        name: getattr(args, name)
+        for name, _, _ in _OPTIMIZE_FLAGS.values()
+        if getattr(args, name) is not None
+    }
     if args.accuracy_weight is not None or args.health_weights is not None:
         if values.get("mode") != "health-aware":
-            raise ConfigError("--accuracy-weight and --health-weights apply only with "
-                              "--mode health-aware (simple mode scores accuracy alone)")
-        accuracy = (HEALTH_AWARE_ACCURACY_WEIGHT if args.accuracy_weight is None
-                    else args.accuracy_weight)
-        components = (dict(DEFAULT_HEALTH_PROPORTIONS) if args.health_weights is None
-                      else _parse_health_weights(args.health_weights))
+            raise ConfigError(
+                "--accuracy-weight and --health-weights apply only with "
+                "--mode health-aware (simple mode scores accuracy alone)"
+            )
+        accuracy = (
+            HEALTH_AWARE_ACCURACY_WEIGHT if args.accuracy_weight is None else args.accuracy_weight
+        )
+        components = (
+            dict(DEFAULT_HEALTH_PROPORTIONS)
+            if args.health_weights is None
+            else _parse_health_weights(args.health_weights)
+        )
         values["scoring_weights"] = ScoringWeights(accuracy, 1.0 - accuracy, components)
     return OptimizationConfig(**values)
 
@@ -131,17 +176,20 @@ def _optimize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except KeyboardInterrupt:
         display.console.print(
             f"\ninterrupted: finished trials are kept in {optimizer.run_dir}; resume with "
-            f"--run-name {optimizer.config.run_name} and the same settings", soft_wrap=True)
+            f"--run-name {optimizer.config.run_name} and the same settings",
+            soft_wrap=True,
+        )
         return EXIT_INTERRUPTED
     display.console.print(trials_table(result.trials, result.best_trial))
     if result.optimized_model_path is None:
-        display.console.print("no trial completed; see the errors above and "
-                              f"{result.results_path}")
+        display.console.print(f"no trial completed; see the errors above and {result.results_path}")
         return EXIT_NO_COMPLETE_TRIAL
     display.console.print(
         f"best trial {result.best_trial}: val_acc {result.best_metrics['val_accuracy']:.4f}, "
         f"test_acc {result.best_metrics['test_accuracy']:.4f}\n"
-        f"model: {result.optimized_model_path}\nresults: {result.results_path}", soft_wrap=True)
+        f"model: {result.optimized_model_path}\nresults: {result.results_path}",
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -183,8 +231,10 @@ def _diagnose(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if len(reports) == 1:
             payload: Any = reports[0][1].to_dict()
         else:
-            payload = {"path": str(args.path), "trials": [
-                {"trial": label, **report.to_dict()} for label, report in reports]}
+            payload = {
+                "path": str(args.path),
+                "trials": [{"trial": label, **report.to_dict()} for label, report in reports],
+            }
         print(json.dumps(payload, indent=2))
         return 0
     console = Console(highlight=False)

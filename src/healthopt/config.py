@@ -84,7 +84,8 @@ class ScoringWeights:
     accuracy_weight: float = 1.0
     health_weight: float = 0.0
     health_components: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_HEALTH_PROPORTIONS))
+        default_factory=lambda: dict(DEFAULT_HEALTH_PROPORTIONS)
+    )
 
     def __post_init__(self) -> None:
         _require_float(self.accuracy_weight, "accuracy_weight", 0.0, 1.0)
@@ -97,8 +98,9 @@ class ScoringWeights:
             round(total, 9),
         )
         unknown = sorted(set(self.health_components) - set(HEALTH_COMPONENTS))
-        _require(not unknown, "health_components", "keys from " + ", ".join(HEALTH_COMPONENTS),
-                 unknown)
+        _require(
+            not unknown, "health_components", "keys from " + ", ".join(HEALTH_COMPONENTS), unknown
+        )
         for name, weight in self.health_components.items():
             _require_float(weight, f"health_components.{name}", 0.0, 1.0)
         component_total = sum(self.health_components.values())
@@ -155,18 +157,30 @@ class ModelConfig:
         _require_int(self.filters_per_conv_layer, "filters_per_conv_layer", 1, 1024)
         _require_int(self.kernel_size, "kernel_size", 1, 11)
         _require_choice(self.activation, "activation", ACTIVATIONS)
-        _require(isinstance(self.use_global_pooling, bool), "use_global_pooling", "a boolean",
-                 self.use_global_pooling)
-        _require(isinstance(self.batch_normalization, bool), "batch_normalization", "a boolean",
-                 self.batch_normalization)
+        _require(
+            isinstance(self.use_global_pooling, bool),
+            "use_global_pooling",
+            "a boolean",
+            self.use_global_pooling,
+        )
+        _require(
+            isinstance(self.batch_normalization, bool),
+            "batch_normalization",
+            "a boolean",
+            self.batch_normalization,
+        )
         _require_float(self.conv_dropout, "conv_dropout", 0.0, 0.9)
         _require_int(self.num_layers_hidden, "num_layers_hidden", 0, 8)
         _require_int(self.first_hidden_layer_nodes, "first_hidden_layer_nodes", 1, 8192)
         _require_float(self.hidden_dropout, "hidden_dropout", 0.0, 0.9)
         _require_int(self.embedding_dim, "embedding_dim", 1, 2048)
         _require_int(self.lstm_units, "lstm_units", 1, 2048)
-        _require(isinstance(self.use_bidirectional, bool), "use_bidirectional", "a boolean",
-                 self.use_bidirectional)
+        _require(
+            isinstance(self.use_bidirectional, bool),
+            "use_bidirectional",
+            "a boolean",
+            self.use_bidirectional,
+        )
         _require_choice(self.optimizer, "optimizer", OPTIMIZERS)
         _require_float(self.learning_rate, "learning_rate", 1e-7, 1e6)
         _require_int(self.batch_size, "batch_size", 1, 65536)
@@ -201,8 +215,12 @@ class OptimizationConfig:
     timeout_seconds: float | None = None
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.dataset_name, str) and bool(self.dataset_name.strip()),
-                 "dataset_name", "a non-empty dataset name", self.dataset_name)
+        _require(
+            isinstance(self.dataset_name, str) and bool(self.dataset_name.strip()),
+            "dataset_name",
+            "a non-empty dataset name",
+            self.dataset_name,
+        )
         try:
             lookup(self.dataset_name)
         except DatasetError as exc:
@@ -212,14 +230,26 @@ class OptimizationConfig:
         _require_choice(self.mode, "mode", MODES)
         if self.scoring_weights is None:
             object.__setattr__(self, "scoring_weights", ScoringWeights.for_mode(self.mode))
-        _require(isinstance(self.scoring_weights, ScoringWeights), "scoring_weights",
-                 "a ScoringWeights", self.scoring_weights)
+        _require(
+            isinstance(self.scoring_weights, ScoringWeights),
+            "scoring_weights",
+            "a ScoringWeights",
+            self.scoring_weights,
+        )
         if self.mode == "simple":
-            _require(self.scoring_weights.accuracy_weight == 1.0, "scoring_weights.accuracy_weight",
-                     "1.0 in simple mode (accuracy only)", self.scoring_weights.accuracy_weight)
+            _require(
+                self.scoring_weights.accuracy_weight == 1.0,
+                "scoring_weights.accuracy_weight",
+                "1.0 in simple mode (accuracy only)",
+                self.scoring_weights.accuracy_weight,
+            )
         _require_int(self.concurrent_workers, "concurrent_workers", 1, 256)
-        _require(isinstance(self.use_runpod_service, bool), "use_runpod_service", "a boolean",
-                 self.use_runpod_service)
+        _require(
+            isinstance(self.use_runpod_service, bool),
+            "use_runpod_service",
+            "a boolean",
+            self.use_runpod_service,
+        )
         _require_choice(self.plot_generation, "plot_generation", PLOT_MODES)
         _require_int(self.seed, "seed", 0, 2**32 - 1)
         if self.split_seed is None:
@@ -227,11 +257,19 @@ class OptimizationConfig:
             object.__setattr__(self, "split_seed", self.seed)
         _require_int(self.split_seed, "split_seed", 0, 2**32 - 1)
         if self.run_name is not None:
-            _require(isinstance(self.run_name, str) and bool(_RUN_NAME.match(self.run_name)),
-                     "run_name", "1-128 characters of letters, digits, '.', '_' or '-' "
-                     "starting with a letter or digit", self.run_name)
-        _require(isinstance(self.output_dir, str) and bool(self.output_dir), "output_dir",
-                 "a non-empty path", self.output_dir)
+            _require(
+                isinstance(self.run_name, str) and bool(_RUN_NAME.match(self.run_name)),
+                "run_name",
+                "1-128 characters of letters, digits, '.', '_' or '-' "
+                "starting with a letter or digit",
+                self.run_name,
+            )
+        _require(
+            isinstance(self.output_dir, str) and bool(self.output_dir),
+            "output_dir",
+            "a non-empty path",
+            self.output_dir,
+        )
         if self.timeout_seconds is not None:
             _require_float(self.timeout_seconds, "timeout_seconds", 1e-3, 1e9)
 

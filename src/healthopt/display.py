@@ -52,37 +52,59 @@ class ProgressDisplay:
     def _on_run_started(self, event: dict[str, Any]) -> None:
         self._total, self._done = event["trials_total"], event["trials_done"]
         resumed = f", resuming after {self._done} finished" if self._done else ""
-        self.console.print(f"run [bold]{event['run_name']}[/] -> {event['run_dir']} "
-                           f"({self._total} trials{resumed})", soft_wrap=True)
+        self.console.print(
+            f"run [bold]{event['run_name']}[/] -> {event['run_dir']} "
+            f"({self._total} trials{resumed})",
+            soft_wrap=True,
+        )
 
     def _on_trial_started(self, event: dict[str, Any]) -> None:
-        self._set_status(f"trial {event['trial_number']} started · {self._done}/{self._total} "
-                         f"done · {self._best_text()}")
+        self._set_status(
+            f"trial {event['trial_number']} started · {self._done}/{self._total} "
+            f"done · {self._best_text()}"
+        )
 
     def _on_epoch_end(self, event: dict[str, Any]) -> None:
         self._set_status(
             f"trial {event['trial_number']} · epoch {event['epoch']}/{event['epochs']} · "
             f"val_acc {_fmt(event.get('val_accuracy'))} · {self._done}/{self._total} done · "
-            f"{self._best_text()}")
+            f"{self._best_text()}"
+        )
 
     def _on_trial_finished(self, event: dict[str, Any]) -> None:
         self._done = event["trials_done"]
         self._best = (event["best_trial"], event["best_value"])
         if event["state"] == "COMPLETE":
-            outcome = (f"val_acc {_fmt(event['metrics'].get('val_accuracy'))} · "
-                       f"score {_fmt(event.get('total_score'))}")
+            outcome = (
+                f"val_acc {_fmt(event['metrics'].get('val_accuracy'))} · "
+                f"score {_fmt(event.get('total_score'))}"
+            )
         else:
             outcome = f"[red]FAIL[/] {event['error']}"
-        self.console.print(f"trial {event['trial_number']} ({self._done}/{self._total}) "
-                           f"{outcome} · {self._best_text()}", markup=True)
+        self.console.print(
+            f"trial {event['trial_number']} ({self._done}/{self._total}) "
+            f"{outcome} · {self._best_text()}",
+            markup=True,
+        )
         self._set_status(f"{self._done}/{self._total} done · {self._best_text()}")
 
 
 def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
     """The final summary: one row per finished trial, the best one marked."""
     table = Table(title="Trials")
-    columns = ("#", "state", "score", "val_acc", "test_acc", "health", "diag", "params",
-               "epochs", "fit s", "note")
+    columns = (
+        "#",
+        "state",
+        "score",
+        "val_acc",
+        "test_acc",
+        "health",
+        "diag",
+        "params",
+        "epochs",
+        "fit s",
+        "note",
+    )
     for column in columns:
         table.add_column(column, justify="right" if column not in ("state", "note") else "left")
     for trial in trials:
@@ -92,11 +114,16 @@ def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
         health = (trial.get("score") or {}).get("health")
         diagnostic = (trial.get("diagnostics") or {}).get("health_score")
         table.add_row(
-            f"{trial['number']}{marker}", trial["state"], _fmt(trial.get("total_score")),
-            _fmt(metrics.get("val_accuracy")), _fmt(metrics.get("test_accuracy")),
-            _fmt(health, 3), "-" if diagnostic is None else str(diagnostic),
+            f"{trial['number']}{marker}",
+            trial["state"],
+            _fmt(trial.get("total_score")),
+            _fmt(metrics.get("val_accuracy")),
+            _fmt(metrics.get("test_accuracy")),
+            _fmt(health, 3),
+            "-" if diagnostic is None else str(diagnostic),
             f"{trial['num_parameters']:,}",
-            str(trial["epochs_run"]), _fmt(timings.get("fit_seconds"), 1),
+            str(trial["epochs_run"]),
+            _fmt(timings.get("fit_seconds"), 1),
             note if len(note) <= 60 else note[:57] + "...",
         )
     return table

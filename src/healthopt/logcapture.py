@@ -18,8 +18,12 @@ MAX_ENTRIES = 200
 
 
 def log_entry(level: str, msg: str, kind: str) -> dict[str, Any]:
-    return {"ts": datetime.now(timezone.utc).isoformat(timespec="seconds"), "level": level,
-            "msg": msg[:2000], "kind": kind}
+    return {
+        "ts": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "level": level,
+        "msg": msg[:2000],
+        "kind": kind,
+    }
 
 
 class _ListHandler(logging.Handler):
@@ -39,6 +43,7 @@ def capture_logs() -> Iterator[list[dict[str, Any]]]:
     handler = _ListHandler(entries)
     root = logging.getLogger()
     root.addHandler(handler)
+
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         if len(entries) < MAX_ENTRIES:
             entries.append(log_entry("WARNING", f"{category.__name__}: {message}", "console"))

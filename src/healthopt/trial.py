@@ -119,8 +119,9 @@ def run_trial(spec: TrialSpec, on_event: ProgressCallback | None = None) -> Tria
             result = _run(spec, out, timings, on_event, logs)
         except Exception as exc:  # a trial must report its failure, never end the study
             timings["total_seconds"] = time.perf_counter() - started
-            result = TrialResult.failed(spec.trial_number, f"{type(exc).__name__}: {exc}",
-                                        timings=timings)
+            result = TrialResult.failed(
+                spec.trial_number, f"{type(exc).__name__}: {exc}", timings=timings
+            )
             _try_write(out / "error.txt", traceback.format_exc())
             logs.append(log_entry("ERROR", result.error or "", "error"))
     _try_write(out / "logs.json", json.dumps(logs, indent=2))
@@ -136,8 +137,13 @@ def _try_write(path: Path, text: str) -> None:
         pass
 
 
-def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
-         on_event: ProgressCallback | None, logs: list[dict[str, Any]]) -> TrialResult:
+def _run(
+    spec: TrialSpec,
+    out: Path,
+    timings: dict[str, float],
+    on_event: ProgressCallback | None,
+    logs: list[dict[str, Any]],
+) -> TrialResult:
     # TensorFlow is imported here, in the worker, never by the orchestrator.
     from healthopt.data import load_dataset
     from healthopt.models.architecture import describe_model
@@ -159,16 +165,24 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
 
     trainer.set_seed(spec.seed)
     vocabulary = dataset.vocabulary_size if dataset.modality == "text" else 0
-    model = ModelBuilder(model_config, InputSpec(dataset.input_shape, dataset.num_classes,
-                                                 dataset.modality, vocabulary)).build()
+    model = ModelBuilder(
+        model_config,
+        InputSpec(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary),
+    ).build()
     lap("build_seconds")
 
     def epoch_event(record: dict[str, Any]) -> None:
         if on_event is not None:
-            on_event({"kind": "epoch_end", "trial_number": spec.trial_number,
-                      "epoch": record["epoch"] + 1, "epochs": spec.epochs,
-                      "val_accuracy": record["loss"]["val"]["val_acc"],
-                      "val_loss": record["loss"]["val"]["val_loss"]})
+            on_event(
+                {
+                    "kind": "epoch_end",
+                    "trial_number": spec.trial_number,
+                    "epoch": record["epoch"] + 1,
+                    "epochs": spec.epochs,
+                    "val_accuracy": record["loss"]["val"]["val_acc"],
+                    "val_loss": record["loss"]["val"]["val_loss"],
+                }
+            )
 
     outcome = trainer.fit(model, dataset, spec.epochs, model_config.batch_size, epoch_event)
     timings["fit_seconds"] = outcome.fit_seconds
@@ -178,8 +192,12 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
     write_json_atomic(out / "history.json", outcome.history)
     write_json_atomic(out / "observer.json", outcome.records)
     write_json_atomic(out / "architecture.json", architecture)
-    artifacts = {"history": "history.json", "observer": "observer.json",
-                 "architecture": "architecture.json", "logs": "logs.json"}
+    artifacts = {
+        "history": "history.json",
+        "observer": "observer.json",
+        "architecture": "architecture.json",
+        "logs": "logs.json",
+    }
     num_parameters = int(model.count_params())
 
     def failed(error: str) -> TrialResult:
@@ -187,33 +205,46 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
         summary = _diagnose(outcome.records, logs, architecture, out, timings)
         artifacts["diagnostics"] = "diagnostics.json"
         timings["total_seconds"] = time.perf_counter() - started
-        return TrialResult.failed(spec.trial_number, error, timings=timings,
-                                  epochs_run=outcome.epochs_run, num_parameters=num_parameters,
-                                  artifacts=artifacts, diagnostics=summary)
+        return TrialResult.failed(
+            spec.trial_number,
+            error,
+            timings=timings,
+            epochs_run=outcome.epochs_run,
+            num_parameters=num_parameters,
+            artifacts=artifacts,
+            diagnostics=summary,
+        )
 
     if outcome.diverged:
         epoch, batch = outcome.nan_detected_at
         return failed(
             f"loss became NaN at epoch {epoch + 1}, batch {batch + 1} "
-            f"(learning_rate={model_config.learning_rate}, optimizer={model_config.optimizer})")
+            f"(learning_rate={model_config.learning_rate}, optimizer={model_config.optimizer})"
+        )
 
     val_loss, val_accuracy = model.evaluate(dataset.val.x, dataset.val.y, verbose=0)
     test_loss, test_accuracy = model.evaluate(dataset.test.x, dataset.test.y, verbose=0)
     val_correct = trainer.correct_predictions(model, dataset.val)
     lap("evaluate_seconds")
     if not (math.isfinite(val_loss) and math.isfinite(test_loss)):
-        return failed(
-            f"evaluation loss is not finite (val_loss={val_loss}, test_loss={test_loss})")
+        return failed(f"evaluation loss is not finite (val_loss={val_loss}, test_loss={test_loss})")
 
     model.save(out / "model.keras")
     artifacts["model"] = "model.keras"
     lap("save_seconds")
 
-    health = compute_health(HealthInputs(
-        epochs=outcome.records, val_correct=val_correct, val_accuracy=float(val_accuracy),
-        chance_accuracy=dataset.val.majority_fraction(), num_parameters=num_parameters,
-        reference_parameters=dataset.linear_classifier_parameters(),
-        num_classes=dataset.num_classes, seed=spec.seed))
+    health = compute_health(
+        HealthInputs(
+            epochs=outcome.records,
+            val_correct=val_correct,
+            val_accuracy=float(val_accuracy),
+            chance_accuracy=dataset.val.majority_fraction(),
+            num_parameters=num_parameters,
+            reference_parameters=dataset.linear_classifier_parameters(),
+            num_classes=dataset.num_classes,
+            seed=spec.seed,
+        )
+    )
     write_json_atomic(out / "health.json", health.to_dict())
     artifacts["health"] = "health.json"
     lap("health_seconds")
@@ -243,8 +274,13 @@ def _run(spec: TrialSpec, out: Path, timings: dict[str, float],
     )
 
 
-def _diagnose(records: list[dict[str, Any]], logs: list[dict[str, Any]],
-              architecture: dict[str, Any], out: Path, timings: dict[str, float]) -> dict:
+def _diagnose(
+    records: list[dict[str, Any]],
+    logs: list[dict[str, Any]],
+    architecture: dict[str, Any],
+    out: Path,
+    timings: dict[str, float],
+) -> dict:
     """Run the diagnostics engine, write diagnostics.json, return the short summary."""
     started = time.perf_counter()
     report = run_diagnostics(DiagnosticInput(records, list(logs), architecture))

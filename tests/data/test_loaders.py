@@ -11,8 +11,16 @@ from healthopt.data.loaders import pad_sequences, read_gtsrb_folder
 
 
 def test_registry_names_and_modalities():
-    assert set(dataset_names()) == {"digits", "mnist", "fashion_mnist", "cifar10", "cifar100",
-                                    "gtsrb", "imdb", "reuters"}
+    assert set(dataset_names()) == {
+        "digits",
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "cifar100",
+        "gtsrb",
+        "imdb",
+        "reuters",
+    }
     assert lookup("imdb").modality == "text" and lookup("reuters").modality == "text"
     assert lookup("cifar10").modality == "image"
 
@@ -39,8 +47,13 @@ def test_npz_uint8_images_are_scaled_and_get_a_channel(image_npz: Path):
 
 def test_npz_with_train_test_keys_is_concatenated(tmp_path: Path):
     path = tmp_path / "parts.npz"
-    np.savez(path, x_train=np.zeros((30, 4, 4)), y_train=np.zeros(30, dtype=int),
-             x_test=np.ones((10, 4, 4)), y_test=np.ones(10, dtype=int))
+    np.savez(
+        path,
+        x_train=np.zeros((30, 4, 4)),
+        y_train=np.zeros(30, dtype=int),
+        x_test=np.ones((10, 4, 4)),
+        y_test=np.ones(10, dtype=int),
+    )
     data = load_dataset(f"npz:{path}")
     assert sum(len(s) for s in data.splits.values()) == 40 and data.num_classes == 2
 

@@ -27,8 +27,7 @@ def test_splits_are_60_20_10_10_and_stratified():
     assert [len(splits[n]) for n in SPLIT_NAMES] == [60, 20, 10, 10]
     for name, fraction in zip(SPLIT_NAMES, (0.6, 0.2, 0.1, 0.1), strict=True):
         counts = np.bincount(splits[name].y, minlength=3)
-        assert counts.tolist() == [round(50 * fraction), round(30 * fraction),
-                                   round(20 * fraction)]
+        assert counts.tolist() == [round(50 * fraction), round(30 * fraction), round(20 * fraction)]
         assert np.array_equal(y[splits[name].x], splits[name].y)  # labels stay with inputs
 
 

@@ -67,11 +67,12 @@ def healthy_epoch(k: int) -> dict[str, Any]:
                 {"name": "conv_0", "type": "Conv2D", "forward_ms": 4.0, "pct_total": 25.0},
                 {"name": "conv_1", "type": "Conv2D", "forward_ms": 5.6, "pct_total": 35.0},
                 {"name": "dense_0", "type": "Dense", "forward_ms": 4.0, "pct_total": 25.0},
-                {"name": "predictions", "type": "Dense", "forward_ms": 2.4,
-                 "pct_total": 15.0},
+                {"name": "predictions", "type": "Dense", "forward_ms": 2.4, "pct_total": 15.0},
             ],
-            "operation_categories": {"forward_pass": {"pct_cpu": 40.0},
-                                     "backward_pass": {"pct_cpu": 40.0}},
+            "operation_categories": {
+                "forward_pass": {"pct_cpu": 40.0},
+                "backward_pass": {"pct_cpu": 40.0},
+            },
         },
         "layer_health": {"layers": {name: _layer(name, k) for name in LAYERS}},
         "carbon_emissions": {
@@ -88,24 +89,45 @@ def healthy_epoch(k: int) -> dict[str, Any]:
 def healthy_cnn_architecture() -> dict[str, Any]:
     """A small digits CNN: two 3x3 conv blocks with pooling, one dense layer."""
     layers = {
-        "conv_0": ("Conv2D", 320), "conv_0_pool": ("MaxPooling2D", 0),
-        "conv_1": ("Conv2D", 9248), "conv_1_pool": ("MaxPooling2D", 0),
-        "flatten": ("Flatten", 0), "dense_0": ("Dense", 8256),
+        "conv_0": ("Conv2D", 320),
+        "conv_0_pool": ("MaxPooling2D", 0),
+        "conv_1": ("Conv2D", 9248),
+        "conv_1_pool": ("MaxPooling2D", 0),
+        "flatten": ("Flatten", 0),
+        "dense_0": ("Dense", 8256),
         "predictions": ("Dense", 650),
     }
     total = sum(p for _, p in layers.values())
     nodes = [
-        {"id": "conv_0", "type": "Conv2D", "category": "convolution", "in_channels": 1,
-         "out_channels": 32, "kernel_size": [3, 3], "strides": [1, 1]},
+        {
+            "id": "conv_0",
+            "type": "Conv2D",
+            "category": "convolution",
+            "in_channels": 1,
+            "out_channels": 32,
+            "kernel_size": [3, 3],
+            "strides": [1, 1],
+        },
         {"id": "conv_0_pool", "type": "MaxPooling2D", "category": "pooling"},
-        {"id": "conv_1", "type": "Conv2D", "category": "convolution", "in_channels": 32,
-         "out_channels": 32, "kernel_size": [3, 3], "strides": [1, 1]},
+        {
+            "id": "conv_1",
+            "type": "Conv2D",
+            "category": "convolution",
+            "in_channels": 32,
+            "out_channels": 32,
+            "kernel_size": [3, 3],
+            "strides": [1, 1],
+        },
         {"id": "conv_1_pool", "type": "MaxPooling2D", "category": "pooling"},
         {"id": "flatten", "type": "Flatten", "category": "reshape"},
-        {"id": "dense_0", "type": "Dense", "category": "linear", "in_features": 128,
-         "units": 64},
-        {"id": "predictions", "type": "Dense", "category": "linear", "in_features": 64,
-         "units": 10},
+        {"id": "dense_0", "type": "Dense", "category": "linear", "in_features": 128, "units": 64},
+        {
+            "id": "predictions",
+            "type": "Dense",
+            "category": "linear",
+            "in_features": 64,
+            "units": 10,
+        },
     ]
     return {
         "arch_type": "cnn",
@@ -114,8 +136,10 @@ def healthy_cnn_architecture() -> dict[str, Any]:
         "num_classes": 10,
         "vocabulary_size": None,
         "sequence_length": None,
-        "layers": {name: {"type": t, "parameters": p, "pct_of_total": 100.0 * p / total}
-                   for name, (t, p) in layers.items()},
+        "layers": {
+            name: {"type": t, "parameters": p, "pct_of_total": 100.0 * p / total}
+            for name, (t, p) in layers.items()
+        },
         "layer_graph": {"nodes": nodes, "sequential_path": [n["id"] for n in nodes]},
     }
 
@@ -123,17 +147,26 @@ def healthy_cnn_architecture() -> dict[str, Any]:
 def healthy_rnn_architecture() -> dict[str, Any]:
     """A text classifier: embedding 64 over 5000 tokens, one BiLSTM(32), dense head."""
     nodes = [
-        {"id": "embedding", "type": "Embedding", "category": "embedding", "input_dim": 5000,
-         "output_dim": 64},
-        {"id": "bidirectional_lstm", "type": "Bidirectional", "category": "recurrent",
-         "input_size": 64, "units": 32, "bidirectional": True, "return_sequences": False},
-        {"id": "dense_0", "type": "Dense", "category": "linear", "in_features": 64,
-         "units": 32},
-        {"id": "predictions", "type": "Dense", "category": "linear", "in_features": 32,
-         "units": 2},
+        {
+            "id": "embedding",
+            "type": "Embedding",
+            "category": "embedding",
+            "input_dim": 5000,
+            "output_dim": 64,
+        },
+        {
+            "id": "bidirectional_lstm",
+            "type": "Bidirectional",
+            "category": "recurrent",
+            "input_size": 64,
+            "units": 32,
+            "bidirectional": True,
+            "return_sequences": False,
+        },
+        {"id": "dense_0", "type": "Dense", "category": "linear", "in_features": 64, "units": 32},
+        {"id": "predictions", "type": "Dense", "category": "linear", "in_features": 32, "units": 2},
     ]
-    params = {"embedding": 320000, "bidirectional_lstm": 24832, "dense_0": 2080,
-              "predictions": 66}
+    params = {"embedding": 320000, "bidirectional_lstm": 24832, "dense_0": 2080, "predictions": 66}
     total = sum(params.values())
     return {
         "arch_type": "rnn",
@@ -142,8 +175,14 @@ def healthy_rnn_architecture() -> dict[str, Any]:
         "num_classes": 2,
         "vocabulary_size": 5000,
         "sequence_length": 100,
-        "layers": {n["id"]: {"type": n["type"], "parameters": params[n["id"]],
-                             "pct_of_total": 100.0 * params[n["id"]] / total} for n in nodes},
+        "layers": {
+            n["id"]: {
+                "type": n["type"],
+                "parameters": params[n["id"]],
+                "pct_of_total": 100.0 * params[n["id"]] / total,
+            }
+            for n in nodes
+        },
         "layer_graph": {"nodes": nodes, "sequential_path": [n["id"] for n in nodes]},
     }
 

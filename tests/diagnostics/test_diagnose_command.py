@@ -11,8 +11,12 @@ import pytest
 
 
 def _diagnose(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "healthopt.cli", "diagnose", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "healthopt.cli", "diagnose", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _write(path: Path, epochs: list, architecture: dict | None = None) -> Path:
@@ -62,15 +66,19 @@ def test_readable_report_shows_severity_and_suggestions(broken_file: Path):
 def test_thresholds_file_overrides_defaults(broken_file: Path, tmp_path: Path):
     overrides = tmp_path / "thresholds.json"
     overrides.write_text(json.dumps({"loss_explosion_ratio": 10.0}))
-    report = json.loads(_diagnose(str(broken_file), "--json", "--thresholds",
-                                  str(overrides)).stdout)
+    report = json.loads(
+        _diagnose(str(broken_file), "--json", "--thresholds", str(overrides)).stdout
+    )
     assert "loss_explosion" not in {issue["check"] for issue in report["issues"]}
 
 
-@pytest.mark.parametrize("setup, message", [
-    (lambda p: p / "missing.json", "does not exist"),
-    (lambda p: (p / "bad.json").write_text("{oops") and p / "bad.json", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda p: p / "missing.json", "does not exist"),
+        (lambda p: (p / "bad.json").write_text("{oops") and p / "bad.json", "not valid JSON"),
+    ],
+)
 def test_bad_paths_exit_2_with_one_line(tmp_path: Path, setup, message):
     completed = _diagnose(str(setup(tmp_path)))
     assert completed.returncode == 2

@@ -16,8 +16,9 @@ def _broken(epochs, architecture, clone):
     epochs = clone(epochs)
     epochs[5]["loss"]["train_mean"] = epochs[4]["loss"]["train_mean"] * 6
     dense = epochs[-1]["layer_health"]["layers"]["dense_0"]
-    dense.update(dead_unit_fraction=1.0, activation_variance_across_samples=0.0,
-                 activation_mean_square=0.0)
+    dense.update(
+        dead_unit_fraction=1.0, activation_variance_across_samples=0.0, activation_mean_square=0.0
+    )
     epochs[-1]["loss"]["val"]["val_loss"] = None
     return DiagnosticInput(epochs, [], architecture)
 
@@ -29,7 +30,8 @@ def test_there_are_more_than_thirty_uniquely_named_checks():
 
 
 def test_healthy_training_has_no_critical_issue_and_scores_at_least_80(
-        healthy_epochs, cnn_architecture):
+    healthy_epochs, cnn_architecture
+):
     report = run_diagnostics(DiagnosticInput(healthy_epochs, [], cnn_architecture))
     assert report.severity_counts()["critical"] == 0
     assert report.health_score >= 80
@@ -37,8 +39,7 @@ def test_healthy_training_has_no_critical_issue_and_scores_at_least_80(
     assert report.arch_type == "cnn" and report.epochs_analyzed == 8
 
 
-def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_architecture,
-                                                       clone):
+def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_architecture, clone):
     report = run_diagnostics(_broken(healthy_epochs, cnn_architecture, clone))
     found = {issue.check for issue in report.issues}
     assert {"loss_explosion", "dead_neurons", "nan_in_loss"} <= found
@@ -50,8 +51,10 @@ def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_arch
     assert ranks == sorted(ranks)
     # The dead layer heads the layer highlights; the explosion is filed under its epoch.
     assert report.layer_highlights[0].layer_id == "dense_0"
-    assert report.layer_highlights[0].layer_type == "Conv2D" or \
-        report.layer_highlights[0].layer_type == "Dense"
+    assert (
+        report.layer_highlights[0].layer_type == "Conv2D"
+        or report.layer_highlights[0].layer_type == "Dense"
+    )
     trends = {t["epoch_index"]: {i["check"] for i in t["issues"]} for t in report.epoch_trends()}
     assert "loss_explosion" in trends[5]
     data = report.to_dict()
@@ -74,8 +77,7 @@ def test_energy_method_is_stated_in_the_notes(healthy_epochs):
     assert report.sustainability["total_co2_kg"] == pytest.approx(8 * 1.3e-5)
 
 
-def test_a_failing_check_is_reported_and_the_others_still_run(monkeypatch, healthy_epochs,
-                                                             clone):
+def test_a_failing_check_is_reported_and_the_others_still_run(monkeypatch, healthy_epochs, clone):
     def check_broken(data, t):
         raise RuntimeError("bug in a check")
 
@@ -92,7 +94,8 @@ def test_thresholds_change_the_outcome(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     epochs[4]["loss"]["train_mean"] = epochs[3]["loss"]["train_mean"] * 2.5
     strict = run_diagnostics(DiagnosticInput(epochs))
-    lenient = run_diagnostics(DiagnosticInput(epochs),
-                              DiagnosticThresholds(loss_explosion_ratio=3.0))
+    lenient = run_diagnostics(
+        DiagnosticInput(epochs), DiagnosticThresholds(loss_explosion_ratio=3.0)
+    )
     assert "loss_explosion" in {i.check for i in strict.issues}
     assert "loss_explosion" not in {i.check for i in lenient.issues}

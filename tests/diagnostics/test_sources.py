@@ -19,8 +19,9 @@ def _trial(folder: Path, epochs: list, architecture: dict | None = None) -> Path
 
 def test_json_file_with_all_three_parts(tmp_path, healthy_epochs, cnn_architecture):
     path = tmp_path / "run.json"
-    path.write_text(json.dumps({"epochs": healthy_epochs, "logs": [],
-                                "architecture": cnn_architecture}))
+    path.write_text(
+        json.dumps({"epochs": healthy_epochs, "logs": [], "architecture": cnn_architecture})
+    )
     [(label, data)] = load_sources(path)
     assert label == str(path) and len(data.epochs) == 8 and data.architecture["arch_type"] == "cnn"
 
@@ -31,8 +32,9 @@ def test_a_bare_list_is_read_as_epoch_records(tmp_path, healthy_epochs):
     assert len(load_sources(path)[0][1].epochs) == 8
 
 
-def test_trial_folder_reads_observer_logs_and_architecture(tmp_path, healthy_epochs,
-                                                           cnn_architecture):
+def test_trial_folder_reads_observer_logs_and_architecture(
+    tmp_path, healthy_epochs, cnn_architecture
+):
     folder = _trial(tmp_path / "trial_3", healthy_epochs, cnn_architecture)
     [(_, data)] = load_sources(folder)
     assert data.logs[0]["msg"] == "boom" and data.architecture is not None
@@ -44,12 +46,15 @@ def test_run_folder_lists_trials_in_numeric_order(tmp_path, healthy_epochs):
     assert [label for label, _ in load_sources(tmp_path)] == ["trial_1", "trial_2", "trial_10"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "is not valid JSON"),
-    ('{"something": 1}', "must hold"),
-    ('{"epochs": [1, 2]}', "list of epoch records"),
-    ('"text"', "must hold"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "is not valid JSON"),
+        ('{"something": 1}', "must hold"),
+        ('{"epochs": [1, 2]}', "list of epoch records"),
+        ('"text"', "must hold"),
+    ],
+)
 def test_bad_files_say_what_is_wrong(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)

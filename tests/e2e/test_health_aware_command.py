@@ -17,12 +17,32 @@ HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 
 def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
     completed = subprocess.run(
-        [*HEALTHOPT, "optimize", "--dataset", "digits", "--trials", "3", "--epochs", "3",
-         "--seed", "2", "--mode", "health-aware", "--accuracy-weight", "0.6",
-         "--health-weights", "neuron_utilization=0.3,gradient_health=0.3,"
-         "convergence_quality=0.2,accuracy_consistency=0.2",
-         "--output-dir", str(tmp_path), "--run-name", "ha"],
-        capture_output=True, text=True, timeout=600,
+        [
+            *HEALTHOPT,
+            "optimize",
+            "--dataset",
+            "digits",
+            "--trials",
+            "3",
+            "--epochs",
+            "3",
+            "--seed",
+            "2",
+            "--mode",
+            "health-aware",
+            "--accuracy-weight",
+            "0.6",
+            "--health-weights",
+            "neuron_utilization=0.3,gradient_health=0.3,"
+            "convergence_quality=0.2,accuracy_consistency=0.2",
+            "--output-dir",
+            str(tmp_path),
+            "--run-name",
+            "ha",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
     results = json.loads((tmp_path / "ha" / "results.json").read_text())
@@ -33,8 +53,12 @@ def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
         assert trial["total_score"] == pytest.approx(expected.total, abs=1e-12)
         assert set(trial["diagnostics"]) == {"health_score", "issue_count", "severity_counts"}
 
-    report = subprocess.run([*HEALTHOPT, "diagnose", str(tmp_path / "ha"), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    report = subprocess.run(
+        [*HEALTHOPT, "diagnose", str(tmp_path / "ha"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert report.returncode == 0, report.stderr
     trials = json.loads(report.stdout)["trials"]
     assert [t["trial"] for t in trials] == ["trial_0", "trial_1", "trial_2"]

@@ -20,9 +20,25 @@ HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 
 def test_optimize_writes_results_whose_best_model_reproduces_test_accuracy(tmp_path: Path):
     completed = subprocess.run(
-        [*HEALTHOPT, "optimize", "--dataset", "digits", "--trials", "5", "--epochs", "3",
-         "--seed", "1", "--output-dir", str(tmp_path), "--run-name", "r"],
-        capture_output=True, text=True, timeout=600,
+        [
+            *HEALTHOPT,
+            "optimize",
+            "--dataset",
+            "digits",
+            "--trials",
+            "5",
+            "--epochs",
+            "3",
+            "--seed",
+            "1",
+            "--output-dir",
+            str(tmp_path),
+            "--run-name",
+            "r",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
     assert "Trials" in completed.stdout and "best trial" in completed.stdout
@@ -50,8 +66,9 @@ def test_orchestrator_never_imports_tensorflow(tmp_path: Path):
     )
     path = tmp_path / "orchestrate.py"
     path.write_text(script)
-    completed = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                               timeout=300)
+    completed = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300
+    )
     assert completed.returncode == 0, completed.stderr
     assert "clean" in completed.stdout
 
@@ -68,11 +85,24 @@ def _wait_for_finished_trials(results: Path, count: int, process, timeout: float
 
 
 def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
-    args = [*HEALTHOPT, "optimize", "--trials", "3", "--epochs", "40", "--seed", "2",
-            "--output-dir", str(tmp_path), "--run-name", "stop"]
+    args = [
+        *HEALTHOPT,
+        "optimize",
+        "--trials",
+        "3",
+        "--epochs",
+        "40",
+        "--seed",
+        "2",
+        "--output-dir",
+        str(tmp_path),
+        "--run-name",
+        "stop",
+    ]
     results = tmp_path / "stop" / "results.json"
-    process = subprocess.Popen(args, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         _wait_for_finished_trials(results, 1, process, timeout=300)
         time.sleep(2)  # the second trial is now mid-training
@@ -87,8 +117,7 @@ def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
     assert kept[0]["state"] == "COMPLETE"
     assert any(t.get("interrupted") for t in kept)
 
-    resumed = subprocess.run(args, capture_output=True, text=True,
-                             timeout=600)
+    resumed = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     final = json.loads(results.read_text())["trials"]
     assert final[0] == kept[0]

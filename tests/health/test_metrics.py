@@ -21,16 +21,24 @@ from healthopt.health.metrics import (
 
 
 def _layer(kind, params, units, dead=0.0, grad=0.05):
-    return {"type": kind, "num_parameters": params, "units": units, "dead_unit_fraction": dead,
-            "gradient_norm": grad if params else None,
-            "gradient_finite": True if params else None}
+    return {
+        "type": kind,
+        "num_parameters": params,
+        "units": units,
+        "dead_unit_fraction": dead,
+        "gradient_norm": grad if params else None,
+        "gradient_finite": True if params else None,
+    }
 
 
 def _epoch(k, train, val, std=None, layers=None):
     return {
         "epoch": k,
-        "loss": {"train_mean": train, "train_std": 0.1 * train if std is None else std,
-                 "val": {"val_loss": val, "val_acc": 0.9}},
+        "loss": {
+            "train_mean": train,
+            "train_std": 0.1 * train if std is None else std,
+            "val": {"val_loss": val, "val_acc": 0.9},
+        },
         "layer_health": {"layers": layers if layers is not None else _healthy_layers()},
     }
 
@@ -49,11 +57,15 @@ def _healthy_layers():
 
 def _inputs(epochs=None, correct=None, **overrides):
     values = dict(
-        epochs=epochs if epochs is not None else [
-            _epoch(k, 2.0 * 0.7**k, 2.1 * 0.7**k + 0.05) for k in range(6)],
+        epochs=epochs
+        if epochs is not None
+        else [_epoch(k, 2.0 * 0.7**k, 2.1 * 0.7**k + 0.05) for k in range(6)],
         val_correct=np.array(correct if correct is not None else [True] * 90 + [False] * 10),
-        val_accuracy=0.9, chance_accuracy=0.1, num_parameters=33802,
-        reference_parameters=650, num_classes=10,
+        val_accuracy=0.9,
+        chance_accuracy=0.1,
+        num_parameters=33802,
+        reference_parameters=650,
+        num_classes=10,
     )
     values.update(overrides)
     return HealthInputs(**values)
@@ -61,9 +73,14 @@ def _inputs(epochs=None, correct=None, **overrides):
 
 def test_every_component_is_in_unit_interval_on_healthy_records():
     report = compute_health(_inputs())
-    assert set(report.values()) == {"neuron_utilization", "parameter_efficiency",
-                                    "training_stability", "gradient_health",
-                                    "convergence_quality", "accuracy_consistency"}
+    assert set(report.values()) == {
+        "neuron_utilization",
+        "parameter_efficiency",
+        "training_stability",
+        "gradient_health",
+        "convergence_quality",
+        "accuracy_consistency",
+    }
     for name, value in report.values().items():
         assert value is not None and 0.0 <= value <= 1.0, name
     assert report.reasons() == {}
@@ -115,8 +132,10 @@ def test_oscillating_loss_is_less_stable_than_smooth_loss():
 def test_noisy_batches_lower_stability():
     calm = [_epoch(k, 2.0 - 0.2 * k, 2.0, std=0.05) for k in range(5)]
     noisy = [_epoch(k, 2.0 - 0.2 * k, 2.0, std=2.0) for k in range(5)]
-    assert training_stability(_inputs(epochs=calm)).value > training_stability(
-        _inputs(epochs=noisy)).value
+    assert (
+        training_stability(_inputs(epochs=calm)).value
+        > training_stability(_inputs(epochs=noisy)).value
+    )
 
 
 def test_training_stability_needs_two_epochs():
@@ -169,8 +188,7 @@ def test_accuracy_consistency_uses_resamples_and_orders_by_reliability():
     assert reliable.details["resamples"] == 200
     assert reliable.details["p5"] < reliable.details["bootstrap_mean"] < reliable.details["p95"]
     # Seeded: the same predictions give the same value.
-    assert accuracy_consistency(_inputs(correct=[True] * 95 + [False] * 5)).value == \
-        reliable.value
+    assert accuracy_consistency(_inputs(correct=[True] * 95 + [False] * 5)).value == reliable.value
 
 
 def test_accuracy_consistency_is_none_on_tiny_validation_sets():
@@ -183,8 +201,9 @@ def test_components_differ_between_different_trials():
     epochs = copy.deepcopy(_inputs().epochs)
     for record in epochs:
         record["layer_health"]["layers"]["dense_0"]["dead_unit_fraction"] = 0.8
-    worse = compute_health(_inputs(epochs=epochs, val_accuracy=0.6,
-                                   correct=[True] * 60 + [False] * 40)).values()
+    worse = compute_health(
+        _inputs(epochs=epochs, val_accuracy=0.6, correct=[True] * 60 + [False] * 40)
+    ).values()
     assert good["neuron_utilization"] > worse["neuron_utilization"]
     assert good["parameter_efficiency"] > worse["parameter_efficiency"]
     assert good["accuracy_consistency"] > worse["accuracy_consistency"]

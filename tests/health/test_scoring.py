@@ -5,8 +5,14 @@ import pytest
 from healthopt.config import DEFAULT_HEALTH_PROPORTIONS, ScoringWeights
 from healthopt.health.scoring import total_score
 
-HEALTH = {"neuron_utilization": 0.9, "parameter_efficiency": 0.4, "training_stability": 0.8,
-          "gradient_health": 0.7, "convergence_quality": 0.6, "accuracy_consistency": 0.95}
+HEALTH = {
+    "neuron_utilization": 0.9,
+    "parameter_efficiency": 0.4,
+    "training_stability": 0.8,
+    "gradient_health": 0.7,
+    "convergence_quality": 0.6,
+    "accuracy_consistency": 0.95,
+}
 
 
 def test_total_is_the_three_tier_weighted_sum():
@@ -30,8 +36,9 @@ def test_a_missing_component_shares_its_weight_among_the_others():
     assert "training_stability" not in result.component_weights_used
     assert sum(result.component_weights_used.values()) == pytest.approx(1.0)
     assert result.component_weights_used["neuron_utilization"] == pytest.approx(0.25 / 0.8)
-    expected = sum(result.component_weights_used[n] * health[n]
-                   for n in result.component_weights_used)
+    expected = sum(
+        result.component_weights_used[n] * health[n] for n in result.component_weights_used
+    )
     assert result.total == pytest.approx(0.7 * 0.9 + 0.3 * expected)
 
 

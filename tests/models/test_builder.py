@@ -17,8 +17,13 @@ def _layer_types(model) -> list[str]:
 @pytest.mark.parametrize("layers", [1, 3])
 @pytest.mark.parametrize("global_pooling", [False, True])
 def test_cnn_builds_and_predicts_probabilities(layers, global_pooling):
-    config = ModelConfig(num_layers_conv=layers, use_global_pooling=global_pooling,
-                         batch_normalization=True, conv_dropout=0.1, num_layers_hidden=2)
+    config = ModelConfig(
+        num_layers_conv=layers,
+        use_global_pooling=global_pooling,
+        batch_normalization=True,
+        conv_dropout=0.1,
+        num_layers_hidden=2,
+    )
     model = ModelBuilder(config, DIGITS).build()
     types = _layer_types(model)
     assert types.count("Conv2D") == layers and types.count("BatchNormalization") == layers
@@ -34,8 +39,13 @@ def test_cnn_builds_and_predicts_probabilities(layers, global_pooling):
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_lstm_builds_for_token_sequences(bidirectional):
-    config = ModelConfig(use_bidirectional=bidirectional, lstm_units=8, embedding_dim=16,
-                         num_layers_hidden=0, optimizer="rmsprop")
+    config = ModelConfig(
+        use_bidirectional=bidirectional,
+        lstm_units=8,
+        embedding_dim=16,
+        num_layers_hidden=0,
+        optimizer="rmsprop",
+    )
     model = ModelBuilder(config, TOKENS).build()
     types = _layer_types(model)
     assert "Embedding" in types and "Conv2D" not in types

@@ -6,8 +6,14 @@ import pytest
 from healthopt.config import ModelConfig
 from healthopt.models.search_space import HyperparameterSelector
 
-CNN_ONLY = {"num_layers_conv", "filters_per_conv_layer", "kernel_size", "use_global_pooling",
-            "batch_normalization", "conv_dropout"}
+CNN_ONLY = {
+    "num_layers_conv",
+    "filters_per_conv_layer",
+    "kernel_size",
+    "use_global_pooling",
+    "batch_normalization",
+    "conv_dropout",
+}
 LSTM_ONLY = {"embedding_dim", "lstm_units", "use_bidirectional"}
 
 

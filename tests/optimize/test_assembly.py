@@ -34,7 +34,11 @@ def test_assembly_copies_without_retraining_and_replaces_a_previous_best(tmp_pat
     assert second == folder / "optimized_digits_acc_0.9000.keras"
     assert second.read_bytes() == b"model four"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "best_trial.json", "history.json", "optimized_digits_acc_0.9000.keras", "plots"]
+        "best_trial.json",
+        "history.json",
+        "optimized_digits_acc_0.9000.keras",
+        "plots",
+    ]
     assert (folder / "plots" / "loss.png").read_bytes() == b"png"
     assert json.loads((folder / "best_trial.json").read_text())["number"] == 4
 

@@ -12,10 +12,17 @@ from healthopt.trial import COMPLETE, FAIL, TrialSpec
 
 
 def _spec(tmp_path: Path, number: int, epochs: int) -> TrialSpec:
-    return TrialSpec(run_name="x", trial_number=number, dataset_name="digits", split_seed=0,
-                     seed=number, epochs=epochs,
-                     model_config=ModelConfig(num_layers_conv=1, filters_per_conv_layer=8)
-                     .to_dict(), params={}, output_dir=str(tmp_path / f"trial_{number}"))
+    return TrialSpec(
+        run_name="x",
+        trial_number=number,
+        dataset_name="digits",
+        split_seed=0,
+        seed=number,
+        epochs=epochs,
+        model_config=ModelConfig(num_layers_conv=1, filters_per_conv_layer=8).to_dict(),
+        params={},
+        output_dir=str(tmp_path / f"trial_{number}"),
+    )
 
 
 def test_a_killed_worker_fails_only_its_trial(tmp_path: Path):
@@ -47,8 +54,9 @@ def test_a_killed_worker_fails_only_its_trial(tmp_path: Path):
 
 def test_shutdown_with_cancel_fails_running_and_queued_trials(tmp_path: Path):
     started = threading.Event()
-    executor = LocalExecutor(workers=1, on_event=lambda e: e["kind"] == "epoch_end"
-                             and started.set())
+    executor = LocalExecutor(
+        workers=1, on_event=lambda e: e["kind"] == "epoch_end" and started.set()
+    )
     running = executor.submit(_spec(tmp_path, 0, epochs=500))
     queued = executor.submit(_spec(tmp_path, 1, epochs=1))
     assert started.wait(timeout=120)

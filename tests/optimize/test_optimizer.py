@@ -36,16 +36,23 @@ class DivergingTrialSelector(HyperparameterSelector):
 
 
 def _config(tmp_path: Path, **overrides) -> OptimizationConfig:
-    values = dict(dataset_name="digits", trials=3, max_epochs_per_trial=1, seed=1,
-                  output_dir=str(tmp_path), run_name="run")
+    values = dict(
+        dataset_name="digits",
+        trials=3,
+        max_epochs_per_trial=1,
+        seed=1,
+        output_dir=str(tmp_path),
+        run_name="run",
+    )
     values.update(overrides)
     return OptimizationConfig(**values)
 
 
 def test_a_failing_trial_is_recorded_and_the_study_completes(tmp_path: Path):
     events = []
-    result = ModelOptimizer(_config(tmp_path), selector=DivergingTrialSelector(1),
-                            on_event=events.append).optimize_model()
+    result = ModelOptimizer(
+        _config(tmp_path), selector=DivergingTrialSelector(1), on_event=events.append
+    ).optimize_model()
     data = json.loads((tmp_path / "run" / "results.json").read_text())
     assert data["run_name"] == "run" and data["dataset"] == "digits" and data["mode"] == "simple"
     assert [t["number"] for t in data["trials"]] == [0, 1, 2]
@@ -79,8 +86,9 @@ def test_resume_keeps_finished_trials_and_retires_interrupted_ones(tmp_path: Pat
     first = json.loads((tmp_path / "run" / "results.json").read_text())["trials"]
 
     # A process that died mid-trial leaves the trial RUNNING in the storage.
-    study = optuna.load_study(study_name="run",
-                              storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}")
+    study = optuna.load_study(
+        study_name="run", storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}"
+    )
     study.ask()
 
     result = ModelOptimizer(_config(tmp_path, trials=3)).optimize_model()
@@ -103,14 +111,21 @@ def test_resume_with_different_settings_is_refused(tmp_path: Path):
 
 
 def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
-    weights = ScoringWeights(0.6, 0.4, {"neuron_utilization": 0.3, "gradient_health": 0.3,
-                                        "training_stability": 0.4})
-    result = ModelOptimizer(_config(tmp_path, trials=4, max_epochs_per_trial=3,
-                                    mode="health-aware", scoring_weights=weights),
-                            selector=DivergingTrialSelector(1)).optimize_model()
+    weights = ScoringWeights(
+        0.6, 0.4, {"neuron_utilization": 0.3, "gradient_health": 0.3, "training_stability": 0.4}
+    )
+    result = ModelOptimizer(
+        _config(
+            tmp_path, trials=4, max_epochs_per_trial=3, mode="health-aware", scoring_weights=weights
+        ),
+        selector=DivergingTrialSelector(1),
+    ).optimize_model()
     data = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert data["scoring_weights"] == {"accuracy_weight": 0.6, "health_weight": 0.4,
-                                       "health_components": weights.health_components}
+    assert data["scoring_weights"] == {
+        "accuracy_weight": 0.6,
+        "health_weight": 0.4,
+        "health_components": weights.health_components,
+    }
     complete = [t for t in data["trials"] if t["state"] == "COMPLETE"]
     assert len(complete) == 3
     saved = ScoringWeights(**data["scoring_weights"])
@@ -122,10 +137,10 @@ def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
         assert 0 <= trial["diagnostics"]["health_score"] <= 100
         folder = tmp_path / "run" / "trials" / f"trial_{trial['number']}"
         assert {"diagnostics.json", "health.json", "architecture.json", "logs.json"} <= {
-            f.name for f in folder.iterdir()}
+            f.name for f in folder.iterdir()
+        }
     # The components tell the trials apart.
-    varying = [name for name in HEALTH_COMPONENTS
-               if len({t["health"][name] for t in complete}) > 1]
+    varying = [name for name in HEALTH_COMPONENTS if len({t["health"][name] for t in complete}) > 1]
     assert len(varying) >= 4, varying
     best = max(complete, key=lambda t: t["total_score"])
     assert data["best_trial"] == best["number"] == result.best_trial

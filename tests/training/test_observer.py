@@ -12,10 +12,22 @@ from healthopt.models.builder import InputSpec, ModelBuilder
 from healthopt.training import trainer
 from healthopt.training.observer import TrainingObserver
 
-LAYER_FIELDS = {"type", "num_parameters", "weight_mean", "weight_std", "weight_sparsity",
-                "gradient_norm", "gradient_finite", "activation_mean", "activation_std",
-                "activation_zero_fraction", "activation_variance_across_samples",
-                "activation_mean_square", "units", "dead_unit_fraction"}
+LAYER_FIELDS = {
+    "type",
+    "num_parameters",
+    "weight_mean",
+    "weight_std",
+    "weight_sparsity",
+    "gradient_norm",
+    "gradient_finite",
+    "activation_mean",
+    "activation_std",
+    "activation_zero_fraction",
+    "activation_variance_across_samples",
+    "activation_mean_square",
+    "units",
+    "dead_unit_fraction",
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +37,10 @@ def digits():
 
 def test_each_epoch_record_is_complete_and_json_ready(digits):
     trainer.set_seed(0)
-    model = ModelBuilder(ModelConfig(num_layers_conv=1, filters_per_conv_layer=8),
-                         InputSpec(digits.input_shape, 10, "image")).build()
+    model = ModelBuilder(
+        ModelConfig(num_layers_conv=1, filters_per_conv_layer=8),
+        InputSpec(digits.input_shape, 10, "image"),
+    ).build()
     events = []
     outcome = trainer.fit(model, digits, epochs=2, batch_size=64, on_epoch=events.append)
     assert outcome.epochs_run == 2 and not outcome.diverged and len(events) == 2
@@ -52,21 +66,27 @@ def test_each_epoch_record_is_complete_and_json_ready(digits):
     assert conv["gradient_finite"] is True and conv["units"] == 8
     assert conv["dead_unit_fraction"] < 0.5
     assert layers["conv_0_act"]["gradient_norm"] is None  # no weights, no gradient
-    assert first["optimizer"] == {"name": "adam", "learning_rate": pytest.approx(1e-3),
-                                  "batch_size": 64}
+    assert first["optimizer"] == {
+        "name": "adam",
+        "learning_rate": pytest.approx(1e-3),
+        "batch_size": 64,
+    }
     assert first["device"] == {"gpu_available": False, "training_device": "cpu"}
     assert first["observer_overhead_seconds"] > 0
 
 
 def test_profiler_splits_the_step_and_times_every_layer(digits):
     trainer.set_seed(0)
-    model = ModelBuilder(ModelConfig(num_layers_conv=2, filters_per_conv_layer=8),
-                         InputSpec(digits.input_shape, 10, "image")).build()
+    model = ModelBuilder(
+        ModelConfig(num_layers_conv=2, filters_per_conv_layer=8),
+        InputSpec(digits.input_shape, 10, "image"),
+    ).build()
     outcome = trainer.fit(model, digits, epochs=1, batch_size=32)
     profiler = outcome.records[0]["profiler"]
     assert profiler["forward_ms"] > 0 and profiler["backward_ms"] > 0
     assert profiler["total_cpu_time_ms"] == pytest.approx(
-        profiler["forward_ms"] + profiler["backward_ms"])
+        profiler["forward_ms"] + profiler["backward_ms"]
+    )
     shares = profiler["operation_categories"]
     assert sum(part["pct_cpu"] for part in shares.values()) == pytest.approx(100.0)
     timed = [layer for layer in profiler["per_layer"] if layer["pct_total"] is not None]
@@ -80,9 +100,13 @@ def test_profiler_splits_the_step_and_times_every_layer(digits):
 def test_dead_relu_layer_shows_all_zero_activations():
     """A Dense layer whose bias pushes every unit negative outputs only zeros after ReLU."""
     inputs = keras.Input((4,))
-    hidden = keras.layers.Dense(6, activation="relu", name="dead",
-                                kernel_initializer="zeros",
-                                bias_initializer=keras.initializers.Constant(-1.0))(inputs)
+    hidden = keras.layers.Dense(
+        6,
+        activation="relu",
+        name="dead",
+        kernel_initializer="zeros",
+        bias_initializer=keras.initializers.Constant(-1.0),
+    )(inputs)
     model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax", name="out")(hidden))
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     x, y = np.random.rand(32, 4).astype("float32"), np.zeros(32, dtype=int)
@@ -99,8 +123,10 @@ def test_dead_relu_layer_shows_all_zero_activations():
 
 def test_nan_loss_stops_training_and_is_reported(digits):
     trainer.set_seed(1)
-    model = ModelBuilder(ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu"),
-                         InputSpec(digits.input_shape, 10, "image")).build()
+    model = ModelBuilder(
+        ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu"),
+        InputSpec(digits.input_shape, 10, "image"),
+    ).build()
     outcome = trainer.fit(model, digits, epochs=3, batch_size=32)
     assert outcome.diverged and outcome.epochs_run <= 1
     json.dumps(outcome.records, allow_nan=False)  # NaNs became None

@@ -47,8 +47,9 @@ class Dataset:
     def linear_classifier_parameters(self) -> int:
         """Weights of a linear classifier on these inputs (bag of tokens for text): the
         smallest reasonable model, which parameter efficiency measures size against."""
-        features = (self.vocabulary_size if self.modality == "text"
-                    else int(np.prod(self.input_shape)))
+        features = (
+            self.vocabulary_size if self.modality == "text" else int(np.prod(self.input_shape))
+        )
         return (features + 1) * self.num_classes
 
     @property

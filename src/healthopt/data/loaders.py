@@ -118,10 +118,14 @@ def load_gtsrb() -> tuple[np.ndarray, np.ndarray]:
     """Download GTSRB's training archive once, cache the decoded arrays beside it."""
     import keras
 
-    cache = Path(keras.utils.get_file(
-        "GTSRB_Final_Training_Images.zip", GTSRB_URL, cache_subdir="datasets/gtsrb",
-        extract=True,
-    ))
+    cache = Path(
+        keras.utils.get_file(
+            "GTSRB_Final_Training_Images.zip",
+            GTSRB_URL,
+            cache_subdir="datasets/gtsrb",
+            extract=True,
+        )
+    )
     root = cache if cache.is_dir() else cache.parent
     decoded = root.parent / f"gtsrb_{GTSRB_IMAGE_SIZE}.npz"
     if not decoded.exists():
@@ -138,8 +142,9 @@ def _npz_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
             if {"x", "y"} <= keys:
                 return arrays["x"], arrays["y"]
             if {"x_train", "y_train", "x_test", "y_test"} <= keys:
-                return _concat((arrays["x_train"], arrays["y_train"]),
-                               (arrays["x_test"], arrays["y_test"]))
+                return _concat(
+                    (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+                )
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DatasetError(f"cannot read {path} as a .npz archive: {exc}") from exc
     raise DatasetError(

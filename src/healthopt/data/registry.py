@@ -33,21 +33,29 @@ class DatasetInfo:
 _REGISTRY: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
-        DatasetInfo("digits", IMAGE, "scikit-learn's bundled 8x8 digits (offline)",
-                    loaders.load_digits),
-        DatasetInfo("mnist", IMAGE, "MNIST handwritten digits (keras download)",
-                    loaders.load_mnist),
-        DatasetInfo("fashion_mnist", IMAGE, "Fashion-MNIST (keras download)",
-                    loaders.load_fashion_mnist),
+        DatasetInfo(
+            "digits", IMAGE, "scikit-learn's bundled 8x8 digits (offline)", loaders.load_digits
+        ),
+        DatasetInfo(
+            "mnist", IMAGE, "MNIST handwritten digits (keras download)", loaders.load_mnist
+        ),
+        DatasetInfo(
+            "fashion_mnist", IMAGE, "Fashion-MNIST (keras download)", loaders.load_fashion_mnist
+        ),
         DatasetInfo("cifar10", IMAGE, "CIFAR-10 (keras download)", loaders.load_cifar10),
-        DatasetInfo("cifar100", IMAGE, "CIFAR-100 fine labels (keras download)",
-                    loaders.load_cifar100),
-        DatasetInfo("gtsrb", IMAGE, "German traffic signs, 32x32 (download and cache)",
-                    loaders.load_gtsrb),
-        DatasetInfo("imdb", TEXT, "IMDB reviews as token ids (keras download)",
-                    loaders.load_imdb),
-        DatasetInfo("reuters", TEXT, "Reuters newswire topics as token ids (keras download)",
-                    loaders.load_reuters),
+        DatasetInfo(
+            "cifar100", IMAGE, "CIFAR-100 fine labels (keras download)", loaders.load_cifar100
+        ),
+        DatasetInfo(
+            "gtsrb", IMAGE, "German traffic signs, 32x32 (download and cache)", loaders.load_gtsrb
+        ),
+        DatasetInfo("imdb", TEXT, "IMDB reviews as token ids (keras download)", loaders.load_imdb),
+        DatasetInfo(
+            "reuters",
+            TEXT,
+            "Reuters newswire topics as token ids (keras download)",
+            loaders.load_reuters,
+        ),
     )
 }
 
@@ -68,11 +76,14 @@ def lookup(name: str) -> DatasetInfo:
     """Return the entry for a registered name or an `npz:PATH`, or raise DatasetError."""
     if name.startswith(NPZ_PREFIX):
         path = _npz_path(name)
-        return DatasetInfo(name, loaders.npz_modality(path), f"user arrays from {path}",
-                           lambda: loaders.load_npz(path))
+        return DatasetInfo(
+            name,
+            loaders.npz_modality(path),
+            f"user arrays from {path}",
+            lambda: loaders.load_npz(path),
+        )
     if name not in _REGISTRY:
         raise DatasetError(
-            f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())} "
-            f"or npz:PATH"
+            f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())} or npz:PATH"
         )
     return _REGISTRY[name]

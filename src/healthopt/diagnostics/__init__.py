@@ -5,5 +5,13 @@ from healthopt.diagnostics.issues import Category, Issue, Severity
 from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds, ThresholdError
 
-__all__ = ["Category", "DiagnosticInput", "DiagnosticReport", "DiagnosticThresholds", "Issue",
-           "Severity", "ThresholdError", "run_diagnostics"]
+__all__ = [
+    "Category",
+    "DiagnosticInput",
+    "DiagnosticReport",
+    "DiagnosticThresholds",
+    "Issue",
+    "Severity",
+    "ThresholdError",
+    "run_diagnostics",
+]

@@ -37,9 +37,12 @@ class LayerHighlight:
     issues: list[Issue]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layer_id": self.layer_id, "layer_type": self.layer_type,
-                "severity_score": self.severity_score,
-                "issues": [i.to_dict() for i in self.issues]}
+        return {
+            "layer_id": self.layer_id,
+            "layer_type": self.layer_type,
+            "severity_score": self.severity_score,
+            "issues": [i.to_dict() for i in self.issues],
+        }
 
 
 @dataclass(frozen=True)
@@ -70,16 +73,21 @@ class DiagnosticReport:
         for issue in self.issues:
             if issue.epoch_index is not None:
                 by_epoch.setdefault(issue.epoch_index, []).append(issue)
-        return [{"epoch_index": epoch, "issues": [i.to_dict() for i in found]}
-                for epoch, found in sorted(by_epoch.items())]
+        return [
+            {"epoch_index": epoch, "issues": [i.to_dict() for i in found]}
+            for epoch, found in sorted(by_epoch.items())
+        ]
 
     def session_level_issues(self) -> list[Issue]:
         return [issue for issue in self.issues if issue.epoch_index is None]
 
     def summary(self) -> dict[str, Any]:
         """The short form results.json carries for each trial."""
-        return {"health_score": self.health_score, "issue_count": self.issue_count,
-                "severity_counts": self.severity_counts()}
+        return {
+            "health_score": self.health_score,
+            "issue_count": self.issue_count,
+            "severity_counts": self.severity_counts(),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,8 +96,10 @@ class DiagnosticReport:
             "arch_type": self.arch_type,
             "checks_run": self.checks_run,
             "epochs_analyzed": self.epochs_analyzed,
-            "summary_json": {"severity_breakdown": self.severity_counts(),
-                             "category_breakdown": self.category_counts()},
+            "summary_json": {
+                "severity_breakdown": self.severity_counts(),
+                "category_breakdown": self.category_counts(),
+            },
             "issues": [i.to_dict() for i in self.issues],
             "epoch_trends": self.epoch_trends(),
             "session_level_issues": [i.to_dict() for i in self.session_level_issues()],
@@ -100,8 +110,9 @@ class DiagnosticReport:
         }
 
 
-def run_diagnostics(data: DiagnosticInput,
-                    thresholds: DiagnosticThresholds | None = None) -> DiagnosticReport:
+def run_diagnostics(
+    data: DiagnosticInput, thresholds: DiagnosticThresholds | None = None
+) -> DiagnosticReport:
     from healthopt.diagnostics.checks.sustainability import sustainability_summary
 
     thresholds = thresholds or DiagnosticThresholds()
@@ -112,10 +123,19 @@ def run_diagnostics(data: DiagnosticInput,
         try:
             issues.extend(check(data, thresholds))
         except Exception as exc:  # one broken check must not hide the others' findings
-            errors.append({"check": check.__name__.removeprefix("check_"),
-                           "error": f"{type(exc).__name__}: {exc}"})
-    issues.sort(key=lambda i: (SEVERITY_ORDER[i.severity],
-                               -1 if i.epoch_index is None else i.epoch_index, i.check))
+            errors.append(
+                {
+                    "check": check.__name__.removeprefix("check_"),
+                    "error": f"{type(exc).__name__}: {exc}",
+                }
+            )
+    issues.sort(
+        key=lambda i: (
+            SEVERITY_ORDER[i.severity],
+            -1 if i.epoch_index is None else i.epoch_index,
+            i.check,
+        )
+    )
     try:
         sustainability = sustainability_summary(data, thresholds)
     except Exception as exc:
@@ -137,8 +157,13 @@ def run_diagnostics(data: DiagnosticInput,
 def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerHighlight]:
     types: dict[str, str] = {}
     for record in data.epochs:
-        types.update({name: e.get("type") for name, e in layers(record).items()
-                      if isinstance(e, dict) and e.get("type")})
+        types.update(
+            {
+                name: e.get("type")
+                for name, e in layers(record).items()
+                if isinstance(e, dict) and e.get("type")
+            }
+        )
     for name, entry in (dig(data.architecture, "layers") or {}).items():
         if isinstance(entry, dict) and entry.get("type"):
             types[name] = entry["type"]
@@ -146,8 +171,10 @@ def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerH
     for issue in issues:
         if issue.layer_id is not None:
             grouped.setdefault(issue.layer_id, []).append(issue)
-    highlights = [LayerHighlight(layer, types.get(layer), sum(i.points for i in found), found)
-                  for layer, found in grouped.items()]
+    highlights = [
+        LayerHighlight(layer, types.get(layer), sum(i.points for i in found), found)
+        for layer, found in grouped.items()
+    ]
     return sorted(highlights, key=lambda h: (-h.severity_score, h.layer_id))
 
 
@@ -155,8 +182,10 @@ def _measurement_notes(data: DiagnosticInput) -> list[str]:
     """What the checks could not see, so an empty section is not mistaken for a clean one."""
     notes = []
     if not data.epochs:
-        notes.append("no epoch records: training, system, profiler and sustainability checks "
-                     "had nothing to read")
+        notes.append(
+            "no epoch records: training, system, profiler and sustainability checks "
+            "had nothing to read"
+        )
     elif not any(isinstance(e.get("profiler"), dict) for e in data.epochs):
         notes.append("no profiler records: profiler checks skipped")
     if data.architecture is None:
@@ -168,7 +197,10 @@ def _measurement_notes(data: DiagnosticInput) -> list[str]:
     if data.epochs and not methods:
         notes.append("no energy records: carbon checks skipped")
     if dig(data.architecture, "arch_type") == "transformer" and not any(
-            "attention_entropy" in entry for record in data.epochs
-            for entry in layers(record).values() if isinstance(entry, dict)):
+        "attention_entropy" in entry
+        for record in data.epochs
+        for entry in layers(record).values()
+        if isinstance(entry, dict)
+    ):
         notes.append("attention entropy was not recorded: attention_entropy check skipped")
     return notes

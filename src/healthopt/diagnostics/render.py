@@ -43,30 +43,37 @@ def print_report(report: DiagnosticReport, console: Console, title: str) -> None
         f"[bold]{escape(title)}[/bold]  health score [{_score_style(score)}]{score}/100"
         f"[/{_score_style(score)}]  ({counts['critical']} critical, {counts['warning']} "
         f"warning, {counts['info']} info; {report.epochs_analyzed} epochs, "
-        f"{report.arch_type})")
+        f"{report.arch_type})"
+    )
     if not report.issues:
         console.print("  no issues found")
     for issue in report.issues:
         style = _STYLE[issue.severity]
-        console.print(f"  [{style}]{issue.severity.value.upper():8}[/{style}] "
-                      f"{escape(issue.title)}{_where(issue)}")
+        console.print(
+            f"  [{style}]{issue.severity.value.upper():8}[/{style}] "
+            f"{escape(issue.title)}{_where(issue)}"
+        )
         console.print(f"           {escape(issue.description)}", soft_wrap=True)
-        console.print(f"           [green]fix:[/green] {escape(issue.suggestion)}",
-                      soft_wrap=True)
+        console.print(f"           [green]fix:[/green] {escape(issue.suggestion)}", soft_wrap=True)
     worst = [h for h in report.layer_highlights if h.severity_score > 0][:5]
     if worst:
-        console.print("  layers: " + ", ".join(
-            f"{escape(h.layer_id)} ({h.severity_score})" for h in worst))
+        console.print(
+            "  layers: " + ", ".join(f"{escape(h.layer_id)} ({h.severity_score})" for h in worst)
+        )
     shown = [(label, report.sustainability.get(key)) for key, label in _SUSTAINABILITY_LINES]
     shown = [(label, value) for label, value in shown if value not in (None, [], {})]
     if shown:
-        console.print("  sustainability: " + "; ".join(
-            f"{label} {_fmt(value)}" for label, value in shown), soft_wrap=True)
+        console.print(
+            "  sustainability: " + "; ".join(f"{label} {_fmt(value)}" for label, value in shown),
+            soft_wrap=True,
+        )
     for note in report.notes:
         console.print(f"  [dim]note: {escape(note)}[/dim]", soft_wrap=True)
     for error in report.check_errors:
-        console.print(f"  [red]check {escape(error['check'])} failed: "
-                      f"{escape(error['error'])}[/red]", soft_wrap=True)
+        console.print(
+            f"  [red]check {escape(error['check'])} failed: {escape(error['error'])}[/red]",
+            soft_wrap=True,
+        )
 
 
 def _fmt(value: object) -> str:
@@ -74,5 +81,6 @@ def _fmt(value: object) -> str:
         return f"{value:.3g}"
     if isinstance(value, list):
         return ", ".join(
-            f"{v['layer_a']}~{v['layer_b']}" if isinstance(v, dict) else str(v) for v in value)
+            f"{v['layer_a']}~{v['layer_b']}" if isinstance(v, dict) else str(v) for v in value
+        )
     return str(value)

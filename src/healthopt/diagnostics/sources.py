@@ -27,8 +27,10 @@ def _from_json_file(path: Path) -> DiagnosticInput:
     if isinstance(data, list):  # an observer.json on its own: just the epoch records
         data = {"epochs": data}
     if not isinstance(data, dict) or not {"epochs", "logs", "architecture"} & set(data):
-        raise SourceError(f"{path} must hold {{\"epochs\": [...], \"logs\": [...], "
-                          "\"architecture\": {...}} or a list of epoch records")
+        raise SourceError(
+            f'{path} must hold {{"epochs": [...], "logs": [...], '
+            '"architecture": {...}} or a list of epoch records'
+        )
     try:
         return DiagnosticInput.from_dict(data)
     except ValueError as exc:
@@ -38,11 +40,14 @@ def _from_json_file(path: Path) -> DiagnosticInput:
 def _from_trial_dir(folder: Path) -> DiagnosticInput:
     epochs = _read_json(folder / "observer.json")
     logs_path, arch_path = folder / "logs.json", folder / "architecture.json"
-    return _from_parts(folder, {
-        "epochs": epochs,
-        "logs": _read_json(logs_path) if logs_path.exists() else [],
-        "architecture": _read_json(arch_path) if arch_path.exists() else None,
-    })
+    return _from_parts(
+        folder,
+        {
+            "epochs": epochs,
+            "logs": _read_json(logs_path) if logs_path.exists() else [],
+            "architecture": _read_json(arch_path) if arch_path.exists() else None,
+        },
+    )
 
 
 def _from_parts(folder: Path, data: dict[str, Any]) -> DiagnosticInput:
@@ -67,10 +72,13 @@ def load_sources(path: Path) -> list[tuple[str, DiagnosticInput]]:
         return [(str(path), _from_trial_dir(path))]
     trials = path / "trials"
     if trials.is_dir():
-        folders = sorted((f for f in trials.iterdir() if (f / "observer.json").exists()),
-                         key=_trial_number)
+        folders = sorted(
+            (f for f in trials.iterdir() if (f / "observer.json").exists()), key=_trial_number
+        )
         if not folders:
             raise SourceError(f"{trials} holds no trial with an observer.json yet")
         return [(f.name, _from_trial_dir(f)) for f in folders]
-    raise SourceError(f"{path} is neither a run folder (with trials/), a trial folder (with "
-                      "observer.json) nor a JSON file")
+    raise SourceError(
+        f"{path} is neither a run folder (with trials/), a trial folder (with "
+        "observer.json) nor a JSON file"
+    )

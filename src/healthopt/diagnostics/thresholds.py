@@ -75,11 +75,16 @@ class DiagnosticThresholds:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and math.isfinite(value) and value > 0)
+            ok = (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value > 0
+            )
             if not ok:
-                raise ThresholdError(f"threshold {f.name} must be a positive number "
-                                     f"(got {value!r})")
+                raise ThresholdError(
+                    f"threshold {f.name} must be a positive number (got {value!r})"
+                )
             if f.type == "int" and not isinstance(value, int):
                 raise ThresholdError(f"threshold {f.name} must be an integer (got {value!r})")
 

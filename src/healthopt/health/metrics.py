@@ -24,8 +24,14 @@ EXPLODING_GRADIENT = 1e3
 BOOTSTRAP_RESAMPLES = 200
 MIN_VALIDATION_SAMPLES = 10
 _ACTIVATION_TYPES = {"Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax"}
-_PASS_THROUGH_TYPES = {"BatchNormalization", "LayerNormalization", "Dropout", "Embedding",
-                       "SpatialDropout1D", "SpatialDropout2D"}
+_PASS_THROUGH_TYPES = {
+    "BatchNormalization",
+    "LayerNormalization",
+    "Dropout",
+    "Embedding",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+}
 
 
 @dataclass(frozen=True)
@@ -96,19 +102,32 @@ def neuron_utilization(inputs: HealthInputs) -> Component:
         if dead is None or not isinstance(units, int) or units <= 0:
             continue
         kind = entry.get("type")
-        following = next((e.get("type") for _, e in entries[i + 1:]
-                          if e.get("type") not in _PASS_THROUGH_TYPES), None)
+        following = next(
+            (
+                e.get("type")
+                for _, e in entries[i + 1 :]
+                if e.get("type") not in _PASS_THROUGH_TYPES
+            ),
+            None,
+        )
         if kind in _ACTIVATION_TYPES or (
-                (entry.get("num_parameters") or 0) > 0 and kind not in _PASS_THROUGH_TYPES
-                and following not in _ACTIVATION_TYPES):
+            (entry.get("num_parameters") or 0) > 0
+            and kind not in _PASS_THROUGH_TYPES
+            and following not in _ACTIVATION_TYPES
+        ):
             counted.append((name, dead, units))
     if not counted:
         return Component(None, "no hidden layer with per-unit activation records")
     total_units = sum(units for _, _, units in counted)
     dead_units = sum(dead * units for _, dead, units in counted)
-    return Component(_clip(1.0 - dead_units / total_units), details={
-        "dead_units": round(dead_units), "units": total_units,
-        "layers": {name: round(1.0 - dead, 4) for name, dead, _ in counted}})
+    return Component(
+        _clip(1.0 - dead_units / total_units),
+        details={
+            "dead_units": round(dead_units),
+            "units": total_units,
+            "layers": {name: round(1.0 - dead, 4) for name, dead, _ in counted},
+        },
+    )
 
 
 def parameter_efficiency(inputs: HealthInputs) -> Component:
@@ -130,9 +149,15 @@ def parameter_efficiency(inputs: HealthInputs) -> Component:
     skill = _clip((inputs.val_accuracy - chance) / (1.0 - chance))
     ratio = inputs.num_parameters / inputs.reference_parameters
     size_factor = 1.0 / (1.0 + math.log10(max(1.0, ratio)))
-    return Component(_clip(skill * size_factor), details={
-        "skill": round(skill, 4), "size_factor": round(size_factor, 4),
-        "parameters": inputs.num_parameters, "reference_parameters": inputs.reference_parameters})
+    return Component(
+        _clip(skill * size_factor),
+        details={
+            "skill": round(skill, 4),
+            "size_factor": round(size_factor, 4),
+            "parameters": inputs.num_parameters,
+            "reference_parameters": inputs.reference_parameters,
+        },
+    )
 
 
 def training_stability(inputs: HealthInputs) -> Component:
@@ -155,8 +180,10 @@ def training_stability(inputs: HealthInputs) -> Component:
     scale = abs(losses[0]) or 1.0
     stds = [v for v in series(inputs.epochs[1:], "loss.train_std") if v is not None]
     noise = float(np.median(stds)) / scale if stds else 0.0
-    return Component(_clip(monotony / (1.0 + noise)), details={
-        "monotony": round(monotony, 4), "relative_batch_noise": round(noise, 4)})
+    return Component(
+        _clip(monotony / (1.0 + noise)),
+        details={"monotony": round(monotony, 4), "relative_batch_noise": round(noise, 4)},
+    )
 
 
 def gradient_health(inputs: HealthInputs) -> Component:
@@ -171,8 +198,11 @@ def gradient_health(inputs: HealthInputs) -> Component:
     """
     scores, vanishing = [], set()
     for record in inputs.epochs:
-        weighted = {name: e for name, e in layers(record).items()
-                    if (e.get("num_parameters") or 0) > 0 and "gradient_norm" in e}
+        weighted = {
+            name: e
+            for name, e in layers(record).items()
+            if (e.get("num_parameters") or 0) > 0 and "gradient_norm" in e
+        }
         if not weighted:
             continue
         rms = []
@@ -189,8 +219,10 @@ def gradient_health(inputs: HealthInputs) -> Component:
         scores.append(flowing / (1.0 + max(0.0, spread - 1.0)))
     if not scores:
         return Component(None, "no per-layer gradient records")
-    return Component(_clip(float(np.mean(scores))), details={
-        "epochs": len(scores), "vanishing_layers": sorted(vanishing)})
+    return Component(
+        _clip(float(np.mean(scores))),
+        details={"epochs": len(scores), "vanishing_layers": sorted(vanishing)},
+    )
 
 
 def convergence_quality(inputs: HealthInputs) -> Component:
@@ -209,9 +241,15 @@ def convergence_quality(inputs: HealthInputs) -> Component:
     best, final = min(val), val[-1]
     progress = _clip(1.0 - best / math.log(inputs.num_classes))
     settle = best / final if final > 0 else 1.0
-    return Component(_clip(progress * settle), details={
-        "best_val_loss": best, "final_val_loss": final, "progress": round(progress, 4),
-        "settle": round(settle, 4)})
+    return Component(
+        _clip(progress * settle),
+        details={
+            "best_val_loss": best,
+            "final_val_loss": final,
+            "progress": round(progress, 4),
+            "settle": round(settle, 4),
+        },
+    )
 
 
 def accuracy_consistency(inputs: HealthInputs) -> Component:
@@ -224,17 +262,25 @@ def accuracy_consistency(inputs: HealthInputs) -> Component:
     """
     correct = np.asarray(inputs.val_correct, dtype=bool)
     if correct.size < MIN_VALIDATION_SAMPLES:
-        return Component(None, f"needs at least {MIN_VALIDATION_SAMPLES} validation "
-                               f"predictions (got {correct.size})")
+        return Component(
+            None,
+            f"needs at least {MIN_VALIDATION_SAMPLES} validation predictions (got {correct.size})",
+        )
     rng = np.random.default_rng(inputs.seed)
     picks = rng.integers(0, correct.size, size=(BOOTSTRAP_RESAMPLES, correct.size))
     accuracies = correct[picks].mean(axis=1)
     mean = float(accuracies.mean())
     low, high = np.percentile(accuracies, [5, 95])
     value = 0.0 if mean == 0 else _clip(1.0 - (high - low) / mean)
-    return Component(value, details={
-        "bootstrap_mean": round(mean, 4), "p5": round(float(low), 4),
-        "p95": round(float(high), 4), "resamples": BOOTSTRAP_RESAMPLES})
+    return Component(
+        value,
+        details={
+            "bootstrap_mean": round(mean, 4),
+            "p5": round(float(low), 4),
+            "p95": round(float(high), 4),
+            "resamples": BOOTSTRAP_RESAMPLES,
+        },
+    )
 
 
 COMPONENTS: dict[str, Callable[[HealthInputs], Component]] = {

@@ -27,12 +27,19 @@ class ScoreBreakdown:
         return asdict(self)
 
 
-def total_score(accuracy: float, health: dict[str, float | None],
-                weights: ScoringWeights) -> ScoreBreakdown:
-    present = {name: weight for name, weight in weights.health_components.items()
-               if weight > 0 and health.get(name) is not None}
-    missing = sorted(name for name, weight in weights.health_components.items()
-                     if weight > 0 and health.get(name) is None)
+def total_score(
+    accuracy: float, health: dict[str, float | None], weights: ScoringWeights
+) -> ScoreBreakdown:
+    present = {
+        name: weight
+        for name, weight in weights.health_components.items()
+        if weight > 0 and health.get(name) is not None
+    }
+    missing = sorted(
+        name
+        for name, weight in weights.health_components.items()
+        if weight > 0 and health.get(name) is None
+    )
     present_weight = sum(present.values())
     if weights.health_weight == 0 or present_weight == 0:
         return ScoreBreakdown(float(accuracy), float(accuracy), None, {}, missing)

@@ -48,8 +48,9 @@ class ModelBuilder:
     def build(self) -> keras.Model:
         inputs = keras.Input(shape=self.inputs.shape, name="inputs")
         features = self._cnn(inputs) if self.inputs.modality == IMAGE else self._lstm(inputs)
-        outputs = keras.layers.Dense(self.inputs.num_classes, activation="softmax",
-                                     name="predictions")(self._head(features))
+        outputs = keras.layers.Dense(
+            self.inputs.num_classes, activation="softmax", name="predictions"
+        )(self._head(features))
         model = keras.Model(inputs, outputs, name=f"healthopt_{self.inputs.modality}")
         model.compile(
             optimizer=make_optimizer(self.config.optimizer, self.config.learning_rate),
@@ -62,8 +63,13 @@ class ModelBuilder:
         cfg = self.config
         size = min(self.inputs.shape[:2])
         for i in range(cfg.num_layers_conv):
-            x = keras.layers.Conv2D(cfg.filters_per_conv_layer, cfg.kernel_size, padding="same",
-                                    use_bias=not cfg.batch_normalization, name=f"conv_{i}")(x)
+            x = keras.layers.Conv2D(
+                cfg.filters_per_conv_layer,
+                cfg.kernel_size,
+                padding="same",
+                use_bias=not cfg.batch_normalization,
+                name=f"conv_{i}",
+            )(x)
             if cfg.batch_normalization:
                 x = keras.layers.BatchNormalization(name=f"conv_{i}_bn")(x)
             x = keras.layers.Activation(cfg.activation, name=f"conv_{i}_act")(x)
@@ -78,8 +84,9 @@ class ModelBuilder:
 
     def _lstm(self, x):
         cfg = self.config
-        x = keras.layers.Embedding(self.inputs.vocabulary_size, cfg.embedding_dim,
-                                   mask_zero=True, name="embedding")(x)
+        x = keras.layers.Embedding(
+            self.inputs.vocabulary_size, cfg.embedding_dim, mask_zero=True, name="embedding"
+        )(x)
         lstm = keras.layers.LSTM(cfg.lstm_units, name="lstm")
         if cfg.use_bidirectional:
             return keras.layers.Bidirectional(lstm, name="bidirectional_lstm")(x)

@@ -39,13 +39,14 @@ class HyperparameterSelector:
         return {
             "num_layers_conv": trial.suggest_int("num_layers_conv", 1, 3),
             "filters_per_conv_layer": trial.suggest_categorical(
-                "filters_per_conv_layer", [16, 32, 64]),
+                "filters_per_conv_layer", [16, 32, 64]
+            ),
             "kernel_size": trial.suggest_categorical("kernel_size", [3, 5]),
             "activation": trial.suggest_categorical(
-                "activation", ["relu", "elu", "gelu", "swish", "leaky_relu"]),
+                "activation", ["relu", "elu", "gelu", "swish", "leaky_relu"]
+            ),
             "use_global_pooling": trial.suggest_categorical("use_global_pooling", [False, True]),
-            "batch_normalization": trial.suggest_categorical(
-                "batch_normalization", [False, True]),
+            "batch_normalization": trial.suggest_categorical("batch_normalization", [False, True]),
             "conv_dropout": trial.suggest_float("conv_dropout", 0.0, 0.4),
         }
 
@@ -63,7 +64,8 @@ class HyperparameterSelector:
         return {
             "num_layers_hidden": trial.suggest_int("num_layers_hidden", 0, 2),
             "first_hidden_layer_nodes": trial.suggest_categorical(
-                "first_hidden_layer_nodes", [32, 64, 128, 256]),
+                "first_hidden_layer_nodes", [32, 64, 128, 256]
+            ),
             "hidden_dropout": trial.suggest_float("hidden_dropout", 0.0, 0.5),
             "optimizer": trial.suggest_categorical("optimizer", ["adam", "rmsprop", "sgd"]),
             "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True),

@@ -32,8 +32,15 @@ from healthopt.trial import TrialResult, TrialSpec
 
 EventCallback = Callable[[dict[str, Any]], None]
 # Settings that may change when a run is resumed; anything else must match config.json.
-_RESUMABLE_CHANGES = {"trials", "concurrent_workers", "timeout_seconds", "run_name",
-                      "output_dir", "storage_url", "use_runpod_service"}
+_RESUMABLE_CHANGES = {
+    "trials",
+    "concurrent_workers",
+    "timeout_seconds",
+    "run_name",
+    "output_dir",
+    "storage_url",
+    "use_runpod_service",
+}
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -69,8 +76,7 @@ def default_run_name(config: OptimizationConfig) -> str:
 def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdown:
     """The total score Optuna maximises: validation accuracy mixed with the trial's health
     by the run's weights (accuracy alone in simple mode)."""
-    return total_score(float(result.metrics["val_accuracy"]), result.health,
-                       config.scoring_weights)
+    return total_score(float(result.metrics["val_accuracy"]), result.health, config.scoring_weights)
 
 
 class ModelOptimizer:
@@ -81,12 +87,18 @@ class ModelOptimizer:
     events (run_started, trial_started, epoch_end, trial_finished, run_finished).
     """
 
-    def __init__(self, config: OptimizationConfig, executor: Executor | None = None,
-                 selector: HyperparameterSelector | None = None,
-                 on_event: EventCallback | None = None) -> None:
+    def __init__(
+        self,
+        config: OptimizationConfig,
+        executor: Executor | None = None,
+        selector: HyperparameterSelector | None = None,
+        on_event: EventCallback | None = None,
+    ) -> None:
         if config.use_runpod_service:
-            raise ConfigError("use_runpod_service: the RunPod executor is not available in "
-                              "this version; leave it off to run trials locally")
+            raise ConfigError(
+                "use_runpod_service: the RunPod executor is not available in "
+                "this version; leave it off to run trials locally"
+            )
         self.config = config.with_run_name(config.run_name or default_run_name(config))
         self.modality = lookup(config.dataset_name).modality
         self.selector = selector or HyperparameterSelector(self.modality)
@@ -99,12 +111,19 @@ class ModelOptimizer:
         self._prepare_run_dir()
         study = self._open_study()
         finished = self._count_finished(study)
-        self._emit({"kind": "run_started", "run_name": self.config.run_name,
-                    "trials_total": self.config.trials, "trials_done": finished,
-                    "run_dir": str(self.run_dir)})
+        self._emit(
+            {
+                "kind": "run_started",
+                "run_name": self.config.run_name,
+                "trials_total": self.config.trials,
+                "trials_done": finished,
+                "run_dir": str(self.run_dir),
+            }
+        )
         owns_executor = self._executor is None
         executor = self._executor or LocalExecutor(
-            self.config.concurrent_workers, on_event=self._emit, log_dir=self.run_dir / "logs")
+            self.config.concurrent_workers, on_event=self._emit, log_dir=self.run_dir / "logs"
+        )
         in_flight: dict[Future[TrialResult], optuna.Trial] = {}
         try:
             self._run_trials(study, executor, finished, in_flight)
@@ -118,19 +137,32 @@ class ModelOptimizer:
             if owns_executor:
                 executor.shutdown()
         result = self._finish(study)
-        self._emit({"kind": "run_finished", "best_trial": result.best_trial,
-                    "best_value": result.best_value})
+        self._emit(
+            {
+                "kind": "run_finished",
+                "best_trial": result.best_trial,
+                "best_value": result.best_value,
+            }
+        )
         return result
 
     # -- the loop ----------------------------------------------------------------------
-    def _run_trials(self, study: optuna.Study, executor: Executor, finished: int,
-                    in_flight: dict[Future[TrialResult], optuna.Trial]) -> None:
-        deadline = (time.monotonic() + self.config.timeout_seconds
-                    if self.config.timeout_seconds else None)
+    def _run_trials(
+        self,
+        study: optuna.Study,
+        executor: Executor,
+        finished: int,
+        in_flight: dict[Future[TrialResult], optuna.Trial],
+    ) -> None:
+        deadline = (
+            time.monotonic() + self.config.timeout_seconds if self.config.timeout_seconds else None
+        )
         while True:
-            while (len(in_flight) < executor.capacity
-                   and finished + len(in_flight) < self.config.trials
-                   and (deadline is None or time.monotonic() < deadline)):
+            while (
+                len(in_flight) < executor.capacity
+                and finished + len(in_flight) < self.config.trials
+                and (deadline is None or time.monotonic() < deadline)
+            ):
                 trial = study.ask()
                 in_flight[executor.submit(self._spec_for(trial))] = trial
             if not in_flight:
@@ -167,14 +199,20 @@ class ModelOptimizer:
             study.tell(trial, state=TrialState.FAIL)
         self._write_results(study, optimized_model_path=None)
         best = results_io.best_trial(study)
-        self._emit({"kind": "trial_finished", "trial_number": trial.number,
-                    "state": "COMPLETE" if result.ok else "FAIL", "error": result.error,
-                    "metrics": result.metrics,
-                    "total_score": total,
-                    "trials_done": self._count_finished(study),
-                    "trials_total": self.config.trials,
-                    "best_trial": best.number if best else None,
-                    "best_value": best.value if best else None})
+        self._emit(
+            {
+                "kind": "trial_finished",
+                "trial_number": trial.number,
+                "state": "COMPLETE" if result.ok else "FAIL",
+                "error": result.error,
+                "metrics": result.metrics,
+                "total_score": total,
+                "trials_done": self._count_finished(study),
+                "trials_total": self.config.trials,
+                "best_trial": best.number if best else None,
+                "best_value": best.value if best else None,
+            }
+        )
 
     # -- run folder, study, results -----------------------------------------------------
     def _prepare_run_dir(self) -> None:
@@ -182,8 +220,9 @@ class ModelOptimizer:
         current = self.config.to_dict()
         if config_path.exists():
             previous = json.loads(config_path.read_text())
-            changed = sorted(k for k in current if k not in _RESUMABLE_CHANGES
-                             and previous.get(k) != current[k])
+            changed = sorted(
+                k for k in current if k not in _RESUMABLE_CHANGES and previous.get(k) != current[k]
+            )
             if changed:
                 raise ConfigError(
                     f"run {self.config.run_name!r} already exists with different settings "
@@ -215,21 +254,35 @@ class ModelOptimizer:
     @staticmethod
     def _mark_interrupted(study: optuna.Study, trial: optuna.Trial) -> None:
         trial.set_user_attr(results_io.INTERRUPTED_ATTR, True)
-        trial.set_user_attr(results_io.RESULT_ATTR, TrialResult.failed(
-            trial.number, "interrupted before the trial finished; it is not counted and the "
-            "run can be resumed with the same run name").to_dict())
+        trial.set_user_attr(
+            results_io.RESULT_ATTR,
+            TrialResult.failed(
+                trial.number,
+                "interrupted before the trial finished; it is not counted and the "
+                "run can be resumed with the same run name",
+            ).to_dict(),
+        )
         study.tell(trial, state=TrialState.FAIL)
 
     @staticmethod
     def _count_finished(study: optuna.Study) -> int:
         """Finished trials that count toward the budget (interrupted ones are re-run)."""
-        return sum(1 for t in results_io.finished_trials(study)
-                   if not t.user_attrs.get(results_io.INTERRUPTED_ATTR))
+        return sum(
+            1
+            for t in results_io.finished_trials(study)
+            if not t.user_attrs.get(results_io.INTERRUPTED_ATTR)
+        )
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> dict:
         payload = results_io.build_results(
-            study, self.config.run_name, self.config.dataset_name, self.config.mode,
-            self.config.trials, optimized_model_path, self.config.scoring_weights)
+            study,
+            self.config.run_name,
+            self.config.dataset_name,
+            self.config.mode,
+            self.config.trials,
+            optimized_model_path,
+            self.config.scoring_weights,
+        )
         write_json_atomic(self.run_dir / "results.json", payload)
         return payload
 

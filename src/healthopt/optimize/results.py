@@ -43,8 +43,9 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
     score = trial.user_attrs.get(SCORE_ATTR)
     if score:
         # How the total was made: the health part used and any redistributed weight.
-        record["score"] = {key: score[key] for key in
-                           ("health", "component_weights_used", "missing_components")}
+        record["score"] = {
+            key: score[key] for key in ("health", "component_weights_used", "missing_components")
+        }
     error = result.get("error")
     if trial.state != TrialState.COMPLETE and error:
         record["error"] = error
@@ -62,9 +63,15 @@ def best_trial(study: optuna.Study) -> FrozenTrial | None:
     return max(complete, key=lambda t: (t.value, -t.number)) if complete else None
 
 
-def build_results(study: optuna.Study, run_name: str, dataset: str, mode: str,
-                  trials_requested: int, optimized_model_path: str | None,
-                  scoring_weights: ScoringWeights) -> dict[str, Any]:
+def build_results(
+    study: optuna.Study,
+    run_name: str,
+    dataset: str,
+    mode: str,
+    trials_requested: int,
+    optimized_model_path: str | None,
+    scoring_weights: ScoringWeights,
+) -> dict[str, Any]:
     best = best_trial(study)
     return {
         "run_name": run_name,

@@ -37,8 +37,7 @@ class EnergyMeter:
 
     def __init__(self) -> None:
         self.watts_per_core = _env_float("HEALTHOPT_CPU_WATTS_PER_CORE", DEFAULT_WATTS_PER_CORE)
-        self.carbon_g_per_kwh = _env_float("HEALTHOPT_CARBON_G_PER_KWH",
-                                           DEFAULT_CARBON_G_PER_KWH)
+        self.carbon_g_per_kwh = _env_float("HEALTHOPT_CARBON_G_PER_KWH", DEFAULT_CARBON_G_PER_KWH)
         self._process = psutil.Process()
         self._rapl = RAPL_FILE if _readable(RAPL_FILE) else None
         self._cpu_start = 0.0
@@ -59,8 +58,10 @@ class EnergyMeter:
             method = "measured: RAPL CPU package energy (whole package, not only this process)"
         else:
             joules = cpu_seconds * self.watts_per_core
-            method = (f"estimate: process CPU seconds x {self.watts_per_core:g} W per busy core "
-                      "(RAPL not readable here; set HEALTHOPT_CPU_WATTS_PER_CORE)")
+            method = (
+                f"estimate: process CPU seconds x {self.watts_per_core:g} W per busy core "
+                "(RAPL not readable here; set HEALTHOPT_CPU_WATTS_PER_CORE)"
+            )
         gpu_watts, gpu_note = _gpu_power() if gpu_in_use else (None, "no GPU in use")
         if gpu_watts is not None:
             joules += gpu_watts * duration_seconds
@@ -92,7 +93,10 @@ def _gpu_power() -> tuple[float | None, str]:
     try:
         out = subprocess.run(
             ["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout
         watts = sum(float(line) for line in out.split() if line.strip())
     except (OSError, subprocess.SubprocessError, ValueError) as exc:

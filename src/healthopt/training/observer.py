@@ -92,9 +92,14 @@ class TrainingObserver(keras.callbacks.Callback):
         )
         self._probe_model = tf.function(lambda x: probe_model(x, training=False))
         self._gpu_available = bool(tf.config.list_physical_devices("GPU"))
-        self._profiler = StepProfiler(self.model, self._probe_layers, self.probe_x,
-                                      self.probe_y, self.batch_size,
-                                      "gpu" if self._gpu_available else "cpu")
+        self._profiler = StepProfiler(
+            self.model,
+            self._probe_layers,
+            self.probe_x,
+            self.probe_y,
+            self.batch_size,
+            "gpu" if self._gpu_available else "cpu",
+        )
         self._process.cpu_percent(None)  # first call primes the counter
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
@@ -158,11 +163,14 @@ class TrainingObserver(keras.callbacks.Callback):
                 "samples_per_second": self._samples_seen / duration if duration > 0 else None,
             },
             "memory": {"process_rss_mb": self._process.memory_info().rss / 2**20},
-            "system": {"cpu_percent": self._process.cpu_percent(None),
-                       "cpu_count": len(os.sched_getaffinity(0))},
+            "system": {
+                "cpu_percent": self._process.cpu_percent(None),
+                "cpu_count": len(os.sched_getaffinity(0)),
+            },
             "device": {"gpu_available": self._gpu_available, "training_device": device},
             "profiler": self._profiler.profile(
-                int(epoch), int(epoch) + 1 == self.params.get("epochs"), outputs, step_ms),
+                int(epoch), int(epoch) + 1 == self.params.get("epochs"), outputs, step_ms
+            ),
             "layer_health": {"layers": layer_health},
             "carbon_emissions": energy,
         }
@@ -197,20 +205,22 @@ class TrainingObserver(keras.callbacks.Callback):
             return {"gradient_norm": None, "gradient_finite": None}
         own = [gradients.get(v.path) for v in layer.trainable_weights]
         # Embedding gradients arrive as IndexedSlices (only the rows looked up).
-        own = [np.asarray(tf.convert_to_tensor(g), dtype=np.float64) for g in own
-               if g is not None]
+        own = [np.asarray(tf.convert_to_tensor(g), dtype=np.float64) for g in own if g is not None]
         with np.errstate(over="ignore", invalid="ignore"):
             squared = float(sum(np.sum(np.square(g)) for g in own)) if own else 0.0
         finite = math.isfinite(squared)
-        return {"gradient_norm": math.sqrt(squared) if finite else None,
-                "gradient_finite": finite}
+        return {"gradient_norm": math.sqrt(squared) if finite else None, "gradient_finite": finite}
 
     @staticmethod
     def _weight_stats(layer: keras.layers.Layer) -> dict[str, Any]:
         weights = [np.asarray(w).ravel() for w in layer.trainable_weights]
         if not weights:
-            return {"num_parameters": 0, "weight_mean": None, "weight_std": None,
-                    "weight_sparsity": None}
+            return {
+                "num_parameters": 0,
+                "weight_mean": None,
+                "weight_std": None,
+                "weight_sparsity": None,
+            }
         flat = np.concatenate(weights)
         return {
             "num_parameters": int(flat.size),
@@ -234,8 +244,7 @@ class TrainingObserver(keras.callbacks.Callback):
                 "activation_zero_fraction": float(np.mean(values == 0.0)),
                 # Mean over units of each unit's variance across the probe samples: near
                 # zero means the layer answers every input the same way.
-                "activation_variance_across_samples": finite_or_none(
-                    values.var(axis=0).mean()),
+                "activation_variance_across_samples": finite_or_none(values.var(axis=0).mean()),
                 "activation_mean_square": finite_or_none(np.mean(np.square(values))),
                 "units": int(output.shape[-1]),
                 "dead_unit_fraction": float(np.mean(per_unit.std(axis=0) < DEAD_UNIT_STD)),

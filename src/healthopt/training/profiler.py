@@ -34,8 +34,15 @@ class StepProfiler:
     """`x`, `y` is the observer's probe batch; timings and gradients use its first
     `batch_size` samples, so they compare with the training step."""
 
-    def __init__(self, model: keras.Model, layers: list[keras.layers.Layer],
-                 x: np.ndarray, y: np.ndarray, batch_size: int, device: str) -> None:
+    def __init__(
+        self,
+        model: keras.Model,
+        layers: list[keras.layers.Layer],
+        x: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        device: str,
+    ) -> None:
         self.model = model
         self.layers = layers
         self.probe_x = tf.convert_to_tensor(x)
@@ -69,8 +76,9 @@ class StepProfiler:
             loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, predictions))
         return tape.gradient(loss, self.model.trainable_weights)
 
-    def profile(self, epoch: int, last_epoch: bool, outputs: list[Any],
-                step_ms: float | None) -> dict[str, Any]:
+    def profile(
+        self, epoch: int, last_epoch: bool, outputs: list[Any], step_ms: float | None
+    ) -> dict[str, Any]:
         """One epoch's profiler record; `outputs` are the layers' outputs on the probe batch.
 
         `per_layer` is measured on the first and last epoch and every PER_LAYER_EVERY-th,
@@ -113,7 +121,11 @@ class StepProfiler:
                 timings.append((layer, None))
         total = sum(ms for _, ms in timings if ms is not None)
         return [
-            {"name": layer.name, "type": type(layer).__name__, "forward_ms": ms,
-             "pct_total": 100.0 * ms / total if ms is not None and total > 0 else None}
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "forward_ms": ms,
+                "pct_total": 100.0 * ms / total if ms is not None and total > 0 else None,
+            }
             for layer, ms in timings
         ]

@@ -40,8 +40,9 @@ def _redirect_output(log_path: str) -> None:
     os.close(fd)
 
 
-def _worker_main(tasks: Connection, messages: Connection, threads: int | None,
-                 log_path: str | None) -> None:
+def _worker_main(
+    tasks: Connection, messages: Connection, threads: int | None, log_path: str | None
+) -> None:
     """Entry point of a worker process: run specs from `tasks` until None or EOF arrives."""
     # Ctrl-C reaches the whole process group; the orchestrator alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -86,8 +87,13 @@ def _exit_reason(exitcode: int | None) -> str:
 class LocalExecutor:
     """Runs up to `workers` trials at once in local worker processes."""
 
-    def __init__(self, workers: int = 1, on_event: EventCallback | None = None,
-                 threads_per_worker: int | None = None, log_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        on_event: EventCallback | None = None,
+        threads_per_worker: int | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1 (got {workers})")
         self.capacity = workers
@@ -100,8 +106,9 @@ class LocalExecutor:
         self._lock = threading.RLock()
         self._next_worker_id = 0
         self._closed = threading.Event()
-        self._monitor = threading.Thread(target=self._monitor_loop, name="healthopt-local-executor",
-                                         daemon=True)
+        self._monitor = threading.Thread(
+            target=self._monitor_loop, name="healthopt-local-executor", daemon=True
+        )
         self._monitor.start()
 
     # -- public ------------------------------------------------------------------------
@@ -117,8 +124,11 @@ class LocalExecutor:
     def worker_pids(self) -> dict[int, int]:
         """Trial number -> pid of the worker running it (for monitoring and tests)."""
         with self._lock:
-            return {w.job[0].trial_number: w.process.pid for w in self._workers.values()
-                    if w.job is not None and w.process.pid is not None}
+            return {
+                w.job[0].trial_number: w.process.pid
+                for w in self._workers.values()
+                if w.job is not None and w.process.pid is not None
+            }
 
     def shutdown(self, cancel: bool = False) -> None:
         """Stop the workers. With `cancel`, running and queued trials fail as interrupted."""
@@ -142,8 +152,11 @@ class LocalExecutor:
             self._workers.clear()
         for spec, future in jobs:
             if not future.done():
-                future.set_result(TrialResult.failed(
-                    spec.trial_number, "interrupted: the executor was shut down mid-trial"))
+                future.set_result(
+                    TrialResult.failed(
+                        spec.trial_number, "interrupted: the executor was shut down mid-trial"
+                    )
+                )
 
     # -- internals ---------------------------------------------------------------------
     def _start_worker(self) -> _Worker:
@@ -155,7 +168,8 @@ class LocalExecutor:
         process = self._ctx.Process(
             target=_worker_main,
             args=(task_reader, message_writer, self._threads, log_path),
-            name=f"healthopt-worker-{worker_id}", daemon=True,
+            name=f"healthopt-worker-{worker_id}",
+            daemon=True,
         )
         process.start()
         # The child has its own copies now; closing ours lets EOF tell each side the other
@@ -177,8 +191,13 @@ class LocalExecutor:
             spec, future = self._pending.popleft()
             idle.job = (spec, future)
             _send_quietly(idle.tasks, spec.to_dict())  # a dead worker is reaped next tick
-            self._emit({"kind": "trial_started", "trial_number": spec.trial_number,
-                        "worker_pid": idle.process.pid})
+            self._emit(
+                {
+                    "kind": "trial_started",
+                    "trial_number": spec.trial_number,
+                    "worker_pid": idle.process.pid,
+                }
+            )
 
     def _emit(self, event: dict) -> None:
         if self._on_event is None:
@@ -239,8 +258,11 @@ class LocalExecutor:
         for (spec, future), reason in failed:
             if not future.done():
                 log.warning("worker for trial %s %s", spec.trial_number, reason)
-                future.set_result(TrialResult.failed(
-                    spec.trial_number, f"worker process {reason} while running the trial"))
+                future.set_result(
+                    TrialResult.failed(
+                        spec.trial_number, f"worker process {reason} while running the trial"
+                    )
+                )
 
 
 def _send_quietly(channel: Connection, item: object) -> None:

@@ -41,3 +41,13 @@ def test_high_carbon_intensity_needs_records(healthy_epochs, clone):
     for epoch in epochs:
         epoch["carbon_emissions"] = None
     assert check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T) == []
+
+
+def test_high_carbon_intensity_says_when_gpu_power_is_not_measurable(healthy_epochs, clone):
+    epochs = clone(healthy_epochs)
+    for epoch in epochs:
+        epoch["carbon_emissions"]["gpu_power_note"] = (
+            "GPU power not measurable: nvidia-smi is not available"
+        )
+    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T)
+    assert "GPU power: GPU power not measurable: nvidia-smi is not available" in (issue.description)

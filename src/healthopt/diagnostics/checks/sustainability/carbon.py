@@ -26,9 +26,16 @@ def energy_method(epochs: list[dict[str, Any]]) -> str | None:
     return "; ".join(dict.fromkeys(methods)) or None
 
 
+def gpu_power_note(epochs: list[dict[str, Any]]) -> str | None:
+    """Why GPU power is or is not in the figures (e.g. "no GPU in use", "not measurable")."""
+    notes = [n for e in epochs if isinstance(n := dig(e, "carbon_emissions.gpu_power_note"), str)]
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
 def check_high_carbon_intensity(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
-    """Report of total CO2, energy and mean power with the records' `method` (info whenever
-    carbon records exist; warning when total CO2 is above `high_carbon_kg`)."""
+    """Report of total CO2, energy and mean power with the records' `method` and what is known
+    of GPU power (info whenever carbon records exist; warning when total CO2 is above
+    `high_carbon_kg`)."""
     epochs = data.epochs
     co2 = series(epochs, "carbon_emissions.epoch_co2_kg")
     kwh = total(series(epochs, "carbon_emissions.epoch_energy_kwh"))
@@ -37,6 +44,7 @@ def check_high_carbon_intensity(data: DiagnosticInput, t: DiagnosticThresholds) 
         return []
     watts = mean(series(epochs, "carbon_emissions.power_draw_watts"))
     method = energy_method(epochs)
+    gpu_note = gpu_power_note(epochs)
     counted = sum(v is not None for v in co2)
     parts = [
         f"Training emitted {grams(total_co2)} over {counted} epochs"
@@ -57,6 +65,7 @@ def check_high_carbon_intensity(data: DiagnosticInput, t: DiagnosticThresholds) 
                 ", ".join(parts)
                 + "."
                 + (f" Method: {method}." if method else "")
+                + (f" GPU power: {gpu_note}." if gpu_note else "")
                 + (f" That is above {grams(t.high_carbon_kg)}." if high else "")
             ),
             (
