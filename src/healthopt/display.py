@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -18,7 +19,10 @@ class ProgressDisplay:
     a live status line (trial n of N, epoch, best so far)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(highlight=False)
+        # Piped output has no width to measure; give the trials table room instead of 80.
+        self.console = console or Console(
+            highlight=False, width=None if sys.stdout.isatty() else 140
+        )
         self._status = None
         self._lock = threading.Lock()
         self._total = 0
@@ -91,7 +95,10 @@ class ProgressDisplay:
 
 def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
     """The final summary: one row per finished trial, the best one marked."""
-    table = Table(title="Trials")
+    table = Table(
+        title="Trials (score: what the run ranks by; health: weighted health used in "
+        "it; diag: diagnostics score /100)"
+    )
     columns = (
         "#",
         "state",
@@ -106,7 +113,11 @@ def trials_table(trials: list[dict[str, Any]], best_trial: int | None) -> Table:
         "note",
     )
     for column in columns:
-        table.add_column(column, justify="right" if column not in ("state", "note") else "left")
+        table.add_column(
+            column,
+            justify="left" if column in ("state", "note") else "right",
+            no_wrap=column != "note",
+        )
     for trial in trials:
         metrics, timings = trial["metrics"], trial["timings"]
         marker = " *" if trial["number"] == best_trial else ""
