@@ -20,26 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from fixed_trial import run_fixed_trial
 from healthopt.config import ModelConfig
-from healthopt.trial import TrialSpec, run_trial
 
 
 def trial_figures(workdir: Path, epochs: int, label: str) -> dict[str, float]:
-    spec = TrialSpec(
-        run_name="bench",
-        trial_number=0,
-        dataset_name="digits",
-        split_seed=0,
-        seed=0,
-        epochs=epochs,
-        model_config=ModelConfig().to_dict(),
-        params={},
-        output_dir=str(workdir / label),
-    )
-    start = time.perf_counter()
-    result = run_trial(spec)
-    wall = time.perf_counter() - start
-    assert result.ok, result.error
+    result, wall = run_fixed_trial(workdir / label, epochs)
     records = json.loads((workdir / label / "observer.json").read_text())
     return {
         "wall": wall,

@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from fixed_trial import run_fixed_trial
 from healthopt.config import ModelConfig, OptimizationConfig
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer
-from healthopt.trial import TrialSpec, run_trial
 
 
 class FixedSelector(HyperparameterSelector):
@@ -33,21 +33,7 @@ class FixedSelector(HyperparameterSelector):
 
 
 def measure_in_process(workdir: Path, epochs: int, label: str) -> tuple[float, float]:
-    spec = TrialSpec(
-        run_name="bench",
-        trial_number=0,
-        dataset_name="digits",
-        split_seed=0,
-        seed=0,
-        epochs=epochs,
-        model_config=ModelConfig().to_dict(),
-        params={},
-        output_dir=str(workdir / label),
-    )
-    start = time.perf_counter()
-    result = run_trial(spec)
-    wall = time.perf_counter() - start
-    assert result.ok, result.error
+    result, wall = run_fixed_trial(workdir / label, epochs)
     return result.timings["fit_seconds"], wall
 
 

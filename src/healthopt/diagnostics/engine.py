@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from healthopt.diagnostics.checks.sustainability.carbon import energy_method, gpu_power_note
 from healthopt.diagnostics.issues import SEVERITY_ORDER, Issue, Severity, health_score
 from healthopt.diagnostics.records import DiagnosticInput, dig, layers
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
@@ -190,11 +191,12 @@ def _measurement_notes(data: DiagnosticInput) -> list[str]:
         notes.append("no profiler records: profiler checks skipped")
     if data.architecture is None:
         notes.append("no architecture summary: architecture checks skipped")
-    methods = {dig(e, "carbon_emissions.method") for e in data.epochs} - {None}
-    notes.extend(f"energy: {m}" for m in sorted(methods))
-    gpu_notes = {dig(e, "carbon_emissions.gpu_power_note") for e in data.epochs} - {None}
-    notes.extend(f"GPU power: {n}" for n in sorted(gpu_notes))
-    if data.epochs and not methods:
+    method, gpu_note = energy_method(data.epochs), gpu_power_note(data.epochs)
+    if method:
+        notes.append(f"energy: {method}")
+    if gpu_note:
+        notes.append(f"GPU power: {gpu_note}")
+    if data.epochs and not method:
         notes.append("no energy records: carbon checks skipped")
     if dig(data.architecture, "arch_type") == "transformer" and not any(
         "attention_entropy" in entry
