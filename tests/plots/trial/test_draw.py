@@ -1,0 +1,209 @@
+"""draw_trial_plots on crafted trial folders: what is drawn, what is skipped, and why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from PIL import Image
+
+from healthopt.plots import trial as trial_plots
+from healthopt.plots.trial import PLOTS, PlotReport, draw_trial_plots
+
+DPI = 60
+TEXT_ONLY_SKIPS = {"activation_maps.png", "sample_predictions.png"}
+
+
+def _assert_png(path: Path) -> None:
+    assert path.is_file(), path
+    assert path.stat().st_size > 2_000, f"{path.name} is suspiciously small"
+    with Image.open(path) as image:
+        image.verify()
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert min(image.size) > 150, f"{path.name}: {image.size}"
+
+
+def test_full_image_trial_draws_every_plot(make_trial, tmp_path: Path):
+    out = tmp_path / "plots"
+    report = draw_trial_plots(make_trial(), out, dpi=DPI)
+    assert report.skipped == {}
+    assert report.written == list(PLOTS)
+    assert len(PLOTS) >= 12
+    for name in report.written:
+        _assert_png(out / name)
+    assert sorted(p.name for p in out.iterdir()) == sorted(PLOTS)
+    assert json.loads(json.dumps(report.to_dict())) == {"written": list(PLOTS), "skipped": {}}
+
+
+def test_text_trial_skips_image_plots_with_a_reason(make_trial, tmp_path: Path):
+    out = tmp_path / "plots"
+    drawn = ["weight_distributions.png", "bias_distributions.png", "confusion_matrix.png"]
+    only = sorted(TEXT_ONLY_SKIPS) + drawn
+    report = draw_trial_plots(make_trial(text=True, classes=3), out, dpi=DPI, only=only)
+    assert set(report.skipped) == TEXT_ONLY_SKIPS
+    assert all("token sequences" in reason for reason in report.skipped.values())
+    assert sorted(report.written) == sorted(drawn)
+    assert not any((out / name).exists() for name in TEXT_ONLY_SKIPS)
+
+
+def test_empty_folder_skips_everything_naming_the_missing_file(tmp_path: Path):
+    trial = tmp_path / "trial"
+    trial.mkdir()
+    report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI)
+    assert report.written == []
+    assert set(report.skipped) == set(PLOTS)
+    assert all("not found" in reason for reason in report.skipped.values())
+    assert "history.json" in report.skipped["training_history.png"]
+    assert "observer.json" in report.skipped["gradient_flow.png"]
+    assert "analysis.json" in report.skipped["spectral_alpha.png"]
+    assert "plot_inputs.npz" in report.skipped["confusion_matrix.png"]
+    assert not (tmp_path / "plots").exists() or not any((tmp_path / "plots").iterdir())
+
+
+def test_corrupt_json_skips_only_the_plots_that_read_it(make_trial, tmp_path: Path):
+    trial = make_trial()
+    (trial / "observer.json").write_text('[{"epoch": 0, "loss": ')  # cut off mid-write
+    observer_plots = {
+        "loss_spread.png",
+        "gradient_flow.png",
+        "activation_statistics.png",
+        "dead_neurons.png",
+        "resource_usage.png",
+        "layer_timing.png",
+    }
+    only = sorted(observer_plots) + ["training_history.png", "health_components.png"]
+    report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=only)
+    assert set(report.skipped) == observer_plots
+    for reason in report.skipped.values():
+        assert reason.startswith("observer.json: not valid JSON")
+    assert report.written == ["training_history.png", "health_components.png"]
+
+
+def test_json_of_the_wrong_shape_is_a_skip_not_a_crash(make_trial, tmp_path: Path):
+    trial = make_trial()
+    (trial / "health.json").write_text("[1, 2, 3]")
+    (trial / "history.json").write_text('{"epochs": 3}')
+    report = draw_trial_plots(
+        trial, tmp_path / "plots", dpi=DPI, only=["health_components.png", "training_history.png"]
+    )
+    assert report.written == []
+    assert "expected a JSON object" in report.skipped["health_components.png"]
+    assert "neither loss nor accuracy" in report.skipped["training_history.png"]
+
+
+def test_corrupt_plot_inputs_skips_array_plots_with_the_reason(make_trial, tmp_path: Path):
+    trial = make_trial()
+    (trial / "plot_inputs.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    array_plots = ["confusion_matrix.png", "weight_distributions.png", "activation_maps.png"]
+    report = draw_trial_plots(
+        trial, tmp_path / "plots", dpi=DPI, only=array_plots + ["calibration.png"]
+    )
+    assert set(report.skipped) == set(array_plots)
+    for name in array_plots:
+        assert "cannot read" in report.skipped[name]
+    # Calibration falls back to the bins in analysis.json.
+    assert "calibration.png" in report.written
+
+
+def test_missing_analysis_json_skips_spectral_alpha_only(make_trial, tmp_path: Path):
+    files = tuple(f for f in ("history.json", "observer.json", "plot_inputs.npz"))
+    report = draw_trial_plots(
+        make_trial(files=files),
+        tmp_path / "plots",
+        dpi=DPI,
+        only=["spectral_alpha.png", "calibration.png"],
+    )
+    assert report.skipped == {"spectral_alpha.png": report.skipped["spectral_alpha.png"]}
+    assert "analysis.json not found" in report.skipped["spectral_alpha.png"]
+    assert report.written == ["calibration.png"]
+
+
+def test_calibration_without_any_source_names_both(make_trial, tmp_path: Path):
+    report = draw_trial_plots(
+        make_trial(files=("history.json",)), tmp_path / "plots", dpi=DPI, only=["calibration.png"]
+    )
+    reason = report.skipped["calibration.png"]
+    assert "plot_inputs.npz not found" in reason and "analysis.json not found" in reason
+
+
+def test_a_failing_plot_is_reported_and_the_others_still_draw(
+    make_trial, tmp_path: Path, monkeypatch
+):
+    out = tmp_path / "plots"
+    out.mkdir()
+    (out / "loss_spread.png").write_bytes(b"stale file from an earlier run")
+
+    def broken(data, path, dpi):
+        plt.figure()
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(trial_plots.PLOTS, "loss_spread.png", broken)
+    figures_before = len(plt.get_fignums())
+    report = draw_trial_plots(
+        make_trial(),
+        out,
+        dpi=DPI,
+        only=["training_history.png", "loss_spread.png", "health_components.png"],
+    )
+    assert report.skipped == {"loss_spread.png": "failed while drawing: RuntimeError: boom"}
+    assert report.written == ["training_history.png", "health_components.png"]
+    assert not (out / "loss_spread.png").exists()
+    assert len(plt.get_fignums()) == figures_before
+
+
+def test_only_draws_the_named_plots_and_flags_unknown_names(make_trial, tmp_path: Path):
+    report = draw_trial_plots(
+        make_trial(), tmp_path / "plots", dpi=DPI, only=["dead_neurons.png", "nope.png"]
+    )
+    assert report == PlotReport(
+        written=["dead_neurons.png"], skipped={"nope.png": "no such trial plot"}
+    )
+
+
+def test_a_single_epoch_trial_draws_its_curves_and_grids(make_trial, tmp_path: Path):
+    only = [
+        "training_history.png",
+        "loss_spread.png",
+        "gradient_flow.png",
+        "activation_statistics.png",
+        "weight_distributions.png",
+    ]
+    out = tmp_path / "plots"
+    report = draw_trial_plots(make_trial(epochs=1, conv_layers=1), out, dpi=DPI, only=only)
+    assert report.skipped == {}
+    for name in only:
+        _assert_png(out / name)
+
+
+def test_many_layers_epochs_and_classes_still_draw(make_trial, tmp_path: Path):
+    only = [
+        "gradient_flow.png",
+        "activation_statistics.png",
+        "dead_neurons.png",
+        "confusion_matrix.png",
+        "per_class_accuracy.png",
+        "spectral_alpha.png",
+        "layer_timing.png",
+    ]
+    trial = make_trial(epochs=40, conv_layers=12, classes=100)
+    out = tmp_path / "plots"
+    report = draw_trial_plots(trial, out, dpi=DPI, only=only)
+    assert report.skipped == {}
+    for name in only:
+        _assert_png(out / name)
+
+
+def test_spectral_alpha_reads_the_analyzers_flat_shape_too(make_trial, tmp_path: Path):
+    trial = make_trial(files=("history.json",))
+    flat = {
+        "spectral": [{"name": "dense", "alpha": 3.2}, {"name": "out", "alpha": None}],
+        "spectral_summary": {"mean_alpha": 3.2},
+    }
+    (trial / "analysis.json").write_text(json.dumps(flat))
+    report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=["spectral_alpha.png"])
+    assert report.written == ["spectral_alpha.png"]
+    (trial / "analysis.json").write_text(json.dumps({"calibration": {}}))
+    report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=["spectral_alpha.png"])
+    assert "no spectral layers" in report.skipped["spectral_alpha.png"]
