@@ -1,0 +1,375 @@
+"""What one `ModelAnalyzer.analyze()` produced, and its `analysis_results.json` form.
+
+`AnalysisResults` is what the plots (`plots.analyzer`) draw from and what trials summarise;
+every per-model mapping is keyed by the model names given to the analyzer, in their order
+(`results.models`). An analysis that could not run for a model has no entry in its mapping
+and a reason in `results.skipped[model][analysis]`. The JSON stays small by default:
+per-sample arrays and raw eigenvalues go in only when the config asks for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from healthopt.analysis.config import AnalysisConfig
+from healthopt.jsonio import write_json_atomic
+
+if TYPE_CHECKING:
+    from healthopt.analysis.calibration import CalibrationReport
+    from healthopt.analysis.dynamics import TrainingDynamics
+    from healthopt.analysis.information_flow import LayerFlow
+    from healthopt.analysis.pareto import ParetoPoint
+    from healthopt.analysis.randomized import RandomizedSpectrum
+    from healthopt.analysis.spectral import LayerSpectrum, SpectralSummary
+    from healthopt.analysis.weight_pca import WeightPCA
+    from healthopt.analysis.weights import LayerWeightStats, WeightSummary
+
+RESULTS_FILE = "analysis_results.json"
+# Per-model metrics the Pareto analysis compares, and which way is better for each.
+PARETO_DIRECTIONS = {
+    "peak_val_accuracy": "max",
+    "overfitting_index": "min",
+    "final_gap": "min",
+    "training_stability": "min",
+    "epochs_to_convergence": "min",
+    "accuracy": "max",
+    "ece": "min",
+    "brier": "min",
+    "mean_weight_health": "max",
+    "parameters": "min",
+}
+# Left out of the JSON when `spectral_concentration_analysis` is off.
+CONCENTRATION_FIELDS = ("gini", "dominance_ratio", "participation_ratio", "concentration_score")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Size of one analysed model."""
+
+    parameters: int
+    layers: int
+    inputs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parameters": self.parameters, "layers": self.layers, "inputs": self.inputs}
+
+
+def info_dict(info: ModelInfo | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A model_info entry as a plain dict; a dict entry (results rebuilt from JSON) works too."""
+    if info is None:
+        return None
+    return dict(info) if isinstance(info, Mapping) else info.to_dict()
+
+
+@dataclass(frozen=True)
+class TrainingCurves:
+    """One model's four history curves (None where the history lacks the metric)."""
+
+    train_loss: np.ndarray | None
+    val_loss: np.ndarray | None
+    train_accuracy: np.ndarray | None
+    val_accuracy: np.ndarray | None
+    smoothed: bool
+
+
+@dataclass(frozen=True)
+class ParetoAnalysis:
+    """The models' trade-offs: key metrics per model and the front over `objectives`.
+
+    `metrics[model]` holds every key metric (None where it could not be computed), which the
+    normalised heatmap compares; `points` has one entry per model, and `excluded[model]` says
+    why a model lacking an objective is off the front (with the analyses' skip reasons).
+    """
+
+    objectives: dict[str, str]
+    metrics: dict[str, dict[str, float | None]]
+    points: list[ParetoPoint]
+    excluded: dict[str, str]
+    reason: str | None = None  # why there is no front (too few models with the objectives)
+    figure: Path | None = None
+
+    @property
+    def front(self) -> list[str]:
+        return [p.name for p in self.points if p.on_front]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "objectives": dict(self.objectives),
+            "metrics": {m: dict(v) for m, v in self.metrics.items()},
+            "points": [p.to_dict() for p in self.points],
+            "front": self.front,
+            "excluded": dict(self.excluded),
+            "reason": self.reason,
+            "figure": self.figure.name if self.figure else None,
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisResults:
+    """Every analysis of every model; see the module docstring for the conventions."""
+
+    config: AnalysisConfig
+    models: tuple[str, ...]
+    model_info: dict[str, ModelInfo]  # plain dicts with the same keys are read too
+    weights: dict[str, list[LayerWeightStats]] = field(default_factory=dict)
+    weight_summary: dict[str, WeightSummary] = field(default_factory=dict)
+    weight_pca: WeightPCA | None = None
+    spectral: dict[str, list[LayerSpectrum]] = field(default_factory=dict)
+    spectral_summary: dict[str, SpectralSummary] = field(default_factory=dict)
+    spectral_randomized: dict[str, list[RandomizedSpectrum]] = field(default_factory=dict)
+    calibration: dict[str, CalibrationReport] = field(default_factory=dict)
+    information_flow: dict[str, list[LayerFlow]] = field(default_factory=dict)
+    training_dynamics: dict[str, TrainingDynamics] = field(default_factory=dict)
+    histories: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
+    num_samples: int | None = None  # data samples the data analyses used; None without data
+    notes: dict[str, str] = field(default_factory=dict)  # why a cross-model result is missing
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # seconds per analysis
+    figures: dict[str, str] = field(default_factory=dict)  # name -> file, within output_dir
+    pareto: ParetoAnalysis | None = None
+
+    def curves(self, model: str, smoothed: bool | None = None) -> TrainingCurves | None:
+        """The model's loss/accuracy curves, smoothed per the config unless `smoothed` says.
+
+        None when the model has no training history.
+        """
+        from healthopt.analysis.dynamics import find_metric, smooth_curve
+
+        history = self.histories.get(model)
+        if history is None:
+            return None
+        smooth = self.config.smooth_training_curves if smoothed is None else smoothed
+
+        def curve(metric: str, split: str) -> np.ndarray | None:
+            values = find_metric(history, metric, split)
+            if values is None:
+                return None
+            if smooth:
+                return np.asarray(smooth_curve(values, self.config.smoothing_window), float)
+            return np.asarray(values, dtype=float)
+
+        return TrainingCurves(
+            train_loss=curve("loss", "train"),
+            val_loss=curve("loss", "val"),
+            train_accuracy=curve("accuracy", "train"),
+            val_accuracy=curve("accuracy", "val"),
+            smoothed=smooth,
+        )
+
+    def _model_sections(self, model: str, config: AnalysisConfig) -> dict[str, Any]:
+        """One model's entry in every per-model section (None where it has none)."""
+        raw_esds = config.json_include_raw_esds
+        concentration = config.spectral_concentration_analysis
+
+        def spectrum(layer: LayerSpectrum) -> dict[str, Any]:
+            data = layer.to_dict(include_evals=raw_esds)
+            if not concentration:
+                for key in CONCENTRATION_FIELDS:
+                    data.pop(key, None)
+            return data
+
+        def listed(section: dict[str, list[Any]], convert: Any = None) -> list[Any] | None:
+            items = section.get(model)
+            return None if items is None else [(convert or _to_dict)(i) for i in items]
+
+        def single(section: dict[str, Any]) -> dict[str, Any] | None:
+            item = section.get(model)
+            return None if item is None else item.to_dict()
+
+        summary = single(self.spectral_summary)
+        if summary is not None and not concentration:
+            summary.pop("mean_concentration", None)
+            summary.pop("highly_concentrated", None)
+        calib = self.calibration.get(model)
+        return {
+            "models": info_dict(self.model_info.get(model)),
+            "weights": listed(self.weights),
+            "weight_summary": single(self.weight_summary),
+            "spectral": listed(self.spectral, spectrum),
+            "spectral_summary": summary,
+            "spectral_recommendations": None if summary is None else summary["recommendations"],
+            "spectral_randomized": listed(self.spectral_randomized),
+            "calibration": None
+            if calib is None
+            else calib.to_dict(include_per_sample=config.json_include_per_sample_data),
+            "information_flow": listed(self.information_flow),
+            "training_dynamics": single(self.training_dynamics),
+            "skipped": dict(self.skipped.get(model, {})),
+            "timings": dict(self.timings.get(model, {})),
+        }
+
+    def to_dict(self, config: AnalysisConfig | None = None) -> dict[str, Any]:
+        """Plain JSON; `config` (default: the one analysed with) decides the optional parts.
+
+        Each per-model section maps model name -> that model's part; a model an analysis did
+        not run for is absent from the section (see "skipped").
+        """
+        config = config or self.config
+        per_model = {m: self._model_sections(m, config) for m in self.models}
+        sections = {
+            key: {m: parts[key] for m, parts in per_model.items() if parts[key]}
+            for key in next(iter(per_model.values()), {})
+        }
+        sections["models"] = {m: per_model[m]["models"] for m in self.models}
+        payload = {
+            "config": config.to_dict(),
+            "num_samples": self.num_samples,
+            **sections,
+            "weight_pca": self.weight_pca.to_dict() if self.weight_pca else None,
+            "pareto": self.pareto.to_dict() if self.pareto else None,
+            "notes": dict(self.notes),
+            "figures": dict(self.figures),
+        }
+        return to_json_safe(payload)
+
+    def model_dict(self, model: str, config: AnalysisConfig | None = None) -> dict[str, Any]:
+        """One model's results as plain JSON, each analysis under its own key (None where
+        it did not run; "skipped" says why): what a trial writes as analysis.json."""
+        if model not in self.models:
+            raise KeyError(f"no model named {model!r} in these results")
+        config = config or self.config
+        parts = self._model_sections(model, config)
+        parts["model_info"] = parts.pop("models")
+        return to_json_safe({"model": model, "num_samples": self.num_samples, **parts})
+
+    def write_json(self, out_dir: Path, config: AnalysisConfig | None = None) -> Path:
+        """Write `analysis_results.json` atomically into `out_dir`; returns its path."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / RESULTS_FILE
+        write_json_atomic(path, self.to_dict(config))
+        return path
+
+
+def _to_dict(item: Any) -> dict[str, Any]:
+    return item.to_dict()
+
+
+def to_json_safe(value: Any) -> Any:
+    """Plain JSON types all the way down: numpy scalars and arrays unwrapped, tuples listed,
+    non-finite floats None (strict JSON has no NaN), paths as strings."""
+    if isinstance(value, dict):
+        return {str(k): to_json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json_safe(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A plain float, or None for a value that is missing or not finite."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def model_metrics(results: AnalysisResults, model: str) -> dict[str, float | None]:
+    """The key scalar metrics of one model (None where not computed), for comparisons."""
+    calib = results.calibration.get(model)
+    dyn = results.training_dynamics.get(model)
+    weights = results.weight_summary.get(model)
+    spectral = results.spectral_summary.get(model)
+    info = info_dict(results.model_info.get(model)) or {}
+    return {
+        "peak_val_accuracy": finite_or_none(dyn and dyn.peak_val_accuracy),
+        "overfitting_index": finite_or_none(dyn and dyn.overfitting_index),
+        "final_gap": finite_or_none(dyn and dyn.final_gap),
+        "training_stability": finite_or_none(dyn and dyn.training_stability),
+        "epochs_to_convergence": finite_or_none(dyn and dyn.epochs_to_convergence),
+        "accuracy": finite_or_none(calib and calib.accuracy),
+        "ece": finite_or_none(calib and calib.ece),
+        "brier": finite_or_none(calib and calib.brier),
+        "mean_weight_health": finite_or_none(weights and weights.mean_health),
+        "mean_alpha": finite_or_none(spectral and spectral.mean_alpha),
+        "parameters": finite_or_none(info.get("parameters")),
+    }
+
+
+def pareto_analysis(
+    results: AnalysisResults, objectives: Mapping[str, str], threshold: int = 2
+) -> ParetoAnalysis:
+    """The front of `results.models` over `objectives` (metric -> "max"/"min"), with every
+    model's key metrics; `reason` is set when fewer than `threshold` models have them all."""
+    from healthopt.analysis.pareto import pareto_front
+
+    metrics = {m: model_metrics(results, m) for m in results.models}
+    points = pareto_front(metrics, objectives)
+    excluded = {}
+    for point in points:
+        if point.excluded:
+            skips = "; ".join(f"{a}: {r}" for a, r in results.skipped.get(point.name, {}).items())
+            excluded[point.name] = point.excluded + (f" ({skips})" if skips else "")
+    usable = len(points) - len(excluded)
+    reason = None
+    if usable < threshold:
+        reason = f"needs {threshold} models with {', '.join(objectives)}; {usable} have them"
+    return ParetoAnalysis(dict(objectives), metrics, points, excluded, reason=reason)
+
+
+def _mean(values: list[Any]) -> float | None:
+    finite = [v for v in (finite_or_none(x) for x in values) if v is not None]
+    return float(np.mean(finite)) if finite else None
+
+
+def summarize_for_trial(results: AnalysisResults, model: str) -> dict[str, Any]:
+    """One model's results in a few flat JSON numbers: what a trial stores in analysis.json
+    and results.json. None where an analysis did not run; `skipped` says why."""
+    if model not in results.models:
+        raise KeyError(f"no model named {model!r} in these results")
+    spectral = results.spectral_summary.get(model)
+    calib = results.calibration.get(model)
+    weights = results.weight_summary.get(model)
+    dyn = results.training_dynamics.get(model)
+    flows = results.information_flow.get(model) or []
+    return {
+        "parameters": (info_dict(results.model_info.get(model)) or {}).get("parameters"),
+        "mean_alpha": finite_or_none(spectral and spectral.mean_alpha),
+        "median_alpha": finite_or_none(spectral and spectral.median_alpha),
+        "spectral_status": spectral.status if spectral else None,
+        "spectral_layers": spectral.layers_analyzed if spectral else None,
+        "mean_stable_rank": finite_or_none(spectral and spectral.mean_stable_rank),
+        "mean_concentration": finite_or_none(spectral and spectral.mean_concentration)
+        if results.config.spectral_concentration_analysis
+        else None,
+        "under_trained_layers": list(spectral.under_trained) if spectral else [],
+        "over_trained_layers": list(spectral.over_trained) if spectral else [],
+        "recommendations": list(spectral.recommendations) if spectral else [],
+        "accuracy": finite_or_none(calib and calib.accuracy),
+        "ece": finite_or_none(calib and calib.ece),
+        "brier": finite_or_none(calib and calib.brier),
+        "mean_confidence": finite_or_none(calib and calib.mean_confidence),
+        "mean_entropy": finite_or_none(calib and calib.mean_entropy),
+        "mean_weight_health": finite_or_none(weights and weights.mean_health),
+        "min_weight_health": finite_or_none(weights and weights.min_health),
+        "weakest_layer": weights.weakest_layer if weights else None,
+        "mean_effective_rank": _mean([f.effective_rank for f in flows]),
+        "mean_dead_fraction": _mean([f.dead_fraction for f in flows]),
+        "min_specialization": min(
+            (v for v in (finite_or_none(f.specialization_score) for f in flows) if v is not None),
+            default=None,
+        ),
+        "overfitting_index": finite_or_none(dyn and dyn.overfitting_index),
+        "peak_val_accuracy": finite_or_none(dyn and dyn.peak_val_accuracy),
+        "epochs_to_convergence": dyn.epochs_to_convergence if dyn else None,
+        "training_stability": finite_or_none(dyn and dyn.training_stability),
+        "skipped": dict(results.skipped.get(model, {})),
+    }
