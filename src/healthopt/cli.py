@@ -1,5 +1,6 @@
-"""The `healthopt` command line. It translates flags into an OptimizationConfig (optimize)
-or into a diagnostics run over saved records (diagnose); the work happens elsewhere."""
+"""The `healthopt` command line. It translates flags into an OptimizationConfig (optimize),
+a diagnostics run over saved records (diagnose) or a model analysis (analyze); the work
+happens elsewhere."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
+from healthopt.analysis.config import ANALYSES
 from healthopt.config import (
     DEFAULT_HEALTH_PROPORTIONS,
     HEALTH_AWARE_ACCURACY_WEIGHT,
@@ -43,6 +45,7 @@ _OPTIMIZE_FLAGS: dict[str, tuple[str, Any, str]] = {
         "seed of the train/val/test/holdout split (default: --seed)",
     ),
     "--workers": ("concurrent_workers", int, "trials run at once, one process each"),
+    "--plots": ("plot_generation", str, "which trials get plots: all, best or none"),
     "--output-dir": ("output_dir", str, "folder that holds run folders"),
     "--run-name": (
         "run_name",
@@ -118,6 +121,35 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="JSON object overriding DiagnosticThresholds values",
+    )
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse a saved Keras model: weights, spectra, calibration, flow, dynamics",
+        description="Run the model analyzer on MODEL.keras. Calibration and information "
+        "flow need --data; training dynamics needs --history. Files (analysis_results.json "
+        "and the figures) are written only with --output-dir.",
+    )
+    analyze.add_argument("model", type=Path, metavar="MODEL.keras")
+    analyze.add_argument(
+        "--data", type=Path, metavar="FILE.npz", help="arrays x and y (x_test/y_test also read)"
+    )
+    analyze.add_argument(
+        "--history",
+        type=Path,
+        metavar="FILE.json",
+        help="a Keras history dict, e.g. a trial's history.json",
+    )
+    analyze.add_argument(
+        "--only",
+        metavar="NAME,...",
+        help=f"run only these analyses: {', '.join(ANALYSES)}",
+    )
+    analyze.add_argument("--json", action="store_true", help="print the JSON results")
+    analyze.add_argument(
+        "--output-dir", type=Path, metavar="DIR", help="write analysis_results.json and plots"
+    )
+    analyze.add_argument(
+        "--samples", type=int, default=1000, metavar="N", help="data samples used (default: 1000)"
     )
     return parser
 
@@ -206,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "diagnose":
         return _diagnose(args, parser)
+    if args.command == "analyze":
+        from healthopt.analysis.command import run_analyze
+
+        return run_analyze(args, parser)
     return _optimize(args, parser)
 
 
