@@ -25,9 +25,12 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed
+# The spectral benchmark compares with weightwatcher, a dev dependency.
+bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_trial_overhead.py
 	$(BIN)/python bench/bench_health_overhead.py
+	$(BIN)/python bench/bench_spectral.py
+	$(BIN)/python bench/bench_analyzer_memory.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

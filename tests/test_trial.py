@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,46 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path):
         assert (out / name).is_file(), name
     assert TrialResult.from_dict(json.loads((out / "result.json").read_text())) == result
     assert len(json.loads((out / "observer.json").read_text())) == 2
+    # The model analyzer's summary travels in the result; its per-layer figures stay on disk.
+    for key in ("mean_alpha", "ece", "brier"):
+        assert math.isfinite(result.analysis[key]), key
+    assert result.analysis["accuracy"] == pytest.approx(result.metrics["val_accuracy"], abs=1e-6)
+    analysis = json.loads((out / "analysis.json").read_text())
+    assert analysis["calibration"]["ece"] == pytest.approx(result.analysis["ece"])
+    assert {"analysis": "analysis.json", "plot_inputs": "plot_inputs.npz"}.items() <= (
+        result.artifacts.items()
+    )
+    assert not (tmp_path / "plots").exists()  # no plots_dir in the spec: no plots
+
+
+def test_a_trial_with_a_plots_dir_draws_its_plots(tmp_path: Path):
+    result = run_trial(_spec(tmp_path, plots_dir=str(tmp_path / "plots")))
+    assert result.state == COMPLETE
+    drawn = json.loads((tmp_path / "plots" / "plots.json").read_text())
+    assert drawn["skipped"] == {}
+    assert {"training_history.png", "confusion_matrix.png", "activation_maps.png"} <= set(
+        drawn["written"]
+    )
+    for name in drawn["written"]:
+        assert (tmp_path / "plots" / name).stat().st_size > 10_000, name
+    assert result.timings["plots_seconds"] > 0
+
+
+def test_a_broken_analysis_keeps_the_trained_trial(tmp_path: Path, monkeypatch):
+    from healthopt.analysis.analyzer import ModelAnalyzer
+
+    def broken(self, data=None):
+        raise RuntimeError("analyzer exploded")
+
+    monkeypatch.setattr(ModelAnalyzer, "analyze", broken)
+    result = run_trial(_spec(tmp_path))
+    assert result.state == COMPLETE
+    assert result.analysis["errors"] == {"analysis": "RuntimeError: analyzer exploded"}
+    out = tmp_path / "trial_0"
+    assert (out / "plot_inputs.npz").is_file() and (out / "model.keras").is_file()
+    assert "analyzer exploded" in (out / "analysis_error.txt").read_text()
+    logs = json.loads((out / "logs.json").read_text())
+    assert any("analysis failed after training" in e["msg"] for e in logs)
 
 
 def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):

@@ -5,9 +5,10 @@ so both are versioned and round-trip through JSON. The same `run_trial` runs in 
 worker process and (later) inside the RunPod handler. A trial never raises: any error, or a
 loss that goes NaN, comes back as a FAIL result with the reason.
 
-After training the worker also computes the six health components and runs the diagnostics
-engine, because only it holds the records and predictions they read; the orchestrator gets
-the figures and mixes them with the run's weights.
+After training the worker also computes the six health components, runs the diagnostics
+engine and the model analyzer, and draws the plots when asked, because only it holds the
+model, records and predictions they read; the orchestrator gets the figures and mixes them
+with the run's weights.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from healthopt.diagnostics import DiagnosticInput, run_diagnostics
 from healthopt.health import HealthInputs, compute_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.logcapture import capture_logs, log_entry
+from healthopt.trial_analysis import analyze_trial
 
 SCHEMA_VERSION = 1
 COMPLETE = "COMPLETE"
@@ -57,6 +59,7 @@ class TrialSpec:
     model_config: dict[str, Any]
     params: dict[str, Any]
     output_dir: str
+    plots_dir: str | None = None  # where the worker draws the trial plots; None: no plots
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,7 +78,8 @@ class TrialResult:
     `artifacts` maps a role (model, history, observer, ...) to a path relative to the trial's
     output directory, so the result stays valid wherever that directory is moved. `health`
     holds the six components (None where not computable, with the reason in
-    `health_reasons`); `diagnostics` is the engine's summary (score, issue counts).
+    `health_reasons`); `diagnostics` is the engine's summary (score, issue counts);
+    `analysis` is the model analyzer's summary (mean alpha, ECE, Brier, ...).
     """
 
     trial_number: int
@@ -88,6 +92,7 @@ class TrialResult:
     health: dict[str, float | None] = field(default_factory=dict)
     health_reasons: dict[str, str] = field(default_factory=dict)
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    analysis: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     schema_version: int = SCHEMA_VERSION
 
@@ -250,6 +255,19 @@ def _run(
     lap("health_seconds")
     summary = _diagnose(outcome.records, logs, architecture, out, timings)
     artifacts["diagnostics"] = "diagnostics.json"
+    analysis = analyze_trial(
+        model,
+        outcome.history,
+        dataset.val.x,
+        dataset.val.y,
+        out,
+        Path(spec.plots_dir) if spec.plots_dir else None,
+        timings,
+        spec.seed,
+    )
+    artifacts.update(analysis.artifacts)
+    for step, error in analysis.errors.items():
+        logs.append(log_entry("ERROR", f"{step} failed after training: {error}", "error"))
     timings["total_seconds"] = time.perf_counter() - started
 
     history = outcome.history
@@ -271,6 +289,7 @@ def _run(
         health=health.values(),
         health_reasons=health.reasons(),
         diagnostics=summary,
+        analysis=analysis.summary,
     )
 
 

@@ -43,6 +43,7 @@ def _config(tmp_path: Path, **overrides) -> OptimizationConfig:
         seed=1,
         output_dir=str(tmp_path),
         run_name="run",
+        plot_generation="none",  # drawing takes seconds; the plot-mode tests below opt in
     )
     values.update(overrides)
     return OptimizationConfig(**values)
@@ -168,3 +169,26 @@ def test_no_trial_starts_after_the_timeout(tmp_path: Path):
     data = json.loads((tmp_path / "run" / "results.json").read_text())
     assert data["trials_requested"] == 5 and len(data["trials"]) == 1
     assert result.optimized_model_path.is_file()
+
+
+def test_best_plot_mode_draws_only_the_best_trial_and_ships_them(tmp_path: Path):
+    result = ModelOptimizer(_config(tmp_path, trials=2, plot_generation="best")).optimize_model()
+    run = tmp_path / "run"
+    assert sorted(p.name for p in (run / "plots").iterdir()) == [f"trial_{result.best_trial}"]
+    drawn = json.loads((run / "plots" / f"trial_{result.best_trial}" / "plots.json").read_text())
+    assert len(drawn["written"]) >= 12 and drawn["skipped"] == {}
+    shipped = sorted(p.name for p in (run / "optimized_model" / "plots").glob("*.png"))
+    assert shipped == sorted(drawn["written"])
+    data = json.loads((run / "results.json").read_text())
+    for trial in data["trials"]:  # results.json carries each trial's analyzer summary
+        assert {"mean_alpha", "ece", "brier"} <= set(trial["analysis"])
+
+
+def test_all_and_none_plot_modes(tmp_path: Path):
+    ModelOptimizer(_config(tmp_path, trials=2, plot_generation="all")).optimize_model()
+    plots = tmp_path / "run" / "plots"
+    assert sorted(p.name for p in plots.iterdir()) == ["trial_0", "trial_1"]
+    assert all(len(list(d.glob("*.png"))) >= 12 for d in plots.iterdir())
+    ModelOptimizer(_config(tmp_path, run_name="quiet", trials=1)).optimize_model()
+    assert not (tmp_path / "quiet" / "plots").exists()
+    assert not (tmp_path / "quiet" / "optimized_model" / "plots").exists()

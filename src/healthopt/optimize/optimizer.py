@@ -26,7 +26,7 @@ from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
-from healthopt.optimize.assembly import assemble_best, trial_dir
+from healthopt.optimize.assembly import assemble_best, plots_dir, trial_dir
 from healthopt.optimize.executors import Executor, LocalExecutor
 from healthopt.trial import TrialResult, TrialSpec
 
@@ -185,6 +185,11 @@ class ModelOptimizer:
             model_config=model_config.to_dict(),
             params=dict(trial.params),
             output_dir=str(trial_dir(self.run_dir, trial.number).resolve()),
+            plots_dir=(
+                str(plots_dir(self.run_dir, trial.number).resolve())
+                if self.config.plot_generation == "all"
+                else None
+            ),
         )
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
@@ -292,6 +297,8 @@ class ModelOptimizer:
         best_record: dict[str, Any] = {}
         if best is not None:
             best_record = results_io.trial_record(best)
+            if self.config.plot_generation == "best":
+                self._draw_best_plots(best.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
         payload = self._write_results(study, optimized_model_path=relative)
@@ -305,6 +312,28 @@ class ModelOptimizer:
             best_metrics=best_record.get("metrics", {}),
             optimized_model_path=model_path,
             trials=payload["trials"],
+        )
+
+    def _draw_best_plots(self, number: int) -> None:
+        """Draw the best trial's plots here, from its saved files (no TensorFlow needed).
+
+        Only the best trial is known after the last one, so in `best` mode the orchestrator
+        draws them; a plot that fails is reported, never a reason to lose the run.
+        """
+        from healthopt.plots.trial import draw_trial_plots
+
+        target = plots_dir(self.run_dir, number)
+        if target.is_dir():
+            return  # drawn by an earlier (resumed) run
+        report = draw_trial_plots(trial_dir(self.run_dir, number), target)
+        write_json_atomic(target / "plots.json", report.to_dict())
+        self._emit(
+            {
+                "kind": "plots_drawn",
+                "trial_number": number,
+                "written": len(report.written),
+                "skipped": report.skipped,
+            }
         )
 
     def _emit(self, event: dict[str, Any]) -> None:

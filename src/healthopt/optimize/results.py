@@ -37,6 +37,7 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
         "health": result.get("health", {}),
         "total_score": trial.value if trial.state == TrialState.COMPLETE else None,
         "diagnostics": result.get("diagnostics", {}),
+        "analysis": result.get("analysis", {}),
     }
     if result.get("health_reasons"):
         record["health_reasons"] = result["health_reasons"]

@@ -1,0 +1,108 @@
+"""What a trial adds after training: the model analyzer's summary, plot inputs, and plots.
+
+It runs in the worker, which holds the model and the data. `analysis.json` keeps the
+analyzer's figures for this one model, `plot_inputs.npz` keeps what the trial plots need
+from the model (probabilities, sample feature maps, sampled weights) so they can be drawn
+later without TensorFlow, and the plots are drawn here when the spec asks for them.
+
+The three steps fail separately: the model trained fine, so a broken step is reported (in
+the trial's logs and `analysis["errors"]`) and the others still run.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from healthopt.jsonio import write_json_atomic
+
+# Samples the data analyses (calibration, information flow) read; digits' val split is 360.
+ANALYSIS_SAMPLES = 1000
+# Validation rows shown by the sample and activation-map plots (feature maps for the first 2).
+PLOT_SAMPLES = 8
+MODEL_NAME = "model"
+
+
+@dataclass
+class TrialAnalysis:
+    """The analyzer's short summary for TrialResult, the files written, what failed."""
+
+    summary: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def analyze_trial(
+    model: Any,
+    history: dict[str, list[float]],
+    val_x: np.ndarray,
+    val_y: np.ndarray,
+    out: Path,
+    plots_dir: Path | None,
+    timings: dict[str, float],
+    seed: int,
+) -> TrialAnalysis:
+    found = TrialAnalysis()
+
+    def step(name: str, work: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        try:
+            work()
+        except Exception as exc:  # reported per step; the trial itself stays complete
+            found.errors[name] = f"{type(exc).__name__}: {exc}"
+            (out / f"{name}_error.txt").write_text(traceback.format_exc())
+        timings[f"{name}_seconds"] = time.perf_counter() - started
+
+    def analysis() -> None:
+        from healthopt.analysis.analyzer import ModelAnalyzer, summarize_for_trial
+        from healthopt.analysis.config import AnalysisConfig, DataInput
+
+        config = AnalysisConfig(
+            n_samples=ANALYSIS_SAMPLES, save_plots=False, seed=seed, verbose=False
+        )
+        analyzer = ModelAnalyzer(
+            {MODEL_NAME: model}, training_history={MODEL_NAME: history}, config=config
+        )
+        results = analyzer.analyze(DataInput(val_x, val_y))
+        write_json_atomic(out / "analysis.json", results.model_dict(MODEL_NAME))
+        found.summary.update(summarize_for_trial(results, MODEL_NAME))
+        found.artifacts["analysis"] = "analysis.json"
+
+    def plot_inputs() -> None:
+        from healthopt.analysis import layers
+        from healthopt.plots.inputs import build_plot_inputs, save_plot_inputs
+
+        sample_x = val_x[:PLOT_SAMPLES]  # probs[i] and labels[i] belong to sample_x[i]
+        outputs = (
+            layers.layer_outputs(model, sample_x[:2]) if layers.input_count(model) == 1 else []
+        )
+        inputs = build_plot_inputs(
+            layers.weight_records(model),
+            outputs,
+            layers.predict_proba(model, val_x),
+            val_y,
+            sample_x,
+        )
+        save_plot_inputs(out / "plot_inputs.npz", inputs)
+        found.artifacts["plot_inputs"] = "plot_inputs.npz"
+
+    def plots() -> None:
+        from healthopt.plots.trial import draw_trial_plots
+
+        assert plots_dir is not None
+        report = draw_trial_plots(out, plots_dir)
+        write_json_atomic(plots_dir / "plots.json", report.to_dict())
+
+    step("analysis", analysis)
+    step("plot_inputs", plot_inputs)
+    if plots_dir is not None:
+        step("plots", plots)
+    if found.errors:
+        found.summary["errors"] = dict(found.errors)
+    return found
