@@ -14,16 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.analysis.records import finite_or_none
+
 # Rows of `probs` must sum to 1 within this (float32 softmax is good to about 1e-6).
 _SUM_TOLERANCE = 1e-3
 _RANGE_TOLERANCE = 1e-6
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -38,11 +33,11 @@ class ReliabilityBin:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "lower": _num(self.lower),
-            "upper": _num(self.upper),
+            "lower": finite_or_none(self.lower),
+            "upper": finite_or_none(self.upper),
             "count": self.count,
-            "mean_confidence": _num(self.mean_confidence),
-            "accuracy": _num(self.accuracy),
+            "mean_confidence": finite_or_none(self.mean_confidence),
+            "accuracy": finite_or_none(self.accuracy),
         }
 
 
@@ -71,21 +66,21 @@ class CalibrationReport:
 
     def to_dict(self, include_per_sample: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "ece": _num(self.ece),
-            "mce": _num(self.mce),
-            "brier": _num(self.brier),
-            "mean_confidence": _num(self.mean_confidence),
-            "mean_entropy": _num(self.mean_entropy),
-            "accuracy": _num(self.accuracy),
+            "ece": finite_or_none(self.ece),
+            "mce": finite_or_none(self.mce),
+            "brier": finite_or_none(self.brier),
+            "mean_confidence": finite_or_none(self.mean_confidence),
+            "mean_entropy": finite_or_none(self.mean_entropy),
+            "accuracy": finite_or_none(self.accuracy),
             "num_samples": self.num_samples,
             "num_classes": self.num_classes,
             "n_bins": self.n_bins,
             "bins": [b.to_dict() for b in self.bins],
-            "per_class_ece": [_num(v) for v in self.per_class_ece],
+            "per_class_ece": [finite_or_none(v) for v in self.per_class_ece],
         }
         if include_per_sample:
-            out["confidences"] = [_num(v) for v in self.confidences.tolist()]
-            out["entropies"] = [_num(v) for v in self.entropies.tolist()]
+            out["confidences"] = [finite_or_none(v) for v in self.confidences.tolist()]
+            out["entropies"] = [finite_or_none(v) for v in self.entropies.tolist()]
         return out
 
 

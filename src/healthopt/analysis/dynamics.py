@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from healthopt.analysis.records import finite_or_none
+
 CONVERGENCE_FRACTION = 0.95
 
 # Names a metric goes by, most specific first; the validation name is "val_" + one of these.
@@ -32,13 +34,6 @@ _PREFIXES: dict[str, tuple[str, ...]] = {
     "train": ("", "train_", "training_"),
     "val": ("val_", "validation_"),
 }
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def _as_dict(history: Any) -> Mapping[str, Any]:
@@ -110,16 +105,16 @@ class TrainingDynamics:
             "epochs": self.epochs,
             "epochs_to_convergence": self.epochs_to_convergence,
             "convergence_metric": self.convergence_metric,
-            "overfitting_index": _num(self.overfitting_index),
-            "training_stability": _num(self.training_stability),
-            "peak_val_accuracy": _num(self.peak_val_accuracy),
+            "overfitting_index": finite_or_none(self.overfitting_index),
+            "training_stability": finite_or_none(self.training_stability),
+            "peak_val_accuracy": finite_or_none(self.peak_val_accuracy),
             "peak_epoch": self.peak_epoch,
             "peak_metric": self.peak_metric,
-            "peak_val_loss": _num(self.peak_val_loss),
+            "peak_val_loss": finite_or_none(self.peak_val_loss),
             "peak_val_loss_epoch": self.peak_val_loss_epoch,
-            "final_gap": _num(self.final_gap),
-            "final_train_loss": _num(self.final_train_loss),
-            "final_val_loss": _num(self.final_val_loss),
+            "final_gap": finite_or_none(self.final_gap),
+            "final_train_loss": finite_or_none(self.final_train_loss),
+            "final_val_loss": finite_or_none(self.final_val_loss),
             "missing": list(self.missing),
             "notes": dict(self.notes),
         }
@@ -193,7 +188,7 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
         common = min(loss.size, val_loss.size)
         gap = val_loss[:common] - loss[:common]
         overfitting = _nan_stat(gap[-math.ceil(common / 3) :], np.mean)
-        final_gap = _num(gap[-1])
+        final_gap = finite_or_none(gap[-1])
     else:
         notes["overfitting_index"] = notes["final_gap"] = "needs both loss and val_loss"
 
@@ -225,8 +220,8 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
         peak_epoch=peak_epoch,
         peak_val_loss=peak_loss,
         final_gap=final_gap,
-        final_train_loss=None if loss is None else _num(loss[-1]),
-        final_val_loss=None if val_loss is None else _num(val_loss[-1]),
+        final_train_loss=None if loss is None else finite_or_none(loss[-1]),
+        final_val_loss=None if val_loss is None else finite_or_none(val_loss[-1]),
         missing=missing,
         convergence_metric=convergence_metric,
         peak_metric=peak_metric,

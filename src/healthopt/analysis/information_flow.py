@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import LayerOutput
+from healthopt.analysis.records import LayerOutput, finite_or_none
 
 # |x| below this counts as zero: sparsity and dead units.
 ZERO_TOLERANCE = 1e-6
@@ -24,13 +24,6 @@ SATURATION_RELATIVE_STD = 1e-3
 # Rows used for the effective rank (a random, seeded subset above this): conv maps have
 # samples*positions rows, and the rank of the columns is well estimated long before that.
 MAX_RANK_ROWS = 4096
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def effective_rank(matrix: Any, *, center: bool = False) -> float:
@@ -110,16 +103,16 @@ class LayerFlow:
             "layer_index": self.layer_index,
             "shape": list(self.shape),
             "num_units": self.num_units,
-            "mean": _num(self.mean),
-            "std": _num(self.std),
-            "sparsity": _num(self.sparsity),
-            "positive_ratio": _num(self.positive_ratio),
-            "dead_fraction": _num(self.dead_fraction),
-            "saturated_fraction": _num(self.saturated_fraction),
-            "effective_rank": _num(self.effective_rank),
+            "mean": finite_or_none(self.mean),
+            "std": finite_or_none(self.std),
+            "sparsity": finite_or_none(self.sparsity),
+            "positive_ratio": finite_or_none(self.positive_ratio),
+            "dead_fraction": finite_or_none(self.dead_fraction),
+            "saturated_fraction": finite_or_none(self.saturated_fraction),
+            "effective_rank": finite_or_none(self.effective_rank),
             "max_rank": self.max_rank,
             "rank_rows": self.rank_rows,
-            "specialization_score": _num(self.specialization_score),
+            "specialization_score": finite_or_none(self.specialization_score),
             "note": self.note,
         }
 

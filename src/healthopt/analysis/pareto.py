@@ -16,14 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.analysis.records import finite_or_none
+
 DIRECTIONS = ("max", "min")
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class ParetoPoint:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "values": {k: _num(v) for k, v in self.values.items()},
+            "values": {k: finite_or_none(v) for k, v in self.values.items()},
             "on_front": self.on_front,
             "dominated_by": list(self.dominated_by),
             "excluded": self.excluded,

@@ -6,9 +6,20 @@ every other analysis works on them, so it imports fast and is tested on crafted 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+
+def finite_or_none(value: Any) -> float | None:
+    """A plain float, or None for a value that is missing or not finite (JSON has no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
 
 # Layer kinds the analyses know. Bidirectional wrappers are unwrapped into their two layers.
 KINDS = ("dense", "conv1d", "conv2d", "embedding", "lstm", "gru")

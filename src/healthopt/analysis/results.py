@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from healthopt.analysis.config import AnalysisConfig
+from healthopt.analysis.records import finite_or_none
 from healthopt.jsonio import write_json_atomic
 
 if TYPE_CHECKING:
@@ -272,14 +273,6 @@ def to_json_safe(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
-
-
-def finite_or_none(value: Any) -> float | None:
-    """A plain float, or None for a value that is missing or not finite."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def model_metrics(results: AnalysisResults, model: str) -> dict[str, float | None]:
