@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import WeightRecord
+from healthopt.analysis.records import WeightRecord, finite_or_none
 from healthopt.analysis.spectral import esd
 
 HISTOGRAM_BINS = 100
@@ -36,17 +36,14 @@ class RandomizedSpectrum:
     rand_distance: float  # Jensen-Shannon distance of the two log-eigenvalue histograms, 0..1
 
     def to_dict(self) -> dict[str, Any]:
-        def num(v: float) -> float | None:
-            return float(v) if math.isfinite(v) else None
-
         return {
             "name": self.name,
             "layer_index": self.layer_index,
             "num_evals": self.num_evals,
-            "max_eval": num(self.max_eval),
-            "rand_max_eval": num(self.rand_max_eval),
+            "max_eval": finite_or_none(self.max_eval),
+            "rand_max_eval": finite_or_none(self.rand_max_eval),
             "num_spikes": self.num_spikes,
-            "rand_distance": num(self.rand_distance),
+            "rand_distance": finite_or_none(self.rand_distance),
         }
 
 

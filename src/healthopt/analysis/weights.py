@@ -18,7 +18,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from healthopt.analysis.records import WeightRecord
+from healthopt.analysis.records import WeightRecord, finite_or_none
 
 # Above this smaller dimension the spectral norm comes from Lanczos on the Gram operator
 # instead of the top eigenvalue of the formed Gram matrix, whose cost grows with the cube.
@@ -31,14 +31,6 @@ _GAIN_DECADES = 1.0
 # excess kurtosis > 7. At these values each term halves the distribution health.
 _SKEW_SCALE = 2.0
 _KURTOSIS_SCALE = 7.0
-
-
-def _num(value: Any) -> float | None:
-    """A plain float for JSON, None for missing or non-finite."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -83,21 +75,21 @@ class LayerWeightStats:
             "layer_index": self.layer_index,
             "shape": list(self.shape),
             "num_parameters": self.num_parameters,
-            "l1_norm": _num(self.l1_norm),
-            "l2_norm": _num(self.l2_norm),
-            "spectral_norm": _num(self.spectral_norm),
-            "typical_gain": _num(self.typical_gain),
-            "mean": _num(self.mean),
-            "std": _num(self.std),
-            "skew": _num(self.skew),
-            "kurtosis": _num(self.kurtosis),
-            "sparsity": _num(self.sparsity),
-            "health_score": _num(self.health_score),
-            "norm_health": _num(self.norm_health),
-            "sparsity_health": _num(self.sparsity_health),
-            "distribution_health": _num(self.distribution_health),
-            "bias_mean": _num(self.bias_mean),
-            "bias_std": _num(self.bias_std),
+            "l1_norm": finite_or_none(self.l1_norm),
+            "l2_norm": finite_or_none(self.l2_norm),
+            "spectral_norm": finite_or_none(self.spectral_norm),
+            "typical_gain": finite_or_none(self.typical_gain),
+            "mean": finite_or_none(self.mean),
+            "std": finite_or_none(self.std),
+            "skew": finite_or_none(self.skew),
+            "kurtosis": finite_or_none(self.kurtosis),
+            "sparsity": finite_or_none(self.sparsity),
+            "health_score": finite_or_none(self.health_score),
+            "norm_health": finite_or_none(self.norm_health),
+            "sparsity_health": finite_or_none(self.sparsity_health),
+            "distribution_health": finite_or_none(self.distribution_health),
+            "bias_mean": finite_or_none(self.bias_mean),
+            "bias_std": finite_or_none(self.bias_std),
             "note": self.note,
         }
 
@@ -118,11 +110,11 @@ class WeightSummary:
         return {
             "total_parameters": self.total_parameters,
             "layers_analyzed": self.layers_analyzed,
-            "mean_health": _num(self.mean_health),
-            "min_health": _num(self.min_health),
+            "mean_health": finite_or_none(self.mean_health),
+            "min_health": finite_or_none(self.min_health),
             "weakest_layer": self.weakest_layer,
-            "mean_l2": _num(self.mean_l2),
-            "mean_sparsity": _num(self.mean_sparsity),
+            "mean_l2": finite_or_none(self.mean_l2),
+            "mean_sparsity": finite_or_none(self.mean_sparsity),
         }
 
 

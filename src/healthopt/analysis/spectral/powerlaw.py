@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.analysis.records import finite_or_none
+
 # WeightWatcher's constants (weightwatcher/constants.py, WW_powerlaw.py).
 EVALS_THRESHOLD = 1e-5  # eigenvalues at or below are numerical zeros, never xmin candidates
 SMALL_N = 20  # fewer non-zero eigenvalues than this: the small-sample fit
@@ -50,13 +52,10 @@ class PowerLawFit:
     reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        def num(v: float | None) -> float | None:
-            return float(v) if v is not None and math.isfinite(v) else None
-
         return {
-            "alpha": num(self.alpha),
-            "xmin": num(self.xmin),
-            "ks_distance": num(self.ks_distance),
+            "alpha": finite_or_none(self.alpha),
+            "xmin": finite_or_none(self.xmin),
+            "ks_distance": finite_or_none(self.ks_distance),
             "num_tail": self.num_tail,
             "reason": self.reason,
         }

@@ -26,17 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import WeightRecord
+from healthopt.analysis.records import WeightRecord, finite_or_none
 from healthopt.analysis.spectral.eigen import esd, matrix_dims, num_evals
 from healthopt.analysis.spectral.powerlaw import fit_power_law
 
 UNDER_TRAINED_ALPHA = 6.0  # WeightWatcher's UNDER_TRAINED_THRESH
 OVER_TRAINED_ALPHA = 2.0  # WeightWatcher's OVER_TRAINED_THRESH
 _ENTROPY_EPSILON = 1e-10  # WeightWatcher's EPSILON in matrix_entropy
-
-
-def _num(v: float | None) -> float | None:
-    return float(v) if v is not None and math.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +83,7 @@ class LayerSpectrum:
             "shape": [int(d) for d in self.shape],
             "num_evals": self.num_evals,
             "num_tail": self.num_tail,
-            "lambda_max": _num(self.lambda_max),
+            "lambda_max": finite_or_none(self.lambda_max),
             "training_status": self.training_status,
             "reason": self.reason,
         }
@@ -102,7 +98,7 @@ class LayerSpectrum:
             "participation_ratio",
             "concentration_score",
         ):
-            out[key] = _num(getattr(self, key))
+            out[key] = finite_or_none(getattr(self, key))
         if include_evals:
             out["evals"] = [float(v) for v in self.evals]
         return out

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from healthopt.analysis.records import finite_or_none
 from healthopt.analysis.spectral.spectrum import (
     OVER_TRAINED_ALPHA,
     UNDER_TRAINED_ALPHA,
@@ -47,15 +48,12 @@ class SpectralSummary:
     reason: str | None = None  # why status is "unknown"
 
     def to_dict(self) -> dict[str, Any]:
-        def num(v: float | None) -> float | None:
-            return float(v) if v is not None and math.isfinite(v) else None
-
         return {
-            "mean_alpha": num(self.mean_alpha),
-            "median_alpha": num(self.median_alpha),
-            "mean_concentration": num(self.mean_concentration),
-            "mean_stable_rank": num(self.mean_stable_rank),
-            "mean_entropy": num(self.mean_entropy),
+            "mean_alpha": finite_or_none(self.mean_alpha),
+            "median_alpha": finite_or_none(self.median_alpha),
+            "mean_concentration": finite_or_none(self.mean_concentration),
+            "mean_stable_rank": finite_or_none(self.mean_stable_rank),
+            "mean_entropy": finite_or_none(self.mean_entropy),
             "layers_analyzed": self.layers_analyzed,
             "status": self.status,
             "recommendations": list(self.recommendations),
