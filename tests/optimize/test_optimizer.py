@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from healthopt.config import (
 )
 from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
-from healthopt.optimize import ModelOptimizer
+from healthopt.optimize import ModelOptimizer, RunStopped
 
 
 class DivergingTrialSelector(HyperparameterSelector):
@@ -192,3 +193,24 @@ def test_all_and_none_plot_modes(tmp_path: Path):
     ModelOptimizer(_config(tmp_path, run_name="quiet", trials=1)).optimize_model()
     assert not (tmp_path / "quiet" / "plots").exists()
     assert not (tmp_path / "quiet" / "optimized_model" / "plots").exists()
+
+
+def test_request_stop_interrupts_the_trial_in_flight_and_keeps_finished_ones(tmp_path: Path):
+    """The API's cancel: another thread asks the run to stop while a trial trains."""
+    optimizer = ModelOptimizer(_config(tmp_path, trials=5, max_epochs_per_trial=3))
+
+    def stop_when_second_trial_starts(event: dict) -> None:
+        if event["kind"] == "trial_started" and event["trial_number"] == 1:
+            threading.Thread(target=optimizer.request_stop).start()
+
+    optimizer.on_event = stop_when_second_trial_starts
+    with pytest.raises(RunStopped):
+        optimizer.optimize_model()
+    trials = json.loads((tmp_path / "run" / "results.json").read_text())["trials"]
+    assert [t["state"] for t in trials] == ["COMPLETE", "FAIL"]
+    assert trials[1]["interrupted"] is True
+    assert not (tmp_path / "run" / "optimized_model").exists()  # a stopped run assembles nothing
+
+    # The same run name resumes: the interrupted trial does not count toward the budget.
+    result = ModelOptimizer(_config(tmp_path, trials=2, max_epochs_per_trial=3)).optimize_model()
+    assert [t["state"] for t in result.trials if not t.get("interrupted")] == ["COMPLETE"] * 2

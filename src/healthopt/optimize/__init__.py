@@ -1,5 +1,5 @@
 """Optimization: the Optuna study, executors, results.json and best-model assembly."""
 
-from healthopt.optimize.optimizer import ModelOptimizer, OptimizationResult
+from healthopt.optimize.optimizer import ModelOptimizer, OptimizationResult, RunStopped
 
-__all__ = ["ModelOptimizer", "OptimizationResult"]
+__all__ = ["ModelOptimizer", "OptimizationResult", "RunStopped"]

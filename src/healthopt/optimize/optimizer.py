@@ -2,13 +2,15 @@
 
 The optimizer asks Optuna for a trial, turns it into a TrialSpec, hands it to an executor,
 and tells Optuna the outcome. It never imports TensorFlow. After every finished trial it
-rewrites results.json; after the last one it assembles the best model. Ctrl-C cancels the
-trials in flight, keeps every finished one, and the same run name resumes the run.
+rewrites results.json; after the last one it assembles the best model. Ctrl-C, or
+`request_stop()` from another thread (the API's cancel), cancels the trials in flight, keeps
+every finished one, and the same run name resumes the run.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -42,7 +44,15 @@ _RESUMABLE_CHANGES = {
     "use_runpod_service",
 }
 
+# How often the trial loop looks for a stop request while trials run.
+_STOP_POLL_SECONDS = 0.25
+
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class RunStopped(Exception):
+    """The run was stopped by `request_stop()`; finished trials are kept, in-flight ones are
+    marked interrupted, and the same run name resumes it."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +115,13 @@ class ModelOptimizer:
         self._executor = executor
         self.on_event = on_event
         self.run_dir = Path(self.config.output_dir) / self.config.run_name
+        self._stop = threading.Event()
 
     # -- public ------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Ask a running `optimize_model()` (in another thread) to stop soon with RunStopped."""
+        self._stop.set()
+
     def optimize_model(self) -> OptimizationResult:
         self._prepare_run_dir()
         study = self._open_study()
@@ -127,7 +142,7 @@ class ModelOptimizer:
         in_flight: dict[Future[TrialResult], optuna.Trial] = {}
         try:
             self._run_trials(study, executor, finished, in_flight)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, RunStopped):
             executor.shutdown(cancel=True)
             for trial in in_flight.values():
                 self._mark_interrupted(study, trial)
@@ -158,6 +173,8 @@ class ModelOptimizer:
             time.monotonic() + self.config.timeout_seconds if self.config.timeout_seconds else None
         )
         while True:
+            if self._stop.is_set():
+                raise RunStopped(f"run {self.config.run_name!r} was stopped")
             while (
                 len(in_flight) < executor.capacity
                 and finished + len(in_flight) < self.config.trials
@@ -167,7 +184,7 @@ class ModelOptimizer:
                 in_flight[executor.submit(self._spec_for(trial))] = trial
             if not in_flight:
                 return
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, _ = wait(in_flight, timeout=_STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 trial = in_flight.pop(future)
                 self._tell(study, trial, future.result())

@@ -12,11 +12,13 @@ fails that one trial with the exit reason and is replaced; every other trial goe
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing as mp
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections import deque
 from concurrent.futures import Future
@@ -29,6 +31,7 @@ from healthopt.trial import TrialResult, TrialSpec
 
 log = logging.getLogger(__name__)
 _POLL_SECONDS = 0.2
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def _redirect_output(log_path: str) -> None:
@@ -40,12 +43,30 @@ def _redirect_output(log_path: str) -> None:
     os.close(fd)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the orchestrator dies, even by SIGKILL.
+
+    Otherwise an orphaned worker trains its trial to the end, into a folder the resumed run
+    has already written off as interrupted, and competes with the new run for the CPU.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _worker_main(
     tasks: Connection, messages: Connection, threads: int | None, log_path: str | None
 ) -> None:
     """Entry point of a worker process: run specs from `tasks` until None or EOF arrives."""
     # Ctrl-C reaches the whole process group; the orchestrator alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if log_path:
         _redirect_output(log_path)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
