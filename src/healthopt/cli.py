@@ -1,6 +1,6 @@
 """The `healthopt` command line. It translates flags into an OptimizationConfig (optimize),
-a diagnostics run over saved records (diagnose) or a model analysis (analyze); the work
-happens elsewhere."""
+a diagnostics run over saved records (diagnose), a model analysis (analyze) or server
+settings (serve); the work happens elsewhere."""
 
 from __future__ import annotations
 
@@ -151,6 +151,23 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--samples", type=int, default=1000, metavar="N", help="data samples used (default: 1000)"
     )
+    serve = commands.add_parser(
+        "serve",
+        help="start the HTTP API server (needs the server extra)",
+        description="Serve the HTTP API: start optimizations, watch progress, download "
+        "results. Settings also come from HEALTHOPT_* variables or .env (see .env.example); "
+        "binding beyond loopback requires HEALTHOPT_API_TOKEN.",
+    )
+    serve.add_argument("--host", default=None, help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: 8000)")
+    serve.add_argument(
+        "--results-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run folders and the jobs database (default: HEALTHOPT_RESULTS_DIR or "
+        "./optimization_results)",
+    )
     return parser
 
 
@@ -238,6 +255,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "diagnose":
         return _diagnose(args, parser)
+    if args.command == "serve":
+        try:
+            from healthopt.api.serve import run_serve
+        except ImportError as exc:
+            parser.exit(
+                EXIT_BAD_INPUT,
+                f"healthopt serve: error: {exc.name} is missing; install the server extra: "
+                "pip install 'healthopt[server]'\n",
+            )
+        return run_serve(args, parser, EXIT_BAD_INPUT)
     if args.command == "analyze":
         from healthopt.analysis.command import run_analyze
 

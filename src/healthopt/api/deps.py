@@ -1,0 +1,72 @@
+"""What routes depend on: the server's state, the job a path names, its files, the token check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from healthopt.api.db import JobNotFound, JobRecord, JobStore
+from healthopt.api.files import JOB_ID, RunFiles
+from healthopt.api.jobs import JobManager
+from healthopt.api.security import token_matches
+from healthopt.api.settings import ServerSettings
+from healthopt.api.tensorboard import TensorBoardManager
+
+
+@dataclass(frozen=True)
+class ServerState:
+    settings: ServerSettings
+    store: JobStore
+    jobs: JobManager
+    tensorboard: TensorBoardManager
+
+    @property
+    def results_dir(self) -> Path:
+        return self.settings.results_dir
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.healthopt
+
+
+StateDep = Annotated[ServerState, Depends(get_state)]
+
+
+def require_token(request: Request, state: StateDep) -> None:
+    """Every route but /health needs the bearer token when the server has one."""
+    if not token_matches(
+        state.settings.token,
+        request.headers.get("authorization"),
+        request.query_params.get("token"),
+    ):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or wrong bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def lookup_job(state: ServerState, job_id: str) -> JobRecord:
+    if not JOB_ID.match(job_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+    try:
+        return state.store.get(job_id)
+    except JobNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}") from None
+
+
+def get_job(job_id: str, state: StateDep) -> JobRecord:
+    return lookup_job(state, job_id)
+
+
+JobDep = Annotated[JobRecord, Depends(get_job)]
+
+
+def get_files(job: JobDep, state: StateDep) -> RunFiles:
+    return RunFiles(state.results_dir, Path(job.run_dir))
+
+
+FilesDep = Annotated[RunFiles, Depends(get_files)]

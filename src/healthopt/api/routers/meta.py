@@ -1,0 +1,59 @@
+"""Server-wide facts: liveness and the default scoring weights the dashboard's sliders start at."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter
+
+from healthopt.api.db import PENDING, RUNNING
+from healthopt.api.deps import StateDep
+from healthopt.api.schemas.meta import DefaultScoringWeights, Health, ModeWeights
+from healthopt.config import ScoringWeights
+from healthopt.data import dataset_names
+
+router = APIRouter(tags=["meta"])
+
+
+def _version() -> str:
+    try:
+        return version("healthopt")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@router.get("/health", response_model=Health)
+def health(state: StateDep) -> Health:
+    statuses = [job.status for job in state.store.list((RUNNING, PENDING))]
+    return Health(
+        status="ok",
+        version=_version(),
+        jobs_running=statuses.count(RUNNING),
+        jobs_pending=statuses.count(PENDING),
+        datasets=dataset_names(),
+    )
+
+
+def _shown(weight: float) -> float:
+    """0.3 rather than 1 - 0.7 = 0.30000000000000004 on a slider."""
+    return round(weight, 12)
+
+
+def _mode_weights(weights: ScoringWeights) -> ModeWeights:
+    return ModeWeights(
+        accuracy_weight=_shown(weights.accuracy_weight),
+        health_weight=_shown(weights.health_weight),
+        health_component_weights={k: _shown(v) for k, v in weights.health_components.items()},
+    )
+
+
+@router.get("/default-scoring-weights", response_model=DefaultScoringWeights)
+def default_scoring_weights() -> DefaultScoringWeights:
+    health_aware = _mode_weights(ScoringWeights.for_mode("health-aware"))
+    return DefaultScoringWeights(
+        **health_aware.model_dump(),
+        modes={
+            "simple": _mode_weights(ScoringWeights.for_mode("simple")),
+            "health_aware": health_aware,
+        },
+    )

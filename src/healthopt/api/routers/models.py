@@ -1,0 +1,99 @@
+"""Best model: its numbers and architecture view, that view as a file, and the .keras model."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import FileResponse, Response
+
+from healthopt.api.db import JobRecord
+from healthopt.api.deps import FilesDep, JobDep
+from healthopt.api.files import FileMissing, RunFiles
+from healthopt.api.schemas.models import BestModel
+from healthopt.config import ScoringWeights
+from healthopt.health.scoring import total_score
+from healthopt.visualization.architecture import build_view
+
+router = APIRouter(tags=["models"])
+KERAS_MEDIA_TYPE = "application/octet-stream"
+
+
+def composite_health(record: dict[str, Any]) -> float | None:
+    """The health part the run scored with; in simple mode (no health weight) the six
+    components mixed by seed 002's default shares, so every model gets a health colour."""
+    scored = (record.get("score") or {}).get("health")
+    if scored is not None:
+        return float(scored)
+    health = record.get("health") or {}
+    return total_score(0.0, health, ScoringWeights(0.0, 1.0)).health
+
+
+def best_model(job: JobRecord, files: RunFiles) -> BestModel:
+    record = files.best_record()
+    if record is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"job {job.id} has no completed trial yet ({job.status})"
+        )
+    architecture = files.architecture(record["number"])
+    view: dict[str, Any] = {}
+    if architecture:
+        view = build_view(
+            architecture, record["metrics"].get("val_accuracy"), composite_health(record)
+        ).to_dict()
+    try:
+        files.optimized_model()
+        model_ready = True
+    except FileMissing:
+        model_ready = False
+    return BestModel(
+        job_id=job.id,
+        run_name=job.run_name,
+        dataset_name=job.config.get("dataset_name", ""),
+        trial_number=record["number"],
+        total_score=record.get("total_score"),
+        metrics=record.get("metrics", {}),
+        health=record.get("health", {}),
+        params=record.get("params", {}),
+        num_parameters=int(record.get("num_parameters") or 0),
+        model_ready=model_ready,
+        model_url=f"/download/{job.id}" if model_ready else None,
+        architecture=view,
+    )
+
+
+@router.get("/jobs/{job_id}/best-model", response_model=BestModel)
+def get_best_model(job: JobDep, files: FilesDep) -> BestModel:
+    return best_model(job, files)
+
+
+@router.get(
+    "/jobs/{job_id}/best-model/download",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def download_best_model_data(job: JobDep, files: FilesDep) -> Response:
+    payload = best_model(job, files).model_dump(mode="json")
+    return Response(
+        json.dumps(payload, indent=2, allow_nan=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{job.run_name}_best_model.json"'},
+    )
+
+
+@router.get(
+    "/download/{job_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {KERAS_MEDIA_TYPE: {}}}},
+)
+def download_model(job: JobDep, files: FilesDep) -> FileResponse:
+    try:
+        path = files.optimized_model()
+    except FileMissing:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"job {job.id} has no optimized model yet ({job.status}); it is assembled "
+            "after the last trial",
+        ) from None
+    return FileResponse(path, media_type=KERAS_MEDIA_TYPE, filename=path.name)

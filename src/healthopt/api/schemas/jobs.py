@@ -1,0 +1,166 @@
+"""Request and response bodies of the jobs resource (seed 002's OptimizationRequest and status)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from healthopt.config import (
+    DEFAULT_HEALTH_PROPORTIONS,
+    HEALTH_AWARE_ACCURACY_WEIGHT,
+    HEALTH_COMPONENTS,
+    ScoringWeights,
+)
+from healthopt.data import dataset_names
+
+JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
+_WEIGHT_TOLERANCE = 1e-6
+
+
+class OptimizeRequest(BaseModel):
+    """What `POST /optimize` accepts. Every check names the field it rejects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_name: str = Field("digits", description="a registered dataset name (GET /health)")
+    trials: int = Field(10, ge=1, le=100_000)
+    max_epochs_per_trial: int = Field(10, ge=1, le=10_000)
+    mode: Literal["simple", "health_aware"] = "simple"
+    accuracy_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
+    health_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
+    health_component_weights: dict[str, float] | None = None
+    use_runpod_service: bool = False
+    concurrent: bool = False
+    concurrent_workers: int = Field(1, ge=1, le=256)
+    target_gpus_per_worker: int = Field(1, ge=1, le=16)
+    plot_generation: Literal["all", "best", "none"] = "best"
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+    @field_validator("dataset_name")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        # Only registered names: an `npz:PATH` would let a request read any file on the server.
+        names = dataset_names()
+        if value not in names:
+            raise ValueError(f"unknown dataset {value!r}; choose one of {', '.join(names)}")
+        return value
+
+    @field_validator("health_component_weights")
+    @classmethod
+    def _known_components(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return value
+        unknown = sorted(set(value) - set(HEALTH_COMPONENTS))
+        if unknown:
+            raise ValueError(
+                f"unknown health components {unknown}; use {', '.join(HEALTH_COMPONENTS)}"
+            )
+        for name, weight in value.items():
+            if not (math.isfinite(weight) and 0.0 <= weight <= 1.0):
+                raise ValueError(f"{name} must be a number in [0, 1] (got {weight})")
+        total = sum(value.values())
+        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
+            raise ValueError(f"the weights must sum to 1 (they sum to {total:.6g})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OptimizeRequest:
+        weights_given = (
+            self.accuracy_weight is not None
+            or self.health_weight is not None
+            or self.health_component_weights is not None
+        )
+        if self.mode == "simple" and weights_given:
+            accuracy = 1.0 if self.accuracy_weight is None else self.accuracy_weight
+            health = 0.0 if self.health_weight is None else self.health_weight
+            if accuracy != 1.0 or health != 0.0:
+                raise ValueError(
+                    "accuracy_weight/health_weight: simple mode scores accuracy alone; "
+                    "use mode 'health_aware' to weight health"
+                )
+        accuracy, health = self.resolved_split()
+        if abs(accuracy + health - 1.0) > _WEIGHT_TOLERANCE:
+            raise ValueError(
+                f"accuracy_weight + health_weight must be 1 (got {accuracy} + {health})"
+            )
+        if self.use_runpod_service:
+            raise ValueError(
+                "use_runpod_service: the RunPod executor is not available in this version; "
+                "send false to run trials on the server"
+            )
+        if self.target_gpus_per_worker > 1:
+            raise ValueError(
+                "target_gpus_per_worker: more than one GPU per worker applies to RunPod "
+                "workers, which this version does not run; send 1"
+            )
+        return self
+
+    def resolved_split(self) -> tuple[float, float]:
+        """(accuracy weight, health weight), one derived from the other when only one is set."""
+        if self.mode == "simple":
+            return 1.0, 0.0
+        accuracy, health = self.accuracy_weight, self.health_weight
+        if accuracy is None and health is None:
+            return HEALTH_AWARE_ACCURACY_WEIGHT, 1.0 - HEALTH_AWARE_ACCURACY_WEIGHT
+        if accuracy is None:
+            return 1.0 - health, health  # type: ignore[operator]
+        if health is None:
+            return accuracy, 1.0 - accuracy
+        return accuracy, health
+
+    def scoring_weights(self) -> ScoringWeights:
+        accuracy, health = self.resolved_split()
+        components = self.health_component_weights or dict(DEFAULT_HEALTH_PROPORTIONS)
+        return ScoringWeights(accuracy, health, dict(components))
+
+    @property
+    def workers(self) -> int:
+        """Trials run at once: `concurrent_workers` when concurrent, else one at a time."""
+        return self.concurrent_workers if self.concurrent else 1
+
+
+class JobCreated(BaseModel):
+    job_id: str
+
+
+class JobStatus(BaseModel):
+    """`GET /jobs/{id}/status`: where a job is, cheap enough to poll every second."""
+
+    job_id: str
+    status: JobStatusName
+    trials_completed: int
+    trials_total: int
+    current_trial: int | None
+    current_epoch: int | None
+    best_score: float | None
+    elapsed_seconds: float | None
+    error: str | None
+    run_name: str
+    dataset_name: str
+    mode: str
+    created_at: str
+    best_trial: int | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobStatus]
+
+
+class TrialSummary(BaseModel):
+    """One finished trial as results.json records it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    number: int
+    state: str
+    params: dict[str, Any]
+    metrics: dict[str, Any]
+    health: dict[str, Any]
+    total_score: float | None
+    error: str | None = None
+
+
+class TrialList(BaseModel):
+    trials: list[TrialSummary]

@@ -1,0 +1,29 @@
+"""Response bodies of the server-wide endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    jobs_running: int
+    jobs_pending: int
+    datasets: list[str]
+
+
+class ModeWeights(BaseModel):
+    accuracy_weight: float
+    health_weight: float
+    health_component_weights: dict[str, float]
+
+
+class DefaultScoringWeights(BaseModel):
+    """Seed 002's defaults for the three-tier weight sliders: the health-aware split and the
+    six components' shares of the health weight, plus each mode's full weights."""
+
+    accuracy_weight: float
+    health_weight: float
+    health_component_weights: dict[str, float]
+    modes: dict[str, ModeWeights]

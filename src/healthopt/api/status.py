@@ -1,0 +1,31 @@
+"""A job's status as the API reports it: the stored row, overlaid with live progress."""
+
+from __future__ import annotations
+
+from healthopt.api.db import JobRecord
+from healthopt.api.jobs import LiveProgress
+from healthopt.api.schemas.jobs import JobStatus
+
+
+def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
+    current_trial = record.current_trial
+    current_epoch = record.current_epoch
+    if live is not None and not record.is_final:
+        current_trial = live.current_trial if live.current_trial is not None else current_trial
+        current_epoch = live.current_epoch
+    return JobStatus(
+        job_id=record.id,
+        status=record.status,  # type: ignore[arg-type]
+        trials_completed=record.trials_completed,
+        trials_total=record.trials_total,
+        current_trial=None if record.is_final else current_trial,
+        current_epoch=None if record.is_final else current_epoch,
+        best_score=record.best_score,
+        elapsed_seconds=record.elapsed_seconds(),
+        error=record.error,
+        run_name=record.run_name,
+        dataset_name=record.config.get("dataset_name", ""),
+        mode=record.request.get("mode", ""),
+        created_at=record.created_at.isoformat(),
+        best_trial=record.best_trial,
+    )

@@ -1,0 +1,177 @@
+"""TensorBoard event files for a run folder, made from its history.json and results.json.
+
+Each trial's Keras history becomes two runs, `trial_{n}/train` and `trial_{n}/validation` (the
+`val_` keys, prefix stripped), so TensorBoard overlays train and validation curves under one tag
+as it does for Keras' own callback. results.json becomes one `summary` run whose step is the trial
+number. The records are written with tensorboard's pure-python pieces only: its
+`EventFileWriter` resolves `tensorboard.compat.tf`, which imports TensorFlow when it is installed
+(seconds, and it must stay out of the server), so the file handling here is our own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LOGDIR_NAME = "tensorboard"
+EVENT_MARKER = "tfevents"  # TensorBoard reads every file whose name contains this
+TRIAL_DIR = re.compile(r"trial_(\d+)")
+METRIC_SPLITS = ("train", "val", "test")  # results.json's train_accuracy -> accuracy/train
+
+Scalars = dict[str, list[tuple[int, float]]]  # tag -> [(step, value)] in step order
+
+
+class TensorBoardError(ValueError):
+    """TensorBoard cannot be served for a run: a missing folder, a missing package, no port."""
+
+
+def write_event_logs(run_dir: Path) -> Path:
+    """Bring `run_dir/tensorboard` up to date with the run's trials and results; return it.
+
+    Only trials whose history.json is newer than their event files (or that have none) are
+    rewritten. A history or results file that cannot be read is skipped with a warning.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise TensorBoardError(f"run folder {run_dir} does not exist")
+    _protos()  # fail early, and clearly, when tensorboard is not installed
+    logdir = run_dir / LOGDIR_NAME
+    logdir.mkdir(exist_ok=True)
+    trials = run_dir / "trials"
+    for trial_dir in sorted(trials.iterdir()) if trials.is_dir() else []:
+        history = trial_dir / "history.json"
+        if TRIAL_DIR.fullmatch(trial_dir.name) and history.is_file():
+            _write_trial(history, logdir / trial_dir.name)
+    results = run_dir / "results.json"
+    if results.is_file() and not _is_fresh(results, [logdir / "summary"]):
+        _write_summary(results, logdir / "summary")
+    return logdir
+
+
+def _write_trial(history_path: Path, out: Path) -> None:
+    train, validation = out / "train", out / "validation"
+    if _is_fresh(history_path, [train, validation]):
+        return
+    history = _read_json(history_path, "history")
+    if not isinstance(history, dict):
+        return
+    train_scalars: Scalars = {}
+    val_scalars: Scalars = {}
+    for key, values in history.items():
+        if not isinstance(values, list):
+            continue
+        target, tag = (val_scalars, key[4:]) if key.startswith("val_") else (train_scalars, key)
+        target[tag] = [(epoch, v) for epoch, v in enumerate(values) if _finite(v)]
+    wall_time = history_path.stat().st_mtime  # epochs' own times are not in history.json
+    _replace_events(train, train_scalars, wall_time)
+    if val_scalars:
+        _replace_events(validation, val_scalars, wall_time)
+    else:
+        _remove_events(validation)
+
+
+def _write_summary(results_path: Path, out: Path) -> None:
+    results = _read_json(results_path, "results")
+    trials = results.get("trials") if isinstance(results, dict) else None
+    if not isinstance(trials, list):
+        return
+    scalars: Scalars = {}
+    records = [t for t in trials if isinstance(t, dict) and isinstance(t.get("number"), int)]
+    for trial in sorted(records, key=lambda t: t["number"]):
+        for tag, value in _trial_scalars(trial):
+            if _finite(value):
+                scalars.setdefault(tag, []).append((trial["number"], value))
+    _replace_events(out, scalars, results_path.stat().st_mtime)
+
+
+def _trial_scalars(trial: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    yield "score/total", trial.get("total_score")
+    health = trial.get("health")
+    for name, value in (health if isinstance(health, dict) else {}).items():
+        yield f"health/{name}", value
+    metrics = trial.get("metrics")
+    for name, value in (metrics if isinstance(metrics, dict) else {}).items():
+        split, _, rest = name.partition("_")
+        yield (f"{rest}/{split}" if split in METRIC_SPLITS and rest else f"metrics/{name}"), value
+
+
+def _replace_events(run: Path, scalars: Scalars, wall_time: float) -> None:
+    """Write one fresh event file for `run` and remove the old ones.
+
+    The file is written under a name TensorBoard ignores, then renamed, so a running TensorBoard
+    never reads half a file; it drops a tag's points at or after a step that comes again, so the
+    rewritten steps replace the old ones instead of doubling them.
+    """
+    event_pb2, summary_pb2, record_writer = _protos()
+    run.mkdir(parents=True, exist_ok=True)
+    # Unique, so two threads refreshing the same run never write into one file.
+    tmp = run / f".writing.{os.getpid()}.{threading.get_ident()}.tmp"
+    with tmp.open("wb") as handle:
+        writer = record_writer.RecordWriter(handle)
+        header = event_pb2.Event(wall_time=wall_time, file_version="brain.Event:2")
+        writer.write(header.SerializeToString())
+        by_step: dict[int, list[Any]] = {}
+        for tag, points in sorted(scalars.items()):
+            for step, value in points:
+                value_pb = summary_pb2.Summary.Value(tag=tag, simple_value=float(value))
+                by_step.setdefault(step, []).append(value_pb)
+        for step, values in sorted(by_step.items()):
+            summary = summary_pb2.Summary(value=values)
+            event = event_pb2.Event(wall_time=wall_time, step=step, summary=summary)
+            writer.write(event.SerializeToString())
+    _remove_events(run)
+    # Nanoseconds keep names unique and in write order, which is the order TensorBoard reads.
+    os.replace(tmp, run / f"events.out.{EVENT_MARKER}.{time.time_ns()}.healthopt")
+
+
+def _is_fresh(source: Path, runs: list[Path]) -> bool:
+    """True when event files exist for `source` and all are newer than it.
+
+    Strictly newer: a source rewritten within the same clock tick as its logs is written again
+    rather than missed.
+    """
+    files = [f for run in runs for f in _event_files(run)]
+    source_time = source.stat().st_mtime_ns
+    return bool(files) and all(f.stat().st_mtime_ns > source_time for f in files)
+
+
+def _remove_events(run: Path) -> None:
+    for old in _event_files(run):
+        old.unlink(missing_ok=True)
+
+
+def _event_files(run: Path) -> list[Path]:
+    return [f for f in run.iterdir() if EVENT_MARKER in f.name] if run.is_dir() else []
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        log.warning("skipping %s %s for TensorBoard: %s", what, path, error)
+        return None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _protos() -> tuple[Any, Any, Any]:
+    try:
+        from tensorboard.compat.proto import event_pb2, summary_pb2
+        from tensorboard.summary.writer import record_writer
+    except ImportError as error:
+        raise TensorBoardError(
+            "TensorBoard is not installed; install it with: pip install 'healthopt[server]'"
+        ) from error
+    return event_pb2, summary_pb2, record_writer
