@@ -31,6 +31,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_health_overhead.py
 	$(BIN)/python bench/bench_spectral.py
 	$(BIN)/python bench/bench_analyzer_memory.py
+	$(BIN)/python bench/bench_api_status.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
