@@ -52,3 +52,13 @@ def test_no_usable_component_leaves_accuracy_alone():
 def test_a_single_component_weight_uses_only_that_component():
     weights = ScoringWeights(0.7, 0.3, {"gradient_health": 1.0})
     assert total_score(0.9, HEALTH, weights).total == pytest.approx(0.7 * 0.9 + 0.3 * 0.7)
+
+
+def test_composite_health_prefers_the_scored_health_then_default_shares():
+    from healthopt.health.scoring import composite_health
+
+    assert composite_health({"score": {"health": 0.42}, "health": {"gradient_health": 1.0}}) == 0.42
+    # Simple mode: no scored health; two components mixed by their default shares 0.25/0.15.
+    record = {"health": {"neuron_utilization": 1.0, "gradient_health": 0.0}}
+    assert composite_health(record) == pytest.approx(0.25 / 0.40)
+    assert composite_health({"health": {}}) is None

@@ -47,3 +47,24 @@ def test_assembly_without_a_model_fails_clearly(tmp_path: Path):
     trial_dir(tmp_path, 2).mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match="best trial 2 has no model"):
         assemble_best(tmp_path, {"number": 2, "metrics": {"val_accuracy": 0.1}}, "digits")
+
+
+ARCHITECTURE = Path(__file__).parents[1] / "visualization" / "data" / "cnn_architecture.json"
+
+
+def test_assembly_writes_the_architecture_view_of_the_best_model(tmp_path: Path):
+    _trial_files(tmp_path, 1, b"model")
+    (trial_dir(tmp_path, 1) / "architecture.json").write_text(ARCHITECTURE.read_text())
+    record = {"number": 1, "metrics": {"val_accuracy": 0.9}, "health": {"gradient_health": 0.5}}
+    assemble_best(tmp_path, record, "digits")
+    view = json.loads((tmp_path / "optimized_model" / "architecture_view.json").read_text())
+    assert view["visualization"]["performance_score"] == 0.9
+    assert view["visualization"]["health_score"] == 0.5  # the one component it has
+    assert view["cytoscape"]["elements"][0]["data"]["id"] == "input"
+
+
+def test_a_broken_architecture_file_costs_only_the_view(tmp_path: Path):
+    _trial_files(tmp_path, 1, b"model")
+    (trial_dir(tmp_path, 1) / "architecture.json").write_text('{"arch_type": "cnn"}')
+    path = assemble_best(tmp_path, {"number": 1, "metrics": {"val_accuracy": 0.9}}, "digits")
+    assert path.is_file() and not (tmp_path / "optimized_model" / "architecture_view.json").exists()

@@ -47,3 +47,13 @@ def total_score(
     health_sum = sum(used[name] * float(health[name]) for name in used)
     total = weights.accuracy_weight * accuracy + weights.health_weight * health_sum
     return ScoreBreakdown(float(total), float(accuracy), float(health_sum), used, missing)
+
+
+def composite_health(record: dict[str, Any]) -> float | None:
+    """One health number for a trial record (results.json): the health part it was scored
+    with, or, in simple mode where health carried no weight, the six components mixed by
+    seed 002's default shares; None when the trial has no health values."""
+    scored = (record.get("score") or {}).get("health")
+    if scored is not None:
+        return float(scored)
+    return total_score(0.0, record.get("health") or {}, ScoringWeights(0.0, 1.0)).health

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
+from healthopt.visualization import build_view
 
 OPTIMIZED_DIR = "optimized_model"
+log = logging.getLogger(__name__)
 
 
 def trial_dir(run_dir: Path, number: int) -> Path:
@@ -50,6 +55,25 @@ def assemble_best(run_dir: Path, record: dict[str, Any], dataset: str) -> Path:
     if plots_dir(run_dir, record["number"]).is_dir():
         shutil.copytree(plots_dir(run_dir, record["number"]), staging / "plots")
     write_json_atomic(staging / "best_trial.json", {**record, "model_file": model_name})
+    _write_architecture_view(staging, record)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target / model_name
+
+
+def _write_architecture_view(folder: Path, record: dict[str, Any]) -> None:
+    """architecture_view.json: the Cytoscape.js elements and 3D layer records of the model,
+    so the dashboard (or anyone) can draw it from the folder alone."""
+    path = folder / "architecture.json"
+    if not path.is_file():
+        return
+    try:
+        view = build_view(
+            json.loads(path.read_text()),
+            record["metrics"].get("val_accuracy"),
+            composite_health(record),
+        )
+    except (ValueError, KeyError) as exc:  # a view is a convenience, never a reason to fail
+        log.warning("no architecture view for trial %s: %s", record["number"], exc)
+        return
+    write_json_atomic(folder / "architecture_view.json", view.to_dict())

@@ -12,22 +12,11 @@ from healthopt.api.db import JobRecord
 from healthopt.api.deps import FilesDep, JobDep
 from healthopt.api.files import FileMissing, RunFiles
 from healthopt.api.schemas.models import BestModel
-from healthopt.config import ScoringWeights
-from healthopt.health.scoring import total_score
+from healthopt.health.scoring import composite_health
 from healthopt.visualization.architecture import build_view
 
 router = APIRouter(tags=["models"])
 KERAS_MEDIA_TYPE = "application/octet-stream"
-
-
-def composite_health(record: dict[str, Any]) -> float | None:
-    """The health part the run scored with; in simple mode (no health weight) the six
-    components mixed by seed 002's default shares, so every model gets a health colour."""
-    scored = (record.get("score") or {}).get("health")
-    if scored is not None:
-        return float(scored)
-    health = record.get("health") or {}
-    return total_score(0.0, health, ScoringWeights(0.0, 1.0)).health
 
 
 def best_model(job: JobRecord, files: RunFiles) -> BestModel:
