@@ -6,6 +6,8 @@ import pytest
 
 from healthopt.api.db import JobNotFound, JobStore
 
+from ..postgres import postgres_bin, throwaway_cluster
+
 
 def _store(tmp_path: Path) -> JobStore:
     return JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
@@ -56,3 +58,23 @@ def test_list_filters_by_status_in_creation_order(tmp_path: Path):
     assert len(store.list()) == 3
     with pytest.raises(JobNotFound):
         store.get("e" * 32)
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if postgres_bin() is None:
+        pytest.skip("Debian's postgresql server is not installed")
+    with throwaway_cluster() as url:
+        yield url
+
+
+def test_the_jobs_table_works_on_postgresql(postgres_url: str):
+    store = JobStore(postgres_url)
+    _create(store)
+    store.mark_started("a" * 32)
+    store.update("a" * 32, trials_completed=2, best_score=0.75)
+    record = store.finish("a" * 32, "completed")
+    store.close()
+    again = JobStore(postgres_url).get("a" * 32)
+    assert (again.status, again.trials_completed, again.best_score) == ("completed", 2, 0.75)
+    assert again.finished_at == record.finished_at and again.finished_at.tzinfo is not None
