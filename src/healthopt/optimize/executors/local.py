@@ -48,6 +48,8 @@ def _die_with_parent() -> None:
 
     Otherwise an orphaned worker trains its trial to the end, into a folder the resumed run
     has already written off as interrupted, and competes with the new run for the CPU.
+    Linux counts the *thread* that started the worker as its parent: the executor starts
+    workers from the submitting thread or its monitor thread, both alive until shutdown.
     """
     if not sys.platform.startswith("linux"):
         return
