@@ -129,3 +129,13 @@ def test_cancel_a_running_and_a_pending_job(tmp_path: Path):
         assert client.get(f"/download/{running}").status_code == 404  # never assembled
         results_dir = client.app.state.healthopt.results_dir
         assert not any(queued[:12] in p.name for p in results_dir.iterdir())  # never started
+
+
+def test_an_app_started_again_after_shutdown_still_runs_jobs(tmp_path: Path):
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app):
+        pass
+    with TestClient(app) as client:
+        body = {"dataset_name": "digits", "trials": 1, "max_epochs_per_trial": 1}
+        job_id = client.post("/optimize", json=body).json()["job_id"]
+        assert _wait_for(client, job_id, ("completed", "failed"))["status"] == "completed"

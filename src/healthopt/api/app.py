@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,6 +16,15 @@ from healthopt.api.routers import jobs, meta, models, plots, progress, tensorboa
 from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.tensorboard import TensorBoardManager
+
+
+# Declared for every protected route, so generated clients know them.
+_COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong bearer token (when the server has one)"},
+    404: {"description": "no such job, or its file does not exist (yet)"},
+    409: {"description": "the job is in a state that does not allow this"},
+    413: {"description": "request body over the server's limit"},
+}
 
 
 def build_state(settings: ServerSettings) -> ServerState:
@@ -52,7 +62,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     protected = [Depends(require_token)]
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
     for router in (jobs.router, models.router, plots.router, tensorboard.router):
-        app.include_router(router, dependencies=protected)
+        app.include_router(router, dependencies=protected, responses=_COMMON_RESPONSES)
     app.include_router(progress.router)  # checks the token itself (browsers send it in ?token=)
     app.add_middleware(
         CORSMiddleware,

@@ -150,6 +150,8 @@ class JobManager:
     # -- lifecycle -----------------------------------------------------------------------
     def resume(self) -> list[str]:
         """Start-up: restart jobs a previous server left running, then pending ones."""
+        with self._lock:
+            self._accepting = True  # an app may be started again after a shutdown (tests)
         resumed = [job.id for job in self.store.list((RUNNING,))]
         for job_id in resumed:
             log.info("job %s was running when the server stopped; resuming it", job_id)
