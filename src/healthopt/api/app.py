@@ -17,7 +17,6 @@ from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.tensorboard import TensorBoardManager
 
-
 # Declared for every protected route, so generated clients know them.
 _COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing or wrong bearer token (when the server has one)"},
