@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -148,7 +148,7 @@ class JobStore:
 
     @contextmanager
     def _session(self, write: bool = False) -> Iterator[Session]:
-        lock = self._write_lock if write else _NO_LOCK
+        lock = self._write_lock if write else nullcontext()
         with lock, self._sessions() as session:
             yield session
             if write:
@@ -182,9 +182,7 @@ class JobStore:
 
     def get(self, job_id: str) -> JobRecord:
         with self._session() as session:
-            row = session.get(JobRow, job_id)
-            if row is None:
-                raise JobNotFound(job_id)
+            row = _row(session, job_id)
             return JobRecord.from_row(row)
 
     def list(self, statuses: tuple[str, ...] | None = None) -> list[JobRecord]:
@@ -196,9 +194,7 @@ class JobStore:
 
     def update(self, job_id: str, **values: Any) -> JobRecord:
         with self._session(write=True) as session:
-            row = session.get(JobRow, job_id)
-            if row is None:
-                raise JobNotFound(job_id)
+            row = _row(session, job_id)
             for key, value in values.items():
                 setattr(row, key, value)
             session.flush()
@@ -207,9 +203,7 @@ class JobStore:
     def mark_started(self, job_id: str) -> JobRecord:
         """Running now; a resumed job keeps its first start time and counts the attempt."""
         with self._session(write=True) as session:
-            row = session.get(JobRow, job_id)
-            if row is None:
-                raise JobNotFound(job_id)
+            row = _row(session, job_id)
             row.status = RUNNING
             row.started_at = row.started_at or utcnow()
             row.attempts = (row.attempts or 0) + 1
@@ -221,9 +215,7 @@ class JobStore:
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status}")
         with self._session(write=True) as session:
-            row = session.get(JobRow, job_id)
-            if row is None:
-                raise JobNotFound(job_id)
+            row = _row(session, job_id)
             if row.status not in FINAL_STATUSES:
                 row.status = status
                 row.error = error
@@ -237,15 +229,11 @@ class JobStore:
         self.engine.dispose()
 
 
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc_info: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
+def _row(session: Session, job_id: str) -> JobRow:
+    row = session.get(JobRow, job_id)
+    if row is None:
+        raise JobNotFound(job_id)
+    return row
 
 
 def _make_engine(url: str) -> Engine:

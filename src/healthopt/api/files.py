@@ -59,8 +59,9 @@ class RunFiles:
         except (FileMissing, json.JSONDecodeError):
             return None
 
-    def best_record(self) -> dict[str, Any] | None:
-        results = self.results()
+    def best_record(self, results: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The best trial's record, from `results` when the caller has already read them."""
+        results = results if results is not None else self.results()
         if not results or results.get("best_trial") is None:
             return None
         best = results["best_trial"]
@@ -73,9 +74,9 @@ class RunFiles:
         except (FileMissing, json.JSONDecodeError):
             return None
 
-    def optimized_model(self) -> Path:
+    def optimized_model(self, results: dict[str, Any] | None = None) -> Path:
         """The assembled best model; FileMissing until the run has finished assembling."""
-        results = self.results()
+        results = results if results is not None else self.results()
         relative = results.get("optimized_model_path") if results else None
         if not relative or not relative.startswith(OPTIMIZED_DIR + "/"):
             raise FileMissing("optimized model")

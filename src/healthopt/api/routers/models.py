@@ -20,7 +20,8 @@ KERAS_MEDIA_TYPE = "application/octet-stream"
 
 
 def best_model(job: JobRecord, files: RunFiles) -> BestModel:
-    record = files.best_record()
+    results = files.results()  # read once: the best record and the model path both come from it
+    record = files.best_record(results)
     if record is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id} has no completed trial yet ({job.status})"
@@ -32,7 +33,7 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
             architecture, record["metrics"].get("val_accuracy"), composite_health(record)
         ).to_dict()
     try:
-        files.optimized_model()
+        files.optimized_model(results)
         model_ready = True
     except FileMissing:
         model_ready = False
