@@ -34,8 +34,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_api_status.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench runpod_service
+	$(BIN)/ruff format --check src tests bench runpod_service
 
 clean:
 	rm -rf $(VENV) optimization_results .pytest_cache

@@ -206,6 +206,9 @@ class OptimizationConfig:
     scoring_weights: ScoringWeights | None = None  # None: the mode's defaults
     concurrent_workers: int = 1
     use_runpod_service: bool = False
+    require_runpod: bool = False  # with use_runpod_service: fail instead of running locally
+    target_gpus_per_worker: int = 1
+    trial_timeout_seconds: float | None = None  # RunPod executionTimeout; None: from the epochs
     plot_generation: str = "best"
     seed: int = 0
     split_seed: int | None = None
@@ -213,6 +216,7 @@ class OptimizationConfig:
     run_name: str | None = None
     output_dir: str = "optimization_results"
     timeout_seconds: float | None = None
+    heartbeat_seconds: int = 10  # shared studies: a trial is stale after 3 missed heartbeats
 
     def __post_init__(self) -> None:
         _require(
@@ -244,12 +248,13 @@ class OptimizationConfig:
                 self.scoring_weights.accuracy_weight,
             )
         _require_int(self.concurrent_workers, "concurrent_workers", 1, 256)
-        _require(
-            isinstance(self.use_runpod_service, bool),
-            "use_runpod_service",
-            "a boolean",
-            self.use_runpod_service,
-        )
+        for flag in ("use_runpod_service", "require_runpod"):
+            value = getattr(self, flag)
+            _require(isinstance(value, bool), flag, "a boolean", value)
+        _require_int(self.target_gpus_per_worker, "target_gpus_per_worker", 1, 8)
+        if self.trial_timeout_seconds is not None:
+            _require_float(self.trial_timeout_seconds, "trial_timeout_seconds", 1.0, 86_400.0)
+        _require_int(self.heartbeat_seconds, "heartbeat_seconds", 1, 3600)
         _require_choice(self.plot_generation, "plot_generation", PLOT_MODES)
         _require_int(self.seed, "seed", 0, 2**32 - 1)
         if self.split_seed is None:
@@ -272,6 +277,14 @@ class OptimizationConfig:
         )
         if self.timeout_seconds is not None:
             _require_float(self.timeout_seconds, "timeout_seconds", 1e-3, 1e9)
+
+    @property
+    def trial_budget_seconds(self) -> float:
+        """How long one trial may run on a remote worker before it is stopped: the configured
+        limit, or 10 minutes plus 2 per epoch (generous for a GPU, bounded for a stuck job)."""
+        if self.trial_timeout_seconds is not None:
+            return float(self.trial_timeout_seconds)
+        return 600.0 + 120.0 * self.max_epochs_per_trial
 
     def with_run_name(self, run_name: str) -> OptimizationConfig:
         return replace(self, run_name=run_name)

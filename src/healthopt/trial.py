@@ -60,6 +60,7 @@ class TrialSpec:
     params: dict[str, Any]
     output_dir: str
     plots_dir: str | None = None  # where the worker draws the trial plots; None: no plots
+    gpus_per_worker: int = 1  # above 1, training is mirrored over that many visible GPUs
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,7 +80,9 @@ class TrialResult:
     output directory, so the result stays valid wherever that directory is moved. `health`
     holds the six components (None where not computable, with the reason in
     `health_reasons`); `diagnostics` is the engine's summary (score, issue counts);
-    `analysis` is the model analyzer's summary (mean alpha, ECE, Brier, ...).
+    `analysis` is the model analyzer's summary (mean alpha, ECE, Brier, ...). `artifact`
+    describes the trial's ZIP in an artifact store when a remote worker ran it (key, sha256,
+    sizes, file counts), so any orchestrator can fetch the files again.
     """
 
     trial_number: int
@@ -94,6 +97,7 @@ class TrialResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     analysis: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    artifact: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -154,6 +158,7 @@ def _run(
     from healthopt.models.architecture import describe_model
     from healthopt.models.builder import InputSpec, ModelBuilder
     from healthopt.training import trainer
+    from healthopt.training.distribute import distribution_scope
 
     started = time.perf_counter()
     clock = started
@@ -170,10 +175,13 @@ def _run(
 
     trainer.set_seed(spec.seed)
     vocabulary = dataset.vocabulary_size if dataset.modality == "text" else 0
-    model = ModelBuilder(
-        model_config,
-        InputSpec(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary),
-    ).build()
+    with distribution_scope(spec.gpus_per_worker) as placement:
+        model = ModelBuilder(
+            model_config,
+            InputSpec(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary),
+        ).build()
+    if spec.gpus_per_worker > 1:
+        logs.append(log_entry("INFO", f"GPU placement: {placement.to_dict()}", "system"))
     lap("build_seconds")
 
     def epoch_event(record: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""RunPod serverless: the REST API v2 client the orchestrator uses, and the worker's handler."""

@@ -1,0 +1,148 @@
+"""The RunPod worker's job: a TrialSpec in, the trial's result and the key of its ZIP out.
+
+`runpod_service/handler.py` hands `handle` to `runpod.serverless.start`. For each job it
+runs the same `run_trial` the local executor runs, in a thread so the SDK's event loop stays
+free to take stop signals; a cancelled job stops at the next epoch end. The trial's folder and
+plots are zipped and uploaded to the artifact store named by the environment (S3 in
+production), with the sha256 in the object's metadata, and the TrialResult comes back with
+the key, digest, sizes and file counts in its `artifact` field. Input the handler cannot use
+and artifacts it cannot store come back in RunPod's error shape, `{"error": "..."}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from healthopt.artifacts import ArtifactError, ArtifactStore, artifact_store_from_env, bundle_trial
+from healthopt.trial import SchemaError, TrialResult, TrialSpec, run_trial
+
+log = logging.getLogger(__name__)
+ProgressSink = Callable[[dict[str, Any], dict[str, Any]], None]  # (job, payload)
+
+
+class JobInputError(ValueError):
+    """`job["input"]` is not a trial this worker can run."""
+
+
+class TrialCancelled(Exception):
+    """Raised inside the training thread at an epoch end after RunPod stopped the job."""
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """A RunPod job that carries one trial: `{"input": {"trial_spec": {...}}}`."""
+
+    job_id: str
+    spec: TrialSpec
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any]) -> TrialJob:
+        job_id = str(job.get("id") or "local")
+        payload = job.get("input")
+        if not isinstance(payload, dict) or not isinstance(payload.get("trial_spec"), dict):
+            raise JobInputError('input must be {"trial_spec": {...}} as the orchestrator sends it')
+        try:
+            spec = TrialSpec.from_dict(payload["trial_spec"])
+        except (SchemaError, TypeError) as exc:
+            raise JobInputError(f"trial_spec: {exc}") from None
+        return cls(job_id, spec)
+
+    def artifact_key(self) -> str:
+        """One object per attempt, so a resubmitted trial never overwrites the first ZIP."""
+        safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.job_id)
+        return f"{self.spec.run_name}/trial_{self.spec.trial_number}/{safe_id}.zip"
+
+
+def _work_root() -> Path:
+    return Path(os.environ.get("HEALTHOPT_WORK_DIR") or tempfile.gettempdir()) / "healthopt-jobs"
+
+
+def _runpod_progress(job: dict[str, Any], payload: dict[str, Any]) -> None:
+    from runpod.serverless import progress_update
+
+    progress_update(job, payload)
+
+
+def build_handler(
+    store_factory: Callable[[], ArtifactStore | None] = artifact_store_from_env,
+    progress: ProgressSink = _runpod_progress,
+) -> Callable[[dict[str, Any]], Any]:
+    """The async handler; the store and the progress channel are injectable for tests."""
+
+    async def handle(job: dict[str, Any]) -> dict[str, Any]:
+        try:
+            trial_job = TrialJob.from_job(job)
+        except JobInputError as exc:
+            return {"error": f"invalid job input: {exc}"}
+        store = store_factory()
+        if store is None:
+            return {
+                "error": "no artifact store configured on the worker: set HEALTHOPT_S3_BUCKET "
+                "(and HEALTHOPT_S3_ENDPOINT_URL for S3-compatible stores) or HEALTHOPT_ARTIFACT_DIR"
+            }
+        workdir = _work_root() / trial_job.job_id
+        spec = replace(
+            trial_job.spec,
+            output_dir=str(workdir / "trial"),
+            plots_dir=str(workdir / "plots") if trial_job.spec.plots_dir else None,
+        )
+        cancelled = threading.Event()
+
+        def on_event(event: dict[str, Any]) -> None:
+            if cancelled.is_set():
+                raise TrialCancelled("the RunPod job was cancelled or timed out")
+            if event.get("kind") == "epoch_end":
+                progress(job, event)
+
+        def train() -> TrialResult:
+            try:
+                return run_trial(spec, on_event)
+            finally:
+                if cancelled.is_set():  # nobody awaits this result any more
+                    shutil.rmtree(workdir, ignore_errors=True)
+
+        try:
+            result = await asyncio.to_thread(train)
+        except asyncio.CancelledError:
+            cancelled.set()  # the training thread stops at its next epoch end
+            raise
+        try:
+            return await asyncio.to_thread(_store_result, trial_job, spec, result, store)
+        except (ArtifactError, OSError) as exc:
+            return {"error": f"trial {spec.trial_number}: storing its ZIP failed: {exc}"}
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    return handle
+
+
+def _store_result(
+    trial_job: TrialJob, spec: TrialSpec, result: TrialResult, store: ArtifactStore
+) -> dict[str, Any]:
+    workdir = Path(spec.output_dir).parent
+    zip_path = workdir / "trial.zip"
+    plots = Path(spec.plots_dir) if spec.plots_dir else None
+    info = bundle_trial(Path(spec.output_dir), plots, zip_path)
+    ref = store.put_file(trial_job.artifact_key(), zip_path)
+    log.info("trial %s: stored %s (%d bytes)", spec.trial_number, ref.key, ref.size_bytes)
+    artifact = {
+        **ref.to_dict(),
+        "store": store.describe(),
+        "file_count": info.file_count,
+        "plot_count": info.plot_count,
+        "uncompressed_bytes": info.uncompressed_bytes,
+        "runpod_job_id": trial_job.job_id,
+    }
+    return replace(result, artifact=artifact).to_dict()
+
+
+handle = build_handler()
