@@ -1,11 +1,25 @@
-"""Shared fixtures: small datasets the tests make themselves (nothing is downloaded)."""
+"""Shared fixtures: small datasets the tests make themselves (nothing is downloaded), and one
+throwaway PostgreSQL cluster for the session."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .postgres import postgres_bin, throwaway_cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on loopback (Debian's server, started as a throwaway
+    cluster); tests that share it use their own table or study names."""
+    if postgres_bin() is None:
+        pytest.skip("Debian's postgresql server is not installed")
+    with throwaway_cluster() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The `healthopt` command line. It translates flags into an OptimizationConfig (optimize),
-a diagnostics run over saved records (diagnose), a model analysis (analyze) or server
+"""The `healthopt` command line. It translates flags into an OptimizationConfig (optimize,
+worker), a diagnostics run over saved records (diagnose), a model analysis (analyze) or server
 settings (serve); the work happens elsewhere."""
 
 from __future__ import annotations
@@ -44,7 +44,21 @@ _OPTIMIZE_FLAGS: dict[str, tuple[str, Any, str]] = {
         int,
         "seed of the train/val/test/holdout split (default: --seed)",
     ),
-    "--workers": ("concurrent_workers", int, "trials run at once, one process each"),
+    "--workers": (
+        "concurrent_workers",
+        int,
+        "trials run at once: local processes, or RunPod jobs in flight with --runpod",
+    ),
+    "--gpus-per-worker": (
+        "target_gpus_per_worker",
+        int,
+        "RunPod: GPUs each worker trains on (MirroredStrategy above 1)",
+    ),
+    "--trial-timeout": (
+        "trial_timeout_seconds",
+        float,
+        "RunPod: executionTimeout of each trial's job (default: 600 + 120 per epoch)",
+    ),
     "--plots": ("plot_generation", str, "which trials get plots: all, best or none"),
     "--output-dir": ("output_dir", str, "folder that holds run folders"),
     "--run-name": (
@@ -55,9 +69,16 @@ _OPTIMIZE_FLAGS: dict[str, tuple[str, Any, str]] = {
     "--storage": (
         "storage_url",
         str,
-        "Optuna storage URL (default: sqlite file in the run folder)",
+        "Optuna storage URL; a postgresql:// one is shared with `healthopt worker`s "
+        "(default: sqlite file in the run folder, one process)",
     ),
     "--timeout": ("timeout_seconds", float, "start no new trial after this many seconds"),
+    "--heartbeat": (
+        "heartbeat_seconds",
+        int,
+        "shared studies: seconds between heartbeats of a running trial; after 3 missed, "
+        "another process retries it",
+    ),
 }
 
 
@@ -90,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=text + shown,
             metavar=flag.lstrip("-").replace("-", "_").upper(),
         )
+    _add_runpod_flags(optimize)
+    optimize.add_argument(
+        "--study",
+        dest="run_name",
+        default=None,
+        metavar="NAME",
+        help="same as --run-name: the study `healthopt worker --study NAME` joins",
+    )
     optimize.add_argument(
         "--accuracy-weight",
         type=float,
@@ -107,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
         + ",".join(f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items())
         + ")",
     )
+    worker = commands.add_parser(
+        "worker",
+        help="join a shared study and run its trials",
+        description="Join a study that `healthopt optimize --storage URL --study NAME` "
+        "started, and run trials until the study has its budget. Any number of workers on any "
+        "machines may join; a trial of a worker that dies is retried once by another.",
+    )
+    worker.add_argument("--storage", required=True, metavar="URL", help="the study's storage URL")
+    worker.add_argument("--study", required=True, metavar="NAME", help="the study's name")
+    worker.add_argument(
+        "--workers",
+        dest="concurrent_workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="trials this worker runs at once (default: 1)",
+    )
+    worker.add_argument(
+        "--output-dir", default=None, metavar="DIR", help="folder that holds run folders"
+    )
+    _add_runpod_flags(worker)
     commands.add_parser("datasets", help="list the named datasets")
     diagnose = commands.add_parser(
         "diagnose",
@@ -171,6 +221,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_runpod_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--runpod",
+        dest="use_runpod_service",
+        action="store_true",
+        default=None,
+        help="run trials on the RunPod endpoint named by RUNPOD_ENDPOINT_ID/RUNPOD_API_KEY, "
+        "artifacts in HEALTHOPT_S3_BUCKET; runs locally, saying why, when they are unusable",
+    )
+    command.add_argument(
+        "--require-runpod",
+        action="store_true",
+        default=None,
+        help="with --runpod: stop with an error instead of running locally",
+    )
+
+
 def _parse_health_weights(text: str) -> dict[str, float]:
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
@@ -183,9 +250,10 @@ def _parse_health_weights(text: str) -> dict[str, float]:
 
 
 def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
+    names = [name for name, _, _ in _OPTIMIZE_FLAGS.values()]
     values = {
         name: getattr(args, name)
-        for name, _, _ in _OPTIMIZE_FLAGS.values()
+        for name in [*names, "use_runpod_service", "require_runpod"]
         if getattr(args, name) is not None
     }
     if args.accuracy_weight is not None or args.health_weights is not None:
@@ -206,22 +274,39 @@ def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
     return OptimizationConfig(**values)
 
 
+def worker_config(args: argparse.Namespace) -> OptimizationConfig:
+    """The shared study's own configuration, with this machine's workers, folder and executor."""
+    from healthopt.optimize.study import load_shared_config
+
+    stored = load_shared_config(args.storage, args.study)
+    changes: dict[str, Any] = {"storage_url": args.storage, "run_name": args.study}
+    for name in ("concurrent_workers", "output_dir", "use_runpod_service", "require_runpod"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    if "concurrent_workers" not in changes:
+        changes["concurrent_workers"] = 1
+    return OptimizationConfig.from_dict({**stored.to_dict(), **changes})
+
+
 def _optimize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from healthopt.display import ProgressDisplay, trials_table
     from healthopt.optimize import ModelOptimizer
 
+    command = f"healthopt {args.command}"
     try:
-        config = config_from_args(args)
-        optimizer = ModelOptimizer(config)
+        if args.command == "worker":
+            optimizer = ModelOptimizer(worker_config(args), role="worker")
+        else:
+            optimizer = ModelOptimizer(config_from_args(args))
     except ConfigError as exc:
-        parser.exit(EXIT_BAD_INPUT, f"healthopt optimize: error: {exc}\n")
+        parser.exit(EXIT_BAD_INPUT, f"{command}: error: {exc}\n")
     display = ProgressDisplay()
     try:
         with display:
             optimizer.on_event = display
             result = optimizer.optimize_model()
     except ConfigError as exc:
-        parser.exit(EXIT_BAD_INPUT, f"healthopt optimize: error: {exc}\n")
+        parser.exit(EXIT_BAD_INPUT, f"{command}: error: {exc}\n")
     except KeyboardInterrupt:
         display.console.print(
             f"\ninterrupted: finished trials are kept in {optimizer.run_dir}; resume with "
@@ -230,6 +315,13 @@ def _optimize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
         return EXIT_INTERRUPTED
     display.console.print(trials_table(result.trials, result.best_trial))
+    if optimizer.role == "worker":
+        display.console.print(
+            f"study {optimizer.config.run_name} has its trials; `healthopt optimize --storage "
+            f"URL --study {optimizer.config.run_name}` assembles the best model",
+            soft_wrap=True,
+        )
+        return 0
     if result.optimized_model_path is None:
         display.console.print(f"no trial completed; see the errors above and {result.results_path}")
         return EXIT_NO_COMPLETE_TRIAL

@@ -62,6 +62,9 @@ class ProgressDisplay:
             soft_wrap=True,
         )
 
+    def _on_notice(self, event: dict[str, Any]) -> None:
+        self.console.print(f"[yellow]{event['message']}[/]", soft_wrap=True)
+
     def _on_trial_started(self, event: dict[str, Any]) -> None:
         self._set_status(
             f"trial {event['trial_number']} started · {self._done}/{self._total} "

@@ -6,8 +6,6 @@ import pytest
 
 from healthopt.api.db import JobNotFound, JobStore
 
-from ..postgres import postgres_bin, throwaway_cluster
-
 
 def _store(tmp_path: Path) -> JobStore:
     return JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
@@ -58,14 +56,6 @@ def test_list_filters_by_status_in_creation_order(tmp_path: Path):
     assert len(store.list()) == 3
     with pytest.raises(JobNotFound):
         store.get("e" * 32)
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    if postgres_bin() is None:
-        pytest.skip("Debian's postgresql server is not installed")
-    with throwaway_cluster() as url:
-        yield url
 
 
 def test_the_jobs_table_works_on_postgresql(postgres_url: str):

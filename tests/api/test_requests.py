@@ -41,8 +41,12 @@ def _problems(client: TestClient, body: dict) -> list[tuple[str, str]]:
             "unknown health components ['vibes']",
         ),
         ({"accuracy_weight": 0.5}, "", "simple mode scores accuracy alone"),
-        ({"use_runpod_service": True}, "", "use_runpod_service"),
-        ({"target_gpus_per_worker": 2}, "", "target_gpus_per_worker"),
+        ({"target_gpus_per_worker": 2}, "", "set use_runpod_service or send 1"),
+        (
+            {"use_runpod_service": True, "target_gpus_per_worker": 9},
+            "target_gpus_per_worker",
+            "less than or equal to 8",
+        ),
         ({"seed": -3}, "seed", "greater than or equal to 0"),
         ({"trials": "many"}, "trials", "valid integer"),
         ({"epochs": 3}, "epochs", "Extra inputs are not permitted"),
@@ -79,6 +83,10 @@ def test_a_request_becomes_the_config_it_asks_for(tmp_path):
     assert (config.concurrent_workers, config.seed, config.output_dir) == (2, 7, str(tmp_path))
     sequential = OptimizeRequest(concurrent=False, concurrent_workers=2)
     assert config_for(sequential, "r2", tmp_path).concurrent_workers == 1  # seed 002's flag
+    remote = config_for(
+        OptimizeRequest(use_runpod_service=True, target_gpus_per_worker=2), "r3", tmp_path
+    )
+    assert (remote.use_runpod_service, remote.target_gpus_per_worker) == (True, 2)
 
 
 def test_default_scoring_weights_are_seed_002s(client: TestClient):

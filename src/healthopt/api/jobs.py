@@ -73,6 +73,7 @@ def config_for(request: OptimizeRequest, run_name: str, results_dir: Path) -> Op
         scoring_weights=request.scoring_weights(),
         concurrent_workers=request.workers,
         use_runpod_service=request.use_runpod_service,
+        target_gpus_per_worker=request.target_gpus_per_worker,
         plot_generation=request.plot_generation,
         seed=request.seed,
         run_name=run_name,

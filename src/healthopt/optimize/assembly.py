@@ -33,6 +33,41 @@ def model_file_name(dataset: str, accuracy: float) -> str:
     return f"optimized_{slug}_acc_{accuracy:.4f}.keras"
 
 
+def fetch_missing_trial(run_dir: Path, record: dict[str, Any]) -> bool:
+    """Bring a remote trial's files back from the artifact store when this folder lacks them.
+
+    In a shared study the best trial may have run on another machine; if its RunPod worker
+    stored a ZIP (`record["artifact"]`) and this process can reach the same store, the files
+    are fetched and verified here. Returns whether anything was fetched.
+    """
+    artifact = record.get("artifact") or {}
+    if (trial_dir(run_dir, record["number"]) / "model.keras").is_file() or not artifact:
+        return False
+    from healthopt.artifacts import (
+        ArtifactError,
+        ArtifactRef,
+        artifact_store_from_env,
+        extract_bundle,
+    )
+
+    try:
+        store = artifact_store_from_env()
+        if store is None:
+            return False
+        zip_path = run_dir / "downloads" / f"trial_{record['number']}.zip"
+        store.get_file(ArtifactRef.from_dict(artifact), zip_path)
+        try:
+            extract_bundle(
+                zip_path, trial_dir(run_dir, record["number"]), plots_dir(run_dir, record["number"])
+            )
+        finally:
+            zip_path.unlink(missing_ok=True)
+    except (ArtifactError, ImportError, OSError, KeyError, ValueError) as exc:
+        log.warning("could not fetch trial %s from the artifact store: %s", record["number"], exc)
+        return False
+    return True
+
+
 def assemble_best(run_dir: Path, record: dict[str, Any], dataset: str) -> Path:
     """Rebuild optimized_model/ from the best trial's record; returns the model's path.
 

@@ -5,11 +5,19 @@ and tells Optuna the outcome. It never imports TensorFlow. After every finished 
 rewrites results.json; after the last one it assembles the best model. Ctrl-C, or
 `request_stop()` from another thread (the API's cancel), cancels the trials in flight, keeps
 every finished one, and the same run name resumes the run.
+
+With a shared study (an explicit storage URL, see `study.py`) several processes run trials
+of one study: `healthopt optimize` (role "orchestrator") and any number of `healthopt worker`s
+(role "worker"). Each keeps a heartbeat per trial it runs, takes queued retries of trials
+whose process died, and stays until the study has its budget and nothing runs; only the
+orchestrator assembles the best model.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
+from optuna.storages import fail_stale_trials
+from optuna.storages._heartbeat import BaseHeartbeatThread, get_heartbeat_thread
 from optuna.trial import TrialState
 
 from healthopt.config import ConfigError, OptimizationConfig
@@ -28,10 +39,14 @@ from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
-from healthopt.optimize.assembly import assemble_best, plots_dir, trial_dir
-from healthopt.optimize.executors import Executor, LocalExecutor
+from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
+from healthopt.optimize.executors import Executor, create_executor
+from healthopt.optimize.study import beyond_budget, budget_view, is_shared, open_study
 from healthopt.trial import TrialResult, TrialSpec
 
+log = logging.getLogger(__name__)
+ROLES = ("orchestrator", "worker")
+RUNPOD_JOBS_ATTR = "runpod_job_ids"
 EventCallback = Callable[[dict[str, Any]], None]
 # Settings that may change when a run is resumed; anything else must match config.json.
 _RESUMABLE_CHANGES = {
@@ -42,6 +57,10 @@ _RESUMABLE_CHANGES = {
     "output_dir",
     "storage_url",
     "use_runpod_service",
+    "require_runpod",
+    "target_gpus_per_worker",
+    "trial_timeout_seconds",
+    "heartbeat_seconds",
 }
 
 # How often the trial loop looks for a stop request while trials run.
@@ -103,12 +122,13 @@ class ModelOptimizer:
         executor: Executor | None = None,
         selector: HyperparameterSelector | None = None,
         on_event: EventCallback | None = None,
+        role: str = "orchestrator",
     ) -> None:
-        if config.use_runpod_service:
-            raise ConfigError(
-                "use_runpod_service: the RunPod executor is not available in "
-                "this version; leave it off to run trials locally"
-            )
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES} (got {role!r})")
+        if role == "worker" and not is_shared(config):
+            raise ConfigError("a worker joins a shared study: give the storage URL")
+        self.role = role
         self.config = config.with_run_name(config.run_name or default_run_name(config))
         self.modality = lookup(config.dataset_name).modality
         self.selector = selector or HyperparameterSelector(self.modality)
@@ -116,6 +136,9 @@ class ModelOptimizer:
         self.on_event = on_event
         self.run_dir = Path(self.config.output_dir) / self.config.run_name
         self._stop = threading.Event()
+        # Executor threads report RunPod job ids here; the trial loop stores them in Optuna.
+        self._job_ids: queue.SimpleQueue[tuple[int, str]] = queue.SimpleQueue()
+        self._heartbeats: dict[int, BaseHeartbeatThread] = {}
 
     # -- public ------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -125,7 +148,7 @@ class ModelOptimizer:
     def optimize_model(self) -> OptimizationResult:
         self._prepare_run_dir()
         study = self._open_study()
-        finished = self._count_finished(study)
+        finished = budget_view(study).counted_finished
         self._emit(
             {
                 "kind": "run_started",
@@ -136,21 +159,25 @@ class ModelOptimizer:
             }
         )
         owns_executor = self._executor is None
-        executor = self._executor or LocalExecutor(
-            self.config.concurrent_workers, on_event=self._emit, log_dir=self.run_dir / "logs"
-        )
+        executor = self._executor or create_executor(self.config, self.run_dir, self._emit)
         in_flight: dict[Future[TrialResult], optuna.Trial] = {}
         try:
-            self._run_trials(study, executor, finished, in_flight)
+            self._run_trials(study, executor, in_flight)
         except (KeyboardInterrupt, RunStopped):
             executor.shutdown(cancel=True)
             for trial in in_flight.values():
+                self._stop_heartbeat(trial)
                 self._mark_interrupted(study, trial)
             self._write_results(study, optimized_model_path=None)
             raise
         finally:
             if owns_executor:
                 executor.shutdown()
+            for number in list(self._heartbeats):
+                self._heartbeats.pop(number).join()
+        if self.role == "worker":
+            payload = self._write_results(study, optimized_model_path=None)
+            return self._result(payload, {}, None)
         result = self._finish(study)
         self._emit(
             {
@@ -166,29 +193,82 @@ class ModelOptimizer:
         self,
         study: optuna.Study,
         executor: Executor,
-        finished: int,
         in_flight: dict[Future[TrialResult], optuna.Trial],
     ) -> None:
         deadline = (
             time.monotonic() + self.config.timeout_seconds if self.config.timeout_seconds else None
         )
+        shared = is_shared(self.config)
+        next_stale_check = 0.0
+        view = budget_view(study)
         while True:
             if self._stop.is_set():
                 raise RunStopped(f"run {self.config.run_name!r} was stopped")
+            self._store_job_ids(study, in_flight)
+            if shared and time.monotonic() >= next_stale_check:
+                # Another process may have died holding trials; fail and re-queue them.
+                fail_stale_trials(study)
+                view = budget_view(study)
+                next_stale_check = time.monotonic() + self.config.heartbeat_seconds
             while (
                 len(in_flight) < executor.capacity
-                and finished + len(in_flight) < self.config.trials
+                and view.open_slots(self.config.trials) > 0
                 and (deadline is None or time.monotonic() < deadline)
             ):
                 trial = study.ask()
+                if shared and beyond_budget(study, trial.number, self.config.trials):
+                    trial.set_user_attr(results_io.OVER_BUDGET_ATTR, True)
+                    study.tell(trial, state=TrialState.FAIL)
+                    view = budget_view(study)
+                    break
+                self._start_heartbeat(study, trial)
                 in_flight[executor.submit(self._spec_for(trial))] = trial
-            if not in_flight:
+                view = budget_view(study)
+            if not in_flight and (not shared or view.complete(self.config.trials)):
+                return
+            if not in_flight and deadline is not None and time.monotonic() >= deadline:
                 return
             done, _ = wait(in_flight, timeout=_STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 trial = in_flight.pop(future)
+                self._stop_heartbeat(trial)
+                self._store_job_ids(study, {future: trial})
                 self._tell(study, trial, future.result())
-                finished += 1
+            if done:
+                view = budget_view(study)
+
+    def _start_heartbeat(self, study: optuna.Study, trial: optuna.Trial) -> None:
+        beat = get_heartbeat_thread(trial._trial_id, study._storage)
+        beat.start()
+        self._heartbeats[trial.number] = beat
+
+    def _stop_heartbeat(self, trial: optuna.Trial) -> None:
+        beat = self._heartbeats.pop(trial.number, None)
+        if beat is not None:
+            beat.join()
+
+    def _store_job_ids(
+        self, study: optuna.Study, in_flight: dict[Future[TrialResult], optuna.Trial]
+    ) -> None:
+        """Keep each trial's RunPod job ids in its user attributes, so a job can be found (and
+        cancelled) from the study alone; done in this thread, which owns the storage."""
+        trials = {t.number: t for t in in_flight.values()}
+        pending: list[tuple[int, str]] = []
+        while True:
+            try:
+                pending.append(self._job_ids.get_nowait())
+            except queue.Empty:
+                break
+        for number, job_id in pending:
+            trial = trials.get(number)
+            if trial is None:
+                self._job_ids.put((number, job_id))  # its trial is told in a later call
+                continue
+            known = study._storage.get_trial(trial._trial_id).user_attrs.get(RUNPOD_JOBS_ATTR, [])
+            try:
+                trial.set_user_attr(RUNPOD_JOBS_ATTR, [*known, job_id])
+            except UpdateFinishedTrialError:
+                log.warning("trial %s finished elsewhere; job id %s not kept", number, job_id)
 
     def _spec_for(self, trial: optuna.Trial) -> TrialSpec:
         model_config = self.selector.suggest(trial)
@@ -201,6 +281,7 @@ class ModelOptimizer:
             epochs=self.config.max_epochs_per_trial,
             model_config=model_config.to_dict(),
             params=dict(trial.params),
+            gpus_per_worker=self.config.target_gpus_per_worker,
             output_dir=str(trial_dir(self.run_dir, trial.number).resolve()),
             plots_dir=(
                 str(plots_dir(self.run_dir, trial.number).resolve())
@@ -210,15 +291,24 @@ class ModelOptimizer:
         )
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
-        trial.set_user_attr(results_io.RESULT_ATTR, result.to_dict())
         total = None
-        if result.ok:
-            score = score_trial(result, self.config)
-            trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())
-            total = score.total
-            study.tell(trial, total)
-        else:
-            study.tell(trial, state=TrialState.FAIL)
+        try:
+            trial.set_user_attr(results_io.RESULT_ATTR, result.to_dict())
+            if result.ok:
+                score = score_trial(result, self.config)
+                trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())
+                total = score.total
+                study.tell(trial, total)
+            else:
+                study.tell(trial, state=TrialState.FAIL)
+        except UpdateFinishedTrialError:
+            # Another process judged this trial stale (our heartbeat stalled) and failed it;
+            # its retry carries the work on, so this result is dropped, not fatal.
+            log.warning(
+                "trial %s was already finished by another process; result kept only in its folder",
+                trial.number,
+            )
+            return
         self._write_results(study, optimized_model_path=None)
         best = results_io.best_trial(study)
         self._emit(
@@ -229,7 +319,7 @@ class ModelOptimizer:
                 "error": result.error,
                 "metrics": result.metrics,
                 "total_score": total,
-                "trials_done": self._count_finished(study),
+                "trials_done": budget_view(study).counted_finished,
                 "trials_total": self.config.trials,
                 "best_trial": best.number if best else None,
                 "best_value": best.value if best else None,
@@ -260,17 +350,12 @@ class ModelOptimizer:
         return f"sqlite:///{(self.run_dir / 'study.db').resolve()}"
 
     def _open_study(self) -> optuna.Study:
-        study = optuna.create_study(
-            study_name=self.config.run_name,
-            storage=self._storage_url(),
-            direction="maximize",
-            load_if_exists=True,
-        )
-        # A resumed run continues the seeded sequence instead of replaying its first draws.
-        study.sampler = optuna.samplers.TPESampler(seed=self.config.seed + len(study.trials))
-        for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            # Left running by a process that is gone (killed, or Ctrl-C before it could tell).
-            self._mark_interrupted(study, optuna.trial.Trial(study, stale._trial_id))
+        study = open_study(self.config, self._storage_url())
+        if not is_shared(self.config):
+            # One process owns this study: what it left RUNNING was interrupted (killed, or
+            # Ctrl-C before it could tell). Shared studies rely on heartbeats instead.
+            for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                self._mark_interrupted(study, optuna.trial.Trial(study, stale._trial_id))
         return study
 
     @staticmethod
@@ -285,15 +370,6 @@ class ModelOptimizer:
             ).to_dict(),
         )
         study.tell(trial, state=TrialState.FAIL)
-
-    @staticmethod
-    def _count_finished(study: optuna.Study) -> int:
-        """Finished trials that count toward the budget (interrupted ones are re-run)."""
-        return sum(
-            1
-            for t in results_io.finished_trials(study)
-            if not t.user_attrs.get(results_io.INTERRUPTED_ATTR)
-        )
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> dict:
         payload = results_io.build_results(
@@ -314,11 +390,17 @@ class ModelOptimizer:
         best_record: dict[str, Any] = {}
         if best is not None:
             best_record = results_io.trial_record(best)
+            fetch_missing_trial(self.run_dir, best_record)
             if self.config.plot_generation == "best":
                 self._draw_best_plots(best.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
         payload = self._write_results(study, optimized_model_path=relative)
+        return self._result(payload, best_record, model_path)
+
+    def _result(
+        self, payload: dict[str, Any], best_record: dict[str, Any], model_path: Path | None
+    ) -> OptimizationResult:
         return OptimizationResult(
             run_name=self.config.run_name,
             run_dir=self.run_dir,
@@ -340,8 +422,8 @@ class ModelOptimizer:
         from healthopt.plots.trial import draw_trial_plots
 
         target = plots_dir(self.run_dir, number)
-        if target.is_dir():
-            return  # drawn by an earlier (resumed) run
+        if target.is_dir() and any(target.iterdir()):
+            return  # drawn by an earlier (resumed) run, or by its worker
         report = draw_trial_plots(trial_dir(self.run_dir, number), target)
         write_json_atomic(target / "plots.json", report.to_dict())
         self._emit(
@@ -354,5 +436,7 @@ class ModelOptimizer:
         )
 
     def _emit(self, event: dict[str, Any]) -> None:
+        if event.get("runpod_job_id"):
+            self._job_ids.put((event["trial_number"], event["runpod_job_id"]))
         if self.on_event is not None:
             self.on_event(event)

@@ -19,11 +19,13 @@ from healthopt.config import ScoringWeights
 RESULT_ATTR = "result"
 SCORE_ATTR = "score"
 INTERRUPTED_ATTR = "interrupted"
+OVER_BUDGET_ATTR = "over_budget"  # asked by a process that lost the race for the last slot
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 
 
-def trial_record(trial: FrozenTrial) -> dict[str, Any]:
-    """One trial as results.json shows it."""
+def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> dict[str, Any]:
+    """One trial as results.json shows it; `retried_as` names the trial that re-ran it after
+    it went stale in a shared study."""
     result = trial.user_attrs.get(RESULT_ATTR, {})
     record: dict[str, Any] = {
         "number": trial.number,
@@ -41,6 +43,9 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
     }
     if result.get("health_reasons"):
         record["health_reasons"] = result["health_reasons"]
+    if result.get("artifact"):
+        # Where a remote worker stored the trial's ZIP (key, sha256, sizes).
+        record["artifact"] = result["artifact"]
     score = trial.user_attrs.get(SCORE_ATTR)
     if score:
         # How the total was made: the health part used and any redistributed weight.
@@ -48,6 +53,10 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
             key: score[key] for key in ("health", "component_weights_used", "missing_components")
         }
     error = result.get("error")
+    if trial.state == TrialState.FAIL and not result:
+        # Failed by another process: the one running it stopped sending heartbeats.
+        again = f"retried as trial {retried_as}" if retried_as is not None else "not retried"
+        error = f"stale: the process running it stopped sending heartbeats; {again}"
     if trial.state != TrialState.COMPLETE and error:
         record["error"] = error
     if trial.user_attrs.get(INTERRUPTED_ATTR):
@@ -56,7 +65,22 @@ def trial_record(trial: FrozenTrial) -> dict[str, Any]:
 
 
 def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
-    return [t for t in study.get_trials(deepcopy=False) if t.state in FINISHED_STATES]
+    """Finished trials, without those asked beyond the budget (never run)."""
+    return [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if t.state in FINISHED_STATES and not t.user_attrs.get(OVER_BUDGET_ATTR)
+    ]
+
+
+def retried_by(trials: list[FrozenTrial]) -> dict[int, int]:
+    """Stale trial number -> the number of the trial that re-ran it (shared studies)."""
+    mapping: dict[int, int] = {}
+    for trial in trials:
+        history = trial.system_attrs.get("retry_history", [])
+        if history:
+            mapping[history[-1]] = trial.number
+    return mapping
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial | None:
@@ -74,6 +98,7 @@ def build_results(
     scoring_weights: ScoringWeights,
 ) -> dict[str, Any]:
     best = best_trial(study)
+    retries = retried_by(study.get_trials(deepcopy=False))
     return {
         "run_name": run_name,
         "dataset": dataset,
@@ -83,5 +108,5 @@ def build_results(
         "best_trial": best.number if best else None,
         "best_value": best.value if best else None,
         "optimized_model_path": optimized_model_path,
-        "trials": [trial_record(t) for t in finished_trials(study)],
+        "trials": [trial_record(t, retries.get(t.number)) for t in finished_trials(study)],
     }

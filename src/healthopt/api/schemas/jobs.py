@@ -34,7 +34,7 @@ class OptimizeRequest(BaseModel):
     use_runpod_service: bool = False
     concurrent: bool = False
     concurrent_workers: int = Field(1, ge=1, le=256)
-    target_gpus_per_worker: int = Field(1, ge=1, le=16)
+    target_gpus_per_worker: int = Field(1, ge=1, le=8)
     plot_generation: Literal["all", "best", "none"] = "best"
     seed: int = Field(0, ge=0, le=2**32 - 1)
 
@@ -85,15 +85,10 @@ class OptimizeRequest(BaseModel):
             raise ValueError(
                 f"accuracy_weight + health_weight must be 1 (got {accuracy} + {health})"
             )
-        if self.use_runpod_service:
-            raise ValueError(
-                "use_runpod_service: the RunPod executor is not available in this version; "
-                "send false to run trials on the server"
-            )
-        if self.target_gpus_per_worker > 1:
+        if self.target_gpus_per_worker > 1 and not self.use_runpod_service:
             raise ValueError(
                 "target_gpus_per_worker: more than one GPU per worker applies to RunPod "
-                "workers, which this version does not run; send 1"
+                "workers; set use_runpod_service or send 1"
             )
         return self
 

@@ -1,0 +1,82 @@
+"""Choose where a run's trials execute: a RunPod endpoint when asked for and usable, else here.
+
+With `use_runpod_service`, RunPod is used only if its endpoint and an artifact store are
+configured and the endpoint answers `/health`. Otherwise the run says why in one `notice`
+event and runs its trials locally, or, with `require_runpod`, refuses to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from healthopt.config import ConfigError, OptimizationConfig
+from healthopt.optimize.executors.base import EventCallback, Executor
+from healthopt.optimize.executors.local import LocalExecutor
+
+log = logging.getLogger(__name__)
+
+
+def create_executor(
+    config: OptimizationConfig,
+    run_dir: Path,
+    on_event: EventCallback,
+    env: Mapping[str, str] | None = None,
+) -> Executor:
+    if config.use_runpod_service:
+        executor, problem = _runpod_executor(config, run_dir, on_event, env or os.environ)
+        if executor is not None:
+            return executor
+        if config.require_runpod:
+            raise ConfigError(f"require_runpod: RunPod cannot be used: {problem}")
+        message = f"RunPod not used ({problem}); running trials locally"
+        log.warning(message)
+        on_event({"kind": "notice", "message": message})
+    return LocalExecutor(config.concurrent_workers, on_event=on_event, log_dir=run_dir / "logs")
+
+
+def _runpod_executor(
+    config: OptimizationConfig, run_dir: Path, on_event: EventCallback, env: Mapping[str, str]
+) -> tuple[Executor | None, str]:
+    """The RunPod executor, or None and the one-line reason it cannot be used."""
+    try:
+        from healthopt.artifacts import artifact_store_from_env
+        from healthopt.optimize.executors.runpod import RunPodExecutor
+        from healthopt.remote.client import RunPodClient, RunPodError
+        from healthopt.remote.settings import RunPodConfigError, RunPodSettings
+    except ImportError as exc:
+        return None, f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
+    try:
+        settings = RunPodSettings.from_env(env)
+    except RunPodConfigError as exc:
+        return None, str(exc)
+    if settings is None:
+        return None, "RUNPOD_ENDPOINT_ID and RUNPOD_API_KEY are not both set"
+    try:
+        store = artifact_store_from_env(env)
+    except ValueError as exc:
+        return None, f"artifact store: {exc}"
+    if store is None:
+        return None, "no artifact store: set HEALTHOPT_S3_BUCKET (or HEALTHOPT_ARTIFACT_DIR)"
+    probe = RunPodClient(replace(settings, http_retries=1, request_timeout_s=10.0))
+    try:
+        probe.health()
+    except RunPodError as exc:
+        return None, f"endpoint {settings.endpoint_id} is unreachable: {exc}"
+    finally:
+        probe.close()
+    executor = RunPodExecutor(
+        RunPodClient(settings),
+        store,
+        run_dir,
+        capacity=config.concurrent_workers,
+        execution_timeout_s=config.trial_budget_seconds,
+        on_event=on_event,
+    )
+    log.info(
+        "trials run on RunPod endpoint %s, artifacts in %s", settings.endpoint_id, store.describe()
+    )
+    return executor, ""

@@ -1,0 +1,251 @@
+"""RunPodExecutor: runs each trial as a job on a RunPod serverless endpoint.
+
+A trial's TrialSpec goes to `/run` with `policy.executionTimeout` set from the trial budget;
+one thread per trial in flight (`capacity` of them) polls `/status`, turns the handler's
+per-epoch `progress_update`s into epoch_end events, and on COMPLETED downloads the trial's
+ZIP from the artifact store, verifies its sha256 and extracts it into the run folder
+(`trials/trial_{n}/`, `plots/trial_{n}/`), exactly where a local trial writes.
+
+What can go wrong is bounded: a FAILED, TIMED_OUT or lost (404) job is resubmitted up to
+`max_resubmits` times; a job still unfinished at its deadline (execution budget plus queue
+allowance) is cancelled and the trial fails; a ZIP that is missing or whose digest does not
+match fails that trial alone. A future always resolves to a TrialResult, never an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from healthopt.artifacts import ArtifactError, ArtifactRef, ArtifactStore, extract_bundle
+from healthopt.optimize.assembly import plots_dir, trial_dir
+from healthopt.optimize.executors.base import EventCallback
+from healthopt.remote.client import (
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    JobLost,
+    JobStatus,
+    RunPodClient,
+    RunPodError,
+)
+from healthopt.trial import SchemaError, TrialResult, TrialSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """How one RunPod job of a trial ended: its final status, or why we stopped following."""
+
+    job_id: str
+    status: JobStatus | None
+    reason: str  # "" when COMPLETED
+    retryable: bool
+
+
+class RunPodExecutor:
+    """Runs up to `capacity` trials at once on one RunPod endpoint."""
+
+    def __init__(
+        self,
+        client: RunPodClient,
+        store: ArtifactStore,
+        run_dir: Path,
+        capacity: int = 1,
+        execution_timeout_s: float = 1800.0,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1 (got {capacity})")
+        self.capacity = capacity
+        self._client = client
+        self._store = store
+        self._run_dir = run_dir
+        self._execution_timeout_s = execution_timeout_s
+        self._on_event = on_event
+        self._settings = client.settings
+        self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="healthopt-runpod")
+        self._cancel = threading.Event()
+        self._closed = False
+
+    # -- public ------------------------------------------------------------------------
+    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+        if self._closed:
+            raise RuntimeError("executor is shut down")
+        return self._pool.submit(self._run_guarded, spec)
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the trials in flight; with `cancel`, cancel their RunPod jobs first."""
+        if self._closed:
+            return
+        self._closed = True
+        if cancel:
+            self._cancel.set()
+        self._pool.shutdown(wait=True)
+        self._client.close()
+
+    # -- one trial ---------------------------------------------------------------------
+    def _run_guarded(self, spec: TrialSpec) -> TrialResult:
+        try:
+            return self._run(spec)
+        except Exception as exc:  # one broken trial must not end the study
+            log.exception("RunPod trial %s failed in the executor", spec.trial_number)
+            return TrialResult.failed(spec.trial_number, f"RunPod executor: {exc}")
+
+    def _run(self, spec: TrialSpec) -> TrialResult:
+        payload = {"trial_spec": spec.to_dict()}
+        history: list[str] = []
+        timings = {"remote_submit_seconds": 0.0, "remote_poll_seconds": 0.0}
+        started = time.perf_counter()
+        for attempt in range(self._settings.max_resubmits + 1):
+            if self._cancel.is_set():
+                break
+            clock = time.perf_counter()
+            job_id = self._client.run(payload, self._execution_timeout_s)
+            timings["remote_submit_seconds"] += time.perf_counter() - clock
+            self._emit(
+                {
+                    "kind": "trial_started",
+                    "trial_number": spec.trial_number,
+                    "runpod_job_id": job_id,
+                    "attempt": attempt + 1,
+                }
+            )
+            outcome = self._follow(spec, job_id, timings)
+            if outcome.status is not None and outcome.status.status == COMPLETED:
+                timings["remote_wall_seconds"] = time.perf_counter() - started
+                return self._collect(spec, outcome, timings, history)
+            history.append(f"job {job_id}: {outcome.reason}")
+            if not outcome.retryable:
+                break
+            if attempt < self._settings.max_resubmits:
+                log.warning(
+                    "trial %s: RunPod job %s %s; resubmitting",
+                    spec.trial_number,
+                    job_id,
+                    outcome.reason,
+                )
+        if self._cancel.is_set() and not history:
+            history.append("interrupted: the executor was shut down before the job started")
+        return TrialResult.failed(
+            spec.trial_number, "RunPod: " + "; then ".join(history), timings=timings
+        )
+
+    def _follow(self, spec: TrialSpec, job_id: str, timings: dict[str, float]) -> _Attempt:
+        """Poll one job until it is final, lost, past its deadline, or we are cancelled."""
+        deadline = time.monotonic() + self._execution_timeout_s + self._settings.queue_timeout_s
+        last_epoch = 0
+        while True:
+            if self._cancel.is_set():
+                self._cancel_quietly(job_id)
+                return _Attempt(job_id, None, "interrupted: the run was stopped", False)
+            clock = time.perf_counter()
+            try:
+                status = self._client.status(job_id)
+            except JobLost:
+                return _Attempt(job_id, None, "was lost by the endpoint (404)", True)
+            finally:
+                timings["remote_poll_seconds"] += time.perf_counter() - clock
+            if status.status == COMPLETED:
+                return _Attempt(job_id, status, "", False)
+            if status.final:
+                detail = f": {status.error}" if status.error else ""
+                return _Attempt(
+                    job_id, status, f"ended {status.status}{detail}", status.status != CANCELLED
+                )
+            if status.status == IN_PROGRESS:
+                last_epoch = self._relay_progress(spec, status.output, last_epoch)
+            if time.monotonic() > deadline:
+                self._cancel_quietly(job_id)
+                return _Attempt(
+                    job_id,
+                    status,
+                    f"was still {status.status} at its deadline "
+                    f"({self._execution_timeout_s + self._settings.queue_timeout_s:.0f} s) "
+                    "and was cancelled",
+                    False,
+                )
+            self._cancel.wait(self._settings.poll_interval_s)
+
+    def _relay_progress(self, spec: TrialSpec, output: Any, last_epoch: int) -> int:
+        if not isinstance(output, dict) or output.get("kind") != "epoch_end":
+            return last_epoch
+        epoch = output.get("epoch")
+        if not isinstance(epoch, int) or epoch <= last_epoch:
+            return last_epoch
+        self._emit({**output, "trial_number": spec.trial_number})
+        return epoch
+
+    def _collect(
+        self, spec: TrialSpec, outcome: _Attempt, timings: dict[str, float], history: list[str]
+    ) -> TrialResult:
+        """Turn a COMPLETED job into the trial's result, with its files in the run folder."""
+        assert outcome.status is not None
+        output = outcome.status.output
+        try:
+            result = TrialResult.from_dict(output if isinstance(output, dict) else {})
+        except (SchemaError, TypeError) as exc:
+            return TrialResult.failed(
+                spec.trial_number,
+                f"RunPod job {outcome.job_id} returned output that is not a trial result: {exc}",
+                timings=timings,
+            )
+        if not result.artifact:
+            return TrialResult.failed(
+                spec.trial_number,
+                f"RunPod job {outcome.job_id} returned no artifact reference",
+                timings=timings,
+            )
+        try:
+            timings.update(self._fetch(spec, outcome.job_id, result.artifact))
+        except (ArtifactError, OSError, KeyError, TypeError, ValueError) as exc:
+            return TrialResult.failed(
+                spec.trial_number,
+                f"the ZIP of RunPod job {outcome.job_id} could not be used: {exc}",
+                timings={**result.timings, **timings},
+                artifact=result.artifact,
+            )
+        merged = {**result.timings, **timings}
+        if history:
+            merged["remote_resubmits"] = float(len(history))
+        return replace(result, timings=merged)
+
+    def _fetch(self, spec: TrialSpec, job_id: str, artifact: dict[str, Any]) -> dict[str, float]:
+        ref = ArtifactRef.from_dict(artifact)
+        downloads = self._run_dir / "downloads"
+        zip_path = downloads / f"trial_{spec.trial_number}_{job_id}.zip"
+        clock = time.perf_counter()
+        self._store.get_file(ref, zip_path)  # raises ArtifactError on a digest mismatch
+        downloaded = time.perf_counter()
+        try:
+            extract_bundle(
+                zip_path,
+                trial_dir(self._run_dir, spec.trial_number),
+                plots_dir(self._run_dir, spec.trial_number),
+            )
+        finally:
+            zip_path.unlink(missing_ok=True)
+        return {
+            "download_seconds": downloaded - clock,
+            "extract_seconds": time.perf_counter() - downloaded,
+        }
+
+    def _cancel_quietly(self, job_id: str) -> None:
+        try:
+            self._client.cancel(job_id)
+        except RunPodError as exc:
+            log.warning("could not cancel RunPod job %s: %s", job_id, exc)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(event)
+        except Exception:  # a display error must not stop trials
+            log.exception("progress callback failed")

@@ -1,0 +1,159 @@
+"""The run's Optuna study: where it is stored, which trials count, and who may run the next one.
+
+One orchestrator uses a SQLite file in its run folder: trials it left RUNNING were
+interrupted (killed, Ctrl-C) and are marked so when the run resumes. With an explicit
+storage URL (PostgreSQL for several processes on several machines) the study is *shared*:
+every process records a heartbeat per running trial; a trial whose heartbeat is older than
+three intervals belongs to a process that died, is failed by whichever process notices, and
+is queued once more (`RetryHeartbeatStaleTrialCallback(max_retry=1)`). A trial counts toward
+the budget unless it was interrupted, retried as stale, or asked beyond the budget by a
+process that lost the race for the last slot.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import optuna
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
+from optuna.trial import FrozenTrial, TrialState
+
+from healthopt.config import ConfigError, OptimizationConfig
+from healthopt.optimize import results as results_io
+
+CONFIG_ATTR = "healthopt_config"
+STALE_GRACE_HEARTBEATS = 3
+
+# Heartbeats are used with ask/tell on purpose (trials run in executors, not in
+# study.optimize); Optuna's notes about that, and about the API being experimental, are
+# known and would only clutter every run's output.
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+warnings.filterwarnings(
+    "ignore",
+    message=r".*(fail_stale_trials|RetryHeartbeatStaleTrialCallback|heartbeat_interval|"
+    r"grace_period|heartbeat_stale_trial_callback).* is experimental",
+)
+_ACTIVE_STATES = (TrialState.RUNNING, TrialState.WAITING)
+
+
+def redact_url(url: str) -> str:
+    """A storage URL fit for messages: the password replaced by ***."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+@dataclass(frozen=True)
+class BudgetView:
+    """Where a study stands against its trial budget, from one read of its trials."""
+
+    counted_finished: int  # finished trials that count toward the budget
+    running: int  # RUNNING in any process
+    waiting: int  # queued retries nobody has taken yet
+    excluded: frozenset[int]  # trial numbers that do not count
+
+    def open_slots(self, budget: int) -> int:
+        """How many more trials may be asked: queued retries always may be, since each
+        replaces a trial that no longer counts."""
+        return max(self.waiting, budget - self.counted_finished - self.running - self.waiting)
+
+    def complete(self, budget: int) -> bool:
+        return self.counted_finished >= budget and self.running == 0 and self.waiting == 0
+
+
+def is_shared(config: OptimizationConfig) -> bool:
+    return config.storage_url is not None
+
+
+def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
+    """Create or load the run's study; a shared one gets heartbeats and stale-trial retry."""
+    assert config.run_name is not None
+    storage: str | RDBStorage = default_url
+    if is_shared(config):
+        try:
+            storage = RDBStorage(
+                config.storage_url,
+                heartbeat_interval=config.heartbeat_seconds,
+                grace_period=config.heartbeat_seconds * STALE_GRACE_HEARTBEATS,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+            )
+        except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
+            raise ConfigError(
+                f"storage {redact_url(config.storage_url or '')}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from None
+    study = optuna.create_study(
+        study_name=config.run_name, storage=storage, direction="maximize", load_if_exists=True
+    )
+    # A resumed run continues the seeded sequence instead of replaying its first draws.
+    study.sampler = optuna.samplers.TPESampler(seed=config.seed + len(study.trials))
+    if CONFIG_ATTR not in study.user_attrs:
+        study.set_user_attr(CONFIG_ATTR, config.to_dict())
+    if is_shared(config):
+        fail_stale_trials(study)
+    return study
+
+
+def load_shared_config(storage_url: str, study_name: str) -> OptimizationConfig:
+    """The configuration `healthopt optimize` stored in a shared study, for `healthopt worker`."""
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage_url)
+    except KeyError:
+        raise ConfigError(
+            f"no study {study_name!r} in {redact_url(storage_url)}; start it with "
+            f"`healthopt optimize --storage URL --study {study_name}`"
+        ) from None
+    except Exception as exc:
+        raise ConfigError(
+            f"storage {redact_url(storage_url)}: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from None
+    data = study.user_attrs.get(CONFIG_ATTR)
+    if not isinstance(data, dict):
+        raise ConfigError(f"study {study_name!r} was not created by healthopt optimize")
+    return OptimizationConfig.from_dict(data)
+
+
+def excluded_numbers(trials: Iterable[FrozenTrial]) -> frozenset[int]:
+    """Trials that do not count: interrupted, asked beyond the budget, or stale and retried."""
+    trials = list(trials)
+    excluded = {
+        t.number
+        for t in trials
+        if t.user_attrs.get(results_io.INTERRUPTED_ATTR)
+        or t.user_attrs.get(results_io.OVER_BUDGET_ATTR)
+    }
+    for trial in trials:
+        excluded.update(trial.system_attrs.get("retry_history", []))
+    return frozenset(excluded)
+
+
+def budget_view(study: optuna.Study) -> BudgetView:
+    trials = study.get_trials(deepcopy=False)
+    excluded = excluded_numbers(trials)
+    finished = sum(
+        1 for t in trials if t.state in results_io.FINISHED_STATES and t.number not in excluded
+    )
+    return BudgetView(
+        counted_finished=finished,
+        running=sum(1 for t in trials if t.state == TrialState.RUNNING),
+        waiting=sum(1 for t in trials if t.state == TrialState.WAITING),
+        excluded=excluded,
+    )
+
+
+def beyond_budget(study: optuna.Study, number: int, budget: int) -> bool:
+    """Whether trial `number` came after the budget was taken: trial numbers are handed out
+    in one order by the storage, so of two processes racing for the last slot exactly one
+    sees `budget` counted trials before its own."""
+    trials = study.get_trials(deepcopy=False)
+    excluded = excluded_numbers(trials)
+    ahead = sum(
+        1
+        for t in trials
+        if t.number < number
+        and t.number not in excluded
+        and (t.state in results_io.FINISHED_STATES or t.state in _ACTIVE_STATES)
+    )
+    return ahead >= budget
