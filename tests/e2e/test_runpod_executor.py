@@ -1,0 +1,279 @@
+"""Trials on RunPod, end to end: the orchestrator's RunPodExecutor talks REST v2 to the
+emulated control plane, real `runpod` SDK worker processes run `runpod_service/handler.py`,
+and the trials' ZIPs travel through moto's S3 server with real boto3 clients.
+
+One emulator, two workers and one S3 server serve the module; the fault tests (429/500
+answers, a killed worker, a stuck job, a corrupt ZIP) each run a short optimization on them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import boto3
+import optuna
+import pytest
+
+from healthopt.artifacts import S3ArtifactStore, S3Settings, sha256_file
+from healthopt.config import OptimizationConfig
+from healthopt.optimize import ModelOptimizer
+from healthopt.optimize.executors.runpod import RunPodExecutor
+from healthopt.optimize.optimizer import RUNPOD_JOBS_ATTR
+from healthopt.remote.client import RunPodClient
+from healthopt.remote.settings import RunPodSettings
+
+from ..s3 import moto_s3_server
+from .runpod_emulator import RunPodEmulator
+
+HANDLER = Path(__file__).resolve().parents[2] / "runpod_service" / "handler.py"
+BUCKET = "healthopt-e2e"
+pytestmark = pytest.mark.slow
+
+_AWS = {
+    "AWS_ACCESS_KEY_ID": "AKIAHEALTHOPTE2E",
+    "AWS_SECRET_ACCESS_KEY": "e2e-secret-value",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The S3 server with its bucket, the emulator and two SDK workers running our handler."""
+    logs = tmp_path_factory.mktemp("runpod-logs")
+    with moto_s3_server() as endpoint, RunPodEmulator(lost_after_s=3.0, log_dir=logs) as emulator:
+        s3_env = {**_AWS, "HEALTHOPT_S3_BUCKET": BUCKET, "HEALTHOPT_S3_ENDPOINT_URL": endpoint}
+        admin = boto3.session.Session().client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1",
+            aws_access_key_id=_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=_AWS["AWS_SECRET_ACCESS_KEY"],
+        )  # fmt: skip
+        admin.create_bucket(Bucket=BUCKET)
+        worker_env = {
+            **s3_env,
+            "HEALTHOPT_WORK_DIR": str(tmp_path_factory.mktemp("worker-scratch")),
+            "TF_NUM_INTRAOP_THREADS": "1",
+            "TF_NUM_INTEROP_THREADS": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        workers = [emulator.start_worker(HANDLER, worker_env) for _ in range(2)]
+        yield {
+            "emulator": emulator,
+            "workers": workers,
+            "worker_env": worker_env,
+            "admin": admin,
+            "orchestrator_env": {
+                **s3_env,
+                "RUNPOD_API_BASE_URL": emulator.base_url,
+                "RUNPOD_ENDPOINT_ID": emulator.endpoint_id,
+                "RUNPOD_API_KEY": emulator.api_key,
+                "RUNPOD_POLL_INTERVAL": "0.2",
+            },
+        }
+
+
+@pytest.fixture
+def orchestrator_env(cloud: dict, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in cloud["orchestrator_env"].items():
+        monkeypatch.setenv(name, value)
+    return cloud["orchestrator_env"]
+
+
+def _config(tmp_path: Path, **changes) -> OptimizationConfig:
+    values = dict(
+        dataset_name="digits", trials=2, max_epochs_per_trial=1, plot_generation="none",
+        seed=5, output_dir=str(tmp_path), run_name=f"r-{uuid.uuid4().hex[:8]}",
+    )  # fmt: skip
+    return OptimizationConfig(**{**values, **changes})
+
+
+def _executor(
+    cloud: dict, run_dir: Path, capacity: int = 2, on_event=None, **settings
+) -> RunPodExecutor:
+    env = cloud["orchestrator_env"]
+    base = RunPodSettings.from_env(env, backoff_base_s=0.05, backoff_max_s=0.2)
+    client = RunPodClient(replace(base, **settings))
+    store = S3ArtifactStore(
+        S3Settings(bucket=BUCKET, endpoint_url=env["HEALTHOPT_S3_ENDPOINT_URL"])
+    )
+    return RunPodExecutor(
+        client, store, run_dir, capacity=capacity, execution_timeout_s=300, on_event=on_event
+    )
+
+
+def _file_names(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def test_six_trials_on_two_workers_match_a_local_runs_layout(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    events: list[dict] = []
+    remote = ModelOptimizer(
+        _config(tmp_path / "remote", trials=6, max_epochs_per_trial=2, plot_generation="all",
+                use_runpod_service=True, concurrent_workers=2, run_name="six"),
+        on_event=events.append,
+    ).optimize_model()  # fmt: skip
+    local = ModelOptimizer(
+        _config(tmp_path / "local", trials=1, max_epochs_per_trial=2, plot_generation="all",
+                run_name="six")
+    ).optimize_model()  # fmt: skip
+
+    assert not [e for e in events if e["kind"] == "notice"]  # RunPod was used, no fallback
+    remote_results = json.loads(remote.results_path.read_text())
+    local_results = json.loads(local.results_path.read_text())
+    assert set(remote_results) == set(local_results)
+    assert [t["state"] for t in remote_results["trials"]] == ["COMPLETE"] * 6
+    # The same record per trial, plus where its ZIP is.
+    assert set(remote_results["trials"][0]) == set(local_results["trials"][0]) | {"artifact"}
+    # Trial 0 had the same parameters and seed in both runs: the same files, the same numbers.
+    assert remote_results["trials"][0]["params"] == local_results["trials"][0]["params"]
+    for sub in ("trials/trial_0", "plots/trial_0"):
+        assert _file_names(remote.run_dir / sub) == _file_names(local.run_dir / sub), sub
+    assert remote_results["trials"][0]["metrics"]["val_accuracy"] == pytest.approx(
+        local_results["trials"][0]["metrics"]["val_accuracy"], abs=0.02
+    )
+    assert remote.optimized_model_path is not None and remote.optimized_model_path.is_file()
+
+    # Every trial came back through S3 from a worker, its digest checked against the object's.
+    admin = cloud["admin"]
+    workers_seen = set()
+    for trial in remote_results["trials"]:
+        artifact = trial["artifact"]
+        head = admin.head_object(Bucket=BUCKET, Key=artifact["key"])
+        assert head["Metadata"]["sha256"] == artifact["sha256"]
+        assert head["ContentLength"] == artifact["size_bytes"]
+        plots = remote.run_dir / "plots" / f"trial_{trial['number']}"
+        assert len(list(plots.glob("*.png"))) == artifact["plot_count"] - 1 > 5  # + plots.json
+        assert (remote.run_dir / "trials" / f"trial_{trial['number']}" / "model.keras").is_file()
+        workers_seen.add(cloud["emulator"].job(artifact["runpod_job_id"]).worker_id)
+    assert workers_seen == {w.name for w in cloud["workers"]}
+    assert not (remote.run_dir / "downloads").exists() or not any(
+        (remote.run_dir / "downloads").iterdir()
+    )
+    epochs = [e for e in events if e["kind"] == "epoch_end"]
+    assert {(e["trial_number"], e["epoch"]) for e in epochs} >= {(n, 2) for n in range(6)}
+    study = optuna.load_study(study_name="six", storage=f"sqlite:///{remote.run_dir}/study.db")
+    for trial in study.trials:
+        assert trial.user_attrs[RUNPOD_JOBS_ATTR] == [trial.user_attrs["result"]["artifact"]
+                                                      ["runpod_job_id"]]  # fmt: skip
+
+
+def test_429_and_500_answers_are_retried_without_duplicate_jobs(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    emulator = cloud["emulator"]
+    before = emulator.run_requests()
+    emulator.fail_next("run", 429, 2)
+    emulator.fail_next("status", 500, 3)
+    config = _config(tmp_path)
+    executor = _executor(cloud, tmp_path / config.run_name)
+    result = ModelOptimizer(config, executor=executor).optimize_model()
+    executor.shutdown()
+    assert [t["state"] for t in result.trials] == ["COMPLETE", "COMPLETE"], result.trials
+    assert emulator.run_requests() - before == 2  # one job per trial
+    assert executor._client.retries_used == 5
+
+
+def test_a_worker_killed_mid_trial_has_its_trial_resubmitted_once(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    emulator = cloud["emulator"]
+    config = _config(tmp_path, trials=1, max_epochs_per_trial=3)
+    # The optimizer's own _emit stores job ids in Optuna, as with the executor it builds.
+    executor = _executor(
+        cloud, tmp_path / config.run_name, capacity=1, on_event=lambda e: optimizer._emit(e)
+    )
+    optimizer = ModelOptimizer(config, executor=executor)
+    victims: list[str] = []
+
+    def kill_the_first_runner(event: dict) -> None:
+        if event["kind"] == "epoch_end" and not victims:
+            job_id = optimizer_jobs[-1]
+            victims.append(emulator.job(job_id).worker_id)
+            next(w for w in cloud["workers"] if w.name == victims[0]).kill()
+
+    optimizer_jobs: list[str] = []
+    optimizer.on_event = lambda e: (
+        optimizer_jobs.append(e["runpod_job_id"]) if e.get("runpod_job_id") else None,
+        kill_the_first_runner(e),
+    )
+    try:
+        result = optimizer.optimize_model()
+    finally:
+        executor.shutdown()
+        # Keep two workers for the tests after this one.
+        for index, worker in enumerate(cloud["workers"]):
+            if not worker.alive():
+                cloud["workers"][index] = emulator.start_worker(HANDLER, cloud["worker_env"])
+    assert victims, "no epoch ended before the run finished"
+    assert result.trials[0]["state"] == "COMPLETE"
+    assert len(optimizer_jobs) == 2
+    first, second = (emulator.job(j) for j in optimizer_jobs)
+    assert first.status == "FAILED" and "worker lost" in (first.error or "")
+    assert second.status == "COMPLETED" and second.worker_id != victims[0]
+    assert result.trials[0]["timings"]["remote_resubmits"] == 1
+
+
+def test_a_job_stuck_past_its_deadline_is_cancelled_and_fails(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    emulator = cloud["emulator"]
+    config = _config(tmp_path, trials=1)
+    executor = _executor(cloud, tmp_path / config.run_name, capacity=1, queue_timeout_s=1.0)
+    executor._execution_timeout_s = 1.0
+    emulator.hold_queue(True)
+    try:
+        result = ModelOptimizer(config, executor=executor).optimize_model()
+    finally:
+        emulator.hold_queue(False)
+        executor.shutdown()
+    trial = result.trials[0]
+    assert trial["state"] == "FAIL"
+    assert "deadline" in trial["error"] and "cancelled" in trial["error"]
+    stuck = [j for j in emulator.jobs() if j.input["trial_spec"]["run_name"] == config.run_name]
+    assert [j.status for j in stuck] == ["CANCELLED"]  # cancelled, not resubmitted
+
+
+def test_a_corrupt_zip_fails_only_its_trial(tmp_path: Path, cloud: dict, orchestrator_env: dict):
+    emulator, admin = cloud["emulator"], cloud["admin"]
+    corrupted: list[int] = []
+
+    def corrupt_the_first_upload(job_id: str, output: dict) -> None:
+        if not corrupted and isinstance(output, dict) and output.get("artifact"):
+            admin.put_object(Bucket=BUCKET, Key=output["artifact"]["key"], Body=b"not a zip")
+            corrupted.append(output["trial_number"])
+
+    config = _config(tmp_path)
+    executor = _executor(cloud, tmp_path / config.run_name)
+    emulator.on_result(corrupt_the_first_upload)
+    try:
+        result = ModelOptimizer(config, executor=executor).optimize_model()
+    finally:
+        emulator.on_result(None)
+        executor.shutdown()
+    states = {t["number"]: t for t in result.trials}
+    bad = states[corrupted[0]]
+    assert bad["state"] == "FAIL" and "sha256" in bad["error"], bad.get("error")
+    good = [t for n, t in states.items() if n != corrupted[0]]
+    assert [t["state"] for t in good] == ["COMPLETE"]
+    assert not (result.run_dir / "trials" / f"trial_{corrupted[0]}").exists()
+
+
+def test_the_worker_stores_artifacts_the_orchestrator_can_verify(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    """The handler's digest is the object's own: re-download and hash it independently."""
+    env = cloud["orchestrator_env"]
+    store = S3ArtifactStore(
+        S3Settings(bucket=BUCKET, endpoint_url=env["HEALTHOPT_S3_ENDPOINT_URL"])
+    )
+    objects = cloud["admin"].list_objects_v2(Bucket=BUCKET)["Contents"]
+    key = objects[0]["Key"]
+    ref = store.stat(key)
+    local = store.get_file(ref, tmp_path / "a.zip")
+    assert sha256_file(local) == ref.sha256
