@@ -32,6 +32,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_spectral.py
 	$(BIN)/python bench/bench_analyzer_memory.py
 	$(BIN)/python bench/bench_api_status.py
+	$(BIN)/python bench/bench_runpod_scaling.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench runpod_service

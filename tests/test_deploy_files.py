@@ -97,6 +97,11 @@ def test_env_example_names_the_compose_frontend_and_runpod_variables() -> None:
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_DEFAULT_REGION",
+        "RUNPOD_POLL_INTERVAL",
+        "HEALTHOPT_S3_PREFIX",
+        "HEALTHOPT_S3_CHECKSUM",
+        "HEALTHOPT_ARTIFACT_DIR",
+        "HEALTHOPT_WORK_DIR",
     }
     assert expected - set(env_example()) == set()
 

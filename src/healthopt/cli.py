@@ -335,8 +335,14 @@ def _optimize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from healthopt.envfile import EnvFileError, load_env_file
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        load_env_file()  # RUNPOD_*, HEALTHOPT_S3_*, AWS_* may live in ./.env
+    except (EnvFileError, OSError) as exc:
+        parser.exit(EXIT_BAD_INPUT, f"healthopt: error: .env: {exc}\n")
     if args.command == "datasets":
         from healthopt.data import lookup
 

@@ -22,7 +22,7 @@ from healthopt.artifacts import S3ArtifactStore, S3Settings, sha256_file
 from healthopt.config import OptimizationConfig
 from healthopt.optimize import ModelOptimizer
 from healthopt.optimize.executors.runpod import RunPodExecutor
-from healthopt.optimize.optimizer import RUNPOD_JOBS_ATTR
+from healthopt.optimize.inflight import RUNPOD_JOBS_ATTR
 from healthopt.remote.client import RunPodClient
 from healthopt.remote.settings import RunPodSettings
 
@@ -272,7 +272,8 @@ def test_the_worker_stores_artifacts_the_orchestrator_can_verify(
     store = S3ArtifactStore(
         S3Settings(bucket=BUCKET, endpoint_url=env["HEALTHOPT_S3_ENDPOINT_URL"])
     )
-    objects = cloud["admin"].list_objects_v2(Bucket=BUCKET)["Contents"]
+    objects = cloud["admin"].list_objects_v2(Bucket=BUCKET, Prefix="six/")["Contents"]
+    assert len(objects) == 6
     key = objects[0]["Key"]
     ref = store.stat(key)
     local = store.get_file(ref, tmp_path / "a.zip")

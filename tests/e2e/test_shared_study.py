@@ -49,8 +49,10 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, postgres_url: str):
     study_name = "shared-kill"
+    # The URL as a user writes it; healthopt picks the installed driver (psycopg2).
+    plain_url = postgres_url.replace("postgresql+psycopg2://", "postgresql://")
     orchestrator_dir, worker_dir = tmp_path / "orchestrator", tmp_path / "worker"
-    common = ["--storage", postgres_url, "--study", study_name]
+    common = ["--storage", plain_url, "--study", study_name]
     orchestrator = _start(
         ["optimize", *common, "--trials", str(TRIALS), "--epochs", "4", "--plots", "none",
          "--heartbeat", "1", "--output-dir", str(orchestrator_dir)],
@@ -83,8 +85,9 @@ def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, pos
     assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials.values())
 
     # No trial number was trained by both processes.
-    ran_here, ran_there = _trial_folders(orchestrator_dir, study_name), _trial_folders(
-        worker_dir, study_name
+    ran_here, ran_there = (
+        _trial_folders(orchestrator_dir, study_name),
+        _trial_folders(worker_dir, study_name),
     )
     assert not ran_here & ran_there
     assert stale[0].number in ran_here and retry[0].number in ran_there

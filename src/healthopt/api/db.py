@@ -249,4 +249,6 @@ def _make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    from healthopt.optimize.study import sqlalchemy_url
+
+    return create_engine(sqlalchemy_url(url), pool_pre_ping=True)

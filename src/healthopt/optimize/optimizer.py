@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,6 @@ from typing import Any
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import fail_stale_trials
-from optuna.storages._heartbeat import BaseHeartbeatThread, get_heartbeat_thread
 from optuna.trial import TrialState
 
 from healthopt.config import ConfigError, OptimizationConfig
@@ -41,12 +39,18 @@ from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
 from healthopt.optimize.executors import Executor, create_executor
-from healthopt.optimize.study import beyond_budget, budget_view, is_shared, open_study
+from healthopt.optimize.inflight import InFlightTrials
+from healthopt.optimize.study import (
+    beyond_budget,
+    budget_view,
+    is_shared,
+    open_study,
+    stored_config,
+)
 from healthopt.trial import TrialResult, TrialSpec
 
 log = logging.getLogger(__name__)
 ROLES = ("orchestrator", "worker")
-RUNPOD_JOBS_ATTR = "runpod_job_ids"
 EventCallback = Callable[[dict[str, Any]], None]
 # Settings that may change when a run is resumed; anything else must match config.json.
 _RESUMABLE_CHANGES = {
@@ -136,9 +140,7 @@ class ModelOptimizer:
         self.on_event = on_event
         self.run_dir = Path(self.config.output_dir) / self.config.run_name
         self._stop = threading.Event()
-        # Executor threads report RunPod job ids here; the trial loop stores them in Optuna.
-        self._job_ids: queue.SimpleQueue[tuple[int, str]] = queue.SimpleQueue()
-        self._heartbeats: dict[int, BaseHeartbeatThread] = {}
+        self._in_flight = InFlightTrials()
 
     # -- public ------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -166,15 +168,14 @@ class ModelOptimizer:
         except (KeyboardInterrupt, RunStopped):
             executor.shutdown(cancel=True)
             for trial in in_flight.values():
-                self._stop_heartbeat(trial)
+                self._in_flight.finished(trial)
                 self._mark_interrupted(study, trial)
             self._write_results(study, optimized_model_path=None)
             raise
         finally:
             if owns_executor:
                 executor.shutdown()
-            for number in list(self._heartbeats):
-                self._heartbeats.pop(number).join()
+            self._in_flight.close()
         if self.role == "worker":
             payload = self._write_results(study, optimized_model_path=None)
             return self._result(payload, {}, None)
@@ -204,7 +205,7 @@ class ModelOptimizer:
         while True:
             if self._stop.is_set():
                 raise RunStopped(f"run {self.config.run_name!r} was stopped")
-            self._store_job_ids(study, in_flight)
+            self._in_flight.store_job_ids(study, in_flight.values())
             if shared and time.monotonic() >= next_stale_check:
                 # Another process may have died holding trials; fail and re-queue them.
                 fail_stale_trials(study)
@@ -221,7 +222,7 @@ class ModelOptimizer:
                     study.tell(trial, state=TrialState.FAIL)
                     view = budget_view(study)
                     break
-                self._start_heartbeat(study, trial)
+                self._in_flight.started(study, trial)
                 in_flight[executor.submit(self._spec_for(trial))] = trial
                 view = budget_view(study)
             if not in_flight and (not shared or view.complete(self.config.trials)):
@@ -231,44 +232,11 @@ class ModelOptimizer:
             done, _ = wait(in_flight, timeout=_STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 trial = in_flight.pop(future)
-                self._stop_heartbeat(trial)
-                self._store_job_ids(study, {future: trial})
+                self._in_flight.finished(trial)
+                self._in_flight.store_job_ids(study, [trial])
                 self._tell(study, trial, future.result())
             if done:
                 view = budget_view(study)
-
-    def _start_heartbeat(self, study: optuna.Study, trial: optuna.Trial) -> None:
-        beat = get_heartbeat_thread(trial._trial_id, study._storage)
-        beat.start()
-        self._heartbeats[trial.number] = beat
-
-    def _stop_heartbeat(self, trial: optuna.Trial) -> None:
-        beat = self._heartbeats.pop(trial.number, None)
-        if beat is not None:
-            beat.join()
-
-    def _store_job_ids(
-        self, study: optuna.Study, in_flight: dict[Future[TrialResult], optuna.Trial]
-    ) -> None:
-        """Keep each trial's RunPod job ids in its user attributes, so a job can be found (and
-        cancelled) from the study alone; done in this thread, which owns the storage."""
-        trials = {t.number: t for t in in_flight.values()}
-        pending: list[tuple[int, str]] = []
-        while True:
-            try:
-                pending.append(self._job_ids.get_nowait())
-            except queue.Empty:
-                break
-        for number, job_id in pending:
-            trial = trials.get(number)
-            if trial is None:
-                self._job_ids.put((number, job_id))  # its trial is told in a later call
-                continue
-            known = study._storage.get_trial(trial._trial_id).user_attrs.get(RUNPOD_JOBS_ATTR, [])
-            try:
-                trial.set_user_attr(RUNPOD_JOBS_ATTR, [*known, job_id])
-            except UpdateFinishedTrialError:
-                log.warning("trial %s finished elsewhere; job id %s not kept", number, job_id)
 
     def _spec_for(self, trial: optuna.Trial) -> TrialSpec:
         model_config = self.selector.suggest(trial)
@@ -329,7 +297,7 @@ class ModelOptimizer:
     # -- run folder, study, results -----------------------------------------------------
     def _prepare_run_dir(self) -> None:
         config_path = self.run_dir / "config.json"
-        current = self.config.to_dict()
+        current = stored_config(self.config)
         if config_path.exists():
             previous = json.loads(config_path.read_text())
             changed = sorted(
@@ -437,6 +405,6 @@ class ModelOptimizer:
 
     def _emit(self, event: dict[str, Any]) -> None:
         if event.get("runpod_job_id"):
-            self._job_ids.put((event["trial_number"], event["runpod_job_id"]))
+            self._in_flight.job_submitted(event["trial_number"], event["runpod_job_id"])
         if self.on_event is not None:
             self.on_event(event)

@@ -12,6 +12,7 @@ process that lost the race for the last slot.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import warnings
 from collections.abc import Iterable
@@ -34,14 +35,25 @@ warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to b
 warnings.filterwarnings(
     "ignore",
     message=r".*(fail_stale_trials|RetryHeartbeatStaleTrialCallback|heartbeat_interval|"
-    r"grace_period|heartbeat_stale_trial_callback).* is experimental",
+    r"grace_period|heartbeat_stale_trial_callback).*experimental",
 )
 _ACTIVE_STATES = (TrialState.RUNNING, TrialState.WAITING)
 
 
 def redact_url(url: str) -> str:
-    """A storage URL fit for messages: the password replaced by ***."""
+    """A storage URL fit for messages and files: the password replaced by ***."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://` as users write it, mapped to the driver that is installed: SQLAlchemy
+    2.1 reads the bare scheme as psycopg 3, while `healthopt[postgres]` installs psycopg2."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return url
+    rest = url.split("://", 1)[1]
+    if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2"):
+        return f"postgresql+psycopg2://{rest}"
+    return f"postgresql://{rest}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,14 @@ class BudgetView:
         return self.counted_finished >= budget and self.running == 0 and self.waiting == 0
 
 
+def stored_config(config: OptimizationConfig) -> dict:
+    """The config as written to config.json and the study: the storage password redacted."""
+    data = config.to_dict()
+    if data.get("storage_url"):
+        data["storage_url"] = redact_url(data["storage_url"])
+    return data
+
+
 def is_shared(config: OptimizationConfig) -> bool:
     return config.storage_url is not None
 
@@ -73,7 +93,7 @@ def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
     if is_shared(config):
         try:
             storage = RDBStorage(
-                config.storage_url,
+                sqlalchemy_url(config.storage_url or ""),
                 heartbeat_interval=config.heartbeat_seconds,
                 grace_period=config.heartbeat_seconds * STALE_GRACE_HEARTBEATS,
                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
@@ -89,7 +109,8 @@ def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
     # A resumed run continues the seeded sequence instead of replaying its first draws.
     study.sampler = optuna.samplers.TPESampler(seed=config.seed + len(study.trials))
     if CONFIG_ATTR not in study.user_attrs:
-        study.set_user_attr(CONFIG_ATTR, config.to_dict())
+        # Workers bring their own storage URL; the stored one never carries the password.
+        study.set_user_attr(CONFIG_ATTR, stored_config(config))
     if is_shared(config):
         fail_stale_trials(study)
     return study
@@ -98,7 +119,7 @@ def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
 def load_shared_config(storage_url: str, study_name: str) -> OptimizationConfig:
     """The configuration `healthopt optimize` stored in a shared study, for `healthopt worker`."""
     try:
-        study = optuna.load_study(study_name=study_name, storage=storage_url)
+        study = optuna.load_study(study_name=study_name, storage=sqlalchemy_url(storage_url))
     except KeyError:
         raise ConfigError(
             f"no study {study_name!r} in {redact_url(storage_url)}; start it with "

@@ -6,6 +6,7 @@ Authorization header.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,10 +72,13 @@ class RunPodSettings:
             values["base_url"] = base_url
         if poll := env.get("RUNPOD_POLL_INTERVAL", "").strip():
             try:
-                values["poll_interval_s"] = float(poll)
+                seconds = float(poll)
             except ValueError:
+                seconds = math.nan
+            if not (math.isfinite(seconds) and seconds > 0):
                 raise RunPodConfigError(
-                    f"RUNPOD_POLL_INTERVAL must be a number of seconds (got {poll!r})"
-                ) from None
+                    f"RUNPOD_POLL_INTERVAL must be a positive number of seconds (got {poll!r})"
+                )
+            values["poll_interval_s"] = seconds
         values.update(overrides)
         return cls(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -9,6 +10,17 @@ from typing import Any, Protocol
 from healthopt.trial import TrialResult, TrialSpec
 
 EventCallback = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
+
+
+def emit_quietly(callback: EventCallback | None, event: dict[str, Any]) -> None:
+    """Hand a progress event on; a display or storage error must never stop trials."""
+    if callback is None:
+        return
+    try:
+        callback(event)
+    except Exception:
+        log.exception("progress callback failed")
 
 
 class Executor(Protocol):

@@ -27,7 +27,9 @@ def create_executor(
     env: Mapping[str, str] | None = None,
 ) -> Executor:
     if config.use_runpod_service:
-        executor, problem = _runpod_executor(config, run_dir, on_event, env or os.environ)
+        executor, problem = _runpod_executor(
+            config, run_dir, on_event, os.environ if env is None else env
+        )
         if executor is not None:
             return executor
         if config.require_runpod:

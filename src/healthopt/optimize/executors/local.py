@@ -25,8 +25,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
-from healthopt.optimize.executors.base import EventCallback
+from healthopt.optimize.executors.base import EventCallback, emit_quietly
 from healthopt.trial import TrialResult, TrialSpec
 
 log = logging.getLogger(__name__)
@@ -222,13 +223,8 @@ class LocalExecutor:
                 }
             )
 
-    def _emit(self, event: dict) -> None:
-        if self._on_event is None:
-            return
-        try:
-            self._on_event(event)
-        except Exception:  # a display error must not stop trials
-            log.exception("progress callback failed")
+    def _emit(self, event: dict[str, Any]) -> None:
+        emit_quietly(self._on_event, event)
 
     def _monitor_loop(self) -> None:
         while not self._closed.is_set():

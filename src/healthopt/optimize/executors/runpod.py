@@ -24,7 +24,7 @@ from typing import Any
 
 from healthopt.artifacts import ArtifactError, ArtifactRef, ArtifactStore, extract_bundle
 from healthopt.optimize.assembly import plots_dir, trial_dir
-from healthopt.optimize.executors.base import EventCallback
+from healthopt.optimize.executors.base import EventCallback, emit_quietly
 from healthopt.remote.client import (
     CANCELLED,
     COMPLETED,
@@ -243,9 +243,4 @@ class RunPodExecutor:
             log.warning("could not cancel RunPod job %s: %s", job_id, exc)
 
     def _emit(self, event: dict[str, Any]) -> None:
-        if self._on_event is None:
-            return
-        try:
-            self._on_event(event)
-        except Exception:  # a display error must not stop trials
-            log.exception("progress callback failed")
+        emit_quietly(self._on_event, event)

@@ -1,0 +1,208 @@
+"""create_executor: RunPod only when asked for, configured and answering; otherwise one notice
+that says why and local trials, or a ConfigError with require_runpod. The environment is
+passed as a dict, so the developer's own RUNPOD_* variables play no part."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from healthopt.config import ConfigError, OptimizationConfig
+from healthopt.optimize.executors import LocalExecutor, create_executor
+from healthopt.optimize.executors.runpod import RunPodExecutor
+
+ENDPOINT = "ep-factory"
+KEY = "rp-key-VERY-SECRET-0123"
+
+
+class _HealthHandler(BaseHTTPRequestHandler):
+    """Answers the endpoint's /health for the right key, 401 for another, 404 elsewhere."""
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        if self.path != f"/v2/{ENDPOINT}/health":
+            status, body = 404, {"error": "not found"}
+        elif self.headers.get("Authorization") != f"Bearer {KEY}":
+            status, body = 401, {"error": "unauthorized"}
+        else:
+            status, body = 200, {"jobs": {}, "workers": {}}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def health_server() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HealthHandler)
+    server.seen = []
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def server(health_server: ThreadingHTTPServer) -> ThreadingHTTPServer:
+    health_server.seen.clear()
+    return health_server
+
+
+@pytest.fixture
+def made() -> Iterator[list]:
+    """Every executor a test creates, shut down afterwards."""
+    executors: list = []
+    yield executors
+    for executor in executors:
+        executor.shutdown()
+
+
+def _base_url(server: ThreadingHTTPServer) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/v2"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _config(**overrides) -> OptimizationConfig:
+    values = dict(run_name="r", use_runpod_service=True, concurrent_workers=3)
+    values.update(overrides)
+    return OptimizationConfig(**values)
+
+
+def _create(config, tmp_path: Path, env: dict[str, str], made: list):
+    events: list[dict] = []
+    executor = create_executor(config, tmp_path / "run", events.append, env=env)
+    made.append(executor)
+    return executor, events
+
+
+def _configured(server: ThreadingHTTPServer, tmp_path: Path) -> dict[str, str]:
+    return {
+        "RUNPOD_ENDPOINT_ID": ENDPOINT,
+        "RUNPOD_API_KEY": KEY,
+        "RUNPOD_API_BASE_URL": _base_url(server),
+        "HEALTHOPT_ARTIFACT_DIR": str(tmp_path / "artifacts"),
+    }
+
+
+def test_without_use_runpod_service_trials_run_locally_and_nothing_is_probed(
+    server, tmp_path: Path, made: list
+):
+    config = _config(use_runpod_service=False)
+    executor, events = _create(config, tmp_path, _configured(server, tmp_path), made)
+    assert isinstance(executor, LocalExecutor) and executor.capacity == 3
+    assert events == [] and server.seen == []
+
+
+UNUSABLE = [
+    pytest.param(
+        {"RUNPOD_API_KEY": KEY}, "RUNPOD_ENDPOINT_ID and RUNPOD_API_KEY", id="no-endpoint"
+    ),
+    pytest.param({"RUNPOD_ENDPOINT_ID": ENDPOINT}, "are not both set", id="no-key"),
+    pytest.param(
+        {"RUNPOD_ENDPOINT_ID": ENDPOINT, "RUNPOD_API_KEY": KEY},
+        "no artifact store: set HEALTHOPT_S3_BUCKET",
+        id="no-store",
+    ),
+    pytest.param(
+        {"RUNPOD_ENDPOINT_ID": "a/b", "RUNPOD_API_KEY": KEY, "HEALTHOPT_ARTIFACT_DIR": "/tmp/x"},
+        "RUNPOD_ENDPOINT_ID must be an endpoint id",
+        id="bad-endpoint",
+    ),
+    pytest.param(
+        {
+            "RUNPOD_ENDPOINT_ID": ENDPOINT,
+            "RUNPOD_API_KEY": KEY,
+            "RUNPOD_API_BASE_URL": "ftp://runpod.example/v2",
+            "HEALTHOPT_ARTIFACT_DIR": "/tmp/x",
+        },
+        "RUNPOD_API_BASE_URL must start with http",
+        id="bad-base-url",
+    ),
+]
+
+
+@pytest.mark.parametrize(("env", "reason"), UNUSABLE)
+def test_unusable_runpod_settings_fall_back_with_one_notice(
+    env: dict[str, str], reason: str, tmp_path: Path, made: list
+):
+    executor, events = _create(_config(), tmp_path, env, made)
+    assert isinstance(executor, LocalExecutor) and executor.capacity == 3
+    assert len(events) == 1 and events[0]["kind"] == "notice"
+    message = events[0]["message"]
+    assert reason in message and "running trials locally" in message
+    assert KEY not in message and "\n" not in message
+
+
+def test_an_empty_env_is_read_as_given_not_replaced_by_the_process_env(
+    tmp_path: Path, made: list, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "from-os-environ")
+    monkeypatch.setenv("RUNPOD_API_KEY", KEY)
+    executor, events = _create(_config(), tmp_path, {}, made)
+    assert isinstance(executor, LocalExecutor)
+    assert "are not both set" in events[0]["message"]
+
+
+@pytest.mark.parametrize(("env", "reason"), UNUSABLE)
+def test_require_runpod_refuses_to_start_and_says_why(
+    env: dict[str, str], reason: str, tmp_path: Path, made: list
+):
+    events: list[dict] = []
+    with pytest.raises(ConfigError) as caught:
+        made.append(create_executor(_config(require_runpod=True), tmp_path, events.append, env))
+    assert reason in str(caught.value) and "require_runpod" in str(caught.value)
+    assert KEY not in str(caught.value)
+    assert events == []
+
+
+def test_an_unreachable_endpoint_falls_back_and_says_so(tmp_path: Path, made: list):
+    env = {
+        "RUNPOD_ENDPOINT_ID": ENDPOINT,
+        "RUNPOD_API_KEY": KEY,
+        "RUNPOD_API_BASE_URL": f"http://127.0.0.1:{_closed_port()}/v2",
+        "HEALTHOPT_ARTIFACT_DIR": str(tmp_path / "artifacts"),
+    }
+    executor, events = _create(_config(), tmp_path, env, made)
+    assert isinstance(executor, LocalExecutor)
+    assert [e["kind"] for e in events] == ["notice"]
+    message = events[0]["message"]
+    assert f"endpoint {ENDPOINT} is unreachable" in message and "no answer" in message
+    assert KEY not in message
+
+
+def test_a_refused_key_falls_back_without_showing_the_key(server, tmp_path: Path, made: list):
+    env = {**_configured(server, tmp_path), "RUNPOD_API_KEY": "rp-WRONG-key-4567"}
+    executor, events = _create(_config(), tmp_path, env, made)
+    assert isinstance(executor, LocalExecutor)
+    message = events[0]["message"]
+    assert "401" in message and "RUNPOD_API_KEY" in message
+    assert "rp-WRONG-key-4567" not in message and len(events) == 1
+
+
+@pytest.mark.parametrize("require", [False, True])
+def test_a_configured_answering_endpoint_gets_a_runpod_executor(
+    require: bool, server, tmp_path: Path, made: list
+):
+    config = _config(require_runpod=require)
+    executor, events = _create(config, tmp_path, _configured(server, tmp_path), made)
+    assert isinstance(executor, RunPodExecutor) and executor.capacity == 3
+    assert events == []
+    assert server.seen == [(f"/v2/{ENDPOINT}/health", f"Bearer {KEY}")]  # one probe

@@ -1,0 +1,340 @@
+"""The shared-study policy on real SQLite storage: which trials count toward the budget, who
+gets the last slot, and how a trial whose process stopped sending heartbeats is retried once."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.distributions import FloatDistribution, IntDistribution
+from optuna.storages import fail_stale_trials
+from optuna.trial import TrialState
+
+from healthopt.config import ConfigError, OptimizationConfig, ScoringWeights
+from healthopt.optimize import results as results_io
+from healthopt.optimize.study import (
+    CONFIG_ATTR,
+    beyond_budget,
+    budget_view,
+    excluded_numbers,
+    load_shared_config,
+    open_study,
+    redact_url,
+    sqlalchemy_url,
+    stored_config,
+)
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+# study.py silences these at import, but pytest resets warning filters around each test.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"),
+    pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used"),
+]
+
+DISTRIBUTIONS = {
+    "learning_rate": FloatDistribution(1e-4, 1e-1, log=True),
+    "units": IntDistribution(8, 64),
+}
+# SQLite's CURRENT_TIMESTAMP has one-second resolution, so staleness shows up between the
+# three-second grace period and a second after it.
+STALE_WAIT_S = 8.0
+
+
+def _shared(tmp_path: Path, name: str = "s1", **overrides) -> OptimizationConfig:
+    values = dict(
+        run_name=name,
+        storage_url=f"sqlite:///{tmp_path / 'shared.db'}",
+        heartbeat_seconds=1,
+        trials=2,
+        output_dir=str(tmp_path),
+    )
+    values.update(overrides)
+    return OptimizationConfig(**values)
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _result(number: int, val_accuracy: float = 0.8) -> dict:
+    return {"trial_number": number, "metrics": {"val_accuracy": val_accuracy}, "epochs_run": 1}
+
+
+def _add(study: optuna.Study, state: TrialState, **kwargs) -> None:
+    study.add_trial(
+        optuna.create_trial(
+            state=state,
+            value=kwargs.pop("value", None),
+            params={"learning_rate": 0.01, "units": 16},
+            distributions=DISTRIBUTIONS,
+            user_attrs=kwargs.pop("user_attrs", None),
+            system_attrs=kwargs.pop("system_attrs", None),
+        )
+    )
+
+
+def _wait_until_stale(study: optuna.Study, number: int, check) -> float:
+    """Poll `check()` (which fails stale trials) until trial `number` is no longer RUNNING;
+    returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < STALE_WAIT_S:
+        check()
+        if study.trials[number].state != TrialState.RUNNING:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise AssertionError(f"trial {number} still RUNNING after {STALE_WAIT_S} s")
+
+
+# -- opening and loading -----------------------------------------------------------------
+def test_open_study_creates_then_loads_and_keeps_the_first_config(tmp_path: Path):
+    config = _shared(tmp_path, trials=3)
+    study = open_study(config, default_url="sqlite:///unused.db")
+    assert study.study_name == "s1" and study.user_attrs[CONFIG_ATTR] == config.to_dict()
+    study.ask()
+
+    again = open_study(_shared(tmp_path, trials=9), default_url="sqlite:///unused.db")
+    assert len(again.trials) == 1
+    assert again.user_attrs[CONFIG_ATTR]["trials"] == 3  # the creator's config stays
+    assert not (Path.cwd() / "unused.db").exists()
+
+
+def test_open_study_without_storage_url_uses_the_default_file(tmp_path: Path):
+    config = OptimizationConfig(run_name="local", output_dir=str(tmp_path))
+    study = open_study(config, default_url=f"sqlite:///{tmp_path / 'run.db'}")
+    assert (tmp_path / "run.db").is_file()
+    assert study.user_attrs[CONFIG_ATTR]["run_name"] == "local"
+
+
+def test_load_shared_config_round_trips_what_open_study_stored(tmp_path: Path):
+    config = _shared(
+        tmp_path,
+        trials=7,
+        mode="health-aware",
+        scoring_weights=ScoringWeights(accuracy_weight=0.6, health_weight=0.4),
+        target_gpus_per_worker=2,
+        trial_timeout_seconds=120.0,
+    )
+    open_study(config, default_url="sqlite:///unused.db")
+    assert load_shared_config(config.storage_url, "s1") == config
+
+
+def test_load_shared_config_names_a_missing_study(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with pytest.raises(ConfigError) as caught:
+        load_shared_config(url, "nope")
+    message = str(caught.value)
+    assert "no study 'nope'" in message
+    assert "healthopt optimize --storage URL --study nope" in message
+
+
+def test_load_shared_config_refuses_a_study_healthopt_did_not_make(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'foreign.db'}"
+    optuna.create_study(study_name="foreign", storage=url)
+    with pytest.raises(ConfigError, match="'foreign' was not created by healthopt optimize"):
+        load_shared_config(url, "foreign")
+
+
+def test_unreachable_storage_errors_hide_the_password(tmp_path: Path):
+    url = f"postgresql+psycopg2://healthopt:pw-s3cret@127.0.0.1:{_closed_port()}/optuna"
+    with pytest.raises(ConfigError) as loading:
+        load_shared_config(url, "s1")
+    with pytest.raises(ConfigError) as opening:
+        open_study(_shared(tmp_path, storage_url=url), default_url="sqlite:///unused.db")
+    for caught in (loading, opening):
+        message = str(caught.value)
+        assert "pw-s3cret" not in message
+        assert "healthopt:***@127.0.0.1" in message and "\n" not in message
+
+
+def test_plain_postgresql_urls_get_the_installed_driver():
+    assert sqlalchemy_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg2://u:p@h:5432/db"
+    assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert sqlalchemy_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert sqlalchemy_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_the_stored_config_never_holds_the_storage_password(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/x.db"
+    assert stored_config(_shared(tmp_path, storage_url=url))["storage_url"] == url
+    config = OptimizationConfig(run_name="s", storage_url="postgresql://u:pw-s3cret@h/db")
+    assert stored_config(config)["storage_url"] == "postgresql://u:***@h/db"
+
+
+def test_opening_a_shared_study_prints_no_experimental_warning(tmp_path: Path):
+    import subprocess
+    import sys
+
+    code = (
+        "from healthopt.config import OptimizationConfig\n"
+        "from healthopt.optimize.study import open_study\n"
+        f"open_study(OptimizationConfig(run_name='s', storage_url='sqlite:///{tmp_path}/x.db'),"
+        " 'sqlite:///unused.db')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "experimental" not in done.stderr.lower() and "Warning" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://user:s3cret@db.example:5432/optuna",
+            "postgresql://user:***@db.example:5432/optuna",
+        ),
+        ("postgresql+psycopg2://u:p%40ss:w@h/db", "postgresql+psycopg2://u:***@h/db"),
+        ("postgresql://user@h:5432/db", "postgresql://user@h:5432/db"),
+        ("postgresql://h:5432/db", "postgresql://h:5432/db"),
+        ("sqlite:////tmp/study.db", "sqlite:////tmp/study.db"),
+    ],
+)
+def test_redact_url_hides_only_the_password(url: str, shown: str):
+    assert redact_url(url) == shown
+
+
+# -- what counts toward the budget -----------------------------------------------------------
+def _crafted_study() -> optuna.Study:
+    """0 complete, 1 interrupted, 2 over budget, 3 stale and retried as 5 (waiting),
+    4 running, 6 failed for real, 7 pruned."""
+    study = optuna.create_study(direction="maximize")
+    _add(study, TrialState.COMPLETE, value=0.9)
+    _add(study, TrialState.FAIL, user_attrs={results_io.INTERRUPTED_ATTR: True})
+    _add(study, TrialState.FAIL, user_attrs={results_io.OVER_BUDGET_ATTR: True})
+    _add(study, TrialState.FAIL)
+    study.ask(DISTRIBUTIONS)  # 4: RUNNING
+    _add(study, TrialState.WAITING, system_attrs={"failed_trial": 3, "retry_history": [3]})
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "NaN"}})
+    _add(study, TrialState.PRUNED)
+    return study
+
+
+def test_interrupted_over_budget_and_retried_trials_do_not_count():
+    study = _crafted_study()
+    states = [t.state for t in study.trials]
+    assert states[4] == TrialState.RUNNING and states[5] == TrialState.WAITING
+    assert excluded_numbers(study.trials) == {1, 2, 3}
+    view = budget_view(study)
+    assert (view.counted_finished, view.running, view.waiting) == (3, 1, 1)  # 0, 6, 7
+    assert view.excluded == {1, 2, 3}
+
+
+def test_waiting_retries_take_slots_but_always_get_through():
+    view = budget_view(_crafted_study())  # 3 counted, 1 running, 1 waiting
+    assert view.open_slots(8) == 3  # 8 - 3 - 1 - 1: the queued retry holds a slot
+    assert view.open_slots(5) == 1  # at the budget, the retry may still be asked
+    assert view.open_slots(2) == 1
+    assert not view.complete(3)  # counted, but a trial runs and a retry waits
+
+
+def test_complete_once_counted_trials_reach_the_budget_and_nothing_is_active():
+    study = optuna.create_study(direction="maximize")
+    _add(study, TrialState.COMPLETE, value=0.5)
+    _add(study, TrialState.FAIL, user_attrs={results_io.INTERRUPTED_ATTR: True})
+    assert not budget_view(study).complete(2)
+    assert budget_view(study).open_slots(2) == 1
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "boom"}})
+    view = budget_view(study)
+    assert view.complete(2) and view.open_slots(2) == 0
+
+
+def test_exactly_one_of_two_racing_processes_gets_the_last_slot(tmp_path: Path):
+    config = _shared(tmp_path, trials=2)
+    first = open_study(config, default_url="sqlite:///unused.db")
+    other = optuna.load_study(study_name="s1", storage=config.storage_url)
+    done = first.ask(DISTRIBUTIONS)
+    first.tell(done, 0.5)
+    assert budget_view(first).open_slots(2) == budget_view(other).open_slots(2) == 1
+
+    # Both saw one open slot and asked; the storage numbered them in one order.
+    mine, theirs = first.ask(DISTRIBUTIONS), other.ask(DISTRIBUTIONS)
+    verdicts = {
+        mine.number: beyond_budget(first, mine.number, 2),
+        theirs.number: beyond_budget(other, theirs.number, 2),
+    }
+    assert sorted(verdicts.values()) == [False, True]
+    loser = theirs if verdicts[theirs.number] else mine
+    winner = mine if loser is theirs else theirs
+    assert loser.number > winner.number
+
+    loser.set_user_attr(results_io.OVER_BUDGET_ATTR, True)
+    (other if loser is theirs else first).tell(loser, state=TrialState.FAIL)
+    assert not beyond_budget(first, winner.number, 2)  # asked again, the answer holds
+    (first if winner is mine else other).tell(winner, 0.7)
+    view = budget_view(first)
+    assert view.counted_finished == 2 and view.complete(2) and view.excluded == {loser.number}
+
+
+def test_a_queued_retry_is_not_beyond_the_budget_but_a_new_trial_is(tmp_path: Path):
+    config = _shared(tmp_path, trials=2)
+    study = open_study(config, default_url="sqlite:///unused.db")
+    _add(study, TrialState.COMPLETE, value=0.5)
+    _add(study, TrialState.FAIL)  # stale, retried as 2
+    _add(study, TrialState.WAITING, system_attrs={"failed_trial": 1, "retry_history": [1]})
+    retry = study.ask()
+    assert retry.number == 2 and retry.params == {"learning_rate": 0.01, "units": 16}
+    assert not beyond_budget(study, retry.number, 2)
+    extra = study.ask(DISTRIBUTIONS)
+    assert beyond_budget(study, extra.number, 2)
+
+
+# -- stale trials ------------------------------------------------------------------------------
+def test_a_stale_trial_is_failed_and_retried_once_with_the_same_params(tmp_path: Path):
+    config = _shared(tmp_path)
+    study = open_study(config, default_url="sqlite:///unused.db")
+    storage = study._storage
+    trial = study.ask(DISTRIBUTIONS)
+    storage.record_heartbeat(trial._trial_id)
+    fail_stale_trials(study)
+    assert study.trials[0].state == TrialState.RUNNING  # fresh heartbeat: not stale yet
+
+    waited = _wait_until_stale(study, 0, lambda: fail_stale_trials(study))
+    assert waited >= 1.5  # grace is three heartbeats of 1 s
+    original, retry = study.trials
+    assert (original.state, retry.state) == (TrialState.FAIL, TrialState.WAITING)
+    assert retry.params == original.params == trial.params
+    assert retry.system_attrs["retry_history"] == [0]
+    view = budget_view(study)
+    assert (view.counted_finished, view.waiting, view.excluded) == (0, 1, {0})
+
+    # The retry's process dies too: it is failed (found by a process opening the study)
+    # but not retried a second time, and it counts as a failed trial.
+    again = study.ask()
+    assert again.number == 1
+    storage.record_heartbeat(again._trial_id)
+    _wait_until_stale(study, 1, lambda: open_study(config, default_url="sqlite:///unused.db"))
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.FAIL]
+    view = budget_view(study)
+    assert (view.counted_finished, view.running, view.waiting) == (1, 0, 0)
+
+    payload = results_io.build_results(study, "s1", "digits", "simple", 2, None, ScoringWeights())
+    errors = {t["number"]: t["error"] for t in payload["trials"]}
+    assert errors[0].endswith("retried as trial 1") and errors[0].startswith("stale:")
+    assert errors[1].endswith("not retried")
+
+
+def test_results_note_the_retry_and_leave_out_over_budget_trials():
+    study = optuna.create_study(direction="maximize")
+    _add(study, TrialState.FAIL)  # 0: stale
+    _add(study, TrialState.FAIL, user_attrs={results_io.OVER_BUDGET_ATTR: True})  # 1
+    _add(
+        study,
+        TrialState.COMPLETE,
+        value=0.8,
+        user_attrs={results_io.RESULT_ATTR: _result(2)},
+        system_attrs={"failed_trial": 0, "retry_history": [0]},
+    )
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "NaN loss"}})
+    payload = results_io.build_results(study, "s1", "digits", "simple", 3, None, ScoringWeights())
+    records = {t["number"]: t for t in payload["trials"]}
+    assert sorted(records) == [0, 2, 3]
+    assert records[0]["error"] == (
+        "stale: the process running it stopped sending heartbeats; retried as trial 2"
+    )
+    assert "error" not in records[2] and records[2]["metrics"] == {"val_accuracy": 0.8}
+    assert records[3]["error"] == "NaN loss"  # a real failure is not called stale
+    assert payload["best_trial"] == 2
