@@ -219,6 +219,29 @@ def test_a_worker_killed_mid_trial_has_its_trial_resubmitted_once(
     assert result.trials[0]["timings"]["remote_resubmits"] == 1
 
 
+def test_a_job_the_endpoint_loses_is_resubmitted(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict
+):
+    emulator = cloud["emulator"]
+    jobs: list[str] = []
+
+    def lose_the_first_job(event: dict) -> None:
+        if event.get("runpod_job_id"):
+            jobs.append(event["runpod_job_id"])
+            if len(jobs) == 1:
+                emulator.lose(event["runpod_job_id"])  # later /status answers 404
+
+    config = _config(tmp_path, trials=1)
+    executor = _executor(cloud, tmp_path / config.run_name, capacity=1, on_event=lose_the_first_job)
+    try:
+        result = ModelOptimizer(config, executor=executor).optimize_model()
+    finally:
+        executor.shutdown()
+    assert result.trials[0]["state"] == "COMPLETE"
+    assert len(jobs) == 2 and emulator.job(jobs[1]).status == "COMPLETED"
+    assert jobs[0] not in {job.id for job in emulator.jobs()}  # forgotten by the endpoint
+
+
 def test_a_job_stuck_past_its_deadline_is_cancelled_and_fails(
     tmp_path: Path, cloud: dict, orchestrator_env: dict
 ):

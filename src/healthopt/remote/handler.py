@@ -67,6 +67,10 @@ def _work_root() -> Path:
 
 
 def _runpod_progress(job: dict[str, Any], payload: dict[str, Any]) -> None:
+    if not os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT"):
+        # The SDK's local --test_input mode has nowhere to send progress to.
+        log.info("progress: %s", payload)
+        return
     from runpod.serverless import progress_update
 
     progress_update(job, payload)
