@@ -6,12 +6,16 @@ import json
 import logging
 import re
 import shutil
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.visualization import build_view
+
+if TYPE_CHECKING:
+    from healthopt.artifacts import ArtifactStore
 
 OPTIMIZED_DIR = "optimized_model"
 log = logging.getLogger(__name__)
@@ -33,6 +37,28 @@ def model_file_name(dataset: str, accuracy: float) -> str:
     return f"optimized_{slug}_acc_{accuracy:.4f}.keras"
 
 
+def fetch_trial_files(
+    store: ArtifactStore, artifact: dict[str, Any], run_dir: Path, number: int, zip_name: str
+) -> dict[str, float]:
+    """Download a trial's ZIP (its sha256 verified), extract it into `trials/trial_N` and
+    `plots/trial_N`, and drop the ZIP; returns the seconds spent downloading and extracting.
+    Raises ArtifactError for a missing, corrupt or malformed artifact."""
+    from healthopt.artifacts import ArtifactRef, extract_bundle
+
+    zip_path = run_dir / "downloads" / zip_name
+    clock = time.perf_counter()
+    store.get_file(ArtifactRef.from_dict(artifact), zip_path)
+    downloaded = time.perf_counter()
+    try:
+        extract_bundle(zip_path, trial_dir(run_dir, number), plots_dir(run_dir, number))
+    finally:
+        zip_path.unlink(missing_ok=True)
+    return {
+        "download_seconds": downloaded - clock,
+        "extract_seconds": time.perf_counter() - downloaded,
+    }
+
+
 def fetch_missing_trial(run_dir: Path, record: dict[str, Any]) -> bool:
     """Bring a remote trial's files back from the artifact store when this folder lacks them.
 
@@ -43,25 +69,15 @@ def fetch_missing_trial(run_dir: Path, record: dict[str, Any]) -> bool:
     artifact = record.get("artifact") or {}
     if (trial_dir(run_dir, record["number"]) / "model.keras").is_file() or not artifact:
         return False
-    from healthopt.artifacts import (
-        ArtifactError,
-        ArtifactRef,
-        artifact_store_from_env,
-        extract_bundle,
-    )
+    from healthopt.artifacts import ArtifactError, artifact_store_from_env
 
     try:
         store = artifact_store_from_env()
         if store is None:
             return False
-        zip_path = run_dir / "downloads" / f"trial_{record['number']}.zip"
-        store.get_file(ArtifactRef.from_dict(artifact), zip_path)
-        try:
-            extract_bundle(
-                zip_path, trial_dir(run_dir, record["number"]), plots_dir(run_dir, record["number"])
-            )
-        finally:
-            zip_path.unlink(missing_ok=True)
+        fetch_trial_files(
+            store, artifact, run_dir, record["number"], f"trial_{record['number']}.zip"
+        )
     except (ArtifactError, ImportError, OSError, KeyError, ValueError) as exc:
         log.warning("could not fetch trial %s from the artifact store: %s", record["number"], exc)
         return False

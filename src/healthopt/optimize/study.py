@@ -45,6 +45,12 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def _storage_error(url: str, exc: Exception) -> ConfigError:
+    """One line naming the storage (password redacted) and the first line of the cause."""
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return ConfigError(f"storage {redact_url(url)}: {type(exc).__name__}: {first_line}")
+
+
 def sqlalchemy_url(url: str) -> str:
     """`postgresql://` as users write it, mapped to the driver that is installed: SQLAlchemy
     2.1 reads the bare scheme as psycopg 3, while `healthopt[postgres]` installs psycopg2."""
@@ -99,10 +105,7 @@ def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
             )
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
-            raise ConfigError(
-                f"storage {redact_url(config.storage_url or '')}: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else ''}"
-            ) from None
+            raise _storage_error(config.storage_url or "", exc) from None
     study = optuna.create_study(
         study_name=config.run_name, storage=storage, direction="maximize", load_if_exists=True
     )
@@ -126,10 +129,7 @@ def load_shared_config(storage_url: str, study_name: str) -> OptimizationConfig:
             f"`healthopt optimize --storage URL --study {study_name}`"
         ) from None
     except Exception as exc:
-        raise ConfigError(
-            f"storage {redact_url(storage_url)}: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}"
-        ) from None
+        raise _storage_error(storage_url, exc) from None
     data = study.user_attrs.get(CONFIG_ATTR)
     if not isinstance(data, dict):
         raise ConfigError(f"study {study_name!r} was not created by healthopt optimize")

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from healthopt.artifacts import ArtifactError, ArtifactRef, ArtifactStore, extract_bundle
-from healthopt.optimize.assembly import plots_dir, trial_dir
+from healthopt.artifacts import ArtifactError, ArtifactStore
+from healthopt.optimize.assembly import fetch_trial_files
 from healthopt.optimize.executors.base import EventCallback, emit_quietly
 from healthopt.remote.client import (
     CANCELLED,
@@ -203,7 +203,15 @@ class RunPodExecutor:
                 timings=timings,
             )
         try:
-            timings.update(self._fetch(spec, outcome.job_id, result.artifact))
+            timings.update(
+                fetch_trial_files(
+                    self._store,
+                    result.artifact,
+                    self._run_dir,
+                    spec.trial_number,
+                    f"trial_{spec.trial_number}_{outcome.job_id}.zip",
+                )
+            )
         except (ArtifactError, OSError, KeyError, TypeError, ValueError) as exc:
             return TrialResult.failed(
                 spec.trial_number,
@@ -215,26 +223,6 @@ class RunPodExecutor:
         if history:
             merged["remote_resubmits"] = float(len(history))
         return replace(result, timings=merged)
-
-    def _fetch(self, spec: TrialSpec, job_id: str, artifact: dict[str, Any]) -> dict[str, float]:
-        ref = ArtifactRef.from_dict(artifact)
-        downloads = self._run_dir / "downloads"
-        zip_path = downloads / f"trial_{spec.trial_number}_{job_id}.zip"
-        clock = time.perf_counter()
-        self._store.get_file(ref, zip_path)  # raises ArtifactError on a digest mismatch
-        downloaded = time.perf_counter()
-        try:
-            extract_bundle(
-                zip_path,
-                trial_dir(self._run_dir, spec.trial_number),
-                plots_dir(self._run_dir, spec.trial_number),
-            )
-        finally:
-            zip_path.unlink(missing_ok=True)
-        return {
-            "download_seconds": downloaded - clock,
-            "extract_seconds": time.perf_counter() - downloaded,
-        }
 
     def _cancel_quietly(self, job_id: str) -> None:
         try:
