@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
 from healthopt.api.app import create_app
+from healthopt.api.schemas.progress import ProgressEvent
 
 from .conftest import make_settings
 
@@ -41,6 +43,9 @@ def test_progress_arrives_over_the_websocket_in_order(finished):
     finished_trials = [e for e in events if e["kind"] == "trial_finished"]
     assert [e["trials_done"] for e in finished_trials] == [1, 2]
     assert all(e["job_id"] == job_id for e in events)
+    # The schema the dashboard's types are generated from describes every real event.
+    adapter = TypeAdapter(ProgressEvent)
+    assert [adapter.validate_python(e).kind for e in events] == kinds
 
 
 def test_status_and_trials_of_a_completed_job(finished):
@@ -72,6 +77,30 @@ def test_best_model_carries_the_architecture_view(finished):
     download = client.get(f"/jobs/{job_id}/best-model/download")
     assert "attachment" in download.headers["content-disposition"]
     assert json.loads(download.content) == best
+    architecture = client.get(best["architecture_url"])
+    assert "attachment" in architecture.headers["content-disposition"]
+    assert json.loads(architecture.content) == best["architecture"]
+
+
+def test_best_model_carries_diagnostics_and_layer_health(finished):
+    client, job_id, _ = finished
+    best = client.get(f"/jobs/{job_id}/best-model").json()
+    diagnostics = best["diagnostics"]
+    assert 0 <= diagnostics["health_score"] <= 100 and diagnostics["issue_count"] == len(
+        diagnostics["issues"]
+    )
+    assert all(issue["suggestion"] for issue in diagnostics["issues"])
+    node_ids = {e["data"]["id"] for e in best["architecture"]["cytoscape"]["elements"]}
+    weighted = {name for name, layer in best["layer_health"].items() if layer["alpha"]}
+    assert weighted and weighted <= node_ids  # keyed by the graph's node ids
+    assert all(0 <= layer["weight_health"] <= 1 for layer in best["layer_health"].values()
+               if layer["weight_health"] is not None)  # fmt: skip
+    trial = next(
+        t for t in client.get(f"/jobs/{job_id}/trials").json()["trials"]
+        if t["number"] == best["trial_number"]
+    )  # fmt: skip
+    assert trial["health_score"] == best["health_score"] and 0 < trial["health_score"] <= 1
+    assert trial["num_parameters"] == best["num_parameters"]
 
 
 def test_model_and_plots_download(finished):

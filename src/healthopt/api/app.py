@@ -16,6 +16,7 @@ from healthopt.api.routers import jobs, meta, models, plots, progress, tensorboa
 from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.tensorboard import TensorBoardManager
+from healthopt.optimize.executors.factory import runpod_problem
 
 # Declared for every protected route, so generated clients know them.
 _COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -35,7 +36,7 @@ def build_state(settings: ServerSettings) -> ServerState:
         max_running=settings.max_running_jobs,
         max_workers_per_job=settings.max_workers_per_job,
     )
-    return ServerState(settings, store, manager, TensorBoardManager())
+    return ServerState(settings, store, manager, TensorBoardManager(), runpod_problem())
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:

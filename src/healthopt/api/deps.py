@@ -22,6 +22,8 @@ class ServerState:
     store: JobStore
     jobs: JobManager
     tensorboard: TensorBoardManager
+    # Why RunPod cannot be used as configured, or None; read once, the environment is fixed.
+    runpod_problem: str | None = None
 
     @property
     def results_dir(self) -> Path:

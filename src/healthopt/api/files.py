@@ -67,12 +67,16 @@ class RunFiles:
         best = results["best_trial"]
         return next((t for t in results["trials"] if t["number"] == best), None)
 
-    def architecture(self, trial: int) -> dict[str, Any] | None:
+    def trial_json(self, trial: int, name: str) -> dict[str, Any] | None:
+        """One of a trial folder's JSON files (architecture, diagnostics, analysis), or None."""
         try:
-            path = confine(self.results_dir, trial_dir(self.run_dir, trial) / "architecture.json")
+            path = confine(self.results_dir, trial_dir(self.run_dir, trial) / f"{name}.json")
             return json.loads(path.read_text())
         except (FileMissing, json.JSONDecodeError):
             return None
+
+    def architecture(self, trial: int) -> dict[str, Any] | None:
+        return self.trial_json(trial, "architecture")
 
     def optimized_model(self, results: dict[str, Any] | None = None) -> Path:
         """The assembled best model; FileMissing until the run has finished assembling."""

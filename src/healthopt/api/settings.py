@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -47,6 +48,9 @@ class ServerSettings(BaseSettings):
     max_running_jobs: int = Field(1, ge=1, le=64)
     # Upper bound on a request's `concurrent_workers` (one training process each).
     max_workers_per_job: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256)
+    # TensorBoard listens on this machine's loopback only, so the dashboard offers it only when
+    # the API is bound to loopback too (a local deployment); `false` hides it everywhere.
+    tensorboard: bool = True
 
     @field_validator("api_token", mode="before")
     @classmethod
@@ -66,6 +70,10 @@ class ServerSettings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.api_token.get_secret_value() if self.api_token else None
+
+    @property
+    def tensorboard_available(self) -> bool:
+        return self.tensorboard and is_loopback(self.host) and find_spec("tensorboard") is not None
 
     def check_exposure(self) -> None:
         """Refuse to serve beyond this machine without a token: anyone could start jobs."""

@@ -15,6 +15,7 @@ from healthopt.api.schemas.jobs import (
     TrialSummary,
 )
 from healthopt.api.status import job_status
+from healthopt.health.scoring import composite_health
 
 router = APIRouter(tags=["jobs"])
 
@@ -46,7 +47,12 @@ def get_status(job: JobDep, state: StateDep) -> JobStatus:
 @router.get("/jobs/{job_id}/trials", response_model=TrialList)
 def get_trials(files: FilesDep) -> TrialList:
     results = files.results() or {"trials": []}
-    return TrialList(trials=[TrialSummary.model_validate(t) for t in results["trials"]])
+    return TrialList(
+        trials=[
+            TrialSummary.model_validate({**t, "health_score": composite_health(t)})
+            for t in results["trials"]
+        ]
+    )
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobStatus)

@@ -31,6 +31,9 @@ def health(state: StateDep) -> Health:
         jobs_running=statuses.count(RUNNING),
         jobs_pending=statuses.count(PENDING),
         datasets=dataset_names(),
+        tensorboard_available=state.settings.tensorboard_available,
+        runpod_available=state.runpod_problem is None,
+        runpod_problem=state.runpod_problem,
     )
 
 

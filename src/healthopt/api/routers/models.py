@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from healthopt.api.db import JobRecord
 from healthopt.api.deps import FilesDep, JobDep
 from healthopt.api.files import FileMissing, RunFiles
+from healthopt.api.model_health import diagnostics_summary, layer_health
 from healthopt.api.schemas.models import BestModel
 from healthopt.health.scoring import composite_health
 from healthopt.visualization.architecture import build_view
@@ -26,12 +27,15 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id} has no completed trial yet ({job.status})"
         )
-    architecture = files.architecture(record["number"])
+    number = record["number"]
+    health_score = composite_health(record)
+    architecture = files.architecture(number)
     view: dict[str, Any] = {}
     if architecture:
         view = build_view(
-            architecture, record["metrics"].get("val_accuracy"), composite_health(record)
+            architecture, record["metrics"].get("val_accuracy"), health_score
         ).to_dict()
+    diagnostics = diagnostics_summary(files.trial_json(number, "diagnostics"))
     try:
         files.optimized_model(results)
         model_ready = True
@@ -41,8 +45,9 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         job_id=job.id,
         run_name=job.run_name,
         dataset_name=job.config.get("dataset_name", ""),
-        trial_number=record["number"],
+        trial_number=number,
         total_score=record.get("total_score"),
+        health_score=health_score,
         metrics=record.get("metrics", {}),
         health=record.get("health", {}),
         params=record.get("params", {}),
@@ -50,6 +55,10 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         model_ready=model_ready,
         model_url=f"/download/{job.id}" if model_ready else None,
         architecture=view,
+        architecture_url=f"/jobs/{job.id}/best-model/architecture" if view else None,
+        plots_zip_url=f"/jobs/{job.id}/download/plots",
+        diagnostics=diagnostics,
+        layer_health=layer_health(files.trial_json(number, "analysis"), diagnostics),
     )
 
 
@@ -69,6 +78,25 @@ def download_best_model_data(job: JobDep, files: FilesDep) -> Response:
         json.dumps(payload, indent=2, allow_nan=False),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{job.run_name}_best_model.json"'},
+    )
+
+
+@router.get(
+    "/jobs/{job_id}/best-model/architecture",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def download_architecture(job: JobDep, files: FilesDep) -> Response:
+    """The best trial's architecture view (Cytoscape elements, 3D layers) as a file."""
+    view = best_model(job, files).architecture
+    if not view:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"job {job.id}'s best trial has no architecture file"
+        )
+    return Response(
+        json.dumps(view, indent=2, allow_nan=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{job.run_name}_architecture.json"'},
     )
 
 

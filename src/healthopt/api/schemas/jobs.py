@@ -154,6 +154,10 @@ class TrialSummary(BaseModel):
     metrics: dict[str, Any]
     health: dict[str, Any]
     total_score: float | None
+    health_score: float | None = Field(
+        None, description="composite health in [0, 1] (healthopt.health.scoring.composite_health)"
+    )
+    num_parameters: int = 0
     error: str | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Health(BaseModel):
@@ -11,6 +11,13 @@ class Health(BaseModel):
     jobs_running: int
     jobs_pending: int
     datasets: list[str]
+    tensorboard_available: bool = Field(
+        description="the server can start TensorBoard and the browser can reach it (local use)"
+    )
+    runpod_available: bool = Field(
+        description="RunPod and an artifact store are configured; otherwise runs stay local"
+    )
+    runpod_problem: str | None = Field(description="why RunPod is not available")
 
 
 class ModeWeights(BaseModel):

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize.executors.base import EventCallback, Executor
@@ -40,29 +41,51 @@ def create_executor(
     return LocalExecutor(config.concurrent_workers, on_event=on_event, log_dir=run_dir / "logs")
 
 
+def runpod_problem(env: Mapping[str, str] | None = None) -> str | None:
+    """Why RunPod cannot be used as configured (packages, endpoint, store), or None.
+
+    Checks the configuration only; whether the endpoint answers is asked when a run starts.
+    """
+    parts = _runpod_parts(os.environ if env is None else env)
+    return parts if isinstance(parts, str) else None
+
+
+def _runpod_parts(env: Mapping[str, str]) -> tuple[Any, Any] | str:
+    """(RunPodSettings, ArtifactStore) from the environment, or the one-line reason why not."""
+    try:
+        from healthopt.artifacts import artifact_store_from_env
+        from healthopt.remote.settings import RunPodConfigError, RunPodSettings
+    except ImportError as exc:
+        return f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
+    try:
+        settings = RunPodSettings.from_env(env)
+    except RunPodConfigError as exc:
+        return str(exc)
+    if settings is None:
+        return "RUNPOD_ENDPOINT_ID and RUNPOD_API_KEY are not both set"
+    try:
+        store = artifact_store_from_env(env)
+    except ValueError as exc:
+        return f"artifact store: {exc}"
+    if store is None:
+        return "no artifact store: set HEALTHOPT_S3_BUCKET (or HEALTHOPT_ARTIFACT_DIR)"
+    return settings, store
+
+
 def _runpod_executor(
     config: OptimizationConfig, run_dir: Path, on_event: EventCallback, env: Mapping[str, str]
 ) -> tuple[Executor | None, str]:
     """The RunPod executor, or None and the one-line reason it cannot be used."""
+    parts = _runpod_parts(env)
+    if isinstance(parts, str):
+        return None, parts
+    settings, store = parts
     try:
-        from healthopt.artifacts import artifact_store_from_env
         from healthopt.optimize.executors.runpod import RunPodExecutor
         from healthopt.remote.client import RunPodClient, RunPodError
-        from healthopt.remote.settings import RunPodConfigError, RunPodSettings
     except ImportError as exc:
         return None, f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
-    try:
-        settings = RunPodSettings.from_env(env)
-    except RunPodConfigError as exc:
-        return None, str(exc)
-    if settings is None:
-        return None, "RUNPOD_ENDPOINT_ID and RUNPOD_API_KEY are not both set"
-    try:
-        store = artifact_store_from_env(env)
-    except ValueError as exc:
-        return None, f"artifact store: {exc}"
-    if store is None:
-        return None, "no artifact store: set HEALTHOPT_S3_BUCKET (or HEALTHOPT_ARTIFACT_DIR)"
+
     probe = RunPodClient(replace(settings, http_retries=1, request_timeout_s=10.0))
     try:
         probe.health()
