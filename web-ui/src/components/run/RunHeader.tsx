@@ -1,0 +1,46 @@
+import Link from "next/link";
+
+import type { JobStatus } from "@/lib/api/types";
+import type { ConnectionMode as Mode } from "@/lib/useJobProgress";
+
+import { CancelButton } from "./CancelButton";
+import { ConnectionMode } from "./ConnectionMode";
+import { JobStatusBadge } from "./JobStatusBadge";
+
+interface RunHeaderProps {
+  status: JobStatus;
+  mode: Mode;
+  hasBest: boolean;
+  onStatus: (status: JobStatus) => void;
+}
+
+/** The run's name and state, with what the user can do next: cancel it, or see its best model. */
+export function RunHeader({ status, mode, hasBest, onStatus }: RunHeaderProps) {
+  const active = status.status === "pending" || status.status === "running";
+  return (
+    <header className="run-header">
+      <div className="run-title">
+        <h1>{status.run_name}</h1>
+        <p className="run-meta">
+          <JobStatusBadge status={status.status} testId="job-status" />
+          <span>
+            {status.dataset_name} · {status.mode.replace("_", "-")}
+          </span>
+          <ConnectionMode mode={mode} />
+        </p>
+      </div>
+      <div className="run-actions">
+        {hasBest && (
+          <Link
+            className="button button-primary"
+            href={`/best?job=${encodeURIComponent(status.job_id)}`}
+            data-testid="best-model-link"
+          >
+            Best model
+          </Link>
+        )}
+        {active && <CancelButton jobId={status.job_id} onCancelled={onStatus} />}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,67 @@
+"use client";
+
+import { ErrorState } from "@/components/common/ErrorState";
+import { LoadingState } from "@/components/common/LoadingState";
+import { apiData } from "@/lib/api/client";
+import { isFinal } from "@/lib/progress";
+import { bestTrialNumber } from "@/lib/trials";
+import { useApi } from "@/lib/useApi";
+import { useJobProgress } from "@/lib/useJobProgress";
+
+import { RunHeader } from "./RunHeader";
+import { RunProgress } from "./RunProgress";
+import { ScoreChart } from "./ScoreChart";
+import { TrialGallery } from "./TrialGallery";
+
+/** The live view of one job: progress, the score chart and the trial gallery. */
+export function RunView({ jobId }: { jobId: string }) {
+  const progress = useJobProgress(jobId);
+  const status = progress.status;
+  const ended = status ? isFinal(status.status) : false;
+  // Reload the trials whenever one finishes (event or polled count) and once the job ends.
+  const trials = useApi(
+    () =>
+      apiData((client) =>
+        client.GET("/jobs/{job_id}/trials", { params: { path: { job_id: jobId } } }),
+      ).then((list) => list.trials),
+    [jobId, progress.trialsFinished, status?.trials_completed, ended],
+  );
+
+  if (!status) {
+    return progress.error ? (
+      <ErrorState message={progress.error} onRetry={progress.retry} />
+    ) : (
+      <LoadingState label="Connecting to the job" />
+    );
+  }
+
+  const best = bestTrialNumber(trials.data ?? [], status.best_trial);
+  return (
+    <div className="run-view">
+      <RunHeader
+        status={status}
+        mode={progress.mode}
+        hasBest={best !== null}
+        onStatus={progress.setStatus}
+      />
+      {progress.error && (
+        <p className="inline-error" role="alert">
+          Status updates failed: {progress.error}
+        </p>
+      )}
+      {progress.notice && <p className="hint">{progress.notice}</p>}
+      <section className="card">
+        <RunProgress status={status} epochs={progress.epochs} />
+      </section>
+      <section className="card">
+        <h2>Total score by trial</h2>
+        <ScoreChart trials={trials.data ?? []} />
+      </section>
+      <section className="card">
+        {trials.error && <ErrorState message={trials.error} onRetry={trials.reload} />}
+        {!trials.data && !trials.error && <LoadingState label="Loading trials" />}
+        {trials.data && <TrialGallery trials={trials.data} bestTrial={status.best_trial} />}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import type { TrialSummary } from "@/lib/api/types";
+import { formatCount, formatFraction, formatScore } from "@/lib/format";
+import { isFailed, metric } from "@/lib/trials";
+
+/** One trial: its scores and size, why it failed, and its hyperparameters on demand. */
+export function TrialCard({ trial, best }: { trial: TrialSummary; best: boolean }) {
+  const failed = isFailed(trial);
+  const params = Object.entries(trial.params);
+  return (
+    <article
+      className={`trial-card${best ? " trial-card-best" : ""}${failed ? " trial-card-failed" : ""}`}
+      data-testid="trial-card"
+      data-trial={trial.number}
+      data-state={trial.state}
+      data-best={best ? "true" : undefined}
+      aria-label={`Trial ${trial.number}${best ? ", best" : ""}${failed ? ", failed" : ""}`}
+    >
+      <header className="trial-card-header">
+        <h3>Trial {trial.number}</h3>
+        {best && <span className="badge badge-best">Best</span>}
+        {failed && <span className="badge badge-failed">failed</span>}
+      </header>
+      {failed ? (
+        <p className="trial-error" data-testid="trial-error">
+          {trial.error || "The trial failed without a recorded reason."}
+        </p>
+      ) : (
+        <dl className="trial-metrics">
+          <div>
+            <dt>Val accuracy</dt>
+            <dd>{formatFraction(metric(trial, "val_accuracy"))}</dd>
+          </div>
+          <div>
+            <dt>Health</dt>
+            <dd>{formatFraction(trial.health_score)}</dd>
+          </div>
+          <div>
+            <dt>Total score</dt>
+            <dd>{formatScore(trial.total_score)}</dd>
+          </div>
+          <div>
+            <dt>Parameters</dt>
+            <dd>{formatCount(trial.num_parameters)}</dd>
+          </div>
+        </dl>
+      )}
+      {params.length > 0 && (
+        <details className="trial-params">
+          <summary>Hyperparameters</summary>
+          <dl>
+            {params.map(([name, value]) => (
+              <div key={name}>
+                <dt>{name}</dt>
+                <dd>{String(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
+    </article>
+  );
+}
