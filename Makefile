@@ -1,10 +1,16 @@
-# The two commands of the README: `make run` and `make test`. Both set up .venv themselves.
+# The commands of the README: `make run`, `make test` and `make serve`. Each sets up what it
+# needs itself: .venv, the dashboard's node_modules and build, Debian's Chromium for its test.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+NPM ?= npm
+WEB := web-ui
 RUN_ARGS ?= --dataset digits --trials 10 --epochs 10
+# The dashboard is rebuilt when any of its sources changes.
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(wildcard $(WEB)/*.ts $(WEB)/*.json)
 
-.PHONY: run test bench lint clean
+.PHONY: run test serve ui browser bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +21,36 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+$(VENV)/.installed-server: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[server]"
+	touch $@ $(VENV)/.installed
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $@ $(VENV)/.installed
+	touch $@ $(VENV)/.installed $(VENV)/.installed-server
+
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json
+	cd $(WEB) && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB)/.next/BUILD_ID: $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	cd $(WEB) && NEXT_TELEMETRY_DISABLED=1 $(NPM) run build
+
+ui: $(WEB)/.next/BUILD_ID
+
+browser:
+	scripts/install_chromium.sh
 
 run: $(VENV)/.installed
 	$(BIN)/healthopt optimize $(RUN_ARGS)
 
-test: $(VENV)/.installed-dev
+# The dashboard's component tests, then the whole Python suite (its browser test included).
+test: $(VENV)/.installed-dev ui browser
+	cd $(WEB) && $(NPM) test
 	$(BIN)/python -m pytest
+
+serve: $(VENV)/.installed-server ui
+	scripts/serve.sh
 
 # The spectral benchmark compares with weightwatcher, a dev dependency.
 bench: $(VENV)/.installed-dev
@@ -39,4 +66,4 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests bench runpod_service
 
 clean:
-	rm -rf $(VENV) optimization_results .pytest_cache
+	rm -rf $(VENV) optimization_results .pytest_cache $(WEB)/node_modules $(WEB)/.next

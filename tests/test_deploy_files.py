@@ -65,10 +65,12 @@ def test_compose_backend_builds_the_dockerfile_and_keeps_results_in_a_volume() -
 def test_compose_frontend_builds_web_ui_after_the_backend() -> None:
     frontend = compose()["services"]["frontend"]
     assert frontend["build"]["context"] == "./web-ui"
-    assert frontend["build"]["dockerfile"] == "Dockerfile"
+    assert (ROOT / "web-ui" / frontend["build"]["dockerfile"]).resolve() == (
+        ROOT / "Dockerfile.frontend"
+    )
     assert "3000:3000" in frontend["ports"]
     assert "backend" in frontend["depends_on"]
-    assert "NEXT_PUBLIC_API_URL" in frontend["environment"]
+    assert "HEALTHOPT_PUBLIC_API_URL" in frontend["environment"]["HEALTHOPT_API_URL"]
     # The frontend never gets the .env file: it would carry the API token into the browser image.
     assert "env_file" not in frontend
 
@@ -88,7 +90,7 @@ def test_env_example_names_the_compose_frontend_and_runpod_variables() -> None:
         "POSTGRES_USER",
         "POSTGRES_PASSWORD",
         "POSTGRES_DB",
-        "NEXT_PUBLIC_API_URL",
+        "HEALTHOPT_PUBLIC_API_URL",
         "RUNPOD_API_KEY",
         "RUNPOD_ENDPOINT_ID",
         "RUNPOD_API_BASE_URL",

@@ -97,6 +97,9 @@ def test_cors_allows_only_the_configured_origins(tmp_path: Path):
         assert allowed.headers["access-control-allow-origin"] == "http://dash.example:3000"
         other = client.get("/health", headers={"Origin": "http://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+        # A download's file name must be readable by the dashboard's script.
+        simple = client.get("/health", headers={"Origin": "http://dash.example:3000"})
+        assert simple.headers["access-control-expose-headers"] == "Content-Disposition"
 
 
 def test_crafted_paths_never_reach_a_file_outside_the_results(client: TestClient, tmp_path: Path):

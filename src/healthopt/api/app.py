@@ -69,6 +69,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         allow_origins=state.settings.cors_origin_list,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
+        # The dashboard names downloaded files as the server does.
+        expose_headers=["Content-Disposition"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=state.settings.max_request_bytes)
     return app
