@@ -20,21 +20,30 @@ router = APIRouter(tags=["models"])
 KERAS_MEDIA_TYPE = "application/octet-stream"
 
 
-def best_model(job: JobRecord, files: RunFiles) -> BestModel:
-    results = files.results()  # read once: the best record and the model path both come from it
+def _best_record(job: JobRecord, files: RunFiles, results: dict[str, Any] | None) -> dict:
     record = files.best_record(results)
     if record is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id} has no completed trial yet ({job.status})"
         )
+    return record
+
+
+def _architecture_view(files: RunFiles, record: dict[str, Any]) -> dict[str, Any]:
+    """The best trial's architecture view, coloured by its accuracy and health; {} if none."""
+    architecture = files.architecture(record["number"])
+    if not architecture:
+        return {}
+    return build_view(
+        architecture, record["metrics"].get("val_accuracy"), composite_health(record)
+    ).to_dict()
+
+
+def best_model(job: JobRecord, files: RunFiles) -> BestModel:
+    results = files.results()  # read once: the best record and the model path both come from it
+    record = _best_record(job, files, results)
     number = record["number"]
-    health_score = composite_health(record)
-    architecture = files.architecture(number)
-    view: dict[str, Any] = {}
-    if architecture:
-        view = build_view(
-            architecture, record["metrics"].get("val_accuracy"), health_score
-        ).to_dict()
+    view = _architecture_view(files, record)
     diagnostics = diagnostics_summary(files.trial_json(number, "diagnostics"))
     try:
         files.optimized_model(results)
@@ -47,7 +56,7 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         dataset_name=job.config.get("dataset_name", ""),
         trial_number=number,
         total_score=record.get("total_score"),
-        health_score=health_score,
+        health_score=composite_health(record),
         metrics=record.get("metrics", {}),
         health=record.get("health", {}),
         params=record.get("params", {}),
@@ -88,7 +97,7 @@ def download_best_model_data(job: JobDep, files: FilesDep) -> Response:
 )
 def download_architecture(job: JobDep, files: FilesDep) -> Response:
     """The best trial's architecture view (Cytoscape elements, 3D layers) as a file."""
-    view = best_model(job, files).architecture
+    view = _architecture_view(files, _best_record(job, files, files.results()))
     if not view:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id}'s best trial has no architecture file"
