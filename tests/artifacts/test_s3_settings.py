@@ -4,7 +4,6 @@ picks; credentials stay in boto3's chain and out of everything we print."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,8 @@ from healthopt.artifacts import (
     artifact_store_from_env,
 )
 from healthopt.artifacts.s3 import MIB
+
+from ..http_server import unused_port
 
 
 def test_from_env_reads_every_setting():
@@ -110,17 +111,11 @@ def test_a_missing_bucket_is_an_artifact_error_naming_the_cause(
         store.put_file("runs/a.zip", tmp_path / "up")
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_an_unreachable_endpoint_fails_after_the_configured_attempts(
     aws_env: dict[str, str], tmp_path: Path
 ):
     settings = S3Settings(
-        bucket="b-1", endpoint_url=f"http://127.0.0.1:{_closed_port()}", max_attempts=2
+        bucket="b-1", endpoint_url=f"http://127.0.0.1:{unused_port()}", max_attempts=2
     )
     with pytest.raises(ArtifactError, match=r"checking artifact 'a\.zip'.*failed"):
         S3ArtifactStore(settings).exists("a.zip")

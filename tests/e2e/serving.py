@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from ..http_server import unused_port
 
 
 class Server:
@@ -26,7 +21,7 @@ class Server:
         self.root = root
         self.extra_env = env or {}
         self.results = root / "results"
-        self.port = free_port()
+        self.port = unused_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.starts = 0

@@ -28,7 +28,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from .serving import Server, free_port
+from ..http_server import unused_port
+from .serving import Server
 
 pytestmark = pytest.mark.slow
 WEB = Path(__file__).parents[2] / "web-ui"
@@ -77,7 +78,7 @@ class Dashboard:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[tuple[Server, Dashboard]]:
     root = tmp_path_factory.mktemp("dashboard")
-    ui_port = free_port()
+    ui_port = unused_port()
     api = Server(
         root,
         env={

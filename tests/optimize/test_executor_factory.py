@@ -5,8 +5,6 @@ passed as a dict, so the developer's own RUNPOD_* variables play no part."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +14,8 @@ import pytest
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize.executors import LocalExecutor, create_executor
 from healthopt.optimize.executors.runpod import RunPodExecutor
+
+from ..http_server import serve_in_thread, unused_port
 
 ENDPOINT = "ep-factory"
 KEY = "rp-key-VERY-SECRET-0123"
@@ -45,14 +45,8 @@ class _HealthHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def health_server() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HealthHandler)
-    server.seen = []
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve_in_thread(_HealthHandler, seen=[]) as server:
+        yield server
 
 
 @pytest.fixture
@@ -72,12 +66,6 @@ def made() -> Iterator[list]:
 
 def _base_url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/v2"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _config(**overrides) -> OptimizationConfig:
@@ -177,7 +165,7 @@ def test_an_unreachable_endpoint_falls_back_and_says_so(tmp_path: Path, made: li
     env = {
         "RUNPOD_ENDPOINT_ID": ENDPOINT,
         "RUNPOD_API_KEY": KEY,
-        "RUNPOD_API_BASE_URL": f"http://127.0.0.1:{_closed_port()}/v2",
+        "RUNPOD_API_BASE_URL": f"http://127.0.0.1:{unused_port()}/v2",
         "HEALTHOPT_ARTIFACT_DIR": str(tmp_path / "artifacts"),
     }
     executor, events = _create(_config(), tmp_path, env, made)

@@ -3,7 +3,6 @@ gets the last slot, and how a trial whose process stopped sending heartbeats is 
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 
@@ -26,6 +25,8 @@ from healthopt.optimize.study import (
     sqlalchemy_url,
     stored_config,
 )
+
+from ..http_server import unused_port
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 # study.py silences these at import, but pytest resets warning filters around each test.
@@ -53,12 +54,6 @@ def _shared(tmp_path: Path, name: str = "s1", **overrides) -> OptimizationConfig
     )
     values.update(overrides)
     return OptimizationConfig(**values)
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _result(number: int, val_accuracy: float = 0.8) -> dict:
@@ -140,7 +135,7 @@ def test_load_shared_config_refuses_a_study_healthopt_did_not_make(tmp_path: Pat
 
 
 def test_unreachable_storage_errors_hide_the_password(tmp_path: Path):
-    url = f"postgresql+psycopg2://healthopt:pw-s3cret@127.0.0.1:{_closed_port()}/optuna"
+    url = f"postgresql+psycopg2://healthopt:pw-s3cret@127.0.0.1:{unused_port()}/optuna"
     with pytest.raises(ConfigError) as loading:
         load_shared_config(url, "s1")
     with pytest.raises(ConfigError) as opening:

@@ -4,7 +4,6 @@ patiently), and which it turns into JobLost or a RunPodError that never shows th
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -16,6 +15,8 @@ import pytest
 
 from healthopt.remote.client import JobLost, JobStatus, RunPodClient, RunPodError
 from healthopt.remote.settings import RunPodSettings
+
+from ..http_server import serve_in_thread, unused_port
 
 ENDPOINT = "ep-client"
 KEY = "rp-key-VERY-SECRET-0123"
@@ -66,14 +67,8 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def http_server() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedHandler)
-    server.script = _Script()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serve_in_thread(_ScriptedHandler, script=_Script()) as server:
+        yield server
 
 
 @pytest.fixture
@@ -179,9 +174,7 @@ def test_unusable_answers_are_errors_without_retry(
 
 
 def test_no_answer_at_all_is_retried_then_reported():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = unused_port()
     settings = RunPodSettings(
         ENDPOINT,
         KEY,
