@@ -83,11 +83,7 @@ def get_best_model(job: JobDep, files: FilesDep) -> BestModel:
 )
 def download_best_model_data(job: JobDep, files: FilesDep) -> Response:
     payload = best_model(job, files).model_dump(mode="json")
-    return Response(
-        json.dumps(payload, indent=2, allow_nan=False),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{job.run_name}_best_model.json"'},
-    )
+    return _json_attachment(payload, f"{job.run_name}_best_model.json")
 
 
 @router.get(
@@ -102,10 +98,15 @@ def download_architecture(job: JobDep, files: FilesDep) -> Response:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id}'s best trial has no architecture file"
         )
+    return _json_attachment(view, f"{job.run_name}_architecture.json")
+
+
+def _json_attachment(payload: dict[str, Any], filename: str) -> Response:
+    """`payload` as a JSON file the browser saves under `filename`."""
     return Response(
-        json.dumps(view, indent=2, allow_nan=False),
+        json.dumps(payload, indent=2, allow_nan=False),
         media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{job.run_name}_architecture.json"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
