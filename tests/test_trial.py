@@ -39,10 +39,23 @@ def test_other_schema_versions_are_refused(tmp_path: Path):
         TrialSpec.from_dict(data)
 
 
-def test_a_trial_trains_evaluates_and_saves(tmp_path: Path):
+def test_a_trial_trains_evaluates_and_saves(tmp_path: Path, monkeypatch):
+    import healthopt.data
+
+    loaded = []
+    real_load = healthopt.data.load_dataset
+
+    def spy(*args, **kwargs):  # the real loader; only remembers what the trial opened
+        dataset = real_load(*args, **kwargs)
+        loaded.append(dataset)
+        return dataset
+
+    monkeypatch.setattr(healthopt.data, "load_dataset", spy)
     events = []
     result = run_trial(_spec(tmp_path), on_event=events.append)
     assert result.state == COMPLETE and result.error is None
+    # Optimization never sees the comparison study's holdout: the trial got it sealed.
+    assert [type(d.holdout).__name__ for d in loaded] == ["SealedSplit"]
     assert {"val_accuracy", "val_loss", "test_accuracy", "test_loss"} <= set(result.metrics)
     assert 0.0 <= result.metrics["test_accuracy"] <= 1.0
     assert result.epochs_run == 2 and result.num_parameters > 0

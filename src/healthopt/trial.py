@@ -170,7 +170,7 @@ def _run(
         clock = now
 
     model_config = ModelConfig.from_dict(spec.model_config)
-    dataset = load_dataset(spec.dataset_name, seed=spec.split_seed)
+    dataset = load_dataset(spec.dataset_name, seed=spec.split_seed, holdout=False)
     lap("load_seconds")
 
     trainer.set_seed(spec.seed)

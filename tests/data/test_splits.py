@@ -56,3 +56,24 @@ def test_digits_is_offline_and_reproducible():
     assert np.array_equal(first["holdout"].y, again.holdout.y)
     with pytest.raises(KeyError, match="no split 'extra'"):
         first["extra"]
+
+
+def test_a_sealed_holdout_raises_on_any_read_and_leaves_the_other_splits_alone():
+    from healthopt.data import HoldoutSealed
+
+    open_ = load_dataset("digits", seed=4)
+    sealed = load_dataset("digits", seed=4, holdout=False)
+    for name in ("train", "val", "test"):
+        assert np.array_equal(open_[name].x, sealed[name].x)
+    with pytest.raises(HoldoutSealed, match="sealed during optimization"):
+        _ = sealed.holdout.x
+    with pytest.raises(HoldoutSealed):
+        len(sealed.holdout)
+    assert len(open_.holdout) == 179  # about 10% of digits' 1797 samples, class by class
+
+
+def test_vocabulary_size_is_counted_before_splitting(text_npz):
+    data = np.load(text_npz)
+    sealed = load_dataset(f"npz:{text_npz}", holdout=False)
+    assert sealed.vocabulary_size == int(data["x"].max()) + 1
+    assert load_dataset("digits").vocabulary_size == 0

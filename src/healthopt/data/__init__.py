@@ -1,4 +1,9 @@
-"""Datasets: a registry of names and `load_dataset`, which returns the four fixed splits."""
+"""Datasets: a registry of names and `load_dataset`, which returns the four fixed splits.
+
+Optimization never sees the holdout split: trials load the dataset with `holdout=False`, which
+puts a `SealedSplit` in its place that raises on any read. Only the comparison study's analysis
+(phase 1b) opens it.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ import numpy as np
 
 from healthopt.data.errors import DatasetError
 from healthopt.data.registry import IMAGE, TEXT, dataset_names, lookup
-from healthopt.data.splits import SPLIT_NAMES, Split, stratified_split
+from healthopt.data.splits import SPLIT_NAMES, HoldoutSealed, SealedSplit, Split, stratified_split
 
 __all__ = [
     "IMAGE",
     "TEXT",
     "Dataset",
     "DatasetError",
+    "HoldoutSealed",
+    "SealedSplit",
     "Split",
     "dataset_names",
     "load_dataset",
@@ -33,16 +40,14 @@ class Dataset:
     train: Split
     val: Split
     test: Split
-    holdout: Split
+    holdout: Split | SealedSplit
+    # Largest token id + 1 over every sample (text only; 0 for images): the embedding's input
+    # size. Counted before splitting, so it needs no split and reveals nothing about one.
+    vocabulary_size: int = 0
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.train.x.shape[1:])
-
-    @property
-    def vocabulary_size(self) -> int:
-        """Largest token id + 1 over every split (text only): the embedding's input size."""
-        return int(max(s.x.max(initial=0) for s in self.splits.values())) + 1
 
     def linear_classifier_parameters(self) -> int:
         """Weights of a linear classifier on these inputs (bag of tokens for text): the
@@ -62,16 +67,23 @@ class Dataset:
         return getattr(self, split_name)
 
 
-def load_dataset(name: str, seed: int = 0) -> Dataset:
-    """Load a named dataset and split it 60/20/10/10, stratified, reproducibly from `seed`."""
+def load_dataset(name: str, seed: int = 0, holdout: bool = True) -> Dataset:
+    """Load a named dataset and split it 60/20/10/10, stratified, reproducibly from `seed`.
+
+    With `holdout=False` the holdout split is sealed: reading it raises HoldoutSealed, so
+    nothing in an optimization can touch the data the comparison study keeps for last.
+    """
     info = lookup(name)
     x, y = info.fetch()
     y = np.asarray(y).reshape(-1)
-    splits = stratified_split(x, y, seed)
+    splits: dict[str, Split | SealedSplit] = dict(stratified_split(x, y, seed))
+    if not holdout:
+        splits["holdout"] = SealedSplit(name, seed)
     return Dataset(
         name=name,
         modality=info.modality,
         num_classes=int(y.max()) + 1,
         split_seed=seed,
+        vocabulary_size=int(x.max(initial=0)) + 1 if info.modality == TEXT else 0,
         **splits,
     )

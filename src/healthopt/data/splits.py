@@ -27,6 +27,33 @@ class Split:
         return float(np.bincount(np.asarray(self.y, dtype=np.int64)).max() / len(self.y))
 
 
+class HoldoutSealed(RuntimeError):
+    """Something read the holdout split while it was sealed (during optimization)."""
+
+
+class SealedSplit:
+    """Stands in for the holdout split where it must not be read: any access raises.
+
+    Optimization trials get this instead of the real holdout, so a trial that evaluated on it,
+    or a future change that did, fails loudly instead of leaking the study's unseen data.
+    """
+
+    def __init__(self, dataset: str, seed: int) -> None:
+        self._where = f"dataset {dataset!r}, split seed {seed}"
+
+    def __getattr__(self, name: str) -> None:
+        raise HoldoutSealed(
+            f"the holdout split of {self._where} is sealed during optimization "
+            f"(read of {name!r}); only the comparison study's analysis opens it"
+        )
+
+    def __len__(self) -> int:
+        return self.__getattr__("__len__")  # raises
+
+    def __repr__(self) -> str:
+        return f"SealedSplit({self._where})"
+
+
 def _counts_per_split(n: int) -> list[int]:
     """Split n items by SPLIT_FRACTIONS with largest-remainder rounding, so sizes sum to n."""
     exact = [n * f for f in SPLIT_FRACTIONS]
