@@ -1,6 +1,6 @@
 """The `healthopt` command line. It translates flags into an OptimizationConfig (optimize,
-worker), a diagnostics run over saved records (diagnose), a model analysis (analyze) or server
-settings (serve); the work happens elsewhere."""
+worker), a diagnostics run over saved records (diagnose), a model analysis (analyze), a
+comparison study (study) or server settings (serve); the work happens elsewhere."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from healthopt.config import (
     ScoringWeights,
 )
 from healthopt.data import dataset_names
+from healthopt.study.command import add_study_parser
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_COMPLETE_TRIAL = 1
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--samples", type=int, default=1000, metavar="N", help="data samples used (default: 1000)"
     )
+    add_study_parser(commands)
     serve = commands.add_parser(
         "serve",
         help="start the HTTP API server (needs the server extra)",
@@ -238,7 +240,7 @@ def _add_runpod_flags(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _parse_health_weights(text: str) -> dict[str, float]:
+def parse_health_weights(text: str) -> dict[str, float]:
     weights: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, sep, value = part.partition("=")
@@ -268,7 +270,7 @@ def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
         components = (
             dict(DEFAULT_HEALTH_PROPORTIONS)
             if args.health_weights is None
-            else _parse_health_weights(args.health_weights)
+            else parse_health_weights(args.health_weights)
         )
         values["scoring_weights"] = ScoringWeights(accuracy, 1.0 - accuracy, components)
     return OptimizationConfig(**values)
@@ -367,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         from healthopt.analysis.command import run_analyze
 
         return run_analyze(args, parser)
+    if args.command == "study":
+        from healthopt.study.command import run_study
+
+        return run_study(args, parser)
     return _optimize(args, parser)
 
 

@@ -1,0 +1,1 @@
+"""The comparison study: accuracy-only versus health-aware optimization, measured."""

@@ -1,0 +1,275 @@
+"""`healthopt study`: build a comparison study's models (phase 1a) and analyse them (phase 1b).
+
+The same study id resumes a study: finished runs are kept, the run in progress resumes from
+its finished trials, and the analysis runs again. `--modules none` only builds the models;
+`--analyze-only` analyses a built study again (e.g. with other modules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from healthopt.config import (
+    DEFAULT_HEALTH_PROPORTIONS,
+    HEALTH_AWARE_ACCURACY_WEIGHT,
+    ConfigError,
+    ScoringWeights,
+)
+from healthopt.study.config import MODULES, StudyConfig, parse_modules
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def add_study_parser(commands: Any) -> None:
+    defaults = StudyConfig(study_id="x")
+    study = commands.add_parser(
+        "study",
+        help="compare accuracy-only and health-aware optimization (comparison study)",
+        description="Run RUNS_PER_MODE optimizations in each mode, then measure the selected "
+        "models on the untouched holdout split with the chosen analysis modules; writes "
+        "OUTPUT_DIR/STUDY_ID/analysis_results/results.json and report.pdf.",
+    )
+    add = study.add_argument
+    add(
+        "--dataset",
+        default=defaults.dataset_name,
+        help="dataset name or npz:PATH (default: digits)",
+    )
+    add(
+        "--runs-per-mode",
+        type=int,
+        default=defaults.runs_per_mode,
+        metavar="N",
+        help=f"optimizations per mode (default: {defaults.runs_per_mode})",
+    )
+    add(
+        "--trials",
+        type=int,
+        default=defaults.trials_per_run,
+        metavar="N",
+        help=f"trials per optimization (default: {defaults.trials_per_run})",
+    )
+    add(
+        "--epochs",
+        type=int,
+        default=defaults.max_epochs_per_trial,
+        metavar="N",
+        help=f"training epochs per trial (default: {defaults.max_epochs_per_trial})",
+    )
+    add(
+        "--modules",
+        default="all",
+        metavar="NAME,...",
+        help=f"analysis modules: all, none, or some of {', '.join(MODULES)} (default: all)",
+    )
+    add(
+        "--output-dir",
+        default=defaults.output_dir,
+        metavar="DIR",
+        help=f"where studies live (default: {defaults.output_dir})",
+    )
+    add(
+        "--study-id",
+        default=None,
+        metavar="ID",
+        help="name of the study; an existing id resumes it (default: study_DATASET_TIME)",
+    )
+    add(
+        "--workers",
+        type=int,
+        default=defaults.concurrent_workers,
+        metavar="N",
+        help="trials run at once (default: 1)",
+    )
+    add(
+        "--seed",
+        type=int,
+        default=defaults.seed,
+        metavar="N",
+        help="base seed: run i of both modes uses SEED + 1000 i (default: 0)",
+    )
+    add(
+        "--split-seed",
+        type=int,
+        default=defaults.split_seed,
+        metavar="N",
+        help="seed of the train/val/test/holdout split, shared by every run (default: 0)",
+    )
+    add(
+        "--accuracy-weight",
+        type=float,
+        default=HEALTH_AWARE_ACCURACY_WEIGHT,
+        metavar="W",
+        help=f"health-aware mode's accuracy share (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
+    )
+    add(
+        "--health-weights",
+        default=None,
+        metavar="NAME=W,...",
+        help="health-aware mode's split of the health share over the six components (default: "
+        + ",".join(f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items())
+        + ")",
+    )
+    add(
+        "--ablation-trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="trials of each ablation optimization (default: --trials)",
+    )
+    add(
+        "--transfer-dataset",
+        default=None,
+        metavar="NAME",
+        help="related dataset for the transfer module (name or npz:PATH with the same labels)",
+    )
+    add(
+        "--runpod",
+        dest="use_runpod_service",
+        action="store_true",
+        help="run trials on RunPod (see `healthopt optimize --help`)",
+    )
+    add(
+        "--analyze-only",
+        action="store_true",
+        help="analyse the existing study --study-id again without building models",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> StudyConfig:
+    from healthopt.cli import parse_health_weights
+
+    components = (
+        dict(DEFAULT_HEALTH_PROPORTIONS)
+        if args.health_weights is None
+        else parse_health_weights(args.health_weights)
+    )
+    return StudyConfig(
+        dataset_name=args.dataset,
+        runs_per_mode=args.runs_per_mode,
+        trials_per_run=args.trials,
+        max_epochs_per_trial=args.epochs,
+        health_weights=ScoringWeights(args.accuracy_weight, 1.0 - args.accuracy_weight, components),
+        concurrent_workers=args.workers,
+        use_runpod_service=args.use_runpod_service,
+        seed=args.seed,
+        split_seed=args.split_seed,
+        ablation_trials=args.ablation_trials,
+        transfer_dataset=args.transfer_dataset,
+        output_dir=args.output_dir,
+        study_id=args.study_id,
+    )
+
+
+def run_study(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from rich.console import Console
+
+    from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
+
+    console = Console(highlight=False)
+    progress = _Progress(console)
+    try:
+        modules = parse_modules(args.modules)
+        if args.analyze_only:
+            if not args.study_id:
+                raise ConfigError("--analyze-only needs --study-id of a built study")
+            study = ComparisonStudy.open(args.output_dir, args.study_id, on_event=progress)
+        else:
+            study = ComparisonStudy(config_from_args(args), on_event=progress)
+        console.print(f"study {study.config.study_id} in {study.paths.root}")
+        if not args.analyze_only:
+            study.build_models()
+        if not modules:
+            console.print("models built; analyse later with --analyze-only --modules all")
+            return 0
+        clock = time.perf_counter()
+        results = study.analyze(modules)
+    except (ConfigError, StudyError) as exc:
+        parser.exit(
+            EXIT_BAD_INPUT if isinstance(exc, ConfigError) else EXIT_FAILED,
+            f"healthopt study: error: {exc}\n",
+        )
+    except (StudyStopped, KeyboardInterrupt):
+        console.print(
+            f"\ninterrupted: finished runs are kept; resume with --study-id "
+            f"{study.config.study_id} and the same settings"
+        )
+        return EXIT_INTERRUPTED
+    _print_results(console, results, study.paths.root, time.perf_counter() - clock)
+    return 0
+
+
+class _Progress:
+    """One line per run and per module: a study is long, the terminal should say where it is."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "study_run_started":
+            what = (
+                event.get("ablation_component") or f"{event['study_mode']} run {event['run_index']}"
+            )
+            self.console.print(f"[bold]{what}[/]: {event.get('trials_total')} trials")
+        elif kind == "trial_finished":
+            score = event.get("total_score")
+            shown = "failed" if score is None else f"score {score:.4f}"
+            self.console.print(
+                f"  trial {event.get('trial_number')}: {shown} "
+                f"({event.get('trials_done')}/{event.get('trials_total')})"
+            )
+        elif kind == "study_run_finished":
+            record = event.get("record", {})
+            val = record.get("val_accuracy")
+            detail = f"val_acc {val:.4f}" if val is not None else record.get("error", "")
+            self.console.print(f"  -> {record.get('status')}: {detail}")
+        elif kind == "module_started":
+            self.console.print(
+                f"analysis {event['position'] + 1}/{event['total']}: {event['module']}"
+            )
+        elif kind == "report_started":
+            self.console.print("writing report.pdf")
+        elif kind == "notice":
+            self.console.print(f"[yellow]{event.get('message')}[/]")
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}%"
+
+
+def _print_results(console: Any, results: dict[str, Any], root: Path, seconds: float) -> None:
+    from rich.table import Table
+
+    summary = results["executive_summary"]
+    table = Table(title="Comparison study: mean over runs")
+    for column in ("metric", "accuracy-only", "health-aware", "difference (pts)", "p"):
+        table.add_column(column)
+    for row in summary["rows"]:
+        p = row["p_value"]
+        table.add_row(
+            row["metric"],
+            _pct(row["accuracy_only"]),
+            _pct(row["health_aware"]),
+            _pct(row["difference"], signed=True),
+            "n/a" if p is None else f"{p:.3g}" + (" *" if row["significant"] else ""),
+        )
+    console.print(table)
+    console.print(f"[bold]{summary['verdict']}[/]", soft_wrap=True)
+    for module in results["modules"].values():
+        state = "" if module["available"] else f" (not measured: {module['reason']})"
+        console.print(f"- {module['title']}{state}", soft_wrap=True)
+    timings = results.get("timings", {})
+    console.print(
+        f"analysis {seconds:.0f} s (report {timings.get('report_seconds', 0):.1f} s)\n"
+        f"results: {root / 'analysis_results' / 'results.json'}\n"
+        f"report: {root / 'analysis_results' / 'report.pdf'}",
+        soft_wrap=True,
+    )

@@ -1,0 +1,161 @@
+"""Module 6: ablation, which health component is worth optimizing for?
+
+Before this module runs, the study optimized once per health component with the whole health
+weight on that component (accuracy weight unchanged). Here each of those models is measured
+on the holdout next to the two modes' runs. One run per component allows a ranking, not a
+significance test; the summary says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from healthopt.study.context import AnalysisContext, ModelUnderTest
+from healthopt.study.figures import mode_color, mode_label, save
+from healthopt.study.results import Figure, ModuleResult, Table
+
+NAME = "ablation"
+TITLE = "Ablation: one health component at a time"
+
+
+def run(context: AnalysisContext) -> ModuleResult:
+    if not context.ablation:
+        planned = [r for r in context.metadata.ablation_runs()]
+        reason = (
+            "no ablation run completed: "
+            + "; ".join(f"{r.component}: {r.error or r.status}" for r in planned)
+            if planned
+            else "no ablation runs were made"
+        )
+        return ModuleResult.unavailable(NAME, TITLE, reason)
+    components = sorted((_row(context, m) for m in context.ablation), key=_gap_key)
+    references = {
+        mode: _mean_row(context, context.models[mode])
+        for mode in context.modes
+        if context.models[mode]
+    }
+    figure = _figure(context, components, references)
+    best = components[0]
+    lines = [
+        f"Each of {len(components)} health components was optimized alone "
+        f"(accuracy weight {context.config.health_weights.accuracy_weight:.2f}, all of the "
+        f"health weight on the component, {context.config.ablation_trial_count} trials).",
+        f"Smallest generalization gap: {best['component']} ({_pct(best['gap'])}, holdout "
+        f"{_pct(best['holdout_accuracy'])}); largest: {components[-1]['component']} "
+        f"({_pct(components[-1]['gap'])}).",
+    ]
+    for mode, ref in references.items():
+        lines.append(
+            f"For reference, {mode_label(mode).lower()} runs average a gap of {_pct(ref['gap'])} "
+            f"and holdout accuracy {_pct(ref['holdout_accuracy'])}."
+        )
+    lines.append(
+        "One optimization per component gives a ranking only; no significance test is possible, "
+        "and with small budgets the ranking mostly reflects search noise."
+    )
+    return ModuleResult(
+        name=NAME,
+        title=TITLE,
+        summary=lines,
+        data={
+            "components": components,
+            "ranking_by_gap": [c["component"] for c in components],
+            "references": references,
+            "trials_per_component": context.config.ablation_trial_count,
+        },
+        tables=[
+            Table(
+                title="Single-component optimizations, smallest gap first",
+                columns=["Component", "Validation", "Holdout", "Gap", "Health", "Parameters"],
+                rows=[
+                    [
+                        c["component"],
+                        c["val_accuracy"],
+                        c["holdout_accuracy"],
+                        c["gap"],
+                        c["health_score"],
+                        c["num_parameters"],
+                    ]
+                    for c in components
+                ]
+                + [
+                    [
+                        f"({mode_label(mode)} mean)",
+                        r["val_accuracy"],
+                        r["holdout_accuracy"],
+                        r["gap"],
+                        r["health_score"],
+                        None,
+                    ]
+                    for mode, r in references.items()
+                ],
+            )
+        ],
+        figures=[figure],
+    )
+
+
+def _gap_key(row: dict[str, Any]) -> float:
+    return row["gap"] if row["gap"] is not None else float("inf")
+
+
+def _row(context: AnalysisContext, mut: ModelUnderTest) -> dict[str, Any]:
+    holdout = context.holdout_accuracy(mut)
+    val = mut.val_accuracy
+    return {
+        "component": mut.record.component,
+        "val_accuracy": val,
+        "holdout_accuracy": holdout,
+        "gap": None if val is None else val - holdout,
+        "health_score": mut.health_score,
+        "num_parameters": mut.record.num_parameters,
+    }
+
+
+def _mean_row(context: AnalysisContext, models: list[ModelUnderTest]) -> dict[str, Any]:
+    rows = [_row(context, m) for m in models]
+
+    def mean(key: str) -> float | None:
+        values = [r[key] for r in rows if r[key] is not None]
+        return float(np.mean(values)) if values else None
+
+    return {key: mean(key) for key in ("val_accuracy", "holdout_accuracy", "gap", "health_score")}
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
+
+
+def _figure(
+    context: AnalysisContext,
+    components: list[dict[str, Any]],
+    references: dict[str, dict[str, Any]],
+) -> Figure:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    names = [c["component"].replace("_", "\n") for c in components]
+    gaps = [c["gap"] or 0.0 for c in components]
+    ax.bar(names, gaps, color="#7570b3", alpha=0.8, label="single-component run")
+    for mode, ref in references.items():
+        if ref["gap"] is not None:
+            ax.axhline(
+                ref["gap"],
+                color=mode_color(mode),
+                linestyle="--",
+                label=f"{mode_label(mode)} mean gap",
+            )
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_ylabel("validation - holdout accuracy")
+    ax.set_title("Generalization gap when one health component carries the health weight")
+    ax.legend(fontsize=9)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    path = save(fig, context.figure_path("ablation_gaps.png"))
+    return Figure(
+        context.relative(path),
+        "Generalization gap of each single-component optimization (smaller is better); "
+        "dashed lines: the two modes' mean gaps.",
+    )

@@ -1,0 +1,197 @@
+"""Module 1: generalization on the holdout, the split no optimization ever read.
+
+Every run's selected model is measured on the holdout; the generalization gap is validation
+accuracy (what the optimizer maximised) minus holdout accuracy. The modes are compared over
+runs (paired by seed when both modes completed the same runs), and the two selected models
+per sample with McNemar's exact test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from healthopt.study import stats
+from healthopt.study.context import AnalysisContext, ModelUnderTest
+from healthopt.study.figures import mode_color, mode_label, save
+from healthopt.study.results import Figure, ModuleResult, Table
+
+NAME = "generalization"
+TITLE = "Generalization on the holdout"
+# (key in a run's row, label) of the metrics compared between modes.
+METRICS = (
+    ("val_accuracy", "Validation accuracy"),
+    ("test_accuracy", "Test accuracy"),
+    ("holdout_accuracy", "Holdout accuracy"),
+    ("gap", "Generalization gap (val - holdout)"),
+)
+
+
+def run(context: AnalysisContext) -> ModuleResult:
+    if not context.comparable:
+        return ModuleResult.unavailable(NAME, TITLE, "a mode has no completed run to measure")
+    rows = {mode: [_row(context, m) for m in context.models[mode]] for mode in context.modes}
+    a, b = rows["accuracy_only"], rows["health_aware"]
+    comparisons = {
+        key: stats.compare(label, _values(a, key), _values(b, key), paired=context.paired)
+        for key, label in METRICS
+    }
+    best = {mode: context.best[mode] for mode in context.modes}
+    mcnemar = stats.mcnemar_exact(
+        _correct(context, best["accuracy_only"]), _correct(context, best["health_aware"])
+    )
+    best_rows = {mode: _row(context, m) for mode, m in best.items() if m is not None}
+    figure = _figure(context, rows)
+    holdout = comparisons["holdout_accuracy"]
+    gap = comparisons["gap"]
+    return ModuleResult(
+        name=NAME,
+        title=TITLE,
+        summary=_summary(holdout, gap, mcnemar, best_rows, context),
+        data={
+            "holdout_size": len(context.dataset.holdout),
+            "paired": context.paired,
+            "runs": {mode: rows[mode] for mode in context.modes},
+            "comparisons": {key: c.to_dict() for key, c in comparisons.items()},
+            "best_models": best_rows,
+            "best_models_mcnemar": mcnemar.to_dict(),
+        },
+        tables=[_means_table(comparisons), _runs_table(rows)],
+        figures=[figure],
+        tests=[c.to_dict() for c in comparisons.values()] + [mcnemar.to_dict()],
+    )
+
+
+def _row(context: AnalysisContext, mut: ModelUnderTest) -> dict[str, Any]:
+    holdout = context.holdout_accuracy(mut)
+    val = mut.val_accuracy
+    return {
+        "label": mut.label,
+        "index": mut.index,
+        "val_accuracy": val,
+        "test_accuracy": mut.test_accuracy,
+        "holdout_accuracy": holdout,
+        "gap": None if val is None else val - holdout,
+        "health_score": mut.health_score,
+    }
+
+
+def _values(rows: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(r[key]) for r in sorted(rows, key=lambda r: r["index"]) if r[key] is not None]
+
+
+def _correct(context: AnalysisContext, mut: ModelUnderTest | None) -> np.ndarray:
+    assert mut is not None  # comparable: both modes have a selected model
+    predicted = context.holdout_probabilities(mut).argmax(axis=1)
+    return predicted == context.dataset.holdout.y
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}%"
+
+
+def _p(test: stats.TestResult) -> str:
+    return "undefined" if test.p_value is None else f"p = {test.p_value:.3g}"
+
+
+def _summary(
+    holdout: stats.Comparison,
+    gap: stats.Comparison,
+    mcnemar: stats.TestResult,
+    best: dict[str, dict[str, Any]],
+    context: AnalysisContext,
+) -> list[str]:
+    design = (
+        f"{holdout.a.n} seed-paired runs per mode"
+        if holdout.paired
+        else f"{holdout.a.n} and {holdout.b.n} runs (unpaired)"
+    )
+    lines = [
+        f"Mean holdout accuracy: accuracy-only {_pct(holdout.a.mean)}, health-aware "
+        f"{_pct(holdout.b.mean)} ({design}, {len(context.dataset.holdout)} holdout samples).",
+        f"Mean generalization gap (validation - holdout): accuracy-only {_pct(gap.a.mean)}, "
+        f"health-aware {_pct(gap.b.mean)}.",
+    ]
+    for label, comparison in (("holdout accuracy", holdout), ("gap", gap)):
+        if comparison.significant:
+            better = "health-aware" if (comparison.difference or 0) > 0 else "accuracy-only"
+            if label == "gap":
+                better = "accuracy-only" if (comparison.difference or 0) > 0 else "health-aware"
+            lines.append(
+                f"The {label} difference is significant ({comparison.primary.name}, "
+                f"{_p(comparison.primary)}): {better} is better."
+            )
+        else:
+            note = f"; {comparison.primary.note}" if comparison.primary.note else ""
+            lines.append(
+                f"No significant difference in {label} ({comparison.primary.name}, "
+                f"{_p(comparison.primary)}{note})."
+            )
+    a, b = best.get("accuracy_only", {}), best.get("health_aware", {})
+    lines.append(
+        f"Selected models: {a.get('label')} {_pct(a.get('holdout_accuracy'))} vs "
+        f"{b.get('label')} {_pct(b.get('holdout_accuracy'))} on the holdout; McNemar exact "
+        f"test on per-sample correctness {_p(mcnemar)}."
+    )
+    return lines
+
+
+def _means_table(comparisons: dict[str, stats.Comparison]) -> Table:
+    rows = []
+    for key, label in METRICS:
+        c = comparisons[key]
+        rows.append([label, c.a.mean, c.a.std, c.b.mean, c.b.std, c.difference, c.primary.p_value])
+    return Table(
+        title="Per-mode means over runs",
+        columns=["Metric", "Accuracy-only", "SD", "Health-aware", "SD", "Difference (B - A)", "p"],
+        rows=rows,
+        note="p from the primary test (paired t-test when runs pair by seed, else Welch).",
+    )
+
+
+def _runs_table(rows: dict[str, list[dict[str, Any]]]) -> Table:
+    return Table(
+        title="Every run's selected model",
+        columns=["Run", "Validation", "Test", "Holdout", "Gap", "Health"],
+        rows=[
+            [
+                r["label"],
+                r["val_accuracy"],
+                r["test_accuracy"],
+                r["holdout_accuracy"],
+                r["gap"],
+                r["health_score"],
+            ]
+            for mode_rows in rows.values()
+            for r in mode_rows
+        ],
+    )
+
+
+def _figure(context: AnalysisContext, rows: dict[str, list[dict[str, Any]]]) -> Figure:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, (key, label) in zip(axes, (METRICS[2], METRICS[3]), strict=True):
+        data = [_values(rows[mode], key) for mode in context.modes]
+        box = ax.boxplot(data, patch_artist=True, widths=0.5)
+        ax.set_xticks([1, 2], [mode_label(m) for m in context.modes])
+        for patch, mode in zip(box["boxes"], context.modes, strict=True):
+            patch.set_facecolor(mode_color(mode))
+            patch.set_alpha(0.35)
+        for position, (mode, values) in enumerate(zip(context.modes, data, strict=True), 1):
+            jitter = np.linspace(-0.08, 0.08, len(values)) if len(values) > 1 else [0.0]
+            ax.scatter(position + np.asarray(jitter), values, color=mode_color(mode), zorder=3)
+        if context.paired:
+            for a, b in zip(data[0], data[1], strict=True):
+                ax.plot([1, 2], [a, b], color="grey", alpha=0.4, linewidth=1)
+        ax.set_title(label, fontsize=11)
+        ax.set_ylabel("accuracy" if key != "gap" else "validation - holdout")
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle("Holdout accuracy and generalization gap per run", fontsize=12)
+    path = save(fig, context.figure_path("generalization_holdout.png"))
+    caption = "Each dot is one run's selected model on the holdout" + (
+        "; grey lines join the runs that share a seed." if context.paired else "."
+    )
+    return Figure(context.relative(path), caption)

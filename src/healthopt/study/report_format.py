@@ -1,0 +1,361 @@
+"""Text of the study report: numbers, p-values and table rows as the PDF prints them.
+
+Kept apart from the layout so every rule (how a p-value or an accuracy difference reads, what
+a missing value shows) is pure, testable string formatting. Every formatter accepts None and
+non-finite numbers and prints "n/a" rather than failing, because results.json holds null
+wherever a module could not measure something.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape as _xml_escape
+
+from healthopt.study.stats import ALPHA
+
+NA = "n/a"
+MODE_NAMES = {"accuracy_only": "Accuracy-only", "health_aware": "Health-aware"}
+STUDY_COLUMNS = ["Metric", "Accuracy-only", "Health-aware", "Difference", "p", "Significant"]
+APPENDIX_COLUMNS = [
+    "Module",
+    "Metric / test",
+    "n",
+    "Difference [95% CI]",
+    "Effect size",
+    "Test",
+    "statistic",
+    "p",
+]
+BEST_MODEL_COLUMNS = [
+    "Mode",
+    "Model",
+    "Val",
+    "Test",
+    "Holdout",
+    "Health",
+    "Parameters",
+    "Hyperparameters",
+]
+RUN_COLUMNS = [
+    "Run",
+    "Index / component",
+    "Seed",
+    "Status",
+    "Val",
+    "Test",
+    "Health",
+    "Total score",
+    "Parameters",
+]
+
+
+def escape(text: Any) -> str:
+    """Text safe inside reportlab Paragraph markup (&, <, > are markup there)."""
+    return _xml_escape(NA if text is None else str(text))
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None for None, bools, non-numbers and NaN/inf."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def fmt_number(value: Any) -> str:
+    """Fixed decimals by magnitude, so a column of similar numbers lines up."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    x = _number(value)
+    if x is None:
+        return NA
+    size = abs(x)
+    if 0 < size < 0.001:
+        return f"{x:.2e}"
+    if size < 10:
+        return f"{x:.3f}"
+    if size < 1000:
+        return f"{x:.2f}"
+    return f"{x:,.0f}"
+
+
+def fmt_signed(value: Any) -> str:
+    """fmt_number with an explicit '+' on positive values (differences read b minus a)."""
+    text = fmt_number(value)
+    x = _number(value)
+    return f"+{text}" if x is not None and x > 0 and not isinstance(value, bool) else text
+
+
+def fmt_percent(value: Any, decimals: int = 1) -> str:
+    """A fraction in [0, 1] as a percentage: 0.9123 -> '91.2%'."""
+    x = _number(value)
+    return NA if x is None else f"{100 * x:.{decimals}f}%"
+
+
+def fmt_pp(value: Any, decimals: int = 2) -> str:
+    """A difference of fractions in signed percentage points: -0.0123 -> '-1.23 pp'."""
+    x = _number(value)
+    if x is None:
+        return NA
+    points = round(100 * x, decimals)
+    if points == 0:  # no '-0.00 pp' for a difference that rounds away
+        return f"{0:.{decimals}f} pp"
+    return f"{points:+.{decimals}f} pp"
+
+
+def fmt_p(value: Any) -> str:
+    """p-values as journals print them: '0.412', '< 0.001', 'n/a' when undefined."""
+    x = _number(value)
+    if x is None:
+        return NA
+    return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def fmt_yes_no(value: Any) -> str:
+    return NA if value is None else ("yes" if value else "no")
+
+
+def fmt_cell(value: Any) -> str:
+    """A module table's cell: numbers formatted, strings as they are, None as n/a."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return fmt_number(value)
+    return str(value)
+
+
+def fmt_ci(difference: Any, low: Any, high: Any) -> str:
+    """'+0.012 [-0.010, +0.034]'; the interval is left out when it is undefined."""
+    if _number(difference) is None:
+        return NA
+    if _number(low) is None or _number(high) is None:
+        return f"{fmt_signed(difference)} [{NA}]"
+    return f"{fmt_signed(difference)} [{fmt_signed(low)}, {fmt_signed(high)}]"
+
+
+def fmt_params(params: Any) -> str:
+    """Hyperparameters as 'name=value' pairs, floats compact ('0.001', not '1.000e-03')."""
+    if not isinstance(params, dict) or not params:
+        return NA
+    parts = []
+    for name, value in params.items():
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        parts.append(f"{name}={shown}")
+    return ", ".join(parts)
+
+
+def fmt_weights(weights: Any, shares: bool = True) -> str:
+    """The health-aware scoring weights in one line (with the components' shares)."""
+    if not isinstance(weights, dict):
+        return NA
+    line = (
+        f"accuracy {fmt_number(weights.get('accuracy_weight'))}, "
+        f"health {fmt_number(weights.get('health_weight'))}"
+    )
+    components = weights.get("health_components")
+    if shares and isinstance(components, dict) and components:
+        shares = ", ".join(f"{name} {fmt_number(w)}" for name, w in components.items())
+        line += f" (health shares: {shares})"
+    return line
+
+
+def mode_name(mode: Any) -> str:
+    return MODE_NAMES.get(mode, NA if mode is None else str(mode))
+
+
+def _metric_kind(metric: str) -> str:
+    """How an executive summary metric prints: accuracies in %, their gaps in pp."""
+    name = metric.lower()
+    if "gap" in name or "difference" in name:
+        return "pp"
+    return "percent" if "accuracy" in name else "number"
+
+
+def summary_row(row: dict[str, Any]) -> list[str]:
+    """One executive summary row as STUDY_COLUMNS cells."""
+    metric = str(row.get("metric") or NA)
+    kind = _metric_kind(metric)
+    value = {"pp": fmt_pp, "percent": fmt_percent, "number": fmt_number}[kind]
+    difference = fmt_signed if kind == "number" else fmt_pp
+    return [
+        metric,
+        value(row.get("accuracy_only")),
+        value(row.get("health_aware")),
+        difference(row.get("difference")),
+        fmt_p(row.get("p_value")),
+        fmt_yes_no(row.get("significant")),
+    ]
+
+
+def _n(a: Any, b: Any, paired: bool) -> str:
+    if paired and a is not None:
+        return f"{a} pair{'' if a == 1 else 's'}"
+    return f"{NA if a is None else a} / {NA if b is None else b}"
+
+
+def _notes(*tests: dict[str, Any]) -> list[str]:
+    """Why a test has no p-value; approximation notes would repeat on every row, so they stay
+    in results.json."""
+    notes: list[str] = []
+    for test in tests:
+        note = test.get("note")
+        if note and _number(test.get("p_value")) is None and f"({note})" not in notes:
+            notes.append(f"({note})")
+    return notes
+
+
+def appendix_row(module: str, record: dict[str, Any]) -> list[str]:
+    """One appendix row (APPENDIX_COLUMNS) from a Comparison or a TestResult dict.
+
+    A Comparison shows its primary and secondary test on two lines of the same row, so the
+    reader sees both tests next to the one difference they are about.
+    """
+    if isinstance(record.get("primary"), dict):
+        primary = record["primary"]
+        secondary = record.get("secondary") if isinstance(record.get("secondary"), dict) else {}
+        a = record.get("a") if isinstance(record.get("a"), dict) else {}
+        b = record.get("b") if isinstance(record.get("b"), dict) else {}
+        label = "\n".join([str(record.get("metric") or NA), *_notes(primary, secondary)])
+        effect = _number(record.get("effect_size"))
+        effect_name = "dz" if record.get("paired") else "d"
+        tests = [t for t in (primary, secondary) if t]
+        return [
+            module,
+            label,
+            _n(a.get("n"), b.get("n"), bool(record.get("paired"))),
+            fmt_ci(record.get("difference"), record.get("ci_low"), record.get("ci_high")),
+            NA
+            if effect is None
+            else f"{record.get('effect_size_name') or effect_name} = {fmt_signed(effect)}",
+            "\n".join(str(t.get("name") or NA) for t in tests),
+            "\n".join(fmt_number(t.get("statistic")) for t in tests),
+            "\n".join(fmt_p(t.get("p_value")) for t in tests),
+        ]
+    name = str(record.get("name") or NA)
+    label = record.get("metric") or record.get("label") or name
+    statistic = fmt_number(record.get("statistic"))
+    if _number(record.get("df")) is not None and statistic != NA:
+        statistic += f" (df {fmt_number(record.get('df'))})"
+    return [
+        module,
+        "\n".join([str(label), *_notes(record)]),
+        _n(record.get("n_a"), record.get("n_b"), paired=False),
+        NA,
+        NA,
+        name,
+        statistic,
+        fmt_p(record.get("p_value")),
+    ]
+
+
+def run_row(run: dict[str, Any]) -> list[str]:
+    """One RunRecord dict as RUN_COLUMNS cells."""
+    ablation = run.get("kind") == "ablation"
+    status = str(run.get("status") or NA)
+    if run.get("error"):
+        error = str(run["error"])
+        status += f": {error[:160]}{'...' if len(error) > 160 else ''}"
+    index = run.get("component") if ablation else run.get("index")
+    return [
+        "Ablation" if ablation else mode_name(run.get("mode")),
+        NA if index is None else str(index),
+        NA if run.get("seed") is None else str(run.get("seed")),
+        status,
+        fmt_percent(run.get("val_accuracy")),
+        fmt_percent(run.get("test_accuracy")),
+        fmt_number(run.get("health_score")),
+        fmt_number(run.get("total_score")),
+        fmt_number(run.get("num_parameters")),
+    ]
+
+
+def fmt_date(value: Any) -> str:
+    """An ISO timestamp as '2025-01-02 10:30 UTC'; anything else as it is."""
+    if not value:
+        return NA
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    zone = f" {moment.tzname()}" if moment.tzinfo else ""
+    return f"{moment:%Y-%m-%d %H:%M}{zone}"
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a dict, else {}: results.json may hold null where a dict belongs."""
+    return value if isinstance(value, dict) else {}
+
+
+def title_lines(results: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) lines under the report's title."""
+    config = as_dict(results.get("config"))
+    return [
+        ("Dataset", str(results.get("dataset") or config.get("dataset_name") or NA)),
+        ("Study id", str(results.get("study_id") or config.get("study_id") or NA)),
+        ("Date", fmt_date(results.get("generated_at"))),
+        (
+            "Configuration",
+            f"{fmt_number(config.get('runs_per_mode'))} runs per mode, "
+            f"{fmt_number(config.get('trials_per_run'))} trials per run, at most "
+            f"{fmt_number(config.get('max_epochs_per_trial'))} epochs per trial; "
+            f"health-aware weights: {fmt_weights(config.get('health_weights'), shares=False)}",
+        ),
+    ]
+
+
+def best_model_row(mode: str, model: dict[str, Any]) -> list[str]:
+    """A mode's selected model as BEST_MODEL_COLUMNS cells."""
+    return [
+        mode_name(mode),
+        str(model.get("label") or NA),
+        fmt_percent(model.get("val_accuracy")),
+        fmt_percent(model.get("test_accuracy")),
+        fmt_percent(model.get("holdout_accuracy")),
+        fmt_number(model.get("health_score")),
+        fmt_number(model.get("num_parameters")),
+        fmt_params(model.get("params")),
+    ]
+
+
+def method_items(results: dict[str, Any]) -> list[str]:
+    """The Method section's bullets, from the study's config and design."""
+    config, design = as_dict(results.get("config")), as_dict(results.get("design"))
+    sizes = as_dict(design.get("split_sizes"))
+    splits = ", ".join(f"{name} {fmt_number(n)}" for name, n in sizes.items()) or NA
+    completed = as_dict(design.get("completed_runs"))
+    done = ", ".join(f"{mode_name(m)} {fmt_number(n)}" for m, n in completed.items()) or NA
+    paired = design.get("paired")
+    if paired is None:
+        pairing = "pairing not recorded"
+    elif paired:
+        pairing = "run i of both modes uses the same seed, so the runs are compared as pairs"
+    else:
+        pairing = "the runs are compared as independent samples"
+    modules = [
+        str(as_dict(m).get("title") or name)
+        + ("" if as_dict(m).get("available", True) else " (not available)")
+        for name, m in as_dict(results.get("modules")).items()
+    ]
+    seconds = as_dict(results.get("timings")).get("analysis_seconds")
+    return [
+        f"Data splits (samples): {splits}; split seed {fmt_number(config.get('split_seed'))}, "
+        "the same for every run. Trials train on the training split and are scored on "
+        "validation; the holdout split is never read during optimization and is used only by "
+        "the analysis.",
+        f"{fmt_number(config.get('runs_per_mode') or design.get('runs_per_mode'))} "
+        f"optimization runs per mode (completed: {done}); {pairing}.",
+        f"Each run: {fmt_number(config.get('trials_per_run'))} trials of at most "
+        f"{fmt_number(config.get('max_epochs_per_trial'))} epochs.",
+        f"Model selection: {design.get('selection') or NA}",
+        "Scoring: accuracy-only scores validation accuracy alone; health-aware scores "
+        f"{fmt_weights(config.get('health_weights'))}.",
+        f"Statistics: {design.get('tests') or NA} Two-sided tests at significance level "
+        f"alpha = {ALPHA}.",
+        f"Analysis modules run: {', '.join(modules) if modules else 'none'}"
+        + (f" (analysis took {fmt_number(seconds)} s)." if seconds is not None else "."),
+    ]

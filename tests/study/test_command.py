@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from healthopt.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "nope"], "dataset_name"),
+        (["--runs-per-mode", "-1"], "runs_per_mode"),
+        (["--modules", "generalisation"], "unknown analysis module"),
+        (["--accuracy-weight", "1.0"], "health_weight must be above 0"),
+        (["--health-weights", "gradient_health=0.5"], "sum of health_components"),
+        (["--analyze-only"], "--analyze-only needs --study-id"),
+    ],
+)
+def test_bad_input_exits_2_with_the_reason(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", "--output-dir", str(tmp_path), *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_analyze_only_of_a_missing_study_says_so(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", "--analyze-only", "--study-id", "ghost", "--output-dir", str(tmp_path)])
+    assert exit_info.value.code == 1
+    assert "no study 'ghost'" in capsys.readouterr().err
+
+
+def test_analyze_only_reanalyses_a_built_study(tiny_image_study, capsys):
+    metadata, paths = tiny_image_study
+    code = main(
+        [
+            "study",
+            "--analyze-only",
+            "--study-id",
+            metadata.study_id,
+            "--output-dir",
+            str(paths.root.parent),
+            "--modules",
+            "generalization",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Holdout accuracy" in out and "report.pdf" in out
+    results = json.loads(paths.results.read_text())
+    assert list(results["modules"]) == ["generalization"]
+    assert paths.report.read_bytes()[:5] == b"%PDF-"

@@ -1,0 +1,127 @@
+"""A real comparison study on digits with the smallest budget: phase 1a is stopped after its
+first run and resumed, then phase 1b runs with ablation in its own process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from healthopt.config import HEALTH_COMPONENTS, ConfigError
+from healthopt.study.config import StudyConfig
+from healthopt.study.metadata import StudyMetadata
+from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
+
+
+def _config(root: Path, **changes) -> StudyConfig:
+    values = {
+        "runs_per_mode": 2,
+        "trials_per_run": 1,
+        "max_epochs_per_trial": 1,
+        "ablation_trials": 1,
+        "output_dir": str(root),
+        "study_id": "real",
+    }
+    return StudyConfig(**{**values, **changes})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(study, events of the stopped attempt, metadata when stopped, events of the resume)."""
+    root = tmp_path_factory.mktemp("studies")
+    first: list[dict] = []
+    study = ComparisonStudy(_config(root))
+
+    def stop_after_first_run(event):
+        first.append(event)
+        if event["kind"] == "study_run_finished":
+            study.request_stop()
+
+    study.on_event = stop_after_first_run
+    with pytest.raises(StudyStopped):
+        study.build_models()
+    stopped = study.metadata()
+    resumed: list[dict] = []
+    again = ComparisonStudy(_config(root), on_event=resumed.append)
+    again.build_models()
+    return again, first, stopped, resumed
+
+
+def test_phase_1a_builds_every_run_of_both_modes(built):
+    study, _, _, _ = built
+    metadata = study.metadata()
+    assert (metadata.phase, metadata.state) == ("built", "completed")
+    for mode in ("accuracy_only", "health_aware"):
+        runs = metadata.runs_of(mode)
+        assert [r.index for r in runs] == [0, 1]
+        for record in runs:
+            assert record.completed and record.seed == 1000 * record.index
+            assert (study.paths.root / record.model_path).is_file()
+            results = json.loads((study.paths.root / record.run_dir / "results.json").read_text())
+            # Every trial loaded its data with the holdout sealed: had one read it, it would
+            # have failed with HoldoutSealed instead of completing.
+            assert [t["state"] for t in results["trials"]] == ["COMPLETE"]
+            assert 0.0 <= record.val_accuracy <= 1.0 and record.health_score is not None
+
+
+def test_stopping_keeps_the_finished_run_and_resuming_runs_only_the_rest(built):
+    _, first, stopped, resumed = built
+    assert stopped.state == "cancelled"
+    assert [r.label for r in stopped.runs if r.completed] == ["accuracy_only run 0"]
+    assert all(r.status in ("completed", "pending") for r in stopped.runs)
+    started = [
+        (e["study_mode"], e["run_index"]) for e in resumed if e["kind"] == "study_run_started"
+    ]
+    assert started == [("health_aware", 0), ("accuracy_only", 1), ("health_aware", 1)]
+    # progress of both modes reaches the listener, tagged with the mode and run
+    tagged = {e["study_mode"] for e in first + resumed if e["kind"] == "trial_finished"}
+    assert tagged == {"accuracy_only", "health_aware"}
+
+
+def test_a_built_study_builds_nothing_again(built):
+    study, _, _, _ = built
+    events: list[dict] = []
+    ComparisonStudy(study.config, on_event=events.append).build_models()
+    assert not [e for e in events if e["kind"] == "study_run_started"]
+
+
+def test_other_settings_under_the_same_id_are_refused(built):
+    study, _, _, _ = built
+    changed = _config(Path(study.config.output_dir), trials_per_run=2)
+    with pytest.raises(ConfigError, match="different settings.*trials_per_run"):
+        ComparisonStudy(changed).build_models()
+
+
+def test_analysis_needs_a_built_study(tmp_path):
+    study = ComparisonStudy(_config(tmp_path, study_id="unbuilt"))
+    study.metadata().write(study.paths.metadata)
+    with pytest.raises(StudyError, match="phase 1a .* has not finished"):
+        study.analyze(["generalization"])
+    with pytest.raises(ConfigError, match="at least one"):
+        study.analyze([])
+
+
+def test_phase_1b_runs_ablation_then_writes_results_and_report(built):
+    study, _, _, _ = built
+    events: list[dict] = []
+    study.on_event = events.append
+    results = study.analyze(["generalization", "ablation", "failure_cases"])
+    metadata = StudyMetadata.read(study.paths.metadata)
+    assert (metadata.phase, metadata.state) == ("analyzed", "completed")
+    assert sorted(r.component for r in metadata.ablation_runs()) == sorted(HEALTH_COMPONENTS)
+    assert all(r.completed for r in metadata.ablation_runs())
+    assert list(results["modules"]) == ["generalization", "ablation", "failure_cases"]
+    assert json.loads(study.paths.results.read_text()) == results
+    for row in results["executive_summary"]["rows"]:
+        assert row["p_value"] is None or 0.0 <= row["p_value"] <= 1.0
+    if results["executive_summary"]["winner"] is None:
+        assert "No significant difference" in results["executive_summary"]["verdict"]
+    reader = PdfReader(study.paths.report)
+    assert len(reader.pages) == results["report"]["pages"] >= 3
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Executive summary" in text and "Ablation" in text
+    modules = [e["module"] for e in events if e["kind"] == "module_finished"]
+    assert modules == ["generalization", "ablation", "failure_cases"]
+    assert json.loads(study.paths.progress.read_text())["current"] is None
