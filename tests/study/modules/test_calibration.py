@@ -85,21 +85,6 @@ def test_confidence_separation_on_crafted_predictions():
     assert confidence_separation(conf, np.zeros(4)) is None
 
 
-def test_models_without_errors_leave_the_separation_comparison():
-    def report(mode, index, separation):
-        return calibration.ModelCalibration(
-            f"{mode} run {index}", mode, index, 0.1, 0.2, 0.8, 0.9, separation, 0, []
-        )
-
-    per_mode = {
-        "accuracy_only": [report("accuracy_only", 0, 0.3), report("accuracy_only", 1, None)],
-        "health_aware": [report("health_aware", 0, 0.4), report("health_aware", 1, 0.5)],
-    }
-    assert calibration.metric_values(per_mode, "separation", True) == ([0.3], [0.4], True)
-    assert calibration.metric_values(per_mode, "separation", False) == ([0.3], [0.4, 0.5], True)
-    assert calibration.metric_values(per_mode, "ece", True) == ([0.1, 0.1], [0.1, 0.1], False)
-
-
 def test_text_study(text_context):
     result = calibration.run(text_context)
 

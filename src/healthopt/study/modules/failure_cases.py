@@ -16,6 +16,7 @@ import numpy as np
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext
 from healthopt.study.figures import mode_label, save
+from healthopt.study.modules.across_runs import describe
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "failure_cases"
@@ -87,25 +88,6 @@ def severity_summary(severity: np.ndarray) -> dict[str, Any]:
         "within_group_errors": int(np.sum(severity == 1)),
         "across_group_errors": int(np.sum(severity == 2)),
     }
-
-
-def describe(c: stats.Comparison, title: str, better: str) -> str:
-    """One sentence: both means, the difference, p and its honest reading."""
-    n = f"n = {c.a.n} pairs" if c.paired else f"n = {c.a.n} and {c.b.n} runs"
-    if c.a.mean is None or c.b.mean is None or c.difference is None:
-        return f"{title} could not be compared across runs ({n})."
-    p = c.primary.p_value
-    p_text = f"p = {p:.3g}" if p is not None else f"p undefined: {c.primary.note}"
-    if c.significant:
-        higher = c.difference > 0
-        verdict = "better" if higher == (better == "higher") else "worse"
-        reading = f"health-aware is significantly {'higher' if higher else 'lower'} ({verdict})"
-    else:
-        reading = "no significant difference"
-    return (
-        f"{title} across runs: accuracy-only {c.a.mean:.4f}, health-aware {c.b.mean:.4f} "
-        f"(difference {c.difference:+.4f}; {reading}, {p_text}, {n})."
-    )
 
 
 def run(context: AnalysisContext) -> ModuleResult:

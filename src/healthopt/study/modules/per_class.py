@@ -16,6 +16,7 @@ import numpy as np
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
+from healthopt.study.modules.across_runs import describe, metric_values
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "per_class"
@@ -102,37 +103,6 @@ def measure(mut: ModelUnderTest, confusion: np.ndarray) -> ClassReport:
     )
 
 
-def metric_values(
-    per_mode: dict[str, list[ClassReport]], metric: str, paired: bool
-) -> tuple[list[float], list[float]]:
-    """The two modes' defined values of `metric` in run order (a paired design drops pairs)."""
-    a = {m.index: getattr(m, metric) for m in per_mode[A]}
-    b = {m.index: getattr(m, metric) for m in per_mode[B]}
-    if paired:
-        keep = [i for i in sorted(a) if a[i] is not None and b.get(i) is not None]
-        return [a[i] for i in keep], [b[i] for i in keep]
-    return [v for v in a.values() if v is not None], [v for v in b.values() if v is not None]
-
-
-def describe(c: stats.Comparison, title: str, better: str) -> str:
-    """One sentence: both means, the difference, p and its honest reading."""
-    n = f"n = {c.a.n} pairs" if c.paired else f"n = {c.a.n} and {c.b.n} runs"
-    if c.a.mean is None or c.b.mean is None or c.difference is None:
-        return f"{title} could not be compared across runs ({n})."
-    p = c.primary.p_value
-    p_text = f"p = {p:.3g}" if p is not None else f"p undefined: {c.primary.note}"
-    if c.significant:
-        higher = c.difference > 0
-        verdict = "better" if higher == (better == "higher") else "worse"
-        reading = f"health-aware is significantly {'higher' if higher else 'lower'} ({verdict})"
-    else:
-        reading = "no significant difference"
-    return (
-        f"{title} across runs: accuracy-only {c.a.mean:.4f}, health-aware {c.b.mean:.4f} "
-        f"(difference {c.difference:+.4f}; {reading}, {p_text}, {n})."
-    )
-
-
 def run(context: AnalysisContext) -> ModuleResult:
     if not context.comparable:
         return ModuleResult.unavailable(
@@ -153,7 +123,7 @@ def run(context: AnalysisContext) -> ModuleResult:
     }
     comparisons = {
         metric: stats.compare(
-            metric, *metric_values(per_mode, metric, context.paired), paired=context.paired
+            metric, *metric_values(per_mode, metric, context.paired)[:2], paired=context.paired
         )
         for metric in METRICS
     }

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from healthopt.study import stats
+from healthopt.study.modules.across_runs import describe, metric_values
+
+
+@dataclass
+class Measured:
+    index: int
+    ece: float
+    separation: float | None
+
+
+def test_undefined_values_leave_the_comparison_and_pairs_stay_together():
+    per_mode = {
+        "accuracy_only": [Measured(0, 0.1, 0.3), Measured(1, 0.1, None)],
+        "health_aware": [Measured(0, 0.1, 0.4), Measured(1, 0.1, 0.5)],
+    }
+    assert metric_values(per_mode, "separation", True) == ([0.3], [0.4], True)
+    assert metric_values(per_mode, "separation", False) == ([0.3], [0.4, 0.5], True)
+    assert metric_values(per_mode, "ece", True) == ([0.1, 0.1], [0.1, 0.1], False)
+
+
+def test_describe_names_a_winner_only_when_significant():
+    same = stats.compare("ECE", [0.10, 0.12, 0.11], [0.11, 0.12, 0.10], paired=True)
+    assert "no significant difference" in describe(same, "ECE", "lower")
+    lower = stats.compare("ECE", [0.30, 0.32, 0.31, 0.33], [0.10, 0.11, 0.10, 0.12], True)
+    text = describe(lower, "ECE", "lower")
+    assert "significantly lower (better)" in text and "n = 4 pairs" in text
+    assert "significantly lower (worse)" in describe(lower, "Accuracy", "higher")
