@@ -30,3 +30,13 @@ def test_describe_names_a_winner_only_when_significant():
     text = describe(lower, "ECE", "lower")
     assert "significantly lower (better)" in text and "n = 4 pairs" in text
     assert "significantly lower (worse)" in describe(lower, "Accuracy", "higher")
+
+
+def test_describe_says_when_no_comparison_is_possible():
+    same = stats.compare("Score", [0.5, 0.7], [0.5, 0.7], paired=True)
+    text = describe(same, "Score")
+    assert text.startswith("Score across runs: accuracy-only 0.6000, health-aware 0.6000")
+    assert "no significant difference, p = 1, n = 2 pairs" in text
+    shifted = stats.compare("Score", [0.5, 0.7], [0.6, 0.8], paired=True)
+    assert "p undefined: every difference is the same" in describe(shifted, "Score")
+    assert "cannot be compared" in describe(None, "Score")

@@ -9,7 +9,6 @@ from healthopt.study.context import AnalysisContext
 from healthopt.study.modules.curves import (
     compare_modes,
     comparison_row,
-    describe,
     evaluate_levels,
     significance_sentence,
 )
@@ -36,16 +35,6 @@ def test_a_missing_value_drops_the_design_to_unpaired(image_context):
     missing = _values(image_context, [None, None], [0.6, 0.9])
     assert compare_modes(image_context, "m", missing) is None
     assert comparison_row("M", None) == ["M", None, None, None, None]
-
-
-def test_describe_states_means_test_and_reading(image_context):
-    same = compare_modes(image_context, "m", _values(image_context, [0.5, 0.7], [0.5, 0.7]))
-    text = describe(same, "Score")
-    assert text.startswith("Score: accuracy-only 0.600, health-aware 0.600")
-    assert "no significant difference (p = 1)" in text and "n = 2 pairs" in text
-    shifted = compare_modes(image_context, "m", _values(image_context, [0.5, 0.7], [0.6, 0.8]))
-    assert "undefined" in describe(shifted, "Score")  # every difference the same
-    assert "cannot be compared" in describe(None, "Score")
 
 
 def test_significance_sentence_names_the_smallest_p(image_context):

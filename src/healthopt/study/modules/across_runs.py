@@ -30,9 +30,11 @@ def metric_values(
     return xs, ys, len(xs) < len(a) or len(ys) < len(b)
 
 
-def describe(c: stats.Comparison, title: str, better: str) -> str:
-    """One sentence: both means, the difference, p and its honest reading. `better` is
-    "higher" or "lower": which direction of the metric is an improvement."""
+def describe(c: stats.Comparison | None, title: str, better: str | None = None) -> str:
+    """One sentence: both means, the difference, p and its honest reading. `better`
+    ("higher" or "lower") says which direction is an improvement, when one is."""
+    if c is None:
+        return f"{title}: the modes cannot be compared (a mode has no value)."
     n = f"n = {c.a.n} pairs" if c.paired else f"n = {c.a.n} and {c.b.n} runs"
     if c.a.mean is None or c.b.mean is None or c.difference is None:
         return f"{title} could not be compared across runs ({n})."
@@ -40,8 +42,9 @@ def describe(c: stats.Comparison, title: str, better: str) -> str:
     p_text = f"p = {p:.3g}" if p is not None else f"p undefined: {c.primary.note}"
     if c.significant:
         higher = c.difference > 0
-        verdict = "better" if higher == (better == "higher") else "worse"
-        reading = f"health-aware is significantly {'higher' if higher else 'lower'} ({verdict})"
+        reading = f"health-aware is significantly {'higher' if higher else 'lower'}"
+        if better is not None:
+            reading += " (better)" if higher == (better == "higher") else " (worse)"
     else:
         reading = "no significant difference"
     return (

@@ -114,28 +114,6 @@ def compare_modes(
     return stats.compare(metric, kept[0], kept[1], paired=context.paired and complete)
 
 
-def _p_text(p: float | None) -> str:
-    return "undefined" if p is None else f"{p:.3g}"
-
-
-def describe(comparison: stats.Comparison | None, what: str) -> str:
-    """One plain sentence: both means, the difference, the test and its honest reading."""
-    if comparison is None:
-        return f"{what}: the modes cannot be compared (a mode has no value)."
-    a, b, test = comparison.a, comparison.b, comparison.primary
-    size = f"n = {a.n} pairs" if comparison.paired else f"n = {a.n} and {b.n} runs"
-    head = (
-        f"{what}: accuracy-only {a.mean:.3f}, health-aware {b.mean:.3f} "
-        f"(difference {comparison.difference:+.3f}, {test.name}, {size})"
-    )
-    if test.p_value is None:
-        return f"{head}; the test is undefined ({test.note or 'too few runs'}), so no conclusion."
-    if test.significant:
-        direction = "higher" if (comparison.difference or 0.0) > 0 else "lower"
-        return f"{head}: health-aware is significantly {direction} (p = {_p_text(test.p_value)})."
-    return f"{head}: no significant difference (p = {_p_text(test.p_value)})."
-
-
 def comparison_row(label: str, comparison: stats.Comparison | None) -> list[Any]:
     """A table row: label, mean per mode, difference (health-aware minus accuracy-only), p."""
     if comparison is None:
@@ -288,7 +266,7 @@ def significance_sentence(comparisons: dict[str, stats.Comparison | None], what:
     smallest p when none is."""
     tested = {name: c for name, c in comparisons.items() if c is not None}
     significant = [
-        f"{name} ({c.difference:+.3f}, p = {_p_text(c.primary.p_value)})"
+        f"{name} ({c.difference:+.3f}, p = {c.primary.p_value:.3g})"
         for name, c in tested.items()
         if c.significant
     ]

@@ -13,6 +13,7 @@ import numpy as np
 
 from healthopt.data.corruptions import shifts_for
 from healthopt.study.context import AnalysisContext
+from healthopt.study.modules.across_runs import describe
 from healthopt.study.modules.curves import (
     COMPARISON_COLUMNS,
     LevelCurve,
@@ -22,7 +23,6 @@ from healthopt.study.modules.curves import (
     compare_modes,
     comparison_row,
     curves_figure,
-    describe,
     evaluate_levels,
     in_sentence,
     measured_sentence,

@@ -17,6 +17,7 @@ import numpy as np
 from healthopt.data import IMAGE
 from healthopt.data.corruptions import corruptions_for
 from healthopt.study.context import AnalysisContext
+from healthopt.study.modules.across_runs import describe
 from healthopt.study.modules.curves import (
     COMPARISON_COLUMNS,
     LevelCurve,
@@ -26,7 +27,6 @@ from healthopt.study.modules.curves import (
     compare_modes,
     comparison_row,
     curves_figure,
-    describe,
     evaluate_levels,
     measured_sentence,
     selected_models,

@@ -18,13 +18,13 @@ import numpy as np
 from healthopt.data import IMAGE, DatasetError, lookup
 from healthopt.data.corruptions import OOV_ID
 from healthopt.study.context import AnalysisContext
+from healthopt.study.modules.across_runs import describe
 from healthopt.study.modules.curves import (
     COMPARISON_COLUMNS,
     all_models,
     bars_figure,
     compare_modes,
     comparison_row,
-    describe,
     selected_models,
 )
 from healthopt.study.results import Figure, ModuleResult, Table
