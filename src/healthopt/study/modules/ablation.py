@@ -51,6 +51,13 @@ def run(context: AnalysisContext) -> ModuleResult:
             f"For reference, {mode_label(mode).lower()} runs average a gap of {_pct(ref['gap'])} "
             f"and holdout accuracy {_pct(ref['holdout_accuracy'])}."
         )
+    selected = {m.record.best_trial for m in context.ablation}
+    if len(selected) == 1 and len(context.ablation) > 1:
+        lines.append(
+            f"Every component selected the same trial (trial {selected.pop()}) of the same "
+            "candidates (all ablation runs share one seed), so at this budget the components "
+            "do not differ at all; more trials let the objectives pick differently."
+        )
     lines.append(
         "One optimization per component gives a ranking only; no significance test is possible, "
         "and with small budgets the ranking mostly reflects search noise."
@@ -106,6 +113,7 @@ def _row(context: AnalysisContext, mut: ModelUnderTest) -> dict[str, Any]:
     val = mut.val_accuracy
     return {
         "component": mut.record.component,
+        "selected_trial": mut.record.best_trial,
         "val_accuracy": val,
         "holdout_accuracy": holdout,
         "gap": None if val is None else val - holdout,
