@@ -12,9 +12,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from healthopt.api.db import JobStore
 from healthopt.api.deps import ServerState, require_token
 from healthopt.api.jobs import JobManager
-from healthopt.api.routers import jobs, meta, models, plots, progress, tensorboard
+from healthopt.api.routers import jobs, meta, models, plots, progress, studies, tensorboard
 from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
+from healthopt.api.studies import StudyManager
 from healthopt.api.tensorboard import TensorBoardManager
 from healthopt.optimize.executors.factory import runpod_problem
 
@@ -36,7 +37,12 @@ def build_state(settings: ServerSettings) -> ServerState:
         max_running=settings.max_running_jobs,
         max_workers_per_job=settings.max_workers_per_job,
     )
-    return ServerState(settings, store, manager, TensorBoardManager(), runpod_problem())
+    studies_manager = StudyManager(
+        settings.results_dir.resolve(), max_workers_per_job=settings.max_workers_per_job
+    )
+    return ServerState(
+        settings, store, manager, TensorBoardManager(), studies_manager, runpod_problem()
+    )
 
 
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
@@ -46,9 +52,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         state.jobs.resume()
+        state.studies.resume()
         try:
             yield
         finally:
+            state.studies.shutdown()
             state.jobs.shutdown()
             state.tensorboard.shutdown()
             state.store.close()
@@ -63,6 +71,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
     for router in (jobs.router, models.router, plots.router, tensorboard.router):
         app.include_router(router, dependencies=protected, responses=_COMMON_RESPONSES)
+    app.include_router(studies.router, dependencies=protected, responses=studies.RESPONSES)
     app.include_router(progress.router)  # checks the token itself (browsers send it in ?token=)
     app.add_middleware(
         CORSMiddleware,

@@ -13,7 +13,9 @@ from healthopt.api.files import JOB_ID, RunFiles
 from healthopt.api.jobs import JobManager
 from healthopt.api.security import token_matches
 from healthopt.api.settings import ServerSettings
+from healthopt.api.studies import StudyManager, StudyNotFound
 from healthopt.api.tensorboard import TensorBoardManager
+from healthopt.study.metadata import StudyMetadata
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class ServerState:
     store: JobStore
     jobs: JobManager
     tensorboard: TensorBoardManager
+    studies: StudyManager
     # Why RunPod cannot be used as configured, or None; read once, the environment is fixed.
     runpod_problem: str | None = None
 
@@ -72,3 +75,13 @@ def get_files(job: JobDep, state: StateDep) -> RunFiles:
 
 
 FilesDep = Annotated[RunFiles, Depends(get_files)]
+
+
+def get_study(study_id: str, state: StateDep) -> StudyMetadata:
+    try:
+        return state.studies.metadata(study_id)
+    except StudyNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no study {study_id!r}") from None
+
+
+StudyDep = Annotated[StudyMetadata, Depends(get_study)]
