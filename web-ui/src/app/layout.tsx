@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 
+import { SiteNav } from "@/components/common/SiteNav";
 import { TokenSettings } from "@/components/common/TokenSettings";
 
 import "./globals.css";
@@ -22,6 +23,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/" className="brand">
               healthopt
             </Link>
+            <SiteNav />
             <TokenSettings />
           </div>
         </header>

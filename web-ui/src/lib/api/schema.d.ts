@@ -4,6 +4,157 @@
  */
 
 export interface paths {
+    "/comparison-study": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Studies
+         * @description Every study on this server, newest first.
+         */
+        get: operations["list_studies_comparison_study_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Study
+         * @description Queue a study: phase 1a, then phase 1b with `modules_to_run` when given.
+         */
+        post: operations["start_study_comparison_study_start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyze Study
+         * @description Queue phase 1b on a built study (again, with other modules, after an analysis).
+         */
+        post: operations["analyze_study_comparison_study__study_id__analyze_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel Study
+         * @description Stop a running or waiting study; finished runs are kept and it can be resumed.
+         */
+        post: operations["cancel_study_comparison_study__study_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/figures/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Study Figure */
+        get: operations["get_study_figure_comparison_study__study_id__figures__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/report/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download Study Report */
+        get: operations["download_study_report_comparison_study__study_id__report_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Study Results
+         * @description analysis_results/results.json, with each figure's download URL.
+         */
+        get: operations["get_study_results_comparison_study__study_id__results_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/comparison-study/{study_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Study Status */
+        get: operations["get_study_status_comparison_study__study_id__status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/default-scoring-weights": {
         parameters: {
             query?: never;
@@ -301,6 +452,27 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AblationProgress
+         * @description The ablation optimizations (one per health component) that phase 1b runs first.
+         */
+        AblationProgress: {
+            /** Components Completed */
+            components_completed: number;
+            /** Components Total */
+            components_total: number;
+            /** Current Component */
+            current_component?: string | null;
+        };
+        /** AnalysisProgress */
+        AnalysisProgress: {
+            /** Current Module */
+            current_module: string | null;
+            /** Modules Completed */
+            modules_completed: string[];
+            /** Modules Requested */
+            modules_requested: string[];
+        };
+        /**
          * BestModel
          * @description The best trial so far: its numbers, its hyperparameters, its diagnostics and its
          *     architecture view (Cytoscape.js elements and seed 002's 3D layer records).
@@ -442,6 +614,40 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** ExecutiveRow */
+        ExecutiveRow: {
+            /** Accuracy Only */
+            accuracy_only: number | null;
+            /**
+             * Difference
+             * @description health_aware - accuracy_only
+             */
+            difference: number | null;
+            /** Health Aware */
+            health_aware: number | null;
+            /** Metric */
+            metric: string;
+            /** P Value */
+            p_value: number | null;
+            /** Significant */
+            significant: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ExecutiveSummary */
+        ExecutiveSummary: {
+            /** Rows */
+            rows: components["schemas"]["ExecutiveRow"][];
+            /** Verdict */
+            verdict: string;
+            /**
+             * Winner
+             * @description named only when the holdout difference is significant
+             */
+            winner: ("accuracy_only" | "health_aware") | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -474,6 +680,17 @@ export interface components {
             tensorboard_available: boolean;
             /** Version */
             version: string;
+        };
+        /** HealthWeights */
+        HealthWeights: {
+            /** Accuracy Weight */
+            accuracy_weight: number;
+            /** Health Components */
+            health_components: {
+                [key: string]: number;
+            };
+            /** Health Weight */
+            health_weight: number;
         };
         /** JobCreated */
         JobCreated: {
@@ -577,6 +794,31 @@ export interface components {
             /** Weight Health */
             weight_health?: number | null;
         };
+        /**
+         * ModeProgress
+         * @description Phase 1a of one mode: its runs, the run in progress and the best model so far.
+         */
+        ModeProgress: {
+            /**
+             * Best Holdout Accuracy
+             * @description the mode's selected model on the holdout; null until analysed
+             */
+            best_holdout_accuracy?: number | null;
+            /** Best Val Accuracy */
+            best_val_accuracy: number | null;
+            /** Current Run */
+            current_run: number | null;
+            /** Current Trials Done */
+            current_trials_done: number;
+            /** Runs Completed */
+            runs_completed: number;
+            /** Runs Failed */
+            runs_failed: number;
+            /** Runs Total */
+            runs_total: number;
+            /** Trials Per Run */
+            trials_per_run: number;
+        };
         /** ModeWeights */
         ModeWeights: {
             /** Accuracy Weight */
@@ -587,6 +829,33 @@ export interface components {
             };
             /** Health Weight */
             health_weight: number;
+        };
+        /** ModuleOutcome */
+        ModuleOutcome: {
+            /** Available */
+            available: boolean;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Figures */
+            figures: components["schemas"]["ResultFigure"][];
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string | null;
+            /** Summary */
+            summary: string[];
+            /** Tables */
+            tables: components["schemas"]["ResultTable"][];
+            /** Tests */
+            tests: {
+                [key: string]: unknown;
+            }[];
+            /** Title */
+            title: string;
+        } & {
+            [key: string]: unknown;
         };
         /** NoticeEvent */
         NoticeEvent: {
@@ -702,6 +971,39 @@ export interface components {
             [key: string]: unknown;
         };
         ProgressEvent: components["schemas"]["StatusEvent"] | components["schemas"]["RunStartedEvent"] | components["schemas"]["TrialStartedEvent"] | components["schemas"]["EpochEndEvent"] | components["schemas"]["TrialFinishedEvent"] | components["schemas"]["PlotsDrawnEvent"] | components["schemas"]["NoticeEvent"] | components["schemas"]["JobStatusEvent"] | components["schemas"]["JobFinishedEvent"] | components["schemas"]["RunFinishedEvent"];
+        /** ResultFigure */
+        ResultFigure: {
+            /** Caption */
+            caption: string;
+            /**
+             * Path
+             * @description relative to analysis_results/
+             */
+            path: string;
+            /**
+             * Url
+             * @description where the API serves the PNG
+             */
+            url?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ResultTable */
+        ResultTable: {
+            /** Columns */
+            columns: string[];
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Rows */
+            rows: (string | number | null)[][];
+            /** Title */
+            title: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RunFinishedEvent */
         RunFinishedEvent: {
             /**
@@ -739,6 +1041,29 @@ export interface components {
             trials_done: number;
             /** Trials Total */
             trials_total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** SelectedModel */
+        SelectedModel: {
+            /** Health Score */
+            health_score: number | null;
+            /** Holdout Accuracy */
+            holdout_accuracy: number | null;
+            /** Label */
+            label: string;
+            /** Num Parameters */
+            num_parameters: number | null;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Test Accuracy */
+            test_accuracy: number | null;
+            /** Total Score */
+            total_score?: number | null;
+            /** Val Accuracy */
+            val_accuracy: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -785,6 +1110,218 @@ export interface components {
             trials_total: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * StudyAnalyzeRequest
+         * @description What `POST /comparison-study/{id}/analyze` accepts: the modules of phase 1b.
+         */
+        StudyAnalyzeRequest: {
+            /** Modules To Run */
+            modules_to_run?: string[];
+        };
+        /** StudyDesign */
+        StudyDesign: {
+            /** Completed Runs */
+            completed_runs: {
+                [key: string]: number;
+            };
+            /** Paired */
+            paired: boolean;
+            /** Runs Per Mode */
+            runs_per_mode: number;
+            /** Selection */
+            selection: string;
+            /** Split Sizes */
+            split_sizes: {
+                [key: string]: number;
+            };
+            /** Tests */
+            tests: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StudyResults
+         * @description analysis_results/results.json as written by phase 1b.
+         */
+        StudyResults: {
+            /** Best Models */
+            best_models: {
+                [key: string]: components["schemas"]["SelectedModel"];
+            };
+            /** Conclusions */
+            conclusions: string[];
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Dataset */
+            dataset: string;
+            design: components["schemas"]["StudyDesign"];
+            executive_summary: components["schemas"]["ExecutiveSummary"];
+            /** Generated At */
+            generated_at: string;
+            /** Hypothesis */
+            hypothesis: string;
+            /** Modules */
+            modules: {
+                [key: string]: components["schemas"]["ModuleOutcome"];
+            };
+            /** Modules Requested */
+            modules_requested: string[];
+            /** Runs */
+            runs: {
+                [key: string]: unknown;
+            }[];
+            /** Study Id */
+            study_id: string;
+            /** Timings */
+            timings: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StudySettings
+         * @description The study's configuration (StudyConfig without server paths).
+         */
+        StudySettings: {
+            /** Ablation Trials */
+            ablation_trials: number | null;
+            /** Concurrent Workers */
+            concurrent_workers: number;
+            /** Dataset Name */
+            dataset_name: string;
+            health_weights: components["schemas"]["HealthWeights"];
+            /** Max Epochs Per Trial */
+            max_epochs_per_trial: number;
+            /** Runs Per Mode */
+            runs_per_mode: number;
+            /** Seed */
+            seed: number;
+            /** Split Seed */
+            split_seed: number;
+            /** Transfer Dataset */
+            transfer_dataset: string | null;
+            /** Trials Per Run */
+            trials_per_run: number;
+            /** Use Runpod Service */
+            use_runpod_service: boolean;
+        };
+        /**
+         * StudyStartRequest
+         * @description What `POST /comparison-study/start` accepts. Every check names the field it rejects.
+         */
+        StudyStartRequest: {
+            /** Ablation Trials */
+            ablation_trials?: number | null;
+            /**
+             * Accuracy Weight
+             * @default 0.7
+             */
+            accuracy_weight: number;
+            /**
+             * Concurrent Workers
+             * @default 1
+             */
+            concurrent_workers: number;
+            /**
+             * Dataset Name
+             * @description a registered dataset name (GET /health)
+             * @default digits
+             */
+            dataset_name: string;
+            /**
+             * Health Components
+             * @description the six health components' shares of the health weight (sum 1)
+             */
+            health_components?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Health Overall Weight
+             * @default 0.3
+             */
+            health_overall_weight: number;
+            /**
+             * Max Epochs Per Trial
+             * @default 3
+             */
+            max_epochs_per_trial: number;
+            /**
+             * Modules To Run
+             * @description analysis modules phase 1b runs by itself once phase 1a has finished; null: stop after phase 1a
+             */
+            modules_to_run?: string[] | null;
+            /**
+             * Runs Per Mode
+             * @default 3
+             */
+            runs_per_mode: number;
+            /**
+             * Seed
+             * @default 0
+             */
+            seed: number;
+            /**
+             * Trials Per Mode
+             * @description trials of each optimization run
+             * @default 4
+             */
+            trials_per_mode: number;
+            /**
+             * Use Runpod Service
+             * @default false
+             */
+            use_runpod_service: boolean;
+        };
+        /** StudyStarted */
+        StudyStarted: {
+            /** Status Url */
+            status_url: string;
+            /** Study Id */
+            study_id: string;
+        };
+        /**
+         * StudyStatus
+         * @description `GET /comparison-study/{id}/status`: where a study is, cheap enough to poll.
+         */
+        StudyStatus: {
+            ablation_progress: components["schemas"]["AblationProgress"] | null;
+            accuracy_only_progress: components["schemas"]["ModeProgress"];
+            analysis: components["schemas"]["AnalysisProgress"];
+            /**
+             * Best Models Selected
+             * @description phase 1a has finished
+             */
+            best_models_selected: boolean;
+            config: components["schemas"]["StudySettings"];
+            /** Created At */
+            created_at: string;
+            /** Dataset Name */
+            dataset_name: string;
+            /** Error */
+            error: string | null;
+            health_aware_progress: components["schemas"]["ModeProgress"];
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "building" | "built" | "analyzing" | "analyzed";
+            /** Report Available */
+            report_available: boolean;
+            /** Results Available */
+            results_available: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "completed" | "failed" | "cancelled" | "interrupted";
+            /** Study Id */
+            study_id: string;
+            /** Updated At */
+            updated_at: string;
         };
         /**
          * TensorBoardInfo
@@ -932,6 +1469,474 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_studies_comparison_study_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyStatus"][];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    start_study_comparison_study_start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyStartRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyStarted"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    analyze_study_comparison_study__study_id__analyze_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StudyAnalyzeRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyStatus"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_study_comparison_study__study_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyStatus"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_study_figure_comparison_study__study_id__figures__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_study_report_comparison_study__study_id__report_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_study_results_comparison_study__study_id__results_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyResults"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_study_status_comparison_study__study_id__status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                study_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyStatus"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such study, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the study is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     default_scoring_weights_default_scoring_weights_get: {
         parameters: {
             query?: never;

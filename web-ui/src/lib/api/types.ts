@@ -16,3 +16,18 @@ export type PlotFile = Schemas["PlotFile"];
 export type TensorBoardInfo = Schemas["TensorBoardInfo"];
 export type TrialSummary = Schemas["TrialSummary"];
 export type ProgressEvent = Schemas["ProgressEvent"];
+
+// The comparison study (GET/POST /comparison-study...).
+export type StudyStartRequest = Schemas["StudyStartRequest"];
+export type StudyAnalyzeRequest = Schemas["StudyAnalyzeRequest"];
+export type StudyStarted = Schemas["StudyStarted"];
+export type StudyStatus = Schemas["StudyStatus"];
+export type StudyModeProgress = Schemas["ModeProgress"];
+export type StudyAblationProgress = Schemas["AblationProgress"];
+export type StudyResults = Schemas["StudyResults"];
+export type StudyExecutiveSummary = Schemas["ExecutiveSummary"];
+export type StudyExecutiveRow = Schemas["ExecutiveRow"];
+export type StudyModule = Schemas["ModuleOutcome"];
+export type StudyTable = Schemas["ResultTable"];
+export type StudyFigure = Schemas["ResultFigure"];
+export type StudySelectedModel = Schemas["SelectedModel"];
