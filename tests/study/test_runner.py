@@ -125,3 +125,17 @@ def test_phase_1b_runs_ablation_then_writes_results_and_report(built):
     modules = [e["module"] for e in events if e["kind"] == "module_finished"]
     assert modules == ["generalization", "ablation", "failure_cases"]
     assert json.loads(study.paths.progress.read_text())["current"] is None
+
+
+def test_the_cli_and_server_side_of_a_study_never_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import healthopt.cli, healthopt.study.runner, healthopt.api.app\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')"
+        " or m.startswith(('healthopt.study.analysis', 'healthopt.study.modules'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -350,7 +350,7 @@ def method_items(results: dict[str, Any]) -> list[str]:
         f"{fmt_number(config.get('runs_per_mode') or design.get('runs_per_mode'))} "
         f"optimization runs per mode (completed: {done}); {pairing}.",
         f"Each run: {fmt_number(config.get('trials_per_run'))} trials of at most "
-        f"{fmt_number(config.get('max_epochs_per_trial'))} epochs.",
+        f"{fmt_number(config.get('max_epochs_per_trial'))} epochs. {design.get('search') or ''}",
         f"Model selection: {design.get('selection') or NA}",
         "Scoring: accuracy-only scores validation accuracy alone; health-aware scores "
         f"{fmt_weights(config.get('health_weights'))}.",

@@ -265,6 +265,8 @@ class ComparisonStudy:
                 metadata = self._run_ablation(metadata)
             results = self._analyze_in_child(selected)
         except StudyStopped:
+            # Phase 1a stays done: the study can be analysed again.
+            self._save(self.metadata().with_updates(phase="built", state="cancelled"))
             raise
         except Exception as exc:
             self._save(self.metadata().with_updates(phase="built", state="failed", error=str(exc)))
@@ -299,12 +301,10 @@ class ComparisonStudy:
         return self._run_jobs(self._save(metadata), jobs)
 
     def _analyze_in_child(self, modules: tuple[str, ...]) -> dict[str, Any]:
-        from healthopt.study.analysis import analysis_process_main
-
         ctx = mp.get_context("spawn")
         receiver, sender = ctx.Pipe(duplex=False)
         process = ctx.Process(
-            target=analysis_process_main,
+            target=_analysis_child,
             args=(str(self.paths.root), list(modules), sender, str(self.paths.logs_dir)),
             name="healthopt-study-analysis",
         )
@@ -341,6 +341,14 @@ class ComparisonStudy:
             raise StudyError(f"analysis failed: {payload}")
         self._emit({"kind": "analysis_finished", "modules": list(payload.get("modules", {}))})
         return payload
+
+
+def _analysis_child(study_dir: str, modules: list[str], pipe: Any, log_dir: str) -> None:
+    """The analysis process's target. The analysis (matplotlib, the modules, TensorFlow
+    through the models) is imported here, in the child, never in the CLI's or server's."""
+    from healthopt.study.analysis import analysis_process_main
+
+    analysis_process_main(study_dir, modules, pipe, log_dir)
 
 
 def _order(record: RunRecord) -> tuple[int, int]:

@@ -24,6 +24,9 @@ def test_measures_every_run_on_the_holdout(image_context):
     assert comparison["paired"] is True
     a = [r["holdout_accuracy"] for r in result.data["runs"]["accuracy_only"]]
     assert comparison["a"]["mean"] == np.mean(a)
+    # the fixture's runs all record trial 0 as their best: every pair selected the same trial
+    assert result.data["identical_selections"] == 2
+    assert any("In 2 of 2 seed-paired runs both modes selected" in x for x in result.summary)
     json.dumps(result.to_dict(), allow_nan=False)
 
 

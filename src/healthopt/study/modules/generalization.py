@@ -45,10 +45,18 @@ def run(context: AnalysisContext) -> ModuleResult:
     figure = _figure(context, rows)
     holdout = comparisons["holdout_accuracy"]
     gap = comparisons["gap"]
+    same = identical_selections(context)
+    summary = _summary(holdout, gap, mcnemar, best_rows, context)
+    if same is not None:
+        summary.insert(
+            2,
+            f"In {same} of {len(context.models['accuracy_only'])} seed-paired runs both modes "
+            "selected the same trial, i.e. the very same model; only the other runs can differ.",
+        )
     return ModuleResult(
         name=NAME,
         title=TITLE,
-        summary=_summary(holdout, gap, mcnemar, best_rows, context),
+        summary=summary,
         data={
             "holdout_size": len(context.dataset.holdout),
             "paired": context.paired,
@@ -56,11 +64,24 @@ def run(context: AnalysisContext) -> ModuleResult:
             "comparisons": {key: c.to_dict() for key, c in comparisons.items()},
             "best_models": best_rows,
             "best_models_mcnemar": mcnemar.to_dict(),
+            "identical_selections": same,
         },
         tables=[_means_table(comparisons), _runs_table(rows)],
         figures=[figure],
         tests=[c.to_dict() for c in comparisons.values()] + [mcnemar.to_dict()],
     )
+
+
+def identical_selections(context: AnalysisContext) -> int | None:
+    """How many seed-paired runs selected the same trial in both modes (the same seed trains
+    the same model, so those pairs cannot differ); None when the runs do not pair."""
+    if not context.paired:
+        return None
+    trials = {
+        mode: {m.index: m.record.best_trial for m in context.models[mode]} for mode in context.modes
+    }
+    a, b = trials["accuracy_only"], trials["health_aware"]
+    return sum(1 for index, trial in a.items() if trial is not None and b.get(index) == trial)
 
 
 def _row(context: AnalysisContext, mut: ModelUnderTest) -> dict[str, Any]:
