@@ -161,7 +161,8 @@ def conclusions(
             names = ", ".join(t.get("metric") or t.get("name", "?") for t in found[:4])
             lines.append(f"{result.title}: significant differences in {names}.")
         elif result.tests:
-            lines.append(f"{result.title}: no significant difference ({len(result.tests)} tests).")
+            tests = f"{len(result.tests)} test{'' if len(result.tests) == 1 else 's'}"
+            lines.append(f"{result.title}: no significant difference ({tests}).")
     if total:
         lines.append(
             f"Across modules {significant} of {total} tests were significant at alpha 0.05; "
