@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from healthopt.api.schemas.checks import WEIGHT_TOLERANCE, health_component_shares, known_dataset
 from healthopt.config import (
     DEFAULT_HEALTH_PROPORTIONS,
     HEALTH_AWARE_ACCURACY_WEIGHT,
-    HEALTH_COMPONENTS,
     ScoringWeights,
 )
-from healthopt.data import dataset_names
 
 JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
-_WEIGHT_TOLERANCE = 1e-6
 
 
 class OptimizeRequest(BaseModel):
@@ -41,29 +38,12 @@ class OptimizeRequest(BaseModel):
     @field_validator("dataset_name")
     @classmethod
     def _known_dataset(cls, value: str) -> str:
-        # Only registered names: an `npz:PATH` would let a request read any file on the server.
-        names = dataset_names()
-        if value not in names:
-            raise ValueError(f"unknown dataset {value!r}; choose one of {', '.join(names)}")
-        return value
+        return known_dataset(value)
 
     @field_validator("health_component_weights")
     @classmethod
     def _known_components(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is None:
-            return value
-        unknown = sorted(set(value) - set(HEALTH_COMPONENTS))
-        if unknown:
-            raise ValueError(
-                f"unknown health components {unknown}; use {', '.join(HEALTH_COMPONENTS)}"
-            )
-        for name, weight in value.items():
-            if not (math.isfinite(weight) and 0.0 <= weight <= 1.0):
-                raise ValueError(f"{name} must be a number in [0, 1] (got {weight})")
-        total = sum(value.values())
-        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
-            raise ValueError(f"the weights must sum to 1 (they sum to {total:.6g})")
-        return value
+        return health_component_shares(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> OptimizeRequest:
@@ -81,7 +61,7 @@ class OptimizeRequest(BaseModel):
                     "use mode 'health_aware' to weight health"
                 )
         accuracy, health = self.resolved_split()
-        if abs(accuracy + health - 1.0) > _WEIGHT_TOLERANCE:
+        if abs(accuracy + health - 1.0) > WEIGHT_TOLERANCE:
             raise ValueError(
                 f"accuracy_weight + health_weight must be 1 (got {accuracy} + {health})"
             )

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from healthopt.api.schemas.checks import WEIGHT_TOLERANCE, health_component_shares, known_dataset
 from healthopt.config import (
     DEFAULT_HEALTH_PROPORTIONS,
     HEALTH_AWARE_ACCURACY_WEIGHT,
-    HEALTH_COMPONENTS,
     ConfigError,
     ScoringWeights,
 )
-from healthopt.data import dataset_names
 from healthopt.study.config import MODULES, StudyConfig, parse_modules
 
 PhaseName = Literal["building", "built", "analyzing", "analyzed"]
 StudyStateName = Literal["pending", "running", "completed", "failed", "cancelled", "interrupted"]
-_WEIGHT_TOLERANCE = 1e-6
 
 
 def _modules(value: list[str]) -> list[str]:
@@ -65,31 +62,12 @@ class StudyStartRequest(BaseModel):
     @field_validator("dataset_name")
     @classmethod
     def _known_dataset(cls, value: str) -> str:
-        # Only registered names: an `npz:PATH` would let a request read any file on the server.
-        names = dataset_names()
-        if value not in names:
-            raise ValueError(f"unknown dataset {value!r}; choose one of {', '.join(names)}")
-        return value
+        return known_dataset(value)
 
     @field_validator("health_components")
     @classmethod
     def _known_components(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is None:
-            return value
-        unknown = sorted(set(value) - set(HEALTH_COMPONENTS))
-        if unknown:
-            raise ValueError(
-                f"unknown health components {unknown}; use {', '.join(HEALTH_COMPONENTS)}"
-            )
-        for name, weight in value.items():
-            if not (math.isfinite(weight) and 0.0 <= weight <= 1.0):
-                raise ValueError(f"{name} must be a number in [0, 1] (got {weight})")
-        total = sum(value.values())
-        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
-            raise ValueError(
-                f"the health component weights must sum to 1 (they sum to {total:.6g})"
-            )
-        return value
+        return health_component_shares(value)
 
     @field_validator("modules_to_run")
     @classmethod
@@ -99,7 +77,7 @@ class StudyStartRequest(BaseModel):
     @model_validator(mode="after")
     def _weights_split(self) -> StudyStartRequest:
         total = self.accuracy_weight + self.health_overall_weight
-        if abs(total - 1.0) > _WEIGHT_TOLERANCE:
+        if abs(total - 1.0) > WEIGHT_TOLERANCE:
             raise ValueError(
                 "accuracy_weight + health_overall_weight must be 1 "
                 f"(got {self.accuracy_weight} + {self.health_overall_weight})"
