@@ -3,6 +3,7 @@
  * text while edited; range checks are the server's, so its 422 messages reach the user.
  */
 import type { OptimizeRequest } from "@/lib/api/types";
+import { type Built, built, defaultDataset, wholeNumber } from "@/lib/formValues";
 import { type ScoringMode, type SliderWeights, toRequestWeights } from "@/lib/weights";
 
 export interface RunSettings {
@@ -18,11 +19,9 @@ export interface RunSettings {
   seed: string;
 }
 
-const PREFERRED_DATASET = "digits"; // small and bundled: a first run finishes in seconds
-
 export function defaultRunSettings(datasets: string[]): RunSettings {
   return {
-    datasetName: datasets.includes(PREFERRED_DATASET) ? PREFERRED_DATASET : (datasets[0] ?? ""),
+    datasetName: defaultDataset(datasets),
     trials: "10",
     epochs: "10",
     mode: "health_aware",
@@ -35,42 +34,26 @@ export function defaultRunSettings(datasets: string[]): RunSettings {
   };
 }
 
-class NotWholeNumber extends Error {}
-
-export type BuiltRequest =
-  { request: OptimizeRequest; error?: never } | { request?: never; error: string };
+export type BuiltRequest = Built<OptimizeRequest>;
 
 /** The request for these settings, or which value is not a whole number. */
 export function buildOptimizeRequest(settings: RunSettings, weights: SliderWeights): BuiltRequest {
-  try {
-    return {
-      request: {
-        dataset_name: settings.datasetName,
-        trials: wholeNumber("Trials", settings.trials),
-        max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
-        mode: settings.mode,
-        plot_generation: settings.plotGeneration,
-        concurrent: settings.concurrent,
-        concurrent_workers: settings.concurrent
-          ? wholeNumber("Concurrent workers", settings.workers)
-          : 1,
-        use_runpod_service: settings.useRunpod,
-        // More than one GPU per worker only applies on RunPod; the server rejects it otherwise.
-        target_gpus_per_worker: settings.useRunpod
-          ? wholeNumber("GPUs per worker", settings.gpusPerWorker)
-          : 1,
-        seed: wholeNumber("Seed", settings.seed),
-        ...toRequestWeights(weights, settings.mode),
-      },
-    };
-  } catch (error) {
-    if (error instanceof NotWholeNumber) return { error: error.message };
-    throw error;
-  }
-}
-
-function wholeNumber(label: string, text: string): number {
-  const trimmed = text.trim();
-  if (!/^-?\d+$/.test(trimmed)) throw new NotWholeNumber(`${label} must be a whole number`);
-  return Number(trimmed);
+  return built(() => ({
+    dataset_name: settings.datasetName,
+    trials: wholeNumber("Trials", settings.trials),
+    max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
+    mode: settings.mode,
+    plot_generation: settings.plotGeneration,
+    concurrent: settings.concurrent,
+    concurrent_workers: settings.concurrent
+      ? wholeNumber("Concurrent workers", settings.workers)
+      : 1,
+    use_runpod_service: settings.useRunpod,
+    // More than one GPU per worker only applies on RunPod; the server rejects it otherwise.
+    target_gpus_per_worker: settings.useRunpod
+      ? wholeNumber("GPUs per worker", settings.gpusPerWorker)
+      : 1,
+    seed: wholeNumber("Seed", settings.seed),
+    ...toRequestWeights(weights, settings.mode),
+  }));
 }

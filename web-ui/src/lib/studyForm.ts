@@ -5,6 +5,7 @@
  * whole number, a weight split that is not 100%, no health weight, no module to run.
  */
 import type { DefaultScoringWeights, StudyStartRequest } from "@/lib/api/types";
+import { type Built, built, defaultDataset, InvalidSetting, wholeNumber } from "@/lib/formValues";
 import { MODULE_NAMES } from "@/lib/study";
 import { toPercent } from "@/lib/weights";
 
@@ -25,15 +26,13 @@ export interface StudySettings {
   analyzeAutomatically: boolean;
 }
 
-const PREFERRED_DATASET = "digits"; // small and bundled: a study finishes in minutes
-
 export function defaultStudySettings(
   datasets: string[],
   defaults: Pick<DefaultScoringWeights, "accuracy_weight">,
 ): StudySettings {
   const accuracy = toPercent(defaults.accuracy_weight * 100);
   return {
-    datasetName: datasets.includes(PREFERRED_DATASET) ? PREFERRED_DATASET : (datasets[0] ?? ""),
+    datasetName: defaultDataset(datasets),
     runsPerMode: "3",
     trialsPerRun: "4",
     epochs: "3",
@@ -59,14 +58,11 @@ export function withHealth(settings: StudySettings, health: number): StudySettin
   return { ...settings, accuracy: 100 - value, health: value };
 }
 
-class InvalidSetting extends Error {}
-
-export type BuiltStudyRequest =
-  { request: StudyStartRequest; error?: never } | { request?: never; error: string };
+export type BuiltStudyRequest = Built<StudyStartRequest>;
 
 /** The request for these settings, or the first thing the form can tell is wrong. */
 export function buildStudyRequest(settings: StudySettings): BuiltStudyRequest {
-  try {
+  return built(() => {
     const total = settings.accuracy + settings.health;
     if (total !== 100) {
       throw new InvalidSetting(
@@ -85,30 +81,19 @@ export function buildStudyRequest(settings: StudySettings): BuiltStudyRequest {
       );
     }
     return {
-      request: {
-        dataset_name: settings.datasetName,
-        runs_per_mode: wholeNumber("Runs per mode", settings.runsPerMode),
-        trials_per_mode: wholeNumber("Trials per run", settings.trialsPerRun),
-        max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
-        concurrent_workers: wholeNumber("Concurrent workers", settings.workers),
-        use_runpod_service: settings.useRunpod,
-        accuracy_weight: settings.accuracy / 100,
-        health_overall_weight: settings.health / 100,
-        seed: wholeNumber("Seed", settings.seed),
-        // null: phase 1b waits for the user to pick modules once the models are built.
-        modules_to_run: settings.analyzeAutomatically
-          ? MODULE_NAMES.filter((name) => settings.modules.includes(name))
-          : null,
-      },
+      dataset_name: settings.datasetName,
+      runs_per_mode: wholeNumber("Runs per mode", settings.runsPerMode),
+      trials_per_mode: wholeNumber("Trials per run", settings.trialsPerRun),
+      max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
+      concurrent_workers: wholeNumber("Concurrent workers", settings.workers),
+      use_runpod_service: settings.useRunpod,
+      accuracy_weight: settings.accuracy / 100,
+      health_overall_weight: settings.health / 100,
+      seed: wholeNumber("Seed", settings.seed),
+      // null: phase 1b waits for the user to pick modules once the models are built.
+      modules_to_run: settings.analyzeAutomatically
+        ? MODULE_NAMES.filter((name) => settings.modules.includes(name))
+        : null,
     };
-  } catch (error) {
-    if (error instanceof InvalidSetting) return { error: error.message };
-    throw error;
-  }
-}
-
-function wholeNumber(label: string, text: string): number {
-  const trimmed = text.trim();
-  if (!/^-?\d+$/.test(trimmed)) throw new InvalidSetting(`${label} must be a whole number`);
-  return Number(trimmed);
+  });
 }

@@ -4,7 +4,8 @@ import { useSearchParams } from "next/navigation";
 import { Suspense } from "react";
 
 import { LoadingState } from "@/components/common/LoadingState";
-import { StudyConfigPanel } from "@/components/study/StudyConfigPanel";
+import { ServerSettingsPanel } from "@/components/config/ServerSettingsPanel";
+import { StudyConfigForm } from "@/components/study/StudyConfigForm";
 import { StudyList } from "@/components/study/StudyList";
 import { StudyView } from "@/components/study/StudyView";
 
@@ -26,7 +27,7 @@ function StudyPageContent() {
   }
   return (
     <div className="home-layout">
-      <StudyConfigPanel />
+      <ServerSettingsPanel form={StudyConfigForm} />
       <StudyList />
     </div>
   );

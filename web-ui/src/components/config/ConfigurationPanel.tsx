@@ -1,25 +1,9 @@
 "use client";
 
-import { ErrorState } from "@/components/common/ErrorState";
-import { LoadingState } from "@/components/common/LoadingState";
-import { apiData } from "@/lib/api/client";
-import { useApi } from "@/lib/useApi";
-
 import { ConfigForm } from "./ConfigForm";
+import { ServerSettingsPanel } from "./ServerSettingsPanel";
 
-/** Loads what the form starts from (datasets, server features, default weights), then shows it. */
+/** The optimization form, once the server's settings are loaded. */
 export function ConfigurationPanel() {
-  const server = useApi(
-    () =>
-      Promise.all([
-        apiData((client) => client.GET("/health")),
-        apiData((client) => client.GET("/default-scoring-weights")),
-      ]),
-    [],
-  );
-
-  if (server.error) return <ErrorState message={server.error} onRetry={server.reload} />;
-  if (!server.data) return <LoadingState label="Loading the server's settings" />;
-  const [health, defaults] = server.data;
-  return <ConfigForm health={health} defaults={defaults} />;
+  return <ServerSettingsPanel form={ConfigForm} />;
 }

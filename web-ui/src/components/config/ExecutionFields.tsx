@@ -4,6 +4,7 @@ import type { Health } from "@/lib/api/types";
 import type { RunSettings } from "@/lib/optimizeForm";
 
 import { NumberField } from "./NumberField";
+import { RunpodCheckbox, RunpodFallbackNote } from "./RunpodOption";
 
 interface ExecutionFieldsProps {
   settings: RunSettings;
@@ -38,15 +39,11 @@ export function ExecutionFields({ settings, health, onChange }: ExecutionFieldsP
           />
         </div>
         <div className="option-row">
-          <label className="checkbox">
-            <input
-              type="checkbox"
-              data-testid="runpod-checkbox"
-              checked={settings.useRunpod}
-              onChange={(event) => onChange({ useRunpod: event.target.checked })}
-            />
-            Train on RunPod GPU workers
-          </label>
+          <RunpodCheckbox
+            checked={settings.useRunpod}
+            testId="runpod-checkbox"
+            onChange={(useRunpod) => onChange({ useRunpod })}
+          />
           <NumberField
             label="GPUs per worker"
             testId="gpus-input"
@@ -58,13 +55,7 @@ export function ExecutionFields({ settings, health, onChange }: ExecutionFieldsP
           />
         </div>
       </div>
-      {!health.runpod_available && (
-        <p className="hint">
-          RunPod is not configured on this server
-          {health.runpod_problem ? ` (${health.runpod_problem})` : ""}, so a RunPod run falls back
-          to local training.
-        </p>
-      )}
+      <RunpodFallbackNote health={health} testId="runpod-note" />
     </fieldset>
   );
 }

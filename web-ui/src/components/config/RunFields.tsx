@@ -4,6 +4,7 @@ import { useId } from "react";
 
 import type { RunSettings } from "@/lib/optimizeForm";
 
+import { DatasetField } from "./DatasetField";
 import { NumberField } from "./NumberField";
 
 interface RunFieldsProps {
@@ -20,27 +21,17 @@ const PLOT_MODES: { value: RunSettings["plotGeneration"]; label: string }[] = [
 
 /** What to optimize: dataset, trial budget, plots and seed. */
 export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
-  const datasetId = useId();
   const plotId = useId();
   return (
     <fieldset>
       <legend>Run</legend>
       <div className="field-grid">
-        <div className="field">
-          <label htmlFor={datasetId}>Dataset</label>
-          <select
-            id={datasetId}
-            data-testid="dataset-select"
-            value={settings.datasetName}
-            onChange={(event) => onChange({ datasetName: event.target.value })}
-          >
-            {datasets.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <DatasetField
+          datasets={datasets}
+          value={settings.datasetName}
+          testId="dataset-select"
+          onChange={(datasetName) => onChange({ datasetName })}
+        />
         <NumberField
           label="Trials"
           testId="trials-input"

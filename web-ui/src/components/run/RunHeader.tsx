@@ -1,9 +1,10 @@
 import Link from "next/link";
 
+import { CancelButton } from "@/components/common/CancelButton";
+import { apiData } from "@/lib/api/client";
 import type { JobStatus } from "@/lib/api/types";
 import type { ConnectionMode as Mode } from "@/lib/useJobProgress";
 
-import { CancelButton } from "./CancelButton";
 import { ConnectionMode } from "./ConnectionMode";
 import { JobStatusBadge } from "./JobStatusBadge";
 
@@ -39,7 +40,20 @@ export function RunHeader({ status, mode, hasBest, onStatus }: RunHeaderProps) {
             Best model
           </Link>
         )}
-        {active && <CancelButton jobId={status.job_id} onCancelled={onStatus} />}
+        {active && (
+          <CancelButton
+            label="Cancel run"
+            testId="cancel-button"
+            cancel={() =>
+              apiData((client) =>
+                client.POST("/jobs/{job_id}/cancel", {
+                  params: { path: { job_id: status.job_id } },
+                }),
+              )
+            }
+            onCancelled={onStatus}
+          />
+        )}
       </div>
     </header>
   );

@@ -1,12 +1,14 @@
 "use client";
 
-import { useRouter } from "next/navigation";
-import { type FormEvent, useId, useState } from "react";
+import { useState } from "react";
 
+import { DatasetField } from "@/components/config/DatasetField";
 import { NumberField } from "@/components/config/NumberField";
+import { RunpodCheckbox, RunpodFallbackNote } from "@/components/config/RunpodOption";
+import type { ServerSettings } from "@/components/config/ServerSettingsPanel";
+import { StartForm } from "@/components/config/StartForm";
 import { WeightSlider } from "@/components/config/WeightSlider";
-import { apiData, errorMessage } from "@/lib/api/client";
-import type { DefaultScoringWeights, Health } from "@/lib/api/types";
+import { apiData } from "@/lib/api/client";
 import {
   buildStudyRequest,
   defaultStudySettings,
@@ -18,46 +20,25 @@ import {
 import { ModuleChecklist } from "./ModuleChecklist";
 import styles from "./study.module.css";
 
-interface StudyConfigFormProps {
-  health: Health;
-  defaults: DefaultScoringWeights;
-}
-
 /** A comparison study's settings; submitting starts phase 1a and opens the study's page. */
-export function StudyConfigForm({ health, defaults }: StudyConfigFormProps) {
-  const router = useRouter();
-  const datasetId = useId();
+export function StudyConfigForm({ health, defaults }: ServerSettings) {
   const [settings, setSettings] = useState(() => defaultStudySettings(health.datasets, defaults));
-  const [submitting, setSubmitting] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
 
   const update = (patch: Partial<StudySettings>) =>
     setSettings((current) => ({ ...current, ...patch }));
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const built = buildStudyRequest(settings);
-    if (built.error !== undefined) {
-      setFormError(built.error);
-      return;
-    }
-    setSubmitting(true);
-    setFormError(null);
-    try {
-      const started = await apiData((client) =>
-        client.POST("/comparison-study/start", { body: built.request }),
-      );
-      router.push(`/study?id=${encodeURIComponent(started.study_id)}`);
-    } catch (error) {
-      setFormError(errorMessage(error));
-      setSubmitting(false);
-    }
-  }
-
   return (
-    // noValidate: the server's 422 messages name each bad field; show those, not browser bubbles.
-    <form className="config-form card" data-testid="study-form" onSubmit={submit} noValidate>
-      <h1>New comparison study</h1>
+    <StartForm
+      title="New comparison study"
+      testIds={{ form: "study-form", error: "study-form-error", start: "study-start-button" }}
+      startLabel="Start study"
+      startClassName={styles.startButton}
+      build={() => buildStudyRequest(settings)}
+      send={(request) =>
+        apiData((client) => client.POST("/comparison-study/start", { body: request }))
+      }
+      pageOf={(started) => `/study?id=${encodeURIComponent(started.study_id)}`}
+    >
       <p className="hint">
         Runs the same optimization budget in two modes, accuracy-only and health-aware, several
         times each (run i of both modes shares a seed), then compares the selected models on a
@@ -67,21 +48,12 @@ export function StudyConfigForm({ health, defaults }: StudyConfigFormProps) {
       <fieldset>
         <legend>Phase 1a: model building</legend>
         <div className="field-grid">
-          <div className="field">
-            <label htmlFor={datasetId}>Dataset</label>
-            <select
-              id={datasetId}
-              data-testid="study-dataset-select"
-              value={settings.datasetName}
-              onChange={(event) => update({ datasetName: event.target.value })}
-            >
-              {health.datasets.map((name) => (
-                <option key={name} value={name}>
-                  {name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <DatasetField
+            datasets={health.datasets}
+            value={settings.datasetName}
+            testId="study-dataset-select"
+            onChange={(datasetName) => update({ datasetName })}
+          />
           <NumberField
             label="Runs per mode"
             testId="study-runs-input"
@@ -123,22 +95,12 @@ export function StudyConfigForm({ health, defaults }: StudyConfigFormProps) {
             onChange={(seed) => update({ seed })}
           />
         </div>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            data-testid="study-runpod-checkbox"
-            checked={settings.useRunpod}
-            onChange={(event) => update({ useRunpod: event.target.checked })}
-          />
-          Train on RunPod GPU workers
-        </label>
-        {!health.runpod_available && (
-          <p className="hint" data-testid="study-runpod-note">
-            RunPod is not configured on this server
-            {health.runpod_problem ? ` (${health.runpod_problem})` : ""}, so a RunPod run falls
-            back to local training.
-          </p>
-        )}
+        <RunpodCheckbox
+          checked={settings.useRunpod}
+          testId="study-runpod-checkbox"
+          onChange={(useRunpod) => update({ useRunpod })}
+        />
+        <RunpodFallbackNote health={health} testId="study-runpod-note" />
       </fieldset>
 
       <fieldset className="weight-sliders">
@@ -189,20 +151,6 @@ export function StudyConfigForm({ health, defaults }: StudyConfigFormProps) {
           onChange={(modules) => update({ modules })}
         />
       </fieldset>
-
-      {formError && (
-        <p className="form-error" role="alert" data-testid="study-form-error">
-          {formError}
-        </p>
-      )}
-      <button
-        type="submit"
-        className={`button button-primary ${styles.startButton}`}
-        data-testid="study-start-button"
-        disabled={submitting}
-      >
-        {submitting ? "Starting…" : "Start study"}
-      </button>
-    </form>
+    </StartForm>
   );
 }

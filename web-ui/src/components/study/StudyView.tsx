@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 
+import { CancelButton } from "@/components/common/CancelButton";
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 import { apiData } from "@/lib/api/client";
@@ -12,7 +13,6 @@ import { useApi } from "@/lib/useApi";
 import { useStudyStatus } from "@/lib/useStudyStatus";
 
 import { AnalysisPanel } from "./AnalysisPanel";
-import { StudyCancelButton } from "./StudyCancelButton";
 import { StudyProgress } from "./StudyProgress";
 import { StudyResults } from "./StudyResults";
 import { StudyStateBadge } from "./StudyStateBadge";
@@ -81,7 +81,20 @@ function StudyHeader({
         <Link href="/study" className="button button-secondary">
           New study
         </Link>
-        {isActive(status) && <StudyCancelButton studyId={status.study_id} onCancelled={onStatus} />}
+        {isActive(status) && (
+          <CancelButton
+            label="Cancel study"
+            testId="study-cancel-button"
+            cancel={() =>
+              apiData((client) =>
+                client.POST("/comparison-study/{study_id}/cancel", {
+                  params: { path: { study_id: status.study_id } },
+                }),
+              )
+            }
+            onCancelled={onStatus}
+          />
+        )}
       </div>
     </header>
   );

@@ -1,14 +1,21 @@
 "use client";
 
+import type { ComponentType } from "react";
+
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 import { apiData } from "@/lib/api/client";
+import type { DefaultScoringWeights, Health } from "@/lib/api/types";
 import { useApi } from "@/lib/useApi";
 
-import { StudyConfigForm } from "./StudyConfigForm";
+/** What a settings form starts from: the datasets and RunPod (health), and the default weights. */
+export interface ServerSettings {
+  health: Health;
+  defaults: DefaultScoringWeights;
+}
 
-/** Loads what the study form starts from (datasets, RunPod, default weights), then shows it. */
-export function StudyConfigPanel() {
+/** Loads the server's settings, then shows `form` with them. */
+export function ServerSettingsPanel({ form: Form }: { form: ComponentType<ServerSettings> }) {
   const server = useApi(
     () =>
       Promise.all([
@@ -21,5 +28,5 @@ export function StudyConfigPanel() {
   if (server.error) return <ErrorState message={server.error} onRetry={server.reload} />;
   if (!server.data) return <LoadingState label="Loading the server's settings" />;
   const [health, defaults] = server.data;
-  return <StudyConfigForm health={health} defaults={defaults} />;
+  return <Form health={health} defaults={defaults} />;
 }

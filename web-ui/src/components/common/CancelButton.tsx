@@ -2,27 +2,33 @@
 
 import { useState } from "react";
 
-import { apiData, errorMessage } from "@/lib/api/client";
-import type { JobStatus } from "@/lib/api/types";
+import { errorMessage } from "@/lib/api/client";
 
-interface CancelButtonProps {
-  jobId: string;
-  onCancelled: (status: JobStatus) => void;
+interface CancelButtonProps<Status> {
+  /** What the button says while nothing has been asked yet, e.g. "Cancel run". */
+  label: string;
+  testId: string;
+  /** Asks the server to stop; resolves to the status it answered with. */
+  cancel: () => Promise<Status>;
+  onCancelled: (status: Status) => void;
 }
 
-/** Asks the server to stop the job. A running job stops soon after, not at once, so the
+/** Asks the server to stop a job or a study. What runs stops soon after, not at once, so the
  * button stays disabled once the request went through. */
-export function CancelButton({ jobId, onCancelled }: CancelButtonProps) {
+export function CancelButton<Status>({
+  label,
+  testId,
+  cancel,
+  onCancelled,
+}: CancelButtonProps<Status>) {
   const [state, setState] = useState<"idle" | "sending" | "requested">("idle");
   const [error, setError] = useState<string | null>(null);
 
-  async function cancel() {
+  async function requestCancel() {
     setState("sending");
     setError(null);
     try {
-      const status = await apiData((client) =>
-        client.POST("/jobs/{job_id}/cancel", { params: { path: { job_id: jobId } } }),
-      );
+      const status = await cancel();
       setState("requested");
       onCancelled(status);
     } catch (failure) {
@@ -36,11 +42,11 @@ export function CancelButton({ jobId, onCancelled }: CancelButtonProps) {
       <button
         type="button"
         className="button button-danger"
-        data-testid="cancel-button"
+        data-testid={testId}
         disabled={state !== "idle"}
-        onClick={cancel}
+        onClick={() => void requestCancel()}
       >
-        {state === "idle" ? "Cancel run" : "Stopping…"}
+        {state === "idle" ? label : "Stopping…"}
       </button>
       {error && (
         <span className="inline-error" role="alert">
