@@ -62,3 +62,12 @@ def test_composite_health_prefers_the_scored_health_then_default_shares():
     record = {"health": {"neuron_utilization": 1.0, "gradient_health": 0.0}}
     assert composite_health(record) == pytest.approx(0.25 / 0.40)
     assert composite_health({"health": {}}) is None
+
+
+def test_default_health_ignores_how_a_run_was_scored():
+    from healthopt.health.scoring import default_health
+
+    assert default_health({"neuron_utilization": 1.0, "gradient_health": 0.0}) == pytest.approx(
+        0.25 / 0.40
+    )
+    assert default_health({}) is None

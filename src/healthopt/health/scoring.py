@@ -49,6 +49,12 @@ def total_score(
     return ScoreBreakdown(float(total), float(accuracy), float(health_sum), used, missing)
 
 
+def default_health(health: dict[str, Any]) -> float | None:
+    """The six components mixed by seed 002's default shares: a health number that means the
+    same whatever weights a run was scored with; None without health values."""
+    return total_score(0.0, health, ScoringWeights(0.0, 1.0)).health
+
+
 def composite_health(record: dict[str, Any]) -> float | None:
     """One health number for a trial record (results.json): the health part it was scored
     with, or, in simple mode where health carried no weight, the six components mixed by
@@ -56,4 +62,4 @@ def composite_health(record: dict[str, Any]) -> float | None:
     scored = (record.get("score") or {}).get("health")
     if scored is not None:
         return float(scored)
-    return total_score(0.0, record.get("health") or {}, ScoringWeights(0.0, 1.0)).health
+    return default_health(record.get("health") or {})

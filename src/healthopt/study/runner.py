@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from healthopt.config import HEALTH_COMPONENTS, ConfigError, OptimizationConfig, ScoringWeights
-from healthopt.health.scoring import total_score
+from healthopt.config import HEALTH_COMPONENTS, ConfigError, OptimizationConfig
+from healthopt.health.scoring import default_health
 from healthopt.jsonio import json_safe
 from healthopt.optimize import ModelOptimizer, RunStopped
 from healthopt.optimize.executors import Executor
@@ -364,14 +364,6 @@ def _tags(record: RunRecord) -> dict[str, Any]:
 
 def _exit_reason(code: int | None) -> str:
     return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-
-
-def default_health(health: dict[str, Any]) -> float | None:
-    """The six components mixed by seed 002's default shares: one health measure that means
-    the same in both modes (each mode's own score weighs health differently)."""
-    if not health:
-        return None
-    return total_score(0.0, health, ScoringWeights(0.0, 1.0)).health
 
 
 def _record_from_result(record: RunRecord, result: Any, root: Path) -> RunRecord:
