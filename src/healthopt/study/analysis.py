@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from healthopt.jsonio import json_safe, write_json_atomic
+from healthopt.optimize.executors.local import redirect_output
 from healthopt.study.context import AnalysisContext
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
@@ -116,11 +117,7 @@ def _write_progress(
 
 def analysis_process_main(study_dir: str, modules: list[str], pipe: Any, log_dir: str) -> None:
     """Entry point of the spawned analysis process: results or the error go back by `pipe`."""
-    Path(log_dir).mkdir(parents=True, exist_ok=True)
-    fd = os.open(Path(log_dir) / "analysis.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    redirect_output(str(Path(log_dir) / "analysis.log"))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO)
     try:

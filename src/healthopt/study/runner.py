@@ -26,7 +26,7 @@ from healthopt.health.scoring import default_health
 from healthopt.jsonio import json_safe
 from healthopt.optimize import ModelOptimizer, RunStopped
 from healthopt.optimize.executors import Executor
-from healthopt.optimize.executors.local import LocalExecutor
+from healthopt.optimize.executors.local import LocalExecutor, exit_reason
 from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, parse_modules
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import RunRecord, StudyMetadata
@@ -333,7 +333,7 @@ class ComparisonStudy:
                 process.join()
         if outcome is None:
             raise StudyError(
-                f"the analysis process died ({_exit_reason(process.exitcode)}); "
+                f"the analysis process died ({exit_reason(process.exitcode)}); "
                 f"see {self.paths.logs_dir / 'analysis.log'}"
             )
         kind, payload = outcome
@@ -360,10 +360,6 @@ def _tags(record: RunRecord) -> dict[str, Any]:
     if record.kind == "ablation":
         tags["ablation_component"] = record.component
     return tags
-
-
-def _exit_reason(code: int | None) -> str:
-    return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
 
 
 def _record_from_result(record: RunRecord, result: Any, root: Path) -> RunRecord:

@@ -35,7 +35,7 @@ _POLL_SECONDS = 0.2
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _redirect_output(log_path: str) -> None:
+def redirect_output(log_path: str) -> None:
     """Send this process's stdout/stderr (TensorFlow's C++ logging included) to a file."""
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -71,7 +71,7 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if log_path:
-        _redirect_output(log_path)
+        redirect_output(log_path)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if threads:
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
@@ -99,7 +99,8 @@ class _Worker:
     job: tuple[TrialSpec, Future] | None = field(default=None)
 
 
-def _exit_reason(exitcode: int | None) -> str:
+def exit_reason(exitcode: int | None) -> str:
+    """Why a child process ended, as a person reads it ("killed by signal SIGKILL")."""
     if exitcode is not None and exitcode < 0:
         try:
             return f"killed by signal {signal.Signals(-exitcode).name}"
@@ -272,7 +273,7 @@ class LocalExecutor:
                 worker.messages.close()
                 worker.tasks.close()
                 if worker.job is not None:
-                    failed.append((worker.job, _exit_reason(worker.process.exitcode)))
+                    failed.append((worker.job, exit_reason(worker.process.exitcode)))
             self._dispatch()
         for (spec, future), reason in failed:
             if not future.done():
