@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +27,13 @@ from healthopt.api.jobs import RequestRejected
 from healthopt.api.schemas.studies import StudyStartRequest, StudyStatus
 from healthopt.api.study_status import LiveStudy, study_status
 from healthopt.config import ConfigError
+from healthopt.study.config import STUDY_ID, default_study_id
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.runner import ComparisonStudy, StudyStopped
 
 log = logging.getLogger(__name__)
 STUDIES_DIR = "comparison_studies"
-STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _WAITING = ("pending", "running")
 
 
@@ -56,7 +54,7 @@ class _Runner:
 
 def new_study_id(dataset_name: str) -> str:
     # The timestamp orders folders for people; the suffix keeps two same-second starts apart.
-    return f"study_{dataset_name}_{datetime.now():%Y%m%d_%H%M%S}_{uuid.uuid4().hex[:6]}"
+    return f"{default_study_id(dataset_name)}_{uuid.uuid4().hex[:6]}"
 
 
 class StudyManager:

@@ -36,7 +36,8 @@ MODULES = (
 )
 # Runs of different seeds stay apart even with many trials (trial seeds are seed + number).
 RUN_SEED_STRIDE = 1000
-_STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# What a study id may be: it names a folder, so no separators and no leading dot.
+STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 def parse_modules(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -109,7 +110,7 @@ class StudyConfig:
                 raise ConfigError(f"transfer_dataset: {exc}") from exc
         if self.study_id is None:
             object.__setattr__(self, "study_id", default_study_id(self.dataset_name))
-        if not isinstance(self.study_id, str) or not _STUDY_ID.match(self.study_id):
+        if not isinstance(self.study_id, str) or not STUDY_ID.match(self.study_id):
             raise ConfigError(
                 "study_id must be 1-128 characters of letters, digits, '.', '_' or '-' "
                 f"starting with a letter or digit (got {self.study_id!r})"
