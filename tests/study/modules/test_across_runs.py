@@ -40,3 +40,18 @@ def test_describe_says_when_no_comparison_is_possible():
     shifted = stats.compare("Score", [0.5, 0.7], [0.6, 0.8], paired=True)
     assert "p undefined: every difference is the same" in describe(shifted, "Score")
     assert "cannot be compared" in describe(None, "Score")
+
+
+def test_comparison_rows_follow_the_metric_order_with_the_primary_test():
+    from healthopt.study.modules.across_runs import COMPARISON_TEST_COLUMNS, comparison_rows, pct
+
+    comparisons = {
+        "ece": stats.compare("ECE", [0.2, 0.3], [0.1, 0.3], paired=True),
+        "brier": stats.compare("Brier", [0.5, 0.6], [0.5, 0.7], paired=False),
+    }
+    rows = comparison_rows(comparisons, {"brier": ("Brier", "lower"), "ece": ("ECE", "lower")})
+    assert [r[0] for r in rows] == ["Brier", "ECE"]
+    assert rows[1][1:4] == [0.25, 0.2, comparisons["ece"].difference]
+    assert [r[5] for r in rows] == ["Welch t-test", "paired t-test"]
+    assert all(len(r) == len(COMPARISON_TEST_COLUMNS) for r in rows)
+    assert (pct(0.1234), pct(None)) == ("12.34%", "n/a")

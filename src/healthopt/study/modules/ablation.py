@@ -14,6 +14,7 @@ import numpy as np
 
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
+from healthopt.study.modules.across_runs import pct
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "ablation"
@@ -42,14 +43,14 @@ def run(context: AnalysisContext) -> ModuleResult:
         f"Each of {len(components)} health components was optimized alone "
         f"(accuracy weight {context.config.health_weights.accuracy_weight:.2f}, all of the "
         f"health weight on the component, {context.config.ablation_trial_count} trials).",
-        f"Smallest generalization gap: {best['component']} ({_pct(best['gap'])}, holdout "
-        f"{_pct(best['holdout_accuracy'])}); largest: {components[-1]['component']} "
-        f"({_pct(components[-1]['gap'])}).",
+        f"Smallest generalization gap: {best['component']} ({pct(best['gap'])}, holdout "
+        f"{pct(best['holdout_accuracy'])}); largest: {components[-1]['component']} "
+        f"({pct(components[-1]['gap'])}).",
     ]
     for mode, ref in references.items():
         lines.append(
-            f"For reference, {mode_label(mode).lower()} runs average a gap of {_pct(ref['gap'])} "
-            f"and holdout accuracy {_pct(ref['holdout_accuracy'])}."
+            f"For reference, {mode_label(mode).lower()} runs average a gap of {pct(ref['gap'])} "
+            f"and holdout accuracy {pct(ref['holdout_accuracy'])}."
         )
     selected = {m.record.best_trial for m in context.ablation}
     if len(selected) == 1 and len(context.ablation) > 1:
@@ -130,10 +131,6 @@ def _mean_row(context: AnalysisContext, models: list[ModelUnderTest]) -> dict[st
         return float(np.mean(values)) if values else None
 
     return {key: mean(key) for key in ("val_accuracy", "holdout_accuracy", "gap", "health_score")}
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.2f}%"
 
 
 def _figure(

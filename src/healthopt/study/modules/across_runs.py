@@ -30,6 +30,34 @@ def metric_values(
     return xs, ys, len(xs) < len(a) or len(ys) < len(b)
 
 
+# Columns of `comparison_rows`: one row per metric compared across runs.
+COMPARISON_TEST_COLUMNS = [
+    "Metric",
+    "Accuracy-only mean",
+    "Health-aware mean",
+    "Difference",
+    "p",
+    "Test",
+]
+
+
+def comparison_rows(
+    comparisons: dict[str, stats.Comparison], metrics: dict[str, tuple[str, str]]
+) -> list[list[Any]]:
+    """Table rows (title, both means, difference, p, test name) in the order of `metrics`,
+    which maps each metric to its (title, better direction)."""
+    rows = []
+    for metric, (title, _) in metrics.items():
+        c = comparisons[metric]
+        rows.append([title, c.a.mean, c.b.mean, c.difference, c.primary.p_value, c.primary.name])
+    return rows
+
+
+def pct(value: float | None) -> str:
+    """An accuracy-like fraction as a percentage for sentences ("n/a" when unmeasured)."""
+    return "n/a" if value is None else f"{100 * value:.2f}%"
+
+
 def describe(c: stats.Comparison | None, title: str, better: str | None = None) -> str:
     """One sentence: both means, the difference, p and its honest reading. `better`
     ("higher" or "lower") says which direction is an improvement, when one is."""

@@ -18,7 +18,12 @@ from healthopt.analysis.calibration import analyze_calibration
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
-from healthopt.study.modules.across_runs import describe, metric_values
+from healthopt.study.modules.across_runs import (
+    COMPARISON_TEST_COLUMNS,
+    comparison_rows,
+    describe,
+    metric_values,
+)
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "calibration"
@@ -147,11 +152,7 @@ def _summary(
 
 
 def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[str, bool]) -> Table:
-    rows = [
-        [title, c.a.mean, c.b.mean, c.difference, c.primary.p_value, c.primary.name]
-        for metric, (title, _) in METRICS.items()
-        for c in [comparisons[metric]]
-    ]
+    rows = comparison_rows(comparisons, METRICS)
     note = (
         f"ECE over {N_BINS} equal-width confidence bins; separation = mean confidence of "
         "correct minus incorrect predictions (higher: the model is less sure when wrong)."
@@ -160,7 +161,7 @@ def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[st
         note += " Models without errors are left out of the separation comparison."
     return Table(
         title="Calibration across runs (holdout)",
-        columns=["Metric", "Accuracy-only mean", "Health-aware mean", "Difference", "p", "Test"],
+        columns=COMPARISON_TEST_COLUMNS,
         rows=rows,
         note=note,
     )

@@ -16,7 +16,7 @@ import numpy as np
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext
 from healthopt.study.figures import mode_label, save
-from healthopt.study.modules.across_runs import describe
+from healthopt.study.modules.across_runs import COMPARISON_TEST_COLUMNS, comparison_rows, describe
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "failure_cases"
@@ -339,12 +339,8 @@ def _sample_figure(
 def _severity_table(comparisons: dict[str, stats.Comparison]) -> Table:
     return Table(
         title="Error severity across runs (holdout)",
-        columns=["Metric", "Accuracy-only mean", "Health-aware mean", "Difference", "p", "Test"],
-        rows=[
-            [title, c.a.mean, c.b.mean, c.difference, c.primary.p_value, c.primary.name]
-            for metric, (title, _) in SEVERITY_METRICS.items()
-            for c in [comparisons[metric]]
-        ],
+        columns=COMPARISON_TEST_COLUMNS,
+        rows=comparison_rows(comparisons, SEVERITY_METRICS),
         note="Severity 0: right; 1: wrong within the true class's semantic group; "
         "2: wrong across groups. Lower is better.",
     )

@@ -15,6 +15,7 @@ import numpy as np
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
+from healthopt.study.modules.across_runs import pct
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "generalization"
@@ -108,10 +109,6 @@ def _correct(context: AnalysisContext, mut: ModelUnderTest | None) -> np.ndarray
     return predicted == context.dataset.holdout.y
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.2f}%"
-
-
 def _p(test: stats.TestResult) -> str:
     return "undefined" if test.p_value is None else f"p = {test.p_value:.3g}"
 
@@ -129,10 +126,10 @@ def _summary(
         else f"{holdout.a.n} and {holdout.b.n} runs (unpaired)"
     )
     lines = [
-        f"Mean holdout accuracy: accuracy-only {_pct(holdout.a.mean)}, health-aware "
-        f"{_pct(holdout.b.mean)} ({design}, {len(context.dataset.holdout)} holdout samples).",
-        f"Mean generalization gap (validation - holdout): accuracy-only {_pct(gap.a.mean)}, "
-        f"health-aware {_pct(gap.b.mean)}.",
+        f"Mean holdout accuracy: accuracy-only {pct(holdout.a.mean)}, health-aware "
+        f"{pct(holdout.b.mean)} ({design}, {len(context.dataset.holdout)} holdout samples).",
+        f"Mean generalization gap (validation - holdout): accuracy-only {pct(gap.a.mean)}, "
+        f"health-aware {pct(gap.b.mean)}.",
     ]
     for label, comparison in (("holdout accuracy", holdout), ("gap", gap)):
         if comparison.significant:
@@ -151,8 +148,8 @@ def _summary(
             )
     a, b = best.get("accuracy_only", {}), best.get("health_aware", {})
     lines.append(
-        f"Selected models: {a.get('label')} {_pct(a.get('holdout_accuracy'))} vs "
-        f"{b.get('label')} {_pct(b.get('holdout_accuracy'))} on the holdout; McNemar exact "
+        f"Selected models: {a.get('label')} {pct(a.get('holdout_accuracy'))} vs "
+        f"{b.get('label')} {pct(b.get('holdout_accuracy'))} on the holdout; McNemar exact "
         f"test on per-sample correctness {_p(mcnemar)}."
     )
     return lines

@@ -16,7 +16,12 @@ import numpy as np
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
-from healthopt.study.modules.across_runs import describe, metric_values
+from healthopt.study.modules.across_runs import (
+    COMPARISON_TEST_COLUMNS,
+    comparison_rows,
+    describe,
+    metric_values,
+)
 from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "per_class"
@@ -194,12 +199,8 @@ def _summary(
 def _comparison_table(comparisons: dict[str, stats.Comparison]) -> Table:
     return Table(
         title="Per-class balance across runs (holdout)",
-        columns=["Metric", "Accuracy-only mean", "Health-aware mean", "Difference", "p", "Test"],
-        rows=[
-            [title, c.a.mean, c.b.mean, c.difference, c.primary.p_value, c.primary.name]
-            for metric, (title, _) in METRICS.items()
-            for c in [comparisons[metric]]
-        ],
+        columns=COMPARISON_TEST_COLUMNS,
+        rows=comparison_rows(comparisons, METRICS),
         note="Spread: standard deviation of a model's per-class accuracies (lower is more "
         "even). Worst-class accuracy: its lowest per-class accuracy.",
     )
