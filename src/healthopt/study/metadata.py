@@ -126,7 +126,5 @@ class StudyMetadata:
     def read(cls, path: Path) -> StudyMetadata:
         try:
             return cls.from_dict(json.loads(path.read_text()))
-        except FileNotFoundError:
-            raise
         except (ValueError, TypeError, KeyError) as exc:
             raise ValueError(f"{path} is not a study's metadata.json: {exc}") from exc
