@@ -75,26 +75,31 @@ class Dashboard:
             self.process.wait()
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[tuple[Server, Dashboard]]:
-    root = tmp_path_factory.mktemp("dashboard")
+@contextmanager
+def running_stack(
+    root: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[Server, Dashboard]]:
+    """`healthopt serve` (with `env`) and the built dashboard calling it, stopped afterwards."""
     ui_port = unused_port()
-    api = Server(
-        root,
-        env={
-            "HEALTHOPT_CORS_ORIGINS": f"http://127.0.0.1:{ui_port}",
-            "HEALTHOPT_MAX_WORKERS_PER_JOB": str(MAX_WORKERS),
-        },
-    )
+    api = Server(root, env={"HEALTHOPT_CORS_ORIGINS": f"http://127.0.0.1:{ui_port}", **(env or {})})
     api.start()
     try:
         ui = Dashboard(root, ui_port, api.base)
     except BaseException:
         api.stop()
         raise
-    yield api, ui
-    ui.stop()
-    api.stop()
+    try:
+        yield api, ui
+    finally:
+        ui.stop()
+        api.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[tuple[Server, Dashboard]]:
+    env = {"HEALTHOPT_MAX_WORKERS_PER_JOB": str(MAX_WORKERS)}
+    with running_stack(tmp_path_factory.mktemp("dashboard"), env) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import pytest
 from pypdf import PdfReader
 from selenium.webdriver.support.ui import Select
 
-from ..http_server import unused_port
 from . import test_dashboard as dashboard
 from .serving import Server
 from .test_dashboard import (
@@ -42,18 +41,8 @@ screenshots = dashboard.screenshots
 
 @pytest.fixture(scope="module")
 def study_stack(tmp_path_factory) -> Iterator[tuple[Server, Dashboard]]:
-    root = tmp_path_factory.mktemp("study_dashboard")
-    ui_port = unused_port()
-    api = Server(root, env={"HEALTHOPT_CORS_ORIGINS": f"http://127.0.0.1:{ui_port}"})
-    api.start()
-    try:
-        ui = Dashboard(root, ui_port, api.base)
-    except BaseException:
-        api.stop()
-        raise
-    yield api, ui
-    ui.stop()
-    api.stop()
+    with dashboard.running_stack(tmp_path_factory.mktemp("study_dashboard")) as pair:
+        yield pair
 
 
 def test_a_study_started_followed_and_read_in_the_browser(
