@@ -139,3 +139,21 @@ def test_the_cli_and_server_side_of_a_study_never_import_tensorflow():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_ablation_runs_use_the_study_base_seed_their_record_states(tmp_path):
+    from healthopt.study.metadata import RunRecord
+
+    study = ComparisonStudy(_config(tmp_path, seed=5))
+    record = RunRecord(
+        mode="health_aware",
+        index=3,
+        seed=5,
+        run_dir="ablation/gradient_health",
+        kind="ablation",
+        component="gradient_health",
+    )
+    config = study._run_config(record)
+    assert (config.seed, config.run_name, config.trials) == (record.seed, "gradient_health", 1)
+    assert config.scoring_weights.health_components["gradient_health"] == 1.0
+    assert Path(config.output_dir) == study.paths.ablation_dir

@@ -152,14 +152,15 @@ class ComparisonStudy:
 
     def _run_config(self, record: RunRecord) -> OptimizationConfig:
         if record.kind == "ablation":
+            # Run index 0: the study's base seed, which the ablation record states.
             return self.config.optimization_config(
                 "health_aware",
-                self.config.seed,
+                0,
                 output_dir=str(self.paths.ablation_dir),
                 weights=self.config.ablation_weights(str(record.component)),
                 trials=self.config.ablation_trial_count,
                 run_name=str(record.component),
-            ).with_run_name(str(record.component))
+            )
         return self.config.optimization_config(
             record.mode, record.index, output_dir=str(self.paths.mode_dir(record.mode))
         )
