@@ -9,6 +9,7 @@ the same split seed, so all of them are measured on one and the same holdout.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
@@ -40,7 +41,7 @@ RUN_SEED_STRIDE = 1000
 STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def parse_modules(names: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+def parse_modules(names: str | Sequence[str]) -> tuple[str, ...]:
     """`all`, `none`, or module names (a list or comma-separated), in MODULES order."""
     if isinstance(names, str):
         items = [n.strip() for n in names.split(",") if n.strip()]

@@ -243,7 +243,7 @@ class ComparisonStudy:
     def analyze(self, modules: Sequence[str] | str = MODULES) -> dict[str, Any]:
         """Run the selected analysis modules (ablation optimizations first, if selected) and
         write results.json and report.pdf; returns the results."""
-        selected = parse_modules(list(modules) if not isinstance(modules, str) else modules)
+        selected = parse_modules(modules)
         if not selected:
             raise ConfigError("choose at least one analysis module")
         metadata = self.metadata()
