@@ -377,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _diagnose(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
-
+    from healthopt.console import output_console
     from healthopt.diagnostics import DiagnosticThresholds, ThresholdError, run_diagnostics
     from healthopt.diagnostics.render import print_report
     from healthopt.diagnostics.sources import SourceError, load_sources
@@ -404,7 +403,7 @@ def _diagnose(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             }
         print(json.dumps(payload, indent=2))
         return 0
-    console = Console(highlight=False)
+    console = output_console()
     for label, report in reports:
         print_report(report, console, label)
         console.print()

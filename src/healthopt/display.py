@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from healthopt.console import output_console
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -19,10 +20,7 @@ class ProgressDisplay:
     a live status line (trial n of N, epoch, best so far)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        # Piped output has no width to measure; give the trials table room instead of 80.
-        self.console = console or Console(
-            highlight=False, width=None if sys.stdout.isatty() else 140
-        )
+        self.console = console or output_console()
         self._status = None
         self._lock = threading.Lock()
         self._total = 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -113,10 +112,8 @@ def run_analyze(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     if args.json:
         print(json.dumps(results.to_dict(config), indent=2))
         return 0
-    from rich.console import Console
-
     from healthopt.analysis.render import print_analysis
+    from healthopt.console import output_console
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-    print_analysis(results, name, console, args.output_dir)
+    print_analysis(results, name, output_console(), args.output_dir)
     return 0

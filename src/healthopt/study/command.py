@@ -167,11 +167,10 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
 
 
 def run_study(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from rich.console import Console
-
+    from healthopt.console import output_console
     from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
 
-    console = Console(highlight=False)
+    console = output_console()
     progress = _Progress(console)
     try:
         modules = parse_modules(args.modules)
