@@ -6,28 +6,39 @@ BIN := $(VENV)/bin
 NPM ?= npm
 WEB := web-ui
 RUN_ARGS ?= --dataset digits --trials 10 --epochs 10
+# Every install takes its versions from the lock (`make lock` refreshes it); pyproject.toml keeps
+# the ranges the code supports.
+LOCK := requirements/lock.txt
+PIP_INSTALL = $(BIN)/pip install --quiet --constraint $(LOCK)
 # The dashboard is rebuilt when any of its sources changes.
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/*.ts $(WEB)/*.json)
 
-.PHONY: run test serve ui browser bench lint clean
+.PHONY: run test serve ui browser bench lint typecheck lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Stamps re-install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Stamps re-install only when pyproject.toml or the lock changes.
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.installed-server: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[server]"
+$(VENV)/.installed-server: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e ".[server]"
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e ".[dev]"
 	touch $@ $(VENV)/.installed $(VENV)/.installed-server
+
+# Re-resolves every extra (and the worker image's CUDA wheels) to the newest versions the ranges
+# in pyproject.toml allow, for every platform and Python the project supports. Run `make test`
+# after it: the lock is what CI and every install path use.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml requirements/gpu-worker.in --extra dev --extra postgres \
+		--universal --upgrade --quiet -o $(LOCK)
 
 $(WEB)/node_modules/.installed: $(WEB)/package-lock.json
 	cd $(WEB) && $(NPM) ci --no-audit --no-fund --loglevel=error
@@ -64,6 +75,10 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench runpod_service
 	$(BIN)/ruff format --check src tests bench runpod_service
+	$(BIN)/mypy
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) optimization_results .pytest_cache $(WEB)/node_modules $(WEB)/.next

@@ -23,7 +23,8 @@ def postgres_bin() -> Path | None:
 
 @contextmanager
 def throwaway_cluster() -> Iterator[str]:
-    """Yields a SQLAlchemy URL of a fresh, empty database; everything is removed afterwards."""
+    """Yields a plain postgresql:// URL (read as psycopg 3, as users write it) of a fresh, empty
+    database; everything is removed afterwards."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
@@ -42,7 +43,7 @@ def throwaway_cluster() -> Iterator[str]:
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
         "start")  # fmt: skip
     try:
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
             [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

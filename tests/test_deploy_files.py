@@ -138,7 +138,7 @@ def test_dot_env_stays_out_of_git_and_the_image() -> None:
 def test_dockerfile_installs_the_server_extra_and_serves_on_all_interfaces() -> None:
     text = DOCKERFILE.read_text()
     assert text.startswith("#") and "\nFROM python:3.11-slim\n" in text
-    install = re.search(r'pip install "\.\[([a-z,]+)\]"', text)
+    install = re.search(r'pip install --constraint requirements/lock.txt "\.\[([a-z,]+)\]"', text)
     assert install and "server" in install.group(1).split(",")
     cmd = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
     assert cmd and json.loads(cmd.group(1)) == [

@@ -49,8 +49,8 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, postgres_url: str):
     study_name = "shared-kill"
-    # The URL as a user writes it; healthopt picks the installed driver (psycopg2).
-    plain_url = postgres_url.replace("postgresql+psycopg2://", "postgresql://")
+    # The URL as a user writes it (psycopg 3 reads the bare scheme).
+    plain_url = postgres_url
     orchestrator_dir, worker_dir = tmp_path / "orchestrator", tmp_path / "worker"
     common = ["--storage", plain_url, "--study", study_name]
     orchestrator = _start(

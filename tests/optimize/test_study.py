@@ -3,6 +3,9 @@ gets the last slot, and how a trial whose process stopped sending heartbeats is 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -146,11 +149,35 @@ def test_unreachable_storage_errors_hide_the_password(tmp_path: Path):
         assert "healthopt:***@127.0.0.1" in message and "\n" not in message
 
 
-def test_plain_postgresql_urls_get_the_installed_driver():
-    assert sqlalchemy_url("postgresql://u:p@h:5432/db") == "postgresql+psycopg2://u:p@h:5432/db"
-    assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
+def test_plain_postgresql_urls_stay_plain_with_psycopg_3_installed():
+    # healthopt[postgres] ships psycopg 3, which SQLAlchemy 2.1 reads the bare scheme as, so the
+    # URL users write is the one every tool (healthopt, optuna, optuna-dashboard) can open.
+    assert sqlalchemy_url("postgresql://u:p@h:5432/db") == "postgresql://u:p@h:5432/db"
+    assert sqlalchemy_url("postgres://u@h/db") == "postgresql://u@h/db"
     assert sqlalchemy_url("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert sqlalchemy_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+
+
+def test_optunas_own_tools_open_a_shared_study_by_its_plain_postgresql_url(
+    tmp_path: Path, postgres_url: str
+):
+    assert postgres_url.startswith("postgresql://")  # no driver named: psycopg 3 by default
+    config = _shared(tmp_path, name="plain-url", storage_url=postgres_url)
+    study = open_study(config, default_url="sqlite:///unused.db")
+    trial = study.ask(DISTRIBUTIONS)
+    study.tell(trial, 0.75)
+    loaded = optuna.load_study(study_name="plain-url", storage=postgres_url)
+    assert loaded.user_attrs[CONFIG_ATTR]["run_name"] == "plain-url"
+    assert [(t.params, t.value) for t in loaded.get_trials()] == [(trial.params, 0.75)]
+    assert load_shared_config(postgres_url, "plain-url").run_name == "plain-url"
+    # The optuna CLI is what optuna-dashboard users reach for first; it opens the same URL.
+    listed = subprocess.run(
+        [str(Path(sys.executable).with_name("optuna")), "studies", "--storage", postgres_url,
+         "-f", "json"],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert "plain-url" in {row["name"] for row in json.loads(listed.stdout)}
 
 
 def test_the_stored_config_never_holds_the_storage_password(tmp_path: Path):
