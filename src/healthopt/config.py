@@ -241,6 +241,7 @@ class OptimizationConfig:
             self.scoring_weights,
         )
         if self.mode == "simple":
+            assert self.scoring_weights is not None  # filled in above when left out
             _require(
                 self.scoring_weights.accuracy_weight == 1.0,
                 "scoring_weights.accuracy_weight",

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 
 from healthopt.console import output_console
@@ -21,7 +22,7 @@ class ProgressDisplay:
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or output_console()
-        self._status = None
+        self._status: Status | None = None
         self._lock = threading.Lock()
         self._total = 0
         self._done = 0

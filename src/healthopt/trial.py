@@ -228,7 +228,7 @@ def _run(
             diagnostics=summary,
         )
 
-    if outcome.diverged:
+    if outcome.nan_detected_at is not None:
         epoch, batch = outcome.nan_detected_at
         return failed(
             f"loss became NaN at epoch {epoch + 1}, batch {batch + 1} "

@@ -40,7 +40,7 @@ class TrialAnalysis:
 
 def analyze_trial(
     model: Any,
-    history: dict[str, list[float]],
+    history: dict[str, list[float | None]],  # None where an epoch logged no finite value
     val_x: np.ndarray,
     val_y: np.ndarray,
     out: Path,

@@ -15,7 +15,7 @@ def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
         current_epoch = live.current_epoch
     return JobStatus(
         job_id=record.id,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status,
         trials_completed=record.trials_completed,
         trials_total=record.trials_total,
         current_trial=None if record.is_final else current_trial,

@@ -76,8 +76,8 @@ def study_status(metadata: StudyMetadata, paths: StudyPaths, live: LiveStudy | N
     return StudyStatus(
         study_id=metadata.study_id,
         dataset_name=str(config.get("dataset_name", "")),
-        phase=metadata.phase,  # type: ignore[arg-type]
-        state=metadata.state,  # type: ignore[arg-type]
+        phase=metadata.phase,
+        state=metadata.state,
         error=metadata.error,
         accuracy_only_progress=modes["accuracy_only"],
         health_aware_progress=modes["health_aware"],

@@ -30,10 +30,11 @@ class ScoreBreakdown:
 def total_score(
     accuracy: float, health: dict[str, float | None], weights: ScoringWeights
 ) -> ScoreBreakdown:
+    values = {name: value for name, value in health.items() if value is not None}
     present = {
         name: weight
         for name, weight in weights.health_components.items()
-        if weight > 0 and health.get(name) is not None
+        if weight > 0 and name in values
     }
     missing = sorted(
         name
@@ -44,7 +45,7 @@ def total_score(
     if weights.health_weight == 0 or present_weight == 0:
         return ScoreBreakdown(float(accuracy), float(accuracy), None, {}, missing)
     used = {name: weight / present_weight for name, weight in present.items()}
-    health_sum = sum(used[name] * float(health[name]) for name in used)
+    health_sum = sum(used[name] * float(values[name]) for name in used)
     total = weights.accuracy_weight * accuracy + weights.health_weight * health_sum
     return ScoreBreakdown(float(total), float(accuracy), float(health_sum), used, missing)
 

@@ -80,7 +80,8 @@ class OptimizeRequest(BaseModel):
         if accuracy is None and health is None:
             return HEALTH_AWARE_ACCURACY_WEIGHT, 1.0 - HEALTH_AWARE_ACCURACY_WEIGHT
         if accuracy is None:
-            return 1.0 - health, health  # type: ignore[operator]
+            assert health is not None
+            return 1.0 - health, health
         if health is None:
             return accuracy, 1.0 - accuracy
         return accuracy, health

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from healthopt.optimize.executors.base import EventCallback, emit_quietly
 from healthopt.trial import TrialResult, TrialSpec
@@ -235,7 +235,7 @@ class LocalExecutor:
                 self._closed.wait(_POLL_SECONDS)
                 continue
             for channel in wait(list(channels), timeout=_POLL_SECONDS):
-                self._receive(channels[channel])
+                self._receive(channels[cast(Connection, channel)])  # wait() returns its inputs
             self._reap_dead_workers()
 
     def _receive(self, worker: _Worker) -> bool:
