@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from healthopt.analysis.dynamics import analyze_dynamics, find_metric, smooth_curve
+from healthopt.generalization_gap import GapLimits
 
 HISTORY = {
     "loss": [1.0, 0.8, 0.6, 0.5, 0.4, 0.3],
@@ -59,14 +60,14 @@ def test_find_metric_reads_a_history_object_and_rejects_bad_arguments():
 
 
 def test_metrics_of_a_crafted_history():
-    d = analyze_dynamics(HISTORY, stability_window=3)
+    d = analyze_dynamics(HISTORY, val_loss_std_window=3)
     assert d.epochs == 6
     # Peak 0.9; 95% of it is 0.855, first reached at epoch index 2 -> 3 epochs.
     assert d.epochs_to_convergence == 3 and d.convergence_metric == "val_accuracy"
     # Final third = last 2 epochs: gaps 0.8 - 0.4 and 0.85 - 0.3.
     assert d.overfitting_index == pytest.approx((0.4 + 0.55) / 2)
     # Population std of 0.75, 0.8, 0.85.
-    assert d.training_stability == pytest.approx(math.sqrt(0.005 / 3))
+    assert d.val_loss_std == pytest.approx(math.sqrt(0.005 / 3))
     assert d.peak_val_accuracy == 0.9 and d.peak_epoch == 4 and d.peak_metric == "val_accuracy"
     assert d.peak_val_loss == 0.75 and d.peak_val_loss_epoch == 3
     assert d.final_gap == pytest.approx(0.55)
@@ -74,9 +75,25 @@ def test_metrics_of_a_crafted_history():
     assert d.missing == ["accuracy"]
 
 
-def test_stability_window_longer_than_history_uses_every_epoch():
-    d = analyze_dynamics(HISTORY, stability_window=50)
-    assert d.training_stability == pytest.approx(float(np.std(HISTORY["val_loss"])))
+def test_generalization_gap_fields_of_a_crafted_history():
+    d = analyze_dynamics(HISTORY)
+    # Final third: val loss 0.8, 0.85 (mean 0.825) against train 0.4, 0.3 (mean 0.35).
+    assert d.loss_ratio == pytest.approx(0.825 / 0.35)  # 2.36x and +0.475: overfitting
+    assert d.overfitting is True
+    assert d.accuracy_gap is None and "accuracy_gap" in d.notes
+    with_accuracy = dict(
+        HISTORY,
+        loss=[1.0, 0.8, 0.6, 0.5, 0.7, 0.75],  # 1.1x and +0.1: no loss gap
+        accuracy=[0.5, 0.7, 0.86, 0.9, 0.92, 0.96],  # 0.94 against 0.895: +0.045
+    )
+    d = analyze_dynamics(with_accuracy)
+    assert d.accuracy_gap == pytest.approx(0.045) and d.overfitting is False
+    assert analyze_dynamics(with_accuracy, limits=GapLimits(accuracy_gap=0.04)).overfitting
+
+
+def test_val_loss_std_window_longer_than_history_uses_every_epoch():
+    d = analyze_dynamics(HISTORY, val_loss_std_window=50)
+    assert d.val_loss_std == pytest.approx(float(np.std(HISTORY["val_loss"])))
 
 
 def test_convergence_from_val_loss_when_there_is_no_accuracy():
@@ -98,16 +115,16 @@ def test_training_only_history_reports_what_is_missing():
     d = analyze_dynamics({"loss": [1.0, 0.5], "accuracy": [0.4, 0.6]})
     assert d.missing == ["val_loss", "val_accuracy"]
     assert d.epochs_to_convergence is None and d.overfitting_index is None
-    assert d.training_stability is None and d.final_gap is None and d.peak_epoch is None
+    assert d.val_loss_std is None and d.final_gap is None and d.peak_epoch is None
     assert d.final_train_loss == 0.5
-    assert set(d.notes) >= {"epochs_to_convergence", "overfitting_index", "training_stability"}
+    assert set(d.notes) >= {"epochs_to_convergence", "overfitting_index", "val_loss_std"}
     empty = analyze_dynamics({})
     assert empty.epochs == 0 and len(empty.missing) == 4
 
 
-def test_single_epoch_has_no_stability():
+def test_single_epoch_has_no_val_loss_std():
     d = analyze_dynamics({"loss": [1.0], "val_loss": [1.2]})
-    assert d.training_stability is None and "training_stability" in d.notes
+    assert d.val_loss_std is None and "val_loss_std" in d.notes
     assert d.overfitting_index == pytest.approx(0.2)
     assert d.final_gap == pytest.approx(0.2)
 
@@ -120,12 +137,12 @@ def test_nan_epochs_are_skipped_and_to_dict_is_json():
     }
     d = analyze_dynamics(history)
     assert d.peak_val_accuracy == 0.8 and d.peak_epoch == 1
-    assert d.training_stability == pytest.approx(0.25)
+    assert d.val_loss_std == pytest.approx(0.25)
     assert d.final_val_loss is None and d.final_gap is None
     out = d.to_dict()
     assert json.loads(json.dumps(out, allow_nan=False)) == out
-    with pytest.raises(ValueError, match="stability_window"):
-        analyze_dynamics(history, stability_window=0)
+    with pytest.raises(ValueError, match="val_loss_std_window"):
+        analyze_dynamics(history, val_loss_std_window=0)
 
 
 def test_smooth_curve_keeps_length_and_shrinks_the_window_at_the_ends():

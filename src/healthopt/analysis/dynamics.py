@@ -1,4 +1,4 @@
-"""Training dynamics from a Keras-style history: convergence, overfitting, stability, peak, gap.
+"""Training dynamics from a Keras-style history: convergence, overfitting, val-loss spread, peak.
 
 A history is a dict of metric name -> one value per epoch (Keras `History.history`; a History
 object works too). Epochs are numbered from 0, as in `observer.json`, except
@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from healthopt.analysis.records import finite_or_none
+from healthopt.generalization_gap import GapLimits, generalization_gap
 
 CONVERGENCE_FRACTION = 0.95
 
@@ -87,7 +88,7 @@ class TrainingDynamics:
     epochs: int
     epochs_to_convergence: int | None
     overfitting_index: float | None
-    training_stability: float | None
+    val_loss_std: float | None
     peak_val_accuracy: float | None
     peak_epoch: int | None
     peak_val_loss: float | None
@@ -98,6 +99,9 @@ class TrainingDynamics:
     convergence_metric: str | None = None  # "val_accuracy" or "val_loss"
     peak_metric: str | None = None  # what peak_epoch refers to
     peak_val_loss_epoch: int | None = None
+    accuracy_gap: float | None = None
+    loss_ratio: float | None = None
+    overfitting: bool | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,7 +110,10 @@ class TrainingDynamics:
             "epochs_to_convergence": self.epochs_to_convergence,
             "convergence_metric": self.convergence_metric,
             "overfitting_index": finite_or_none(self.overfitting_index),
-            "training_stability": finite_or_none(self.training_stability),
+            "accuracy_gap": finite_or_none(self.accuracy_gap),
+            "loss_ratio": finite_or_none(self.loss_ratio),
+            "overfitting": self.overfitting,
+            "val_loss_std": finite_or_none(self.val_loss_std),
             "peak_val_accuracy": finite_or_none(self.peak_val_accuracy),
             "peak_epoch": self.peak_epoch,
             "peak_metric": self.peak_metric,
@@ -146,26 +153,27 @@ def _convergence(
     return None, None
 
 
-def _nan_stat(values: np.ndarray, fn: Any) -> float | None:
-    finite = values[np.isfinite(values)]
-    return float(fn(finite)) if finite.size else None
-
-
-def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamics:
+def analyze_dynamics(
+    history: Any, val_loss_std_window: int = 5, limits: GapLimits | None = None
+) -> TrainingDynamics:
     """Seed 000's metrics from one history.
 
     - epochs_to_convergence: see `_convergence` (a count: the first epoch counts as 1).
-    - overfitting_index: mean of val_loss - train_loss over the final third, the last
-      ceil(epochs / 3) epochs; positive means the model fits training data better.
-    - training_stability: population std of val loss over the last `stability_window` epochs
-      (all epochs if fewer); None with fewer than 2 finite values.
+    - overfitting_index, accuracy_gap, loss_ratio, overfitting: the generalization gap over
+      the final third, the last ceil(epochs / 3) epochs, as `healthopt.generalization_gap`
+      defines it for the diagnostics too: mean val_loss - train_loss (positive means the
+      model fits training data better), mean train - val accuracy, mean val / train loss, and
+      whether either gap passes `limits` (default: the diagnostics' default thresholds).
+    - val_loss_std: population std of val loss over the last `val_loss_std_window` epochs
+      (all epochs if fewer); None with fewer than 2 finite values. Lower is steadier.
     - peak: best val accuracy and its epoch; without accuracy peak_epoch is that of the
       lowest val loss (`peak_metric` says which). Ties go to the earliest epoch.
     - final_gap: val_loss - train_loss at the last epoch.
     NaN epochs (a diverged run) are skipped by every statistic.
     """
-    if stability_window < 1:
-        raise ValueError(f"stability_window must be >= 1 (got {stability_window})")
+    if val_loss_std_window < 1:
+        raise ValueError(f"val_loss_std_window must be >= 1 (got {val_loss_std_window})")
+    limits = limits or GapLimits()
     found = {
         "loss": find_metric(history, "loss", "train"),
         "val_loss": find_metric(history, "loss", "val"),
@@ -176,6 +184,9 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in found.items() if v is not None}
     loss, val_loss = arrays.get("loss"), arrays.get("val_loss")
     val_acc = arrays.get("val_accuracy")
+    gap = generalization_gap(
+        found["loss"], found["val_loss"], found["accuracy"], found["val_accuracy"]
+    )
     epochs = max((a.size for a in arrays.values()), default=0)
     notes: dict[str, str] = {}
 
@@ -183,24 +194,26 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
     if converged is None:
         notes["epochs_to_convergence"] = "no finite validation accuracy or loss"
 
-    overfitting = final_gap = None
+    final_gap = None
     if loss is not None and val_loss is not None:
         common = min(loss.size, val_loss.size)
-        gap = val_loss[:common] - loss[:common]
-        overfitting = _nan_stat(gap[-math.ceil(common / 3) :], np.mean)
-        final_gap = finite_or_none(gap[-1])
+        final_gap = finite_or_none(val_loss[common - 1] - loss[common - 1])
+        if gap.loss is None:
+            notes["overfitting_index"] = "no epoch with finite loss and val_loss"
     else:
         notes["overfitting_index"] = notes["final_gap"] = "needs both loss and val_loss"
+    if gap.accuracy is None:
+        notes["accuracy_gap"] = "needs finite accuracy and val_accuracy in the same epochs"
 
-    stability = None
+    val_loss_std = None
     if val_loss is not None:
-        tail = val_loss[-stability_window:]
+        tail = val_loss[-val_loss_std_window:]
         tail = tail[np.isfinite(tail)]
-        stability = float(np.std(tail)) if tail.size >= 2 else None
-        if stability is None:
-            notes["training_stability"] = "fewer than 2 finite val_loss values in the window"
+        val_loss_std = float(np.std(tail)) if tail.size >= 2 else None
+        if val_loss_std is None:
+            notes["val_loss_std"] = "fewer than 2 finite val_loss values in the window"
     else:
-        notes["training_stability"] = "needs val_loss"
+        notes["val_loss_std"] = "needs val_loss"
 
     peak_acc = peak_epoch = peak_loss = peak_loss_epoch = peak_metric = None
     if val_loss is not None and np.any(np.isfinite(val_loss)):
@@ -214,8 +227,8 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
     return TrainingDynamics(
         epochs=int(epochs),
         epochs_to_convergence=converged,
-        overfitting_index=overfitting,
-        training_stability=stability,
+        overfitting_index=gap.loss_gap,
+        val_loss_std=val_loss_std,
         peak_val_accuracy=peak_acc,
         peak_epoch=peak_epoch,
         peak_val_loss=peak_loss,
@@ -226,6 +239,9 @@ def analyze_dynamics(history: Any, stability_window: int = 5) -> TrainingDynamic
         convergence_metric=convergence_metric,
         peak_metric=peak_metric,
         peak_val_loss_epoch=peak_loss_epoch,
+        accuracy_gap=gap.accuracy_gap,
+        loss_ratio=gap.loss_ratio,
+        overfitting=gap.overfitting(limits),
         notes=notes,
     )
 

@@ -10,6 +10,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from healthopt.generalization_gap import ACCURACY_GAP_LIMIT, LOSS_GAP_LIMIT, LOSS_RATIO_LIMIT
+
 
 class ThresholdError(ValueError):
     """A threshold override names no threshold or has an impossible value."""
@@ -23,6 +25,13 @@ class DiagnosticThresholds:
     loss_plateau_improvement: float = 0.01  # < 1% relative improvement over the window
     loss_plateau_window: int = 3
     overfitting_epochs: int = 2  # epochs where val loss rose while train loss fell
+    # The generalization gap over the final third (see healthopt.generalization_gap, which
+    # justifies the defaults and shares them with the analyzer): overfitting when train
+    # accuracy beats val accuracy by this much, or val loss is both this many times and this
+    # much above train loss.
+    overfitting_accuracy_gap: float = ACCURACY_GAP_LIMIT
+    overfitting_loss_ratio: float = LOSS_RATIO_LIMIT
+    overfitting_loss_gap: float = LOSS_GAP_LIMIT
     high_loss_variance_cv: float = 0.5  # within-epoch std/mean of batch losses
     gradient_spike_ratio: float = 20.0  # worst batch loss / mean batch loss
     # A nearly fitted model (train accuracy at least this, or train loss below this fraction

@@ -9,8 +9,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from healthopt.analysis.dynamics import analyze_dynamics
 from healthopt.analysis.pareto import pareto_front
-from healthopt.plots.analyzer import _common, information_flow, pareto, spectral, weight_journey
+from healthopt.plots.analyzer import (
+    _common,
+    information_flow,
+    pareto,
+    spectral,
+    training_dynamics,
+    weight_journey,
+)
 from healthopt.plots.analyzer import summary_dashboard as dashboard
 from healthopt.plots.style import BAD, GOOD, WARN, figure
 
@@ -169,3 +177,14 @@ def test_close_points_get_labels_on_different_sides():
     assert offsets["a"] != offsets["b"]
     assert offsets["edge"][0] < 0  # a point at the right edge is labelled on its left
     plt.close(fig)
+
+
+def test_dynamics_table_reads_dataclasses_and_old_json_keys():
+    dyn = analyze_dynamics({"loss": [1.0, 0.5], "val_loss": [1.0, 2.0]})
+    assert training_dynamics.table_value(dyn, "val_loss_std") == pytest.approx(0.5)
+    # analysis_results.json from before the rename
+    old = {"overfitting_index": 1.5, "training_stability": 0.02}
+    assert training_dynamics.table_value(old, "val_loss_std") == 0.02
+    assert training_dynamics.table_value(old, "overfitting_index") == 1.5
+    assert training_dynamics.table_value({"val_loss_std": 0.01}, "val_loss_std") == 0.01
+    assert training_dynamics.table_value(old, "final_gap") is None

@@ -18,11 +18,13 @@ epoch `epoch_index` names, so a reader can find it in the record; ratios are in 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
+from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number, series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.generalization_gap import GapLimits, final_third_start, generalization_gap
 
 CLIP_HINT = "clipnorm=1.0 on the optimizer, e.g. keras.optimizers.Adam(clipnorm=1.0)"
 
@@ -194,19 +196,32 @@ def check_loss_plateau(data: DiagnosticInput, t: DiagnosticThresholds) -> list[I
     ]
 
 
-def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
-    """Since its best epoch, validation loss rose in at least `overfitting_epochs` epochs while
-    train loss fell (warning).
+@dataclass(frozen=True)
+class _Finding:
+    """One overfitting rule that fired: its sentence and the record figure it points at."""
 
-    Counting only after the best validation epoch keeps early noise out: if validation loss
-    recovers to a new best, the count starts again. Reported at the latest such epoch.
-    """
-    epochs = data.epochs
+    text: str
+    position: int
+    metric_key: str
+    metric_value: float | None
+
+
+def gap_limits(t: DiagnosticThresholds) -> GapLimits:
+    """The user's overfitting gap thresholds in the form the shared definition takes."""
+    return GapLimits(
+        accuracy_gap=t.overfitting_accuracy_gap,
+        loss_ratio=t.overfitting_loss_ratio,
+        loss_gap=t.overfitting_loss_gap,
+    )
+
+
+def _rising_val_loss(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _Finding | None:
+    """The trend rule: val loss rose while train loss fell in enough epochs since its best."""
     train = train_losses(epochs)
-    val = [number(dig(record, "loss.val.val_loss")) for record in epochs]
+    val = series(epochs, "loss.val.val_loss")
     known = {i: v for i, v in enumerate(val) if v is not None}
     if not known:
-        return []
+        return None
     best = min(known, key=known.__getitem__)
     overfit = []
     for i in range(best + 1, len(epochs)):
@@ -216,28 +231,107 @@ def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
         if val_curr > val_prev and train_curr < train_prev:
             overfit.append(i)
     if len(overfit) < t.overfitting_epochs:
-        return []
+        return None
     last = overfit[-1]
     names = ", ".join(str(epoch_index(epochs, i)) for i in overfit)
+    return _Finding(
+        text=(
+            f"Validation loss rose in {len(overfit)} epochs ({names}) since its best "
+            f"{val[best]:.4g} at epoch {epoch_index(epochs, best)}, reaching "
+            f"{val[last]:.4g}, while train loss kept falling to {train[last]:.4g}."
+        ),
+        position=last,
+        metric_key="loss.val.val_loss",
+        metric_value=val[last],
+    )
+
+
+def _wide_gap(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _Finding | None:
+    """The gap rule: train and validation apart by more than the limits, whatever the trend."""
+    gap = generalization_gap(
+        train_losses(epochs),
+        series(epochs, "loss.val.val_loss"),
+        series(epochs, "accuracy.train"),
+        series(epochs, "loss.val.val_acc"),
+    )
+    limits = gap_limits(t)
+    parts = []
+    if gap.accuracy is not None and gap.accuracy_too_wide(limits):
+        parts.append(
+            f"train accuracy {gap.accuracy.train:.3g} vs validation {gap.accuracy.val:.3g}, "
+            f"a gap of {gap.accuracy_gap:.3g} "
+            f"(limit {limits.accuracy_gap:g})"
+        )
+    if gap.loss is not None and gap.loss_too_wide(limits):
+        ratio = gap.loss_ratio
+        times = "" if ratio is None else f"{ratio:.1f}x and "
+        parts.append(
+            f"validation loss {gap.loss.val:.4g} vs train {gap.loss.train:.4g}, "
+            f"{times}{gap.loss_gap:+.3g} "
+            f"(limits {limits.loss_ratio:g}x and +{limits.loss_gap:g})"
+        )
+    if not parts:
+        return None
+    key = "loss.val.val_acc" if gap.accuracy_too_wide(limits) else "loss.val.val_loss"
+    values = series(epochs, key)
+    position = max(i for i, v in enumerate(values) if v is not None)
+    begin = epoch_index(epochs, final_third_start(len(epochs)))
+    end = epoch_index(epochs, len(epochs) - 1)
+    return _Finding(
+        text=(
+            f"Generalization gap over the final third (epochs {begin}-{end}, means): "
+            + "; ".join(parts)
+            + "."
+        ),
+        position=position,
+        metric_key=key,
+        metric_value=values[position],
+    )
+
+
+def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
+    """Overfitting by either of two rules (one warning whose text names the rules that fired).
+
+    - Gap: over the final third of training, train accuracy beats validation accuracy by at
+      least `overfitting_accuracy_gap`, or validation loss is at least
+      `overfitting_loss_ratio` times and `overfitting_loss_gap` above train loss. This is
+      `healthopt.generalization_gap`, the definition the analyzer's overfitting figures use.
+    - Trend: since its best epoch, validation loss rose in at least `overfitting_epochs`
+      epochs while train loss fell. Counting only after the best validation epoch keeps
+      early noise out: if validation loss recovers to a new best, the count starts again.
+
+    Unlike the ratio checks, a near-converged model is judged too: a model that fits its
+    training data far better than validation data is the typical overfit. Reported at the
+    latest rising epoch when the trend rule fired, else at the last epoch with the validation
+    figure the gap quotes.
+    """
+    epochs = data.epochs
+    gap = _wide_gap(epochs, t)
+    found = [f for f in (_rising_val_loss(epochs, t), gap) if f is not None]
+    if not found:
+        return []
+    where = found[0]
+    suggestion = (
+        "Add keras.callbacks.EarlyStopping(monitor='val_loss', patience=2, "
+        "restore_best_weights=True); regularise with keras.layers.Dropout(0.3-0.5) or "
+        "kernel_regularizer=keras.regularizers.L2(1e-4); add data augmentation."
+    )
+    if gap is not None:
+        suggestion += (
+            " A gap this wide also comes from validation data prepared differently from "
+            "training data (scaling, label order): check both go through the same steps."
+        )
     return [
         Issue(
             check="overfitting",
             severity=Severity.WARNING,
             category=Category.LOSS,
             title="Overfitting",
-            description=(
-                f"Validation loss rose in {len(overfit)} epochs ({names}) since its best "
-                f"{val[best]:.4g} at epoch {epoch_index(epochs, best)}, reaching "
-                f"{val[last]:.4g}, while train loss kept falling to {train[last]:.4g}."
-            ),
-            suggestion=(
-                "Add keras.callbacks.EarlyStopping(monitor='val_loss', patience=2, "
-                "restore_best_weights=True); regularise with keras.layers.Dropout(0.3-0.5) or "
-                "kernel_regularizer=keras.regularizers.L2(1e-4); add data augmentation."
-            ),
-            epoch_index=epoch_index(epochs, last),
-            metric_key="loss.val.val_loss",
-            metric_value=val[last],
+            description=" ".join(f.text for f in found),
+            suggestion=suggestion,
+            epoch_index=epoch_index(epochs, where.position),
+            metric_key=where.metric_key,
+            metric_value=where.metric_value,
         )
     ]
 

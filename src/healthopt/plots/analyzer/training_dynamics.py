@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from healthopt.plots.analyzer._common import (
     MANY_MODELS,
+    attr,
     axis_legend,
     color_of,
     complete_colors,
@@ -146,19 +147,33 @@ TABLE_COLUMNS = (
     ("Epochs", "epochs", ".0f"),
     ("Epochs to conv.", "epochs_to_convergence", ".0f"),
     ("Overfit idx", "overfitting_index", "+.3f"),
-    ("Stability", "training_stability", ".4f"),
+    ("Acc gap", "accuracy_gap", "+.3f"),
+    ("Val loss std", "val_loss_std", ".4f"),
     ("Peak val acc", "peak_val_accuracy", ".3f"),
     ("Peak epoch", "peak_epoch", ".0f"),
     ("Final gap", "final_gap", "+.3f"),
 )
 
 
+# analysis_results.json written before the rename called val_loss_std "training_stability",
+# a name the health score uses for something else; dynamics read back from such a file (plain
+# dicts) still show it under the new column.
+LEGACY_KEYS = {"val_loss_std": "training_stability"}
+
+
+def table_value(dyn: Any, name: str) -> Any:
+    """One TrainingDynamics field, from the dataclass or a dict read back from JSON."""
+    value = attr(dyn, name)
+    if value is None and isinstance(dyn, dict) and name in LEGACY_KEYS:
+        value = dyn.get(LEGACY_KEYS[name])
+    return value
+
+
 def _table(ax: Any, dynamics: dict, colors: dict[str, str]) -> None:
     ax.set_title("Training metrics")
     names = list(dynamics)
     rows = [
-        [model_label(m)]
-        + [fmt(getattr(dynamics[m], f, None), spec) for _, f, spec in TABLE_COLUMNS]
+        [model_label(m)] + [fmt(table_value(dynamics[m], f), spec) for _, f, spec in TABLE_COLUMNS]
         for m in names
     ]
     draw_table(
@@ -167,8 +182,9 @@ def _table(ax: Any, dynamics: dict, colors: dict[str, str]) -> None:
         rows,
         [color_of(colors, m) for m in names],
         "Epochs to conv.: epochs until within 95% of peak val accuracy (or of the val loss drop)."
-        "\nOverfit idx: mean val − train loss over the last third; final gap: at the last epoch."
-        "\nStability: std of val loss over the last epochs (lower is steadier). Epochs from 0.",
+        "\nOverfit idx / acc gap: mean val − train loss / train − val accuracy over the last"
+        " third; final gap: at the last epoch."
+        "\nVal loss std: std of val loss over the last epochs (lower is steadier). Epochs from 0.",
     )
 
 
