@@ -63,9 +63,11 @@ def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_arch
     assert data["issue_count"] == len(data["issues"])
 
 
-def test_empty_input_scores_100_and_says_what_was_missing():
+def test_empty_input_warns_instead_of_scoring_100_and_says_what_was_missing():
     report = run_diagnostics(DiagnosticInput())
-    assert report.health_score == 100 and report.issues == []
+    assert [issue.check for issue in report.issues] == ["unrecognised_input"]
+    assert report.issues[0].severity.value == "warning" and report.health_score == 93
+    assert report.checks_run == 0 and len(report.checks_skipped) == len(all_checks())
     assert any("no epoch records" in note for note in report.notes)
     assert any("no architecture" in note for note in report.notes)
     assert report.check_errors == []

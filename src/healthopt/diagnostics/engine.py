@@ -2,8 +2,11 @@
 
 The report follows seed 004 section 9: the 0-100 health score, issues by severity, issues
 grouped by epoch and by layer (layers sorted by how bad their issues are), the
-sustainability insight, and notes on what could not be measured here. A check that raises
-is a bug in that check; it is recorded in `check_errors` and the other checks still run.
+sustainability insight, and notes on what could not be measured here. A check runs only when
+its input is there (`needs`); the others are listed in `checks_skipped` with what they
+needed, and `checks_run` counts the checks that had their data. Input in which no check found
+its data gets an `unrecognised_input` warning rather than a silent 100 (`coverage`). A check
+that raises is a bug in that check; it is recorded in `check_errors` and the others still run.
 """
 
 from __future__ import annotations
@@ -15,8 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from healthopt.diagnostics.checks.sustainability.carbon import energy_method, gpu_power_note
+from healthopt.diagnostics.coverage import listing, unknown_keys, unrecognised_input
 from healthopt.diagnostics.issues import SEVERITY_ORDER, Issue, Severity, health_score
-from healthopt.diagnostics.records import DiagnosticInput, dig, layers
+from healthopt.diagnostics.needs import missing_inputs
+from healthopt.diagnostics.records import (
+    DiagnosticInput,
+    arch_type,
+    dig,
+    layers,
+    recorded_arch_type,
+)
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
 Check = Callable[[DiagnosticInput, DiagnosticThresholds], list[Issue]]
@@ -55,8 +66,11 @@ class DiagnosticReport:
     sustainability: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     check_errors: list[dict[str, str]] = field(default_factory=list)
-    checks_run: int = 0
+    checks_run: int = 0  # checks that had their data
     epochs_analyzed: int = 0
+    # {"check", "needs"}: checks that did not run, and the inputs they lacked.
+    checks_skipped: list[dict[str, str]] = field(default_factory=list)
+    arch_type_source: str = "none"  # "recorded", "detected" (from the layers) or "none"
 
     @property
     def issue_count(self) -> int:
@@ -95,7 +109,9 @@ class DiagnosticReport:
             "health_score": self.health_score,
             "issue_count": self.issue_count,
             "arch_type": self.arch_type,
+            "arch_type_source": self.arch_type_source,
             "checks_run": self.checks_run,
+            "checks_skipped": self.checks_skipped,
             "epochs_analyzed": self.epochs_analyzed,
             "summary_json": {
                 "severity_breakdown": self.severity_counts(),
@@ -119,17 +135,27 @@ def run_diagnostics(
     thresholds = thresholds or DiagnosticThresholds()
     issues: list[Issue] = []
     errors: list[dict[str, str]] = []
+    skipped: list[dict[str, str]] = []
     checks = all_checks()
     for check in checks:
+        name = check.__name__.removeprefix("check_")
+        missing = missing_inputs(name, data)
+        if missing:
+            skipped.append({"check": name, "needs": "; ".join(missing)})
+            continue
         try:
             issues.extend(check(data, thresholds))
         except Exception as exc:  # one broken check must not hide the others' findings
             errors.append(
                 {
-                    "check": check.__name__.removeprefix("check_"),
+                    "check": name,
                     "error": f"{type(exc).__name__}: {exc}",
                 }
             )
+    ran = len(checks) - len(skipped)
+    unknown = unknown_keys(data)
+    if ran == 0:
+        issues.append(unrecognised_input(unknown, len(checks)))
     issues.sort(
         key=lambda i: (
             SEVERITY_ORDER[i.severity],
@@ -142,17 +168,34 @@ def run_diagnostics(
     except Exception as exc:
         errors.append({"check": "sustainability_summary", "error": f"{type(exc).__name__}: {exc}"})
         sustainability = {}
+    notes = _measurement_notes(data)
+    source = _arch_type_source(data)
+    if source == "detected":
+        notes.append(
+            f"architecture family detected as {arch_type(data.architecture)} from its layers "
+            "(the summary states no arch_type)"
+        )
+    if unknown and ran:
+        notes.append(f"unrecognised keys ignored: {listing(unknown)}")
     return DiagnosticReport(
         health_score=health_score(issues),
-        arch_type=str(dig(data.architecture, "arch_type") or "generic"),
+        arch_type=arch_type(data.architecture) if data.architecture is not None else "generic",
         issues=issues,
         layer_highlights=_layer_highlights(issues, data),
         sustainability=sustainability,
-        notes=_measurement_notes(data),
+        notes=notes,
         check_errors=errors,
-        checks_run=len(checks),
+        checks_run=ran,
         epochs_analyzed=len(data.epochs),
+        checks_skipped=skipped,
+        arch_type_source=source,
     )
+
+
+def _arch_type_source(data: DiagnosticInput) -> str:
+    if data.architecture is None:
+        return "none"
+    return "recorded" if recorded_arch_type(data.architecture) else "detected"
 
 
 def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerHighlight]:
@@ -160,7 +203,7 @@ def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerH
     for record in data.epochs:
         types.update(
             {
-                name: e.get("type")
+                name: str(e["type"])
                 for name, e in layers(record).items()
                 if isinstance(e, dict) and e.get("type")
             }
@@ -180,15 +223,17 @@ def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerH
 
 
 def _measurement_notes(data: DiagnosticInput) -> list[str]:
-    """What the checks could not see, so an empty section is not mistaken for a clean one."""
+    """What the checks could not see, so an empty section is not mistaken for a clean one.
+
+    Which checks were skipped for lack of which field is `checks_skipped`; these notes give
+    the larger picture and the provenance of the energy figures.
+    """
     notes = []
     if not data.epochs:
         notes.append(
             "no epoch records: training, system, profiler and sustainability checks "
             "had nothing to read"
         )
-    elif not any(isinstance(e.get("profiler"), dict) for e in data.epochs):
-        notes.append("no profiler records: profiler checks skipped")
     if data.architecture is None:
         notes.append("no architecture summary: architecture checks skipped")
     method, gpu_note = energy_method(data.epochs), gpu_power_note(data.epochs)
@@ -196,13 +241,4 @@ def _measurement_notes(data: DiagnosticInput) -> list[str]:
         notes.append(f"energy: {method}")
     if gpu_note:
         notes.append(f"GPU power: {gpu_note}")
-    if data.epochs and not method:
-        notes.append("no energy records: carbon checks skipped")
-    if dig(data.architecture, "arch_type") == "transformer" and not any(
-        "attention_entropy" in entry
-        for record in data.epochs
-        for entry in layers(record).values()
-        if isinstance(entry, dict)
-    ):
-        notes.append("attention entropy was not recorded: attention_entropy check skipped")
     return notes

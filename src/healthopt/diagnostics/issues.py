@@ -6,17 +6,17 @@ Severity points follow seed 004: a critical issue costs 20, a warning 7, an info
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     WARNING = "warning"
     INFO = "info"
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     LOSS = "loss"
     THROUGHPUT = "throughput"
     MEMORY = "memory"
@@ -25,6 +25,7 @@ class Category(str, Enum):
     SYSTEM = "system"
     ARCHITECTURE = "architecture"
     SUSTAINABILITY = "sustainability"
+    INPUT = "input"  # the records themselves: nothing the engine could read
 
 
 SEVERITY_POINTS = {Severity.CRITICAL: 20, Severity.WARNING: 7, Severity.INFO: 2}

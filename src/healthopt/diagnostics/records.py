@@ -45,6 +45,32 @@ Node categories and their extra keys: convolution (in_channels, out_channels, ke
 return_sequences), embedding (input_dim, output_dim), attention (num_heads, key_dim,
 embed_dim), positional_embedding (max_positions), normalization (kind: "batch" | "layer"),
 pooling, dropout, activation, reshape, other.
+
+Seed 004 spellings. Records written by seed 004's engine (PyTorch) use other names for some
+per-layer figures and leave out what our writers always give; the accessors below read both,
+ours first, so a check reads one name whatever wrote the record:
+
+- `gradient_norm_mean` -> our `gradient_norm`. Ours is the L2 norm of the layer's gradient
+  on the fixed probe batch; the seed's is that norm averaged over the epoch's batches. Both
+  measure how much gradient reaches the layer, on the same scale.
+- `has_vanishing_gradients: true` -> a vanishing-gradient finding for that epoch, as a norm
+  below `vanishing_gradient_threshold` would be: the recorder's own verdict, used even when
+  its norm is above our threshold (the seed's example flags a norm of 1e-4).
+- `activation_var_of_means` -> our `activation_variance_across_samples`. Ours is the mean
+  over output units of each unit's variance across probe samples; the seed's is the variance
+  of the mean activation. The seed's figure is never larger than ours (the variance of a mean
+  is at most the mean of the variances), so it is a lower bound: equal for a one-unit layer,
+  but near zero for a layer whose mean is fixed by construction (a softmax, a LayerNorm
+  without learned shift) even when its units still respond to the input.
+- `weight_sparsity` has the same name and meaning in both.
+- A graph node's `stride` (PyTorch) is read as our `strides`.
+
+Architectures without `arch_type`: the family is detected from the layer graph (or, without
+one, from `layers[].type`): an attention node other than single-head `Attention` ->
+transformer, else a recurrent node -> rnn, else a convolution -> cnn, else generic (the
+precedence `models.architecture` uses). Nodes without `category` get one from their type
+name (`layer_types`: `Conv2d` -> convolution, `Linear` -> linear, `MaxPool2d` -> pooling,
+`LSTM` -> recurrent, `MultiheadAttention` -> attention, `BatchNorm2d` -> normalization, ...).
 """
 
 from __future__ import annotations
@@ -54,12 +80,80 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from healthopt.diagnostics.layer_types import SINGLE_HEAD_ATTENTION, category_of, short_name
+
+# The keys the engine knows at each level of the input (ours and the seed's spellings);
+# anything else is named in the report so a misspelt record is not mistaken for a clean one.
+INPUT_KEYS = frozenset({"epochs", "logs", "architecture"})
+EPOCH_KEYS = frozenset(
+    {
+        "epoch",
+        "duration_seconds",
+        "loss",
+        "accuracy",
+        "optimizer",
+        "throughput",
+        "memory",
+        "system",
+        "device",
+        "profiler",
+        "layer_health",
+        "carbon_emissions",
+        "observer_overhead_seconds",
+    }
+)
+# Our per-layer key -> the seed's spelling of the same figure (module docstring).
+LAYER_ALIASES = {
+    "gradient_norm": "gradient_norm_mean",
+    "activation_variance_across_samples": "activation_var_of_means",
+}
+VANISHING_FLAG = "has_vanishing_gradients"
+LAYER_KEYS = frozenset(
+    {
+        "type",
+        "num_parameters",
+        "weight_mean",
+        "weight_std",
+        "weight_sparsity",
+        "gradient_norm",
+        "gradient_finite",
+        "activation_mean",
+        "activation_std",
+        "activation_zero_fraction",
+        "activation_variance_across_samples",
+        "activation_mean_square",
+        "units",
+        "dead_unit_fraction",
+        "correlation_with_previous",
+        "attention_entropy",
+        VANISHING_FLAG,
+        *LAYER_ALIASES.values(),
+    }
+)
+ARCHITECTURE_KEYS = frozenset(
+    {
+        "arch_type",
+        "total_parameters",
+        "input_shape",
+        "num_classes",
+        "vocabulary_size",
+        "sequence_length",
+        "layers",
+        "layer_graph",
+    }
+)
+LOG_KEYS = frozenset({"ts", "level", "msg", "kind"})
+ARCH_TYPES = ("cnn", "rnn", "transformer", "generic")
+
 
 @dataclass(frozen=True)
 class DiagnosticInput:
+    """The records of one run; `ignored_keys` are top-level keys `from_dict` did not know."""
+
     epochs: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
     architecture: dict[str, Any] | None = None
+    ignored_keys: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiagnosticInput:
@@ -73,7 +167,8 @@ class DiagnosticInput:
             raise ValueError("'logs' must be a list of log entries (objects)")
         if architecture is not None and not isinstance(architecture, dict):
             raise ValueError("'architecture' must be an object")
-        return cls(epochs=epochs, logs=logs, architecture=architecture)
+        ignored = tuple(str(key) for key in data if key not in INPUT_KEYS)
+        return cls(epochs=epochs, logs=logs, architecture=architecture, ignored_keys=ignored)
 
 
 def number(value: Any) -> float | None:
@@ -119,13 +214,97 @@ def layer_series(epochs: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[
         yield name, [layers(record).get(name, {}) for record in epochs]
 
 
+def layer_key(entry: Any, key: str) -> str | None:
+    """The spelling under which `entry` holds our per-layer `key`: ours first, then the seed's
+    alias (`LAYER_ALIASES`); None when it holds neither."""
+    if not isinstance(entry, dict):
+        return None
+    for spelling in (key, LAYER_ALIASES.get(key)):
+        if spelling is not None and spelling in entry:
+            return spelling
+    return None
+
+
+def layer_value(entry: Any, key: str) -> Any:
+    """The raw value of our per-layer `key` in `entry`, read under either spelling."""
+    spelling = layer_key(entry, key)
+    return entry[spelling] if spelling is not None else None
+
+
+def layer_number(entry: Any, key: str) -> float | None:
+    """Our per-layer `key` as a finite number, read under either spelling, else None."""
+    return number(layer_value(entry, key))
+
+
+def vanishing_flag(entry: Any) -> bool | None:
+    """The recorder's own verdict `has_vanishing_gradients`, None when it gave none."""
+    value = entry.get(VANISHING_FLAG) if isinstance(entry, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def node_category(node: dict[str, Any]) -> str | None:
+    """The node's `category`, or the one its `type` name implies (`layer_types`)."""
+    category = node.get("category")
+    return category if isinstance(category, str) else category_of(node.get("type"))
+
+
+def _layer_node(name: str, entry: Any) -> dict[str, Any]:
+    kind = entry.get("type") if isinstance(entry, dict) else None
+    return {"id": name, "type": kind} if kind is not None else {"id": name}
+
+
 def arch_nodes(architecture: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Graph nodes in sequential order (by `sequential_path` when given)."""
-    graph = dig(architecture, "layer_graph") or {}
-    nodes = [n for n in graph.get("nodes", []) if isinstance(n, dict)]
+    """Graph nodes in sequential order (by `sequential_path` when given), each with a category.
+
+    Without graph nodes, the `layers` entries stand in as nodes ({"id", "type"}) in their
+    order. A path id that names no graph node is filled in from its `layers` entry, or kept
+    as a bare {"id"} when nothing describes it (seed 004's example path lists a `pool1` that
+    no node describes: dropping it would make the convolutions around it look adjacent). A
+    node without `category` gets the one its type name implies (None when none fits).
+    """
+    graph = dig(architecture, "layer_graph")
+    graph = graph if isinstance(graph, dict) else {}
+    listed = dig(architecture, "layers")
+    listed = listed if isinstance(listed, dict) else {}
+    raw = graph.get("nodes")
+    nodes = [n for n in raw if isinstance(n, dict)] if isinstance(raw, list) else []
+    if not nodes:
+        nodes = [_layer_node(str(name), entry) for name, entry in listed.items()]
     path = graph.get("sequential_path")
     if isinstance(path, list) and path:
-        by_id = {n.get("id"): n for n in nodes}
-        ordered = [by_id[i] for i in path if i in by_id]
-        return ordered + [n for n in nodes if n.get("id") not in set(path)]
-    return nodes
+        by_id = {n.get("id"): n for n in nodes if isinstance(n.get("id"), str)}
+        ids = [i for i in path if isinstance(i, str)]
+        ordered = [by_id[i] if i in by_id else _layer_node(i, listed.get(i)) for i in ids]
+        on_path = set(ids)
+        nodes = ordered + [n for n in nodes if n.get("id") not in on_path]
+    return [
+        n if isinstance(n.get("category"), str) else {**n, "category": node_category(n)}
+        for n in nodes
+    ]
+
+
+def recorded_arch_type(architecture: dict[str, Any] | None) -> str | None:
+    """The family the summary states (`arch_type`), None when it states none we know."""
+    value = dig(architecture, "arch_type")
+    value = value.strip().lower() if isinstance(value, str) else None
+    return value if value in ARCH_TYPES else None
+
+
+def detected_arch_type(architecture: dict[str, Any] | None) -> str:
+    """The family the layers imply (module docstring), "generic" when nothing singles one out."""
+    nodes = arch_nodes(architecture)
+    categories = {n["category"] for n in nodes}
+    if any(
+        n["category"] == "attention"
+        and short_name(str(n.get("type") or "")) not in SINGLE_HEAD_ATTENTION
+        for n in nodes
+    ):
+        return "transformer"
+    if "recurrent" in categories:
+        return "rnn"
+    return "cnn" if "convolution" in categories else "generic"
+
+
+def arch_type(architecture: dict[str, Any] | None) -> str:
+    """The family the checks treat the model as: the stated one, else the detected one."""
+    return recorded_arch_type(architecture) or detected_arch_type(architecture)

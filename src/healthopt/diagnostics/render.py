@@ -1,4 +1,5 @@
-"""A diagnostic report as terminal text: score, issues with suggestions, layers, notes."""
+"""A diagnostic report as terminal text: score, issues with suggestions, layers, notes, and
+which checks could not run for lack of which input."""
 
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ def _where(issue: Issue) -> str:
 def print_report(report: DiagnosticReport, console: Console, title: str) -> None:
     counts = report.severity_counts()
     score = report.health_score
+    total = report.checks_run + len(report.checks_skipped)
     console.print(
         f"[bold]{escape(title)}[/bold]  health score [{_score_style(score)}]{score}/100"
         f"[/{_score_style(score)}]  ({counts['critical']} critical, {counts['warning']} "
         f"warning, {counts['info']} info; {report.epochs_analyzed} epochs, "
-        f"{report.arch_type})"
+        f"{escape(_arch(report))}; {report.checks_run} of {total} checks had their data)"
     )
     if not report.issues:
         console.print("  no issues found")
@@ -69,11 +71,29 @@ def print_report(report: DiagnosticReport, console: Console, title: str) -> None
         )
     for note in report.notes:
         console.print(f"  [dim]note: {escape(note)}[/dim]", soft_wrap=True)
+    for needs, checks in _skipped_by_need(report).items():
+        console.print(
+            f"  [dim]skipped {escape(', '.join(checks))}: needs {escape(needs)}[/dim]",
+            soft_wrap=True,
+        )
     for error in report.check_errors:
         console.print(
             f"  [red]check {escape(error['check'])} failed: {escape(error['error'])}[/red]",
             soft_wrap=True,
         )
+
+
+def _arch(report: DiagnosticReport) -> str:
+    detected = " (detected)" if report.arch_type_source == "detected" else ""
+    return f"{report.arch_type}{detected}"
+
+
+def _skipped_by_need(report: DiagnosticReport) -> dict[str, list[str]]:
+    """Skipped checks grouped by what they lacked, so one missing input is one line."""
+    grouped: dict[str, list[str]] = {}
+    for entry in report.checks_skipped:
+        grouped.setdefault(entry["needs"], []).append(entry["check"])
+    return grouped
 
 
 def _fmt(value: object) -> str:

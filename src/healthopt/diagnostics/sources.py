@@ -27,9 +27,12 @@ def _from_json_file(path: Path) -> DiagnosticInput:
     if isinstance(data, list):  # an observer.json on its own: just the epoch records
         data = {"epochs": data}
     if not isinstance(data, dict) or not {"epochs", "logs", "architecture"} & set(data):
+        found = (
+            f" (it holds {', '.join(map(str, data))})" if isinstance(data, dict) and data else ""
+        )
         raise SourceError(
             f'{path} must hold {{"epochs": [...], "logs": [...], '
-            '"architecture": {...}} or a list of epoch records'
+            f'"architecture": {{...}}}} or a list of epoch records{found}'
         )
     try:
         return DiagnosticInput.from_dict(data)

@@ -20,7 +20,15 @@ from healthopt.diagnostics.checks.loss import (
     train_losses,
 )
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, layers, number
+from healthopt.diagnostics.records import (
+    DiagnosticInput,
+    dig,
+    epoch_index,
+    layer_key,
+    layer_value,
+    layers,
+    number,
+)
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
 # Loss values whose non-finite (or null) value means the loss blew up.
@@ -322,7 +330,7 @@ def check_nan_in_loss(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
 def _nonfinite_gradient(entry: dict[str, Any]) -> bool:
     if entry.get("gradient_finite") is False:
         return True
-    norm = entry.get("gradient_norm")
+    norm = layer_value(entry, "gradient_norm")  # or the seed's gradient_norm_mean
     return isinstance(norm, float) and not math.isfinite(norm)
 
 
@@ -344,10 +352,12 @@ def check_inf_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
     first, names = hits[0]
     epoch = epoch_index(epochs, first)
     entry = layers(epochs[first])[names[0]]
+    value: bool | str
     if entry.get("gradient_finite") is False:
         key, value = "gradient_finite", False
     else:
-        key, value = "gradient_norm", _describe(entry.get("gradient_norm"))
+        key = layer_key(entry, "gradient_norm") or "gradient_norm"
+        value = _describe(entry.get(key))
     return [
         Issue(
             check="inf_gradients",

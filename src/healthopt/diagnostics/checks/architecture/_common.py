@@ -1,8 +1,9 @@
 """Helpers the architecture checks share: find the summary of one family, read its nodes,
 build an architecture issue.
 
-They read the summary `models.architecture` writes (schema in `records`) and answer None for a
-missing or malformed field, so a check skips what it cannot read rather than guessing.
+They read the summary `models.architecture` writes, or seed 004's (schema and spellings in
+`records`, whose `arch_nodes` gives every node a category), and answer None for a missing or
+malformed field, so a check skips what it cannot read rather than guessing.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, number
+from healthopt.diagnostics.records import DiagnosticInput, arch_type, number
 
 
-def _arch(data: DiagnosticInput, arch_type: str) -> dict[str, Any] | None:
+def _arch(data: DiagnosticInput, family: str) -> dict[str, Any] | None:
+    """The summary when the model is of `family`, stated or detected from its layers."""
     arch = data.architecture
-    return arch if isinstance(arch, dict) and arch.get("arch_type") == arch_type else None
+    return arch if isinstance(arch, dict) and arch_type(arch) == family else None
 
 
 def _of(nodes: list[dict[str, Any]], category: str) -> list[dict[str, Any]]:

@@ -10,8 +10,10 @@ from healthopt.diagnostics.issues import Issue, Severity
 from healthopt.diagnostics.records import DiagnosticInput, arch_nodes, number
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
-# Nodes that keep the feature map's size, so they neither start nor end a run of convs.
-_SIZE_KEEPING = ("normalization", "activation", "dropout", "other", None)
+# Nodes that keep the feature map's size, so they neither start nor end a run of convs. A node
+# of unknown category (a path id no record describes, a type name `layer_types` does not know)
+# ends a run: it may be the pooling, and a warning needs evidence that there was none.
+_SIZE_KEEPING = ("normalization", "activation", "dropout", "other")
 
 
 def _dims(value: Any) -> list[int] | None:
@@ -98,8 +100,9 @@ def check_missing_pooling(data: DiagnosticInput, t: DiagnosticThresholds) -> lis
     Walks the sequential order. Normalization, activation, dropout and size-keeping "other"
     nodes (Add, padding) do not break a run; a pooling node or a convolution with a stride
     above 1 does (the strided conv is the downsampling, as in ResNets, so it is not counted),
-    and so does leaving the convolutional stack (Flatten, Dense). One issue per run, on the
-    run's first convolution; without downsampling the maps, and the head, stay large.
+    and so do leaving the convolutional stack (Flatten, Dense) and a node of unknown
+    category. One issue per run, on the run's first convolution; without downsampling the
+    maps, and the head, stay large.
     """
     arch = _arch(data, "cnn")
     if arch is None:
@@ -107,7 +110,8 @@ def check_missing_pooling(data: DiagnosticInput, t: DiagnosticThresholds) -> lis
     runs: list[list[dict[str, Any]]] = [[]]
     for node in arch_nodes(arch):
         category = node.get("category")
-        strides = _dims(node.get("strides")) or [1]
+        # PyTorch nodes (seed 004) spell it `stride`.
+        strides = _dims(node.get("strides", node.get("stride"))) or [1]
         if category == "convolution" and max(strides) == 1:
             runs[-1].append(node)
         elif category not in _SIZE_KEEPING:

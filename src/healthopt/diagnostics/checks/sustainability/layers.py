@@ -15,7 +15,17 @@ from typing import Any
 
 from healthopt.diagnostics.checks.sustainability._common import final_layers, issue
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, epoch_index, layers, number
+from healthopt.diagnostics.layer_types import category_of
+from healthopt.diagnostics.records import (
+    VANISHING_FLAG,
+    DiagnosticInput,
+    epoch_index,
+    layer_key,
+    layer_number,
+    layers,
+    number,
+    vanishing_flag,
+)
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
 
@@ -94,58 +104,109 @@ def check_dead_neurons(data: DiagnosticInput, t: DiagnosticThresholds) -> list[I
     return issues
 
 
-def vanishing_layers(
-    epochs: list[dict[str, Any]], t: DiagnosticThresholds
-) -> list[tuple[str, int, int, int, float]]:
-    """(layer, first position, epochs vanished, epochs measured, mean norm while vanished)
-    for layers with parameters whose `gradient_norm` was below `vanishing_gradient_threshold`
-    in at least half of the epochs that measured it: once, near the end, is convergence."""
+@dataclass(frozen=True)
+class Vanishing:
+    """A layer whose gradient vanished in at least half of the epochs that measured it.
+
+    `first` is the position of the first such epoch; `mean_norm` the mean gradient norm over
+    the vanished epochs that recorded one (None when only the recorder's flag said so);
+    `key` the record key the finding rests on (the norm's spelling when a norm was below
+    the threshold, else `has_vanishing_gradients`); `flagged` whether the recorder's own
+    `has_vanishing_gradients` verdict counted in some epoch where the norm alone would not.
+    """
+
+    layer: str
+    first: int
+    epochs: int
+    measured: int
+    mean_norm: float | None
+    key: str
+    flagged: bool
+
+
+def _has_weights(entry: dict[str, Any]) -> bool:
+    count = number(entry.get("num_parameters"))
+    return count is None or count > 0
+
+
+def vanishing_layers(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[Vanishing]:
+    """Layers with parameters whose gradient vanished in at least half of the epochs that
+    measured it: once, near the end, is convergence.
+
+    An epoch counts as vanished when the gradient norm (`gradient_norm`, or the seed's
+    `gradient_norm_mean`) is below `vanishing_gradient_threshold`, or when the record's own
+    `has_vanishing_gradients` is true; it counts as measured when it has either.
+    """
     names: dict[str, None] = {}
     for record in epochs:
         names.update(dict.fromkeys(layers(record)))
     found = []
     for name in names:
-        norms = []
+        measured, low, flagged, key = 0, [], False, None
         for i, record in enumerate(epochs):
             entry = layers(record).get(name)
-            norm = number(entry.get("gradient_norm")) if isinstance(entry, dict) else None
-            count = number(entry.get("num_parameters")) if isinstance(entry, dict) else None
-            if norm is not None and (count is None or count > 0):
-                norms.append((i, norm))
-        low = [(i, n) for i, n in norms if n < t.vanishing_gradient_threshold]
-        if low and 2 * len(low) >= len(norms):
+            if not isinstance(entry, dict) or not _has_weights(entry):
+                continue
+            norm, flag = layer_number(entry, "gradient_norm"), vanishing_flag(entry)
+            if norm is None and flag is None:
+                continue
+            measured += 1
+            below = norm is not None and norm < t.vanishing_gradient_threshold
+            if below or flag is True:
+                low.append((i, norm))
+                flagged = flagged or not below
+                key = key or (layer_key(entry, "gradient_norm") if below else None)
+        if low and 2 * len(low) >= measured:
+            norms = [n for _, n in low if n is not None]
             found.append(
-                (name, low[0][0], len(low), len(norms), statistics.fmean(n for _, n in low))
+                Vanishing(
+                    name,
+                    low[0][0],
+                    len(low),
+                    measured,
+                    statistics.fmean(norms) if norms else None,
+                    key or VANISHING_FLAG,
+                    flagged,
+                )
             )
     return found
 
 
+def _vanishing_issue(
+    row: Vanishing, epochs: list[dict[str, Any]], t: DiagnosticThresholds
+) -> Issue:
+    first = epoch_index(epochs, row.first)
+    reasons = [f"gradient norm below {t.vanishing_gradient_threshold:g}"]
+    if row.key == VANISHING_FLAG:
+        reasons = []
+    if row.flagged:
+        reasons.append("flagged has_vanishing_gradients by the recorder")
+    why = " or ".join(reasons)
+    average = f"; average gradient norm {row.mean_norm:.3g}" if row.mean_norm is not None else ""
+    return issue(
+        "vanishing_gradients",
+        Severity.WARNING,
+        "Vanishing gradients",
+        (
+            f"Layer '{row.layer}' had near-zero gradient flow ({why}) in {row.epochs} of "
+            f"{row.measured} epochs, first in epoch {first}{average}. It cannot learn."
+        ),
+        (
+            "Add skip connections or BatchNormalization, use He initialisation "
+            "(kernel_initializer='he_normal') with ReLU-family activations instead of "
+            "sigmoid/tanh, or raise the learning rate for this depth."
+        ),
+        epoch_index=first,
+        layer_id=row.layer,
+        metric_key=f"layer_health.layers.{row.layer}.{row.key}",
+        metric_value=True if row.key == VANISHING_FLAG else row.mean_norm,
+    )
+
+
 def check_vanishing_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
-    """A layer with parameters has `gradient_norm` below `vanishing_gradient_threshold` in at
-    least half of the epochs that measured it (warning, once per layer, with the mean norm)."""
-    return [
-        issue(
-            "vanishing_gradients",
-            Severity.WARNING,
-            "Vanishing gradients",
-            (
-                f"Layer '{name}' had near-zero gradient flow (below "
-                f"{t.vanishing_gradient_threshold:g}) in {count} of {measured} epochs, first "
-                f"in epoch {epoch_index(data.epochs, first)}; average gradient norm {mean:.3g}. "
-                "It cannot learn."
-            ),
-            (
-                "Add skip connections or BatchNormalization, use He initialisation "
-                "(kernel_initializer='he_normal') with ReLU-family activations instead of "
-                "sigmoid/tanh, or raise the learning rate for this depth."
-            ),
-            epoch_index=epoch_index(data.epochs, first),
-            layer_id=name,
-            metric_key=f"layer_health.layers.{name}.gradient_norm",
-            metric_value=mean,
-        )
-        for name, first, count, measured, mean in vanishing_layers(data.epochs, t)
-    ]
+    """A layer with parameters had a vanishing gradient (`vanishing_layers`) in at least half
+    of the epochs that measured it (warning, once per layer, with the mean norm)."""
+    return [_vanishing_issue(row, data.epochs, t) for row in vanishing_layers(data.epochs, t)]
 
 
 def frozen_flags(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[LayerFlag]:
@@ -154,12 +215,12 @@ def frozen_flags(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[
     or wholly dead one only inherits."""
     flags, constant_before = [], False
     for name, entry in final_layers(epochs)[1]:
-        variance = number(entry.get("activation_variance_across_samples"))
+        variance = layer_number(entry, "activation_variance_across_samples")
         dead = number(entry.get("dead_unit_fraction"))
         wholly_dead = dead is not None and dead >= 1.0
         frozen = variance is not None and variance < t.frozen_output_variance
         if variance is not None and frozen:
-            key = "activation_variance_across_samples"
+            key = layer_key(entry, "activation_variance_across_samples") or ""
             flags.append(LayerFlag(name, key, variance, not (constant_before or wholly_dead)))
         constant_before = frozen or wholly_dead
     return flags
@@ -187,7 +248,7 @@ def check_frozen_output(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
             ),
             epoch_index=epoch,
             layer_id=f.layer,
-            metric_key=f"layer_health.layers.{f.layer}.activation_variance_across_samples",
+            metric_key=f"layer_health.layers.{f.layer}.{f.key}",
             metric_value=f.value,
         )
         for f in frozen_flags(data.epochs, t)
@@ -202,7 +263,7 @@ def check_activation_collapse(data: DiagnosticInput, t: DiagnosticThresholds) ->
     epoch, entries = final_layers(data.epochs)
     issues, inherited = [], False
     for name, entry in entries:
-        variance = number(entry.get("activation_variance_across_samples"))
+        variance = layer_number(entry, "activation_variance_across_samples")
         square = number(entry.get("activation_mean_square"))
         frozen = variance is not None and variance < t.frozen_output_variance
         if variance is None or square is None or square <= 0:
@@ -252,8 +313,7 @@ def redundant_pairs(
         for name, entry in layers(record).items():
             entry = entry if isinstance(entry, dict) else {}
             value = number(entry.get("correlation_with_previous"))
-            kind = entry.get("type")
-            normalization = isinstance(kind, str) and "normalization" in kind.lower()
+            normalization = category_of(entry.get("type")) == "normalization"
             if value is not None and previous is not None and not normalization:
                 pairs.setdefault((previous, name), []).append((i, value))
             if "correlation_with_previous" in entry or _has_params(entry):

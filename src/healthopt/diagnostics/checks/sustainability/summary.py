@@ -51,7 +51,7 @@ def _parameter_efficiency(data: DiagnosticInput, t: DiagnosticThresholds) -> flo
         owner = name if counts[name] > 0 else owner
         owners[name] = owner
     flagged = {f.layer for f in dead_flags(data.epochs, t) + frozen_flags(data.epochs, t)}
-    flagged |= {row[0] for row in vanishing_layers(data.epochs, t)}
+    flagged |= {row.layer for row in vanishing_layers(data.epochs, t)}
     wasted = {owners.get(name) or name for name in flagged}
     return round(100.0 * (whole - sum(counts.get(n, 0.0) for n in wasted)) / whole, 1)
 
@@ -87,7 +87,7 @@ def sustainability_summary(data: DiagnosticInput, t: DiagnosticThresholds) -> di
         "total_training_duration_seconds": total(series(epochs, "duration_seconds")),
         "total_samples_processed": int(total_samples) if total_samples is not None else None,
         "dead_layers": [f.layer for f in dead_flags(epochs, t) if f.reported],
-        "vanishing_gradient_layers": [row[0] for row in vanishing_layers(epochs, t)],
+        "vanishing_gradient_layers": [row.layer for row in vanishing_layers(epochs, t)],
         "frozen_output_layers": [f.layer for f in frozen_flags(epochs, t) if f.reported],
         "redundant_layer_pairs": [
             {"layer_a": a, "layer_b": b, "correlation": correlation}
