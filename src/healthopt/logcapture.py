@@ -11,7 +11,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_ENTRIES = 200
@@ -19,7 +19,7 @@ MAX_ENTRIES = 200
 
 def log_entry(level: str, msg: str, kind: str) -> dict[str, Any]:
     return {
-        "ts": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
         "level": level,
         "msg": msg[:2000],
         "kind": kind,
