@@ -8,6 +8,8 @@ import pytest
 
 from healthopt.config import ModelConfig
 from healthopt.data import load_dataset
+from healthopt.diagnostics.coverage import unknown_keys
+from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.models.builder import InputSpec, ModelBuilder
 from healthopt.training import trainer
 from healthopt.training.observer import TrainingObserver
@@ -61,6 +63,8 @@ def test_each_epoch_record_is_complete_and_json_ready(digits):
     for name, entry in layers.items():
         weighted = {"correlation_with_previous"} if entry["num_parameters"] else set()
         assert set(entry) == LAYER_FIELDS | weighted, name
+    # Everything the observer writes is a field the diagnostics engine knows by name.
+    assert unknown_keys(DiagnosticInput(epochs=outcome.records)) == []
     conv = layers["conv_0"]
     assert conv["num_parameters"] == 8 * 9 + 8 and conv["gradient_norm"] > 0
     assert conv["gradient_finite"] is True and conv["units"] == 8
