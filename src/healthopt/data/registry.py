@@ -28,13 +28,20 @@ class DatasetInfo:
     modality: str
     description: str
     fetch: Callable[[], tuple[np.ndarray, np.ndarray]]
+    # Fetched from files already on this machine, with neither download nor TensorFlow: cheap
+    # enough for the orchestrator to load once, to fingerprint the data a run trains on.
+    local: bool = False
 
 
 _REGISTRY: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
         DatasetInfo(
-            "digits", IMAGE, "scikit-learn's bundled 8x8 digits (offline)", loaders.load_digits
+            "digits",
+            IMAGE,
+            "scikit-learn's bundled 8x8 digits (offline)",
+            loaders.load_digits,
+            local=True,
         ),
         DatasetInfo(
             "mnist", IMAGE, "MNIST handwritten digits (keras download)", loaders.load_mnist
@@ -81,6 +88,7 @@ def lookup(name: str) -> DatasetInfo:
             loaders.npz_modality(path),
             f"user arrays from {path}",
             lambda: loaders.load_npz(path),
+            local=True,
         )
     if name not in _REGISTRY:
         raise DatasetError(

@@ -15,7 +15,6 @@ orchestrator assembles the best model.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -40,32 +39,18 @@ from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
 from healthopt.optimize.executors import Executor, create_executor
 from healthopt.optimize.inflight import InFlightTrials
+from healthopt.optimize.resume import prepare_run_dir
 from healthopt.optimize.study import (
     beyond_budget,
     budget_view,
     is_shared,
     open_study,
-    stored_config,
 )
 from healthopt.trial import TrialResult, TrialSpec
 
 log = logging.getLogger(__name__)
 ROLES = ("orchestrator", "worker")
 EventCallback = Callable[[dict[str, Any]], None]
-# Settings that may change when a run is resumed; anything else must match config.json.
-_RESUMABLE_CHANGES = {
-    "trials",
-    "concurrent_workers",
-    "timeout_seconds",
-    "run_name",
-    "output_dir",
-    "storage_url",
-    "use_runpod_service",
-    "require_runpod",
-    "target_gpus_per_worker",
-    "trial_timeout_seconds",
-    "heartbeat_seconds",
-}
 
 # How often the trial loop looks for a stop request while trials run.
 _STOP_POLL_SECONDS = 0.25
@@ -148,7 +133,7 @@ class ModelOptimizer:
         self._stop.set()
 
     def optimize_model(self) -> OptimizationResult:
-        self._prepare_run_dir()
+        prepare_run_dir(self.run_dir, self.config)
         study = self._open_study()
         finished = budget_view(study).counted_finished
         self._emit(
@@ -295,23 +280,6 @@ class ModelOptimizer:
         )
 
     # -- run folder, study, results -----------------------------------------------------
-    def _prepare_run_dir(self) -> None:
-        config_path = self.run_dir / "config.json"
-        current = stored_config(self.config)
-        if config_path.exists():
-            previous = json.loads(config_path.read_text())
-            changed = sorted(
-                k for k in current if k not in _RESUMABLE_CHANGES and previous.get(k) != current[k]
-            )
-            if changed:
-                raise ConfigError(
-                    f"run {self.config.run_name!r} already exists with different settings "
-                    f"({', '.join(changed)}); resume it with the same settings or choose "
-                    "another run name"
-                )
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(config_path, current)
-
     def _storage_url(self) -> str:
         if self.config.storage_url:
             return self.config.storage_url
