@@ -39,7 +39,9 @@ def throwaway_cluster() -> Iterator[str]:
         subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
 
     run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # TCP on loopback only: a Unix socket's path is limited to 107 bytes, which a long $TMPDIR
+    # would pass.
+    options = f"-p {port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1 -c fsync=off"
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
         "start")  # fmt: skip
     try:
