@@ -30,7 +30,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import fail_stale_trials
 from optuna.trial import TrialState
 
-from healthopt.config import ConfigError, OptimizationConfig
+from healthopt.config import ConfigError, OptimizationConfig, ScoringWeights
 from healthopt.data import lookup
 from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
@@ -94,7 +94,11 @@ def default_run_name(config: OptimizationConfig) -> str:
 def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdown:
     """The total score Optuna maximises: validation accuracy mixed with the trial's health
     by the run's weights (accuracy alone in simple mode)."""
-    return total_score(float(result.metrics["val_accuracy"]), result.health, config.scoring_weights)
+    assert config.scoring_weights is not None  # OptimizationConfig fills in the mode's defaults
+    accuracy = result.metrics["val_accuracy"]
+    if accuracy is None:
+        raise ValueError(f"trial {result.trial_number} completed without a val_accuracy")
+    return total_score(float(accuracy), result.health, config.scoring_weights)
 
 
 class ModelOptimizer:
@@ -118,12 +122,17 @@ class ModelOptimizer:
         if role == "worker" and not is_shared(config):
             raise ConfigError("a worker joins a shared study: give the storage URL")
         self.role = role
-        self.config = config.with_run_name(config.run_name or default_run_name(config))
+        self.run_name = config.run_name or default_run_name(config)
+        self.config = config.with_run_name(self.run_name)
+        # OptimizationConfig's __post_init__ filled these in; bound with the types they now have.
+        assert config.split_seed is not None and config.scoring_weights is not None
+        self.split_seed: int = config.split_seed
+        self.scoring_weights: ScoringWeights = config.scoring_weights
         self.modality = lookup(config.dataset_name).modality
         self.selector = selector or HyperparameterSelector(self.modality)
         self._executor = executor
         self.on_event = on_event
-        self.run_dir = Path(self.config.output_dir) / self.config.run_name
+        self.run_dir = Path(self.config.output_dir) / self.run_name
         self._stop = threading.Event()
         self._in_flight = InFlightTrials()
 
@@ -139,7 +148,7 @@ class ModelOptimizer:
         self._emit(
             {
                 "kind": "run_started",
-                "run_name": self.config.run_name,
+                "run_name": self.run_name,
                 "trials_total": self.config.trials,
                 "trials_done": finished,
                 "run_dir": str(self.run_dir),
@@ -189,7 +198,7 @@ class ModelOptimizer:
         view = budget_view(study)
         while True:
             if self._stop.is_set():
-                raise RunStopped(f"run {self.config.run_name!r} was stopped")
+                raise RunStopped(f"run {self.run_name!r} was stopped")
             self._in_flight.store_job_ids(study, in_flight.values())
             if shared and time.monotonic() >= next_stale_check:
                 # Another process may have died holding trials; fail and re-queue them.
@@ -226,10 +235,10 @@ class ModelOptimizer:
     def _spec_for(self, trial: optuna.Trial) -> TrialSpec:
         model_config = self.selector.suggest(trial)
         return TrialSpec(
-            run_name=self.config.run_name,
+            run_name=self.run_name,
             trial_number=trial.number,
             dataset_name=self.config.dataset_name,
-            split_seed=self.config.split_seed,
+            split_seed=self.split_seed,
             seed=self.config.seed + trial.number,
             epochs=self.config.max_epochs_per_trial,
             model_config=model_config.to_dict(),
@@ -310,12 +319,12 @@ class ModelOptimizer:
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> dict:
         payload = results_io.build_results(
             study,
-            self.config.run_name,
+            self.run_name,
             self.config.dataset_name,
             self.config.mode,
             self.config.trials,
             optimized_model_path,
-            self.config.scoring_weights,
+            self.scoring_weights,
         )
         write_json_atomic(self.run_dir / "results.json", payload)
         return payload
@@ -338,7 +347,7 @@ class ModelOptimizer:
         self, payload: dict[str, Any], best_record: dict[str, Any], model_path: Path | None
     ) -> OptimizationResult:
         return OptimizationResult(
-            run_name=self.config.run_name,
+            run_name=self.run_name,
             run_dir=self.run_dir,
             dataset=self.config.dataset_name,
             best_trial=payload["best_trial"],
