@@ -22,7 +22,19 @@ from healthopt.api.jobs import JobManager, new_job_id
 from healthopt.config import OptimizationConfig
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer
-from healthopt.optimize.resume import DATA_KEY, DataChanged
+from healthopt.optimize.resume import (
+    DATA_KEY,
+    DataChanged,
+    check_study_data,
+    prepare_run_dir,
+)
+from healthopt.optimize.study import open_study
+
+# Shared studies use Optuna's heartbeat, still marked experimental (as in test_study.py).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"),
+    pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used"),
+]
 
 
 class OneConvSelector(HyperparameterSelector):
@@ -174,3 +186,51 @@ def test_a_run_from_before_fingerprints_resumes_with_a_note_and_stays_unrecorded
     assert [t["number"] for t in result.trials] == [0]
     assert "could not be checked" in caplog.text and "none is recorded now" in caplog.text
     assert DATA_KEY not in json.loads(config_path.read_text())
+
+
+def _shared_config(tmp_path: Path, output: str, **overrides) -> OptimizationConfig:
+    return _config(
+        tmp_path,
+        storage_url=f"sqlite:///{tmp_path / 'shared.db'}",
+        output_dir=str(tmp_path / output),
+        heartbeat_seconds=1,
+        **overrides,
+    )
+
+
+def test_a_worker_whose_copy_of_the_data_differs_is_refused_before_any_trial(tmp_path: Path):
+    # The orchestrator creates the shared study on one copy of the file; a worker on "another
+    # machine" has a different file at the same path. No trial is asked for, so nothing trains.
+    _write_images(tmp_path / "data.npz", per_class=20, seed=0)
+    orchestrator = _shared_config(tmp_path, "orchestrator")
+    study = open_study(orchestrator, default_url="sqlite:///unused.db")
+    check_study_data(study, orchestrator, prepare_run_dir(tmp_path / "orch_run", orchestrator))
+    assert study.user_attrs[DATA_KEY]["digest"]
+
+    _write_images(tmp_path / "data.npz", per_class=20, seed=1)
+    worker = ModelOptimizer(_shared_config(tmp_path, "worker"), role="worker")
+    with pytest.raises(DataChanged, match="changed since run 'r' was created: .*values changed"):
+        worker.optimize_model()
+    assert open_study(orchestrator, default_url="sqlite:///unused.db").trials == []
+
+
+def test_a_worker_on_the_same_data_passes_the_study_check(tmp_path: Path):
+    _write_images(tmp_path / "data.npz", per_class=20)
+    config = _shared_config(tmp_path, "orchestrator")
+    study = open_study(config, default_url="sqlite:///unused.db")
+    fingerprint = prepare_run_dir(tmp_path / "run_a", config)
+    check_study_data(study, config, fingerprint)
+    check_study_data(study, config, prepare_run_dir(tmp_path / "run_b", config))
+
+
+def test_a_shared_study_with_trials_but_no_fingerprint_is_not_blessed_now(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    _write_images(tmp_path / "data.npz", per_class=20)
+    config = _shared_config(tmp_path, "orchestrator")
+    study = open_study(config, default_url="sqlite:///unused.db")
+    study.tell(study.ask(), 0.5)
+    with caplog.at_level(logging.WARNING):
+        check_study_data(study, config, prepare_run_dir(tmp_path / "run", config))
+    assert DATA_KEY not in study.user_attrs
+    assert "could not be checked" in caplog.text

@@ -39,7 +39,7 @@ from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
 from healthopt.optimize.executors import Executor, create_executor
 from healthopt.optimize.inflight import InFlightTrials
-from healthopt.optimize.resume import prepare_run_dir
+from healthopt.optimize.resume import check_study_data, prepare_run_dir
 from healthopt.optimize.study import (
     beyond_budget,
     budget_view,
@@ -142,8 +142,10 @@ class ModelOptimizer:
         self._stop.set()
 
     def optimize_model(self) -> OptimizationResult:
-        prepare_run_dir(self.run_dir, self.config)
+        fingerprint = prepare_run_dir(self.run_dir, self.config)
         study = self._open_study()
+        if is_shared(self.config):
+            check_study_data(study, self.config, fingerprint)
         finished = budget_view(study).counted_finished
         self._emit(
             {

@@ -5,6 +5,10 @@ its trials mean: the settings that shape a trial must match, and so must the dat
 compared by fingerprint (`healthopt.data.fingerprint`), so an `npz:` file replaced at the same
 path is refused before any trial runs instead of mixing trials trained on different arrays
 into one results table. A refusal deletes and rewrites nothing.
+
+A shared study has one more way to mix data: a `healthopt worker` on another machine, with its
+own copy of the `npz:` file and its own run folder. The process that creates a shared study
+records the fingerprint in it too, and every process that joins compares its data with that.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+
+import optuna
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import DatasetError
@@ -45,24 +51,25 @@ class DataChanged(ConfigError):
     """A resume would train on other data than the run's finished trials were; nothing ran."""
 
 
-def prepare_run_dir(run_dir: Path, config: OptimizationConfig) -> None:
+def prepare_run_dir(run_dir: Path, config: OptimizationConfig) -> DataFingerprint | None:
     """Write config.json for a new run; for a resume, first check it against the one there.
 
-    Raises ConfigError (DataChanged for the data) when the resume would change what a trial
-    means. A config.json from before data fingerprints resumes with a logged note, and stays
-    without one: recording the data now would bless data its trials may not have seen.
+    Returns the fingerprint of the data this process will train on (None for a dataset pinned
+    by its name). Raises ConfigError (DataChanged for the data) when the resume would change
+    what a trial means. A config.json from before data fingerprints resumes with a logged note,
+    and stays without one: recording the data now would bless data its trials may not have seen.
     """
     path = run_dir / CONFIG_FILE
     current: dict[str, Any] = stored_config(config)
+    fingerprint = _fingerprint(config)
     if not path.exists():
-        fingerprint = _fingerprint(config)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, {**current, DATA_KEY: _entry(fingerprint)})
-        return
+        return fingerprint
     previous = json.loads(path.read_text())
     _check_settings(config, previous, current)
     if DATA_KEY in previous:
-        current[DATA_KEY] = _check_data(config, previous[DATA_KEY])
+        current[DATA_KEY] = _check_data(config, previous[DATA_KEY], fingerprint, "started")
     else:
         log.warning(
             "run %r started before healthopt recorded its data's fingerprint: the data of "
@@ -71,6 +78,28 @@ def prepare_run_dir(run_dir: Path, config: OptimizationConfig) -> None:
             config.dataset_name,
         )
     write_json_atomic(path, current)
+    return fingerprint
+
+
+def check_study_data(
+    study: optuna.Study, config: OptimizationConfig, fingerprint: DataFingerprint | None
+) -> None:
+    """Compare this process's data with the fingerprint the study was created with.
+
+    The process that creates the study (no trials yet) records it. A study that has trials but
+    no fingerprint predates them: it is logged and left unrecorded, as for config.json.
+    """
+    if DATA_KEY in study.user_attrs:
+        _check_data(config, study.user_attrs[DATA_KEY], fingerprint, "was created")
+    elif not study.trials:
+        study.set_user_attr(DATA_KEY, _entry(fingerprint))
+    else:
+        log.warning(
+            "study %r started before healthopt recorded its data's fingerprint: the data of "
+            "%s could not be checked against its finished trials",
+            config.run_name,
+            config.dataset_name,
+        )
 
 
 def _fingerprint(config: OptimizationConfig) -> DataFingerprint | None:
@@ -95,9 +124,10 @@ def _check_settings(config: OptimizationConfig, previous: dict, current: dict) -
         )
 
 
-def _check_data(config: OptimizationConfig, recorded: dict | None) -> dict | None:
-    """The fingerprint entry to keep in config.json, once the data is known to be the same."""
-    now = _fingerprint(config)
+def _check_data(
+    config: OptimizationConfig, recorded: dict | None, now: DataFingerprint | None, since: str
+) -> dict | None:
+    """The fingerprint entry to keep, once `now` is known to be the data `recorded` describes."""
     if recorded is None or now is None:
         if now is not None or recorded is not None:
             # Only if what healthopt fingerprints changed between versions; keep what was.
@@ -114,7 +144,7 @@ def _check_data(config: OptimizationConfig, recorded: dict | None) -> dict | Non
     changes = now.changes_since(before)
     if changes:
         raise DataChanged(
-            f"the dataset {config.dataset_name} changed since run {config.run_name!r} started: "
+            f"the dataset {config.dataset_name} changed since run {config.run_name!r} {since}: "
             f"{'; '.join(changes)}. Its finished trials are kept; to train on this data, "
             "start a new run under another --run-name"
         )
