@@ -53,7 +53,8 @@ def _storage_error(url: str, exc: Exception) -> ConfigError:
 
 def sqlalchemy_url(url: str) -> str:
     """`postgresql://` as users write it, mapped to the driver that is installed: SQLAlchemy
-    2.1 reads the bare scheme as psycopg 3, while `healthopt[postgres]` installs psycopg2."""
+    2.1 reads the bare scheme as psycopg 3, which `healthopt[postgres]` installs; an
+    environment that has only psycopg2 gets it named explicitly."""
     if not url.startswith(("postgresql://", "postgres://")):
         return url
     rest = url.split("://", 1)[1]
