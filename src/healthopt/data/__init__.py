@@ -76,14 +76,15 @@ def load_dataset(name: str, seed: int = 0, holdout: bool = True) -> Dataset:
     info = lookup(name)
     x, y = info.fetch()
     y = np.asarray(y).reshape(-1)
-    splits: dict[str, Split | SealedSplit] = dict(stratified_split(x, y, seed))
-    if not holdout:
-        splits["holdout"] = SealedSplit(name, seed)
+    splits = stratified_split(x, y, seed)
     return Dataset(
         name=name,
         modality=info.modality,
         num_classes=int(y.max()) + 1,
         split_seed=seed,
+        train=splits["train"],
+        val=splits["val"],
+        test=splits["test"],
+        holdout=splits["holdout"] if holdout else SealedSplit(name, seed),
         vocabulary_size=int(x.max(initial=0)) + 1 if info.modality == TEXT else 0,
-        **splits,
     )

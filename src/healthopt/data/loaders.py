@@ -104,9 +104,13 @@ def read_gtsrb_folder(root: Path, size: int = GTSRB_IMAGE_SIZE) -> tuple[np.ndar
     for annotation_file in sorted(root.rglob("GT-*.csv")):
         with annotation_file.open(newline="") as handle:
             for row in csv.DictReader(handle, delimiter=";"):
-                box = tuple(int(row[k]) for k in ("Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2"))
+                left, upper, right, lower = (
+                    int(row[k]) for k in ("Roi.X1", "Roi.Y1", "Roi.X2", "Roi.Y2")
+                )
                 with Image.open(annotation_file.parent / row["Filename"]) as image:
-                    crop = image.convert("RGB").crop(box).resize((size, size))
+                    crop = (
+                        image.convert("RGB").crop((left, upper, right, lower)).resize((size, size))
+                    )
                 images.append(np.asarray(crop, dtype=np.uint8))
                 labels.append(int(row["ClassId"]))
     if not images:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class SealedSplit:
     def __init__(self, dataset: str, seed: int) -> None:
         self._where = f"dataset {dataset!r}, split seed {seed}"
 
-    def __getattr__(self, name: str) -> None:
+    def __getattr__(self, name: str) -> NoReturn:
         raise HoldoutSealed(
             f"the holdout split of {self._where} is sealed during optimization "
             f"(read of {name!r}); only the comparison study's analysis opens it"

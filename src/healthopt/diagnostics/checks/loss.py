@@ -165,8 +165,8 @@ def check_loss_plateau(data: DiagnosticInput, t: DiagnosticThresholds) -> list[I
     losses = train_losses(epochs)
     if len(losses) < window:
         return []
-    tail = losses[-window:]
-    if any(loss is None for loss in tail) or tail[0] == 0:
+    tail = [loss for loss in losses[-window:] if loss is not None]
+    if len(tail) < window or tail[0] == 0:
         return []
     first, last = tail[0], tail[-1]
     improvement = (first - last) / abs(first)
