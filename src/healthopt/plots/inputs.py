@@ -311,7 +311,8 @@ def save_plot_inputs(path: Path, inputs: PlotInputs) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:  # a file object keeps numpy from appending ".npz"
-        np.savez_compressed(handle, **arrays)
+        # Every array is numeric or text: no pickles, which the reader refuses as well.
+        np.savez_compressed(handle, allow_pickle=False, **arrays)
     return path
 
 

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never a window, also on machines without a display
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+if TYPE_CHECKING:  # the names of rc settings; matplotlib.typing has them from 3.10 on
+    from matplotlib.typing import RcKeyType
 
 DPI = 120
 # Colour-blind friendly (Okabe-Ito), then matplotlib's tab10 for long model lists.
@@ -31,7 +36,7 @@ PALETTE = (
 GOOD, WARN, BAD = "#009E73", "#E69F00", "#D55E00"
 TRAIN_COLOR, VAL_COLOR = "#0072B2", "#D55E00"
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "figure.facecolor": "white",
     "axes.facecolor": "white",
     "axes.grid": True,
@@ -58,10 +63,27 @@ def model_colors(names: Iterable[str]) -> dict[str, str]:
     return colors
 
 
+@overload
+def figure(
+    nrows: Literal[1] = 1,
+    ncols: Literal[1] = 1,
+    *,
+    size: tuple[float, float] = (8.0, 5.0),
+    title: str = "",
+) -> tuple[Figure, Axes]: ...
+@overload
 def figure(
     nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = (8.0, 5.0), title: str = ""
-) -> tuple[Figure, object]:
-    """A new figure in the house style; returns (figure, axes) like `plt.subplots`."""
+) -> tuple[Figure, Any]: ...
+def figure(
+    nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = (8.0, 5.0), title: str = ""
+) -> tuple[Figure, Any]:
+    """A new figure in the house style; returns (figure, axes) like `plt.subplots`.
+
+    The axes are one `Axes` for a 1 x 1 grid, else a 2-D array of them (`axes[row, col]`),
+    also for a single row or column. Type checkers see `Axes` where the call fixes 1 x 1 and
+    `Any` where the grid's size is known only at run time, as `plt.subplots` types it.
+    """
     with plt.rc_context(_RC):
         fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=nrows * ncols == 1)
     if title:

@@ -57,25 +57,28 @@ def draw_all(
     """
     out_dir = Path(out_dir)
     colors = complete_colors(colors, model_names(results))
-    options = {"dpi": dpi, "save_format": save_format}
     extra = {
         "weight_learning_journey": {"max_layers": max_layers_heatmap},
         "information_flow_analysis": {"max_layers": max_layers_info_flow},
     }
     written: dict[str, Path] = {}
     for name, draw in FIGURES.items():
-        path = draw(results, colors, out_dir, **options, **extra.get(name, {}))
+        path = draw(
+            results, colors, out_dir, dpi=dpi, save_format=save_format, **extra.get(name, {})
+        )
         if path is None:
             log.info("%s: nothing to draw, not written", name)
         else:
             written[name] = path
     front = getattr(results, "pareto", None)
     if front is not None and getattr(front, "reason", None) is None:
-        path = pareto.draw(results, None, colors, out_dir, **options)
+        path = pareto.draw(results, None, colors, out_dir, dpi=dpi, save_format=save_format)
         if path is not None:
             written["pareto_analysis"] = path
     if powerlaw_plots:
-        written.update(spectral.draw_powerlaw_plots(results, out_dir, **options))
+        written.update(
+            spectral.draw_powerlaw_plots(results, out_dir, dpi=dpi, save_format=save_format)
+        )
     return written
 
 

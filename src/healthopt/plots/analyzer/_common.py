@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def complete_colors(colors: dict[str, str] | None, names: Sequence[str]) -> dict
     missing = [n for n in names if n not in given]
     if missing:
         used = {c.lower() for c in given.values()}
-        pool = model_colors(range(len(given) + len(missing) + 10)).values()
+        pool = model_colors(str(i) for i in range(len(given) + len(missing) + 10)).values()
         spare = [c for c in pool if c.lower() not in used]
         given.update(zip(missing, spare, strict=False))
     return given
@@ -269,7 +269,7 @@ def label_points(
 
 
 def model_xticks(
-    ax: Any, positions: Sequence[float], names: Sequence[str], colors: dict[str, str]
+    ax: Any, positions: Iterable[float], names: Sequence[str], colors: dict[str, str]
 ) -> None:
     """Model names under bars or violins, in model colours; slanted when there are many."""
     many = len(names) > 3

@@ -125,10 +125,10 @@ def _health(ax: Any, fig: Any, data: dict[str, list[Any]], colors: dict[str, str
     values = np.full((len(models), width), np.nan)
     for i, model in enumerate(models):
         for j, flow in enumerate(data[model]):
-            parts = [
+            found = [
                 finite(getattr(flow, f, None)) for f in ("dead_fraction", "saturated_fraction")
             ]
-            parts = [p for p in parts if p is not None]
+            parts = [p for p in found if p is not None]
             if parts:
                 values[i, j] = max(parts)
     if np.all(np.isnan(values)):

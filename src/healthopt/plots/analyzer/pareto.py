@@ -69,7 +69,7 @@ def front_axes(points: list[Any], objectives: dict[str, str]) -> tuple[str, str]
 
 
 def _direction_note(metric: str, objectives: dict[str, str]) -> str:
-    direction = objectives.get(metric, DIRECTIONS.get(metric))
+    direction = objectives.get(metric, DIRECTIONS.get(metric, ""))
     return {
         "max": " (higher is better)",
         "min": " (lower is better)",
@@ -189,7 +189,7 @@ def _heatmap(ax: Any, fig: Any, metrics: dict, objectives: dict, colors: dict[st
             )
     arrows = {"max": "↑", "min": "↓", "band": "(2–6 best)"}
     labels = [
-        f"{c.replace('_', ' ')} {arrows.get(objectives.get(c, DIRECTIONS.get(c)), '')}"
+        f"{c.replace('_', ' ')} {arrows.get(objectives.get(c, DIRECTIONS.get(c, '')), '')}"
         for c in columns
     ]
     ax.set_xticks(np.arange(len(columns)), labels, rotation=30, ha="right")

@@ -61,8 +61,8 @@ def alpha_verdict(alpha: float | None) -> str:
 
 
 def _mean_of(spectra: list[Any], field: str) -> float | None:
-    values = [finite(getattr(s, field, None)) for s in spectra]
-    values = [v for v in values if v is not None]
+    found = [finite(getattr(s, field, None)) for s in spectra]
+    values = [v for v in found if v is not None]
     return float(np.mean(values)) if values else None
 
 

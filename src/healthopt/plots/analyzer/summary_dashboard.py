@@ -123,7 +123,7 @@ def _similarity(ax: Any, results: Any, colors: dict[str, str]) -> None:
 def _landscape(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
     title = "Calibration landscape (bottom-left is best)"
     calib = section(results, "calibration")
-    points = [
+    found = [
         (
             m,
             finite(getattr(calib.get(m), "ece", None)),
@@ -131,7 +131,7 @@ def _landscape(ax: Any, results: Any, names: list[str], colors: dict[str, str]) 
         )
         for m in names
     ]
-    points = [(m, e, b) for m, e, b in points if e is not None and b is not None]
+    points = [(m, e, b) for m, e, b in found if e is not None and b is not None]
     if not points:
         note(ax, "No calibration results\n(no data given, or calibration skipped)", title=title)
         return

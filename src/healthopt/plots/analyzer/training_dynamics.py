@@ -126,9 +126,9 @@ def _best_epoch(ax: Any, dynamics: dict, colors: dict[str, str]) -> bool:
     points = []
     for model, dyn in dynamics.items():
         acc = finite(getattr(dyn, "peak_val_accuracy", None))
-        epoch = getattr(dyn, "peak_epoch", None)
-        if acc is not None and finite(epoch) is not None:
-            points.append((model, float(epoch), acc))
+        epoch = finite(getattr(dyn, "peak_epoch", None))
+        if acc is not None and epoch is not None:
+            points.append((model, epoch, acc))
     if not points:
         return False
     for model, epoch, acc in points:

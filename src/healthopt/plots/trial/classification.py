@@ -123,7 +123,7 @@ def per_class_accuracy(data: TrialData, path: Path, dpi: int) -> Path:
     overall = float(np.mean(labels == predicted)) if len(labels) else math.nan
     ax.axhline(overall, color="#555555", ls="--", lw=1, label=f"overall accuracy {overall:.3f}")
     for i in np.flatnonzero(support == 0):
-        ax.text(i, 0.02, "no samples", rotation=90, ha="center", va="bottom", fontsize=7)
+        ax.text(float(i), 0.02, "no samples", rotation=90, ha="center", va="bottom", fontsize=7)
     for i in np.flatnonzero(np.isnan(precision) & (support > 0)):
         ax.text(
             i + width / 2,
@@ -135,8 +135,8 @@ def per_class_accuracy(data: TrialData, path: Path, dpi: int) -> Path:
             fontsize=7,
         )
     if classes <= 20:
-        for i, n in enumerate(support):
-            ax.text(i, 1.02, f"n={n}", ha="center", va="bottom", fontsize=7, color="#555555")
+        for pos, n in enumerate(support):
+            ax.text(pos, 1.02, f"n={n}", ha="center", va="bottom", fontsize=7, color="#555555")
     thin_ticks(ax, x, names)
     ax.set_ylim(0, 1.12)
     ax.set_xlabel("class")
@@ -244,7 +244,7 @@ def calibration(data: TrialData, path: Path, dpi: int) -> Path:
         hist_ax = panels(axes)[1]
         hist_ax.hist(
             confidence,
-            bins=np.linspace(0, 1, 21),
+            bins=np.linspace(0, 1, 21).tolist(),  # the stub wants a Sequence
             color=style.PALETTE[5],
             alpha=0.9,
             edgecolor="white",
@@ -255,9 +255,10 @@ def calibration(data: TrialData, path: Path, dpi: int) -> Path:
             lw=1.5,
             label=f"mean confidence {np.mean(confidence):.3f}",
         )
-        hist_ax.axvline(
-            accuracy, color=style.GOOD, lw=1.5, ls="--", label=f"accuracy {accuracy:.3f}"
-        )
+        if accuracy is not None:  # set together with `confidence`; narrowed for mypy
+            hist_ax.axvline(
+                accuracy, color=style.GOOD, lw=1.5, ls="--", label=f"accuracy {accuracy:.3f}"
+            )
         hist_ax.set_xlim(0, 1)
         hist_ax.set_xlabel("confidence (max probability)")
         hist_ax.set_ylabel("samples")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.ticker import MaxNLocator
 
 from healthopt.diagnostics.records import epoch_index, layer_series, number
 from healthopt.plots.trial.sources import MissingInput
@@ -88,14 +90,14 @@ def layer_matrix(
 
 
 def thin_ticks(
-    ax: Axes, positions: Sequence[float], labels: Sequence[str], *, axis: str = "x"
+    ax: Axes, positions: Iterable[float], labels: Sequence[str], *, axis: str = "x"
 ) -> None:
     """Label as many ticks as fit the axis (every k-th one, evenly), so names never pile up.
 
     A label line needs about LABEL_PITCH inches across the axis (y labels, and x labels once
     they are rotated); x labels stay horizontal while they fit side by side.
     """
-    size = ax.figure.get_size_inches()
+    size = ax.figure.figure.get_size_inches()  # the root Figure's, also under a SubFigure
     box = ax.get_position()
     length = size[0] * box.width if axis == "x" else size[1] * box.height
     capacity = max(2, int(length / LABEL_PITCH))
@@ -110,6 +112,14 @@ def thin_ticks(
     else:
         ax.set_yticks(pos)
         ax.set_yticklabels(text)
+
+
+def integer_ticks(axis: Axis) -> None:
+    """Ticks at whole numbers only, for epochs and counts."""
+    locator = axis.get_major_locator()
+    # A linear axis's default locator (AutoLocator) is a MaxNLocator: the one that takes it.
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
 
 
 def heatmap(

@@ -121,6 +121,6 @@ def gradient_flow(data: TrialData, path: Path, dpi: int) -> Path:
     ax.set_xlabel("layer (input → output)")
     ax.set_ylabel("gradient L2 norm")
     # Above the plot: beside it the legend would collide with the epoch colour bar.
-    entries = len(ax.get_legend_handles_labels()[0])
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(entries, 5))
+    legend_entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(legend_entries, 5))
     return style.save(fig, path, dpi)

@@ -9,7 +9,7 @@ import numpy as np
 
 from healthopt.diagnostics.records import dig, number, series
 from healthopt.plots import style
-from healthopt.plots.trial.common import epoch_numbers, panels, require, short
+from healthopt.plots.trial.common import epoch_numbers, integer_ticks, panels, require, short
 from healthopt.plots.trial.sources import MissingInput, TrialData
 
 # (record path, panel title, axis label, scale applied to the recorded value)
@@ -44,10 +44,10 @@ def resource_usage(data: TrialData, path: Path, dpi: int) -> Path:
     x = np.array(epoch_numbers(epochs))
     found = []
     for key, title, unit, scale in _PANELS:
-        values = series(epochs, key)
-        if any(v is not None for v in values):
+        raw = series(epochs, key)
+        if any(v is not None for v in raw):
             found.append(
-                (key, title, unit, np.array([math.nan if v is None else v * scale for v in values]))
+                (key, title, unit, np.array([math.nan if v is None else v * scale for v in raw]))
             )
     require(found, "observer.json records no time, throughput, memory or energy")
     cols = 2 if len(found) > 1 else 1
@@ -68,7 +68,7 @@ def resource_usage(data: TrialData, path: Path, dpi: int) -> Path:
         ax.set_title(title)
         ax.set_ylabel(unit)
         ax.set_xlabel("epoch")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(ax.xaxis)
     for ax in axes_list[len(found) :]:
         ax.axis("off")
     return style.save(fig, path, dpi)

@@ -10,7 +10,7 @@ import numpy as np
 from healthopt.config import HEALTH_COMPONENTS
 from healthopt.diagnostics.records import number
 from healthopt.plots import style
-from healthopt.plots.trial.common import panels, require, short, thin_ticks
+from healthopt.plots.trial.common import integer_ticks, panels, require, short, thin_ticks
 from healthopt.plots.trial.sources import MissingInput, TrialData
 
 # HTSR: alpha in [2, 6] is a well-trained layer; below 2 over-fit, above 6 under-trained.
@@ -35,7 +35,9 @@ def health_components(data: TrialData, path: Path, dpi: int) -> Path:
     components = health.get("components")
     if not isinstance(components, dict) or not components:
         raise MissingInput("health.json has no 'components'")
-    reasons = health.get("reasons") if isinstance(health.get("reasons"), dict) else {}
+    reasons = health.get("reasons")
+    if not isinstance(reasons, dict):
+        reasons = {}
     names = [n for n in HEALTH_COMPONENTS if n in components]
     names += [n for n in components if n not in names]
     fig, ax = style.figure(size=(9.0, 0.55 * len(names) + 1.8), title="Health components")
@@ -87,7 +89,9 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     """The diagnostics score, issue counts by severity and category, and the top issues."""
     report = data.diagnostics()
     score = number(report.get("health_score"))
-    summary = report.get("summary_json") if isinstance(report.get("summary_json"), dict) else {}
+    summary = report.get("summary_json")
+    if not isinstance(summary, dict):
+        summary = {}
     issues = [i for i in report.get("issues") or [] if isinstance(i, dict)]
     severity = _counts(summary.get("severity_breakdown"), issues, "severity", "info")
     category = _counts(summary.get("category_breakdown"), issues, "category", "other")
@@ -105,14 +109,14 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     for i, n in enumerate(counts):
         severity_ax.text(i, n, str(n), ha="center", va="bottom", fontsize=10)
     severity_ax.set_ylim(0, max(counts + [1]) * 1.25)
-    severity_ax.yaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(severity_ax.yaxis)
     severity_ax.set_title("Issues by severity")
 
     category_ax.set_title("Issues by category")
     names = sorted((c for c in category if category[c]), key=lambda c: -category[c])
     if names:
         category_ax.barh(names[::-1], [category[c] for c in names][::-1], color=style.PALETTE[4])
-        category_ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(category_ax.xaxis)
         category_ax.set_xlim(0, max(category.values()) * 1.2)
     else:
         category_ax.axis("off")
@@ -121,7 +125,7 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     list_ax.axis("off")
     list_ax.set_title("Top issues")
     rank = {s: i for i, s in enumerate(known)}
-    top = sorted(issues, key=lambda i: rank.get(i.get("severity"), len(rank)))
+    top = sorted(issues, key=lambda i: rank.get(str(i.get("severity")), len(rank)))
     lines = [
         f"[{i.get('severity', '?')}] {_wrap(str(i.get('title') or i.get('check') or '?'), 44)}"
         for i in top[:_MAX_ISSUES_LISTED]

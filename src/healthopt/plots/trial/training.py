@@ -10,7 +10,7 @@ import numpy as np
 
 from healthopt.diagnostics.records import number, series
 from healthopt.plots import style
-from healthopt.plots.trial.common import epoch_numbers, panels, require
+from healthopt.plots.trial.common import epoch_numbers, integer_ticks, panels, require
 from healthopt.plots.trial.sources import TrialData
 
 _ACCURACY_NAMES = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy")
@@ -81,7 +81,7 @@ def training_history(data: TrialData, path: Path, dpi: int) -> Path:
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric.capitalize())
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(ax.xaxis)
         ax.legend(loc="best")
     return style.save(fig, path, dpi)
 
@@ -128,7 +128,7 @@ def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
         ax.plot(x, val, "s--", ms=4, color=style.VAL_COLOR, label="validation loss")
     ax.set_ylabel("loss")
     ax.set_xlabel("epoch")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    integer_ticks(ax.xaxis)
     ax.legend(loc="best")
     if has_rate:
         rate_ax = panels(axes)[1]
@@ -142,6 +142,6 @@ def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
             rate_ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
         rate_ax.set_ylabel("learning rate")
         rate_ax.set_xlabel("epoch")
-        rate_ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_ticks(rate_ax.xaxis)
         rate_ax.set_title("Learning rate")
     return style.save(fig, path, dpi)
