@@ -121,3 +121,9 @@ def test_load_model_says_what_is_wrong(tmp_path, cnn):
     cnn.save(tmp_path / "ok.keras")
     loaded = layers.load_model(tmp_path / "ok.keras")
     np.testing.assert_array_equal(loaded.get_weights()[0], cnn.get_weights()[0])
+
+
+def test_layer_outputs_refuses_zero_samples():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d")])
+    with pytest.raises(ValueError, match="at least one sample"):
+        layers.layer_outputs(model, np.zeros((0, 4), dtype="float32"))

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -60,7 +60,12 @@ log = logging.getLogger(__name__)
 
 SMOOTHING_METHODS = ("svd", "detX", "lambda_min")
 PARETO_OBJECTIVES = {"peak_val_accuracy": "max", "overfitting_index": "min"}
-_HISTORY_METRICS = (("loss", "train"), ("loss", "val"), ("accuracy", "train"), ("accuracy", "val"))
+_HISTORY_METRICS: tuple[tuple[Literal["loss", "accuracy"], Literal["train", "val"]], ...] = (
+    ("loss", "train"),
+    ("loss", "val"),
+    ("accuracy", "train"),
+    ("accuracy", "val"),
+)
 
 
 class _Skip(Exception):  # noqa: N818 - control flow, never escapes this module
@@ -151,7 +156,20 @@ class ModelAnalyzer:
             weight_pca=pca,
             notes=notes,
             num_samples=None if sample is None else length(sample.x_data),
-            **sections,
+            # Named one by one: a dict unpacked here could, for all the checker knows, also
+            # set `pareto` or `figures`.
+            model_info=sections["model_info"],
+            weights=sections["weights"],
+            weight_summary=sections["weight_summary"],
+            spectral=sections["spectral"],
+            spectral_summary=sections["spectral_summary"],
+            spectral_randomized=sections["spectral_randomized"],
+            calibration=sections["calibration"],
+            information_flow=sections["information_flow"],
+            training_dynamics=sections["training_dynamics"],
+            histories=sections["histories"],
+            skipped=sections["skipped"],
+            timings=sections["timings"],
         )
         self.results = self._write(results)
         return self.results
@@ -203,7 +221,9 @@ class ModelAnalyzer:
                 reason = f"the model has {inputs} inputs; data analyses need a single-input model"
                 log.warning("%s: %s skipped, %s", name, analysis, reason)
             else:
-                found = run(analysis, (*weights_key, data_key), lambda c=compute: c(model, sample))
+                found = run(
+                    analysis, (*weights_key, data_key), functools.partial(compute, model, sample)
+                )
                 if found is not None:
                     out[analysis][name] = found
                 continue
@@ -326,7 +346,7 @@ class ModelAnalyzer:
             return results
         if self.config.save_plots:
             try:
-                figures = self._draw(results)
+                figures = self._draw(results, self.output_dir)
                 names = {k: str(p.relative_to(self.output_dir)) for k, p in figures.items()}
                 results = replace(results, figures=names)
             except Exception as exc:  # the JSON still gets written
@@ -337,7 +357,7 @@ class ModelAnalyzer:
         self._say("wrote %s", path)
         return results
 
-    def _draw(self, results: AnalysisResults) -> dict[str, Path]:
+    def _draw(self, results: AnalysisResults, output_dir: Path) -> dict[str, Path]:
         from healthopt.plots import analyzer as plots
         from healthopt.plots.style import model_colors
 
@@ -345,7 +365,7 @@ class ModelAnalyzer:
         return plots.draw_all(
             results,
             model_colors(results.models),
-            self.output_dir,
+            output_dir,
             dpi=cfg.dpi,
             save_format=cfg.save_format,
             max_layers_heatmap=cfg.max_layers_heatmap,

@@ -78,8 +78,16 @@ def load_history(path: Path) -> dict[str, list[float]]:
 
 
 def build_config(only: set[str], samples: int, save_plots: bool) -> AnalysisConfig:
-    toggles = {f"analyze_{name}": name in only for name in ANALYSES}
-    return AnalysisConfig(n_samples=samples, save_plots=save_plots, verbose=False, **toggles)
+    return AnalysisConfig(
+        n_samples=samples,
+        save_plots=save_plots,
+        verbose=False,
+        analyze_weights="weights" in only,
+        analyze_spectral="spectral" in only,
+        analyze_calibration="calibration" in only,
+        analyze_information_flow="information_flow" in only,
+        analyze_training_dynamics="training_dynamics" in only,
+    )
 
 
 def run_analyze(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

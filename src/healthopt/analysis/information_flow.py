@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -117,6 +117,16 @@ class LayerFlow:
         }
 
 
+class _FlowIdentity(TypedDict):
+    """The LayerFlow fields that say which layer it is, shared by every way `layer_flow` ends."""
+
+    name: str
+    kind: str
+    layer_index: int
+    shape: tuple[int, ...]
+    num_units: int
+
+
 def as_unit_matrix(values: np.ndarray) -> np.ndarray:
     """(samples, ..., units) -> (samples * positions, units); (samples,) -> (samples, 1)."""
     if values.ndim <= 1:
@@ -136,29 +146,28 @@ def layer_flow(output: LayerOutput, *, max_rows: int = MAX_RANK_ROWS, seed: int 
     """Statistics of one layer's output; see `LayerFlow` for each definition."""
     values = np.asarray(output.values)
     matrix = as_unit_matrix(values)
-    nan = math.nan
-    empty = {
-        "mean": nan,
-        "std": nan,
-        "sparsity": nan,
-        "positive_ratio": nan,
-        "dead_fraction": nan,
-        "saturated_fraction": nan,
-        "effective_rank": nan,
-        "max_rank": 0,
-        "specialization_score": nan,
-    }
-    base = {
+    base: _FlowIdentity = {
         "name": output.name,
         "kind": output.kind,
         "layer_index": output.layer_index,
         "shape": tuple(int(d) for d in values.shape),
         "num_units": int(matrix.shape[1]),
     }
-    if matrix.size == 0:
-        return LayerFlow(**base, **empty, note="empty output")
-    if not np.all(np.isfinite(matrix)):
-        return LayerFlow(**base, **empty, note="activations contain NaN or inf")
+    if matrix.size == 0 or not np.all(np.isfinite(matrix)):
+        nan = math.nan
+        return LayerFlow(
+            **base,
+            mean=nan,
+            std=nan,
+            sparsity=nan,
+            positive_ratio=nan,
+            dead_fraction=nan,
+            saturated_fraction=nan,
+            effective_rank=nan,
+            max_rank=0,
+            specialization_score=nan,
+            note="empty output" if matrix.size == 0 else "activations contain NaN or inf",
+        )
     mean = float(np.mean(matrix, dtype=np.float64))
     std = float(np.std(matrix, dtype=np.float64))
     near_zero = np.abs(matrix) < ZERO_TOLERANCE

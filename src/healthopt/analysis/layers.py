@@ -147,17 +147,20 @@ def layer_outputs(
         chosen = [chosen[i] for i in picks]
     if not chosen:
         return []
+    if len(x) == 0:
+        # The arrays are shaped from the first batch's outputs, so there must be one.
+        raise ValueError("layer_outputs needs at least one sample")
     probe = keras.Model(inputs=model.inputs, outputs=[layer.output for _, layer in chosen])
     # One preallocated array per layer: no second copy of every activation while joining.
-    stores: list[np.ndarray | None] = [None] * len(chosen)
+    stores: list[np.ndarray] = []
     for start in range(0, len(x), batch_size):
         values = probe([x[start : start + batch_size]], training=False)
         if len(chosen) == 1:
             values = [values]
         for i, value in enumerate(values):
             batch = np.asarray(keras.ops.convert_to_numpy(value), dtype=np.float32)
-            if stores[i] is None:
-                stores[i] = np.empty((len(x), *batch.shape[1:]), dtype=np.float32)
+            if start == 0:
+                stores.append(np.empty((len(x), *batch.shape[1:]), dtype=np.float32))
             stores[i][start : start + len(batch)] = batch
     return [
         LayerOutput(

@@ -28,10 +28,11 @@ def _layer_table(results: AnalysisResults, model: str) -> Table | None:
         table.add_column(header, justify="right")
     for name in names:
         w, s = weights.get(name), spectra.get(name)
-        shape = (w or s).shape
+        either = w or spectra[name]  # every name is a key of one of the two
+        shape = either.shape
         table.add_row(
             escape(name),
-            (w or s).kind,
+            either.kind,
             "x".join(str(d) for d in shape),
             str(w.num_parameters) if w else "-",
             _num(w.l2_norm if w else None, 2),

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -147,7 +147,9 @@ class AnalysisResults:
             return None
         smooth = self.config.smooth_training_curves if smoothed is None else smoothed
 
-        def curve(metric: str, split: str) -> np.ndarray | None:
+        def curve(
+            metric: Literal["loss", "accuracy"], split: Literal["train", "val"]
+        ) -> np.ndarray | None:
             values = find_metric(history, metric, split)
             if values is None:
                 return None

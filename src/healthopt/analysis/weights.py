@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import scipy.linalg
@@ -261,13 +261,26 @@ def _moments(flat: np.ndarray, sparsity_threshold: float) -> _Moments | None:
     )
 
 
+class _WeightIdentity(TypedDict):
+    """The LayerWeightStats fields that say which tensor it is, whatever its values hold."""
+
+    name: str
+    kind: str
+    role: str
+    shape: tuple[int, ...]
+    num_parameters: int
+    layer_index: int
+    bias_mean: float | None
+    bias_std: float | None
+
+
 def layer_stats(
     record: WeightRecord, *, sparsity_threshold: float = 1e-6, include_biases: bool = False
 ) -> LayerWeightStats:
     """Statistics of one record's weight tensor (its bias only when `include_biases`)."""
     weights = np.asarray(record.weights)
     bias_mean, bias_std = _bias_stats(record, include_biases)
-    common = {
+    common: _WeightIdentity = {
         "name": record.name,
         "kind": record.kind,
         "role": record.role,

@@ -159,8 +159,8 @@ def fmt_weights(weights: Any, shares: bool = True) -> str:
     )
     components = weights.get("health_components")
     if shares and isinstance(components, dict) and components:
-        shares = ", ".join(f"{name} {fmt_number(w)}" for name, w in components.items())
-        line += f" (health shares: {shares})"
+        listed = ", ".join(f"{name} {fmt_number(w)}" for name, w in components.items())
+        line += f" (health shares: {listed})"
     return line
 
 
@@ -217,9 +217,9 @@ def appendix_row(module: str, record: dict[str, Any]) -> list[str]:
     """
     if isinstance(record.get("primary"), dict):
         primary = record["primary"]
-        secondary = record.get("secondary") if isinstance(record.get("secondary"), dict) else {}
-        a = record.get("a") if isinstance(record.get("a"), dict) else {}
-        b = record.get("b") if isinstance(record.get("b"), dict) else {}
+        secondary = as_dict(record.get("secondary"))
+        a = as_dict(record.get("a"))
+        b = as_dict(record.get("b"))
         label = "\n".join([str(record.get("metric") or NA), *_notes(primary, secondary)])
         effect = _number(record.get("effect_size"))
         effect_name = "dz" if record.get("paired") else "d"

@@ -129,6 +129,7 @@ class TrainingObserver(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None) -> None:
+        profiler = self._require_profiler()
         logs = logs or {}
         duration = time.perf_counter() - self._epoch_start
         device = "gpu" if self._gpu_available else "cpu"
@@ -168,7 +169,7 @@ class TrainingObserver(keras.callbacks.Callback):
                 "cpu_count": len(os.sched_getaffinity(0)),
             },
             "device": {"gpu_available": self._gpu_available, "training_device": device},
-            "profiler": self._profiler.profile(
+            "profiler": profiler.profile(
                 int(epoch), int(epoch) + 1 == self.params.get("epochs"), outputs, step_ms
             ),
             "layer_health": {"layers": layer_health},
@@ -180,8 +181,16 @@ class TrainingObserver(keras.callbacks.Callback):
             self.on_epoch(record)
 
     # -- per-layer probe ---------------------------------------------------------------
+    def _require_profiler(self) -> StepProfiler:
+        # The profiler and probe model are built in on_train_begin, once the model exists.
+        if self._profiler is None:
+            raise RuntimeError("TrainingObserver used before on_train_begin")
+        return self._profiler
+
     def _layer_health(self) -> tuple[dict[str, dict[str, Any]], list[Any]]:
-        gradients = self._profiler.gradients()
+        gradients = self._require_profiler().gradients()
+        if self._probe_model is None:
+            raise RuntimeError("TrainingObserver used before on_train_begin")
         outputs = self._probe_model(self.probe_x)
         if not isinstance(outputs, (list, tuple)):
             outputs = [outputs]
@@ -203,9 +212,9 @@ class TrainingObserver(keras.callbacks.Callback):
     def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> dict[str, Any]:
         if not layer.trainable_weights:
             return {"gradient_norm": None, "gradient_finite": None}
-        own = [gradients.get(v.path) for v in layer.trainable_weights]
+        raw = [gradients.get(v.path) for v in layer.trainable_weights]
         # Embedding gradients arrive as IndexedSlices (only the rows looked up).
-        own = [np.asarray(tf.convert_to_tensor(g), dtype=np.float64) for g in own if g is not None]
+        own = [np.asarray(tf.convert_to_tensor(g), dtype=np.float64) for g in raw if g is not None]
         with np.errstate(over="ignore", invalid="ignore"):
             squared = float(sum(np.sum(np.square(g)) for g in own)) if own else 0.0
         finite = math.isfinite(squared)
@@ -245,7 +254,7 @@ class TrainingObserver(keras.callbacks.Callback):
                 # Mean over units of each unit's variance across the probe samples: near
                 # zero means the layer answers every input the same way.
                 "activation_variance_across_samples": finite_or_none(values.var(axis=0).mean()),
-                "activation_mean_square": finite_or_none(np.mean(np.square(values))),
+                "activation_mean_square": finite_or_none(float(np.mean(np.square(values)))),
                 "units": int(output.shape[-1]),
                 "dead_unit_fraction": float(np.mean(per_unit.std(axis=0) < DEAD_UNIT_STD)),
             }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,7 +18,12 @@ from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
 
-FONT = {"font.size": 10, "axes.titlesize": 11, "legend.fontsize": 9}
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+# Keyed by matplotlib's Literal of rc names so rc_context accepts it; matplotlib itself is
+# imported only where a figure is drawn.
+FONT: dict[RcKeyType, Any] = {"font.size": 10, "axes.titlesize": 11, "legend.fontsize": 9}
 
 
 @dataclass(frozen=True)
