@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.request
 import zipfile
@@ -120,10 +121,16 @@ def browser(downloads: Path) -> Iterator[webdriver.Chrome]:
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    # Chromium puts its singleton socket under $TMPDIR and aborts ("Socket path too long") when
+    # that path passes the 107-byte Unix socket limit, as it does under a long $TMPDIR; give the
+    # browser a short temporary folder of its own.
+    browser_tmp = tempfile.mkdtemp(prefix="chromium-", dir="/tmp")
+    service = Service(CHROMEDRIVER, env={**os.environ, "TMPDIR": browser_tmp})
+    driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+    shutil.rmtree(browser_tmp, ignore_errors=True)
 
 
 @contextmanager
