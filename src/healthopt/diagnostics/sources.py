@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from healthopt.diagnostics.records import DiagnosticInput
+from healthopt.diagnostics.records import INPUT_KEYS, DiagnosticInput
 
 
 class SourceError(ValueError):
@@ -26,7 +26,7 @@ def _from_json_file(path: Path) -> DiagnosticInput:
     data = _read_json(path)
     if isinstance(data, list):  # an observer.json on its own: just the epoch records
         data = {"epochs": data}
-    if not isinstance(data, dict) or not {"epochs", "logs", "architecture"} & set(data):
+    if not isinstance(data, dict) or not INPUT_KEYS & set(data):
         found = (
             f" (it holds {', '.join(map(str, data))})" if isinstance(data, dict) and data else ""
         )

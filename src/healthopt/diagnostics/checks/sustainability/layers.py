@@ -125,6 +125,8 @@ class Vanishing:
 
 
 def _has_weights(entry: dict[str, Any]) -> bool:
+    """Unlike `_has_params`, an entry that does not say is taken to have weights: only a
+    layer with weights records a gradient norm or a vanishing verdict at all."""
     count = number(entry.get("num_parameters"))
     return count is None or count > 0
 
@@ -176,9 +178,9 @@ def _vanishing_issue(
     row: Vanishing, epochs: list[dict[str, Any]], t: DiagnosticThresholds
 ) -> Issue:
     first = epoch_index(epochs, row.first)
-    reasons = [f"gradient norm below {t.vanishing_gradient_threshold:g}"]
-    if row.key == VANISHING_FLAG:
-        reasons = []
+    # key is the flag only when no epoch had a norm below the threshold
+    below = f"gradient norm below {t.vanishing_gradient_threshold:g}"
+    reasons = [] if row.key == VANISHING_FLAG else [below]
     if row.flagged:
         reasons.append("flagged has_vanishing_gradients by the recorder")
     why = " or ".join(reasons)
