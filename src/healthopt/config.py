@@ -15,19 +15,13 @@ from typing import Any
 
 from healthopt.data.errors import DatasetError
 from healthopt.data.registry import lookup
+from healthopt.records.health import HEALTH_COMPONENTS
+from healthopt.records.mode import Mode
 
-MODES = ("simple", "health-aware")
+MODES = tuple(mode.value for mode in Mode)
 PLOT_MODES = ("all", "best", "none")
 ACTIVATIONS = ("relu", "elu", "gelu", "swish", "tanh", "leaky_relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
-HEALTH_COMPONENTS = (
-    "neuron_utilization",
-    "parameter_efficiency",
-    "training_stability",
-    "gradient_health",
-    "convergence_quality",
-    "accuracy_consistency",
-)
 # Seed 002's default proportions of the health weight among the six components.
 DEFAULT_HEALTH_PROPORTIONS = {
     "neuron_utilization": 0.25,
@@ -112,9 +106,9 @@ class ScoringWeights:
         )
 
     @classmethod
-    def for_mode(cls, mode: str) -> ScoringWeights:
+    def for_mode(cls, mode: str | Mode) -> ScoringWeights:
         """The default weights of a mode: accuracy only, or seed 002's 70/30 split."""
-        if mode == "health-aware":
+        if Mode.parse(mode) is Mode.HEALTH_AWARE:
             return cls(HEALTH_AWARE_ACCURACY_WEIGHT, 1.0 - HEALTH_AWARE_ACCURACY_WEIGHT)
         return cls()
 
@@ -202,7 +196,7 @@ class OptimizationConfig:
     dataset_name: str = "digits"
     trials: int = 10
     max_epochs_per_trial: int = 10
-    mode: str = "simple"
+    mode: Mode = Mode.SIMPLE
     scoring_weights: ScoringWeights | None = None  # None: the mode's defaults
     concurrent_workers: int = 1
     use_runpod_service: bool = False
@@ -232,6 +226,7 @@ class OptimizationConfig:
         _require_int(self.trials, "trials", 1, 100_000)
         _require_int(self.max_epochs_per_trial, "max_epochs_per_trial", 1, 10_000)
         _require_choice(self.mode, "mode", MODES)
+        object.__setattr__(self, "mode", Mode(self.mode))
         if self.scoring_weights is None:
             object.__setattr__(self, "scoring_weights", ScoringWeights.for_mode(self.mode))
         _require(
@@ -240,7 +235,7 @@ class OptimizationConfig:
             "a ScoringWeights",
             self.scoring_weights,
         )
-        if self.mode == "simple":
+        if self.mode is Mode.SIMPLE:
             assert self.scoring_weights is not None  # filled in above when left out
             _require(
                 self.scoring_weights.accuracy_weight == 1.0,

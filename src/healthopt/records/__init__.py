@@ -1,0 +1,87 @@
+"""The typed records every part of healthopt reads and writes, at the bottom of the import graph.
+
+No TensorFlow, no Optuna, nothing from the rest of healthopt: `tests/records/test_imports.py`
+holds it to that. Each record has one `from_json` and one `to_json`; files of their own carry
+a `schema_version` (policy in `records.base`).
+"""
+
+from healthopt.records.architecture import (
+    ARCH_TYPES,
+    ArchitectureSummary,
+    GraphNode,
+    LayerGraph,
+    LayerSummary,
+)
+from healthopt.records.base import Finite, Record, SchemaError, VersionedRecord, finite_or_none
+from healthopt.records.epoch import EpochRecord, LayerHealth, read_epochs
+from healthopt.records.health import HEALTH_COMPONENTS, HealthComponent, HealthValues
+from healthopt.records.logs import LogEntry
+from healthopt.records.mode import Mode
+from healthopt.records.progress import (
+    EpochEndEvent,
+    NoticeEvent,
+    PlotsDrawnEvent,
+    ProgressCallback,
+    RunEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    TrialFinishedEvent,
+    TrialStartedEvent,
+    read_event,
+)
+from healthopt.records.run import RunResults, ScoringWeightsRecord
+from healthopt.records.trial import (
+    COMPLETE,
+    FAIL,
+    AnalysisSummary,
+    DiagnosticsSummary,
+    ScoreParts,
+    StoredArtifact,
+    TrialMetrics,
+    TrialRecord,
+    TrialResult,
+    TrialSpec,
+)
+
+__all__ = [
+    "ARCH_TYPES",
+    "COMPLETE",
+    "FAIL",
+    "HEALTH_COMPONENTS",
+    "AnalysisSummary",
+    "ArchitectureSummary",
+    "DiagnosticsSummary",
+    "EpochEndEvent",
+    "EpochRecord",
+    "Finite",
+    "GraphNode",
+    "HealthComponent",
+    "HealthValues",
+    "LayerGraph",
+    "LayerHealth",
+    "LayerSummary",
+    "LogEntry",
+    "Mode",
+    "NoticeEvent",
+    "PlotsDrawnEvent",
+    "ProgressCallback",
+    "Record",
+    "RunEvent",
+    "RunFinishedEvent",
+    "RunResults",
+    "RunStartedEvent",
+    "SchemaError",
+    "ScoreParts",
+    "ScoringWeightsRecord",
+    "StoredArtifact",
+    "TrialFinishedEvent",
+    "TrialMetrics",
+    "TrialRecord",
+    "TrialResult",
+    "TrialSpec",
+    "TrialStartedEvent",
+    "VersionedRecord",
+    "finite_or_none",
+    "read_epochs",
+    "read_event",
+]

@@ -1,0 +1,46 @@
+"""results.json: a run and every finished trial, rebuilt from the Optuna study."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from healthopt.records.base import Finite, Record, VersionedRecord
+from healthopt.records.mode import Mode
+from healthopt.records.trial import TrialRecord
+
+
+class ScoringWeightsRecord(Record):
+    """The weights a run scored with (validated where they are made: `config.ScoringWeights`)."""
+
+    accuracy_weight: float
+    health_weight: float
+    health_components: dict[str, float]
+
+
+class RunResults(VersionedRecord):
+    """The shape of results.json. Version 0 files (before versioning) load unchanged."""
+
+    SCHEMA_VERSION = 1
+
+    run_name: str
+    dataset: str
+    mode: Mode
+    trials_requested: int
+    scoring_weights: ScoringWeightsRecord
+    best_trial: int | None = None
+    best_value: Finite = None
+    optimized_model_path: str | None = None
+    trials: list[TrialRecord] = Field(default_factory=list)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> Mode:
+        return Mode.parse(value)
+
+    def trial(self, number: int) -> TrialRecord | None:
+        return next((t for t in self.trials if t.number == number), None)
+
+    def best(self) -> TrialRecord | None:
+        return None if self.best_trial is None else self.trial(self.best_trial)
