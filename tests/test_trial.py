@@ -7,6 +7,13 @@ from pathlib import Path
 import pytest
 
 from healthopt.config import ModelConfig
+from healthopt.records import (
+    ArchitectureSummary,
+    EpochEndEvent,
+    LogEntry,
+    TrialMetrics,
+    read_epochs,
+)
 from healthopt.trial import COMPLETE, FAIL, SchemaError, TrialResult, TrialSpec, run_trial
 
 
@@ -23,20 +30,24 @@ def _spec(tmp_path: Path, **overrides) -> TrialSpec:
         output_dir=str(tmp_path / "trial_0"),
     )
     values.update(overrides)
-    return TrialSpec(**values)
+    return TrialSpec.create(**values)
 
 
 def test_spec_and_result_round_trip_through_json(tmp_path: Path):
     spec = _spec(tmp_path)
-    assert TrialSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
-    result = TrialResult(trial_number=3, state=COMPLETE, metrics={"val_accuracy": 0.5})
-    assert TrialResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    assert spec.model_settings == ModelConfig(num_layers_conv=1).to_dict()
+    assert spec.to_json()["model_config"] == spec.model_settings  # the wire spelling
+    assert TrialSpec.from_json(spec.to_json_text()) == spec
+    result = TrialResult.create(
+        trial_number=3, state=COMPLETE, metrics=TrialMetrics(val_accuracy=0.5)
+    )
+    assert TrialResult.from_json(result.to_json_text()) == result
 
 
-def test_other_schema_versions_are_refused(tmp_path: Path):
-    data = {**_spec(tmp_path).to_dict(), "schema_version": 99}
-    with pytest.raises(SchemaError, match="TrialSpec schema_version 99"):
-        TrialSpec.from_dict(data)
+def test_newer_schema_versions_are_refused(tmp_path: Path):
+    data = {**_spec(tmp_path).to_json(), "schema_version": 99}
+    with pytest.raises(SchemaError, match="schema_version 99 is newer"):
+        TrialSpec.from_json(data)
 
 
 def test_a_trial_trains_evaluates_and_saves(tmp_path: Path, monkeypatch):
@@ -56,10 +67,13 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path, monkeypatch):
     assert result.state == COMPLETE and result.error is None
     # Optimization never sees the comparison study's holdout: the trial got it sealed.
     assert [type(d.holdout).__name__ for d in loaded] == ["SealedSplit"]
-    assert {"val_accuracy", "val_loss", "test_accuracy", "test_loss"} <= set(result.metrics)
-    assert 0.0 <= result.metrics["test_accuracy"] <= 1.0
+    metrics = result.metrics
+    assert None not in (metrics.val_accuracy, metrics.val_loss, metrics.test_loss)
+    assert 0.0 <= metrics.test_accuracy <= 1.0
     assert result.epochs_run == 2 and result.num_parameters > 0
-    assert [e["epoch"] for e in events] == [1, 2]
+    assert all(isinstance(e, EpochEndEvent) for e in events)
+    assert [(e.trial_number, e.epoch, e.epochs) for e in events] == [(0, 1, 2), (0, 2, 2)]
+    assert 0.0 <= events[-1].val_accuracy <= 1.0 and events[-1].val_loss > 0
     assert {
         "load_seconds",
         "build_seconds",
@@ -71,14 +85,20 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path, monkeypatch):
     out = tmp_path / "trial_0"
     for name in ("model.keras", "history.json", "observer.json", "result.json"):
         assert (out / name).is_file(), name
-    assert TrialResult.from_dict(json.loads((out / "result.json").read_text())) == result
-    assert len(json.loads((out / "observer.json").read_text())) == 2
+    assert TrialResult.from_json((out / "result.json").read_text()) == result
+    records = read_epochs(json.loads((out / "observer.json").read_text()))
+    assert [r.epoch for r in records] == [0, 1]
+    assert records[-1].loss.val.val_acc == events[-1].val_accuracy
+    architecture = ArchitectureSummary.from_json((out / "architecture.json").read_text())
+    assert architecture.schema_version == ArchitectureSummary.SCHEMA_VERSION
+    assert architecture.arch_type == "cnn"
+    assert architecture.total_parameters == result.num_parameters
     # The model analyzer's summary travels in the result; its per-layer figures stay on disk.
     for key in ("mean_alpha", "ece", "brier"):
-        assert math.isfinite(result.analysis[key]), key
-    assert result.analysis["accuracy"] == pytest.approx(result.metrics["val_accuracy"], abs=1e-6)
+        assert math.isfinite(getattr(result.analysis, key)), key
+    assert result.analysis.accuracy == pytest.approx(metrics.val_accuracy, abs=1e-6)
     analysis = json.loads((out / "analysis.json").read_text())
-    assert analysis["calibration"]["ece"] == pytest.approx(result.analysis["ece"])
+    assert analysis["calibration"]["ece"] == pytest.approx(result.analysis.ece)
     assert {"analysis": "analysis.json", "plot_inputs": "plot_inputs.npz"}.items() <= (
         result.artifacts.items()
     )
@@ -107,12 +127,15 @@ def test_a_broken_analysis_keeps_the_trained_trial(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(ModelAnalyzer, "analyze", broken)
     result = run_trial(_spec(tmp_path))
     assert result.state == COMPLETE
-    assert result.analysis["errors"] == {"analysis": "RuntimeError: analyzer exploded"}
+    assert result.analysis.errors == {"analysis": "RuntimeError: analyzer exploded"}
     out = tmp_path / "trial_0"
     assert (out / "plot_inputs.npz").is_file() and (out / "model.keras").is_file()
     assert "analyzer exploded" in (out / "analysis_error.txt").read_text()
-    logs = json.loads((out / "logs.json").read_text())
-    assert any("analysis failed after training" in e["msg"] for e in logs)
+    logs = [LogEntry.from_json(e) for e in json.loads((out / "logs.json").read_text())]
+    assert any(
+        e.level == "ERROR" and e.kind == "error" and "analysis failed after training" in e.msg
+        for e in logs
+    )
 
 
 def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):
@@ -122,8 +145,8 @@ def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):
     )
     assert result.state == COMPLETE
     observed = json.loads((tmp_path / "trial_0" / "observer.json").read_text())
-    assert "embedding" in observed[0]["layer_health"]["layers"]
-    assert result.metrics["val_accuracy"] > 0.5  # the classes are separable by token range
+    assert "embedding" in read_epochs(observed)[0].layers
+    assert result.metrics.val_accuracy > 0.5  # the classes are separable by token range
 
 
 def test_nan_loss_fails_with_the_reason(tmp_path: Path):
@@ -132,6 +155,10 @@ def test_nan_loss_fails_with_the_reason(tmp_path: Path):
     assert result.state == FAIL
     assert "loss became NaN at epoch 1" in result.error
     assert not (tmp_path / "trial_0" / "model.keras").exists()
+    # The records of the diverged run are kept and diagnosed.
+    assert result.diagnostics.health_score is not None
+    assert {"observer", "diagnostics"} <= set(result.artifacts)
+    assert "total_seconds" in result.timings
 
 
 def test_errors_become_fail_results_not_exceptions(tmp_path: Path):

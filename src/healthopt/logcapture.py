@@ -1,8 +1,8 @@
 """capture_logs: the warnings and error logs a trial emits, as diagnostics log entries.
 
 Python `logging` records at WARNING and above and `warnings.warn` calls made while a trial
-runs become `{"ts", "level", "msg", "kind"}` entries (seed 004's SessionLog), which the
-`error_logs` check reads. TensorFlow's C++ messages bypass Python and stay in the worker log.
+runs become `records.LogEntry`s (seed 004's SessionLog), which the `error_logs` check reads.
+TensorFlow's C++ messages bypass Python and stay in the worker log.
 """
 
 from __future__ import annotations
@@ -12,22 +12,23 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+
+from healthopt.records import LogEntry
 
 MAX_ENTRIES = 200
 
 
-def log_entry(level: str, msg: str, kind: str) -> dict[str, Any]:
-    return {
-        "ts": datetime.now(UTC).isoformat(timespec="seconds"),
-        "level": level,
-        "msg": msg[:2000],
-        "kind": kind,
-    }
+def log_entry(level: str, msg: str, kind: str) -> LogEntry:
+    return LogEntry(
+        ts=datetime.now(UTC).isoformat(timespec="seconds"),
+        level=level,
+        msg=msg[:2000],
+        kind=kind,
+    )
 
 
 class _ListHandler(logging.Handler):
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
+    def __init__(self, entries: list[LogEntry]) -> None:
         super().__init__(logging.WARNING)
         self.entries = entries
 
@@ -38,8 +39,8 @@ class _ListHandler(logging.Handler):
 
 
 @contextmanager
-def capture_logs() -> Iterator[list[dict[str, Any]]]:
-    entries: list[dict[str, Any]] = []
+def capture_logs() -> Iterator[list[LogEntry]]:
+    entries: list[LogEntry] = []
     handler = _ListHandler(entries)
     root = logging.getLogger()
     root.addHandler(handler)

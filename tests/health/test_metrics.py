@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -18,6 +17,9 @@ from healthopt.health.metrics import (
     parameter_efficiency,
     training_stability,
 )
+from healthopt.records import HEALTH_COMPONENTS, EpochRecord, HealthValues
+
+from ..builders import healthy_epoch, healthy_epoch_records
 
 
 def _layer(kind, params, units, dead=0.0, grad=0.05):
@@ -32,18 +34,17 @@ def _layer(kind, params, units, dead=0.0, grad=0.05):
 
 
 def _epoch(k, train, val, std=None, layers=None):
-    return {
-        "epoch": k,
-        "loss": {
-            "train_mean": train,
-            "train_std": 0.1 * train if std is None else std,
-            "val": {"val_loss": val, "val_acc": 0.9},
-        },
-        "layer_health": {"layers": layers if layers is not None else _healthy_layers()},
-    }
+    """The shared healthy epoch k with these losses (and these layers, when given)."""
+    record = healthy_epoch(k)
+    record["loss"].update(train_mean=train, train_std=0.1 * train if std is None else std)
+    record["loss"]["val"]["val_loss"] = val
+    if layers is not None:
+        record["layer_health"]["layers"] = layers
+    return EpochRecord.from_json(record)
 
 
 def _healthy_layers():
+    """A CNN with activation and pass-through layers, for the components that tell them apart."""
     return {
         "conv_0": _layer("Conv2D", 320, 32),
         "conv_0_act": _layer("Activation", 0, 32, dead=0.05),
@@ -57,9 +58,7 @@ def _healthy_layers():
 
 def _inputs(epochs=None, correct=None, **overrides):
     values = dict(
-        epochs=epochs
-        if epochs is not None
-        else [_epoch(k, 2.0 * 0.7**k, 2.1 * 0.7**k + 0.05) for k in range(6)],
+        epochs=epochs if epochs is not None else healthy_epoch_records(6),
         val_correct=np.array(correct if correct is not None else [True] * 90 + [False] * 10),
         val_accuracy=0.9,
         chance_accuracy=0.1,
@@ -73,17 +72,14 @@ def _inputs(epochs=None, correct=None, **overrides):
 
 def test_every_component_is_in_unit_interval_on_healthy_records():
     report = compute_health(_inputs())
-    assert set(report.values()) == {
-        "neuron_utilization",
-        "parameter_efficiency",
-        "training_stability",
-        "gradient_health",
-        "convergence_quality",
-        "accuracy_consistency",
-    }
-    for name, value in report.values().items():
-        assert value is not None and 0.0 <= value <= 1.0, name
+    values = report.values()
+    assert isinstance(values, HealthValues)
+    assert tuple(values.measured()) == HEALTH_COMPONENTS
+    for name, value in values.measured().items():
+        assert 0.0 <= value <= 1.0, name
     assert report.reasons() == {}
+    # health.json keeps its shape: the six values by name, reasons and details.
+    assert report.to_dict()["components"] == values.by_name()
 
 
 def test_a_dead_layer_lowers_neuron_utilization():
@@ -165,6 +161,20 @@ def test_non_finite_and_lopsided_gradients_lower_gradient_health():
 def test_gradient_health_is_none_without_gradient_records():
     result = gradient_health(_inputs(epochs=[_epoch(0, 1.0, 1.0, layers={})]))
     assert result.value is None and result.reason
+    # A recorder that gave weights but no gradient figures (a seed 004 file, say).
+    no_gradients = {"dense": {"type": "Dense", "num_parameters": 650, "units": 10}}
+    result = gradient_health(_inputs(epochs=[_epoch(0, 1.0, 1.0, layers=no_gradients)]))
+    assert result.value is None and result.reason
+
+
+def test_gradient_health_reads_seed_004_spellings():
+    """Seed 004 records the per-layer gradient as `gradient_norm_mean`."""
+    layers = _healthy_layers()
+    for entry in layers.values():
+        entry["gradient_norm_mean"] = entry.pop("gradient_norm")
+    layers["conv_0"]["gradient_norm_mean"] = 1e-10
+    vanishing = gradient_health(_inputs(epochs=[_epoch(0, 1.0, 1.0, layers=layers)]))
+    assert vanishing.details["vanishing_layers"] == ["conv_0"]
 
 
 def test_convergence_quality_penalises_drifting_away_from_the_best_epoch():
@@ -198,12 +208,16 @@ def test_accuracy_consistency_is_none_on_tiny_validation_sets():
 
 def test_components_differ_between_different_trials():
     good = compute_health(_inputs()).values()
-    epochs = copy.deepcopy(_inputs().epochs)
+    epochs = [healthy_epoch(k) for k in range(6)]
     for record in epochs:
         record["layer_health"]["layers"]["dense_0"]["dead_unit_fraction"] = 0.8
     worse = compute_health(
-        _inputs(epochs=epochs, val_accuracy=0.6, correct=[True] * 60 + [False] * 40)
+        _inputs(
+            epochs=[EpochRecord.from_json(e) for e in epochs],
+            val_accuracy=0.6,
+            correct=[True] * 60 + [False] * 40,
+        )
     ).values()
-    assert good["neuron_utilization"] > worse["neuron_utilization"]
-    assert good["parameter_efficiency"] > worse["parameter_efficiency"]
-    assert good["accuracy_consistency"] > worse["accuracy_consistency"]
+    assert good.neuron_utilization > worse.neuron_utilization
+    assert good.parameter_efficiency > worse.parameter_efficiency
+    assert good.accuracy_consistency > worse.accuracy_consistency

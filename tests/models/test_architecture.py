@@ -11,25 +11,33 @@ from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.models.architecture import describe_model
 from healthopt.models.builder import InputSpec, ModelBuilder
+from healthopt.records import ArchitectureSummary, GraphNode
+
+from ..builders import healthy_cnn_architecture, healthy_rnn_architecture
 
 DIGITS = InputSpec(shape=(8, 8, 1), num_classes=10, modality="image")
 TOKENS = InputSpec(shape=(12,), num_classes=3, modality="text", vocabulary_size=31)
 
 
 def nodes_by_id(summary):
-    return {n["id"]: n for n in summary["layer_graph"]["nodes"]}
+    """Each node's keys that its category has (the others are None)."""
+    return {n.id: n.model_dump(exclude_none=True) for n in summary.layer_graph.nodes}
 
 
 def assert_consistent(summary, model):
     """What every summary must satisfy, whatever the model."""
-    json.dumps(summary)  # plain JSON types only
+    assert summary.schema_version == ArchitectureSummary.SCHEMA_VERSION
+    text = json.dumps(summary.to_json(), allow_nan=False)  # what architecture.json holds
+    assert ArchitectureSummary.from_json(text) == summary
     names = [layer.name for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    assert summary["total_parameters"] == model.count_params()
-    assert list(summary["layers"]) == names
-    assert summary["layer_graph"]["sequential_path"] == names
-    assert [n["id"] for n in summary["layer_graph"]["nodes"]] == names
-    assert sum(e["parameters"] for e in summary["layers"].values()) == model.count_params()
-    pct = sum(e["pct_of_total"] for e in summary["layers"].values())
+    assert summary.total_parameters == model.count_params()
+    assert list(summary.layers) == names
+    assert summary.layer_graph.sequential_path == names
+    assert [n.id for n in summary.layer_graph.nodes] == names
+    assert all(isinstance(n, GraphNode) for n in summary.layer_graph.nodes)
+    assert all(n.unknown_keys() == () for n in summary.layer_graph.nodes)
+    assert sum(e.parameters for e in summary.layers.values()) == model.count_params()
+    pct = sum(e.pct_of_total for e in summary.layers.values())
     assert pct == pytest.approx(100.0)
 
 
@@ -66,10 +74,10 @@ def test_builder_cnn_summary():
     model = ModelBuilder(config, DIGITS).build()
     summary = describe_model(model)
     assert_consistent(summary, model)
-    assert summary["arch_type"] == "cnn"
-    assert summary["input_shape"] == [8, 8, 1]
-    assert summary["num_classes"] == 10
-    assert summary["vocabulary_size"] is None and summary["sequence_length"] is None
+    assert summary.arch_type == "cnn"
+    assert summary.input_shape == [8, 8, 1]
+    assert summary.num_classes == 10
+    assert summary.vocabulary_size is None and summary.sequence_length is None
     nodes = nodes_by_id(summary)
     assert nodes["conv_0"] == {
         "id": "conv_0",
@@ -96,9 +104,9 @@ def test_builder_cnn_summary():
         "units": 64,
     }
     conv_params = 5 * 5 * 1 * 16  # no bias next to batch normalization
-    assert summary["layers"]["conv_0"]["parameters"] == conv_params
+    assert summary.layers["conv_0"].parameters == conv_params
     expected_pct = 100.0 * conv_params / model.count_params()
-    assert summary["layers"]["conv_0"]["pct_of_total"] == pytest.approx(expected_pct)
+    assert summary.layers["conv_0"].pct_of_total == pytest.approx(expected_pct)
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -107,10 +115,10 @@ def test_builder_lstm_summary(bidirectional):
     model = ModelBuilder(config, TOKENS).build()
     summary = describe_model(model)
     assert_consistent(summary, model)
-    assert summary["arch_type"] == "rnn"
-    assert summary["input_shape"] == [12]
-    assert (summary["vocabulary_size"], summary["sequence_length"]) == (31, 12)
-    assert summary["num_classes"] == 3
+    assert summary.arch_type == "rnn"
+    assert summary.input_shape == [12]
+    assert (summary.vocabulary_size, summary.sequence_length) == (31, 12)
+    assert summary.num_classes == 3
     nodes = nodes_by_id(summary)
     assert nodes["embedding"] == {
         "id": "embedding",
@@ -133,8 +141,8 @@ def test_tiny_transformer_summary():
     model = tiny_transformer()
     summary = describe_model(model)
     assert_consistent(summary, model)
-    assert summary["arch_type"] == "transformer"
-    assert (summary["vocabulary_size"], summary["sequence_length"]) == (50, 16)
+    assert summary.arch_type == "transformer"
+    assert (summary.vocabulary_size, summary.sequence_length) == (50, 16)
     nodes = nodes_by_id(summary)
     assert nodes["mha"] == {
         "id": "mha",
@@ -181,7 +189,7 @@ def test_strided_depthwise_and_generic_models():
     assert (dw["in_channels"], dw["out_channels"], dw["strides"]) == (3, 6, [2, 2])
     dense_only = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, name="d")])
     generic = describe_model(dense_only)
-    assert generic["arch_type"] == "generic" and generic["num_classes"] == 2
+    assert generic.arch_type == "generic" and generic.num_classes == 2
     assert run_checks(generic) == []
 
 
@@ -208,7 +216,24 @@ def test_builder_cnn_summaries_through_the_architecture_checks():
     assert sorted(found) == ["early_channel_explosion", "fc_dominates", "large_kernel"]
     assert found["fc_dominates"].layer_id == "dense_0"
     assert found["fc_dominates"].metric_value == pytest.approx(
-        100.0 * (16 * 16 * 64 * 64 + 64) / summary["total_parameters"]
+        100.0 * (16 * 16 * 64 * 64 + 64) / summary.total_parameters
     )
     assert (found["large_kernel"].layer_id, found["large_kernel"].metric_value) == ("conv_0", 7)
     assert found["early_channel_explosion"].metric_value == 64
+
+
+def test_architecture_json_written_before_versioning_still_loads():
+    """Today's architecture.json has no schema_version; it loads as version 0, unchanged."""
+    for old in (healthy_cnn_architecture(), healthy_rnn_architecture()):
+        assert "schema_version" not in old
+        summary = ArchitectureSummary.from_json(json.dumps(old))
+        assert summary.schema_version == ArchitectureSummary.SCHEMA_VERSION
+        assert summary.unknown_keys() == ()
+        assert nodes_by_id(summary) == {n["id"]: n for n in old["layer_graph"]["nodes"]}
+        assert summary.layer_graph.sequential_path == old["layer_graph"]["sequential_path"]
+        assert {name: e.parameters for name, e in summary.layers.items()} == {
+            name: e["parameters"] for name, e in old["layers"].items()
+        }
+    # PyTorch's spelling (seed 004): one number for a square stride, under `stride`.
+    node = GraphNode.from_json({"id": "c", "category": "convolution", "stride": 2})
+    assert node.strides == [2, 2]

@@ -8,11 +8,12 @@ import pytest
 
 from healthopt.config import ModelConfig
 from healthopt.data import load_dataset
-from healthopt.diagnostics.coverage import unknown_keys
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.models.builder import InputSpec, ModelBuilder
+from healthopt.records import EpochRecord, read_epochs
 from healthopt.training import trainer
 from healthopt.training.observer import TrainingObserver
+
+from ..builders import healthy_epoch
 
 LAYER_FIELDS = {
     "type",
@@ -45,38 +46,55 @@ def test_each_epoch_record_is_complete_and_json_ready(digits):
     ).build()
     events = []
     outcome = trainer.fit(model, digits, epochs=2, batch_size=64, on_epoch=events.append)
-    assert outcome.epochs_run == 2 and not outcome.diverged and len(events) == 2
-    json.dumps(outcome.records, allow_nan=False)
+    assert outcome.epochs_run == 2 and not outcome.diverged and events == outcome.records
+    written = [record.to_json() for record in outcome.records]  # what observer.json holds
+    json.dumps(written, allow_nan=False)
+    assert read_epochs(json.loads(json.dumps(written))) == outcome.records
     first = outcome.records[0]
-    loss = first["loss"]
-    assert loss["train_min"] <= loss["train_mean"] <= loss["train_max"] and loss["train_std"] > 0
+    loss = first.loss
+    assert loss.train_min <= loss.train_mean <= loss.train_max and loss.train_std > 0
     # The batch losses recovered from Keras' running mean average back to its epoch loss.
-    assert loss["train_mean"] == pytest.approx(loss["train_epoch"], rel=0.05)
-    assert loss["val"]["val_loss"] == pytest.approx(outcome.history["val_loss"][0])
-    assert 0.0 <= loss["val"]["val_acc"] <= 1.0
-    assert first["throughput"]["samples_processed"] == len(digits.train)
-    assert first["throughput"]["samples_per_second"] > 0
-    assert first["memory"]["process_rss_mb"] > 50 and first["duration_seconds"] > 0
-    assert "cpu_percent" in first["system"]
-    layers = first["layer_health"]["layers"]
+    assert loss.train_mean == pytest.approx(loss.train_epoch, rel=0.05)
+    assert loss.val.val_loss == pytest.approx(outcome.history["val_loss"][0])
+    assert 0.0 <= loss.val.val_acc <= 1.0
+    assert first.throughput.samples_processed == len(digits.train)
+    assert first.throughput.samples_per_second > 0
+    assert first.memory.process_rss_mb > 50 and first.duration_seconds > 0
+    assert first.system.cpu_percent is not None and first.system.cpu_count >= 1
+    layers = first.layers
     assert set(layers) == {layer.name for layer in model.layers[1:]}
     for name, entry in layers.items():
-        weighted = {"correlation_with_previous"} if entry["num_parameters"] else set()
-        assert set(entry) == LAYER_FIELDS | weighted, name
-    # Everything the observer writes is a field the diagnostics engine knows by name.
-    assert unknown_keys(DiagnosticInput(epochs=outcome.records)) == []
+        weighted = {"correlation_with_previous"} if entry.num_parameters else set()
+        assert entry.model_fields_set == {"type"} | LAYER_FIELDS | weighted, name
+    # Everything the observer writes is a field the records know by name.
+    assert first.unknown_keys() == ()
+    assert all(entry.unknown_keys() == () for entry in layers.values())
     conv = layers["conv_0"]
-    assert conv["num_parameters"] == 8 * 9 + 8 and conv["gradient_norm"] > 0
-    assert conv["gradient_finite"] is True and conv["units"] == 8
-    assert conv["dead_unit_fraction"] < 0.5
-    assert layers["conv_0_act"]["gradient_norm"] is None  # no weights, no gradient
-    assert first["optimizer"] == {
-        "name": "adam",
-        "learning_rate": pytest.approx(1e-3),
-        "batch_size": 64,
-    }
-    assert first["device"] == {"gpu_available": False, "training_device": "cpu"}
-    assert first["observer_overhead_seconds"] > 0
+    assert conv.num_parameters == 8 * 9 + 8 and conv.gradient_norm > 0
+    assert conv.gradient_finite is True and conv.units == 8
+    assert conv.dead_unit_fraction < 0.5
+    assert layers["conv_0_act"].gradient_norm is None  # no weights, no gradient
+    assert first.optimizer.name == "adam" and first.optimizer.batch_size == 64
+    assert first.optimizer.learning_rate == pytest.approx(1e-3)
+    assert (first.device.gpu_available, first.device.training_device) == (False, "cpu")
+    assert first.observer_overhead_seconds > 0
+
+
+def test_observer_json_written_before_typed_records_still_loads():
+    """observer.json from before the records: plain dicts, some layers without every figure,
+    and extra profiler keys; it loads unchanged."""
+    old = [healthy_epoch(k) for k in range(3)]
+    old[0]["profiler"].update(device="cpu", probe_batch_size=64, step_ms=12.5)
+    old[0]["layer_health"]["layers"]["flatten"] = {"type": "Flatten", "num_parameters": 0}
+    records = read_epochs(json.loads(json.dumps(old)))
+    assert [r.epoch for r in records] == [0, 1, 2]
+    assert records[2].loss.val.val_loss == pytest.approx(old[2]["loss"]["val"]["val_loss"])
+    assert records[0].layers["conv_1"].correlation_with_previous == 0.35
+    assert records[0].layers["flatten"].gradient_norm is None
+    profiled = records[0].profiler
+    assert (profiled.device, profiled.probe_batch_size, profiled.step_ms) == ("cpu", 64, 12.5)
+    assert records[0].unknown_keys() == ()
+    assert isinstance(records[0], EpochRecord)
 
 
 def test_profiler_splits_the_step_and_times_every_layer(digits):
@@ -86,19 +104,20 @@ def test_profiler_splits_the_step_and_times_every_layer(digits):
         InputSpec(digits.input_shape, 10, "image"),
     ).build()
     outcome = trainer.fit(model, digits, epochs=1, batch_size=32)
-    profiler = outcome.records[0]["profiler"]
-    assert profiler["forward_ms"] > 0 and profiler["backward_ms"] > 0
-    assert profiler["total_cpu_time_ms"] == pytest.approx(
-        profiler["forward_ms"] + profiler["backward_ms"]
-    )
-    shares = profiler["operation_categories"]
-    assert sum(part["pct_cpu"] for part in shares.values()) == pytest.approx(100.0)
-    timed = [layer for layer in profiler["per_layer"] if layer["pct_total"] is not None]
-    assert {layer["name"] for layer in timed} >= {"conv_0", "conv_1", "predictions"}
-    assert sum(layer["pct_total"] for layer in timed) == pytest.approx(100.0)
-    carbon = outcome.records[0]["carbon_emissions"]
-    assert carbon["epoch_energy_kwh"] > 0 and carbon["epoch_co2_kg"] > 0
-    assert carbon["method"].startswith(("estimate", "measured"))
+    profiler = outcome.records[0].profiler
+    assert profiler.forward_ms > 0 and profiler.backward_ms > 0
+    assert profiler.total_cpu_time_ms == pytest.approx(profiler.forward_ms + profiler.backward_ms)
+    shares = profiler.operation_categories
+    assert sum(part.pct_cpu for part in shares.values()) == pytest.approx(100.0)
+    timed = [layer for layer in profiler.per_layer if layer.pct_total is not None]
+    assert {layer.name for layer in timed} >= {"conv_0", "conv_1", "predictions"}
+    assert sum(layer.pct_total for layer in timed) == pytest.approx(100.0)
+    assert profiler.device == "cpu"
+    assert profiler.probe_batch_size == 32
+    carbon = outcome.records[0].carbon_emissions
+    assert carbon.epoch_energy_kwh > 0 and carbon.epoch_co2_kg > 0
+    assert carbon.method.startswith(("estimate", "measured"))
+    assert carbon.cpu_seconds is not None and carbon.cpu_seconds >= 0
 
 
 def test_dead_relu_layer_shows_all_zero_activations():
@@ -116,13 +135,13 @@ def test_dead_relu_layer_shows_all_zero_activations():
     x, y = np.random.rand(32, 4).astype("float32"), np.zeros(32, dtype=int)
     observer = TrainingObserver(x, y, train_samples=32, batch_size=16)
     model.fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[observer])
-    dead = observer.records[0]["layer_health"]["layers"]["dead"]
-    assert dead["activation_zero_fraction"] == 1.0
-    assert dead["activation_variance_across_samples"] == 0.0
-    assert dead["gradient_norm"] == 0.0
-    assert dead["dead_unit_fraction"] == 1.0
+    dead = observer.records[0].layers["dead"]
+    assert dead.activation_zero_fraction == 1.0
+    assert dead.activation_variance_across_samples == 0.0
+    assert dead.gradient_norm == 0.0
+    assert dead.dead_unit_fraction == 1.0
     # Fed only zeros, the output layer cannot respond to the input either.
-    assert observer.records[0]["layer_health"]["layers"]["out"]["dead_unit_fraction"] == 1.0
+    assert observer.records[0].layers["out"].dead_unit_fraction == 1.0
 
 
 def test_nan_loss_stops_training_and_is_reported(digits):
@@ -133,4 +152,4 @@ def test_nan_loss_stops_training_and_is_reported(digits):
     ).build()
     outcome = trainer.fit(model, digits, epochs=3, batch_size=32)
     assert outcome.diverged and outcome.epochs_run <= 1
-    json.dumps(outcome.records, allow_nan=False)  # NaNs became None
+    json.dumps([r.to_json() for r in outcome.records], allow_nan=False)  # NaNs became None

@@ -1,9 +1,9 @@
 """The six health components of a trained model, each a number in [0, 1] or None with a reason.
 
-They read the observer's epoch records (see `healthopt.diagnostics.records`) and the
-validation predictions, never the model itself, so they run anywhere. A component that cannot
-be computed is None and says why; there are no fallback constants (seed 002 records a bug
-where metrics silently showed 0.5, which ranked broken trials as average).
+They read the observer's epoch records (`records.EpochRecord`) and the validation predictions,
+never the model itself, so they run anywhere. A component that cannot be computed is None and
+says why; there are no fallback constants (seed 002 records a bug where metrics silently showed
+0.5, which ranked broken trials as average).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.config import HEALTH_COMPONENTS
-from healthopt.diagnostics.records import layers, number, series
+from healthopt.records import HEALTH_COMPONENTS, EpochRecord, HealthValues, LayerHealth
 
 # Gradient norms outside this band count as vanished or exploded (seed 004 section 11.11).
 VANISHING_GRADIENT = 1e-7
@@ -44,7 +43,7 @@ class HealthInputs:
     smallest model that could reasonably solve the task.
     """
 
-    epochs: list[dict[str, Any]]
+    epochs: list[EpochRecord]
     val_correct: np.ndarray
     val_accuracy: float | None
     chance_accuracy: float
@@ -65,15 +64,15 @@ class Component:
 class HealthReport:
     components: dict[str, Component]
 
-    def values(self) -> dict[str, float | None]:
-        return {name: c.value for name, c in self.components.items()}
+    def values(self) -> HealthValues:
+        return HealthValues.model_validate({name: c.value for name, c in self.components.items()})
 
     def reasons(self) -> dict[str, str]:
         return {name: c.reason for name, c in self.components.items() if c.reason}
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "components": self.values(),
+            "components": self.values().to_json(),
             "reasons": self.reasons(),
             "details": {name: c.details for name, c in self.components.items()},
         }
@@ -95,24 +94,18 @@ def neuron_utilization(inputs: HealthInputs) -> Component:
     """
     if not inputs.epochs:
         return Component(None, "no epoch records")
-    entries = list(layers(inputs.epochs[-1]).items())
+    entries = list(inputs.epochs[-1].layers.items())
     counted: list[tuple[str, float, int]] = []
     for i, (name, entry) in enumerate(entries[:-1]):
-        dead, units = number(entry.get("dead_unit_fraction")), entry.get("units")
-        if dead is None or not isinstance(units, int) or units <= 0:
+        dead, units = entry.dead_unit_fraction, entry.units
+        if dead is None or units is None or units <= 0:
             continue
-        kind = entry.get("type")
         following = next(
-            (
-                e.get("type")
-                for _, e in entries[i + 1 :]
-                if e.get("type") not in _PASS_THROUGH_TYPES
-            ),
-            None,
+            (e.type for _, e in entries[i + 1 :] if e.type not in _PASS_THROUGH_TYPES), None
         )
-        if kind in _ACTIVATION_TYPES or (
-            (entry.get("num_parameters") or 0) > 0
-            and kind not in _PASS_THROUGH_TYPES
+        if entry.type in _ACTIVATION_TYPES or (
+            (entry.num_parameters or 0) > 0
+            and entry.type not in _PASS_THROUGH_TYPES
             and following not in _ACTIVATION_TYPES
         ):
             counted.append((name, dead, units))
@@ -170,7 +163,7 @@ def training_stability(inputs: HealthInputs) -> Component:
     losses is not punished). The value is monotony / (1 + noise). Erratic training makes the
     final weights an accident of where the run stopped.
     """
-    losses = [v for v in series(inputs.epochs, "loss.train_mean") if v is not None]
+    losses = [e.loss.train_mean for e in inputs.epochs if e.loss.train_mean is not None]
     if len(losses) < 2:
         return Component(None, "needs the training loss of at least 2 epochs")
     moves = np.diff(losses)
@@ -178,7 +171,7 @@ def training_stability(inputs: HealthInputs) -> Component:
     rises = float(moves[moves > 0].sum())
     monotony = 1.0 - rises / total_move if total_move > 0 else 1.0
     scale = abs(losses[0]) or 1.0
-    stds = [v for v in series(inputs.epochs[1:], "loss.train_std") if v is not None]
+    stds = [e.loss.train_std for e in inputs.epochs[1:] if e.loss.train_std is not None]
     noise = float(np.median(stds)) / scale if stds else 0.0
     return Component(
         _clip(monotony / (1.0 + noise)),
@@ -196,22 +189,19 @@ def gradient_health(inputs: HealthInputs) -> Component:
     The value is the mean over epochs of flowing x balance. Vanishing gradients freeze early
     layers; exploding or lopsided ones make a few layers do all the learning.
     """
-    scores, vanishing = [], set()
+    scores: list[float] = []
+    vanishing: set[str] = set()
     for record in inputs.epochs:
-        weighted = {
-            name: e
-            for name, e in layers(record).items()
-            if (e.get("num_parameters") or 0) > 0 and "gradient_norm" in e
-        }
+        weighted = _weighted_with_gradients(record)
         if not weighted:
             continue
         rms = []
-        for name, entry in weighted.items():
-            norm = number(entry.get("gradient_norm"))
-            if norm is None or entry.get("gradient_finite") is False:
+        for name, entry, parameters in weighted:
+            norm = entry.gradient_norm
+            if norm is None or entry.gradient_finite is False:
                 continue
             if VANISHING_GRADIENT <= norm <= EXPLODING_GRADIENT:
-                rms.append(norm / math.sqrt(entry["num_parameters"]))
+                rms.append(norm / math.sqrt(parameters))
             elif norm < VANISHING_GRADIENT:
                 vanishing.add(name)
         flowing = len(rms) / len(weighted)
@@ -225,6 +215,17 @@ def gradient_health(inputs: HealthInputs) -> Component:
     )
 
 
+def _weighted_with_gradients(record: EpochRecord) -> list[tuple[str, LayerHealth, int]]:
+    """The layers with weights whose gradient was recorded (a non-finite one counts), with
+    their parameter counts."""
+    found = []
+    for name, entry in record.layers.items():
+        recorded = entry.gradient_norm is not None or entry.gradient_finite is not None
+        if entry.num_parameters and entry.num_parameters > 0 and recorded:
+            found.append((name, entry, entry.num_parameters))
+    return found
+
+
 def convergence_quality(inputs: HealthInputs) -> Component:
     """How far validation loss got below chance level, and whether it stayed at its best.
 
@@ -233,7 +234,7 @@ def convergence_quality(inputs: HealthInputs) -> Component:
     1 when the run ended at its best, lower as it drifted back up (overfitting or
     instability after the best epoch). The value is progress x settle.
     """
-    val = [v for v in series(inputs.epochs, "loss.val.val_loss") if v is not None]
+    val = [e.loss.val.val_loss for e in inputs.epochs if e.loss.val.val_loss is not None]
     if not val:
         return Component(None, "no finite validation loss recorded")
     if inputs.num_classes < 2:

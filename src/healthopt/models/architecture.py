@@ -1,10 +1,10 @@
 """describe_model: turns a built Keras model into the framework-neutral architecture summary.
 
-The diagnostics engine never imports Keras; it reads the dict this module writes (schema in
-`healthopt.diagnostics.records`). Layers are classified by the class names in their MRO, so
-subclasses (a custom `Conv2D`, keras-hub attention layers) land in their parent's category
-without this module depending on Keras' private base classes. Every value is a plain JSON
-type. Nested models appear as one node of category "other"; their insides are not expanded.
+The diagnostics engine never imports Keras; it reads the `records.ArchitectureSummary` this
+module makes (architecture.json holds its `to_json()`). Layers are classified by the class names
+in their MRO, so subclasses (a custom `Conv2D`, keras-hub attention layers) land in their
+parent's category without this module depending on Keras' private base classes. Nested models
+appear as one node of category "other"; their insides are not expanded.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+
+from healthopt.records import ArchitectureSummary, GraphNode, LayerGraph, LayerSummary
 
 _ATTENTION = ("MultiHeadAttention", "GroupedQueryAttention")
 # Single-head attention over RNN outputs: an attention node, but no transformer.
@@ -68,36 +70,36 @@ _MAX_POSITION_KEYS = (
 _RANGE_OPS = ("arange", "range", "cumsum")
 
 
-def describe_model(model: keras.Model) -> dict[str, Any]:
+def describe_model(model: keras.Model) -> ArchitectureSummary:
     """The architecture summary of a built model: type, sizes, per-layer params, layer graph."""
     layers = [layer for layer in model.layers if not _is(layer, ("InputLayer",))]
     total = int(model.count_params())
     nodes = [_node(layer) for layer in layers]
     input_shape = _shape(model.inputs[0].shape[1:]) if model.inputs else None
-    token_embeddings = [n for n in nodes if n["category"] == "embedding"]
-    has_embedding = any(n["category"] in ("embedding", "positional_embedding") for n in nodes)
+    token_embeddings = [n for n in nodes if n.category == "embedding"]
+    has_embedding = any(n.category in ("embedding", "positional_embedding") for n in nodes)
     dense = [layer for layer in layers if _is(layer, ("Dense",))]
-    return {
-        "arch_type": _arch_type(layers),
-        "total_parameters": total,
-        "input_shape": input_shape,
-        "num_classes": int(dense[-1].units) if dense else None,
-        "vocabulary_size": token_embeddings[0]["input_dim"] if token_embeddings else None,
+    return ArchitectureSummary.create(
+        arch_type=_arch_type(layers),
+        total_parameters=total,
+        input_shape=input_shape,
+        num_classes=int(dense[-1].units) if dense else None,
+        vocabulary_size=token_embeddings[0].input_dim if token_embeddings else None,
         # A 1-D input read by an Embedding is a token sequence (the builder feeds float32
         # token ids, so the dtype is not a reliable signal).
-        "sequence_length": (
+        sequence_length=(
             input_shape[0] if has_embedding and input_shape and len(input_shape) == 1 else None
         ),
-        "layers": {
-            layer.name: {
-                "type": type(layer).__name__,
-                "parameters": int(layer.count_params()),
-                "pct_of_total": 100.0 * layer.count_params() / total if total else 0.0,
-            }
+        layers={
+            layer.name: LayerSummary(
+                type=type(layer).__name__,
+                parameters=int(layer.count_params()),
+                pct_of_total=100.0 * layer.count_params() / total if total else 0.0,
+            )
             for layer in layers
         },
-        "layer_graph": {"nodes": nodes, "sequential_path": [n["id"] for n in nodes]},
-    }
+        layer_graph=LayerGraph(nodes=nodes, sequential_path=[n.id for n in nodes]),
+    )
 
 
 def _is(layer: Any, names: tuple[str, ...]) -> bool:
@@ -134,52 +136,74 @@ def _last_input_dim(layer: Any) -> int | None:
     return shapes[0][-1] if shapes and shapes[0] else None
 
 
-def _node(layer: Any) -> dict[str, Any]:
-    node: dict[str, Any] = {"id": layer.name, "type": type(layer).__name__}
+def _node(layer: Any) -> GraphNode:
+    """The layer's graph node: its category and the keys that category has."""
+    name, kind = layer.name, type(layer).__name__
     if _is(layer, _CONVOLUTION):
-        node.update(category="convolution", **_conv_keys(layer))
-    elif _is(layer, ("Dense",)):
-        node.update(category="linear", in_features=_last_input_dim(layer), units=int(layer.units))
-    elif _is(layer, ("Bidirectional",)):
-        node.update(
+        return _conv_node(layer)
+    if _is(layer, ("Dense",)):
+        return GraphNode(
+            id=name,
+            type=kind,
+            category="linear",
+            in_features=_last_input_dim(layer),
+            units=int(layer.units),
+        )
+    if _is(layer, ("Bidirectional",)):
+        return GraphNode(
+            id=name,
+            type=kind,
             category="recurrent",
             input_size=_last_input_dim(layer),
             units=int(layer.forward_layer.units),
             bidirectional=True,
             return_sequences=bool(layer.return_sequences),
         )
-    elif _is(layer, _RECURRENT):
-        node.update(
+    if _is(layer, _RECURRENT):
+        return GraphNode(
+            id=name,
+            type=kind,
             category="recurrent",
             input_size=_last_input_dim(layer),
             units=int(layer.units),
             bidirectional=False,
             return_sequences=bool(layer.return_sequences),
         )
-    elif _is(layer, ("Embedding",)):
+    if _is(layer, ("Embedding",)):
         if "pos" in layer.name.lower() or _fed_positions(layer):
-            node.update(category="positional_embedding", max_positions=int(layer.input_dim))
-        else:
-            node.update(
-                category="embedding",
-                input_dim=int(layer.input_dim),
-                output_dim=int(layer.output_dim),
+            return GraphNode(
+                id=name,
+                type=kind,
+                category="positional_embedding",
+                max_positions=int(layer.input_dim),
             )
-    elif "position" in type(layer).__name__.lower():
-        node.update(category="positional_embedding", max_positions=_max_positions(layer))
-    elif _is(layer, _ATTENTION):
-        node.update(category="attention", **_attention_keys(layer))
-    elif _is(layer, _SINGLE_HEAD_ATTENTION):
-        node.update(
-            category="attention", num_heads=1, key_dim=None, embed_dim=_last_input_dim(layer)
+        return GraphNode(
+            id=name,
+            type=kind,
+            category="embedding",
+            input_dim=int(layer.input_dim),
+            output_dim=int(layer.output_dim),
         )
-    elif _is(layer, ("BatchNormalization",)):
-        node.update(category="normalization", kind="batch")
-    elif _is(layer, _LAYER_NORMS):
-        node.update(category="normalization", kind="layer")
-    else:
-        node["category"] = _simple_category(layer)
-    return node
+    if "position" in kind.lower():
+        return GraphNode(
+            id=name, type=kind, category="positional_embedding", max_positions=_max_positions(layer)
+        )
+    if _is(layer, _ATTENTION):
+        return _attention_node(layer)
+    if _is(layer, _SINGLE_HEAD_ATTENTION):
+        return GraphNode(
+            id=name,
+            type=kind,
+            category="attention",
+            num_heads=1,
+            key_dim=None,
+            embed_dim=_last_input_dim(layer),
+        )
+    if _is(layer, ("BatchNormalization",)):
+        return GraphNode(id=name, type=kind, category="normalization", kind="batch")
+    if _is(layer, _LAYER_NORMS):
+        return GraphNode(id=name, type=kind, category="normalization", kind="layer")
+    return GraphNode(id=name, type=kind, category=_simple_category(layer))
 
 
 def _simple_category(layer: Any) -> str:
@@ -194,7 +218,7 @@ def _simple_category(layer: Any) -> str:
     return "other"
 
 
-def _conv_keys(layer: Any) -> dict[str, Any]:
+def _conv_node(layer: Any) -> GraphNode:
     channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
     shapes = _input_shapes(layer)
     in_channels = None
@@ -205,23 +229,29 @@ def _conv_keys(layer: Any) -> dict[str, Any]:
         out_channels = out_shape[1] if channels_first else out_shape[-1]
     except (AttributeError, ValueError):
         out_channels = getattr(layer, "filters", None)
-    return {
-        "in_channels": in_channels,
-        "out_channels": None if out_channels is None else int(out_channels),
-        "kernel_size": [int(k) for k in layer.kernel_size],
-        "strides": [int(s) for s in layer.strides],
-    }
+    return GraphNode(
+        id=layer.name,
+        type=type(layer).__name__,
+        category="convolution",
+        in_channels=in_channels,
+        out_channels=None if out_channels is None else int(out_channels),
+        kernel_size=[int(k) for k in layer.kernel_size],
+        strides=[int(s) for s in layer.strides],
+    )
 
 
-def _attention_keys(layer: Any) -> dict[str, Any]:
+def _attention_node(layer: Any) -> GraphNode:
     config = layer.get_config()
     heads = config.get("num_heads") or config.get("num_query_heads")
     key_dim = config.get("key_dim") or config.get("head_dim")
-    return {
-        "num_heads": None if heads is None else int(heads),
-        "key_dim": None if key_dim is None else int(key_dim),
-        "embed_dim": _last_input_dim(layer),  # the query's width
-    }
+    return GraphNode(
+        id=layer.name,
+        type=type(layer).__name__,
+        category="attention",
+        num_heads=None if heads is None else int(heads),
+        key_dim=None if key_dim is None else int(key_dim),
+        embed_dim=_last_input_dim(layer),  # the query's width
+    )
 
 
 def _max_positions(layer: Any) -> int | None:

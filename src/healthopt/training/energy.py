@@ -16,6 +16,8 @@ from pathlib import Path
 
 import psutil
 
+from healthopt.records.epoch import CarbonBlock
+
 RAPL_FILE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
 # A busy modern server core draws roughly 5-15 W; 10 W is the middle of that range.
 DEFAULT_WATTS_PER_CORE = 10.0
@@ -49,7 +51,7 @@ class EnergyMeter:
         if self._rapl is not None:
             self._rapl_start = int(self._rapl.read_text())
 
-    def stop(self, duration_seconds: float, gpu_in_use: bool) -> dict[str, float | str | None]:
+    def stop(self, duration_seconds: float, gpu_in_use: bool) -> CarbonBlock:
         times = self._process.cpu_times()
         cpu_seconds = max(0.0, times.user + times.system - self._cpu_start)
         if self._rapl is not None:
@@ -67,15 +69,15 @@ class EnergyMeter:
             joules += gpu_watts * duration_seconds
             method += f"; GPU: nvidia-smi power.draw {gpu_watts:.1f} W x epoch time"
         kwh = joules / JOULES_PER_KWH
-        return {
-            "epoch_energy_kwh": kwh,
-            "epoch_co2_kg": kwh * self.carbon_g_per_kwh / 1000.0,
-            "power_draw_watts": joules / duration_seconds if duration_seconds > 0 else None,
-            "cpu_seconds": cpu_seconds,
-            "carbon_intensity_g_per_kwh": self.carbon_g_per_kwh,
-            "method": method,
-            "gpu_power_note": gpu_note,
-        }
+        return CarbonBlock(
+            epoch_energy_kwh=kwh,
+            epoch_co2_kg=kwh * self.carbon_g_per_kwh / 1000.0,
+            power_draw_watts=joules / duration_seconds if duration_seconds > 0 else None,
+            method=method,
+            gpu_power_note=gpu_note,
+            cpu_seconds=cpu_seconds,
+            carbon_intensity_g_per_kwh=self.carbon_g_per_kwh,
+        )
 
 
 def _readable(path: Path) -> bool:

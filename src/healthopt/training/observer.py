@@ -1,12 +1,12 @@
 """TrainingObserver: a Keras callback that records what happens inside a model each epoch.
 
-One record per epoch, shaped like seed 004's section 4.1 epoch payload (the full layout is in
-`healthopt.diagnostics.records`): the loss spread over batches, validation figures, learning
-rate, speed, memory, CPU, a profiled step (forward, backward, per layer), energy and CO2, and
-per-layer health on a fixed probe batch (gradients, weights, activations, dead units,
-correlation with the previous layer). Health metrics and diagnostics read these records
-later, so every value is a plain JSON number (non-finite -> None). The observer times its
-own work per epoch (`observer_overhead_seconds`) so its cost is visible.
+One record per epoch, shaped like seed 004's section 4.1 epoch payload (`records.epoch`): the
+loss spread over batches, validation figures, learning rate, speed, memory, CPU, a profiled step
+(forward, backward, per layer), energy and CO2, and per-layer health on a fixed probe batch
+(gradients, weights, activations, dead units, correlation with the previous layer). Health
+metrics and diagnostics read these records later; each record is a `records.EpochRecord`, whose
+figures are finite numbers or None (non-finite -> None). The observer times its own work per
+epoch (`observer_overhead_seconds`) so its cost is visible.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
@@ -22,6 +22,18 @@ import numpy as np
 import psutil
 import tensorflow as tf
 
+from healthopt.records import EpochRecord, LayerHealth, finite_or_none
+from healthopt.records.epoch import (
+    AccuracyBlock,
+    DeviceBlock,
+    LayerHealthBlock,
+    LossBlock,
+    MemoryBlock,
+    OptimizerBlock,
+    SystemBlock,
+    ThroughputBlock,
+    ValidationLoss,
+)
 from healthopt.training.energy import EnergyMeter
 from healthopt.training.profiler import StepProfiler
 
@@ -31,26 +43,29 @@ SPARSITY_THRESHOLD = 1e-6
 DEAD_UNIT_STD = 1e-7
 
 
-def finite_or_none(value: float) -> float | None:
-    value = float(value)
-    return value if math.isfinite(value) else None
+# A layer's measured figures before they become a `LayerHealth` (each helper fills some keys).
+Figures = dict[str, float | int | bool | None]
 
 
-def _stats(values: np.ndarray) -> dict[str, float | None]:
-    values = np.asarray(values, dtype=np.float64)
+def _loss_block(batch_losses: list[float], logs: Mapping[str, Any]) -> LossBlock:
+    """The batch-loss spread and the epoch's validation figures; NaN reads as None."""
+    values = np.asarray(batch_losses, dtype=np.float64)
+    validation = ValidationLoss(val_loss=logs.get("val_loss"), val_acc=logs.get("val_accuracy"))
     if values.size == 0:
-        return {"mean": None, "std": None, "min": None, "max": None}
+        return LossBlock(train_epoch=logs.get("loss"), val=validation)
     with np.errstate(over="ignore", invalid="ignore"):  # diverged losses become None
-        return {
-            "mean": finite_or_none(values.mean()),
-            "std": finite_or_none(values.std()),
-            "min": finite_or_none(values.min()),
-            "max": finite_or_none(values.max()),
-        }
+        return LossBlock(
+            train_mean=float(values.mean()),
+            train_std=float(values.std()),
+            train_min=float(values.min()),
+            train_max=float(values.max()),
+            train_epoch=logs.get("loss"),
+            val=validation,
+        )
 
 
 class TrainingObserver(keras.callbacks.Callback):
-    """Collects per-epoch records; `records` is the list of JSON-ready dicts.
+    """Collects per-epoch records; `records` is the list of `EpochRecord`s.
 
     `probe_x`/`probe_y` is a fixed batch, the same every epoch, so per-layer figures are
     comparable across epochs. `on_epoch` (optional) receives each record as it is made,
@@ -63,7 +78,7 @@ class TrainingObserver(keras.callbacks.Callback):
         probe_y: np.ndarray,
         train_samples: int,
         batch_size: int,
-        on_epoch: Callable[[dict[str, Any]], None] | None = None,
+        on_epoch: Callable[[EpochRecord], None] | None = None,
     ) -> None:
         super().__init__()
         self.probe_x = probe_x
@@ -71,7 +86,7 @@ class TrainingObserver(keras.callbacks.Callback):
         self.train_samples = train_samples
         self.batch_size = batch_size
         self.on_epoch = on_epoch
-        self.records: list[dict[str, Any]] = []
+        self.records: list[EpochRecord] = []
         self.nan_detected_at: tuple[int, int] | None = None
         self._process = psutil.Process()
         self._energy = EnergyMeter()
@@ -135,47 +150,37 @@ class TrainingObserver(keras.callbacks.Callback):
         device = "gpu" if self._gpu_available else "cpu"
         energy = self._energy.stop(duration, gpu_in_use=self._gpu_available)
         work_start = time.perf_counter()
-        losses = _stats(np.array(self._batch_losses))
         steps = len(self._batch_losses)
         step_ms = 1000.0 * self._step_seconds / steps if steps else None
         layer_health, outputs = self._layer_health()
-        record = {
-            "epoch": int(epoch),
-            "duration_seconds": duration,
-            "loss": {
-                "train_mean": losses["mean"],
-                "train_std": losses["std"],
-                "train_min": losses["min"],
-                "train_max": losses["max"],
-                "train_epoch": finite_or_none(logs.get("loss", math.nan)),
-                "val": {
-                    "val_loss": finite_or_none(logs.get("val_loss", math.nan)),
-                    "val_acc": finite_or_none(logs.get("val_accuracy", math.nan)),
-                },
-            },
-            "accuracy": {"train": finite_or_none(logs.get("accuracy", math.nan))},
-            "optimizer": {
-                "name": type(self.model.optimizer).__name__.lower(),
-                "learning_rate": finite_or_none(self.model.optimizer.learning_rate),
-                "batch_size": self.batch_size,
-            },
-            "throughput": {
-                "samples_processed": self._samples_seen,
-                "samples_per_second": self._samples_seen / duration if duration > 0 else None,
-            },
-            "memory": {"process_rss_mb": self._process.memory_info().rss / 2**20},
-            "system": {
-                "cpu_percent": self._process.cpu_percent(None),
-                "cpu_count": len(os.sched_getaffinity(0)),
-            },
-            "device": {"gpu_available": self._gpu_available, "training_device": device},
-            "profiler": profiler.profile(
+        record = EpochRecord(
+            epoch=int(epoch),
+            duration_seconds=duration,
+            loss=_loss_block(self._batch_losses, logs),
+            accuracy=AccuracyBlock(train=logs.get("accuracy")),
+            optimizer=OptimizerBlock(
+                name=type(self.model.optimizer).__name__.lower(),
+                learning_rate=finite_or_none(self.model.optimizer.learning_rate),
+                batch_size=self.batch_size,
+            ),
+            throughput=ThroughputBlock(
+                samples_processed=self._samples_seen,
+                samples_per_second=self._samples_seen / duration if duration > 0 else None,
+            ),
+            memory=MemoryBlock(process_rss_mb=self._process.memory_info().rss / 2**20),
+            system=SystemBlock(
+                cpu_percent=self._process.cpu_percent(None),
+                cpu_count=len(os.sched_getaffinity(0)),
+            ),
+            device=DeviceBlock(gpu_available=self._gpu_available, training_device=device),
+            profiler=profiler.profile(
                 int(epoch), int(epoch) + 1 == self.params.get("epochs"), outputs, step_ms
             ),
-            "layer_health": {"layers": layer_health},
-            "carbon_emissions": energy,
-        }
-        record["observer_overhead_seconds"] = time.perf_counter() - work_start
+            layer_health=LayerHealthBlock(layers=layer_health),
+            carbon_emissions=energy,
+        )
+        overhead = time.perf_counter() - work_start
+        record = record.model_copy(update={"observer_overhead_seconds": overhead})
         self.records.append(record)
         if self.on_epoch is not None:
             self.on_epoch(record)
@@ -187,7 +192,7 @@ class TrainingObserver(keras.callbacks.Callback):
             raise RuntimeError("TrainingObserver used before on_train_begin")
         return self._profiler
 
-    def _layer_health(self) -> tuple[dict[str, dict[str, Any]], list[Any]]:
+    def _layer_health(self) -> tuple[dict[str, LayerHealth], list[Any]]:
         gradients = self._require_profiler().gradients()
         if self._probe_model is None:
             raise RuntimeError("TrainingObserver used before on_train_begin")
@@ -198,18 +203,21 @@ class TrainingObserver(keras.callbacks.Callback):
         previous: np.ndarray | None = None
         for layer, output in zip(self._probe_layers, outputs, strict=True):
             values = np.asarray(output)
-            entry: dict[str, Any] = {"type": type(layer).__name__}
-            entry.update(self._weight_stats(layer))
-            entry.update(self._gradient_stats(layer, gradients))
-            entry.update(self._activation_stats(values))
+            figures: Figures = {
+                **self._weight_stats(layer),
+                **self._gradient_stats(layer, gradients),
+                **self._activation_stats(values),
+            }
             if layer.trainable_weights and values.dtype.kind == "f":
-                entry["correlation_with_previous"] = _correlation(previous, values)
+                figures["correlation_with_previous"] = _correlation(previous, values)
                 previous = values
-            layers[layer.name] = entry
+            layers[layer.name] = LayerHealth.model_validate(
+                {"type": type(layer).__name__, **figures}
+            )
         return layers, list(outputs)
 
     @staticmethod
-    def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> dict[str, Any]:
+    def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> Figures:
         if not layer.trainable_weights:
             return {"gradient_norm": None, "gradient_finite": None}
         raw = [gradients.get(v.path) for v in layer.trainable_weights]
@@ -221,7 +229,7 @@ class TrainingObserver(keras.callbacks.Callback):
         return {"gradient_norm": math.sqrt(squared) if finite else None, "gradient_finite": finite}
 
     @staticmethod
-    def _weight_stats(layer: keras.layers.Layer) -> dict[str, Any]:
+    def _weight_stats(layer: keras.layers.Layer) -> Figures:
         weights = [np.asarray(w).ravel() for w in layer.trainable_weights]
         if not weights:
             return {
@@ -239,7 +247,7 @@ class TrainingObserver(keras.callbacks.Callback):
         }
 
     @staticmethod
-    def _activation_stats(output: np.ndarray) -> dict[str, Any]:
+    def _activation_stats(output: np.ndarray) -> Figures:
         if output.dtype.kind not in "fiu" or output.ndim < 2:
             return {}
         values = output.astype(np.float64).reshape(len(output), -1)

@@ -15,6 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from healthopt.records.epoch import OperationShare, ProfiledLayer, ProfilerBlock
+
 # Each timing is the best of this many runs, to keep scheduler noise out of the figures.
 REPEATS = 2
 # Timing every layer is the costly part, so it runs on the first epoch, then every few.
@@ -78,8 +80,8 @@ class StepProfiler:
 
     def profile(
         self, epoch: int, last_epoch: bool, outputs: list[Any], step_ms: float | None
-    ) -> dict[str, Any]:
-        """One epoch's profiler record; `outputs` are the layers' outputs on the probe batch.
+    ) -> ProfilerBlock:
+        """One epoch's profiler block; `outputs` are the layers' outputs on the probe batch.
 
         `per_layer` is measured on the first and last epoch and every PER_LAYER_EVERY-th,
         and is an empty list on the others.
@@ -90,24 +92,24 @@ class StepProfiler:
         step = max(step_ms or 0.0, total_ms)
         timed = epoch % PER_LAYER_EVERY == 0 or last_epoch
         per_layer = self._per_layer(outputs) if timed else []
-        return {
-            "device": self.device,
-            "probe_batch_size": self.size,
-            "total_cpu_time_ms": total_ms if self.device == "cpu" else None,
-            "total_cuda_time_ms": total_ms if self.device == "gpu" else 0.0,
-            "forward_ms": forward_ms,
-            "backward_ms": backward_ms,
-            "step_ms": step_ms,
-            "fwd_bwd_ratio": forward_ms / backward_ms if backward_ms > 0 else None,
-            "per_layer": per_layer,
-            "operation_categories": {
-                "forward_pass": {"pct_cpu": 100.0 * forward_ms / step},
-                "backward_pass": {"pct_cpu": 100.0 * backward_ms / step},
-                "other": {"pct_cpu": 100.0 * max(step - total_ms, 0.0) / step},
+        return ProfilerBlock(
+            total_cpu_time_ms=total_ms if self.device == "cpu" else None,
+            total_cuda_time_ms=total_ms if self.device == "gpu" else 0.0,
+            forward_ms=forward_ms,
+            backward_ms=backward_ms,
+            fwd_bwd_ratio=forward_ms / backward_ms if backward_ms > 0 else None,
+            per_layer=per_layer,
+            operation_categories={
+                "forward_pass": OperationShare(pct_cpu=100.0 * forward_ms / step),
+                "backward_pass": OperationShare(pct_cpu=100.0 * backward_ms / step),
+                "other": OperationShare(pct_cpu=100.0 * max(step - total_ms, 0.0) / step),
             },
-        }
+            device=self.device,
+            probe_batch_size=self.size,
+            step_ms=step_ms,
+        )
 
-    def _per_layer(self, outputs: list[Any]) -> list[dict[str, Any]]:
+    def _per_layer(self, outputs: list[Any]) -> list[ProfiledLayer]:
         timings: list[tuple[keras.layers.Layer, float | None]] = []
         for layer, source in zip(self.layers, self._sources, strict=True):
             if source is None:
@@ -121,11 +123,11 @@ class StepProfiler:
                 timings.append((layer, None))
         total = sum(ms for _, ms in timings if ms is not None)
         return [
-            {
-                "name": layer.name,
-                "type": type(layer).__name__,
-                "forward_ms": ms,
-                "pct_total": 100.0 * ms / total if ms is not None and total > 0 else None,
-            }
+            ProfiledLayer(
+                name=layer.name,
+                type=type(layer).__name__,
+                forward_ms=ms,
+                pct_total=100.0 * ms / total if ms is not None and total > 0 else None,
+            )
             for layer, ms in timings
         ]

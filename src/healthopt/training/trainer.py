@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import keras
 import numpy as np
 
 from healthopt.data import Dataset, Split
-from healthopt.training.observer import TrainingObserver, finite_or_none
+from healthopt.records import EpochRecord, finite_or_none
+from healthopt.training.observer import TrainingObserver
 
 PROBE_BATCH_SIZE = 128
 PREDICT_BATCH_SIZE = 1024
@@ -22,7 +22,7 @@ class TrainingOutcome:
     """What one fit produced: the Keras history, the observer records, and how it ended."""
 
     history: dict[str, list[float | None]]
-    records: list[dict[str, Any]]
+    records: list[EpochRecord]
     fit_seconds: float
     epochs_run: int
     nan_detected_at: tuple[int, int] | None = None
@@ -42,7 +42,7 @@ def fit(
     dataset: Dataset,
     epochs: int,
     batch_size: int,
-    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    on_epoch: Callable[[EpochRecord], None] | None = None,
 ) -> TrainingOutcome:
     """Train on `train`, validate on `val` each epoch; stop early only if the loss is NaN."""
     train, val = dataset.train, dataset.val
