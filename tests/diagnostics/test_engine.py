@@ -9,6 +9,14 @@ import pytest
 from healthopt.diagnostics import DiagnosticInput, DiagnosticThresholds, run_diagnostics
 from healthopt.diagnostics import engine as engine_module
 from healthopt.diagnostics.engine import all_checks
+from healthopt.records import DiagnosticsSummary
+
+from ..builders import (
+    diagnostic_input,
+    healthy_cnn_architecture,
+    healthy_cnn_summary,
+    healthy_epoch_records,
+)
 
 
 def _broken(epochs, architecture, clone):
@@ -20,7 +28,7 @@ def _broken(epochs, architecture, clone):
         dead_unit_fraction=1.0, activation_variance_across_samples=0.0, activation_mean_square=0.0
     )
     epochs[-1]["loss"]["val"]["val_loss"] = None
-    return DiagnosticInput(epochs, [], architecture)
+    return diagnostic_input(epochs, [], architecture)
 
 
 def test_there_are_more_than_thirty_uniquely_named_checks():
@@ -32,7 +40,7 @@ def test_there_are_more_than_thirty_uniquely_named_checks():
 def test_healthy_training_has_no_critical_issue_and_scores_at_least_80(
     healthy_epochs, cnn_architecture
 ):
-    report = run_diagnostics(DiagnosticInput(healthy_epochs, [], cnn_architecture))
+    report = run_diagnostics(diagnostic_input(healthy_epochs, [], cnn_architecture))
     assert report.severity_counts()["critical"] == 0
     assert report.health_score >= 80
     assert report.check_errors == []
@@ -64,7 +72,7 @@ def test_injected_problems_are_found_scored_and_grouped(healthy_epochs, cnn_arch
 
 
 def test_empty_input_warns_instead_of_scoring_100_and_says_what_was_missing():
-    report = run_diagnostics(DiagnosticInput())
+    report = run_diagnostics(diagnostic_input())
     assert [issue.check for issue in report.issues] == ["unrecognised_input"]
     assert report.issues[0].severity.value == "warning" and report.health_score == 93
     assert report.checks_run == 0 and len(report.checks_skipped) == len(all_checks())
@@ -74,7 +82,7 @@ def test_empty_input_warns_instead_of_scoring_100_and_says_what_was_missing():
 
 
 def test_energy_method_is_stated_in_the_notes(healthy_epochs):
-    report = run_diagnostics(DiagnosticInput(healthy_epochs))
+    report = run_diagnostics(diagnostic_input(healthy_epochs))
     assert any(note.startswith("energy: estimate") for note in report.notes)
     assert report.sustainability["total_co2_kg"] == pytest.approx(8 * 1.3e-5)
 
@@ -87,7 +95,7 @@ def test_a_failing_check_is_reported_and_the_others_still_run(monkeypatch, healt
     monkeypatch.setattr(engine_module, "all_checks", lambda: [check_broken, *real()])
     epochs = clone(healthy_epochs)
     epochs[3]["loss"]["train_mean"] = epochs[2]["loss"]["train_mean"] * 5
-    report = run_diagnostics(DiagnosticInput(epochs))
+    report = run_diagnostics(diagnostic_input(epochs))
     assert report.check_errors == [{"check": "broken", "error": "RuntimeError: bug in a check"}]
     assert "loss_explosion" in {issue.check for issue in report.issues}
 
@@ -95,9 +103,31 @@ def test_a_failing_check_is_reported_and_the_others_still_run(monkeypatch, healt
 def test_thresholds_change_the_outcome(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     epochs[4]["loss"]["train_mean"] = epochs[3]["loss"]["train_mean"] * 2.5
-    strict = run_diagnostics(DiagnosticInput(epochs))
+    strict = run_diagnostics(diagnostic_input(epochs))
     lenient = run_diagnostics(
-        DiagnosticInput(epochs), DiagnosticThresholds(loss_explosion_ratio=3.0)
+        diagnostic_input(epochs), DiagnosticThresholds(loss_explosion_ratio=3.0)
     )
     assert "loss_explosion" in {i.check for i in strict.issues}
     assert "loss_explosion" not in {i.check for i in lenient.issues}
+
+
+def test_summary_is_the_trial_records_diagnostics_summary(healthy_epochs, cnn_architecture):
+    report = run_diagnostics(diagnostic_input(healthy_epochs, [], cnn_architecture))
+    summary = report.summary()
+    assert isinstance(summary, DiagnosticsSummary)
+    assert (summary.health_score, summary.issue_count) == (report.health_score, report.issue_count)
+    assert summary.severity_counts == report.severity_counts()
+    assert (summary.arch_type, summary.arch_type_source) == ("cnn", "recorded")
+    assert summary.checks_run == report.checks_run
+    assert summary.checks_skipped == report.checks_skipped != []
+    assert DiagnosticsSummary.from_json(summary.to_json()) == summary
+
+
+def test_records_made_in_process_are_read_as_they_are(healthy_epochs):
+    """The trial hands the engine validated records, not JSON: same report as from a file."""
+    records = healthy_epoch_records()
+    from_records = run_diagnostics(
+        DiagnosticInput(epochs=records, architecture=healthy_cnn_summary())
+    )
+    from_file = run_diagnostics(diagnostic_input(healthy_epochs, [], healthy_cnn_architecture()))
+    assert from_records.to_dict() == from_file.to_dict()

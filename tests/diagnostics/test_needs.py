@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from healthopt.diagnostics import DiagnosticInput
 from healthopt.diagnostics.engine import all_checks
 from healthopt.diagnostics.needs import NEEDS, epoch, layer, missing_inputs, need
+from healthopt.diagnostics.records import given
+
+from ..builders import diagnostic_input
 
 
 def test_every_check_states_its_needs_and_no_entry_is_stale():
@@ -13,15 +15,21 @@ def test_every_check_states_its_needs_and_no_entry_is_stale():
 
 
 def test_a_group_is_met_by_any_alternative_and_a_null_counts_as_present():
-    rule = need((epoch("loss.train_mean"), epoch("loss.train_epoch")), epoch("loss.val.val_loss"))
-    with_epoch_loss = DiagnosticInput([{"loss": {"train_epoch": 1.0, "val": {"val_loss": None}}}])
+    rule = need(
+        (
+            epoch("loss.train_mean", lambda e: given(e.loss, "train_mean")),
+            epoch("loss.train_epoch", lambda e: given(e.loss, "train_epoch")),
+        ),
+        epoch("loss.val.val_loss", lambda e: given(e.loss.val, "val_loss")),
+    )
+    with_epoch_loss = diagnostic_input([{"loss": {"train_epoch": 1.0, "val": {"val_loss": None}}}])
     assert rule.missing(with_epoch_loss) == []
-    without_val = DiagnosticInput([{"loss": {"train_mean": 1.0}}])
+    without_val = diagnostic_input([{"loss": {"train_mean": 1.0}}])
     assert rule.missing(without_val) == ["epochs[].loss.val.val_loss"]
 
 
 def test_layer_fields_are_found_under_the_seed_spelling():
-    data = DiagnosticInput([{"layer_health": {"layers": {"c": {"gradient_norm_mean": 1e-3}}}}])
+    data = diagnostic_input([{"layer_health": {"layers": {"c": {"gradient_norm_mean": 1e-3}}}}])
     assert layer("gradient_norm").present(data)
     assert missing_inputs("vanishing_gradients", data) == []
     assert missing_inputs("redundant_layers", data) == [
@@ -30,12 +38,12 @@ def test_layer_fields_are_found_under_the_seed_spelling():
 
 
 def test_a_check_missing_from_the_table_always_runs():
-    assert missing_inputs("no_such_check", DiagnosticInput()) == []
+    assert missing_inputs("no_such_check", diagnostic_input()) == []
 
 
 def test_our_own_records_meet_every_need_but_the_other_families(healthy_epochs, cnn_architecture):
     logs = [{"ts": "t", "level": "INFO", "msg": "m", "kind": "console"}]
-    data = DiagnosticInput(healthy_epochs, logs, cnn_architecture)
+    data = diagnostic_input(healthy_epochs, logs, cnn_architecture)
     unmet = {name for name in NEEDS if missing_inputs(name, data)}
     labels = {
         name: [f.label for group in rule.groups for f in group] for name, rule in NEEDS.items()

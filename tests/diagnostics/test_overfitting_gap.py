@@ -15,9 +15,11 @@ from healthopt.analysis.dynamics import analyze_dynamics
 from healthopt.diagnostics.checks import loss
 from healthopt.diagnostics.engine import run_diagnostics
 from healthopt.diagnostics.issues import Category, Severity
-from healthopt.diagnostics.records import DiagnosticInput, series
+from healthopt.diagnostics.records import series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.generalization_gap import GapLimits, generalization_gap
+
+from ..builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
@@ -52,13 +54,14 @@ def records(run: dict[str, list[float | None]]) -> list[dict[str, Any]]:
     ]
 
 
-def keras_history(epochs: list[dict[str, Any]]) -> dict[str, list[float | None]]:
+def keras_history(raw: list[dict[str, Any]]) -> dict[str, list[float | None]]:
     """The same run as the Keras History the analyzer reads."""
+    epochs = diagnostic_input(epochs=raw).epochs
     return {
-        "loss": series(epochs, "loss.train_mean"),
-        "val_loss": series(epochs, "loss.val.val_loss"),
-        "accuracy": series(epochs, "accuracy.train"),
-        "val_accuracy": series(epochs, "loss.val.val_acc"),
+        "loss": series(epochs, lambda e: e.loss.train_mean),
+        "val_loss": series(epochs, lambda e: e.loss.val.val_loss),
+        "accuracy": series(epochs, lambda e: e.accuracy.train),
+        "val_accuracy": series(epochs, lambda e: e.loss.val.val_acc),
     }
 
 
@@ -70,7 +73,7 @@ def shared_gap(epochs: list[dict[str, Any]]):
 
 
 def test_wide_gap_is_a_warning_even_when_val_loss_keeps_falling():
-    [issue] = loss.check_overfitting(DiagnosticInput(epochs=records(OVERFIT)), T)
+    [issue] = loss.check_overfitting(diagnostic_input(epochs=records(OVERFIT)), T)
     assert issue.check == "overfitting"
     assert issue.severity is Severity.WARNING and issue.category is Category.LOSS
     text = issue.description
@@ -84,11 +87,11 @@ def test_wide_gap_is_a_warning_even_when_val_loss_keeps_falling():
 
 
 def test_healthy_run_has_no_overfitting():
-    assert loss.check_overfitting(DiagnosticInput(epochs=records(HEALTHY)), T) == []
+    assert loss.check_overfitting(diagnostic_input(epochs=records(HEALTHY)), T) == []
 
 
 def test_gap_thresholds_are_user_settable():
-    data = DiagnosticInput(epochs=records(OVERFIT))
+    data = diagnostic_input(epochs=records(OVERFIT))
     lenient = DiagnosticThresholds(
         overfitting_accuracy_gap=0.7, overfitting_loss_ratio=4.0, overfitting_loss_gap=0.2
     )
@@ -105,14 +108,14 @@ def test_each_gap_alone_is_enough(drop):
     run = dict(OVERFIT)
     keys = ("train_acc", "val_acc") if drop == "accuracy" else ("train_loss", "val_loss")
     run.update({key: [None] * 6 for key in keys})
-    [issue] = loss.check_overfitting(DiagnosticInput(epochs=records(run)), T)
+    [issue] = loss.check_overfitting(diagnostic_input(epochs=records(run)), T)
     assert ("a gap of 0.615" in issue.description) == (drop == "loss")
     assert ("3.9x" in issue.description) == (drop == "accuracy")
 
 
 def test_trend_and_gap_together_make_one_issue_naming_both():
     run = dict(OVERFIT, val_loss=[2.20, 2.22, 2.24, 2.26, 2.28, 2.30])
-    [issue] = loss.check_overfitting(DiagnosticInput(epochs=records(run)), T)
+    [issue] = loss.check_overfitting(diagnostic_input(epochs=records(run)), T)
     assert "Validation loss rose in 5 epochs (1, 2, 3, 4, 5)" in issue.description
     assert "Generalization gap" in issue.description
     assert issue.metric_key == "loss.val.val_loss" and issue.metric_value == pytest.approx(2.30)
@@ -157,7 +160,7 @@ def test_analyzer_agrees_with_the_diagnostics(run, overfit):
     assert dynamics.accuracy_gap == pytest.approx(gap.accuracy_gap)
     assert dynamics.loss_ratio == pytest.approx(gap.loss_ratio)
     assert dynamics.overfitting is gap.overfitting(GapLimits()) is overfit
-    diagnosed = loss.check_overfitting(DiagnosticInput(epochs=epochs), T)
+    diagnosed = loss.check_overfitting(diagnostic_input(epochs=epochs), T)
     assert bool(diagnosed) is overfit
     if overfit:  # the figures of the report that scored 88/100 with no warning
         assert dynamics.overfitting_index == pytest.approx(1.66)
@@ -165,9 +168,9 @@ def test_analyzer_agrees_with_the_diagnostics(run, overfit):
 
 
 def test_report_of_the_overfit_run_warns():
-    report = run_diagnostics(DiagnosticInput(epochs=records(OVERFIT)))
+    report = run_diagnostics(diagnostic_input(epochs=records(OVERFIT)))
     warnings = [i for i in report.issues if i.severity is Severity.WARNING]
     assert "overfitting" in {i.check for i in warnings}
-    healthy = run_diagnostics(DiagnosticInput(epochs=records(HEALTHY)))
+    healthy = run_diagnostics(diagnostic_input(epochs=records(HEALTHY)))
     assert "overfitting" not in {i.check for i in healthy.issues}
     assert report.health_score < healthy.health_score

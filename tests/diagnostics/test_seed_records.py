@@ -17,13 +17,15 @@ import pytest
 from healthopt.diagnostics import DiagnosticInput, run_diagnostics
 from healthopt.diagnostics.engine import all_checks
 
+from ..builders import diagnostic_input
+
 SEED_RECORDS = Path(__file__).parent / "seed_records"
 HEALTHOPT = Path(sys.executable).with_name("healthopt")  # the venv's console script
 FINDINGS = {"vanishing_gradients", "fc_dominates", "missing_pooling"}
 
 
 def _load(name: str) -> DiagnosticInput:
-    return DiagnosticInput.from_dict(json.loads((SEED_RECORDS / name).read_text()))
+    return DiagnosticInput.from_json((SEED_RECORDS / name).read_text())
 
 
 def _diagnose(*args: str) -> subprocess.CompletedProcess:
@@ -118,7 +120,7 @@ def test_unknown_keys_in_a_readable_record_are_named_in_a_note(healthy_epochs, c
     epochs = clone(healthy_epochs)
     epochs[0]["gpu_temperature"] = 71
     epochs[-1]["layer_health"]["layers"]["conv_0"]["grad_norm"] = 0.1
-    report = run_diagnostics(DiagnosticInput(epochs))
+    report = run_diagnostics(diagnostic_input(epochs))
     notes = [note for note in report.notes if note.startswith("unrecognised keys ignored")]
     assert notes == [
         "unrecognised keys ignored: epochs[].gpu_temperature, layer_health.layers.*.grad_norm"
@@ -128,7 +130,7 @@ def test_unknown_keys_in_a_readable_record_are_named_in_a_note(healthy_epochs, c
 
 def test_our_own_records_have_no_unrecognised_keys(healthy_epochs, cnn_architecture):
     report = run_diagnostics(
-        DiagnosticInput(
+        diagnostic_input(
             healthy_epochs,
             [{"ts": "t", "level": "INFO", "msg": "m", "kind": "console"}],
             cnn_architecture,
@@ -150,7 +152,7 @@ def test_a_recorded_false_flag_and_a_healthy_norm_is_not_vanishing():
             "layers": {"conv1": {"gradient_norm_mean": 0.01, "has_vanishing_gradients": False}}
         }
     }
-    report = run_diagnostics(DiagnosticInput([epoch, epoch]))
+    report = run_diagnostics(diagnostic_input([epoch, epoch]))
     assert "vanishing_gradients" not in {issue.check for issue in report.issues}
     assert "vanishing_gradients" not in {entry["check"] for entry in report.checks_skipped}
 
@@ -160,13 +162,13 @@ def test_one_flagged_epoch_in_three_is_not_vanishing():
         entry = {"gradient_norm_mean": 0.01, "has_vanishing_gradients": flag}
         return {"layer_health": {"layers": {"conv1": entry}}}
 
-    report = run_diagnostics(DiagnosticInput([epoch(False), epoch(False), epoch(True)]))
+    report = run_diagnostics(diagnostic_input([epoch(False), epoch(False), epoch(True)]))
     assert "vanishing_gradients" not in {issue.check for issue in report.issues}
 
 
 def test_a_constant_output_read_from_the_seed_spelling_is_frozen():
     entry = {"weight_sparsity": 0.0, "activation_var_of_means": 0.0}
-    report = run_diagnostics(DiagnosticInput([{"layer_health": {"layers": {"fc1": entry}}}]))
+    report = run_diagnostics(diagnostic_input([{"layer_health": {"layers": {"fc1": entry}}}]))
     frozen = [issue for issue in report.issues if issue.check == "frozen_output"]
     assert [issue.metric_key for issue in frozen] == [
         "layer_health.layers.fc1.activation_var_of_means"
@@ -176,7 +178,7 @@ def test_a_constant_output_read_from_the_seed_spelling_is_frozen():
 def test_a_pytorch_rnn_without_arch_type_gets_the_rnn_checks():
     layers = {f"lstm{i}": {"type": "nn.LSTM", "parameters": 1000} for i in range(5)}
     layers["fc"] = {"type": "Linear", "parameters": 100}
-    report = run_diagnostics(DiagnosticInput(architecture={"layers": layers}))
+    report = run_diagnostics(diagnostic_input(architecture={"layers": layers}))
     assert report.arch_type == "rnn" and report.arch_type_source == "detected"
     found = {issue.check: issue for issue in report.issues}
     assert found["num_layers"].metric_value == 5
@@ -185,7 +187,7 @@ def test_a_pytorch_rnn_without_arch_type_gets_the_rnn_checks():
 
 def test_a_nan_gradient_under_the_seed_spelling_is_a_non_finite_gradient():
     entry = {"gradient_norm_mean": float("nan"), "has_vanishing_gradients": False}
-    report = run_diagnostics(DiagnosticInput([{"layer_health": {"layers": {"conv1": entry}}}]))
+    report = run_diagnostics(diagnostic_input([{"layer_health": {"layers": {"conv1": entry}}}]))
     found = {issue.check: issue for issue in report.issues}
     assert found["inf_gradients"].metric_key == "layer_health.layers.conv1.gradient_norm_mean"
     assert found["inf_gradients"].metric_value == "nan"

@@ -23,7 +23,7 @@ def test_json_file_with_all_three_parts(tmp_path, healthy_epochs, cnn_architectu
         json.dumps({"epochs": healthy_epochs, "logs": [], "architecture": cnn_architecture})
     )
     [(label, data)] = load_sources(path)
-    assert label == str(path) and len(data.epochs) == 8 and data.architecture["arch_type"] == "cnn"
+    assert label == str(path) and len(data.epochs) == 8 and data.architecture.arch_type == "cnn"
 
 
 def test_a_bare_list_is_read_as_epoch_records(tmp_path, healthy_epochs):
@@ -37,7 +37,7 @@ def test_trial_folder_reads_observer_logs_and_architecture(
 ):
     folder = _trial(tmp_path / "trial_3", healthy_epochs, cnn_architecture)
     [(_, data)] = load_sources(folder)
-    assert data.logs[0]["msg"] == "boom" and data.architecture is not None
+    assert data.logs[0].msg == "boom" and data.architecture is not None
 
 
 def test_run_folder_lists_trials_in_numeric_order(tmp_path, healthy_epochs):

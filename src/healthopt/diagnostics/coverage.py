@@ -9,14 +9,7 @@ clean bill of health.
 from __future__ import annotations
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import (
-    ARCHITECTURE_KEYS,
-    EPOCH_KEYS,
-    LAYER_KEYS,
-    LOG_KEYS,
-    DiagnosticInput,
-    layers,
-)
+from healthopt.diagnostics.records import DiagnosticInput
 
 # How many unrecognised keys a note or issue spells out before "and N more".
 SHOWN_KEYS = 12
@@ -27,26 +20,17 @@ def unknown_keys(data: DiagnosticInput) -> list[str]:
 
     Looks at the input's top level, each epoch record's top level, each layer-health entry,
     each log entry and the architecture summary's top level: the levels where another
-    format's names show up.
+    format's names show up. The records keep the keys they did not know (`unknown_keys`).
     """
     found: dict[str, None] = dict.fromkeys(data.ignored_keys)
     for record in data.epochs:
-        found.update(dict.fromkeys(f"epochs[].{k}" for k in record if k not in EPOCH_KEYS))
-        for entry in layers(record).values():
-            if isinstance(entry, dict):
-                found.update(
-                    dict.fromkeys(
-                        f"layer_health.layers.*.{k}" for k in entry if k not in LAYER_KEYS
-                    )
-                )
-    for entry in data.logs:
-        found.update(dict.fromkeys(f"logs[].{k}" for k in entry if k not in LOG_KEYS))
-    if isinstance(data.architecture, dict):
-        found.update(
-            dict.fromkeys(
-                f"architecture.{k}" for k in data.architecture if k not in ARCHITECTURE_KEYS
-            )
-        )
+        found.update(dict.fromkeys(f"epochs[].{k}" for k in record.unknown_keys()))
+        for entry in record.layers.values():
+            found.update(dict.fromkeys(f"layer_health.layers.*.{k}" for k in entry.unknown_keys()))
+    for log in data.logs:
+        found.update(dict.fromkeys(f"logs[].{k}" for k in log.unknown_keys()))
+    if data.architecture is not None:
+        found.update(dict.fromkeys(f"architecture.{k}" for k in data.architecture.unknown_keys()))
     return list(found)
 
 
@@ -75,7 +59,7 @@ def unrecognised_input(unknown: list[str], checks: int) -> Issue:
         ),
         suggestion=(
             'Give {"epochs": [...], "logs": [...], "architecture": {...}} as healthopt\'s '
-            "TrainingObserver and describe_model write them (healthopt.diagnostics.records), or "
+            "TrainingObserver and describe_model write them (healthopt.records), or "
             "seed 004's records (loss.train_mean, layer_health.layers.<name>.gradient_norm_mean, "
             "architecture.layers.<name>.type ...); see checks_skipped for what each check needs."
         ),

@@ -18,17 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from healthopt.diagnostics.checks.sustainability.carbon import energy_method, gpu_power_note
+from healthopt.diagnostics.checks.sustainability.summary import SustainabilityInsight
 from healthopt.diagnostics.coverage import listing, unknown_keys, unrecognised_input
 from healthopt.diagnostics.issues import SEVERITY_ORDER, Issue, Severity, health_score
 from healthopt.diagnostics.needs import missing_inputs
-from healthopt.diagnostics.records import (
-    DiagnosticInput,
-    arch_type,
-    dig,
-    layers,
-    recorded_arch_type,
-)
+from healthopt.diagnostics.records import DiagnosticInput, arch_type, recorded_arch_type
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import DiagnosticsSummary
 
 Check = Callable[[DiagnosticInput, DiagnosticThresholds], list[Issue]]
 CHECK_MODULES = ("loss", "training", "system", "profiler", "sustainability", "architecture")
@@ -63,7 +59,7 @@ class DiagnosticReport:
     arch_type: str
     issues: list[Issue]
     layer_highlights: list[LayerHighlight]
-    sustainability: dict[str, Any]
+    sustainability: SustainabilityInsight
     notes: list[str] = field(default_factory=list)
     check_errors: list[dict[str, str]] = field(default_factory=list)
     checks_run: int = 0  # checks that had their data
@@ -96,13 +92,17 @@ class DiagnosticReport:
     def session_level_issues(self) -> list[Issue]:
         return [issue for issue in self.issues if issue.epoch_index is None]
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> DiagnosticsSummary:
         """The short form results.json carries for each trial."""
-        return {
-            "health_score": self.health_score,
-            "issue_count": self.issue_count,
-            "severity_counts": self.severity_counts(),
-        }
+        return DiagnosticsSummary(
+            health_score=self.health_score,
+            issue_count=self.issue_count,
+            severity_counts=self.severity_counts(),
+            arch_type=self.arch_type,
+            arch_type_source=self.arch_type_source,
+            checks_run=self.checks_run,
+            checks_skipped=self.checks_skipped,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,7 +167,7 @@ def run_diagnostics(
         sustainability = sustainability_summary(data, thresholds)
     except Exception as exc:
         errors.append({"check": "sustainability_summary", "error": f"{type(exc).__name__}: {exc}"})
-        sustainability = {}
+        sustainability = SustainabilityInsight()
     notes = _measurement_notes(data)
     source = _arch_type_source(data)
     if source == "detected":
@@ -201,16 +201,9 @@ def _arch_type_source(data: DiagnosticInput) -> str:
 def _layer_highlights(issues: list[Issue], data: DiagnosticInput) -> list[LayerHighlight]:
     types: dict[str, str] = {}
     for record in data.epochs:
-        types.update(
-            {
-                name: str(e["type"])
-                for name, e in layers(record).items()
-                if isinstance(e, dict) and e.get("type")
-            }
-        )
-    for name, entry in (dig(data.architecture, "layers") or {}).items():
-        if isinstance(entry, dict) and entry.get("type"):
-            types[name] = entry["type"]
+        types.update({name: e.type for name, e in record.layers.items() if e.type})
+    if data.architecture is not None:
+        types.update({n: e.type for n, e in data.architecture.layers.items() if e.type})
     grouped: dict[str, list[Issue]] = {}
     for issue in issues:
         if issue.layer_id is not None:

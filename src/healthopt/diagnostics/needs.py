@@ -22,10 +22,9 @@ from healthopt.diagnostics.records import (
     VANISHING_FLAG,
     DiagnosticInput,
     arch_type,
-    dig,
-    layer_key,
-    layers,
+    given,
 )
+from healthopt.records import ArchitectureSummary, EpochRecord
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,10 @@ class Field:
     present: Callable[[DiagnosticInput], bool]
 
 
-def _holds(record: object, path: str) -> bool:
-    *parents, key = path.split(".")
-    holder = dig(record, ".".join(parents)) if parents else record
-    return isinstance(holder, dict) and key in holder
-
-
-def epoch(path: str) -> Field:
-    """A figure of the epoch record at a dotted path (`loss.val.val_loss`)."""
-    return Field(f"epochs[].{path}", lambda data: any(_holds(e, path) for e in data.epochs))
+def epoch(path: str, holds: Callable[[EpochRecord], bool]) -> Field:
+    """A figure of the epoch record at `path` (`loss.val.val_loss`, the label), present in an
+    epoch where `holds` says the record gave it."""
+    return Field(f"epochs[].{path}", lambda data: any(holds(e) for e in data.epochs))
 
 
 def layer(key: str) -> Field:
@@ -54,16 +48,17 @@ def layer(key: str) -> Field:
     return Field(
         label,
         lambda data: any(
-            layer_key(entry, key) is not None
-            for record in data.epochs
-            for entry in layers(record).values()
+            given(entry, key) for record in data.epochs for entry in record.layers.values()
         ),
     )
 
 
-def arch(path: str) -> Field:
+def arch(path: str, holds: Callable[[ArchitectureSummary], bool]) -> Field:
     """A field of the architecture summary (`input_shape`, `layers`)."""
-    return Field(f"architecture.{path}", lambda data: dig(data.architecture, path) is not None)
+    return Field(
+        f"architecture.{path}",
+        lambda data: data.architecture is not None and holds(data.architecture),
+    )
 
 
 def family(name: str) -> Field:
@@ -72,6 +67,11 @@ def family(name: str) -> Field:
         f"architecture family {name} (stated by arch_type or detected from its layers)",
         lambda data: data.architecture is not None and arch_type(data.architecture) == name,
     )
+
+
+def _pct_cpu(record: EpochRecord, operation: str) -> bool:
+    share = record.profiler.operation_categories.get(operation)
+    return share is not None and given(share, "pct_cpu")
 
 
 LOGS = Field("logs[]", lambda data: bool(data.logs))
@@ -96,11 +96,24 @@ def need(*groups: Field | tuple[Field, ...]) -> Need:
     return Need(tuple(g if isinstance(g, tuple) else (g,) for g in groups))
 
 
-_TRAIN_LOSS = (epoch("loss.train_mean"), epoch("loss.train_epoch"))
-_VAL_LOSS = epoch("loss.val.val_loss")
+_TRAIN_MEAN = epoch("loss.train_mean", lambda e: given(e.loss, "train_mean"))
+_TRAIN_STD = epoch("loss.train_std", lambda e: given(e.loss, "train_std"))
+_TRAIN_LOSS = (_TRAIN_MEAN, epoch("loss.train_epoch", lambda e: given(e.loss, "train_epoch")))
+_VAL_LOSS = epoch("loss.val.val_loss", lambda e: given(e.loss.val, "val_loss"))
 _ANY_LOSS = (*_TRAIN_LOSS, _VAL_LOSS)
-_CARBON = (epoch("carbon_emissions.epoch_co2_kg"), epoch("carbon_emissions.epoch_energy_kwh"))
-_PARAMS = (arch("layers"), layer("num_parameters"))
+_BATCH_SIZE = epoch("optimizer.batch_size", lambda e: given(e.optimizer, "batch_size"))
+_PER_LAYER = epoch("profiler.per_layer", lambda e: given(e.profiler, "per_layer"))
+_CARBON = (
+    epoch("carbon_emissions.epoch_co2_kg", lambda e: given(e.carbon_emissions, "epoch_co2_kg")),
+    epoch(
+        "carbon_emissions.epoch_energy_kwh",
+        lambda e: given(e.carbon_emissions, "epoch_energy_kwh"),
+    ),
+)
+_ARCH_LAYERS = arch("layers", lambda a: given(a, "layers"))
+_INPUT_SHAPE = arch("input_shape", lambda a: a.input_shape is not None)
+_PARAMS = (_ARCH_LAYERS, layer("num_parameters"))
+_FAMILY = {name: family(name) for name in ("cnn", "rnn", "transformer")}
 
 NEEDS: dict[str, Need] = {
     # Loss and training dynamics
@@ -109,32 +122,51 @@ NEEDS: dict[str, Need] = {
     "loss_plateau": need(_TRAIN_LOSS),
     # the generalization gap compares a train figure with a validation one, loss or accuracy
     "overfitting": need(
-        (*_TRAIN_LOSS, epoch("accuracy.train")), (_VAL_LOSS, epoch("loss.val.val_acc"))
+        (*_TRAIN_LOSS, epoch("accuracy.train", lambda e: given(e.accuracy, "train"))),
+        (_VAL_LOSS, epoch("loss.val.val_acc", lambda e: given(e.loss.val, "val_acc"))),
     ),
-    "high_loss_variance": need(epoch("loss.train_mean"), epoch("loss.train_std")),
-    "gradient_instability": need(epoch("loss.train_mean"), epoch("loss.train_max")),
+    "high_loss_variance": need(_TRAIN_MEAN, _TRAIN_STD),
+    "gradient_instability": need(
+        _TRAIN_MEAN, epoch("loss.train_max", lambda e: given(e.loss, "train_max"))
+    ),
     "learning_rate_too_high": need(_TRAIN_LOSS),
     "learning_rate_too_low": need(_TRAIN_LOSS),
-    "batch_size_too_small": need(epoch("optimizer.batch_size"), epoch("loss.train_std")),
-    "batch_size_too_large": need(epoch("optimizer.batch_size"), epoch("loss.train_std"), _VAL_LOSS),
+    "batch_size_too_small": need(_BATCH_SIZE, _TRAIN_STD),
+    "batch_size_too_large": need(_BATCH_SIZE, _TRAIN_STD, _VAL_LOSS),
     "nan_in_loss": need(_ANY_LOSS),
     "inf_gradients": need((layer("gradient_finite"), layer("gradient_norm"))),
     # System
-    "throughput_degradation": need(epoch("throughput.samples_per_second")),
-    "memory_growth": need(epoch("memory.process_rss_mb")),
-    "slow_epoch": need(epoch("duration_seconds")),
-    "high_cpu": need(epoch("system.cpu_percent")),
+    "throughput_degradation": need(
+        epoch("throughput.samples_per_second", lambda e: given(e.throughput, "samples_per_second"))
+    ),
+    "memory_growth": need(
+        epoch("memory.process_rss_mb", lambda e: given(e.memory, "process_rss_mb"))
+    ),
+    "slow_epoch": need(epoch("duration_seconds", lambda e: given(e, "duration_seconds"))),
+    "high_cpu": need(epoch("system.cpu_percent", lambda e: given(e.system, "cpu_percent"))),
     "error_logs": need(LOGS),
     # Profiler
-    "profiler_hotspot": need(epoch("profiler.per_layer")),
-    "backward_dominance": need(epoch("profiler.operation_categories.backward_pass.pct_cpu")),
-    "fwd_bwd_ratio": need((epoch("profiler.fwd_bwd_ratio"), epoch("profiler.backward_ms"))),
+    "profiler_hotspot": need(_PER_LAYER),
+    "backward_dominance": need(
+        epoch(
+            "profiler.operation_categories.backward_pass.pct_cpu",
+            lambda e: _pct_cpu(e, "backward_pass"),
+        )
+    ),
+    "fwd_bwd_ratio": need(
+        (
+            epoch("profiler.fwd_bwd_ratio", lambda e: given(e.profiler, "fwd_bwd_ratio")),
+            epoch("profiler.backward_ms", lambda e: given(e.profiler, "backward_ms")),
+        )
+    ),
     # Sustainability
     "diminishing_returns": need(_ANY_LOSS),
     "early_stop_opportunity": need(_ANY_LOSS),
-    "device_underutilization": need(epoch("device.gpu_available")),
-    "over_parameterized_layer": need(epoch("profiler.per_layer"), _PARAMS),
-    "compute_inefficient_layer": need(epoch("profiler.per_layer"), _PARAMS),
+    "device_underutilization": need(
+        epoch("device.gpu_available", lambda e: given(e.device, "gpu_available"))
+    ),
+    "over_parameterized_layer": need(_PER_LAYER, _PARAMS),
+    "compute_inefficient_layer": need(_PER_LAYER, _PARAMS),
     "dead_neurons": need((layer("dead_unit_fraction"), layer("weight_sparsity"))),
     "vanishing_gradients": need((layer("gradient_norm"), layer(VANISHING_FLAG))),
     "frozen_output": need(layer("activation_variance_across_samples")),
@@ -145,22 +177,28 @@ NEEDS: dict[str, Need] = {
     "high_carbon_intensity": need(_CARBON),
     "wasted_carbon": need(_ANY_LOSS, _CARBON),
     # CNN
-    "fc_dominates": need(family("cnn"), arch("layers")),
-    "conv_bottleneck": need(family("cnn"), arch("layers")),
-    "missing_pooling": need(family("cnn")),
-    "large_kernel": need(family("cnn"), arch("input_shape")),
-    "early_channel_explosion": need(family("cnn")),
+    "fc_dominates": need(_FAMILY["cnn"], _ARCH_LAYERS),
+    "conv_bottleneck": need(_FAMILY["cnn"], _ARCH_LAYERS),
+    "missing_pooling": need(_FAMILY["cnn"]),
+    "large_kernel": need(_FAMILY["cnn"], _INPUT_SHAPE),
+    "early_channel_explosion": need(_FAMILY["cnn"]),
     # RNN
-    "hidden_size_ratio": need(family("rnn")),
-    "num_layers": need(family("rnn")),
-    "bidirectional_usage": need(family("rnn")),
-    "sequence_length": need(family("rnn"), (arch("sequence_length"), arch("input_shape"))),
+    "hidden_size_ratio": need(_FAMILY["rnn"]),
+    "num_layers": need(_FAMILY["rnn"]),
+    "bidirectional_usage": need(_FAMILY["rnn"]),
+    "sequence_length": need(
+        _FAMILY["rnn"],
+        (
+            arch("sequence_length", lambda a: a.sequence_length is not None),
+            _INPUT_SHAPE,
+        ),
+    ),
     # Transformer
-    "attention_head_count": need(family("transformer")),
-    "embedding_dimension": need(family("transformer")),
-    "position_encoding": need(family("transformer")),
-    "layer_norm_placement": need(family("transformer")),
-    "attention_entropy": need(family("transformer"), layer("attention_entropy")),
+    "attention_head_count": need(_FAMILY["transformer"]),
+    "embedding_dimension": need(_FAMILY["transformer"]),
+    "position_encoding": need(_FAMILY["transformer"]),
+    "layer_norm_placement": need(_FAMILY["transformer"]),
+    "attention_entropy": need(_FAMILY["transformer"], layer("attention_entropy")),
 }
 
 

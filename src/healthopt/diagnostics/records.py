@@ -1,54 +1,16 @@
 """What the engine reads: epoch records, log entries and an architecture summary.
 
-`DiagnosticInput` is the one argument every check takes. Any part may be empty or partial
-(a crafted JSON file, an old run, a trial that stopped after one epoch), so checks read it
-through the accessors here, which return None for anything missing or non-finite instead of
-raising.
-
-Epoch record (one per epoch, written by `training.observer`; seed 004 section 4.1)::
-
-    {"epoch": 0, "duration_seconds": 1.2,
-     "loss": {"train_mean", "train_std", "train_min", "train_max", "train_epoch",
-              "val": {"val_loss", "val_acc"}},
-     "accuracy": {"train"},
-     "optimizer": {"name", "learning_rate", "batch_size"},
-     "throughput": {"samples_processed", "samples_per_second"},
-     "memory": {"process_rss_mb"},
-     "system": {"cpu_percent", "cpu_count"},          # cpu_percent is per process, 100 = 1 core
-     "device": {"gpu_available", "training_device"},  # "cpu" or "gpu"
-     "profiler": {"total_cpu_time_ms", "total_cuda_time_ms", "forward_ms", "backward_ms",
-                  "fwd_bwd_ratio", "per_layer": [{"name", "type", "forward_ms", "pct_total"}],
-                  "operation_categories": {"forward_pass": {"pct_cpu"},
-                                           "backward_pass": {"pct_cpu"}}},
-     "layer_health": {"layers": {name: {
-         "type", "num_parameters", "weight_mean", "weight_std", "weight_sparsity",
-         "gradient_norm", "gradient_finite", "activation_mean", "activation_std",
-         "activation_zero_fraction", "activation_variance_across_samples",
-         "activation_mean_square", "units", "dead_unit_fraction",
-         "correlation_with_previous", "attention_entropy"}}},
-     "carbon_emissions": {"epoch_energy_kwh", "epoch_co2_kg", "power_draw_watts", "method",
-                          "gpu_power_note"},
-     "observer_overhead_seconds": 0.01}
-
-Log entry: `{"ts", "level", "msg", "kind"}` with level DEBUG/INFO/WARNING/ERROR/CRITICAL.
-
-Architecture (written by `models.architecture`)::
-
-    {"arch_type": "cnn" | "rnn" | "transformer" | "generic",
-     "total_parameters": 12345, "input_shape": [8, 8, 1], "num_classes": 10,
-     "vocabulary_size": None, "sequence_length": None,
-     "layers": {name: {"type", "parameters", "pct_of_total"}},
-     "layer_graph": {"nodes": [{"id", "type", "category", ...}], "sequential_path": [ids]}}
-
-Node categories and their extra keys: convolution (in_channels, out_channels, kernel_size
-[h, w], strides), linear (in_features, units), recurrent (input_size, units, bidirectional,
-return_sequences), embedding (input_dim, output_dim), attention (num_heads, key_dim,
-embed_dim), positional_embedding (max_positions), normalization (kind: "batch" | "layer"),
-pooling, dropout, activation, reshape, other.
+`DiagnosticInput` is the one argument every check takes. Its parts are the validated records
+(`healthopt.records.epoch`, `.logs`, `.architecture` give their layout); `from_json` is the
+boundary where a file someone hands us is checked. Any part may be empty or partial (a
+crafted JSON file, an old run, a trial that stopped after one epoch): every block reads as
+empty and every figure as None when absent, non-numeric or non-finite, so checks never raise
+on a missing field. Where a check must tell "absent" from "given as null" (a null loss is
+itself a finding), `given` says whether the record held the key.
 
 Seed 004 spellings. Records written by seed 004's engine (PyTorch) use other names for some
-per-layer figures and leave out what our writers always give; the accessors below read both,
-ours first, so a check reads one name whatever wrote the record:
+per-layer figures; `LayerHealth` reads them as ours, and `DiagnosticInput.spelling` gives back
+the name the file used so the report quotes what the reader will find there:
 
 - `gradient_norm_mean` -> our `gradient_norm`. Ours is the L2 norm of the layer's gradient
   on the fixed probe batch; the seed's is that norm averaged over the epoch's batches. Both
@@ -75,228 +37,253 @@ name (`layer_types`: `Conv2d` -> convolution, `Linear` -> linear, `MaxPool2d` ->
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
+
+from pydantic import AliasChoices, BaseModel
 
 from healthopt.diagnostics.layer_types import SINGLE_HEAD_ATTENTION, category_of, short_name
+from healthopt.records import (
+    ARCH_TYPES,
+    ArchitectureSummary,
+    EpochRecord,
+    GraphNode,
+    LayerHealth,
+    LogEntry,
+    Record,
+    SchemaError,
+)
 
-# The keys the engine knows at each level of the input (ours and the seed's spellings);
-# anything else is named in the report so a misspelt record is not mistaken for a clean one.
+# The top-level keys of the engine's input; anything else is named in the report.
 INPUT_KEYS = frozenset({"epochs", "logs", "architecture"})
-EPOCH_KEYS = frozenset(
-    {
-        "epoch",
-        "duration_seconds",
-        "loss",
-        "accuracy",
-        "optimizer",
-        "throughput",
-        "memory",
-        "system",
-        "device",
-        "profiler",
-        "layer_health",
-        "carbon_emissions",
-        "observer_overhead_seconds",
-    }
-)
-# Our per-layer key -> the seed's spelling of the same figure (module docstring).
-LAYER_ALIASES = {
-    "gradient_norm": "gradient_norm_mean",
-    "activation_variance_across_samples": "activation_var_of_means",
-}
 VANISHING_FLAG = "has_vanishing_gradients"
-LAYER_KEYS = frozenset(
-    {
-        "type",
-        "num_parameters",
-        "weight_mean",
-        "weight_std",
-        "weight_sparsity",
-        "gradient_norm",
-        "gradient_finite",
-        "activation_mean",
-        "activation_std",
-        "activation_zero_fraction",
-        "activation_variance_across_samples",
-        "activation_mean_square",
-        "units",
-        "dead_unit_fraction",
-        "correlation_with_previous",
-        "attention_entropy",
-        VANISHING_FLAG,
-        *LAYER_ALIASES.values(),
-    }
-)
-ARCHITECTURE_KEYS = frozenset(
-    {
-        "arch_type",
-        "total_parameters",
-        "input_shape",
-        "num_classes",
-        "vocabulary_size",
-        "sequence_length",
-        "layers",
-        "layer_graph",
-    }
-)
-LOG_KEYS = frozenset({"ts", "level", "msg", "kind"})
-ARCH_TYPES = ("cnn", "rnn", "transformer", "generic")
+
+
+def _seed_aliases() -> dict[str, str]:
+    """Our per-layer key -> seed 004's spelling, as `LayerHealth` reads them."""
+    found = {}
+    for name, info in LayerHealth.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                if isinstance(choice, str) and choice != name:
+                    found[name] = choice
+    return found
+
+
+LAYER_ALIASES = _seed_aliases()
+# Keys from the epoch record down to one figure, e.g. ("loss", "val", "val_loss").
+FigurePath = tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class DiagnosticInput:
-    """The records of one run; `ignored_keys` are top-level keys `from_dict` did not know."""
+    """The records of one run; `ignored_keys` are top-level keys `from_json` did not know.
 
-    epochs: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
-    architecture: dict[str, Any] | None = None
+    `spellings` and `non_finite` keep what validation reads away but the report quotes:
+    (epoch position, layer, our key) -> the seed's spelling the file used, and (epoch
+    position, path under our spelling) -> "nan", "inf" or "-inf" for a figure that was
+    non-finite rather than null. Records made in-process have neither.
+    """
+
+    epochs: list[EpochRecord] = field(default_factory=list)
+    logs: list[LogEntry] = field(default_factory=list)
+    architecture: ArchitectureSummary | None = None
     ignored_keys: tuple[str, ...] = ()
+    spellings: Mapping[tuple[int, str, str], str] = field(default_factory=dict)
+    non_finite: Mapping[tuple[int, FigurePath], str] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DiagnosticInput:
-        """From `{"epochs": [...], "logs": [...], "architecture": {...}}`; all keys optional."""
-        epochs = data.get("epochs") or []
-        logs = data.get("logs") or []
-        architecture = data.get("architecture") or None
-        if not isinstance(epochs, list) or not all(isinstance(e, dict) for e in epochs):
-            raise ValueError("'epochs' must be a list of epoch records (objects)")
-        if not isinstance(logs, list) or not all(isinstance(e, dict) for e in logs):
-            raise ValueError("'logs' must be a list of log entries (objects)")
-        if architecture is not None and not isinstance(architecture, dict):
-            raise ValueError("'architecture' must be an object")
-        ignored = tuple(str(key) for key in data if key not in INPUT_KEYS)
-        return cls(epochs=epochs, logs=logs, architecture=architecture, ignored_keys=ignored)
+    def from_json(cls, data: Mapping[str, object] | str | bytes) -> DiagnosticInput:
+        """From `{"epochs": [...], "logs": [...], "architecture": {...}}`, all keys optional.
+
+        Raises SchemaError naming the part that is malformed (`epochs[3]: ...`).
+        """
+        if isinstance(data, (str, bytes)):
+            try:
+                data = json.loads(data)
+            except json.JSONDecodeError as exc:
+                raise SchemaError(f"not valid JSON ({exc})") from exc
+        if not isinstance(data, Mapping):
+            raise SchemaError(
+                'the input must be an object {"epochs": [...], "logs": [...], '
+                f'"architecture": {{...}}}}, got {type(data).__name__}'
+            )
+        raw_epochs = _listed(data, "epochs")
+        raw_logs = _listed(data, "logs")
+        raw_arch = data.get("architecture") or None
+        epochs = [_read(EpochRecord, e, "epochs", i) for i, e in enumerate(raw_epochs)]
+        logs = [_read(LogEntry, e, "logs", i) for i, e in enumerate(raw_logs)]
+        architecture = (
+            None if raw_arch is None else _read(ArchitectureSummary, raw_arch, "architecture")
+        )
+        return cls(
+            epochs=epochs,
+            logs=logs,
+            architecture=architecture,
+            ignored_keys=tuple(str(key) for key in data if key not in INPUT_KEYS),
+            spellings=_spellings(raw_epochs),
+            non_finite=_non_finite_figures(raw_epochs),
+        )
+
+    def spelling(self, position: int, layer: str, key: str) -> str:
+        """The name epoch `position` gave `layer`'s figure `key` under (ours or the seed's)."""
+        return self.spellings.get((position, layer, key), key)
+
+    def describe_missing(self, position: int, path: FigurePath) -> str:
+        """How a figure that reads as None was written: "nan", "inf", "-inf", else "null"."""
+        return self.non_finite.get((position, path), "null")
 
 
-def number(value: Any) -> float | None:
-    """A finite float, or None for missing, non-numeric, NaN or infinite values."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+R = TypeVar("R", bound=Record)
+_WHAT = {"epochs": "epoch records", "logs": "log entries"}
 
 
-def dig(record: Any, path: str) -> Any:
-    """`dig(r, "loss.val.val_loss")`: the nested value, or None when any step is missing."""
-    for key in path.split("."):
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
+def _listed(data: Mapping[str, object], key: str) -> list[object]:
+    found = data.get(key) or []
+    if not isinstance(found, list):
+        raise SchemaError(
+            f"'{key}' must be a list of {_WHAT[key]} (objects), got {type(found).__name__}"
+        )
+    return found
 
 
-def series(epochs: list[dict[str, Any]], path: str) -> list[float | None]:
-    """One number per epoch (None where missing), e.g. `series(epochs, "loss.train_mean")`."""
-    return [number(dig(e, path)) for e in epochs]
+def _read(kind: type[R], value: object, key: str, index: int | None = None) -> R:
+    """One record of the input; `index` is its place in the `key` list (None: not a list)."""
+    where = key if index is None else f"{key}[{index}]"
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, Mapping):
+        shape = "an object" if index is None else f"a list of {_WHAT[key]} (objects)"
+        raise SchemaError(f"'{key}' must be {shape}; {where} is {type(value).__name__}")
+    try:
+        return kind.from_json(value)
+    except SchemaError as exc:
+        raise SchemaError(f"{where}: {exc}") from exc
 
 
-def epoch_index(epochs: list[dict[str, Any]], position: int) -> int:
+def _layer_entries(raw: object) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """(name, entry) of a raw epoch record's layer-health entries (already validated)."""
+    block = raw.get("layer_health") if isinstance(raw, Mapping) else None
+    entries = block.get("layers") if isinstance(block, Mapping) else None
+    if isinstance(entries, Mapping):
+        yield from ((str(n), e) for n, e in entries.items() if isinstance(e, Mapping))
+
+
+def _spellings(raw_epochs: list[object]) -> dict[tuple[int, str, str], str]:
+    found = {}
+    for position, raw in enumerate(raw_epochs):
+        for name, entry in _layer_entries(raw):
+            for ours, seeds in LAYER_ALIASES.items():
+                if ours not in entry and seeds in entry:
+                    found[(position, name, ours)] = seeds
+    return found
+
+
+def _non_finite(value: object, path: FigurePath) -> Iterator[tuple[FigurePath, str]]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path, "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from _non_finite(inner, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _non_finite(inner, (*path, str(index)))
+
+
+def _non_finite_figures(raw_epochs: list[object]) -> dict[tuple[int, FigurePath], str]:
+    """Figures given as NaN or infinity (Python's json reads them), under our spelling."""
+    ours = {seeds: key for key, seeds in LAYER_ALIASES.items()}
+    found = {}
+    for position, raw in enumerate(raw_epochs):
+        for path, text in _non_finite(raw, ()):
+            if len(path) == 4 and path[:2] == ("layer_health", "layers"):
+                path = (*path[:3], ours.get(path[3], path[3]))
+            found[(position, path)] = text
+    return found
+
+
+def given(record: BaseModel, key: str) -> bool:
+    """Whether the record as read held `key` (even as null or NaN), not just its default."""
+    return key in record.model_fields_set
+
+
+def series(
+    epochs: Sequence[EpochRecord], figure: Callable[[EpochRecord], float | int | None]
+) -> list[float | None]:
+    """One number per epoch (None where missing): `series(epochs, lambda e: e.loss.train_mean)`."""
+    values = [figure(e) for e in epochs]
+    return [None if v is None else float(v) for v in values]
+
+
+def epoch_index(epochs: Sequence[EpochRecord], position: int) -> int:
     """The record's own epoch number when it has one, else its position in the list."""
-    value = dig(epochs[position], "epoch")
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else position
+    number = epochs[position].epoch
+    return number if number is not None else position
 
 
-def layers(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The per-layer health entries of one epoch record ({} when absent)."""
-    found = dig(record, "layer_health.layers")
-    return found if isinstance(found, dict) else {}
-
-
-def layer_series(epochs: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Each layer name with its entry per epoch ({} in epochs where it is missing)."""
+def layer_series(
+    epochs: Sequence[EpochRecord],
+) -> Iterator[tuple[str, list[LayerHealth | None]]]:
+    """Each layer name with its entry per epoch (None in epochs where it is missing)."""
     names: dict[str, None] = {}
     for record in epochs:
-        names.update(dict.fromkeys(layers(record)))
+        names.update(dict.fromkeys(record.layers))
     for name in names:
-        yield name, [layers(record).get(name, {}) for record in epochs]
+        yield name, [record.layers.get(name) for record in epochs]
 
 
-def layer_key(entry: Any, key: str) -> str | None:
-    """The spelling under which `entry` holds our per-layer `key`: ours first, then the seed's
-    alias (`LAYER_ALIASES`); None when it holds neither."""
-    if not isinstance(entry, dict):
-        return None
-    for spelling in (key, LAYER_ALIASES.get(key)):
-        if spelling is not None and spelling in entry:
-            return spelling
-    return None
-
-
-def layer_value(entry: Any, key: str) -> Any:
-    """The raw value of our per-layer `key` in `entry`, read under either spelling."""
-    spelling = layer_key(entry, key)
-    return entry[spelling] if spelling is not None else None
-
-
-def layer_number(entry: Any, key: str) -> float | None:
-    """Our per-layer `key` as a finite number, read under either spelling, else None."""
-    return number(layer_value(entry, key))
-
-
-def vanishing_flag(entry: Any) -> bool | None:
-    """The recorder's own verdict `has_vanishing_gradients`, None when it gave none."""
-    value = entry.get(VANISHING_FLAG) if isinstance(entry, dict) else None
-    return value if isinstance(value, bool) else None
-
-
-def node_category(node: dict[str, Any]) -> str | None:
+def node_category(node: GraphNode) -> str | None:
     """The node's `category`, or the one its `type` name implies (`layer_types`)."""
-    category = node.get("category")
-    return category if isinstance(category, str) else category_of(node.get("type"))
+    return node.category if node.category is not None else category_of(node.type)
 
 
-def _layer_node(name: str, entry: Any) -> dict[str, Any]:
-    kind = entry.get("type") if isinstance(entry, dict) else None
-    return {"id": name, "type": kind} if kind is not None else {"id": name}
+def _layer_node(architecture: ArchitectureSummary, name: str) -> GraphNode:
+    entry = architecture.layers.get(name)
+    return GraphNode(id=name, type=entry.type if entry is not None else None)
 
 
-def arch_nodes(architecture: dict[str, Any] | None) -> list[dict[str, Any]]:
+def arch_nodes(architecture: ArchitectureSummary | None) -> list[GraphNode]:
     """Graph nodes in sequential order (by `sequential_path` when given), each with a category.
 
-    Without graph nodes, the `layers` entries stand in as nodes ({"id", "type"}) in their
-    order. A path id that names no graph node is filled in from its `layers` entry, or kept
-    as a bare {"id"} when nothing describes it (seed 004's example path lists a `pool1` that
-    no node describes: dropping it would make the convolutions around it look adjacent). A
-    node without `category` gets the one its type name implies (None when none fits).
+    Without graph nodes, the `layers` entries stand in as nodes (id and type) in their order.
+    A path id that names no graph node is filled in from its `layers` entry, or kept as a
+    bare id when nothing describes it (seed 004's example path lists a `pool1` that no node
+    describes: dropping it would make the convolutions around it look adjacent). A node
+    without `category` gets the one its type name implies (None when none fits).
     """
-    graph = dig(architecture, "layer_graph")
-    graph = graph if isinstance(graph, dict) else {}
-    listed = dig(architecture, "layers")
-    listed = listed if isinstance(listed, dict) else {}
-    raw = graph.get("nodes")
-    nodes = [n for n in raw if isinstance(n, dict)] if isinstance(raw, list) else []
-    if not nodes:
-        nodes = [_layer_node(str(name), entry) for name, entry in listed.items()]
-    path = graph.get("sequential_path")
-    if isinstance(path, list) and path:
-        by_id = {n.get("id"): n for n in nodes if isinstance(n.get("id"), str)}
-        ids = [i for i in path if isinstance(i, str)]
-        ordered = [by_id[i] if i in by_id else _layer_node(i, listed.get(i)) for i in ids]
-        on_path = set(ids)
-        nodes = ordered + [n for n in nodes if n.get("id") not in on_path]
+    if architecture is None:
+        return []
+    graph = architecture.layer_graph
+    nodes = list(graph.nodes) or [_layer_node(architecture, n) for n in architecture.layers]
+    if graph.sequential_path:
+        by_id = {n.id: n for n in nodes}
+        path = graph.sequential_path
+        ordered = [by_id[i] if i in by_id else _layer_node(architecture, i) for i in path]
+        on_path = set(path)
+        nodes = ordered + [n for n in nodes if n.id not in on_path]
     return [
-        n if isinstance(n.get("category"), str) else {**n, "category": node_category(n)}
+        n if n.category is not None else n.model_copy(update={"category": node_category(n)})
         for n in nodes
     ]
 
 
-def recorded_arch_type(architecture: dict[str, Any] | None) -> str | None:
+def recorded_arch_type(architecture: ArchitectureSummary | None) -> str | None:
     """The family the summary states (`arch_type`), None when it states none we know."""
-    value = dig(architecture, "arch_type")
-    value = value.strip().lower() if isinstance(value, str) else None
+    value = architecture.arch_type if architecture is not None else None
+    value = value.strip().lower() if value is not None else None
     return value if value in ARCH_TYPES else None
 
 
-def detected_arch_type(architecture: dict[str, Any] | None) -> str:
+def detected_arch_type(architecture: ArchitectureSummary | None) -> str:
     """The family the layers imply (module docstring), "generic" when nothing singles one out."""
     nodes = arch_nodes(architecture)
-    categories = {n["category"] for n in nodes}
+    categories = {n.category for n in nodes}
     if any(
-        n["category"] == "attention"
-        and short_name(str(n.get("type") or "")) not in SINGLE_HEAD_ATTENTION
+        n.category == "attention" and short_name(n.type or "") not in SINGLE_HEAD_ATTENTION
         for n in nodes
     ):
         return "transformer"
@@ -305,6 +292,6 @@ def detected_arch_type(architecture: dict[str, Any] | None) -> str:
     return "cnn" if "convolution" in categories else "generic"
 
 
-def arch_type(architecture: dict[str, Any] | None) -> str:
+def arch_type(architecture: ArchitectureSummary | None) -> str:
     """The family the checks treat the model as: the stated one, else the detected one."""
     return recorded_arch_type(architecture) or detected_arch_type(architecture)

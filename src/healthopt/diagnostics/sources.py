@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from healthopt.diagnostics.records import INPUT_KEYS, DiagnosticInput
+from healthopt.records import SchemaError
 
 
 class SourceError(ValueError):
     """The path holds nothing the engine can read; the message says what was expected."""
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path) -> object:
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -34,30 +34,24 @@ def _from_json_file(path: Path) -> DiagnosticInput:
             f'{path} must hold {{"epochs": [...], "logs": [...], '
             f'"architecture": {{...}}}} or a list of epoch records{found}'
         )
-    try:
-        return DiagnosticInput.from_dict(data)
-    except ValueError as exc:
-        raise SourceError(f"{path}: {exc}") from exc
+    return _validated(path, data)
 
 
 def _from_trial_dir(folder: Path) -> DiagnosticInput:
-    epochs = _read_json(folder / "observer.json")
     logs_path, arch_path = folder / "logs.json", folder / "architecture.json"
-    return _from_parts(
-        folder,
-        {
-            "epochs": epochs,
-            "logs": _read_json(logs_path) if logs_path.exists() else [],
-            "architecture": _read_json(arch_path) if arch_path.exists() else None,
-        },
-    )
+    data = {
+        "epochs": _read_json(folder / "observer.json"),
+        "logs": _read_json(logs_path) if logs_path.exists() else [],
+        "architecture": _read_json(arch_path) if arch_path.exists() else None,
+    }
+    return _validated(folder, data)
 
 
-def _from_parts(folder: Path, data: dict[str, Any]) -> DiagnosticInput:
+def _validated(where: Path, data: dict[str, object]) -> DiagnosticInput:
     try:
-        return DiagnosticInput.from_dict(data)
-    except ValueError as exc:
-        raise SourceError(f"{folder}: {exc}") from exc
+        return DiagnosticInput.from_json(data)
+    except SchemaError as exc:
+        raise SourceError(f"{where}: {exc}") from exc
 
 
 def _trial_number(folder: Path) -> tuple[int, str]:

@@ -11,8 +11,9 @@ from healthopt.diagnostics.checks.profiler import (
     check_profiler_hotspot,
 )
 from healthopt.diagnostics.issues import Category, Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ...builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
@@ -29,38 +30,38 @@ def _set_backward(epoch: dict, pct: float) -> None:
 
 @pytest.mark.parametrize("check", profiler.CHECKS)
 def test_every_check_returns_nothing_on_empty_input(check):
-    assert check(DiagnosticInput(), T) == []
+    assert check(diagnostic_input(), T) == []
 
 
 @pytest.mark.parametrize("check", profiler.CHECKS)
 def test_every_check_is_silent_on_healthy_history(check, healthy_epochs):
-    assert check(DiagnosticInput(epochs=healthy_epochs), T) == []
+    assert check(diagnostic_input(epochs=healthy_epochs), T) == []
 
 
 @pytest.mark.parametrize("check", profiler.CHECKS)
 def test_every_check_survives_partial_records(check):
     epochs = [
         {"epoch": 0},
-        {"profiler": None},
-        {"profiler": {"per_layer": [None, {"name": None}, {"name": "a", "pct_total": None}]}},
+        {"profiler": {}},
+        {"profiler": {"per_layer": [{}, {"name": None}, {"name": "a", "pct_total": None}]}},
         {
             "profiler": {
                 "fwd_bwd_ratio": None,
                 "forward_ms": 3.0,
                 "backward_ms": 0.0,
-                "operation_categories": {"backward_pass": None},
+                "operation_categories": {"backward_pass": {}},
             }
         },
-        {"profiler": {"per_layer": "broken", "operation_categories": None}},
+        {"profiler": {"per_layer": [], "operation_categories": {}}},
     ]
-    assert check(DiagnosticInput(epochs=epochs), T) == []
+    assert check(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_hotspot_reports_layer_once_with_mean_share(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for k in range(2, 7):
         _set_layer_pct(epochs[k], "dense_0", 60.0 if k == 4 else 55.0)
-    issues = check_profiler_hotspot(DiagnosticInput(epochs=epochs), T)
+    issues = check_profiler_hotspot(diagnostic_input(epochs=epochs), T)
     assert len(issues) == 1
     issue = issues[0]
     assert issue.check == "profiler_hotspot"
@@ -79,16 +80,16 @@ def test_hotspot_needs_most_profiled_epochs(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for k in range(4):  # half of the epochs is not "most"
         _set_layer_pct(epochs[k], "dense_0", 80.0)
-    assert check_profiler_hotspot(DiagnosticInput(epochs=epochs), T) == []
+    assert check_profiler_hotspot(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_hotspot_counts_only_profiled_epochs(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for k in range(6):
-        epochs[k]["profiler"] = None
+        del epochs[k]["profiler"]
     for k in (6, 7):
         _set_layer_pct(epochs[k], "conv_1", 50.0)
-    issues = check_profiler_hotspot(DiagnosticInput(epochs=epochs), T)
+    issues = check_profiler_hotspot(diagnostic_input(epochs=epochs), T)
     assert [(i.layer_id, i.metric_value, i.epoch_index) for i in issues] == [("conv_1", 50.0, 6)]
     assert "2 of 2 profiled epochs" in issues[0].description
 
@@ -97,14 +98,14 @@ def test_hotspot_just_below_limit_is_silent(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs:
         _set_layer_pct(epoch, "conv_1", 39.9)
-    assert check_profiler_hotspot(DiagnosticInput(epochs=epochs), T) == []
+    assert check_profiler_hotspot(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_backward_dominance_reports_once_with_worst_epoch(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for k, epoch in enumerate(epochs):
         _set_backward(epoch, 70.0 if k == 3 else 60.0)
-    issues = check_backward_dominance(DiagnosticInput(epochs=epochs), T)
+    issues = check_backward_dominance(diagnostic_input(epochs=epochs), T)
     assert len(issues) == 1
     issue = issues[0]
     assert issue.check == "backward_dominance"
@@ -122,14 +123,14 @@ def test_backward_dominance_at_the_limit_is_silent(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs:
         _set_backward(epoch, 45.0)  # the rule is "above"
-    assert check_backward_dominance(DiagnosticInput(epochs=epochs), T) == []
+    assert check_backward_dominance(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_fwd_bwd_ratio_warns_with_mean_ratio(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for k, epoch in enumerate(epochs):
         epoch["profiler"]["fwd_bwd_ratio"] = 0.05 if k == 6 else 0.1
-    issues = check_fwd_bwd_ratio(DiagnosticInput(epochs=epochs), T)
+    issues = check_fwd_bwd_ratio(diagnostic_input(epochs=epochs), T)
     assert len(issues) == 1
     issue = issues[0]
     assert issue.check == "fwd_bwd_ratio"
@@ -144,7 +145,7 @@ def test_fwd_bwd_ratio_falls_back_to_timings(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs:
         epoch["profiler"].update(fwd_bwd_ratio=None, forward_ms=1.0, backward_ms=10.0)
-    issues = check_fwd_bwd_ratio(DiagnosticInput(epochs=epochs), T)
+    issues = check_fwd_bwd_ratio(diagnostic_input(epochs=epochs), T)
     assert [i.metric_value for i in issues] == [pytest.approx(0.1)]
 
 
@@ -153,11 +154,11 @@ def test_fwd_bwd_ratio_ignores_untimed_forward_and_near_miss(healthy_epochs, clo
     for k, epoch in enumerate(epochs):
         # zero means "forward not timed"; 0.15 is exactly the limit (rule is "below")
         epoch["profiler"]["fwd_bwd_ratio"] = 0.0 if k % 2 else 0.15
-    assert check_fwd_bwd_ratio(DiagnosticInput(epochs=epochs), T) == []
+    assert check_fwd_bwd_ratio(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_thresholds_are_honoured(healthy_epochs):
-    data = DiagnosticInput(epochs=healthy_epochs)
+    data = diagnostic_input(epochs=healthy_epochs)
     hot = check_profiler_hotspot(data, DiagnosticThresholds(profiler_hotspot_pct=30.0))
     assert [(i.layer_id, i.metric_value) for i in hot] == [("conv_1", 35.0)]
     backward = check_backward_dominance(data, DiagnosticThresholds(backward_dominance_pct=39.0))

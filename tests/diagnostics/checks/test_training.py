@@ -8,8 +8,9 @@ import pytest
 
 from healthopt.diagnostics.checks import training
 from healthopt.diagnostics.issues import Category, Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ...builders import diagnostic_input
 
 T = DiagnosticThresholds()
 ZIGZAG = (2.0, 1.5, 1.8, 1.3, 1.6, 1.1, 1.0, 0.9)  # direction flips at epochs 2, 3, 4, 5
@@ -47,31 +48,31 @@ def only(issues, check):
 
 @pytest.mark.parametrize("check", training.CHECKS, ids=lambda c: c.__name__)
 def test_empty_input_gives_nothing(check):
-    assert check(DiagnosticInput(), T) == []
+    assert check(diagnostic_input(), T) == []
 
 
 @pytest.mark.parametrize("check", training.CHECKS, ids=lambda c: c.__name__)
 def test_healthy_history_gives_nothing(check, healthy_epochs):
-    assert check(DiagnosticInput(epochs=healthy_epochs), T) == []
+    assert check(diagnostic_input(epochs=healthy_epochs), T) == []
 
 
 @pytest.mark.parametrize("check", training.CHECKS, ids=lambda c: c.__name__)
 def test_partial_records_do_not_raise(check):
     epochs = [
         {},
-        {"loss": None, "optimizer": None, "layer_health": None},
-        {"epoch": "x", "optimizer": {"batch_size": "big", "learning_rate": None}},
-        {"loss": {"train_std": 0.1, "val": None}, "layer_health": {"layers": {"a": {}}}},
+        {"loss": {}, "optimizer": {}, "layer_health": {}},
+        {"epoch": None, "optimizer": {"batch_size": None, "learning_rate": "fast"}},
+        {"loss": {"train_std": 0.1, "val": {}}, "layer_health": {"layers": {"a": {}}}},
         {"loss": {"train_mean": 1.0}, "optimizer": {"batch_size": 0}},
     ]
-    assert check(DiagnosticInput(epochs=epochs), T) == []
+    assert check(diagnostic_input(epochs=epochs), T) == []
 
 
 # -- learning_rate_too_high -------------------------------------------------------------
 def test_lr_too_high_on_zigzag_quotes_learning_rate(healthy_epochs):
     set_losses(healthy_epochs, ZIGZAG)
     issue = only(
-        training.check_learning_rate_too_high(DiagnosticInput(epochs=healthy_epochs), T),
+        training.check_learning_rate_too_high(diagnostic_input(epochs=healthy_epochs), T),
         "learning_rate_too_high",
     )
     assert issue.severity is Severity.WARNING
@@ -86,7 +87,7 @@ def test_lr_too_high_on_jump_without_optimizer_record(healthy_epochs):
         del record["optimizer"]
     healthy_epochs[3]["loss"]["train_mean"] = 3.0  # epoch 2 is 1.33: 2.3x
     issue = only(
-        training.check_learning_rate_too_high(DiagnosticInput(epochs=healthy_epochs), T),
+        training.check_learning_rate_too_high(diagnostic_input(epochs=healthy_epochs), T),
         "learning_rate_too_high",
     )
     assert issue.epoch_index == 3
@@ -97,13 +98,13 @@ def test_lr_too_high_on_jump_without_optimizer_record(healthy_epochs):
 def test_lr_too_high_near_misses_and_threshold(clone, healthy_epochs):
     two_flips = clone(healthy_epochs)
     set_losses(two_flips, (2.0, 1.5, 1.8, 1.3, 1.2, 1.1, 1.0, 0.9))
-    assert training.check_learning_rate_too_high(DiagnosticInput(epochs=two_flips), T) == []
+    assert training.check_learning_rate_too_high(diagnostic_input(epochs=two_flips), T) == []
     wobble = clone(healthy_epochs)  # flips, but every move under 1%
     set_losses(wobble, (0.500, 0.497, 0.499, 0.496, 0.498, 0.495, 0.497, 0.494))
-    assert training.check_learning_rate_too_high(DiagnosticInput(epochs=wobble), T) == []
+    assert training.check_learning_rate_too_high(diagnostic_input(epochs=wobble), T) == []
     zigzag = clone(healthy_epochs)
     set_losses(zigzag, ZIGZAG)
-    data = DiagnosticInput(epochs=zigzag)
+    data = diagnostic_input(epochs=zigzag)
     four = training.check_learning_rate_too_high(
         data, DiagnosticThresholds(lr_oscillation_sign_changes=4)
     )
@@ -120,7 +121,7 @@ def test_lr_too_high_near_misses_and_threshold(clone, healthy_epochs):
 def test_lr_too_low_on_slow_steady_progress(healthy_epochs):
     set_losses(healthy_epochs, [2.0 * 0.995**k for k in range(8)])
     issue = only(
-        training.check_learning_rate_too_low(DiagnosticInput(epochs=healthy_epochs), T),
+        training.check_learning_rate_too_low(diagnostic_input(epochs=healthy_epochs), T),
         "learning_rate_too_low",
     )
     assert issue.severity is Severity.INFO
@@ -134,18 +135,18 @@ def test_lr_too_low_near_misses_and_threshold(clone, healthy_epochs):
     slow = [2.0 * 0.995**k for k in range(8)]
     bumpy = clone(healthy_epochs)
     set_losses(bumpy, slow[:5] + [slow[3]] + slow[6:])  # one rise: not steady
-    assert training.check_learning_rate_too_low(DiagnosticInput(epochs=bumpy), T) == []
+    assert training.check_learning_rate_too_low(diagnostic_input(epochs=bumpy), T) == []
     fitted = clone(healthy_epochs)
     set_losses(fitted, slow)
     fitted[7]["accuracy"]["train"] = 0.99
-    assert training.check_learning_rate_too_low(DiagnosticInput(epochs=fitted), T) == []
+    assert training.check_learning_rate_too_low(diagnostic_input(epochs=fitted), T) == []
     short = clone(healthy_epochs[:2])
     set_losses(short, slow[:2])
-    assert training.check_learning_rate_too_low(DiagnosticInput(epochs=short), T) == []
+    assert training.check_learning_rate_too_low(diagnostic_input(epochs=short), T) == []
     steady = clone(healthy_epochs)
     set_losses(steady, slow)
     lenient = DiagnosticThresholds(lr_too_low_epoch_improvement=0.004)
-    assert training.check_learning_rate_too_low(DiagnosticInput(epochs=steady), lenient) == []
+    assert training.check_learning_rate_too_low(diagnostic_input(epochs=steady), lenient) == []
 
 
 # -- batch_size_too_small ---------------------------------------------------------------
@@ -153,7 +154,7 @@ def test_batch_size_too_small_with_noisy_losses(healthy_epochs):
     set_batch(healthy_epochs, 8)
     set_cv(healthy_epochs, 0.3)
     issue = only(
-        training.check_batch_size_too_small(DiagnosticInput(epochs=healthy_epochs), T),
+        training.check_batch_size_too_small(diagnostic_input(epochs=healthy_epochs), T),
         "batch_size_too_small",
     )
     assert issue.severity is Severity.INFO
@@ -166,12 +167,12 @@ def test_batch_size_too_small_with_noisy_losses(healthy_epochs):
 def test_batch_size_too_small_needs_both_signs(clone, healthy_epochs):
     quiet = clone(healthy_epochs)
     set_batch(quiet, 8)  # small batch, cv 0.2: not noisy enough
-    assert training.check_batch_size_too_small(DiagnosticInput(epochs=quiet), T) == []
+    assert training.check_batch_size_too_small(diagnostic_input(epochs=quiet), T) == []
     noisy = clone(healthy_epochs)
     set_cv(noisy, 0.3)  # noisy, but batch 32
-    assert training.check_batch_size_too_small(DiagnosticInput(epochs=noisy), T) == []
+    assert training.check_batch_size_too_small(diagnostic_input(epochs=noisy), T) == []
     found = training.check_batch_size_too_small(
-        DiagnosticInput(epochs=noisy), DiagnosticThresholds(batch_size_small=32)
+        diagnostic_input(epochs=noisy), DiagnosticThresholds(batch_size_small=32)
     )
     assert [i.metric_value for i in found] == [32]
 
@@ -188,7 +189,7 @@ def _large_batch_history(epochs):
 def test_batch_size_too_large_with_smooth_losses_and_stalled_validation(healthy_epochs):
     epochs = _large_batch_history(healthy_epochs)
     issue = only(
-        training.check_batch_size_too_large(DiagnosticInput(epochs=epochs), T),
+        training.check_batch_size_too_large(diagnostic_input(epochs=epochs), T),
         "batch_size_too_large",
     )
     assert issue.severity is Severity.INFO
@@ -201,17 +202,17 @@ def test_batch_size_too_large_near_misses_and_threshold(clone, healthy_epochs):
     improving = clone(healthy_epochs)
     set_batch(improving, 1024)
     set_cv(improving, 0.01)  # smooth, but validation keeps improving
-    assert training.check_batch_size_too_large(DiagnosticInput(epochs=improving), T) == []
+    assert training.check_batch_size_too_large(diagnostic_input(epochs=improving), T) == []
     noisy = _large_batch_history(clone(healthy_epochs))
     set_cv(noisy, 0.2)
-    assert training.check_batch_size_too_large(DiagnosticInput(epochs=noisy), T) == []
+    assert training.check_batch_size_too_large(diagnostic_input(epochs=noisy), T) == []
     stalled = _large_batch_history(clone(healthy_epochs))
-    data = DiagnosticInput(epochs=stalled)
+    data = diagnostic_input(epochs=stalled)
     assert (
         training.check_batch_size_too_large(data, DiagnosticThresholds(batch_size_large=2048)) == []
     )
     set_batch(stalled, 256)
-    assert training.check_batch_size_too_large(DiagnosticInput(epochs=stalled), T) == []
+    assert training.check_batch_size_too_large(diagnostic_input(epochs=stalled), T) == []
 
 
 # -- nan_in_loss ------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def test_nan_in_loss_from_observer_null(healthy_epochs):
     healthy_epochs[5]["loss"]["train_mean"] = None  # the observer writes NaN as null
     healthy_epochs[6]["loss"]["train_mean"] = None
     issue = only(
-        training.check_nan_in_loss(DiagnosticInput(epochs=healthy_epochs), T), "nan_in_loss"
+        training.check_nan_in_loss(diagnostic_input(epochs=healthy_epochs), T), "nan_in_loss"
     )
     assert issue.severity is Severity.CRITICAL
     assert issue.epoch_index == 5
@@ -232,7 +233,7 @@ def test_nan_in_loss_from_observer_null(healthy_epochs):
 def test_nan_in_loss_from_float_nan_in_validation(healthy_epochs):
     healthy_epochs[3]["loss"]["val"]["val_loss"] = math.nan
     issue = only(
-        training.check_nan_in_loss(DiagnosticInput(epochs=healthy_epochs), T), "nan_in_loss"
+        training.check_nan_in_loss(diagnostic_input(epochs=healthy_epochs), T), "nan_in_loss"
     )
     assert (issue.epoch_index, issue.metric_key, issue.metric_value) == (
         3,
@@ -245,15 +246,15 @@ def test_nan_in_loss_tolerates_runs_without_validation_or_keys(clone, healthy_ep
     no_val = clone(healthy_epochs)
     for record in no_val:
         record["loss"]["val"]["val_loss"] = None
-    assert training.check_nan_in_loss(DiagnosticInput(epochs=no_val), T) == []
+    assert training.check_nan_in_loss(diagnostic_input(epochs=no_val), T) == []
     one_null = clone(healthy_epochs)  # validation exists elsewhere, so this null is a NaN
     one_null[4]["loss"]["val"]["val_loss"] = None
     assert [
-        i.epoch_index for i in training.check_nan_in_loss(DiagnosticInput(epochs=one_null), T)
+        i.epoch_index for i in training.check_nan_in_loss(diagnostic_input(epochs=one_null), T)
     ] == [4]
     missing = clone(healthy_epochs)
     del missing[2]["loss"]["train_mean"]  # absent, not null: nothing to judge
-    assert training.check_nan_in_loss(DiagnosticInput(epochs=missing), T) == []
+    assert training.check_nan_in_loss(diagnostic_input(epochs=missing), T) == []
 
 
 # -- inf_gradients ----------------------------------------------------------------------
@@ -263,7 +264,7 @@ def test_inf_gradients_one_issue_naming_first_layer(healthy_epochs):
             entry = healthy_epochs[k]["layer_health"]["layers"][name]
             entry.update(gradient_finite=False, gradient_norm=None)
     issue = only(
-        training.check_inf_gradients(DiagnosticInput(epochs=healthy_epochs), T), "inf_gradients"
+        training.check_inf_gradients(diagnostic_input(epochs=healthy_epochs), T), "inf_gradients"
     )
     assert issue.severity is Severity.CRITICAL
     assert issue.epoch_index == 4
@@ -280,10 +281,10 @@ def test_inf_gradients_from_raw_norm_and_not_from_weightless_layers(clone, healt
         "gradient_norm": None,
         "gradient_finite": None,
     }
-    assert training.check_inf_gradients(DiagnosticInput(epochs=weightless), T) == []
+    assert training.check_inf_gradients(diagnostic_input(epochs=weightless), T) == []
     raw = clone(healthy_epochs)
     entry = raw[3]["layer_health"]["layers"]["conv_1"]
     del entry["gradient_finite"]
     entry["gradient_norm"] = math.inf
-    issue = only(training.check_inf_gradients(DiagnosticInput(epochs=raw), T), "inf_gradients")
+    issue = only(training.check_inf_gradients(diagnostic_input(epochs=raw), T), "inf_gradients")
     assert (issue.epoch_index, issue.layer_id, issue.metric_value) == (3, "conv_1", "inf")

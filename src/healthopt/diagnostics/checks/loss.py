@@ -17,25 +17,30 @@ epoch `epoch_index` names, so a reader can find it in the record; ratios are in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number, series
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index, series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.generalization_gap import GapLimits, final_third_start, generalization_gap
+from healthopt.records import EpochRecord
+from healthopt.records.epoch import LossBlock
 
 CLIP_HINT = "clipnorm=1.0 on the optimizer, e.g. keras.optimizers.Adam(clipnorm=1.0)"
 
 
-def train_loss(record: dict[str, Any]) -> float | None:
+def train_loss(record: EpochRecord) -> float | None:
     """The epoch's train loss: mean batch loss, or Keras's epoch loss when that is missing."""
-    value = number(dig(record, "loss.train_mean"))
-    return value if value is not None else number(dig(record, "loss.train_epoch"))
+    loss = record.loss
+    return loss.train_mean if loss.train_mean is not None else loss.train_epoch
 
 
-def train_losses(epochs: list[dict[str, Any]]) -> list[float | None]:
+def val_loss(record: EpochRecord) -> float | None:
+    return record.loss.val.val_loss
+
+
+def train_losses(epochs: list[EpochRecord]) -> list[float | None]:
     return [train_loss(record) for record in epochs]
 
 
@@ -44,9 +49,9 @@ def start_loss(losses: Sequence[float | None]) -> float | None:
     return next((loss for loss in losses if loss is not None and loss > 0), None)
 
 
-def converged(record: dict[str, Any], start: float | None, t: DiagnosticThresholds) -> bool:
+def converged(record: EpochRecord, start: float | None, t: DiagnosticThresholds) -> bool:
     """Whether this epoch's model already fits the training data (see module docstring)."""
-    accuracy = number(dig(record, "accuracy.train"))
+    accuracy = record.accuracy.train
     if accuracy is not None and accuracy >= t.converged_accuracy:
         return True
     loss = train_loss(record)
@@ -215,10 +220,10 @@ def gap_limits(t: DiagnosticThresholds) -> GapLimits:
     )
 
 
-def _rising_val_loss(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _Finding | None:
+def _rising_val_loss(epochs: list[EpochRecord], t: DiagnosticThresholds) -> _Finding | None:
     """The trend rule: val loss rose while train loss fell in enough epochs since its best."""
     train = train_losses(epochs)
-    val = series(epochs, "loss.val.val_loss")
+    val = series(epochs, val_loss)
     known = {i: v for i, v in enumerate(val) if v is not None}
     if not known:
         return None
@@ -246,13 +251,17 @@ def _rising_val_loss(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _
     )
 
 
-def _wide_gap(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _Finding | None:
+def _val_acc(record: EpochRecord) -> float | None:
+    return record.loss.val.val_acc
+
+
+def _wide_gap(epochs: list[EpochRecord], t: DiagnosticThresholds) -> _Finding | None:
     """The gap rule: train and validation apart by more than the limits, whatever the trend."""
     gap = generalization_gap(
         train_losses(epochs),
-        series(epochs, "loss.val.val_loss"),
-        series(epochs, "accuracy.train"),
-        series(epochs, "loss.val.val_acc"),
+        series(epochs, val_loss),
+        series(epochs, lambda e: e.accuracy.train),
+        series(epochs, _val_acc),
     )
     limits = gap_limits(t)
     parts = []
@@ -272,8 +281,9 @@ def _wide_gap(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> _Finding
         )
     if not parts:
         return None
-    key = "loss.val.val_acc" if gap.accuracy_too_wide(limits) else "loss.val.val_loss"
-    values = series(epochs, key)
+    by_accuracy = gap.accuracy_too_wide(limits)
+    key = "loss.val.val_acc" if by_accuracy else "loss.val.val_loss"
+    values = series(epochs, _val_acc if by_accuracy else val_loss)
     position = max(i for i, v in enumerate(values) if v is not None)
     begin = epoch_index(epochs, final_third_start(len(epochs)))
     end = epoch_index(epochs, len(epochs) - 1)
@@ -337,15 +347,15 @@ def check_overfitting(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
 
 
 def _ratios_to_mean(
-    data: DiagnosticInput, numerator: str, t: DiagnosticThresholds
+    data: DiagnosticInput, numerator: Callable[[LossBlock], float | None], t: DiagnosticThresholds
 ) -> list[tuple[int, float, float]]:
     """(position, ratio, numerator value) of `numerator / train_mean` per judged epoch."""
     epochs = data.epochs
     start = start_loss(train_losses(epochs))
     found = []
     for i in range(1, len(epochs)):  # the first record's spread is the initial descent
-        mean = number(dig(epochs[i], "loss.train_mean"))
-        value = number(dig(epochs[i], numerator))
+        mean = epochs[i].loss.train_mean
+        value = numerator(epochs[i].loss)
         if mean is None or value is None or mean <= 0 or converged(epochs[i], start, t):
             continue
         found.append((i, value / mean, value))
@@ -355,7 +365,7 @@ def _ratios_to_mean(
 def check_high_loss_variance(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """Batch losses within an epoch spread more than `high_loss_variance_cv` (std / mean) in
     at least one epoch after the first (warning, reported at the noisiest epoch)."""
-    found = _ratios_to_mean(data, "loss.train_std", t)
+    found = _ratios_to_mean(data, lambda loss: loss.train_std, t)
     noisy = [row for row in found if row[1] > t.high_loss_variance_cv]
     if not noisy:
         return []
@@ -386,13 +396,13 @@ def check_high_loss_variance(data: DiagnosticInput, t: DiagnosticThresholds) -> 
 def check_gradient_instability(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """Seed's "gradient spike": the worst batch loss exceeds `gradient_spike_ratio` times the
     epoch's mean batch loss in some epoch after the first (warning, at the worst epoch)."""
-    found = _ratios_to_mean(data, "loss.train_max", t)
+    found = _ratios_to_mean(data, lambda loss: loss.train_max, t)
     spikes = [row for row in found if row[1] > t.gradient_spike_ratio]
     if not spikes:
         return []
     i, ratio, worst = max(spikes, key=lambda row: row[1])
     epoch = epoch_index(data.epochs, i)
-    mean = number(dig(data.epochs[i], "loss.train_mean"))
+    mean = data.epochs[i].loss.train_mean
     return [
         Issue(
             check="gradient_instability",

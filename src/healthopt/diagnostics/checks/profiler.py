@@ -12,11 +12,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
+from healthopt.records.epoch import ProfilerBlock
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,9 @@ class _Persistent:
     worst_position: int
 
 
-def _profiled(epochs: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
-    """(position, profiler record) of every epoch that has a non-empty profiler record."""
-    found = [(i, dig(record, "profiler")) for i, record in enumerate(epochs)]
-    return [(i, prof) for i, prof in found if isinstance(prof, dict) and prof]
+def _profiled(epochs: list[EpochRecord]) -> list[tuple[int, ProfilerBlock]]:
+    """(position, profiler record) of every epoch whose record gave a profiler figure."""
+    return [(i, e.profiler) for i, e in enumerate(epochs) if e.profiler.model_fields_set]
 
 
 def _persistent(
@@ -64,7 +64,7 @@ class LayerTiming:
     kind: str | None
 
 
-def layer_timings(epochs: list[dict[str, Any]]) -> dict[str, list[LayerTiming]]:
+def layer_timings(epochs: list[EpochRecord]) -> dict[str, list[LayerTiming]]:
     """Per layer name, its timing in each epoch whose profiler record gives it a `pct_total`.
 
     Shared with the sustainability checks, which set a layer's compute share against its
@@ -72,20 +72,12 @@ def layer_timings(epochs: list[dict[str, Any]]) -> dict[str, list[LayerTiming]]:
     """
     timings: dict[str, list[LayerTiming]] = {}
     for position, prof in _profiled(epochs):
-        entries = prof.get("per_layer")
         seen: dict[str, LayerTiming] = {}
-        for entry in entries if isinstance(entries, list) else []:
-            name = entry.get("name") if isinstance(entry, dict) else None
-            pct = number(entry.get("pct_total")) if isinstance(name, str) else None
+        for entry in prof.per_layer:
+            name, pct = entry.name, entry.pct_total
             if name is None or pct is None:
                 continue
-            kind = entry.get("type")
-            row = LayerTiming(
-                position,
-                pct,
-                number(entry.get("forward_ms")),
-                kind if isinstance(kind, str) else None,
-            )
+            row = LayerTiming(position, pct, entry.forward_ms, entry.type)
             # A name listed twice in one epoch (shared layer) counts once, at its larger share.
             if name not in seen or pct > seen[name].pct_total:
                 seen[name] = row
@@ -169,18 +161,12 @@ def check_backward_dominance(data: DiagnosticInput, t: DiagnosticThresholds) -> 
     larger part of a step is expected; crossing the limit is a hint where to save time.
     """
     epochs = data.epochs
-    values = [
-        (p, number(dig(prof, "operation_categories.backward_pass.pct_cpu")))
-        for p, prof in _profiled(epochs)
-    ]
+    values = [(p, _pct_cpu(prof, "backward_pass")) for p, prof in _profiled(epochs)]
     measured = [(p, v) for p, v in values if v is not None]
     found = _persistent(measured, lambda v: v > t.backward_dominance_pct, lambda a, b: a > b)
     if found is None:
         return []
-    found_forward = [
-        number(dig(prof, "operation_categories.forward_pass.pct_cpu"))
-        for _, prof in _profiled(epochs)
-    ]
+    found_forward = [_pct_cpu(prof, "forward_pass") for _, prof in _profiled(epochs)]
     forward = [v for v in found_forward if v is not None]
     forward_text = f"; the forward pass took {statistics.fmean(forward):.1f}%" if forward else ""
     epoch = epoch_index(epochs, found.worst_position)
@@ -207,11 +193,17 @@ def check_backward_dominance(data: DiagnosticInput, t: DiagnosticThresholds) -> 
     ]
 
 
-def _fwd_bwd_ratio(prof: dict[str, Any]) -> float | None:
+def _pct_cpu(prof: ProfilerBlock, operation: str) -> float | None:
+    """The share of CPU time `operation` ("forward_pass", "backward_pass") took."""
+    share = prof.operation_categories.get(operation)
+    return share.pct_cpu if share is not None else None
+
+
+def _fwd_bwd_ratio(prof: ProfilerBlock) -> float | None:
     """The recorded ratio, else forward_ms / backward_ms; None when either is not positive."""
-    ratio = number(prof.get("fwd_bwd_ratio"))
+    ratio = prof.fwd_bwd_ratio
     if ratio is None:
-        forward, backward = number(prof.get("forward_ms")), number(prof.get("backward_ms"))
+        forward, backward = prof.forward_ms, prof.backward_ms
         if forward is not None and backward is not None and backward > 0:
             ratio = forward / backward
     # A zero ratio means the forward pass was not timed, not that it took no time.

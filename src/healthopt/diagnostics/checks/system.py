@@ -9,19 +9,22 @@ resumed run traces again.
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from collections.abc import Callable
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
 
 # A median over fewer epochs than this is no baseline for calling one of them slow.
 MIN_EPOCHS_FOR_MEDIAN = 3
 
 
-def _after_warmup(epochs: list[dict[str, Any]], path: str) -> list[tuple[int, float]]:
-    """(position, value) for every record after the first whose `path` is a number."""
-    found = [(i, number(dig(record, path))) for i, record in enumerate(epochs) if i > 0]
+def _after_warmup(
+    epochs: list[EpochRecord], figure: Callable[[EpochRecord], float | None]
+) -> list[tuple[int, float]]:
+    """(position, value) for every record after the first that has the figure."""
+    found = [(i, figure(record)) for i, record in enumerate(epochs) if i > 0]
     return [(i, value) for i, value in found if value is not None]
 
 
@@ -33,7 +36,7 @@ def check_throughput_degradation(data: DiagnosticInput, t: DiagnosticThresholds)
     slow epoch in the middle that recovered is `slow_epoch`'s business.
     """
     epochs = data.epochs
-    speeds = _after_warmup(epochs, "throughput.samples_per_second")
+    speeds = _after_warmup(epochs, lambda e: e.throughput.samples_per_second)
     if len(speeds) < 2:
         return []
     peak_at, peak = max(speeds, key=lambda row: row[1])
@@ -69,7 +72,7 @@ def check_memory_growth(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
     """`memory.process_rss_mb` at the last epoch is more than `memory_growth_pct` above the
     first record after warm-up (warning): memory that keeps growing suggests a leak."""
     epochs = data.epochs
-    memory = _after_warmup(epochs, "memory.process_rss_mb")
+    memory = _after_warmup(epochs, lambda e: e.memory.process_rss_mb)
     if len(memory) < 2:
         return []
     (base_at, base), (last_at, last) = memory[0], memory[-1]
@@ -104,7 +107,7 @@ def check_slow_epoch(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Iss
     """An epoch after the first took more than `slow_epoch_ratio` times the median duration
     of those epochs (info, at the slowest; needs `MIN_EPOCHS_FOR_MEDIAN` timed epochs)."""
     epochs = data.epochs
-    durations = _after_warmup(epochs, "duration_seconds")
+    durations = _after_warmup(epochs, lambda e: e.duration_seconds)
     if len(durations) < MIN_EPOCHS_FOR_MEDIAN:
         return []
     median = statistics.median(value for _, value in durations)
@@ -134,11 +137,11 @@ def check_slow_epoch(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Iss
     ]
 
 
-def _on_gpu(epochs: list[dict[str, Any]]) -> bool:
+def _on_gpu(epochs: list[EpochRecord]) -> bool:
     """Whether the records say training ran on a GPU (unknown counts as not)."""
     for record in reversed(epochs):
-        device = dig(record, "device.training_device")
-        if isinstance(device, str):
+        device = record.device.training_device
+        if device is not None:
             return device.lower() == "gpu"
     return False
 
@@ -155,8 +158,7 @@ def check_high_cpu(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue
     epochs = data.epochs
     rows = []
     for i, record in enumerate(epochs):
-        percent = number(dig(record, "system.cpu_percent"))
-        cores = number(dig(record, "system.cpu_count"))
+        percent, cores = record.system.cpu_percent, record.system.cpu_count
         if percent is not None and cores is not None and cores >= 1:
             rows.append((i, percent, percent / cores))
     if len(rows) > 1:
@@ -204,16 +206,12 @@ def check_error_logs(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Iss
 
     Quotes the count and the first message. `metric_value` is the count of such entries.
     """
-    levels = [
-        (entry, str(entry.get("level", "")).upper())
-        for entry in data.logs
-        if isinstance(entry, dict)
-    ]
+    levels = [(entry, entry.level.upper()) for entry in data.logs]
     errors = [entry for entry, level in levels if level in ("ERROR", "CRITICAL")]
     if not errors:
         return []
     critical = any(level == "CRITICAL" for _, level in levels)
-    first = str(errors[0].get("msg", "")).strip() or "(no message)"
+    first = errors[0].msg.strip() or "(no message)"
     if len(first) > 200:
         first = first[:197] + "..."
     return [

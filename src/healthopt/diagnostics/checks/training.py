@@ -8,9 +8,8 @@ left out, near-converged epochs not judged, moves under `loss_plateau_improvemen
 
 from __future__ import annotations
 
-import math
 import statistics
-from typing import Any
+from collections.abc import Callable
 
 from healthopt.diagnostics.checks.loss import (
     converged,
@@ -20,45 +19,52 @@ from healthopt.diagnostics.checks.loss import (
     train_losses,
 )
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import (
-    DiagnosticInput,
-    dig,
-    epoch_index,
-    layer_key,
-    layer_value,
-    layers,
-    number,
-)
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index, given
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord, LayerHealth, Record
 
-# Loss values whose non-finite (or null) value means the loss blew up.
-LOSS_KEYS = ("loss.train_mean", "loss.train_epoch", "loss.val.val_loss")
+# Losses whose non-finite (or null) value means the loss blew up: (path, its block, key).
+LOSS_KEYS: tuple[tuple[tuple[str, ...], Callable[[EpochRecord], Record]], ...] = (
+    (("loss", "train_mean"), lambda e: e.loss),
+    (("loss", "train_epoch"), lambda e: e.loss),
+    (("loss", "val", "val_loss"), lambda e: e.loss.val),
+)
 
 
-def _optimizer_value(epochs: list[dict[str, Any]], key: str) -> float | None:
-    """The latest positive `optimizer.<key>` in the history, None when never recorded."""
+def _latest_positive(
+    epochs: list[EpochRecord], figure: Callable[[EpochRecord], float | int | None]
+) -> float | None:
+    """The latest positive value of `figure` in the history, None when never recorded."""
     for record in reversed(epochs):
-        value = number(dig(record, f"optimizer.{key}"))
+        value = figure(record)
         if value is not None and value > 0:
-            return value
+            return float(value)
     return None
 
 
-def _lr_example(epochs: list[dict[str, Any]], factor: float, fallback: str) -> str:
+def _learning_rate(epochs: list[EpochRecord]) -> float | None:
+    return _latest_positive(epochs, lambda e: e.optimizer.learning_rate)
+
+
+def _batch_size(epochs: list[EpochRecord]) -> float | None:
+    return _latest_positive(epochs, lambda e: e.optimizer.batch_size)
+
+
+def _lr_example(epochs: list[EpochRecord], factor: float, fallback: str) -> str:
     """An example learning rate `factor` times the recorded one, e.g. "3e-4 instead of 1e-3"."""
-    lr = _optimizer_value(epochs, "learning_rate")
+    lr = _learning_rate(epochs)
     return f"{lr * factor:.1g} instead of {lr:g}" if lr is not None else fallback
 
 
-def _lr_metric(epochs: list[dict[str, Any]], position: int) -> tuple[str, Any, str]:
+def _lr_metric(epochs: list[EpochRecord], position: int) -> tuple[str, float | None, str]:
     """metric_key, metric_value and a phrase for the learning rate, or the loss without one."""
-    lr = _optimizer_value(epochs, "learning_rate")
+    lr = _learning_rate(epochs)
     if lr is not None:
         return "optimizer.learning_rate", lr, f"The learning rate is {lr:g}."
     return "loss.train_mean", train_loss(epochs[position]), ""
 
 
-def _overshoot(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> tuple[int, str] | None:
+def _overshoot(epochs: list[EpochRecord], t: DiagnosticThresholds) -> tuple[int, str] | None:
     """(position, reason) where the train loss first proved to zig-zag or jump, else None."""
     losses = train_losses(epochs)
     start = start_loss(losses)
@@ -163,13 +169,12 @@ def check_learning_rate_too_low(data: DiagnosticInput, t: DiagnosticThresholds) 
     ]
 
 
-def _median_cv(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> float | None:
+def _median_cv(epochs: list[EpochRecord], t: DiagnosticThresholds) -> float | None:
     """Median batch-loss std/mean over the epochs after the first that are not converged."""
     start = start_loss(train_losses(epochs))
     cvs = []
     for record in epochs[1:]:  # the first record's spread is the initial descent
-        mean = number(dig(record, "loss.train_mean"))
-        std = number(dig(record, "loss.train_std"))
+        mean, std = record.loss.train_mean, record.loss.train_std
         if mean is not None and std is not None and mean > 0 and not converged(record, start, t):
             cvs.append(std / mean)
     return statistics.median(cvs) if cvs else None
@@ -182,7 +187,7 @@ def check_batch_size_too_small(data: DiagnosticInput, t: DiagnosticThresholds) -
     Half the high-variance limit because a small batch is the likely cause well before the
     noise is bad enough for `high_loss_variance`.
     """
-    batch = _optimizer_value(data.epochs, "batch_size")
+    batch = _batch_size(data.epochs)
     cv = _median_cv(data.epochs, t)
     if batch is None or cv is None:
         return []
@@ -219,7 +224,7 @@ def check_batch_size_too_large(data: DiagnosticInput, t: DiagnosticThresholds) -
     and plateau report it); a large batch is one likely cause worth trying.
     """
     epochs = data.epochs
-    batch = _optimizer_value(epochs, "batch_size")
+    batch = _batch_size(epochs)
     cv = _median_cv(epochs, t)
     window = max(2, t.loss_plateau_window)
     if batch is None or cv is None or batch < t.batch_size_large or cv >= t.batch_smooth_cv:
@@ -228,8 +233,7 @@ def check_batch_size_too_large(data: DiagnosticInput, t: DiagnosticThresholds) -
         return []
     head, tail = epochs[-window], epochs[-1]
     train_first, train_last = train_loss(head), train_loss(tail)
-    val_first = number(dig(head, "loss.val.val_loss"))
-    val_last = number(dig(tail, "loss.val.val_loss"))
+    val_first, val_last = head.loss.val.val_loss, tail.loss.val.val_loss
     if train_first is None or train_last is None or val_first is None or val_last is None:
         return []
     if train_first <= 0 or val_first <= 0:
@@ -262,49 +266,31 @@ def check_batch_size_too_large(data: DiagnosticInput, t: DiagnosticThresholds) -
     ]
 
 
-def _present(record: dict[str, Any], path: str) -> tuple[bool, Any]:
-    """Whether the key at `path` exists (even with value None), and its value."""
-    *parents, key = path.split(".")
-    holder = dig(record, ".".join(parents)) if parents else record
-    if isinstance(holder, dict) and key in holder:
-        return True, holder[key]
-    return False, None
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
-
-
 def check_nan_in_loss(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """A train or validation loss is NaN, infinite or null (critical, at the first such epoch).
 
-    The observer writes non-finite numbers as null, so a present `loss.train_mean` or
-    `loss.train_epoch` key holding None counts. A null `loss.val.val_loss` counts only when
-    some other epoch has a real validation loss: a run without validation data writes null
-    there every epoch.
+    The observer writes non-finite numbers as null, so a `loss.train_mean` or
+    `loss.train_epoch` the record gave as null counts (one it left out does not). A null
+    `loss.val.val_loss` counts only when some other epoch has a real validation loss: a run
+    without validation data writes null there every epoch.
     """
     epochs = data.epochs
-    has_val = any(number(dig(record, "loss.val.val_loss")) is not None for record in epochs)
-    bad: list[tuple[int, str, Any]] = []
+    has_val = any(record.loss.val.val_loss is not None for record in epochs)
+    bad: list[tuple[int, tuple[str, ...]]] = []
     for i, record in enumerate(epochs):
-        for path in LOSS_KEYS:
-            present, value = _present(record, path)
-            if not present or number(value) is not None:
+        for path, block in LOSS_KEYS:
+            holder = block(record)
+            if not given(holder, path[-1]) or getattr(holder, path[-1]) is not None:
                 continue
-            if value is None and path == "loss.val.val_loss" and not has_val:
+            if path[-1] == "val_loss" and not has_val and (i, path) not in data.non_finite:
                 continue
-            bad.append((i, path, value))
+            bad.append((i, path))
     if not bad:
         return []
-    first, path, value = bad[0]
+    first, path = bad[0]
     epoch = epoch_index(epochs, first)
-    count = len({i for i, _, _ in bad})
+    count = len({i for i, _ in bad})
+    key, value = ".".join(path), data.describe_missing(first, path)
     return [
         Issue(
             check="nan_in_loss",
@@ -312,7 +298,7 @@ def check_nan_in_loss(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
             category=Category.LOSS,
             title="NaN or infinite loss",
             description=(
-                f"{path} is {_describe(value)} at epoch {epoch}; {count} epoch(s) have a "
+                f"{key} is {value} at epoch {epoch}; {count} epoch(s) have a "
                 "non-finite loss, so the weights are no longer usable from there on."
             ),
             suggestion=(
@@ -321,17 +307,21 @@ def check_nan_in_loss(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Is
                 "keras.callbacks.TerminateOnNaN() to stop at once."
             ),
             epoch_index=epoch,
-            metric_key=path,
-            metric_value=_describe(value),
+            metric_key=key,
+            metric_value=value,
         )
     ]
 
 
-def _nonfinite_gradient(entry: dict[str, Any]) -> bool:
-    if entry.get("gradient_finite") is False:
-        return True
-    norm = layer_value(entry, "gradient_norm")  # or the seed's gradient_norm_mean
-    return isinstance(norm, float) and not math.isfinite(norm)
+def _norm_path(layer: str) -> tuple[str, ...]:
+    return ("layer_health", "layers", layer, "gradient_norm")
+
+
+def _nonfinite_gradient(
+    data: DiagnosticInput, position: int, layer: str, entry: LayerHealth
+) -> bool:
+    """`gradient_finite` is False, or the file gave the gradient norm as NaN or infinity."""
+    return entry.gradient_finite is False or (position, _norm_path(layer)) in data.non_finite
 
 
 def check_inf_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
@@ -343,7 +333,7 @@ def check_inf_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
     """
     epochs = data.epochs
     hits = [
-        (i, [name for name, entry in layers(record).items() if _nonfinite_gradient(entry)])
+        (i, [n for n, entry in record.layers.items() if _nonfinite_gradient(data, i, n, entry)])
         for i, record in enumerate(epochs)
     ]
     hits = [(i, names) for i, names in hits if names]
@@ -351,13 +341,12 @@ def check_inf_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
         return []
     first, names = hits[0]
     epoch = epoch_index(epochs, first)
-    entry = layers(epochs[first])[names[0]]
     value: bool | str
-    if entry.get("gradient_finite") is False:
+    if epochs[first].layers[names[0]].gradient_finite is False:
         key, value = "gradient_finite", False
     else:
-        key = layer_key(entry, "gradient_norm") or "gradient_norm"
-        value = _describe(entry.get(key))
+        key = data.spelling(first, names[0], "gradient_norm")
+        value = data.describe_missing(first, _norm_path(names[0]))
     return [
         Issue(
             check="inf_gradients",

@@ -1,8 +1,8 @@
 """Helpers for the architecture-check tests: run a check, craft and edit layer graphs.
 
-They are fixtures that hand out functions (as `clone` does) because the tests are imported
-with --import-mode=importlib and so cannot import a shared helper module. The healthy CNN and
-RNN summaries are the `cnn_architecture` and `rnn_architecture` fixtures one level up.
+They are fixtures that hand out functions (as `clone` does). The healthy summaries come from
+`tests/builders.py`: the CNN and RNN as the `cnn_architecture` and `rnn_architecture` fixtures
+one level up, the transformer as `transformer` here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from healthopt.diagnostics.issues import Category, Issue
 from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
+from ....builders import diagnostic_input, healthy_transformer_architecture
+
 Node = dict[str, Any]
 Architecture = dict[str, Any]
 
@@ -26,7 +28,7 @@ def _run(
     epochs: list[dict[str, Any]] | None = None,
     t: DiagnosticThresholds | None = None,
 ) -> list[Issue]:
-    data = DiagnosticInput(epochs=epochs or [], architecture=architecture)
+    data = diagnostic_input(epochs=epochs or [], architecture=architecture)
     return check(data, t or DiagnosticThresholds())
 
 
@@ -90,58 +92,7 @@ def _lstm(node_id: str, units=32, size=64, bidirectional=False, seq=False) -> No
 
 
 def _transformer(blocks: int = 2, pre_ln: bool = True) -> Architecture:
-    """A healthy small text transformer: vocab 5000, width 64, 4 heads of 16, 128 tokens."""
-    nodes = [
-        {
-            "id": "token_embedding",
-            "type": "Embedding",
-            "category": "embedding",
-            "input_dim": 5000,
-            "output_dim": 64,
-        },
-        {
-            "id": "pos_embedding",
-            "type": "Embedding",
-            "category": "positional_embedding",
-            "max_positions": 128,
-        },
-        _simple("embed_add", "other", "Add"),
-    ]
-    norm = {"type": "LayerNormalization", "category": "normalization", "kind": "layer"}
-    for b in range(blocks):
-        attention = {
-            "id": f"mha_{b}",
-            "type": "MultiHeadAttention",
-            "category": "attention",
-            "num_heads": 4,
-            "key_dim": 16,
-            "embed_dim": 64,
-        }
-        block = [
-            attention,
-            _simple(f"add_{b}a", "other", "Add"),
-            {"id": f"ln_{b}b", **norm},
-            _simple(f"ffn_{b}", "linear", "Dense", in_features=64, units=128),
-            _simple(f"add_{b}b", "other", "Add"),
-        ]
-        if pre_ln:
-            block.insert(0, {"id": f"ln_{b}a", **norm})
-        else:
-            block.append({"id": f"ln_{b}a", **norm})
-        nodes += block
-    nodes += [
-        _simple("pool", "pooling", "GlobalAveragePooling1D"),
-        _simple("predictions", "linear", "Dense", in_features=64, units=2),
-    ]
-    arch = {
-        "arch_type": "transformer",
-        "total_parameters": 0,
-        "input_shape": [128],
-        "num_classes": 2,
-        "vocabulary_size": 5000,
-        "sequence_length": 128,
-    }
-    return _with_nodes(arch, nodes)
+    return healthy_transformer_architecture(blocks, pre_ln)
 
 
 def _attention_epochs(entropies: list[float | None]) -> list[dict[str, Any]]:

@@ -9,8 +9,9 @@ from healthopt.diagnostics.checks import architecture as arch_checks
 from healthopt.diagnostics.checks.architecture import CHECKS
 from healthopt.diagnostics.checks.architecture.cnn import check_fc_dominates
 from healthopt.diagnostics.checks.architecture.rnn import check_num_layers
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 
 def test_checks_lists_all_fourteen_in_order():
@@ -36,7 +37,7 @@ def test_checks_lists_all_fourteen_in_order():
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
 def test_every_check_returns_nothing_on_empty_input(check):
-    assert check(DiagnosticInput(), DiagnosticThresholds()) == []
+    assert check(diagnostic_input(), DiagnosticThresholds()) == []
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
@@ -55,13 +56,13 @@ def test_every_check_survives_partial_architectures(check, run):
             "id": "x",
             "category": "convolution",
             "kernel_size": None,
-            "strides": "?",
+            "strides": [0, 1],
             "in_channels": None,
         },
-        {"category": "recurrent", "units": float("nan")},
+        {"id": "r", "category": "recurrent", "units": None},
         {"id": "a", "category": "attention", "num_heads": 0, "embed_dim": None},
         {"id": "p", "category": "positional_embedding"},
-        "not a node",
+        {"id": "q", "category": "no such category"},
     ]
     for arch_type in ("cnn", "rnn", "transformer"):
         for architecture in (
@@ -69,11 +70,11 @@ def test_every_check_survives_partial_architectures(check, run):
             {
                 "arch_type": arch_type,
                 "input_shape": None,
-                "layers": None,
+                "layers": {},
                 "layer_graph": {"nodes": broken_nodes},
             },
         ):
-            assert isinstance(run(check, architecture, [{}, {"layer_health": None}]), list)
+            assert isinstance(run(check, architecture, [{}, {"layer_health": {}}]), list)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
@@ -92,5 +93,5 @@ def test_cnn_checks_ignore_an_rnn_and_rnn_checks_ignore_a_cnn(
     deep = rnn_architecture
     deep["arch_type"] = "cnn"
     deep["layer_graph"]["nodes"] += [lstm(f"extra_{i}") for i in range(5)]
-    deep["layer_graph"]["sequential_path"] = None
+    deep["layer_graph"]["sequential_path"] = []
     assert run(check_num_layers, deep) == []

@@ -14,24 +14,25 @@ import pytest
 # Validation loss of a run that stops paying off after epoch 3 (epochs 4-7 add < 5% each).
 PLATEAU = [2.0, 1.0, 0.6, 0.5, 0.49, 0.488, 0.487, 0.4869]
 
+# Partial records that still validate: missing sections, nulls, NaN, text for a number.
 MESSY = [
     {"epoch": 0},
     {
-        "loss": None,
+        "loss": {},
         "device": {"gpu_available": True, "training_device": None},
         "profiler": {
-            "per_layer": [None, {"name": "x", "pct_total": None}],
+            "per_layer": [{}, {"name": "x", "pct_total": None}],
             "total_cuda_time_ms": None,
         },
         "layer_health": {
             "layers": {
-                "a": None,
+                "a": {},
                 "b": {"num_parameters": None, "gradient_norm": "x", "dead_unit_fraction": None},
             }
         },
     },
     {
-        "carbon_emissions": {"epoch_co2_kg": None, "method": 5},
+        "carbon_emissions": {"epoch_co2_kg": None, "method": None},
         "duration_seconds": None,
         "layer_health": {
             "layers": {
@@ -63,7 +64,7 @@ def plateau_epochs(healthy_epochs, plateau) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def messy_epochs() -> list[dict[str, Any]]:
-    """Partial and malformed records: missing sections, None, NaN, wrong types."""
+    """Partial records: missing sections, None, NaN, text where a number belongs."""
     return copy.deepcopy(MESSY)
 
 

@@ -6,14 +6,15 @@ import pytest
 
 from healthopt.diagnostics.checks.sustainability.carbon import check_high_carbon_intensity
 from healthopt.diagnostics.issues import Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
 
 def test_high_carbon_intensity_reports_as_info(healthy_epochs):
-    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=healthy_epochs), T)
+    [issue] = check_high_carbon_intensity(diagnostic_input(epochs=healthy_epochs), T)
     assert issue.severity is Severity.INFO
     assert issue.metric_key == "carbon_emissions.epoch_co2_kg"
     assert issue.metric_value == pytest.approx(8 * 1.3e-5)
@@ -26,12 +27,12 @@ def test_high_carbon_intensity_warns_above_limit(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs:
         epoch["carbon_emissions"]["epoch_co2_kg"] = 0.002
-    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_high_carbon_intensity(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.WARNING
     assert issue.metric_value == pytest.approx(0.016)
     lenient = DiagnosticThresholds(high_carbon_kg=0.02)
     assert (
-        check_high_carbon_intensity(DiagnosticInput(epochs=epochs), lenient)[0].severity
+        check_high_carbon_intensity(diagnostic_input(epochs=epochs), lenient)[0].severity
         is Severity.INFO
     )
 
@@ -39,8 +40,8 @@ def test_high_carbon_intensity_warns_above_limit(healthy_epochs, clone):
 def test_high_carbon_intensity_needs_records(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs:
-        epoch["carbon_emissions"] = None
-    assert check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T) == []
+        del epoch["carbon_emissions"]
+    assert check_high_carbon_intensity(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_high_carbon_intensity_says_when_gpu_power_is_not_measurable(healthy_epochs, clone):
@@ -49,5 +50,5 @@ def test_high_carbon_intensity_says_when_gpu_power_is_not_measurable(healthy_epo
         epoch["carbon_emissions"]["gpu_power_note"] = (
             "GPU power not measurable: nvidia-smi is not available"
         )
-    [issue] = check_high_carbon_intensity(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_high_carbon_intensity(diagnostic_input(epochs=epochs), T)
     assert "GPU power: GPU power not measurable: nvidia-smi is not available" in (issue.description)

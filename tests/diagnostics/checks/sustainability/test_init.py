@@ -9,8 +9,9 @@ import pytest
 
 from healthopt.diagnostics.checks import sustainability as s
 from healthopt.diagnostics.issues import Category, Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
@@ -35,14 +36,14 @@ def test_checks_are_found_by_module_name_in_their_order():
 
 @pytest.mark.parametrize("check", s.CHECKS)
 def test_every_check_returns_nothing_on_empty_input(check):
-    assert check(DiagnosticInput(), T) == []
+    assert check(diagnostic_input(), T) == []
 
 
 @pytest.mark.parametrize("check", s.CHECKS)
 def test_healthy_history_gives_at_most_the_carbon_report(check, healthy_epochs, cnn_architecture):
     for data in (
-        DiagnosticInput(epochs=healthy_epochs),
-        DiagnosticInput(epochs=healthy_epochs, architecture=cnn_architecture),
+        diagnostic_input(epochs=healthy_epochs),
+        diagnostic_input(epochs=healthy_epochs, architecture=cnn_architecture),
     ):
         issues = check(data, T)
         if check is s.check_high_carbon_intensity:
@@ -55,7 +56,7 @@ def test_healthy_history_gives_at_most_the_carbon_report(check, healthy_epochs, 
 
 @pytest.mark.parametrize("check", s.CHECKS)
 def test_every_check_survives_partial_records(check, messy_epochs):
-    issues = check(DiagnosticInput(epochs=messy_epochs, architecture={"layers": ["x"]}), T)
+    issues = check(diagnostic_input(epochs=messy_epochs, architecture={"layers": {"x": {}}}), T)
     # Only the layer whose output variance is exactly 0 is a finding here.
     expected = ["frozen_output"] if check is s.check_frozen_output else []
     assert [i.check for i in issues] == expected
@@ -63,6 +64,6 @@ def test_every_check_survives_partial_records(check, messy_epochs):
 
 def test_every_check_is_one_issue_kind_and_category(plateau_epochs):
     for check in s.CHECKS:
-        for issue in check(DiagnosticInput(epochs=plateau_epochs), T):
+        for issue in check(diagnostic_input(epochs=plateau_epochs), T):
             assert issue.check == check.__name__.removeprefix("check_")
             assert issue.category is Category.SUSTAINABILITY

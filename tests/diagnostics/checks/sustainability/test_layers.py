@@ -12,8 +12,9 @@ from healthopt.diagnostics.checks.sustainability.layers import (
     check_vanishing_gradients,
 )
 from healthopt.diagnostics.issues import Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
@@ -21,7 +22,7 @@ T = DiagnosticThresholds()
 def test_dead_neurons_warning(healthy_epochs, clone, final_layer):
     epochs = clone(healthy_epochs)
     final_layer(epochs, "conv_1")["dead_unit_fraction"] = 0.7
-    [issue] = check_dead_neurons(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_dead_neurons(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.WARNING
     assert (issue.layer_id, issue.epoch_index) == ("conv_1", 7)
     assert issue.metric_key == "layer_health.layers.conv_1.dead_unit_fraction"
@@ -31,7 +32,7 @@ def test_dead_neurons_warning(healthy_epochs, clone, final_layer):
 def test_dead_neurons_sparse_weights(healthy_epochs, clone, final_layer):
     epochs = clone(healthy_epochs)
     final_layer(epochs, "dense_0")["weight_sparsity"] = 0.8
-    [issue] = check_dead_neurons(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_dead_neurons(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.WARNING
     assert (issue.metric_key, issue.metric_value) == (
         "layer_health.layers.dense_0.weight_sparsity",
@@ -44,7 +45,7 @@ def test_dead_neurons_whole_layer_is_critical_and_reported_once(healthy_epochs, 
     final_layer(epochs, "dense_0")["dead_unit_fraction"] = 1.0
     # constant input, constant output
     final_layer(epochs, "predictions")["dead_unit_fraction"] = 1.0
-    [issue] = check_dead_neurons(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_dead_neurons(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.CRITICAL
     assert (issue.layer_id, issue.metric_value) == ("dense_0", 1.0)
 
@@ -54,7 +55,7 @@ def test_dead_neurons_parameter_free_layers_inherit(healthy_epochs, clone, inser
     act = {"type": "Activation", "num_parameters": 0, "dead_unit_fraction": 0.6}
     insert_layer(epochs[-1], "conv_1", "conv_1_act", act)
     insert_layer(epochs[-1], "conv_1_act", "conv_1_pool", {**act, "type": "MaxPooling2D"})
-    issues = check_dead_neurons(DiagnosticInput(epochs=epochs), T)
+    issues = check_dead_neurons(diagnostic_input(epochs=epochs), T)
     assert [i.layer_id for i in issues] == ["conv_1_act"]
 
 
@@ -62,10 +63,10 @@ def test_dead_neurons_near_miss_and_earlier_epochs(healthy_epochs, clone, final_
     epochs = clone(healthy_epochs)
     final_layer(epochs, "conv_1")["dead_unit_fraction"] = 0.5  # not above 0.5
     epochs[3]["layer_health"]["layers"]["conv_0"]["dead_unit_fraction"] = 1.0  # recovered
-    assert check_dead_neurons(DiagnosticInput(epochs=epochs), T) == []
+    assert check_dead_neurons(diagnostic_input(epochs=epochs), T) == []
     assert (
         check_dead_neurons(
-            DiagnosticInput(epochs=epochs), DiagnosticThresholds(dead_neuron_sparsity=0.4)
+            diagnostic_input(epochs=epochs), DiagnosticThresholds(dead_neuron_sparsity=0.4)
         )
         != []
     )
@@ -75,7 +76,7 @@ def test_vanishing_gradients(healthy_epochs, clone):
     epochs = clone(healthy_epochs)
     for epoch in epochs[2:]:
         epoch["layer_health"]["layers"]["conv_0"]["gradient_norm"] = 2e-9
-    [issue] = check_vanishing_gradients(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_vanishing_gradients(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.WARNING
     assert (issue.layer_id, issue.epoch_index) == ("conv_0", 2)
     assert issue.metric_key == "layer_health.layers.conv_0.gradient_norm"
@@ -89,13 +90,13 @@ def test_vanishing_gradients_late_or_parameter_free_is_silent(healthy_epochs, cl
         epoch["layer_health"]["layers"]["conv_0"]["gradient_norm"] = 1e-9
     for epoch in epochs:
         insert_layer(epoch, "conv_0", "pool", {"num_parameters": 0, "gradient_norm": 0.0})
-    assert check_vanishing_gradients(DiagnosticInput(epochs=epochs), T) == []
+    assert check_vanishing_gradients(diagnostic_input(epochs=epochs), T) == []
 
 
 def test_vanishing_gradient_threshold_is_honoured(healthy_epochs, cnn_params):
     # Healthy gradients fall from 0.05 to 0.05 / 2.4 = 0.0208.
     t = DiagnosticThresholds(vanishing_gradient_threshold=0.03)
-    issues = check_vanishing_gradients(DiagnosticInput(epochs=healthy_epochs), t)
+    issues = check_vanishing_gradients(diagnostic_input(epochs=healthy_epochs), t)
     assert {i.layer_id for i in issues} == set(cnn_params)
     # epoch 3: 0.05 / 1.6 = 0.03125, epoch 4: 0.05 / 1.8 = 0.0278, the first below
     assert {i.epoch_index for i in issues} == {4}
@@ -106,7 +107,7 @@ def test_frozen_output(healthy_epochs, clone, final_layer):
     epochs = clone(healthy_epochs)
     final_layer(epochs, "dense_0")["activation_variance_across_samples"] = 1e-15
     final_layer(epochs, "predictions")["activation_variance_across_samples"] = 0.0  # inherits
-    [issue] = check_frozen_output(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_frozen_output(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.CRITICAL
     assert (issue.layer_id, issue.epoch_index, issue.metric_value) == ("dense_0", 7, 1e-15)
     assert issue.metric_key == "layer_health.layers.dense_0.activation_variance_across_samples"
@@ -118,8 +119,8 @@ def test_frozen_output_near_miss_and_wholly_dead_layer(healthy_epochs, clone, fi
     final_layer(epochs, "dense_0").update(
         activation_variance_across_samples=0.0, dead_unit_fraction=1.0
     )  # dead_neurons reports it
-    assert check_frozen_output(DiagnosticInput(epochs=epochs), T) == []
-    assert [i.layer_id for i in check_dead_neurons(DiagnosticInput(epochs=epochs), T)] == [
+    assert check_frozen_output(diagnostic_input(epochs=epochs), T) == []
+    assert [i.layer_id for i in check_dead_neurons(diagnostic_input(epochs=epochs), T)] == [
         "dense_0"
     ]
 
@@ -128,7 +129,7 @@ def test_activation_collapse(healthy_epochs, clone, final_layer):
     epochs = clone(healthy_epochs)
     final_layer(epochs, "dense_0")["activation_variance_across_samples"] = 1e-6
     final_layer(epochs, "predictions")["activation_variance_across_samples"] = 1e-7  # inherits
-    [issue] = check_activation_collapse(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_activation_collapse(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.WARNING
     assert (issue.layer_id, issue.epoch_index) == ("dense_0", 7)
     assert issue.metric_value == pytest.approx(1e-6 / 0.52)
@@ -138,9 +139,9 @@ def test_activation_collapse_near_miss_and_frozen(healthy_epochs, clone, final_l
     epochs = clone(healthy_epochs)
     final_layer(epochs, "conv_1")["activation_variance_across_samples"] = 2e-4 * 0.52
     final_layer(epochs, "dense_0")["activation_variance_across_samples"] = 1e-13  # frozen instead
-    assert check_activation_collapse(DiagnosticInput(epochs=epochs), T) == []
+    assert check_activation_collapse(diagnostic_input(epochs=epochs), T) == []
     t = DiagnosticThresholds(activation_collapse_ratio=3e-4)
-    assert [i.layer_id for i in check_activation_collapse(DiagnosticInput(epochs=epochs), t)] == [
+    assert [i.layer_id for i in check_activation_collapse(diagnostic_input(epochs=epochs), t)] == [
         "conv_1"
     ]
 
@@ -151,7 +152,7 @@ def test_redundant_layers(healthy_epochs, clone):
         epoch["layer_health"]["layers"]["dense_0"]["correlation_with_previous"] = (
             0.99 if k == 5 else 0.97
         )
-    [issue] = check_redundant_layers(DiagnosticInput(epochs=epochs), T)
+    [issue] = check_redundant_layers(diagnostic_input(epochs=epochs), T)
     assert issue.severity is Severity.INFO
     assert (issue.layer_id, issue.epoch_index) == ("dense_0", 5)
     assert issue.metric_value == pytest.approx((7 * 0.97 + 0.99) / 8)
@@ -172,7 +173,7 @@ def test_redundant_layers_skips_normalization_and_near_miss(healthy_epochs, clon
                 "correlation_with_previous": 0.99,
             },
         )
-    assert check_redundant_layers(DiagnosticInput(epochs=epochs), T) == []
+    assert check_redundant_layers(diagnostic_input(epochs=epochs), T) == []
     t = DiagnosticThresholds(redundant_correlation=0.9)
-    [issue] = check_redundant_layers(DiagnosticInput(epochs=epochs), t)
+    [issue] = check_redundant_layers(diagnostic_input(epochs=epochs), t)
     assert "'conv_1_bn' and 'dense_0'" in issue.description  # the previous weighted layer

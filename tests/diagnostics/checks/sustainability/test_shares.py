@@ -12,8 +12,9 @@ from healthopt.diagnostics.checks.sustainability.shares import (
     check_over_parameterized_layer,
 )
 from healthopt.diagnostics.issues import Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 T = DiagnosticThresholds()
 
@@ -41,7 +42,7 @@ def test_over_parameterized_layer(healthy_epochs, clone, cnn_architecture, cnn_p
     epochs = clone(healthy_epochs)
     for epoch in epochs:
         _pct(epoch, "dense_0", 2.0)
-    data = DiagnosticInput(epochs=epochs, architecture=cnn_architecture)
+    data = diagnostic_input(epochs=epochs, architecture=cnn_architecture)
     [issue] = check_over_parameterized_layer(data, T)
     compute = {"conv_0": 25.0, "conv_1": 35.0, "dense_0": 2.0, "predictions": 15.0}
     assert issue.severity is Severity.INFO
@@ -63,15 +64,17 @@ def test_over_parameterized_skips_embeddings(healthy_epochs, clone, rnn_architec
             {"name": "dense_0", "type": "Dense", "pct_total": 20.0},
             {"name": "predictions", "type": "Dense", "pct_total": 18.0},
         ]
-    data = DiagnosticInput(epochs=epochs, architecture=rnn_architecture)
+    data = diagnostic_input(epochs=epochs, architecture=rnn_architecture)
     # 92% of the parameters in 2% of the compute, but a lookup table is not over-sized by it
     assert check_over_parameterized_layer(data, T) == []
     for epoch in epochs:  # without a type in the profiler record the architecture's decides
         for entry in epoch["profiler"]["per_layer"]:
             del entry["type"]
+    data = diagnostic_input(epochs=epochs, architecture=rnn_architecture)
     assert check_over_parameterized_layer(data, T) == []
     # the same shares would be reported for a layer that is not an embedding
     rnn_architecture["layers"]["embedding"]["type"] = "Dense"
+    data = diagnostic_input(epochs=epochs, architecture=rnn_architecture)
     [issue] = check_over_parameterized_layer(data, T)
     assert issue.layer_id == "embedding"
 
@@ -83,7 +86,7 @@ def test_compute_inefficient_layer(healthy_epochs, clone, cnn_architecture, cnn_
         epoch["profiler"]["per_layer"].append(
             {"name": "conv_0_pool", "type": "MaxPooling2D", "pct_total": 30.0}
         )
-    data = DiagnosticInput(epochs=epochs, architecture=cnn_architecture)
+    data = diagnostic_input(epochs=epochs, architecture=cnn_architecture)
     [issue] = check_compute_inefficient_layer(data, T)  # the pooling layer has no parameters
     compute = {"conv_0": 60.0, "conv_1": 35.0, "dense_0": 25.0, "predictions": 15.0}
     assert issue.severity is Severity.INFO
@@ -100,7 +103,7 @@ def test_share_checks_need_three_layers(healthy_epochs, clone):
     for epoch in epochs:
         epoch["profiler"]["per_layer"] = epoch["profiler"]["per_layer"][:2]
         _pct(epoch, "conv_0", 99.0)
-    data = DiagnosticInput(epochs=epochs)
+    data = diagnostic_input(epochs=epochs)
     assert check_compute_inefficient_layer(data, T) == []
     assert check_over_parameterized_layer(data, T) == []
 
@@ -108,7 +111,7 @@ def test_share_checks_need_three_layers(healthy_epochs, clone):
 def test_share_thresholds_are_honoured(healthy_epochs):
     # Healthy conv_0: 5.8x the median compute per parameter; dense_0: 2.1x the median params
     # per compute. Both are under the default 10x.
-    data = DiagnosticInput(epochs=healthy_epochs)
+    data = diagnostic_input(epochs=healthy_epochs)
     inefficient = check_compute_inefficient_layer(
         data, DiagnosticThresholds(compute_inefficient_ratio=5.0)
     )
@@ -120,7 +123,7 @@ def test_share_thresholds_are_honoured(healthy_epochs):
 def test_min_share_pct_is_honoured(healthy_epochs):
     # The layers test_share_thresholds_are_honoured reports: conv_0 does 25% of the compute,
     # dense_0 holds 44.7% of the parameters. Layers below min_share_pct are not compared.
-    data = DiagnosticInput(epochs=healthy_epochs)
+    data = diagnostic_input(epochs=healthy_epochs)
     inefficient = DiagnosticThresholds(compute_inefficient_ratio=5.0, min_share_pct=30.0)
     assert check_compute_inefficient_layer(data, inefficient) == []
     over = DiagnosticThresholds(over_parameterized_ratio=2.0, min_share_pct=50.0)

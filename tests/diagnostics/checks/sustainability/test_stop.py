@@ -14,10 +14,16 @@ from healthopt.diagnostics.checks.sustainability.stop import (
     optimal_stop_epoch,
 )
 from healthopt.diagnostics.issues import Severity
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
+from ....builders import diagnostic_input
+
 T = DiagnosticThresholds()
+
+
+def _stop(epochs, t=T):
+    """`optimal_stop_epoch` over JSON-form epochs, read as the engine reads them."""
+    return optimal_stop_epoch(diagnostic_input(epochs=epochs).epochs, t)
 
 
 def _val(epochs: list[dict[str, Any]], losses: list[float]) -> list[dict[str, Any]]:
@@ -27,44 +33,44 @@ def _val(epochs: list[dict[str, Any]], losses: list[float]) -> list[dict[str, An
 
 
 def test_optimal_stop_epoch_on_a_plateau(plateau_epochs):
-    assert optimal_stop_epoch(plateau_epochs, T) == 3
+    assert _stop(plateau_epochs, T) == 3
 
 
 def test_optimal_stop_epoch_uses_the_records_epoch_numbers(plateau_epochs):
     epochs = plateau_epochs
     for k, epoch in enumerate(epochs):
         epoch["epoch"] = 10 + k  # a resumed run
-    assert optimal_stop_epoch(epochs, T) == 13
+    assert _stop(epochs, T) == 13
 
 
 def test_optimal_stop_epoch_none_when_still_improving_or_too_short(healthy_epochs, clone, plateau):
-    assert optimal_stop_epoch(healthy_epochs, T) is None
-    assert optimal_stop_epoch(_val(clone(healthy_epochs[:2]), plateau[:2]), T) is None
+    assert _stop(healthy_epochs, T) is None
+    assert _stop(_val(clone(healthy_epochs[:2]), plateau[:2]), T) is None
     flat = _val(clone(healthy_epochs), [1.0] * 8)  # never improved: a plateau, not waste
-    assert optimal_stop_epoch(flat, T) is None
-    assert optimal_stop_epoch([], T) is None
+    assert _stop(flat, T) is None
+    assert _stop([], T) is None
 
 
 def test_optimal_stop_epoch_a_last_meaningful_epoch_is_no_plateau(healthy_epochs, clone):
     # epoch 3 adds 3.3% of the improvement so far, epoch 4 adds 5.5%: still paying off
     losses = [2.0, 1.0, 0.5, 0.45, 0.45 - 0.055 * 1.55]
     epochs = _val(clone(healthy_epochs[:5]), losses)
-    assert optimal_stop_epoch(epochs, T) is None
-    assert optimal_stop_epoch(epochs, DiagnosticThresholds(diminishing_returns_pct=0.06)) == 2
+    assert _stop(epochs, T) is None
+    assert _stop(epochs, DiagnosticThresholds(diminishing_returns_pct=0.06)) == 2
 
 
 def test_optimal_stop_epoch_three_epochs_is_enough(healthy_epochs, clone):
-    assert optimal_stop_epoch(_val(clone(healthy_epochs[:3]), [2.0, 1.0, 0.99]), T) == 1
+    assert _stop(_val(clone(healthy_epochs[:3]), [2.0, 1.0, 0.99]), T) == 1
 
 
 def test_optimal_stop_epoch_waits_for_a_late_recovery(healthy_epochs, clone):
     losses = [2.0, 1.0, 0.6, 0.5, 0.49, 0.488, 0.3, 0.299]
-    assert optimal_stop_epoch(_val(clone(healthy_epochs), losses), T) == 6
+    assert _stop(_val(clone(healthy_epochs), losses), T) == 6
 
 
 def test_optimal_stop_epoch_counts_rising_loss_as_no_return(healthy_epochs, clone):
     losses = [2.0, 1.0, 0.5, 0.45, 0.6, 0.7, 0.8, 0.9]
-    assert optimal_stop_epoch(_val(clone(healthy_epochs), losses), T) == 2
+    assert _stop(_val(clone(healthy_epochs), losses), T) == 2
 
 
 def test_optimal_stop_epoch_uses_train_loss_when_a_val_loss_is_missing(
@@ -73,21 +79,21 @@ def test_optimal_stop_epoch_uses_train_loss_when_a_val_loss_is_missing(
     epochs = clone(healthy_epochs)  # val loss keeps improving 20% an epoch
     for epoch, loss in zip(epochs, plateau, strict=True):
         epoch["loss"]["train_mean"] = loss
-    assert optimal_stop_epoch(epochs, T) is None  # val loss decides
+    assert _stop(epochs, T) is None  # val loss decides
     epochs[5]["loss"]["val"]["val_loss"] = None
-    assert optimal_stop_epoch(epochs, T) == 3  # train loss decides
+    assert _stop(epochs, T) == 3  # train loss decides
 
 
 def test_diminishing_returns_threshold_is_honoured(healthy_epochs):
     # Healthy: epoch 6 adds 9.7% and epoch 7 adds 7.1% of the improvement so far.
     t = DiagnosticThresholds(diminishing_returns_pct=0.1)
-    assert optimal_stop_epoch(healthy_epochs, t) == 5
-    issues = check_diminishing_returns(DiagnosticInput(epochs=healthy_epochs), t)
+    assert _stop(healthy_epochs, t) == 5
+    issues = check_diminishing_returns(diagnostic_input(epochs=healthy_epochs), t)
     assert [(i.epoch_index, i.metric_value) for i in issues] == [(6, pytest.approx(0.09748, 1e-3))]
 
 
 def test_diminishing_returns(plateau_epochs):
-    data = DiagnosticInput(epochs=plateau_epochs)
+    data = diagnostic_input(epochs=plateau_epochs)
     [issue] = check_diminishing_returns(data, T)
     assert issue.severity is Severity.INFO
     assert issue.epoch_index == 4  # first epoch of the tail
@@ -98,11 +104,11 @@ def test_diminishing_returns(plateau_epochs):
 
 
 def test_diminishing_returns_silent_on_healthy(healthy_epochs):
-    assert check_diminishing_returns(DiagnosticInput(epochs=healthy_epochs), T) == []
+    assert check_diminishing_returns(diagnostic_input(epochs=healthy_epochs), T) == []
 
 
 def test_early_stop_opportunity(plateau_epochs):
-    data = DiagnosticInput(epochs=plateau_epochs)
+    data = diagnostic_input(epochs=plateau_epochs)
     [issue] = check_early_stop_opportunity(data, T)
     assert issue.check == "early_stop_opportunity"
     assert issue.severity is Severity.INFO
@@ -114,11 +120,11 @@ def test_early_stop_opportunity(plateau_epochs):
 
 
 def test_early_stop_opportunity_silent_on_healthy(healthy_epochs):
-    assert check_early_stop_opportunity(DiagnosticInput(epochs=healthy_epochs), T) == []
+    assert check_early_stop_opportunity(diagnostic_input(epochs=healthy_epochs), T) == []
 
 
 def test_wasted_carbon(plateau_epochs):
-    data = DiagnosticInput(epochs=plateau_epochs)
+    data = diagnostic_input(epochs=plateau_epochs)
     [issue] = check_wasted_carbon(data, T)
     assert issue.severity is Severity.INFO
     assert issue.epoch_index == 4
@@ -131,5 +137,5 @@ def test_wasted_carbon_needs_carbon_records(healthy_epochs, plateau_epochs):
     epochs = plateau_epochs
     for epoch in epochs:
         del epoch["carbon_emissions"]
-    assert check_wasted_carbon(DiagnosticInput(epochs=epochs), T) == []
-    assert check_wasted_carbon(DiagnosticInput(epochs=healthy_epochs), T) == []
+    assert check_wasted_carbon(diagnostic_input(epochs=epochs), T) == []
+    assert check_wasted_carbon(diagnostic_input(epochs=healthy_epochs), T) == []

@@ -6,8 +6,9 @@ import pytest
 
 from healthopt.diagnostics.checks.sustainability.stop import check_early_stop_opportunity
 from healthopt.diagnostics.checks.sustainability.summary import sustainability_summary
-from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+from ....builders import diagnostic_input
 
 T = DiagnosticThresholds()
 SUMMARY_KEYS = {
@@ -33,7 +34,7 @@ SUMMARY_KEYS = {
 
 
 def test_summary_of_healthy_run(healthy_epochs):
-    summary = sustainability_summary(DiagnosticInput(epochs=healthy_epochs), T)
+    summary = sustainability_summary(diagnostic_input(epochs=healthy_epochs), T)
     assert set(summary) == SUMMARY_KEYS
     assert summary["optimal_stop_epoch"] is None
     assert (summary["wasted_epochs"], summary["wasted_compute_pct"]) == (0, 0.0)
@@ -53,7 +54,7 @@ def test_summary_of_healthy_run(healthy_epochs):
 
 
 def test_summary_of_empty_input_invents_nothing():
-    summary = sustainability_summary(DiagnosticInput(), T)
+    summary = sustainability_summary(diagnostic_input(), T)
     assert set(summary) == SUMMARY_KEYS
     lists = {
         "dead_layers",
@@ -66,7 +67,7 @@ def test_summary_of_empty_input_invents_nothing():
 
 
 def test_summary_survives_partial_records(messy_epochs):
-    summary = sustainability_summary(DiagnosticInput(epochs=messy_epochs), T)
+    summary = sustainability_summary(diagnostic_input(epochs=messy_epochs), T)
     assert summary["total_co2_kg"] is None and summary["energy_method"] is None
     assert summary["optimal_stop_epoch"] is None and summary["wasted_epochs"] is None
 
@@ -78,7 +79,7 @@ def test_summary_agrees_with_the_checks(plateau_epochs, final_layer, cnn_params)
     for epoch in epochs:
         epoch["layer_health"]["layers"]["conv_0"]["gradient_norm"] = 0.0
         epoch["layer_health"]["layers"]["conv_1"]["correlation_with_previous"] = 0.99
-    data = DiagnosticInput(epochs=epochs)
+    data = diagnostic_input(epochs=epochs)
     summary = sustainability_summary(data, T)
     assert summary["optimal_stop_epoch"] == 3
     assert summary["optimal_stop_epoch"] == check_early_stop_opportunity(data, T)[0].epoch_index
@@ -108,7 +109,7 @@ def test_parameter_efficiency_charges_a_dead_activation_to_its_layer(
         "conv_1_act",
         {"type": "Activation", "num_parameters": 0, "dead_unit_fraction": 0.9},
     )
-    summary = sustainability_summary(DiagnosticInput(epochs=epochs), T)
+    summary = sustainability_summary(diagnostic_input(epochs=epochs), T)
     assert summary["dead_layers"] == ["conv_1_act"]
     total = sum(cnn_params.values())
     expected = 100 * (total - cnn_params["conv_1"]) / total
@@ -118,6 +119,6 @@ def test_parameter_efficiency_charges_a_dead_activation_to_its_layer(
 def test_summary_without_durations_uses_epoch_share(plateau_epochs):
     epochs = plateau_epochs
     epochs[0]["duration_seconds"] = None
-    summary = sustainability_summary(DiagnosticInput(epochs=epochs), T)
+    summary = sustainability_summary(diagnostic_input(epochs=epochs), T)
     assert summary["wasted_compute_pct"] == 50.0  # 4 of 8 epochs
     assert summary["total_training_duration_seconds"] == pytest.approx(80.7 - 10.0)

@@ -1,9 +1,10 @@
 """Architecture checks: structural problems in CNN, RNN and transformer layer graphs.
 
 Each family runs only on its own `arch_type` (seed 004 sections 7 and 11.1), or, when the
-summary states none, on the family `records.arch_type` detects from its layers; a "generic" or
-missing architecture gives no issues. They read the summary `models.architecture` writes, or
-seed 004's (schema in `records`), so a node missing a field is skipped rather than guessed at.
+summary states none, on the family `diagnostics.records.arch_type` detects from its layers; a
+"generic" or missing architecture gives no issues. They read the summary `models.architecture`
+writes, or seed 004's (`healthopt.records.architecture`); a node missing a field is skipped
+rather than guessed at.
 
 One module per family (`cnn`, `rnn`, `transformer`); `CHECKS` runs them in that order. The
 check functions are re-exported so `from ...checks.architecture import check_x` keeps working.

@@ -3,12 +3,11 @@ channel widths are spread over a convolutional stack."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from healthopt.diagnostics.checks.architecture._common import _arch, _count, _id, _issue, _of
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, arch_nodes, number
+from healthopt.diagnostics.records import DiagnosticInput, arch_nodes
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import ArchitectureSummary, GraphNode
 
 # Nodes that keep the feature map's size, so they neither start nor end a run of convs. A node
 # of unknown category (a path id no record describes, a type name `layer_types` does not know)
@@ -16,19 +15,18 @@ from healthopt.diagnostics.thresholds import DiagnosticThresholds
 _SIZE_KEEPING = ("normalization", "activation", "dropout", "other")
 
 
-def _dims(value: Any) -> list[int] | None:
-    """Kernel sizes and strides as a list, whether stored as `3` or `[3, 3]`."""
-    values = value if isinstance(value, (list, tuple)) else [value]
-    dims = [d for d in map(_count, values) if d is not None]
+def _dims(values: list[int] | None) -> list[int] | None:
+    """Kernel sizes and strides as positive whole numbers (the records read `3` as [3, 3])."""
+    dims = [d for d in map(_count, values or []) if d is not None]
     return dims if values and len(dims) == len(values) else None
 
 
-def _pct(arch: dict[str, Any], node_id: str | None) -> float | None:
-    entry = (arch.get("layers") or {}).get(node_id) if node_id is not None else None
-    if not isinstance(entry, dict):
+def _pct(arch: ArchitectureSummary, node_id: str) -> float | None:
+    entry = arch.layers.get(node_id)
+    if entry is None:
         return None
-    pct = number(entry.get("pct_of_total"))
-    params, total = number(entry.get("parameters")), number(arch.get("total_parameters"))
+    pct = entry.pct_of_total
+    params, total = entry.parameters, arch.total_parameters
     if pct is None and params is not None and total:
         pct = 100.0 * params / total
     return pct
@@ -107,11 +105,10 @@ def check_missing_pooling(data: DiagnosticInput, t: DiagnosticThresholds) -> lis
     arch = _arch(data, "cnn")
     if arch is None:
         return []
-    runs: list[list[dict[str, Any]]] = [[]]
+    runs: list[list[GraphNode]] = [[]]
     for node in arch_nodes(arch):
-        category = node.get("category")
-        # PyTorch nodes (seed 004) spell it `stride`.
-        strides = _dims(node.get("strides", node.get("stride"))) or [1]
+        category = node.category
+        strides = _dims(node.strides) or [1]  # PyTorch's `stride` is read as `strides`
         if category == "convolution" and max(strides) == 1:
             runs[-1].append(node)
         elif category not in _SIZE_KEEPING:
@@ -146,12 +143,12 @@ def check_large_kernel(data: DiagnosticInput, t: DiagnosticThresholds) -> list[I
     reported. Factorised kernels (1x7) have a side below the limit and are not flagged.
     """
     arch = _arch(data, "cnn")
-    shape = arch.get("input_shape") if arch else None
-    if arch is None or not isinstance(shape, list):
+    shape = arch.input_shape if arch else None
+    if arch is None or shape is None:
         return []
     issues = []
     for node in _of(arch_nodes(arch), "convolution"):
-        kernel = _dims(node.get("kernel_size"))
+        kernel = _dims(node.kernel_size)
         spatial = [_count(d) for d in shape[: len(kernel)]] if kernel else []
         if not kernel or not spatial or None in spatial or min(kernel) < t.large_kernel_size:
             continue
@@ -184,11 +181,11 @@ def check_early_channel_explosion(data: DiagnosticInput, t: DiagnosticThresholds
     if arch is None or not convs:
         return []
     first = convs[0]
-    shape = arch.get("input_shape")
-    in_channels = _count(first.get("in_channels"))
-    if in_channels is None and isinstance(shape, list) and shape:
+    shape = arch.input_shape
+    in_channels = _count(first.in_channels)
+    if in_channels is None and shape:
         in_channels = _count(shape[-1])
-    out_channels = _count(first.get("out_channels"))
+    out_channels = _count(first.out_channels)
     if in_channels is None or out_channels is None:
         return []
     if in_channels > 3 or out_channels <= t.early_channel_max:

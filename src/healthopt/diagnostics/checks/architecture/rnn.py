@@ -28,7 +28,7 @@ def check_hidden_size_ratio(data: DiagnosticInput, t: DiagnosticThresholds) -> l
         return []
     issues = []
     for node in _of(arch_nodes(arch), "recurrent"):
-        units, width = _count(node.get("units")), _count(node.get("input_size"))
+        units, width = _count(node.units), _count(node.input_size)
         if units is None or width is None or units / width <= t.rnn_hidden_input_ratio:
             continue
         ratio = units / width
@@ -87,7 +87,7 @@ def check_bidirectional_usage(data: DiagnosticInput, t: DiagnosticThresholds) ->
         return []
     nodes = arch_nodes(arch)
     issues = []
-    bidirectional = [n for n in _of(nodes, "recurrent") if n.get("bidirectional") is True]
+    bidirectional = [n for n in _of(nodes, "recurrent") if n.bidirectional is True]
     length = _sequence_length(arch)
     if len(bidirectional) >= 2 and length is not None and length < t.bidirectional_short_sequence:
         issues.append(
@@ -104,12 +104,10 @@ def check_bidirectional_usage(data: DiagnosticInput, t: DiagnosticThresholds) ->
             )
         )
     for position, node in enumerate(nodes):
-        if node.get("bidirectional") is not True or node.get("return_sequences") is not True:
+        if node.bidirectional is not True or node.return_sequences is not True:
             continue
-        consumer = next(
-            (n for n in nodes[position + 1 :] if n.get("category") not in _PASS_THROUGH), None
-        )
-        if consumer is not None and consumer.get("category") == "reshape":
+        consumer = next((n for n in nodes[position + 1 :] if n.category not in _PASS_THROUGH), None)
+        if consumer is not None and consumer.category == "reshape":
             issues.append(
                 _issue(
                     "bidirectional_usage",

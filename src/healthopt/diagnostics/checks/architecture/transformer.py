@@ -12,14 +12,7 @@ from healthopt.diagnostics.checks.architecture._common import (
     _sequence_length,
 )
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import (
-    DiagnosticInput,
-    arch_nodes,
-    dig,
-    epoch_index,
-    layers,
-    number,
-)
+from healthopt.diagnostics.records import DiagnosticInput, arch_nodes, epoch_index, given
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 
 
@@ -32,8 +25,8 @@ def check_attention_head_count(data: DiagnosticInput, t: DiagnosticThresholds) -
         return []
     issues = []
     for node in _of(arch_nodes(arch), "attention"):
-        heads, width = _count(node.get("num_heads")), _count(node.get("embed_dim"))
-        key_dim = _count(node.get("key_dim"))
+        heads, width = _count(node.num_heads), _count(node.embed_dim)
+        key_dim = _count(node.key_dim)
         if heads is None or width is None:
             continue
         if width % heads:
@@ -74,8 +67,8 @@ def check_embedding_dimension(data: DiagnosticInput, t: DiagnosticThresholds) ->
         return []
     issues = []
     for node in _of(arch_nodes(arch), "embedding"):
-        vocab = _count(node.get("input_dim")) or _count(arch.get("vocabulary_size"))
-        width = _count(node.get("output_dim"))
+        vocab = _count(node.input_dim) or _count(arch.vocabulary_size)
+        width = _count(node.output_dim)
         if vocab is None or width is None or width <= vocab * t.embedding_vocab_ratio:
             continue
         issues.append(
@@ -103,7 +96,7 @@ def check_position_encoding(data: DiagnosticInput, t: DiagnosticThresholds) -> l
         return []
     nodes = arch_nodes(arch)
     positional = _of(nodes, "positional_embedding")
-    named = [n for n in nodes if "position" in f"{n.get('type')} {n.get('id')}".lower()]
+    named = [n for n in nodes if "position" in f"{n.type} {n.id}".lower()]
     if not positional and not named:
         return [
             _issue(
@@ -122,7 +115,7 @@ def check_position_encoding(data: DiagnosticInput, t: DiagnosticThresholds) -> l
     length = _sequence_length(arch)
     issues = []
     for node in positional:
-        capacity = _count(node.get("max_positions"))
+        capacity = _count(node.max_positions)
         if capacity is None or length is None or capacity >= length:
             continue
         issues.append(
@@ -154,12 +147,12 @@ def check_layer_norm_placement(data: DiagnosticInput, t: DiagnosticThresholds) -
     if arch is None:
         return []
     nodes = arch_nodes(arch)
-    attention = [i for i, n in enumerate(nodes) if n.get("category") == "attention"]
+    attention = [i for i, n in enumerate(nodes) if n.category == "attention"]
     norms = [
         i
         for i, n in enumerate(nodes)
-        if n.get("category") == "normalization"
-        and (n.get("kind") == "layer" or "layernorm" in str(n.get("type")).lower())
+        if n.category == "normalization"
+        and (n.kind == "layer" or "layernorm" in str(n.type).lower())
     ]
     if not attention:
         return []
@@ -205,19 +198,18 @@ def check_attention_entropy(data: DiagnosticInput, t: DiagnosticThresholds) -> l
     arch = _arch(data, "transformer")
     if arch is None:
         return []
-    names = dict.fromkeys(n for n in map(_id, _of(arch_nodes(arch), "attention")) if n)
+    names = dict.fromkeys(map(_id, _of(arch_nodes(arch), "attention")))
     for record in data.epochs:
         names.update(
             dict.fromkeys(
-                name
-                for name, entry in layers(record).items()
-                if isinstance(entry, dict) and "attention_entropy" in entry
+                name for name, entry in record.layers.items() if given(entry, "attention_entropy")
             )
         )
     issues = []
     for name in names:
         for position in range(len(data.epochs) - 1, -1, -1):
-            entropy = number(dig(layers(data.epochs[position]).get(name), "attention_entropy"))
+            entry = data.epochs[position].layers.get(name)
+            entropy = entry.attention_entropy if entry is not None else None
             if entropy is None:
                 continue
             if entropy < t.attention_entropy_min:

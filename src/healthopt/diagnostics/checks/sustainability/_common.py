@@ -6,7 +6,8 @@ import statistics
 from typing import Any
 
 from healthopt.diagnostics.issues import Category, Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, layers
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index
+from healthopt.records import EpochRecord, LayerHealth, LayerSummary
 
 
 def issue(
@@ -42,22 +43,18 @@ def mean(values: list[float | None]) -> float | None:
     return statistics.fmean(found) if found else None
 
 
-def arch_layers(data: DiagnosticInput) -> dict[str, Any]:
-    found = dig(data.architecture, "layers")
-    return found if isinstance(found, dict) else {}
+def arch_layers(data: DiagnosticInput) -> dict[str, LayerSummary]:
+    return data.architecture.layers if data.architecture is not None else {}
 
 
-def final_position(epochs: list[dict[str, Any]]) -> int | None:
+def final_position(epochs: list[EpochRecord]) -> int | None:
     """Position of the last epoch that has layer-health records."""
-    return next((i for i in range(len(epochs) - 1, -1, -1) if layers(epochs[i])), None)
+    return next((i for i in range(len(epochs) - 1, -1, -1) if epochs[i].layers), None)
 
 
-def final_layers(epochs: list[dict[str, Any]]) -> tuple[int | None, list[tuple[str, dict]]]:
+def final_layers(epochs: list[EpochRecord]) -> tuple[int | None, list[tuple[str, LayerHealth]]]:
     """The epoch number of the last epoch with layer records, and its (name, entry) pairs."""
     position = final_position(epochs)
     if position is None:
         return None, []
-    entries = layers(epochs[position]).items()
-    return epoch_index(epochs, position), [
-        (n, e if isinstance(e, dict) else {}) for n, e in entries
-    ]
+    return epoch_index(epochs, position), list(epochs[position].layers.items())

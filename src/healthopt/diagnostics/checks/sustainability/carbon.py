@@ -6,8 +6,6 @@ how they were obtained, which the report quotes.
 
 from __future__ import annotations
 
-from typing import Any
-
 from healthopt.diagnostics.checks.sustainability._common import (
     grams,
     issue,
@@ -16,20 +14,33 @@ from healthopt.diagnostics.checks.sustainability._common import (
     watt_hours,
 )
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, series
+from healthopt.diagnostics.records import DiagnosticInput, series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
 
 
-def energy_method(epochs: list[dict[str, Any]]) -> str | None:
+def energy_method(epochs: list[EpochRecord]) -> str | None:
     """The records' distinct `carbon_emissions.method` strings, joined; None without any."""
-    methods = [m for e in epochs if isinstance(m := dig(e, "carbon_emissions.method"), str) and m]
+    methods = [m for e in epochs if (m := e.carbon_emissions.method)]
     return "; ".join(dict.fromkeys(methods)) or None
 
 
-def gpu_power_note(epochs: list[dict[str, Any]]) -> str | None:
+def gpu_power_note(epochs: list[EpochRecord]) -> str | None:
     """Why GPU power is or is not in the figures (e.g. "no GPU in use", "not measurable")."""
-    notes = [n for e in epochs if isinstance(n := dig(e, "carbon_emissions.gpu_power_note"), str)]
+    notes = [n for e in epochs if (n := e.carbon_emissions.gpu_power_note) is not None]
     return "; ".join(dict.fromkeys(notes)) or None
+
+
+def co2_kg(record: EpochRecord) -> float | None:
+    return record.carbon_emissions.epoch_co2_kg
+
+
+def energy_kwh(record: EpochRecord) -> float | None:
+    return record.carbon_emissions.epoch_energy_kwh
+
+
+def power_watts(record: EpochRecord) -> float | None:
+    return record.carbon_emissions.power_draw_watts
 
 
 def check_high_carbon_intensity(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
@@ -37,12 +48,12 @@ def check_high_carbon_intensity(data: DiagnosticInput, t: DiagnosticThresholds) 
     of GPU power (info whenever carbon records exist; warning when total CO2 is above
     `high_carbon_kg`)."""
     epochs = data.epochs
-    co2 = series(epochs, "carbon_emissions.epoch_co2_kg")
-    kwh = total(series(epochs, "carbon_emissions.epoch_energy_kwh"))
+    co2 = series(epochs, co2_kg)
+    kwh = total(series(epochs, energy_kwh))
     total_co2 = total(co2)
     if total_co2 is None and kwh is None:
         return []
-    watts = mean(series(epochs, "carbon_emissions.power_draw_watts"))
+    watts = mean(series(epochs, power_watts))
     method = energy_method(epochs)
     gpu_note = gpu_power_note(epochs)
     counted = sum(v is not None for v in co2)

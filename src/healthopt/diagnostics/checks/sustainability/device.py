@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from healthopt.diagnostics.checks.sustainability._common import issue
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
 
 
-def _on_cpu(record: dict[str, Any]) -> tuple[str, Any] | None:
+def _on_cpu(record: EpochRecord) -> tuple[str, str | float] | None:
     """(metric key, value) showing a GPU-equipped epoch trained on the CPU, else None.
 
     The recorded training device decides; only without one does zero CUDA time (with CPU time
     spent) count as training on the CPU.
     """
-    device = dig(record, "device.training_device")
-    if isinstance(device, str):
+    device = record.device.training_device
+    if device is not None:
         return ("device.training_device", device) if device.lower() == "cpu" else None
-    cuda = number(dig(record, "profiler.total_cuda_time_ms"))
-    cpu = number(dig(record, "profiler.total_cpu_time_ms"))
+    cuda, cpu = record.profiler.total_cuda_time_ms, record.profiler.total_cpu_time_ms
     if cuda == 0 and (cpu is None or cpu > 0):
         return "profiler.total_cuda_time_ms", 0.0
     return None
@@ -30,7 +28,7 @@ def check_device_underutilization(data: DiagnosticInput, t: DiagnosticThresholds
     """Epochs ran on the CPU although `device.gpu_available` was true (warning, once, at the
     first such epoch). Never fires on a machine without a GPU."""
     epochs = data.epochs
-    with_gpu = [i for i, e in enumerate(epochs) if dig(e, "device.gpu_available") is True]
+    with_gpu = [i for i, e in enumerate(epochs) if e.device.gpu_available is True]
     idle = [(i, found) for i in with_gpu if (found := _on_cpu(epochs[i])) is not None]
     if not idle:
         return []

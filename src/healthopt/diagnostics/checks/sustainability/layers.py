@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Any
 
-from healthopt.diagnostics.checks.sustainability._common import final_layers, issue
+from healthopt.diagnostics.checks.sustainability._common import (
+    final_layers,
+    final_position,
+    issue,
+)
 from healthopt.diagnostics.issues import Issue, Severity
 from healthopt.diagnostics.layer_types import category_of
 from healthopt.diagnostics.records import (
     VANISHING_FLAG,
     DiagnosticInput,
     epoch_index,
-    layer_key,
-    layer_number,
-    layers,
-    number,
-    vanishing_flag,
+    given,
+    layer_series,
 )
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord, LayerHealth
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,23 @@ class LayerFlag:
     whole: bool = False  # dead: every unit dead
 
 
-def _has_params(entry: dict[str, Any]) -> bool:
-    count = number(entry.get("num_parameters"))
-    if count is not None:
-        return count > 0
-    return number(entry.get("weight_sparsity")) is not None
+def _has_params(entry: LayerHealth) -> bool:
+    if entry.num_parameters is not None:
+        return entry.num_parameters > 0
+    return entry.weight_sparsity is not None
 
 
-def dead_flags(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[LayerFlag]:
+def dead_flags(epochs: list[EpochRecord], t: DiagnosticThresholds) -> list[LayerFlag]:
     """Layers whose `dead_unit_fraction` or `weight_sparsity` is above `dead_neuron_sparsity`
     in the final epoch. A parameter-free layer after a flagged one (pooling after a dead ReLU)
     passes the dead units on and only inherits; any layer after a wholly dead one does too."""
     flags, previous = [], None
     for name, entry in final_layers(epochs)[1]:
         flag = None
-        for key in ("dead_unit_fraction", "weight_sparsity"):
-            value = number(entry.get(key))
+        for key, value in (
+            ("dead_unit_fraction", entry.dead_unit_fraction),
+            ("weight_sparsity", entry.weight_sparsity),
+        ):
             if flag is None and value is not None and value > t.dead_neuron_sparsity:
                 inherited = previous is not None and (not _has_params(entry) or previous.whole)
                 whole = key == "dead_unit_fraction" and value >= 1.0
@@ -124,14 +126,13 @@ class Vanishing:
     flagged: bool
 
 
-def _has_weights(entry: dict[str, Any]) -> bool:
+def _has_weights(entry: LayerHealth) -> bool:
     """Unlike `_has_params`, an entry that does not say is taken to have weights: only a
     layer with weights records a gradient norm or a vanishing verdict at all."""
-    count = number(entry.get("num_parameters"))
-    return count is None or count > 0
+    return entry.num_parameters is None or entry.num_parameters > 0
 
 
-def vanishing_layers(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[Vanishing]:
+def vanishing_layers(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Vanishing]:
     """Layers with parameters whose gradient vanished in at least half of the epochs that
     measured it: once, near the end, is convergence.
 
@@ -139,17 +140,13 @@ def vanishing_layers(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> l
     `gradient_norm_mean`) is below `vanishing_gradient_threshold`, or when the record's own
     `has_vanishing_gradients` is true; it counts as measured when it has either.
     """
-    names: dict[str, None] = {}
-    for record in epochs:
-        names.update(dict.fromkeys(layers(record)))
     found = []
-    for name in names:
+    for name, entries in layer_series(data.epochs):
         measured, low, flagged, key = 0, [], False, None
-        for i, record in enumerate(epochs):
-            entry = layers(record).get(name)
-            if not isinstance(entry, dict) or not _has_weights(entry):
+        for i, entry in enumerate(entries):
+            if entry is None or not _has_weights(entry):
                 continue
-            norm, flag = layer_number(entry, "gradient_norm"), vanishing_flag(entry)
+            norm, flag = entry.gradient_norm, entry.has_vanishing_gradients
             if norm is None and flag is None:
                 continue
             measured += 1
@@ -157,7 +154,7 @@ def vanishing_layers(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> l
             if below or flag is True:
                 low.append((i, norm))
                 flagged = flagged or not below
-                key = key or (layer_key(entry, "gradient_norm") if below else None)
+                key = key or (data.spelling(i, name, "gradient_norm") if below else None)
         if low and 2 * len(low) >= measured:
             norms = [n for _, n in low if n is not None]
             found.append(
@@ -174,9 +171,7 @@ def vanishing_layers(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> l
     return found
 
 
-def _vanishing_issue(
-    row: Vanishing, epochs: list[dict[str, Any]], t: DiagnosticThresholds
-) -> Issue:
+def _vanishing_issue(row: Vanishing, epochs: list[EpochRecord], t: DiagnosticThresholds) -> Issue:
     first = epoch_index(epochs, row.first)
     # key is the flag only when no epoch had a norm below the threshold
     below = f"gradient norm below {t.vanishing_gradient_threshold:g}"
@@ -208,21 +203,22 @@ def _vanishing_issue(
 def check_vanishing_gradients(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Issue]:
     """A layer with parameters had a vanishing gradient (`vanishing_layers`) in at least half
     of the epochs that measured it (warning, once per layer, with the mean norm)."""
-    return [_vanishing_issue(row, data.epochs, t) for row in vanishing_layers(data.epochs, t)]
+    return [_vanishing_issue(row, data.epochs, t) for row in vanishing_layers(data, t)]
 
 
-def frozen_flags(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> list[LayerFlag]:
+def frozen_flags(data: DiagnosticInput, t: DiagnosticThresholds) -> list[LayerFlag]:
     """Layers whose `activation_variance_across_samples` is below `frozen_output_variance` in
     the final epoch. A wholly dead layer is `dead_neurons`' report, and a layer after a frozen
     or wholly dead one only inherits."""
     flags, constant_before = [], False
-    for name, entry in final_layers(epochs)[1]:
-        variance = layer_number(entry, "activation_variance_across_samples")
-        dead = number(entry.get("dead_unit_fraction"))
+    position = final_position(data.epochs)
+    for name, entry in final_layers(data.epochs)[1]:
+        variance = entry.activation_variance_across_samples
+        dead = entry.dead_unit_fraction
         wholly_dead = dead is not None and dead >= 1.0
         frozen = variance is not None and variance < t.frozen_output_variance
-        if variance is not None and frozen:
-            key = layer_key(entry, "activation_variance_across_samples") or ""
+        if variance is not None and frozen and position is not None:
+            key = data.spelling(position, name, "activation_variance_across_samples")
             flags.append(LayerFlag(name, key, variance, not (constant_before or wholly_dead)))
         constant_before = frozen or wholly_dead
     return flags
@@ -253,7 +249,7 @@ def check_frozen_output(data: DiagnosticInput, t: DiagnosticThresholds) -> list[
             metric_key=f"layer_health.layers.{f.layer}.{f.key}",
             metric_value=f.value,
         )
-        for f in frozen_flags(data.epochs, t)
+        for f in frozen_flags(data, t)
         if f.reported
     ]
 
@@ -265,8 +261,8 @@ def check_activation_collapse(data: DiagnosticInput, t: DiagnosticThresholds) ->
     epoch, entries = final_layers(data.epochs)
     issues, inherited = [], False
     for name, entry in entries:
-        variance = layer_number(entry, "activation_variance_across_samples")
-        square = number(entry.get("activation_mean_square"))
+        variance = entry.activation_variance_across_samples
+        square = entry.activation_mean_square
         frozen = variance is not None and variance < t.frozen_output_variance
         if variance is None or square is None or square <= 0:
             inherited = frozen
@@ -300,7 +296,7 @@ def check_activation_collapse(data: DiagnosticInput, t: DiagnosticThresholds) ->
 
 
 def redundant_pairs(
-    epochs: list[dict[str, Any]], t: DiagnosticThresholds
+    epochs: list[EpochRecord], t: DiagnosticThresholds
 ) -> list[tuple[str, str, float, int]]:
     """(earlier layer, later layer, mean correlation, position of the highest) for layers
     whose `correlation_with_previous` averages above `redundant_correlation`.
@@ -312,13 +308,12 @@ def redundant_pairs(
     pairs: dict[tuple[str, str], list[tuple[int, float]]] = {}
     for i, record in enumerate(epochs):
         previous = None
-        for name, entry in layers(record).items():
-            entry = entry if isinstance(entry, dict) else {}
-            value = number(entry.get("correlation_with_previous"))
-            normalization = category_of(entry.get("type")) == "normalization"
+        for name, entry in record.layers.items():
+            value = entry.correlation_with_previous
+            normalization = category_of(entry.type) == "normalization"
             if value is not None and previous is not None and not normalization:
                 pairs.setdefault((previous, name), []).append((i, value))
-            if "correlation_with_previous" in entry or _has_params(entry):
+            if given(entry, "correlation_with_previous") or _has_params(entry):
                 previous = name
     found = []
     for (a, b), values in pairs.items():

@@ -9,7 +9,6 @@ of the quantity a check is about are too small to be worth a report.
 from __future__ import annotations
 
 import statistics
-from typing import Any
 
 from healthopt.diagnostics.checks.profiler import layer_timings
 from healthopt.diagnostics.checks.sustainability._common import (
@@ -19,15 +18,16 @@ from healthopt.diagnostics.checks.sustainability._common import (
     total,
 )
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, layers, number
+from healthopt.diagnostics.records import DiagnosticInput
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
 
 # With fewer comparable layers the median layer is no yardstick: of two layers, neither can
 # be more than twice the median of the pair.
 MIN_LAYERS_FOR_SHARES = 3
 
 
-def _compute_shares(epochs: list[dict[str, Any]]) -> dict[str, tuple[float, str | None]]:
+def _compute_shares(epochs: list[EpochRecord]) -> dict[str, tuple[float, str | None]]:
     """Per layer: mean `profiler.per_layer[].pct_total` over the epochs that timed it, type."""
     return {
         name: (
@@ -43,26 +43,26 @@ def _param_shares(data: DiagnosticInput, names: set[str]) -> dict[str, float]:
     `names`, else from the final layer-health record's `num_parameters`."""
     arch = arch_layers(data)
     if names & set(arch):
-        counts = {n: number(v.get("parameters")) for n, v in arch.items() if isinstance(v, dict)}
-        whole = number(dig(data.architecture, "total_parameters")) or total(list(counts.values()))
+        declared = data.architecture.total_parameters if data.architecture else None
+        whole = declared or total([_float(v.parameters) for v in arch.values()])
         shares = {}
         for name, info in arch.items():
-            pct = number(info.get("pct_of_total")) if isinstance(info, dict) else None
-            if pct is None and counts.get(name) is not None and whole:
-                pct = 100.0 * (counts[name] or 0.0) / whole
+            pct = info.pct_of_total
+            if pct is None and info.parameters is not None and whole:
+                pct = 100.0 * info.parameters / whole
             if pct is not None:
                 shares[name] = pct
         return shares
     position = final_position(data.epochs)
     if position is None:
         return {}
-    counts = {
-        n: number(e.get("num_parameters"))
-        for n, e in layers(data.epochs[position]).items()
-        if isinstance(e, dict)
-    }
+    counts = {n: _float(e.num_parameters) for n, e in data.epochs[position].layers.items()}
     whole = total(list(counts.values()))
     return {n: 100.0 * c / whole for n, c in counts.items() if c is not None and whole}
+
+
+def _float(count: int | None) -> float | None:
+    return None if count is None else float(count)
 
 
 def _is_embedding(kind: str | None) -> bool:
@@ -77,8 +77,8 @@ def _shares(data: DiagnosticInput) -> list[tuple[str, str | None, float, float]]
     arch = arch_layers(data)
     rows = []
     for name, (compute_pct, kind) in compute.items():
-        kind = kind or dig(arch.get(name), "type")
-        kind = kind if isinstance(kind, str) else None
+        if kind is None and name in arch:
+            kind = arch[name].type
         if params.get(name, 0.0) > 0 and compute_pct > 0 and not _is_embedding(kind):
             rows.append((name, kind, params[name], compute_pct))
     return rows if len(rows) >= MIN_LAYERS_FOR_SHARES else []

@@ -8,28 +8,26 @@ the epochs after it (`waste_after`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from healthopt.diagnostics.checks.loss import train_loss, val_loss
 from healthopt.diagnostics.checks.sustainability._common import grams, issue, total, watt_hours
+from healthopt.diagnostics.checks.sustainability.carbon import co2_kg, energy_kwh
 from healthopt.diagnostics.issues import Issue, Severity
-from healthopt.diagnostics.records import DiagnosticInput, dig, epoch_index, number, series
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index, series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+from healthopt.records import EpochRecord
 
 VAL_LOSS = "loss.val.val_loss"
 TRAIN_LOSS = "loss.train_mean"
 
 
-def _monitored_loss(epochs: list[dict[str, Any]]) -> tuple[str, list[float]] | None:
+def _monitored_loss(epochs: list[EpochRecord]) -> tuple[str, list[float]] | None:
     """Validation loss when every epoch has one, else train loss (train_mean, or train_epoch
     where the mean is missing); None when neither covers every epoch."""
-    val = series(epochs, VAL_LOSS)
+    val = series(epochs, val_loss)
     if val and all(v is not None for v in val):
         return VAL_LOSS, [v for v in val if v is not None]
-    train = [number(dig(e, TRAIN_LOSS)) for e in epochs]
-    train = [
-        v if v is not None else number(dig(e, "loss.train_epoch"))
-        for v, e in zip(train, epochs, strict=True)
-    ]
+    train = series(epochs, train_loss)
     if train and all(v is not None for v in train):
         return TRAIN_LOSS, [v for v in train if v is not None]
     return None
@@ -45,7 +43,7 @@ class Stop:
     ratio: float | None  # marginal / cumulative improvement in the first wasted epoch
 
 
-def stop_analysis(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> Stop | None:
+def stop_analysis(epochs: list[EpochRecord], t: DiagnosticThresholds) -> Stop | None:
     """The stop analysis, or None when there is nothing to analyse (< 3 epochs, no loss).
 
     Epoch k gives diminishing returns when its improvement on the best loss so far is below
@@ -71,7 +69,7 @@ def stop_analysis(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> Stop
     return Stop(key, losses, start - 1, ratios[start])
 
 
-def optimal_stop_epoch(epochs: list[dict[str, Any]], t: DiagnosticThresholds) -> int | None:
+def optimal_stop_epoch(epochs: list[EpochRecord], t: DiagnosticThresholds) -> int | None:
     """The epoch (the record's own epoch number) after which training gave diminishing returns.
 
     Every later epoch improved the monitored loss (validation loss when every epoch has one,
@@ -98,24 +96,28 @@ class Waste:
     energy_kwh: float | None
 
 
-def waste_after(epochs: list[dict[str, Any]], position: int | None) -> Waste:
+def duration(record: EpochRecord) -> float | None:
+    return record.duration_seconds
+
+
+def waste_after(epochs: list[EpochRecord], position: int | None) -> Waste:
     """Cost of the epochs after `position` (none when it is None).
 
     The compute share is the share of training time when every epoch has a duration, else the
     share of epochs, which is what each epoch costs on average.
     """
     after = epochs[position + 1 :] if position is not None else []
-    durations = series(epochs, "duration_seconds")
+    durations = series(epochs, duration)
     total_time = sum(d for d in durations if d is not None)
-    wasted_time = total(series(after, "duration_seconds"))
+    wasted_time = total(series(after, duration))
     if all(d is not None for d in durations) and total_time > 0:
         pct = 100.0 * (wasted_time or 0.0) / total_time
     else:
         pct = 100.0 * len(after) / len(epochs) if epochs else 0.0
-    has_co2 = any(v is not None for v in series(epochs, "carbon_emissions.epoch_co2_kg"))
-    has_kwh = any(v is not None for v in series(epochs, "carbon_emissions.epoch_energy_kwh"))
-    co2 = total(series(after, "carbon_emissions.epoch_co2_kg"))
-    kwh = total(series(after, "carbon_emissions.epoch_energy_kwh"))
+    has_co2 = any(v is not None for v in series(epochs, co2_kg))
+    has_kwh = any(v is not None for v in series(epochs, energy_kwh))
+    co2 = total(series(after, co2_kg))
+    kwh = total(series(after, energy_kwh))
     return Waste(
         epochs=len(after),
         duration_seconds=(

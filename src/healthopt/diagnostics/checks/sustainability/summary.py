@@ -5,7 +5,7 @@ It reuses the checks' own analyses, so the summary and the issues always agree.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from healthopt.diagnostics.checks.sustainability._common import (
     arch_layers,
@@ -13,7 +13,12 @@ from healthopt.diagnostics.checks.sustainability._common import (
     mean,
     total,
 )
-from healthopt.diagnostics.checks.sustainability.carbon import energy_method
+from healthopt.diagnostics.checks.sustainability.carbon import (
+    co2_kg,
+    energy_kwh,
+    energy_method,
+    power_watts,
+)
 from healthopt.diagnostics.checks.sustainability.layers import (
     dead_flags,
     frozen_flags,
@@ -21,12 +26,43 @@ from healthopt.diagnostics.checks.sustainability.layers import (
     vanishing_layers,
 )
 from healthopt.diagnostics.checks.sustainability.stop import (
+    duration,
     optimal_stop_epoch,
     stop_analysis,
     waste_after,
 )
-from healthopt.diagnostics.records import DiagnosticInput, number, series
+from healthopt.diagnostics.records import DiagnosticInput, series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
+
+
+class RedundantPair(TypedDict):
+    layer_a: str
+    layer_b: str
+    correlation: float
+
+
+class SustainabilityInsight(TypedDict, total=False):
+    """diagnostics.json's `sustainability` (keys in `sustainability_summary`); empty when the
+    summary itself failed, which the report's `check_errors` then says."""
+
+    optimal_stop_epoch: int | None
+    wasted_epochs: int | None
+    wasted_compute_pct: float | None
+    wasted_duration_seconds: float | None
+    total_training_duration_seconds: float | None
+    total_samples_processed: int | None
+    dead_layers: list[str]
+    vanishing_gradient_layers: list[str]
+    frozen_output_layers: list[str]
+    redundant_layer_pairs: list[RedundantPair]
+    parameter_efficiency_score: float | None
+    total_co2_kg: float | None
+    total_energy_kwh: float | None
+    co2_per_epoch_avg_kg: float | None
+    co2_per_1k_samples_kg: float | None
+    avg_power_draw_watts: float | None
+    wasted_co2_kg: float | None
+    energy_method: str | None
 
 
 def _parameter_efficiency(data: DiagnosticInput, t: DiagnosticThresholds) -> float | None:
@@ -39,10 +75,10 @@ def _parameter_efficiency(data: DiagnosticInput, t: DiagnosticThresholds) -> flo
     arch = arch_layers(data)
     counts: dict[str, float] = {}
     for name, entry in entries:
-        count = number(entry.get("num_parameters"))
-        if count is None and isinstance(arch.get(name), dict):
-            count = number(arch[name].get("parameters"))
-        counts[name] = count or 0.0
+        count = entry.num_parameters
+        if count is None and name in arch:
+            count = arch[name].parameters
+        counts[name] = float(count or 0)
     whole = sum(counts.values())
     if whole <= 0:
         return None
@@ -50,13 +86,13 @@ def _parameter_efficiency(data: DiagnosticInput, t: DiagnosticThresholds) -> flo
     for name, _ in entries:
         owner = name if counts[name] > 0 else owner
         owners[name] = owner
-    flagged = {f.layer for f in dead_flags(data.epochs, t) + frozen_flags(data.epochs, t)}
-    flagged |= {row.layer for row in vanishing_layers(data.epochs, t)}
+    flagged = {f.layer for f in dead_flags(data.epochs, t) + frozen_flags(data, t)}
+    flagged |= {row.layer for row in vanishing_layers(data, t)}
     wasted = {owners.get(name) or name for name in flagged}
     return round(100.0 * (whole - sum(counts.get(n, 0.0) for n in wasted)) / whole, 1)
 
 
-def sustainability_summary(data: DiagnosticInput, t: DiagnosticThresholds) -> dict[str, Any]:
+def sustainability_summary(data: DiagnosticInput, t: DiagnosticThresholds) -> SustainabilityInsight:
     """The engine's sustainability insight (seed 004 section 9.3 `SustainabilityInsight`).
 
     Keys: optimal_stop_epoch, wasted_epochs, wasted_compute_pct, wasted_duration_seconds,
@@ -73,8 +109,8 @@ def sustainability_summary(data: DiagnosticInput, t: DiagnosticThresholds) -> di
     epochs = data.epochs
     stop = stop_analysis(epochs, t)
     waste = waste_after(epochs, stop.position) if stop is not None else None
-    co2 = series(epochs, "carbon_emissions.epoch_co2_kg")
-    samples = series(epochs, "throughput.samples_processed")
+    co2 = series(epochs, co2_kg)
+    samples = series(epochs, lambda e: e.throughput.samples_processed)
     total_co2 = total(co2)
     total_samples = total(samples)
     paired = [(c, s) for c, s in zip(co2, samples, strict=True) if c is not None and s is not None]
@@ -84,23 +120,23 @@ def sustainability_summary(data: DiagnosticInput, t: DiagnosticThresholds) -> di
         "wasted_epochs": waste.epochs if waste else None,
         "wasted_compute_pct": round(waste.compute_pct, 2) if waste else None,
         "wasted_duration_seconds": waste.duration_seconds if waste else None,
-        "total_training_duration_seconds": total(series(epochs, "duration_seconds")),
+        "total_training_duration_seconds": total(series(epochs, duration)),
         "total_samples_processed": int(total_samples) if total_samples is not None else None,
         "dead_layers": [f.layer for f in dead_flags(epochs, t) if f.reported],
-        "vanishing_gradient_layers": [row.layer for row in vanishing_layers(epochs, t)],
-        "frozen_output_layers": [f.layer for f in frozen_flags(epochs, t) if f.reported],
+        "vanishing_gradient_layers": [row.layer for row in vanishing_layers(data, t)],
+        "frozen_output_layers": [f.layer for f in frozen_flags(data, t) if f.reported],
         "redundant_layer_pairs": [
-            {"layer_a": a, "layer_b": b, "correlation": correlation}
+            RedundantPair(layer_a=a, layer_b=b, correlation=correlation)
             for a, b, correlation, _ in redundant_pairs(epochs, t)
         ],
         "parameter_efficiency_score": _parameter_efficiency(data, t),
         "total_co2_kg": total_co2,
-        "total_energy_kwh": total(series(epochs, "carbon_emissions.epoch_energy_kwh")),
+        "total_energy_kwh": total(series(epochs, energy_kwh)),
         "co2_per_epoch_avg_kg": mean(co2),
         "co2_per_1k_samples_kg": (
             1000.0 * sum(c for c, _ in paired) / paired_samples if paired_samples > 0 else None
         ),
-        "avg_power_draw_watts": mean(series(epochs, "carbon_emissions.power_draw_watts")),
+        "avg_power_draw_watts": mean(series(epochs, power_watts)),
         "wasted_co2_kg": waste.co2_kg if waste else None,
         "energy_method": energy_method(epochs),
     }
