@@ -8,18 +8,18 @@ from pathlib import Path
 
 from healthopt.config import ModelConfig
 from healthopt.optimize.executors import LocalExecutor
-from healthopt.trial import COMPLETE, FAIL, TrialSpec
+from healthopt.records import COMPLETE, FAIL, EpochEndEvent, RunEvent, TrialSpec, TrialStartedEvent
 
 
 def _spec(tmp_path: Path, number: int, epochs: int) -> TrialSpec:
-    return TrialSpec(
+    return TrialSpec.create(
         run_name="x",
         trial_number=number,
         dataset_name="digits",
         split_seed=0,
         seed=number,
         epochs=epochs,
-        model_config=ModelConfig(num_layers_conv=1, filters_per_conv_layer=8).to_dict(),
+        model_settings=ModelConfig(num_layers_conv=1, filters_per_conv_layer=8).to_dict(),
         params={},
         output_dir=str(tmp_path / f"trial_{number}"),
     )
@@ -27,11 +27,11 @@ def _spec(tmp_path: Path, number: int, epochs: int) -> TrialSpec:
 
 def test_a_killed_worker_fails_only_its_trial(tmp_path: Path):
     first_epoch = threading.Event()
-    events = []
+    events: list[RunEvent] = []
 
-    def on_event(event):
+    def on_event(event: RunEvent) -> None:
         events.append(event)
-        if event["kind"] == "epoch_end" and event["trial_number"] == 0:
+        if isinstance(event, EpochEndEvent) and event.trial_number == 0:
             first_epoch.set()
 
     executor = LocalExecutor(workers=1, on_event=on_event, log_dir=tmp_path / "logs")
@@ -48,14 +48,17 @@ def test_a_killed_worker_fails_only_its_trial(tmp_path: Path):
         assert survivor.state == COMPLETE
     finally:
         executor.shutdown()
-    assert any(e["kind"] == "trial_started" and e["trial_number"] == 1 for e in events)
+    assert any(isinstance(e, TrialStartedEvent) and e.trial_number == 1 for e in events)
+    # Epochs cross the process boundary as JSON and arrive as typed events, in order.
+    epochs = [e.epoch for e in events if isinstance(e, EpochEndEvent) and e.trial_number == 1]
+    assert epochs == [1]
     assert (tmp_path / "logs" / "worker_0.log").exists()
 
 
 def test_shutdown_with_cancel_fails_running_and_queued_trials(tmp_path: Path):
     started = threading.Event()
     executor = LocalExecutor(
-        workers=1, on_event=lambda e: e["kind"] == "epoch_end" and started.set()
+        workers=1, on_event=lambda e: isinstance(e, EpochEndEvent) and started.set()
     )
     running = executor.submit(_spec(tmp_path, 0, epochs=500))
     queued = executor.submit(_spec(tmp_path, 1, epochs=1))

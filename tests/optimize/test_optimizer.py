@@ -1,7 +1,16 @@
+"""ModelOptimizer: the trial loop with scripted trials (milliseconds), and one real run.
+
+The scripted executor (`scripted.py`) gives each trial a chosen outcome, so resume, budget,
+timeout, stop, scoring, results.json and assembly are checked exactly and fast. What a real
+trial measures is checked in tests/test_trial.py; the last test here runs the real
+LocalExecutor once, end to end, into optimized_model/.
+"""
+
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,11 +27,335 @@ from healthopt.config import (
 from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, RunStopped
+from healthopt.optimize.optimizer import OptimizationResult
+from healthopt.records import (
+    AnalysisSummary,
+    DiagnosticsSummary,
+    EpochEndEvent,
+    PlotsDrawnEvent,
+    RunEvent,
+    RunResults,
+    TrialFinishedEvent,
+    TrialStartedEvent,
+)
+
+from .scripted import MODEL_BYTES, Script, ScriptedExecutor, complete, fail, hang
+
+NAN_ERROR = "loss became NaN at epoch 1, batch 2 (learning_rate=1000000.0, optimizer=sgd)"
+HEALTHY = dict.fromkeys(HEALTH_COMPONENTS, 0.8)
 
 
+def _config(tmp_path: Path, **overrides) -> OptimizationConfig:
+    values = dict(
+        dataset_name="digits",
+        trials=3,
+        max_epochs_per_trial=1,
+        seed=1,
+        output_dir=str(tmp_path),
+        run_name="run",
+        plot_generation="none",
+    )
+    values.update(overrides)
+    return OptimizationConfig(**values)
+
+
+def _optimize(
+    config: OptimizationConfig,
+    script: Script,
+    events: list[RunEvent] | None = None,
+    capacity: int = 1,
+) -> tuple[OptimizationResult, ScriptedExecutor]:
+    """One run on a scripted executor; the executor's events and the run's share `events`."""
+    on_event = events.append if events is not None else None
+    executor = ScriptedExecutor(script, capacity=capacity, on_event=on_event)
+    try:
+        result = ModelOptimizer(config, executor=executor, on_event=on_event).optimize_model()
+    finally:
+        executor.shutdown()
+    return result, executor
+
+
+def _results(run_dir: Path) -> RunResults:
+    return RunResults.from_json((run_dir / "results.json").read_text())
+
+
+# -- results.json and assembly ---------------------------------------------------------
+def test_a_failing_trial_is_recorded_and_the_study_completes(tmp_path: Path):
+    events: list[RunEvent] = []
+    config = _config(tmp_path)
+    result, executor = _optimize(
+        config, [complete(0.9, seconds=0.01), fail(NAN_ERROR), complete(0.8)], events
+    )
+    run = tmp_path / "run"
+    data = json.loads((run / "results.json").read_text())
+    assert data["run_name"] == "run" and data["dataset"] == "digits" and data["mode"] == "simple"
+    assert [t["number"] for t in data["trials"]] == [0, 1, 2]
+    states = {t["number"]: t["state"] for t in data["trials"]}
+    assert states == {0: "COMPLETE", 1: "FAIL", 2: "COMPLETE"}
+    assert data["trials"][1]["error"] == NAN_ERROR
+    for trial in data["trials"]:
+        assert {"number", "state", "params", "metrics", "timings"} <= set(trial)
+        assert set(trial["params"]) >= {"learning_rate", "optimizer", "num_layers_conv"}
+    # Best by accuracy, though it is neither the last trial nor the last complete one.
+    assert data["best_trial"] == 0 == result.best_trial
+    assert {"val_accuracy", "val_loss", "test_accuracy"} <= set(data["trials"][0]["metrics"])
+
+    # Each trial got its own seed, budget and folder; without plots, no plots folder.
+    assert [s.trial_number for s in executor.specs] == [0, 1, 2]
+    for spec in executor.specs:
+        assert spec.seed == config.seed + spec.trial_number and spec.epochs == 1
+        assert spec.output_dir == str((run / "trials" / f"trial_{spec.trial_number}").resolve())
+        assert spec.plots_dir is None and spec.dataset_name == "digits"
+        assert spec.params == data["trials"][spec.trial_number]["params"]
+
+    # Assembly copied the best trial's files, its model under the accuracy-named file.
+    model_path = run / data["optimized_model_path"]
+    assert model_path == result.optimized_model_path and model_path.is_file()
+    assert model_path.name == "optimized_digits_acc_0.9000.keras"
+    assert model_path.read_bytes() == MODEL_BYTES
+    folder = model_path.parent
+    assert {"history.json", "architecture.json", "result.json"} <= {
+        p.name for p in folder.iterdir()
+    }
+    best_copy = json.loads((folder / "best_trial.json").read_text())
+    assert best_copy["number"] == 0 and best_copy["model_file"] == model_path.name
+    view = json.loads((folder / "architecture_view.json").read_text())
+    assert view  # drawn from the best trial's architecture.json
+    assert not (run / "optimized_model.tmp").exists()
+
+    config_json = json.loads((run / "config.json").read_text())
+    assert config_json["split_seed"] == 1 and config_json["trials"] == 3
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("trial_finished") == 3 and kinds.count("epoch_end") == 3
+    finished = [e for e in events if isinstance(e, TrialFinishedEvent)]
+    assert [(e.trial_number, e.state, e.trials_done) for e in finished] == [
+        (0, "COMPLETE", 1),
+        (1, "FAIL", 2),
+        (2, "COMPLETE", 3),
+    ]
+    assert finished[1].error == NAN_ERROR and finished[-1].best_trial == 0
+
+
+def test_a_run_with_no_complete_trial_assembles_nothing(tmp_path: Path):
+    result, _ = _optimize(_config(tmp_path, trials=2), [fail("boom"), fail("boom again")])
+    data = _results(tmp_path / "run")
+    assert [t.state for t in data.trials] == ["FAIL", "FAIL"]
+    assert data.best_trial is None and data.optimized_model_path is None
+    assert result.best_trial is None and result.optimized_model_path is None
+    assert not (tmp_path / "run" / "optimized_model").exists()
+
+
+# -- resume ----------------------------------------------------------------------------
+def test_resume_keeps_finished_trials_and_retires_interrupted_ones(tmp_path: Path):
+    _optimize(_config(tmp_path, trials=2), [complete(0.7), complete(0.8)])
+    first = _results(tmp_path / "run").trials
+
+    # A process that died mid-trial leaves the trial RUNNING in the storage.
+    study = optuna.load_study(
+        study_name="run", storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}"
+    )
+    study.ask()
+
+    result, executor = _optimize(_config(tmp_path, trials=3), [complete(0.75)])
+    trials = result.trials
+    assert trials[:2] == first  # untouched, params and metrics alike
+    assert [s.trial_number for s in executor.specs] == [3]  # nothing finished is run again
+    interrupted = [t for t in trials if t.interrupted]
+    assert len(interrupted) == 1 and interrupted[0].state == "FAIL"
+    assert interrupted[0].number == 2 and "interrupted" in (interrupted[0].error or "")
+    counted = [t for t in trials if not t.interrupted]
+    assert len(counted) == 3 and all(t.state == "COMPLETE" for t in counted)
+    assert result.best_trial == 1  # the best may come from before the resume
+    assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
+
+
+def test_resume_with_different_settings_is_refused(tmp_path: Path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text(json.dumps(_config(tmp_path, seed=9).to_dict()))
+    with pytest.raises(ConfigError, match="already exists with different settings .*seed"):
+        ModelOptimizer(_config(tmp_path)).optimize_model()
+
+
+# -- scoring ---------------------------------------------------------------------------
+def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
+    weights = ScoringWeights(
+        0.6, 0.4, {"neuron_utilization": 0.3, "gradient_health": 0.3, "training_stability": 0.4}
+    )
+    poor = dict(neuron_utilization=0.2, gradient_health=0.3, training_stability=0.1)
+    good = dict(neuron_utilization=0.9, gradient_health=0.8, training_stability=0.9)
+    critical = DiagnosticsSummary(
+        health_score=12.0, issue_count=2, severity_counts={"critical": 1, "warning": 1}
+    )
+    events: list[RunEvent] = []
+    result, _ = _optimize(
+        _config(tmp_path, trials=4, mode="health-aware", scoring_weights=weights),
+        [
+            complete(0.95, **poor),  # the most accurate, and unhealthy
+            fail(NAN_ERROR, diagnostics=critical),
+            complete(0.85, **good),
+            complete(0.9, neuron_utilization=0.8, training_stability=0.6),  # one unmeasured
+        ],
+        events,
+    )
+    text = (tmp_path / "run" / "results.json").read_text()
+    assert json.loads(text)["scoring_weights"] == {
+        "accuracy_weight": 0.6,
+        "health_weight": 0.4,
+        "health_components": weights.health_components,
+    }
+    data = RunResults.from_json(text)
+    assert data.mode == "health-aware"
+    complete_trials = [t for t in data.trials if t.complete]
+    assert [t.number for t in complete_trials] == [0, 2, 3]
+    saved = ScoringWeights(**data.scoring_weights.to_json())
+    for trial in complete_trials:
+        assert set(trial.health.by_name()) == set(HEALTH_COMPONENTS)
+        assert trial.metrics.val_accuracy is not None
+        recomputed = total_score(trial.metrics.val_accuracy, trial.health, saved)
+        assert trial.total_score == pytest.approx(recomputed.total, abs=1e-12)
+        assert trial.total_score == trial.value != trial.metrics.val_accuracy
+        assert trial.score == recomputed.parts()
+    # A missing component's weight is shared by the measured ones, and results.json says so.
+    partial = data.trial(3)
+    assert partial is not None and partial.score is not None
+    assert partial.score.missing_components == ["gradient_health"]
+    assert partial.score.component_weights_used == pytest.approx(
+        {"neuron_utilization": 3 / 7, "training_stability": 4 / 7}
+    )
+    # Health outweighs five points of accuracy: the best trial is not the most accurate.
+    assert data.best_trial == 2 == result.best_trial
+    assert result.best_total_score == pytest.approx(0.6 * 0.85 + 0.4 * 0.87)
+    # The diverged trial has no score, but keeps the diagnostics that explain it.
+    failed = data.trial(1)
+    assert failed is not None and failed.total_score is None and failed.score is None
+    assert failed.diagnostics == critical
+    scores = {e.trial_number: e.total_score for e in events if isinstance(e, TrialFinishedEvent)}
+    assert scores == {t.number: t.total_score for t in data.trials}
+
+
+def test_simple_mode_total_score_is_the_validation_accuracy(tmp_path: Path):
+    _optimize(_config(tmp_path, trials=1), [complete(0.8125, **HEALTHY)])
+    text = (tmp_path / "run" / "results.json").read_text()
+    assert "score" in json.loads(text)["trials"][0]
+    data = RunResults.from_json(text)
+    trial = data.trials[0]
+    assert data.scoring_weights.accuracy_weight == 1.0
+    assert trial.total_score == trial.metrics.val_accuracy == data.best_value == 0.8125
+    assert trial.score is not None and trial.score.health is None
+    assert trial.health.by_name() == HEALTHY  # measured and kept, though not scored
+
+
+# -- budget, timeout, stop -------------------------------------------------------------
+def test_the_budget_counts_finished_trials_across_parallel_slots(tmp_path: Path):
+    result, executor = _optimize(
+        _config(tmp_path, trials=5),
+        lambda spec: complete(0.5 + spec.trial_number / 100, seconds=0.02),
+        capacity=2,
+    )
+    assert sorted(s.trial_number for s in executor.specs) == [0, 1, 2, 3, 4]
+    assert [t.number for t in result.trials] == [0, 1, 2, 3, 4]
+    assert result.best_trial == 4
+
+
+def test_no_trial_starts_after_the_timeout(tmp_path: Path):
+    # The first trial starts at once and outlasts the 0.2 s budget, so when it finishes the
+    # deadline has passed and no second trial is started.
+    result, executor = _optimize(
+        _config(tmp_path, trials=5, timeout_seconds=0.2), lambda spec: complete(0.8, seconds=0.4)
+    )
+    assert [s.trial_number for s in executor.specs] == [0]
+    assert [t.number for t in result.trials] == [0]
+    data = _results(tmp_path / "run")
+    assert data.trials_requested == 5 and len(data.trials) == 1
+    assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
+
+
+def test_request_stop_interrupts_the_trial_in_flight_and_keeps_finished_ones(tmp_path: Path):
+    """The API's cancel: another thread asks the run to stop while a trial runs."""
+    hook: list[Callable[[RunEvent], None]] = []
+    executor = ScriptedExecutor([complete(0.8), hang()], on_event=lambda e: hook[0](e))
+    optimizer = ModelOptimizer(_config(tmp_path, trials=5, max_epochs_per_trial=3), executor)
+
+    def stop_when_second_trial_starts(event: RunEvent) -> None:
+        if isinstance(event, TrialStartedEvent) and event.trial_number == 1:
+            threading.Thread(target=optimizer.request_stop).start()
+
+    hook.append(stop_when_second_trial_starts)
+    with pytest.raises(RunStopped):
+        optimizer.optimize_model()
+    trials = _results(tmp_path / "run").trials
+    assert [t.state for t in trials] == ["COMPLETE", "FAIL"]
+    assert trials[1].interrupted is True and "interrupted" in (trials[1].error or "")
+    assert not (tmp_path / "run" / "optimized_model").exists()  # a stopped run assembles nothing
+    with pytest.raises(RuntimeError, match="shut down"):  # the run cancelled its executor
+        executor.submit(executor.specs[0])
+
+    # The same run name resumes: the interrupted trial does not count toward the budget.
+    result, resumed = _optimize(
+        _config(tmp_path, trials=2, max_epochs_per_trial=3), [complete(0.9)]
+    )
+    assert [s.trial_number for s in resumed.specs] == [2]
+    assert [t.state for t in result.trials if not t.interrupted] == ["COMPLETE"] * 2
+    assert result.best_trial == 2
+
+
+# -- plots -----------------------------------------------------------------------------
+def test_best_plot_mode_draws_only_the_best_trial_and_ships_them(tmp_path: Path):
+    analysis = AnalysisSummary(mean_alpha=3.2, ece=0.04, brier=0.1)
+    events: list[RunEvent] = []
+    scripted = [replace(complete(acc), analysis=analysis) for acc in (0.9, 0.7)]
+    result, executor = _optimize(
+        _config(tmp_path, trials=2, max_epochs_per_trial=2, plot_generation="best"),
+        scripted,
+        events,
+    )
+    assert all(s.plots_dir is None for s in executor.specs)  # workers draw nothing
+    run = tmp_path / "run"
+    assert (
+        sorted(p.name for p in (run / "plots").iterdir())
+        == ["trial_0"]
+        == [f"trial_{result.best_trial}"]
+    )
+    drawn = json.loads((run / "plots" / "trial_0" / "plots.json").read_text())
+    assert "training_history.png" in drawn["written"]  # drawn here, from the trial's files
+    shipped = sorted(p.name for p in (run / "optimized_model" / "plots").glob("*.png"))
+    assert shipped == sorted(drawn["written"])
+    (plots_event,) = [e for e in events if isinstance(e, PlotsDrawnEvent)]
+    assert plots_event.trial_number == 0 and plots_event.written == len(drawn["written"])
+    for trial in json.loads((run / "results.json").read_text())["trials"]:
+        # results.json carries each trial's analyzer summary
+        assert {"mean_alpha": 3.2, "ece": 0.04, "brier": 0.1}.items() <= trial["analysis"].items()
+
+
+def test_all_and_none_plot_modes(tmp_path: Path):
+    events: list[RunEvent] = []
+    result, executor = _optimize(
+        _config(tmp_path, trials=2, plot_generation="all"), [complete(0.7), complete(0.9)], events
+    )
+    plots = tmp_path / "run" / "plots"
+    assert [s.plots_dir for s in executor.specs] == [
+        str((plots / f"trial_{n}").resolve()) for n in (0, 1)
+    ]
+    assert sorted(p.name for p in plots.iterdir()) == ["trial_0", "trial_1"]
+    shipped = tmp_path / "run" / "optimized_model" / "plots"
+    assert result.best_trial == 1
+    assert sorted(p.name for p in shipped.iterdir()) == sorted(
+        p.name for p in (plots / "trial_1").iterdir()
+    )
+    assert not [e for e in events if isinstance(e, PlotsDrawnEvent)]  # the workers drew them
+
+    _, quiet = _optimize(_config(tmp_path, run_name="quiet", trials=1), [complete(0.8)])
+    assert quiet.specs[0].plots_dir is None
+    assert not (tmp_path / "quiet" / "plots").exists()
+    assert not (tmp_path / "quiet" / "optimized_model" / "plots").exists()
+
+
+# -- one real run ----------------------------------------------------------------------
 class DivergingTrialSelector(HyperparameterSelector):
-    """The normal image search space, except that one trial gets a learning rate that
-    makes the loss NaN."""
+    """The normal image search space with one conv layer, except that one trial gets a
+    learning rate that makes the loss NaN."""
 
     def __init__(self, diverging_trial: int) -> None:
         super().__init__("image")
@@ -36,181 +369,57 @@ class DivergingTrialSelector(HyperparameterSelector):
         return config
 
 
-def _config(tmp_path: Path, **overrides) -> OptimizationConfig:
-    values = dict(
-        dataset_name="digits",
-        trials=3,
-        max_epochs_per_trial=1,
-        seed=1,
-        output_dir=str(tmp_path),
-        run_name="run",
-        plot_generation="none",  # drawing takes seconds; the plot-mode tests below opt in
-    )
-    values.update(overrides)
-    return OptimizationConfig(**values)
-
-
-def test_a_failing_trial_is_recorded_and_the_study_completes(tmp_path: Path):
-    events = []
+@pytest.mark.slow
+def test_a_real_run_trains_scores_plots_and_assembles_the_best_trial(tmp_path: Path):
+    """The real LocalExecutor, once: a trained trial and a diverged one, health-aware, with
+    the best trial's plots drawn and everything assembled into optimized_model/."""
+    events: list[RunEvent] = []
     result = ModelOptimizer(
-        _config(tmp_path), selector=DivergingTrialSelector(1), on_event=events.append
-    ).optimize_model()
-    data = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert data["run_name"] == "run" and data["dataset"] == "digits" and data["mode"] == "simple"
-    assert [t["number"] for t in data["trials"]] == [0, 1, 2]
-    states = {t["number"]: t["state"] for t in data["trials"]}
-    assert states == {0: "COMPLETE", 1: "FAIL", 2: "COMPLETE"}
-    failed = data["trials"][1]
-    assert "loss became NaN" in failed["error"]
-    for trial in data["trials"]:
-        assert {"number", "state", "params", "metrics", "timings"} <= set(trial)
-        assert set(trial["params"]) >= {"learning_rate", "optimizer", "num_layers_conv"}
-    complete = [t for t in data["trials"] if t["state"] == "COMPLETE"]
-    best = max(complete, key=lambda t: t["metrics"]["val_accuracy"])
-    assert data["best_trial"] == best["number"] == result.best_trial
-    assert {"val_accuracy", "val_loss", "test_accuracy"} <= set(best["metrics"])
-
-    model_path = tmp_path / "run" / data["optimized_model_path"]
-    assert model_path == result.optimized_model_path and model_path.is_file()
-    assert model_path.name == f"optimized_digits_acc_{best['metrics']['val_accuracy']:.4f}.keras"
-    best_copy = json.loads((model_path.parent / "best_trial.json").read_text())
-    assert best_copy["number"] == best["number"]
-
-    config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["split_seed"] == 1 and config["trials"] == 3
-    kinds = [e["kind"] for e in events]
-    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
-    assert kinds.count("trial_finished") == 3 and "epoch_end" in kinds
-
-
-def test_resume_keeps_finished_trials_and_retires_interrupted_ones(tmp_path: Path):
-    ModelOptimizer(_config(tmp_path, trials=2)).optimize_model()
-    first = json.loads((tmp_path / "run" / "results.json").read_text())["trials"]
-
-    # A process that died mid-trial leaves the trial RUNNING in the storage.
-    study = optuna.load_study(
-        study_name="run", storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}"
-    )
-    study.ask()
-
-    result = ModelOptimizer(_config(tmp_path, trials=3)).optimize_model()
-    trials = result.trials
-    assert trials[:2] == first  # untouched, params and metrics alike
-    interrupted = [t for t in trials if t.get("interrupted")]
-    assert len(interrupted) == 1 and interrupted[0]["state"] == "FAIL"
-    assert interrupted[0]["number"] == 2 and "interrupted" in interrupted[0]["error"]
-    counted = [t for t in trials if not t.get("interrupted")]
-    assert len(counted) == 3 and all(t["state"] == "COMPLETE" for t in counted)
-    assert result.optimized_model_path.is_file()
-
-
-def test_resume_with_different_settings_is_refused(tmp_path: Path):
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    (run_dir / "config.json").write_text(json.dumps(_config(tmp_path, seed=9).to_dict()))
-    with pytest.raises(ConfigError, match="already exists with different settings .*seed"):
-        ModelOptimizer(_config(tmp_path)).optimize_model()
-
-
-def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
-    weights = ScoringWeights(
-        0.6, 0.4, {"neuron_utilization": 0.3, "gradient_health": 0.3, "training_stability": 0.4}
-    )
-    result = ModelOptimizer(
-        _config(
-            tmp_path, trials=4, max_epochs_per_trial=3, mode="health-aware", scoring_weights=weights
-        ),
+        _config(tmp_path, trials=2, mode="health-aware", plot_generation="best"),
         selector=DivergingTrialSelector(1),
+        on_event=events.append,
     ).optimize_model()
-    data = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert data["scoring_weights"] == {
-        "accuracy_weight": 0.6,
-        "health_weight": 0.4,
-        "health_components": weights.health_components,
+    run = tmp_path / "run"
+    data = RunResults.from_json((run / "results.json").read_text())
+    assert [t.state for t in data.trials] == ["COMPLETE", "FAIL"]
+    trained, diverged = data.trials
+
+    # Scored from what the trial measured, and recomputable from results.json alone.
+    assert trained.metrics.val_accuracy is not None and trained.metrics.test_accuracy is not None
+    weights = ScoringWeights(**data.scoring_weights.to_json())
+    recomputed = total_score(trained.metrics.val_accuracy, trained.health, weights)
+    assert trained.total_score == pytest.approx(recomputed.total, abs=1e-12)
+    assert trained.total_score != trained.metrics.val_accuracy and trained.health.measured()
+    assert trained.diagnostics.health_score is not None
+    assert 0 <= trained.diagnostics.health_score <= 100
+    assert trained.analysis.mean_alpha is not None and trained.analysis.ece is not None
+    folder = run / "trials" / "trial_0"
+    assert {"diagnostics.json", "health.json", "architecture.json", "logs.json"} <= {
+        f.name for f in folder.iterdir()
     }
-    complete = [t for t in data["trials"] if t["state"] == "COMPLETE"]
-    assert len(complete) == 3
-    saved = ScoringWeights(**data["scoring_weights"])
-    for trial in complete:
-        assert set(trial["health"]) == set(HEALTH_COMPONENTS)
-        recomputed = total_score(trial["metrics"]["val_accuracy"], trial["health"], saved)
-        assert trial["total_score"] == pytest.approx(recomputed.total, abs=1e-12)
-        assert trial["total_score"] != trial["metrics"]["val_accuracy"]
-        assert 0 <= trial["diagnostics"]["health_score"] <= 100
-        folder = tmp_path / "run" / "trials" / f"trial_{trial['number']}"
-        assert {"diagnostics.json", "health.json", "architecture.json", "logs.json"} <= {
-            f.name for f in folder.iterdir()
-        }
-    # The components tell the trials apart.
-    varying = [name for name in HEALTH_COMPONENTS if len({t["health"][name] for t in complete}) > 1]
-    assert len(varying) >= 4, varying
-    best = max(complete, key=lambda t: t["total_score"])
-    assert data["best_trial"] == best["number"] == result.best_trial
     # The diverged trial has no score, but its diagnostics explain it.
-    failed = next(t for t in data["trials"] if t["number"] == 1)
-    assert failed["total_score"] is None and failed["diagnostics"]["severity_counts"]["critical"]
-    report = json.loads((tmp_path / "run" / "trials" / "trial_1" / "diagnostics.json").read_text())
+    assert diverged.error is not None and "loss became NaN" in diverged.error
+    assert diverged.total_score is None and diverged.diagnostics.severity_counts.get("critical")
+    report = json.loads((run / "trials" / "trial_1" / "diagnostics.json").read_text())
     assert "nan_in_loss" in {issue["check"] for issue in report["issues"]}
 
-
-def test_simple_mode_total_score_is_the_validation_accuracy(tmp_path: Path):
-    ModelOptimizer(_config(tmp_path, trials=1)).optimize_model()
-    data = json.loads((tmp_path / "run" / "results.json").read_text())
-    trial = data["trials"][0]
-    assert data["scoring_weights"]["accuracy_weight"] == 1.0
-    assert trial["total_score"] == trial["metrics"]["val_accuracy"] == data["best_value"]
-    assert "score" in trial and trial["score"]["health"] is None
-
-
-def test_no_trial_starts_after_the_timeout(tmp_path: Path):
-    # The first trial starts at once; starting its worker alone outlasts the 2 s budget, so
-    # when it finishes the deadline has passed and no second trial is started.
-    result = ModelOptimizer(_config(tmp_path, trials=5, timeout_seconds=2.0)).optimize_model()
-    assert [t["number"] for t in result.trials] == [0]
-    data = json.loads((tmp_path / "run" / "results.json").read_text())
-    assert data["trials_requested"] == 5 and len(data["trials"]) == 1
-    assert result.optimized_model_path.is_file()
-
-
-def test_best_plot_mode_draws_only_the_best_trial_and_ships_them(tmp_path: Path):
-    result = ModelOptimizer(_config(tmp_path, trials=2, plot_generation="best")).optimize_model()
-    run = tmp_path / "run"
-    assert sorted(p.name for p in (run / "plots").iterdir()) == [f"trial_{result.best_trial}"]
-    drawn = json.loads((run / "plots" / f"trial_{result.best_trial}" / "plots.json").read_text())
+    # Every plot of the best trial drawn here from its files, and shipped with its model.
+    assert data.best_trial == 0 == result.best_trial
+    assert sorted(p.name for p in (run / "plots").iterdir()) == ["trial_0"]
+    drawn = json.loads((run / "plots" / "trial_0" / "plots.json").read_text())
     assert len(drawn["written"]) >= 12 and drawn["skipped"] == {}
     shipped = sorted(p.name for p in (run / "optimized_model" / "plots").glob("*.png"))
     assert shipped == sorted(drawn["written"])
-    data = json.loads((run / "results.json").read_text())
-    for trial in data["trials"]:  # results.json carries each trial's analyzer summary
-        assert {"mean_alpha", "ece", "brier"} <= set(trial["analysis"])
 
+    # The real model, under its accuracy-named file, with the trial's record beside it.
+    model_path = run / (data.optimized_model_path or "")
+    assert model_path == result.optimized_model_path and model_path.is_file()
+    assert model_path.name == f"optimized_digits_acc_{trained.metrics.val_accuracy:.4f}.keras"
+    assert model_path.read_bytes()[:2] == b"PK"  # a .keras file is a ZIP
+    assert json.loads((model_path.parent / "best_trial.json").read_text())["number"] == 0
+    assert (model_path.parent / "architecture_view.json").is_file()
 
-def test_all_and_none_plot_modes(tmp_path: Path):
-    ModelOptimizer(_config(tmp_path, trials=2, plot_generation="all")).optimize_model()
-    plots = tmp_path / "run" / "plots"
-    assert sorted(p.name for p in plots.iterdir()) == ["trial_0", "trial_1"]
-    assert all(len(list(d.glob("*.png"))) >= 12 for d in plots.iterdir())
-    ModelOptimizer(_config(tmp_path, run_name="quiet", trials=1)).optimize_model()
-    assert not (tmp_path / "quiet" / "plots").exists()
-    assert not (tmp_path / "quiet" / "optimized_model" / "plots").exists()
-
-
-def test_request_stop_interrupts_the_trial_in_flight_and_keeps_finished_ones(tmp_path: Path):
-    """The API's cancel: another thread asks the run to stop while a trial trains."""
-    optimizer = ModelOptimizer(_config(tmp_path, trials=5, max_epochs_per_trial=3))
-
-    def stop_when_second_trial_starts(event: dict) -> None:
-        if event["kind"] == "trial_started" and event["trial_number"] == 1:
-            threading.Thread(target=optimizer.request_stop).start()
-
-    optimizer.on_event = stop_when_second_trial_starts
-    with pytest.raises(RunStopped):
-        optimizer.optimize_model()
-    trials = json.loads((tmp_path / "run" / "results.json").read_text())["trials"]
-    assert [t["state"] for t in trials] == ["COMPLETE", "FAIL"]
-    assert trials[1]["interrupted"] is True
-    assert not (tmp_path / "run" / "optimized_model").exists()  # a stopped run assembles nothing
-
-    # The same run name resumes: the interrupted trial does not count toward the budget.
-    result = ModelOptimizer(_config(tmp_path, trials=2, max_epochs_per_trial=3)).optimize_model()
-    assert [t["state"] for t in result.trials if not t.get("interrupted")] == ["COMPLETE"] * 2
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("trial_finished") == 2 and "plots_drawn" in kinds
+    assert [e.epoch for e in events if isinstance(e, EpochEndEvent) and e.trial_number == 0] == [1]

@@ -29,6 +29,7 @@ from healthopt.optimize.resume import (
     prepare_run_dir,
 )
 from healthopt.optimize.study import open_study
+from healthopt.records import RunResults
 
 # Shared studies use Optuna's heartbeat, still marked experimental (as in test_study.py).
 pytestmark = [
@@ -122,14 +123,14 @@ def test_a_resume_on_replaced_data_is_refused_and_touches_nothing(work: Path):
 
 
 def test_the_same_data_written_again_resumes_and_runs_the_next_trial(work: Path):
-    first = json.loads((work / "results" / "r" / "results.json").read_text())["trials"]
+    first = RunResults.from_json((work / "results" / "r" / "results.json").read_text()).trials
     _write_images(work / "data.npz", per_class=50)  # a new file with the same arrays
 
     result = _resume(work, trials=2).optimize_model()
 
-    assert [t["number"] for t in result.trials] == [0, 1]
+    assert [t.number for t in result.trials] == [0, 1]
     assert result.trials[0] == first[0]
-    assert all(t["state"] == "COMPLETE" for t in result.trials)
+    assert all(t.state == "COMPLETE" for t in result.trials)
 
 
 def test_the_command_exits_with_the_bad_input_code_and_says_what_changed(work: Path):
@@ -183,7 +184,7 @@ def test_a_run_from_before_fingerprints_resumes_with_a_note_and_stays_unrecorded
     with caplog.at_level(logging.WARNING, logger="healthopt.optimize.resume"):
         result = _resume(work, trials=1).optimize_model()  # the budget is met: no new trial
 
-    assert [t["number"] for t in result.trials] == [0]
+    assert [t.number for t in result.trials] == [0]
     assert "could not be checked" in caplog.text and "none is recorded now" in caplog.text
     assert DATA_KEY not in json.loads(config_path.read_text())
 

@@ -28,6 +28,16 @@ from healthopt.optimize.study import (
     sqlalchemy_url,
     stored_config,
 )
+from healthopt.records import (
+    COMPLETE,
+    HealthValues,
+    Mode,
+    RunResults,
+    ScoreParts,
+    StoredArtifact,
+    TrialMetrics,
+    TrialResult,
+)
 
 from ..http_server import unused_port
 
@@ -60,7 +70,14 @@ def _shared(tmp_path: Path, name: str = "s1", **overrides) -> OptimizationConfig
 
 
 def _result(number: int, val_accuracy: float = 0.8) -> dict:
-    return {"trial_number": number, "metrics": {"val_accuracy": val_accuracy}, "epochs_run": 1}
+    metrics = TrialMetrics(val_accuracy=val_accuracy)
+    return TrialResult.create(
+        trial_number=number, state=COMPLETE, metrics=metrics, epochs_run=1
+    ).to_json()
+
+
+def _failed(number: int, error: str) -> dict:
+    return TrialResult.failed(number, error).to_json()
 
 
 def _add(study: optuna.Study, state: TrialState, **kwargs) -> None:
@@ -230,7 +247,7 @@ def _crafted_study() -> optuna.Study:
     _add(study, TrialState.FAIL)
     study.ask(DISTRIBUTIONS)  # 4: RUNNING
     _add(study, TrialState.WAITING, system_attrs={"failed_trial": 3, "retry_history": [3]})
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "NaN"}})
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(6, "NaN")})
     _add(study, TrialState.PRUNED)
     return study
 
@@ -259,7 +276,7 @@ def test_complete_once_counted_trials_reach_the_budget_and_nothing_is_active():
     _add(study, TrialState.FAIL, user_attrs={results_io.INTERRUPTED_ATTR: True})
     assert not budget_view(study).complete(2)
     assert budget_view(study).open_slots(2) == 1
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "boom"}})
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(2, "boom")})
     view = budget_view(study)
     assert view.complete(2) and view.open_slots(2) == 0
 
@@ -334,7 +351,7 @@ def test_a_stale_trial_is_failed_and_retried_once_with_the_same_params(tmp_path:
     assert (view.counted_finished, view.running, view.waiting) == (1, 0, 0)
 
     payload = results_io.build_results(study, "s1", "digits", "simple", 2, None, ScoringWeights())
-    errors = {t["number"]: t["error"] for t in payload["trials"]}
+    errors = {t.number: t.error or "" for t in payload.trials}
     assert errors[0].endswith("retried as trial 1") and errors[0].startswith("stale:")
     assert errors[1].endswith("not retried")
 
@@ -350,13 +367,97 @@ def test_results_note_the_retry_and_leave_out_over_budget_trials():
         user_attrs={results_io.RESULT_ATTR: _result(2)},
         system_attrs={"failed_trial": 0, "retry_history": [0]},
     )
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"error": "NaN loss"}})
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(3, "NaN loss")})
     payload = results_io.build_results(study, "s1", "digits", "simple", 3, None, ScoringWeights())
-    records = {t["number"]: t for t in payload["trials"]}
+    records = {t.number: t for t in payload.trials}
     assert sorted(records) == [0, 2, 3]
-    assert records[0]["error"] == (
+    assert records[0].error == (
         "stale: the process running it stopped sending heartbeats; retried as trial 2"
     )
-    assert "error" not in records[2] and records[2]["metrics"] == {"val_accuracy": 0.8}
-    assert records[3]["error"] == "NaN loss"  # a real failure is not called stale
-    assert payload["best_trial"] == 2
+    assert records[2].error is None and records[2].metrics == TrialMetrics(val_accuracy=0.8)
+    assert records[3].error == "NaN loss"  # a real failure is not called stale
+    assert payload.best_trial == 2 and payload.best() == records[2]
+
+
+# -- results.json from what the study stores ------------------------------------------------
+# A trial's result and score as today's main stores them (before records were typed): partial
+# metrics, "no artifact" as an empty object, and a score holding the total and the accuracy.
+LEGACY_RESULT = {
+    "trial_number": 0,
+    "state": "COMPLETE",
+    "metrics": {"val_accuracy": 0.9, "test_accuracy": 0.85},
+    "timings": {"fit_seconds": 3.5},
+    "epochs_run": 2,
+    "num_parameters": 1234,
+    "artifacts": {"model": "model.keras"},
+    "health": {"gradient_health": 0.5, "training_stability": None},
+    "health_reasons": {"training_stability": "too few epochs"},
+    "diagnostics": {"health_score": 87, "issue_count": 1, "severity_counts": {"low": 1}},
+    "analysis": {},
+    "error": None,
+    "artifact": {},
+    "schema_version": 1,
+}
+LEGACY_SCORE = {
+    "total": 0.78,
+    "accuracy": 0.9,
+    "health": 0.5,
+    "component_weights_used": {"gradient_health": 1.0},
+    "missing_components": ["training_stability"],
+}
+
+
+def test_a_trial_stored_by_the_previous_release_reads_as_a_typed_record():
+    study = optuna.create_study(direction="maximize")
+    attrs = {results_io.RESULT_ATTR: LEGACY_RESULT, results_io.SCORE_ATTR: LEGACY_SCORE}
+    _add(study, TrialState.COMPLETE, value=0.78, user_attrs=attrs)
+    record = results_io.trial_record(study.trials[0])
+
+    assert (record.number, record.state) == (0, "COMPLETE")
+    assert record.value == record.total_score == 0.78
+    assert record.metrics == TrialMetrics(val_accuracy=0.9, test_accuracy=0.85)
+    assert record.health == HealthValues(gradient_health=0.5)
+    assert record.health_reasons == {"training_stability": "too few epochs"}
+    assert record.diagnostics.health_score == 87
+    assert record.diagnostics.severity_counts == {"low": 1}
+    assert record.artifact is None and record.error is None and not record.interrupted
+    # results.json keeps only how the total was made, as before: not the total twice
+    assert record.score == ScoreParts(
+        health=0.5,
+        component_weights_used={"gradient_health": 1.0},
+        missing_components=["training_stability"],
+    )
+    assert record.score.unknown_keys() == ()
+
+
+def test_results_round_trip_through_the_file_with_a_remote_trials_artifact(tmp_path: Path):
+    artifact = StoredArtifact(key="r/trial_0/job-1.zip", sha256="ab" * 32, size_bytes=10)
+    stored = TrialResult.from_json(_result(0)).model_copy(update={"artifact": artifact})
+    study = optuna.create_study(direction="maximize")
+    _add(
+        study, TrialState.COMPLETE, value=0.8, user_attrs={results_io.RESULT_ATTR: stored.to_json()}
+    )
+    interrupted = {results_io.INTERRUPTED_ATTR: True, "result": _failed(1, "interrupted")}
+    _add(study, TrialState.FAIL, user_attrs=interrupted)
+    weights = ScoringWeights.for_mode(Mode.HEALTH_AWARE)
+    results = results_io.build_results(study, "s1", "digits", Mode.HEALTH_AWARE, 2, None, weights)
+    path = tmp_path / "results.json"
+    path.write_text(results.to_json_text())
+
+    again = RunResults.from_json(path.read_text())
+    assert again == results and again.schema_version == RunResults.SCHEMA_VERSION
+    assert json.loads(path.read_text())["mode"] == "health-aware"
+    assert again.scoring_weights.health_weight == weights.health_weight
+    assert again.trial(0).artifact == artifact and again.trial(1).interrupted
+    assert again.trial(1).error == "interrupted" and again.best_trial == 0
+
+
+def test_an_unreadable_stored_result_costs_that_trial_its_figures_not_the_file():
+    study = optuna.create_study(direction="maximize")
+    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"state": "MAYBE"}})
+    _add(study, TrialState.COMPLETE, value=0.8, user_attrs={results_io.RESULT_ATTR: _result(1)})
+    results = results_io.build_results(study, "s1", "digits", "simple", 2, None, ScoringWeights())
+    broken, fine = results.trials
+    assert broken.error is not None
+    assert broken.error.startswith("its stored result is unreadable: not a valid TrialResult")
+    assert broken.metrics == TrialMetrics() and fine.metrics.val_accuracy == 0.8

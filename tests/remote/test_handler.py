@@ -11,19 +11,19 @@ import pytest
 
 from healthopt.artifacts import ArtifactRef, FileSystemArtifactStore, sha256_file
 from healthopt.config import ModelConfig
+from healthopt.records import EpochEndEvent, StoredArtifact, TrialResult, TrialSpec
 from healthopt.remote.handler import TrialJob, build_handler
-from healthopt.trial import TrialResult, TrialSpec
 
 
 def _spec(tmp_path: Path, plots: bool) -> TrialSpec:
-    return TrialSpec(
+    return TrialSpec.create(
         run_name="handler-test",
         trial_number=3,
         dataset_name="digits",
         split_seed=0,
         seed=3,
         epochs=2,
-        model_config=ModelConfig(filters_per_conv_layer=8, first_hidden_layer_nodes=16).to_dict(),
+        model_settings=ModelConfig(filters_per_conv_layer=8, first_hidden_layer_nodes=16).to_dict(),
         params={},
         output_dir="/orchestrator/only/path",  # the worker must not write here
         plots_dir="/orchestrator/plots" if plots else None,
@@ -39,28 +39,29 @@ def work_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.slow
 def test_a_trial_job_returns_its_result_and_a_verified_zip(tmp_path: Path, work_dir: Path):
     store = FileSystemArtifactStore(tmp_path / "store")
-    progress: list[dict] = []
-    handle = build_handler(lambda: store, lambda job, payload: progress.append(payload))
-    job = {"id": "job-123", "input": {"trial_spec": _spec(tmp_path, plots=True).to_dict()}}
+    progress: list[EpochEndEvent] = []
+    handle = build_handler(lambda: store, lambda job, event: progress.append(event))
+    job = {"id": "job-123", "input": {"trial_spec": _spec(tmp_path, plots=True).to_json()}}
 
     output = asyncio.run(handle(job))
 
-    result = TrialResult.from_dict(output)
+    result = TrialResult.from_json(output)
     assert result.ok, result.error
-    assert [p["epoch"] for p in progress] == [1, 2]
-    assert {p["kind"] for p in progress} == {"epoch_end"}
+    assert [(p.trial_number, p.epoch, p.epochs) for p in progress] == [(3, 1, 2), (3, 2, 2)]
     artifact = result.artifact
-    assert artifact["key"] == "handler-test/trial_3/job-123.zip"
-    assert artifact["runpod_job_id"] == "job-123"
-    ref = ArtifactRef.from_dict(artifact)
+    assert isinstance(artifact, StoredArtifact) and artifact.unknown_keys() == ()
+    assert artifact.key == "handler-test/trial_3/job-123.zip"
+    assert artifact.runpod_job_id == "job-123"  # provenance: which job produced the ZIP
+    assert artifact.store == store.describe()
+    ref = ArtifactRef.from_dict(artifact.to_json())
     local = store.get_file(ref, tmp_path / "fetched.zip")  # verifies the sha256
-    assert sha256_file(local) == artifact["sha256"]
+    assert sha256_file(local) == artifact.sha256 and local.stat().st_size == artifact.size_bytes
     with zipfile.ZipFile(local) as bundle:
         names = bundle.namelist()
     assert "trial/model.keras" in names and "trial/result.json" in names
     plots = [n for n in names if n.startswith("plots/")]
-    assert len(plots) == artifact["plot_count"] > 0
-    assert artifact["file_count"] == len(names)
+    assert len(plots) == artifact.plot_count > 0
+    assert artifact.file_count == len(names)
     assert not Path("/orchestrator").exists()
     assert not (work_dir / "job-123").exists()  # the worker's scratch folder is cleaned
 
@@ -71,7 +72,7 @@ def test_a_trial_job_returns_its_result_and_a_verified_zip(tmp_path: Path, work_
         (None, 'input must be {"trial_spec"'),
         ({"trial_spec": "nope"}, 'input must be {"trial_spec"'),
         ({"trial_spec": {"schema_version": 99}}, "schema_version 99"),
-        ({"trial_spec": {"schema_version": 1, "run_name": "x"}}, "trial_spec:"),
+        ({"trial_spec": {"schema_version": 1, "run_name": "x"}}, "trial_spec: not a valid"),
     ],
 )
 def test_bad_input_comes_back_in_runpods_error_shape(tmp_path, work_dir, job_input, words):
@@ -83,13 +84,13 @@ def test_bad_input_comes_back_in_runpods_error_shape(tmp_path, work_dir, job_inp
 
 def test_a_worker_without_an_artifact_store_says_which_variables_to_set(tmp_path, work_dir):
     handle = build_handler(lambda: None, lambda *_: None)
-    job = {"id": "j", "input": {"trial_spec": _spec(tmp_path, plots=False).to_dict()}}
+    job = {"id": "j", "input": {"trial_spec": _spec(tmp_path, plots=False).to_json()}}
     output = asyncio.run(handle(job))
     assert "HEALTHOPT_S3_BUCKET" in output["error"]
 
 
 def test_artifact_keys_are_per_attempt_and_safe(tmp_path):
     job = TrialJob.from_job(
-        {"id": "ab/../c d", "input": {"trial_spec": _spec(tmp_path, plots=False).to_dict()}}
+        {"id": "ab/../c d", "input": {"trial_spec": _spec(tmp_path, plots=False).to_json()}}
     )
     assert job.artifact_key() == "handler-test/trial_3/ab____c_d.zip"

@@ -8,10 +8,11 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
+from healthopt.records import StoredArtifact, TrialRecord
 from healthopt.visualization import build_view
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def model_file_name(dataset: str, accuracy: float) -> str:
 
 
 def fetch_trial_files(
-    store: ArtifactStore, artifact: dict[str, Any], run_dir: Path, number: int, zip_name: str
+    store: ArtifactStore, artifact: StoredArtifact, run_dir: Path, number: int, zip_name: str
 ) -> dict[str, float]:
     """Download a trial's ZIP (its sha256 verified), extract it into `trials/trial_N` and
     `plots/trial_N`, and drop the ZIP; returns the seconds spent downloading and extracting.
@@ -47,7 +48,7 @@ def fetch_trial_files(
 
     zip_path = run_dir / "downloads" / zip_name
     clock = time.perf_counter()
-    store.get_file(ArtifactRef.from_dict(artifact), zip_path)
+    store.get_file(ArtifactRef.from_dict(artifact.to_json()), zip_path)  # checks key, digest
     downloaded = time.perf_counter()
     try:
         extract_bundle(zip_path, trial_dir(run_dir, number), plots_dir(run_dir, number))
@@ -59,15 +60,15 @@ def fetch_trial_files(
     }
 
 
-def fetch_missing_trial(run_dir: Path, record: dict[str, Any]) -> bool:
+def fetch_missing_trial(run_dir: Path, record: TrialRecord) -> bool:
     """Bring a remote trial's files back from the artifact store when this folder lacks them.
 
     In a shared study the best trial may have run on another machine; if its RunPod worker
-    stored a ZIP (`record["artifact"]`) and this process can reach the same store, the files
+    stored a ZIP (`record.artifact`) and this process can reach the same store, the files
     are fetched and verified here. Returns whether anything was fetched.
     """
-    artifact = record.get("artifact") or {}
-    if (trial_dir(run_dir, record["number"]) / "model.keras").is_file() or not artifact:
+    number, artifact = record.number, record.artifact
+    if artifact is None or (trial_dir(run_dir, number) / "model.keras").is_file():
         return False
     from healthopt.artifacts import ArtifactError, artifact_store_from_env
 
@@ -75,44 +76,45 @@ def fetch_missing_trial(run_dir: Path, record: dict[str, Any]) -> bool:
         store = artifact_store_from_env()
         if store is None:
             return False
-        fetch_trial_files(
-            store, artifact, run_dir, record["number"], f"trial_{record['number']}.zip"
-        )
+        fetch_trial_files(store, artifact, run_dir, number, f"trial_{number}.zip")
     except (ArtifactError, ImportError, OSError, KeyError, ValueError) as exc:
-        log.warning("could not fetch trial %s from the artifact store: %s", record["number"], exc)
+        log.warning("could not fetch trial %s from the artifact store: %s", number, exc)
         return False
     return True
 
 
-def assemble_best(run_dir: Path, record: dict[str, Any], dataset: str) -> Path:
+def assemble_best(run_dir: Path, record: TrialRecord, dataset: str) -> Path:
     """Rebuild optimized_model/ from the best trial's record; returns the model's path.
 
     `record` is the trial as results.json shows it. The folder is rebuilt from scratch so a
     resumed run whose best trial changed leaves no stale files behind.
     """
-    source = trial_dir(run_dir, record["number"])
+    number, accuracy = record.number, record.metrics.val_accuracy
+    source = trial_dir(run_dir, number)
     model_source = source / "model.keras"
     if not model_source.is_file():
-        raise FileNotFoundError(f"best trial {record['number']} has no model at {model_source}")
+        raise FileNotFoundError(f"best trial {number} has no model at {model_source}")
+    if accuracy is None:  # scoring refuses such a trial, so only a hand-made record has none
+        raise ValueError(f"best trial {number} has no val_accuracy to name its model by")
     target = run_dir / OPTIMIZED_DIR
     staging = run_dir / (OPTIMIZED_DIR + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    model_name = model_file_name(dataset, record["metrics"]["val_accuracy"])
+    model_name = model_file_name(dataset, accuracy)
     shutil.copy2(model_source, staging / model_name)
     for extra in sorted(source.iterdir()):
         if extra.is_file() and extra.name != "model.keras":
             shutil.copy2(extra, staging / extra.name)
-    if plots_dir(run_dir, record["number"]).is_dir():
-        shutil.copytree(plots_dir(run_dir, record["number"]), staging / "plots")
-    write_json_atomic(staging / "best_trial.json", {**record, "model_file": model_name})
+    if plots_dir(run_dir, number).is_dir():
+        shutil.copytree(plots_dir(run_dir, number), staging / "plots")
+    write_json_atomic(staging / "best_trial.json", {**record.to_json(), "model_file": model_name})
     _write_architecture_view(staging, record)
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target / model_name
 
 
-def _write_architecture_view(folder: Path, record: dict[str, Any]) -> None:
+def _write_architecture_view(folder: Path, record: TrialRecord) -> None:
     """architecture_view.json: the Cytoscape.js elements and 3D layer records of the model,
     so the dashboard (or anyone) can draw it from the folder alone."""
     path = folder / "architecture.json"
@@ -121,10 +123,10 @@ def _write_architecture_view(folder: Path, record: dict[str, Any]) -> None:
     try:
         view = build_view(
             json.loads(path.read_text()),
-            record["metrics"].get("val_accuracy"),
+            record.metrics.val_accuracy,
             composite_health(record),
         )
     except (ValueError, KeyError) as exc:  # a view is a convenience, never a reason to fail
-        log.warning("no architecture view for trial %s: %s", record["number"], exc)
+        log.warning("no architecture view for trial %s: %s", record.number, exc)
         return
     write_json_atomic(folder / "architecture_view.json", view.to_dict())

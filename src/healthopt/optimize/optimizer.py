@@ -18,12 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import optuna
 from optuna.exceptions import UpdateFinishedTrialError
@@ -37,7 +35,7 @@ from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
-from healthopt.optimize.executors import Executor, create_executor
+from healthopt.optimize.executors import EventCallback, Executor, JobSubmitted, create_executor
 from healthopt.optimize.inflight import InFlightTrials
 from healthopt.optimize.resume import check_study_data, prepare_run_dir
 from healthopt.optimize.study import (
@@ -46,11 +44,22 @@ from healthopt.optimize.study import (
     is_shared,
     open_study,
 )
-from healthopt.trial import TrialResult, TrialSpec
+from healthopt.records import (
+    PlotsDrawnEvent,
+    RunEvent,
+    RunFinishedEvent,
+    RunResults,
+    RunStartedEvent,
+    TrialFinishedEvent,
+    TrialMetrics,
+    TrialRecord,
+    TrialResult,
+    TrialSpec,
+)
+from healthopt.records.trial import ParamValue
 
 log = logging.getLogger(__name__)
 ROLES = ("orchestrator", "worker")
-EventCallback = Callable[[dict[str, Any]], None]
 
 # How often the trial loop looks for a stop request while trials run.
 _STOP_POLL_SECONDS = 0.25
@@ -72,10 +81,10 @@ class OptimizationResult:
     dataset: str
     best_trial: int | None
     best_value: float | None
-    best_params: dict[str, Any]
-    best_metrics: dict[str, Any]
+    best_params: dict[str, ParamValue]
+    best_metrics: TrialMetrics
     optimized_model_path: Path | None
-    trials: list[dict[str, Any]] = field(default_factory=list)
+    trials: list[TrialRecord] = field(default_factory=list)
 
     @property
     def best_total_score(self) -> float | None:
@@ -95,10 +104,10 @@ def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdo
     """The total score Optuna maximises: validation accuracy mixed with the trial's health
     by the run's weights (accuracy alone in simple mode)."""
     assert config.scoring_weights is not None  # OptimizationConfig fills in the mode's defaults
-    accuracy = result.metrics["val_accuracy"]
+    accuracy = result.metrics.val_accuracy
     if accuracy is None:
         raise ValueError(f"trial {result.trial_number} completed without a val_accuracy")
-    return total_score(float(accuracy), result.health, config.scoring_weights)
+    return total_score(accuracy, result.health, config.scoring_weights)
 
 
 class ModelOptimizer:
@@ -106,7 +115,9 @@ class ModelOptimizer:
 
     `executor` defaults to a LocalExecutor with `concurrent_workers` processes; `selector`
     defaults to the search space for the dataset's modality; `on_event` receives progress
-    events (run_started, trial_started, epoch_end, trial_finished, run_finished).
+    events (`records.RunEvent`: run_started, trial_started, epoch_end, trial_finished,
+    plots_drawn, notice, run_finished). The executor the optimizer makes reports RunPod job
+    ids on its control channel, never among the events.
     """
 
     def __init__(
@@ -148,16 +159,17 @@ class ModelOptimizer:
             check_study_data(study, self.config, fingerprint)
         finished = budget_view(study).counted_finished
         self._emit(
-            {
-                "kind": "run_started",
-                "run_name": self.run_name,
-                "trials_total": self.config.trials,
-                "trials_done": finished,
-                "run_dir": str(self.run_dir),
-            }
+            RunStartedEvent(
+                run_name=self.run_name,
+                trials_total=self.config.trials,
+                trials_done=finished,
+                run_dir=str(self.run_dir),
+            )
         )
         owns_executor = self._executor is None
-        executor = self._executor or create_executor(self.config, self.run_dir, self._emit)
+        executor = self._executor or create_executor(
+            self.config, self.run_dir, self._emit, on_control=self._job_submitted
+        )
         in_flight: dict[Future[TrialResult], optuna.Trial] = {}
         try:
             self._run_trials(study, executor, in_flight)
@@ -173,16 +185,9 @@ class ModelOptimizer:
                 executor.shutdown()
             self._in_flight.close()
         if self.role == "worker":
-            payload = self._write_results(study, optimized_model_path=None)
-            return self._result(payload, {}, None)
+            return self._result(self._write_results(study, optimized_model_path=None), None, None)
         result = self._finish(study)
-        self._emit(
-            {
-                "kind": "run_finished",
-                "best_trial": result.best_trial,
-                "best_value": result.best_value,
-            }
-        )
+        self._emit(RunFinishedEvent(best_trial=result.best_trial, best_value=result.best_value))
         return result
 
     # -- the loop ----------------------------------------------------------------------
@@ -236,14 +241,14 @@ class ModelOptimizer:
 
     def _spec_for(self, trial: optuna.Trial) -> TrialSpec:
         model_config = self.selector.suggest(trial)
-        return TrialSpec(
+        return TrialSpec.create(
             run_name=self.run_name,
             trial_number=trial.number,
             dataset_name=self.config.dataset_name,
             split_seed=self.split_seed,
             seed=self.config.seed + trial.number,
             epochs=self.config.max_epochs_per_trial,
-            model_config=model_config.to_dict(),
+            model_settings=model_config.to_dict(),
             params=dict(trial.params),
             gpus_per_worker=self.config.target_gpus_per_worker,
             output_dir=str(trial_dir(self.run_dir, trial.number).resolve()),
@@ -257,10 +262,10 @@ class ModelOptimizer:
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
         total = None
         try:
-            trial.set_user_attr(results_io.RESULT_ATTR, result.to_dict())
+            trial.set_user_attr(results_io.RESULT_ATTR, result.to_json())
             if result.ok:
                 score = score_trial(result, self.config)
-                trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())
+                trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())  # all of it, as before
                 total = score.total
                 study.tell(trial, total)
             else:
@@ -276,18 +281,17 @@ class ModelOptimizer:
         self._write_results(study, optimized_model_path=None)
         best = results_io.best_trial(study)
         self._emit(
-            {
-                "kind": "trial_finished",
-                "trial_number": trial.number,
-                "state": "COMPLETE" if result.ok else "FAIL",
-                "error": result.error,
-                "metrics": result.metrics,
-                "total_score": total,
-                "trials_done": budget_view(study).counted_finished,
-                "trials_total": self.config.trials,
-                "best_trial": best.number if best else None,
-                "best_value": best.value if best else None,
-            }
+            TrialFinishedEvent(
+                trial_number=trial.number,
+                state=result.state,
+                error=result.error,
+                metrics=result.metrics,
+                total_score=total,
+                trials_done=budget_view(study).counted_finished,
+                trials_total=self.config.trials,
+                best_trial=best.number if best else None,
+                best_value=best.value if best else None,
+            )
         )
 
     # -- run folder, study, results -----------------------------------------------------
@@ -314,12 +318,12 @@ class ModelOptimizer:
                 trial.number,
                 "interrupted before the trial finished; it is not counted and the "
                 "run can be resumed with the same run name",
-            ).to_dict(),
+            ).to_json(),
         )
         study.tell(trial, state=TrialState.FAIL)
 
-    def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> dict:
-        payload = results_io.build_results(
+    def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
+        results = results_io.build_results(
             study,
             self.run_name,
             self.config.dataset_name,
@@ -328,13 +332,13 @@ class ModelOptimizer:
             optimized_model_path,
             self.scoring_weights,
         )
-        write_json_atomic(self.run_dir / "results.json", payload)
-        return payload
+        write_json_atomic(self.run_dir / "results.json", results.to_json())
+        return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
         best = results_io.best_trial(study)
         model_path = None
-        best_record: dict[str, Any] = {}
+        best_record = None
         if best is not None:
             best_record = results_io.trial_record(best)
             fetch_missing_trial(self.run_dir, best_record)
@@ -342,22 +346,22 @@ class ModelOptimizer:
                 self._draw_best_plots(best.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
-        payload = self._write_results(study, optimized_model_path=relative)
-        return self._result(payload, best_record, model_path)
+        results = self._write_results(study, optimized_model_path=relative)
+        return self._result(results, best_record, model_path)
 
     def _result(
-        self, payload: dict[str, Any], best_record: dict[str, Any], model_path: Path | None
+        self, results: RunResults, best_record: TrialRecord | None, model_path: Path | None
     ) -> OptimizationResult:
         return OptimizationResult(
             run_name=self.run_name,
             run_dir=self.run_dir,
             dataset=self.config.dataset_name,
-            best_trial=payload["best_trial"],
-            best_value=payload["best_value"],
-            best_params=best_record.get("params", {}),
-            best_metrics=best_record.get("metrics", {}),
+            best_trial=results.best_trial,
+            best_value=results.best_value,
+            best_params=dict(best_record.params) if best_record else {},
+            best_metrics=best_record.metrics if best_record else TrialMetrics(),
             optimized_model_path=model_path,
-            trials=payload["trials"],
+            trials=list(results.trials),
         )
 
     def _draw_best_plots(self, number: int) -> None:
@@ -374,16 +378,17 @@ class ModelOptimizer:
         report = draw_trial_plots(trial_dir(self.run_dir, number), target)
         write_json_atomic(target / "plots.json", report.to_dict())
         self._emit(
-            {
-                "kind": "plots_drawn",
-                "trial_number": number,
-                "written": len(report.written),
-                "skipped": report.skipped,
-            }
+            PlotsDrawnEvent(
+                trial_number=number,
+                written=len(report.written),
+                skipped=report.skipped,
+            )
         )
 
-    def _emit(self, event: dict[str, Any]) -> None:
-        if event.get("runpod_job_id"):
-            self._in_flight.job_submitted(event["trial_number"], event["runpod_job_id"])
+    def _emit(self, event: RunEvent) -> None:
         if self.on_event is not None:
             self.on_event(event)
+
+    def _job_submitted(self, message: JobSubmitted) -> None:
+        """The executor's control channel: keep each RunPod job id on its trial."""
+        self._in_flight.job_submitted(message.trial_number, message.runpod_job_id)

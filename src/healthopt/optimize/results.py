@@ -2,66 +2,95 @@
 
 The study's storage is the single source of truth (each trial's TrialResult lives in its user
 attributes), so a resumed run, or another process reading the same storage, writes the same
-file. The layout is a contract that later tools and the API read: each trial's `total_score`
-can be recomputed from its `health`, `metrics.val_accuracy` and the run's `scoring_weights`
+file. Its shape is `records.RunResults`: each trial's `total_score` can be recomputed from its
+`health`, `metrics.val_accuracy` and the run's `scoring_weights`
 (`healthopt.health.scoring.total_score`; `score` says how missing components were handled).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from healthopt.config import ScoringWeights
+from healthopt.records import (
+    FAIL,
+    Mode,
+    RunResults,
+    SchemaError,
+    ScoreParts,
+    TrialRecord,
+    TrialResult,
+)
 
 RESULT_ATTR = "result"
 SCORE_ATTR = "score"
 INTERRUPTED_ATTR = "interrupted"
 OVER_BUDGET_ATTR = "over_budget"  # asked by a process that lost the race for the last slot
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
+log = logging.getLogger(__name__)
 
 
-def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> dict[str, Any]:
+def stored_result(trial: FrozenTrial) -> TrialResult | None:
+    """The TrialResult kept in the trial's user attributes, None when it has none (a trial
+    failed by another process); SchemaError when it cannot be read."""
+    data = trial.user_attrs.get(RESULT_ATTR)
+    if data is None:
+        return None
+    if isinstance(data, dict) and data.get("artifact") == {}:
+        # Results stored before records were typed wrote "no artifact" as an empty object.
+        data = {key: value for key, value in data.items() if key != "artifact"}
+    return TrialResult.from_json(data)
+
+
+def stored_score(trial: FrozenTrial) -> ScoreParts | None:
+    """How the trial's total was made. Scores stored before records were typed also hold
+    the total and the accuracy, which results.json shows elsewhere: those are left out."""
+    data = trial.user_attrs.get(SCORE_ATTR)
+    if not isinstance(data, dict) or not data:
+        return None
+    return ScoreParts.from_json({k: v for k, v in data.items() if k in ScoreParts.model_fields})
+
+
+def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialRecord:
     """One trial as results.json shows it; `retried_as` names the trial that re-ran it after
-    it went stale in a shared study."""
-    result = trial.user_attrs.get(RESULT_ATTR, {})
-    record: dict[str, Any] = {
-        "number": trial.number,
-        "state": trial.state.name,
-        "value": trial.value if trial.state == TrialState.COMPLETE else None,
-        "params": dict(trial.params),
-        "metrics": result.get("metrics", {}),
-        "timings": result.get("timings", {}),
-        "epochs_run": result.get("epochs_run", 0),
-        "num_parameters": result.get("num_parameters", 0),
-        "health": result.get("health", {}),
-        "total_score": trial.value if trial.state == TrialState.COMPLETE else None,
-        "diagnostics": result.get("diagnostics", {}),
-        "analysis": result.get("analysis", {}),
-    }
-    if result.get("health_reasons"):
-        record["health_reasons"] = result["health_reasons"]
-    if result.get("artifact"):
-        # Where a remote worker stored the trial's ZIP (key, sha256, sizes).
-        record["artifact"] = result["artifact"]
-    score = trial.user_attrs.get(SCORE_ATTR)
-    if score:
-        # How the total was made: the health part used and any redistributed weight.
-        record["score"] = {
-            key: score[key] for key in ("health", "component_weights_used", "missing_components")
-        }
-    error = result.get("error")
-    if trial.state == TrialState.FAIL and not result:
+    it went stale in a shared study. An unreadable stored result costs that trial its
+    figures (its error says why), never the file."""
+    complete = trial.state == TrialState.COMPLETE
+    try:
+        result, score = stored_result(trial), stored_score(trial)
+        error = None if result is None else result.error
+    except SchemaError as exc:
+        log.warning("trial %s: %s", trial.number, exc)
+        result, score, error = None, None, f"its stored result is unreadable: {exc}"
+    if trial.state == TrialState.FAIL and RESULT_ATTR not in trial.user_attrs:
         # Failed by another process: the one running it stopped sending heartbeats.
         again = f"retried as trial {retried_as}" if retried_as is not None else "not retried"
         error = f"stale: the process running it stopped sending heartbeats; {again}"
-    if trial.state != TrialState.COMPLETE and error:
-        record["error"] = error
-    if trial.user_attrs.get(INTERRUPTED_ATTR):
-        record["interrupted"] = True
-    return record
+    # Nothing stored (or unreadable): the record shows the result's defaults, all unmeasured.
+    known = result or TrialResult.create(trial_number=trial.number, state=FAIL)
+    value = trial.value if complete else None
+    return TrialRecord(
+        number=trial.number,
+        state=trial.state.name,
+        value=value,
+        params=dict(trial.params),
+        metrics=known.metrics,
+        timings=known.timings,
+        epochs_run=known.epochs_run,
+        num_parameters=known.num_parameters,
+        health=known.health,
+        health_reasons=known.health_reasons,
+        total_score=value,
+        diagnostics=known.diagnostics,
+        analysis=known.analysis,
+        artifact=known.artifact,
+        score=score,
+        error=None if complete else error,
+        interrupted=bool(trial.user_attrs.get(INTERRUPTED_ATTR)),
+    )
 
 
 def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
@@ -92,21 +121,21 @@ def build_results(
     study: optuna.Study,
     run_name: str,
     dataset: str,
-    mode: str,
+    mode: Mode | str,
     trials_requested: int,
     optimized_model_path: str | None,
     scoring_weights: ScoringWeights,
-) -> dict[str, Any]:
+) -> RunResults:
     best = best_trial(study)
     retries = retried_by(study.get_trials(deepcopy=False))
-    return {
-        "run_name": run_name,
-        "dataset": dataset,
-        "mode": mode,
-        "trials_requested": trials_requested,
-        "scoring_weights": scoring_weights.to_dict(),
-        "best_trial": best.number if best else None,
-        "best_value": best.value if best else None,
-        "optimized_model_path": optimized_model_path,
-        "trials": [trial_record(t, retries.get(t.number)) for t in finished_trials(study)],
-    }
+    return RunResults.create(
+        run_name=run_name,
+        dataset=dataset,
+        mode=mode,
+        trials_requested=trials_requested,
+        scoring_weights=scoring_weights.to_dict(),
+        best_trial=best.number if best else None,
+        best_value=best.value if best else None,
+        optimized_model_path=optimized_model_path,
+        trials=[trial_record(t, retries.get(t.number)) for t in finished_trials(study)],
+    )

@@ -5,8 +5,9 @@ runs the same `run_trial` the local executor runs, in a thread so the SDK's even
 free to take stop signals; a cancelled job stops at the next epoch end. The trial's folder and
 plots are zipped and uploaded to the artifact store named by the environment (S3 in
 production), with the sha256 in the object's metadata, and the TrialResult comes back with
-the key, digest, sizes and file counts in its `artifact` field. Input the handler cannot use
-and artifacts it cannot store come back in RunPod's error shape, `{"error": "..."}`.
+the key, digest, sizes and file counts in its `artifact` field (`records.StoredArtifact`).
+Input the handler cannot use and artifacts it cannot store come back in RunPod's error shape,
+`{"error": "..."}`. Job, input and output are RunPod's JSON objects, hence the plain dicts.
 """
 
 from __future__ import annotations
@@ -17,16 +18,25 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from healthopt.artifacts import ArtifactError, ArtifactStore, artifact_store_from_env, bundle_trial
-from healthopt.trial import SchemaError, TrialResult, TrialSpec, run_trial
+from healthopt.records import (
+    EpochEndEvent,
+    RunEvent,
+    SchemaError,
+    StoredArtifact,
+    TrialResult,
+    TrialSpec,
+)
+from healthopt.trial import run_trial
 
 log = logging.getLogger(__name__)
-ProgressSink = Callable[[dict[str, Any], dict[str, Any]], None]  # (job, payload)
+RunPodJob = dict[str, Any]  # the job as the runpod SDK hands it: {"id", "input", ...}
+ProgressSink = Callable[[RunPodJob, EpochEndEvent], None]
 
 
 class JobInputError(ValueError):
@@ -45,14 +55,14 @@ class TrialJob:
     spec: TrialSpec
 
     @classmethod
-    def from_job(cls, job: dict[str, Any]) -> TrialJob:
+    def from_job(cls, job: RunPodJob) -> TrialJob:
         job_id = str(job.get("id") or "local")
         payload = job.get("input")
         if not isinstance(payload, dict) or not isinstance(payload.get("trial_spec"), dict):
             raise JobInputError('input must be {"trial_spec": {...}} as the orchestrator sends it')
         try:
-            spec = TrialSpec.from_dict(payload["trial_spec"])
-        except (SchemaError, TypeError) as exc:
+            spec = TrialSpec.from_json(payload["trial_spec"])
+        except SchemaError as exc:
             raise JobInputError(f"trial_spec: {exc}") from None
         return cls(job_id, spec)
 
@@ -66,23 +76,23 @@ def _work_root() -> Path:
     return Path(os.environ.get("HEALTHOPT_WORK_DIR") or tempfile.gettempdir()) / "healthopt-jobs"
 
 
-def _runpod_progress(job: dict[str, Any], payload: dict[str, Any]) -> None:
+def _runpod_progress(job: RunPodJob, event: EpochEndEvent) -> None:
     if not os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT"):
         # The SDK's local --test_input mode has nowhere to send progress to.
-        log.info("progress: %s", payload)
+        log.info("progress: %s", event.to_json())
         return
     from runpod.serverless import progress_update
 
-    progress_update(job, payload)
+    progress_update(job, event.to_json())
 
 
 def build_handler(
     store_factory: Callable[[], ArtifactStore | None] = artifact_store_from_env,
     progress: ProgressSink = _runpod_progress,
-) -> Callable[[dict[str, Any]], Any]:
+) -> Callable[[RunPodJob], Awaitable[dict[str, Any]]]:
     """The async handler; the store and the progress channel are injectable for tests."""
 
-    async def handle(job: dict[str, Any]) -> dict[str, Any]:
+    async def handle(job: RunPodJob) -> dict[str, Any]:
         try:
             trial_job = TrialJob.from_job(job)
         except JobInputError as exc:
@@ -94,17 +104,18 @@ def build_handler(
                 "(and HEALTHOPT_S3_ENDPOINT_URL for S3-compatible stores) or HEALTHOPT_ARTIFACT_DIR"
             }
         workdir = _work_root() / trial_job.job_id
-        spec = replace(
-            trial_job.spec,
-            output_dir=str(workdir / "trial"),
-            plots_dir=str(workdir / "plots") if trial_job.spec.plots_dir else None,
+        spec = trial_job.spec.model_copy(
+            update={
+                "output_dir": str(workdir / "trial"),
+                "plots_dir": str(workdir / "plots") if trial_job.spec.plots_dir else None,
+            }
         )
         cancelled = threading.Event()
 
-        def on_event(event: dict[str, Any]) -> None:
+        def on_event(event: RunEvent) -> None:
             if cancelled.is_set():
                 raise TrialCancelled("the RunPod job was cancelled or timed out")
-            if event.get("kind") == "epoch_end":
+            if isinstance(event, EpochEndEvent):
                 progress(job, event)
 
         def train() -> TrialResult:
@@ -138,15 +149,17 @@ def _store_result(
     info = bundle_trial(Path(spec.output_dir), plots, zip_path)
     ref = store.put_file(trial_job.artifact_key(), zip_path)
     log.info("trial %s: stored %s (%d bytes)", spec.trial_number, ref.key, ref.size_bytes)
-    artifact = {
-        **ref.to_dict(),
-        "store": store.describe(),
-        "file_count": info.file_count,
-        "plot_count": info.plot_count,
-        "uncompressed_bytes": info.uncompressed_bytes,
-        "runpod_job_id": trial_job.job_id,
-    }
-    return replace(result, artifact=artifact).to_dict()
+    artifact = StoredArtifact(
+        key=ref.key,
+        sha256=ref.sha256,
+        size_bytes=ref.size_bytes,
+        store=store.describe(),
+        file_count=info.file_count,
+        plot_count=info.plot_count,
+        uncompressed_bytes=info.uncompressed_bytes,
+        runpod_job_id=trial_job.job_id,  # provenance only: the orchestrator learnt it on /run
+    )
+    return result.model_copy(update={"artifact": artifact}).to_json()
 
 
 handle = build_handler()

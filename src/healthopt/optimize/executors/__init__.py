@@ -1,7 +1,19 @@
 """Executors run TrialSpecs: locally in worker processes, or as RunPod serverless jobs."""
 
-from healthopt.optimize.executors.base import EventCallback, Executor
+from healthopt.optimize.executors.base import (
+    ControlCallback,
+    EventCallback,
+    Executor,
+    JobSubmitted,
+)
 from healthopt.optimize.executors.factory import create_executor
 from healthopt.optimize.executors.local import LocalExecutor
 
-__all__ = ["EventCallback", "Executor", "LocalExecutor", "create_executor"]
+__all__ = [
+    "ControlCallback",
+    "EventCallback",
+    "Executor",
+    "JobSubmitted",
+    "LocalExecutor",
+    "create_executor",
+]

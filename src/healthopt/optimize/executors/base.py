@@ -1,19 +1,37 @@
-"""The executor role: run TrialSpecs somewhere and hand back TrialResults as futures."""
+"""The executor role: run TrialSpecs somewhere and hand back TrialResults as futures.
+
+Executors report on two channels. Progress events (`records.RunEvent`) go to the display,
+the API and the dashboard. Control messages (`JobSubmitted`) go to the optimizer alone: they
+carry what the trial loop must act on, so no consumer of progress has to know about them.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-from healthopt.trial import TrialResult, TrialSpec
+from healthopt.records import RunEvent, TrialResult, TrialSpec
 
-EventCallback = Callable[[dict[str, Any]], None]
+EventCallback = Callable[[RunEvent], None]
 log = logging.getLogger(__name__)
 
 
-def emit_quietly(callback: EventCallback | None, event: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class JobSubmitted:
+    """A trial was sent to RunPod as this job; the optimizer records it on the trial so the
+    job can be found, and cancelled, from the study alone."""
+
+    trial_number: int
+    runpod_job_id: str
+
+
+ControlCallback = Callable[[JobSubmitted], None]
+
+
+def emit_quietly(callback: EventCallback | None, event: RunEvent) -> None:
     """Hand a progress event on; a display or storage error must never stop trials."""
     if callback is None:
         return
@@ -21,6 +39,16 @@ def emit_quietly(callback: EventCallback | None, event: dict[str, Any]) -> None:
         callback(event)
     except Exception:
         log.exception("progress callback failed")
+
+
+def control_quietly(callback: ControlCallback | None, message: JobSubmitted) -> None:
+    """Hand a control message on from an executor thread; its failure must not end the trial."""
+    if callback is None:
+        return
+    try:
+        callback(message)
+    except Exception:
+        log.exception("control callback failed")
 
 
 class Executor(Protocol):

@@ -2,7 +2,8 @@
 
 With `use_runpod_service`, RunPod is used only if its endpoint and an artifact store are
 configured and the endpoint answers `/health`. Otherwise the run says why in one `notice`
-event and runs its trials locally, or, with `require_runpod`, refuses to start.
+event and runs its trials locally, or, with `require_runpod`, refuses to start. `on_control`
+receives the executor's control messages (the RunPod job a trial was sent as).
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from healthopt.config import ConfigError, OptimizationConfig
-from healthopt.optimize.executors.base import EventCallback, Executor
+from healthopt.optimize.executors.base import ControlCallback, EventCallback, Executor
 from healthopt.optimize.executors.local import LocalExecutor
+from healthopt.records import NoticeEvent
+
+if TYPE_CHECKING:
+    from healthopt.artifacts import ArtifactStore
+    from healthopt.remote.settings import RunPodSettings
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +32,11 @@ def create_executor(
     run_dir: Path,
     on_event: EventCallback,
     env: Mapping[str, str] | None = None,
+    on_control: ControlCallback | None = None,
 ) -> Executor:
     if config.use_runpod_service:
         executor, problem = _runpod_executor(
-            config, run_dir, on_event, os.environ if env is None else env
+            config, run_dir, on_event, on_control, os.environ if env is None else env
         )
         if executor is not None:
             return executor
@@ -37,7 +44,7 @@ def create_executor(
             raise ConfigError(f"require_runpod: RunPod cannot be used: {problem}")
         message = f"RunPod not used ({problem}); running trials locally"
         log.warning(message)
-        on_event({"kind": "notice", "message": message})
+        on_event(NoticeEvent(message=message))
     return LocalExecutor(config.concurrent_workers, on_event=on_event, log_dir=run_dir / "logs")
 
 
@@ -50,7 +57,7 @@ def runpod_problem(env: Mapping[str, str] | None = None) -> str | None:
     return parts if isinstance(parts, str) else None
 
 
-def _runpod_parts(env: Mapping[str, str]) -> tuple[Any, Any] | str:
+def _runpod_parts(env: Mapping[str, str]) -> tuple[RunPodSettings, ArtifactStore] | str:
     """(RunPodSettings, ArtifactStore) from the environment, or the one-line reason why not."""
     try:
         from healthopt.artifacts import artifact_store_from_env
@@ -73,7 +80,11 @@ def _runpod_parts(env: Mapping[str, str]) -> tuple[Any, Any] | str:
 
 
 def _runpod_executor(
-    config: OptimizationConfig, run_dir: Path, on_event: EventCallback, env: Mapping[str, str]
+    config: OptimizationConfig,
+    run_dir: Path,
+    on_event: EventCallback,
+    on_control: ControlCallback | None,
+    env: Mapping[str, str],
 ) -> tuple[Executor | None, str]:
     """The RunPod executor, or None and the one-line reason it cannot be used."""
     parts = _runpod_parts(env)
@@ -100,6 +111,7 @@ def _runpod_executor(
         capacity=config.concurrent_workers,
         execution_timeout_s=config.trial_budget_seconds,
         on_event=on_event,
+        on_control=on_control,
     )
     log.info(
         "trials run on RunPod endpoint %s, artifacts in %s", settings.endpoint_id, store.describe()

@@ -5,9 +5,10 @@ to `worker_{id}.log` there instead of the user's terminal; a trial's own errors 
 its TrialResult either way.
 
 Workers are started with `spawn` and import TensorFlow themselves, so the orchestrator's
-process never does. Only JSON-ready dicts cross the process boundary (TrialSpec in,
-TrialResult and progress events out). A worker that dies mid-trial (killed, out of memory)
-fails that one trial with the exit reason and is replaced; every other trial goes on.
+process never does. Only JSON crosses the process boundary (TrialSpec in, TrialResult and
+progress events out: each record's `to_json()`, read back with its `from_json`). A worker
+that dies mid-trial (killed, out of memory) fails that one trial with the exit reason and is
+replaced; every other trial goes on.
 """
 
 from __future__ import annotations
@@ -25,10 +26,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from healthopt.optimize.executors.base import EventCallback, emit_quietly
-from healthopt.trial import TrialResult, TrialSpec
+from healthopt.records import (
+    RunEvent,
+    SchemaError,
+    TrialResult,
+    TrialSpec,
+    TrialStartedEvent,
+    read_event,
+)
 
 log = logging.getLogger(__name__)
 _POLL_SECONDS = 0.2
@@ -80,9 +88,11 @@ def _worker_main(
 
     try:
         while (item := tasks.recv()) is not None:
-            spec = TrialSpec.from_dict(item)
-            result = run_trial(spec, on_event=lambda event: messages.send(("event", event)))
-            messages.send(("result", result.to_dict()))
+            spec = TrialSpec.from_json(item)
+            result = run_trial(
+                spec, on_event=lambda event: messages.send(("event", event.to_json()))
+            )
+            messages.send(("result", result.to_json()))
     except EOFError:  # the orchestrator is gone
         return
 
@@ -96,7 +106,7 @@ class _Worker:
     process: mp.process.BaseProcess
     tasks: Connection  # orchestrator -> worker
     messages: Connection  # worker -> orchestrator
-    job: tuple[TrialSpec, Future] | None = field(default=None)
+    job: tuple[TrialSpec, Future[TrialResult]] | None = field(default=None)
 
 
 def exit_reason(exitcode: int | None) -> str:
@@ -127,7 +137,7 @@ class LocalExecutor:
         self._threads = threads_per_worker or max(1, (os.cpu_count() or 1) // workers)
         self._ctx = mp.get_context("spawn")
         self._workers: dict[int, _Worker] = {}
-        self._pending: deque[tuple[TrialSpec, Future]] = deque()
+        self._pending: deque[tuple[TrialSpec, Future[TrialResult]]] = deque()
         self._lock = threading.RLock()
         self._next_worker_id = 0
         self._closed = threading.Event()
@@ -215,16 +225,12 @@ class LocalExecutor:
                 return
             spec, future = self._pending.popleft()
             idle.job = (spec, future)
-            _send_quietly(idle.tasks, spec.to_dict())  # a dead worker is reaped next tick
-            self._emit(
-                {
-                    "kind": "trial_started",
-                    "trial_number": spec.trial_number,
-                    "worker_pid": idle.process.pid,
-                }
-            )
+            _send_quietly(idle.tasks, spec.to_json())  # a dead worker is reaped next tick
+            # worker_pid is an extra field, not (yet) in the record: for monitoring only.
+            pid = idle.process.pid
+            self._emit(TrialStartedEvent(trial_number=spec.trial_number, worker_pid=pid))
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: RunEvent) -> None:
         emit_quietly(self._on_event, event)
 
     def _monitor_loop(self) -> None:
@@ -249,13 +255,16 @@ class LocalExecutor:
             worker.process.join(timeout=5)
             return False
         if kind == "event":
-            self._emit(payload)
+            try:
+                self._emit(read_event(payload))
+            except SchemaError as exc:  # progress is informative; the trial goes on
+                log.warning("worker %s sent an unreadable event: %s", worker.id, exc)
             return True
         with self._lock:
             job, worker.job = worker.job, None
             self._dispatch()
         if job is not None and not job[1].done():
-            job[1].set_result(TrialResult.from_dict(payload))
+            job[1].set_result(_read_result(job[0], payload))
         return True
 
     def _reap_dead_workers(self) -> None:
@@ -283,6 +292,14 @@ class LocalExecutor:
                         spec.trial_number, f"worker process {reason} while running the trial"
                     )
                 )
+
+
+def _read_result(spec: TrialSpec, payload: object) -> TrialResult:
+    """The worker's result, or a FAIL naming why it could not be read (never an exception)."""
+    try:
+        return TrialResult.from_json(payload if isinstance(payload, dict) else {})
+    except SchemaError as exc:
+        return TrialResult.failed(spec.trial_number, f"the worker's result was unreadable: {exc}")
 
 
 def _send_quietly(channel: Connection, item: object) -> None:

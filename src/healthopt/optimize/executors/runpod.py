@@ -10,6 +10,9 @@ What can go wrong is bounded: a FAILED, TIMED_OUT or lost (404) job is resubmitt
 `max_resubmits` times; a job still unfinished at its deadline (execution budget plus queue
 allowance) is cancelled and the trial fails; a ZIP that is missing or whose digest does not
 match fails that trial alone. A future always resolves to a TrialResult, never an exception.
+
+Each job sent is reported as a `JobSubmitted` control message (`on_control`), not as progress:
+the optimizer records it on the trial so the job can be cancelled from the study alone.
 """
 
 from __future__ import annotations
@@ -18,13 +21,27 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from healthopt.artifacts import ArtifactError, ArtifactStore
 from healthopt.optimize.assembly import fetch_trial_files
-from healthopt.optimize.executors.base import EventCallback, emit_quietly
+from healthopt.optimize.executors.base import (
+    ControlCallback,
+    EventCallback,
+    JobSubmitted,
+    control_quietly,
+    emit_quietly,
+)
+from healthopt.records import (
+    EpochEndEvent,
+    RunEvent,
+    SchemaError,
+    TrialResult,
+    TrialSpec,
+    TrialStartedEvent,
+    read_event,
+)
 from healthopt.remote.client import (
     CANCELLED,
     COMPLETED,
@@ -34,7 +51,6 @@ from healthopt.remote.client import (
     RunPodClient,
     RunPodError,
 )
-from healthopt.trial import SchemaError, TrialResult, TrialSpec
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +76,7 @@ class RunPodExecutor:
         capacity: int = 1,
         execution_timeout_s: float = 1800.0,
         on_event: EventCallback | None = None,
+        on_control: ControlCallback | None = None,
     ) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be >= 1 (got {capacity})")
@@ -69,6 +86,7 @@ class RunPodExecutor:
         self._run_dir = run_dir
         self._execution_timeout_s = execution_timeout_s
         self._on_event = on_event
+        self._on_control = on_control
         self._settings = client.settings
         self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="healthopt-runpod")
         self._cancel = threading.Event()
@@ -99,7 +117,7 @@ class RunPodExecutor:
             return TrialResult.failed(spec.trial_number, f"RunPod executor: {exc}")
 
     def _run(self, spec: TrialSpec) -> TrialResult:
-        payload = {"trial_spec": spec.to_dict()}
+        payload = {"trial_spec": spec.to_json()}
         history: list[str] = []
         timings = {"remote_submit_seconds": 0.0, "remote_poll_seconds": 0.0}
         started = time.perf_counter()
@@ -109,14 +127,8 @@ class RunPodExecutor:
             clock = time.perf_counter()
             job_id = self._client.run(payload, self._execution_timeout_s)
             timings["remote_submit_seconds"] += time.perf_counter() - clock
-            self._emit(
-                {
-                    "kind": "trial_started",
-                    "trial_number": spec.trial_number,
-                    "runpod_job_id": job_id,
-                    "attempt": attempt + 1,
-                }
-            )
+            control_quietly(self._on_control, JobSubmitted(spec.trial_number, job_id))
+            self._emit(TrialStartedEvent(trial_number=spec.trial_number, attempt=attempt + 1))
             outcome = self._follow(spec, job_id, timings)
             if outcome.status is not None and outcome.status.status == COMPLETED:
                 timings["remote_wall_seconds"] = time.perf_counter() - started
@@ -173,14 +185,18 @@ class RunPodExecutor:
                 )
             self._cancel.wait(self._settings.poll_interval_s)
 
-    def _relay_progress(self, spec: TrialSpec, output: Any, last_epoch: int) -> int:
-        if not isinstance(output, dict) or output.get("kind") != "epoch_end":
+    def _relay_progress(self, spec: TrialSpec, output: object, last_epoch: int) -> int:
+        """Relay the handler's latest epoch_end once; anything else in `output` is ignored."""
+        if not isinstance(output, dict):
             return last_epoch
-        epoch = output.get("epoch")
-        if not isinstance(epoch, int) or epoch <= last_epoch:
+        try:
+            event = read_event({**output, "trial_number": spec.trial_number})
+        except SchemaError:
             return last_epoch
-        self._emit({**output, "trial_number": spec.trial_number})
-        return epoch
+        if not isinstance(event, EpochEndEvent) or event.epoch <= last_epoch:
+            return last_epoch
+        self._emit(event)
+        return event.epoch
 
     def _collect(
         self, spec: TrialSpec, outcome: _Attempt, timings: dict[str, float], history: list[str]
@@ -189,8 +205,8 @@ class RunPodExecutor:
         assert outcome.status is not None
         output = outcome.status.output
         try:
-            result = TrialResult.from_dict(output if isinstance(output, dict) else {})
-        except (SchemaError, TypeError) as exc:
+            result = TrialResult.from_json(output if isinstance(output, dict) else {})
+        except SchemaError as exc:
             return TrialResult.failed(
                 spec.trial_number,
                 f"RunPod job {outcome.job_id} returned output that is not a trial result: {exc}",
@@ -222,7 +238,7 @@ class RunPodExecutor:
         merged = {**result.timings, **timings}
         if history:
             merged["remote_resubmits"] = float(len(history))
-        return replace(result, timings=merged)
+        return result.model_copy(update={"timings": merged})
 
     def _cancel_quietly(self, job_id: str) -> None:
         try:
@@ -230,5 +246,5 @@ class RunPodExecutor:
         except RunPodError as exc:
             log.warning("could not cancel RunPod job %s: %s", job_id, exc)
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: RunEvent) -> None:
         emit_quietly(self._on_event, event)

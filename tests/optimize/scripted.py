@@ -1,0 +1,219 @@
+"""ScriptedExecutor: an in-process Executor whose trials follow a script, without TensorFlow.
+
+The optimizer's trial loop (resume, budget, timeout, stop, scoring, results.json, assembly)
+is tested with it in milliseconds; what a real trial measures is tested in tests/test_trial.py
+and by the one end-to-end run in test_optimizer.py.
+
+A script is a list of `Outcome`s, taken one per submitted spec in submit order, or a function
+`spec -> Outcome`. A trial writes what the optimizer and assembly read from a trial folder:
+model.keras (a stand-in: assembly copies it, never loads it), history.json (from which the
+orchestrator draws one plot in `best` mode; no observer.json, whose plots take seconds),
+architecture.json (the healthy builder's), result.json, and with a plots_dir a plots.json and
+one PNG, as a worker that drew its plots leaves them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from healthopt.optimize.executors import EventCallback
+from healthopt.optimize.executors.base import emit_quietly
+from healthopt.records import (
+    COMPLETE,
+    FAIL,
+    AnalysisSummary,
+    DiagnosticsSummary,
+    EpochEndEvent,
+    HealthValues,
+    TrialMetrics,
+    TrialResult,
+    TrialSpec,
+    TrialStartedEvent,
+)
+
+from ..builders import healthy_cnn_architecture, healthy_epoch
+
+MODEL_BYTES = b"scripted trial: a stand-in for a Keras model file"
+# A 1x1 PNG: enough for a file the assembly ships as a plot.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+# A hang that nobody stops ends here, so a broken test fails instead of blocking the suite.
+HANG_LIMIT_SECONDS = 60.0
+INTERRUPTED = "interrupted: the executor was shut down mid-trial"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one scripted trial does: complete, fail, or hang until the executor is cancelled.
+
+    `seconds` is how long the trial takes (spread over its epochs); `health` gives the six
+    components by name (missing ones are None, as for a trial that could not measure them).
+    """
+
+    state: str = COMPLETE
+    val_accuracy: float | None = None
+    health: dict[str, float | None] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+    hang: bool = False
+    diagnostics: DiagnosticsSummary = DiagnosticsSummary()
+    analysis: AnalysisSummary = AnalysisSummary()
+
+
+def complete(val_accuracy: float, seconds: float = 0.0, **health: float | None) -> Outcome:
+    return Outcome(COMPLETE, val_accuracy=val_accuracy, health=health, seconds=seconds)
+
+
+def fail(error: str, diagnostics: DiagnosticsSummary | None = None) -> Outcome:
+    """A trial that ran and failed; `diagnostics` is what its records told the engine."""
+    return Outcome(FAIL, error=error, diagnostics=diagnostics or DiagnosticsSummary())
+
+
+def hang() -> Outcome:
+    """A trial still running when the run is stopped: it ends only by shutdown(cancel=True)."""
+    return Outcome(hang=True)
+
+
+Script = Sequence[Outcome] | Callable[[TrialSpec], Outcome]
+
+
+class ScriptedExecutor:
+    """Runs up to `capacity` scripted trials at once on threads of this process.
+
+    `specs` lists every spec submitted, in order, so a test can see what the optimizer asked
+    for (seeds, plots_dir, which trials a resumed run re-ran). Like every executor, a future
+    always resolves to a TrialResult, never to an exception.
+    """
+
+    def __init__(
+        self, script: Script, capacity: int = 1, on_event: EventCallback | None = None
+    ) -> None:
+        self.capacity = capacity
+        self.specs: list[TrialSpec] = []
+        self._script = script
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._closed = False
+        self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="scripted-trial")
+
+    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("executor is shut down")
+            taken = len(self.specs)
+            self.specs.append(spec)
+        future: Future[TrialResult] = Future()
+        self._pool.submit(self._resolve, spec, taken, future)
+        return future
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Wait for the trials in flight; with `cancel`, running and queued ones are interrupted."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if cancel:
+            self._cancel.set()
+        self._pool.shutdown(wait=True)
+
+    # -- one trial ---------------------------------------------------------------------
+    def _outcome(self, spec: TrialSpec, index: int) -> Outcome:
+        if callable(self._script):
+            return self._script(spec)
+        if index >= len(self._script):
+            raise LookupError(f"the script has no outcome for submission {index + 1}")
+        return self._script[index]
+
+    def _resolve(self, spec: TrialSpec, index: int, future: Future[TrialResult]) -> None:
+        try:
+            result = self._run(spec, self._outcome(spec, index))
+        except Exception as exc:  # the Executor contract: a FAIL result, never an exception
+            result = TrialResult.failed(
+                spec.trial_number, f"scripted executor: {type(exc).__name__}: {exc}"
+            )
+        future.set_result(result)
+
+    def _run(self, spec: TrialSpec, outcome: Outcome) -> TrialResult:
+        if self._cancel.is_set():
+            return TrialResult.failed(spec.trial_number, INTERRUPTED)
+        emit_quietly(self._on_event, TrialStartedEvent(trial_number=spec.trial_number))
+        if outcome.hang:
+            if self._cancel.wait(HANG_LIMIT_SECONDS):
+                return TrialResult.failed(spec.trial_number, INTERRUPTED)
+            return TrialResult.failed(spec.trial_number, "scripted hang was never stopped")
+        started = time.perf_counter()
+        for epoch in range(1, spec.epochs + 1):
+            if self._cancel.wait(outcome.seconds / max(spec.epochs, 1)):
+                return TrialResult.failed(spec.trial_number, INTERRUPTED)
+            emit_quietly(
+                self._on_event,
+                EpochEndEvent(
+                    trial_number=spec.trial_number,
+                    epoch=epoch,
+                    epochs=spec.epochs,
+                    val_accuracy=outcome.val_accuracy,
+                ),
+            )
+        artifacts = _write_trial_files(spec, outcome)
+        result = TrialResult.create(
+            trial_number=spec.trial_number,
+            state=outcome.state,
+            metrics=_metrics(outcome),
+            timings={"total_seconds": time.perf_counter() - started},
+            epochs_run=spec.epochs,
+            num_parameters=healthy_cnn_architecture()["total_parameters"],
+            artifacts=artifacts,
+            health=HealthValues(**outcome.health),
+            diagnostics=outcome.diagnostics,
+            analysis=outcome.analysis,
+            error=outcome.error,
+        )
+        (Path(spec.output_dir) / "result.json").write_text(result.to_json_text())
+        return result
+
+
+def _metrics(outcome: Outcome) -> TrialMetrics:
+    accuracy = outcome.val_accuracy
+    if accuracy is None:
+        return TrialMetrics()
+    return TrialMetrics(val_accuracy=accuracy, val_loss=1.0 - accuracy, test_accuracy=accuracy)
+
+
+def _write_trial_files(spec: TrialSpec, outcome: Outcome) -> dict[str, str]:
+    """The files a real trial leaves in its folder (and plots folder), by role."""
+    out = Path(spec.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    epochs = [healthy_epoch(k) for k in range(spec.epochs)]
+    history = {  # Keras's History.history, as trainer.fit leaves it
+        "loss": [e["loss"]["train_epoch"] for e in epochs],
+        "accuracy": [e["accuracy"]["train"] for e in epochs],
+        "val_loss": [e["loss"]["val"]["val_loss"] for e in epochs],
+        "val_accuracy": [outcome.val_accuracy] * spec.epochs,
+    }
+    files = {
+        "history": ("history.json", history),
+        "architecture": ("architecture.json", healthy_cnn_architecture()),
+    }
+    for name, data in files.values():
+        (out / name).write_text(json.dumps(data))
+    artifacts = {role: name for role, (name, _) in files.items()}
+    if outcome.state == COMPLETE:  # a failed trial saves no model
+        (out / "model.keras").write_bytes(MODEL_BYTES)
+        artifacts["model"] = "model.keras"
+    if spec.plots_dir:
+        plots = Path(spec.plots_dir)
+        plots.mkdir(parents=True, exist_ok=True)
+        (plots / "training_history.png").write_bytes(PNG_BYTES)
+        (plots / "plots.json").write_text(
+            json.dumps({"written": ["training_history.png"], "skipped": {}})
+        )
+    return artifacts
