@@ -6,7 +6,7 @@ from the model (probabilities, sample feature maps, sampled weights) so they can
 later without TensorFlow, and the plots are drawn here when the spec asks for them.
 
 The three steps fail separately: the model trained fine, so a broken step is reported (in
-the trial's logs and `analysis["errors"]`) and the others still run.
+the trial's logs and `AnalysisSummary.errors`) and the others still run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from healthopt.jsonio import write_json_atomic
+from healthopt.records import AnalysisSummary
 
 # Samples the data analyses (calibration, information flow) read; digits' val split is 360.
 ANALYSIS_SAMPLES = 1000
@@ -29,13 +30,17 @@ PLOT_SAMPLES = 8
 MODEL_NAME = "model"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrialAnalysis:
-    """The analyzer's short summary for TrialResult, the files written, what failed."""
+    """The analyzer's short summary for TrialResult (failed steps in `summary.errors`) and
+    the files written, by role."""
 
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: AnalysisSummary = AnalysisSummary()
     artifacts: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return self.summary.errors
 
 
 def analyze_trial(
@@ -48,18 +53,21 @@ def analyze_trial(
     timings: dict[str, float],
     seed: int,
 ) -> TrialAnalysis:
-    found = TrialAnalysis()
+    summary = AnalysisSummary()
+    artifacts: dict[str, str] = {}
+    errors: dict[str, str] = {}
 
     def step(name: str, work: Callable[[], None]) -> None:
         started = time.perf_counter()
         try:
             work()
         except Exception as exc:  # reported per step; the trial itself stays complete
-            found.errors[name] = f"{type(exc).__name__}: {exc}"
+            errors[name] = f"{type(exc).__name__}: {exc}"
             (out / f"{name}_error.txt").write_text(traceback.format_exc())
         timings[f"{name}_seconds"] = time.perf_counter() - started
 
     def analysis() -> None:
+        nonlocal summary
         from healthopt.analysis.analyzer import ModelAnalyzer, summarize_for_trial
         from healthopt.analysis.config import AnalysisConfig, DataInput
 
@@ -71,8 +79,8 @@ def analyze_trial(
         )
         results = analyzer.analyze(DataInput(val_x, val_y))
         write_json_atomic(out / "analysis.json", results.model_dict(MODEL_NAME))
-        found.summary.update(summarize_for_trial(results, MODEL_NAME))
-        found.artifacts["analysis"] = "analysis.json"
+        summary = summarize_for_trial(results, MODEL_NAME)
+        artifacts["analysis"] = "analysis.json"
 
     def plot_inputs() -> None:
         from healthopt.analysis import layers
@@ -90,7 +98,7 @@ def analyze_trial(
             sample_x,
         )
         save_plot_inputs(out / "plot_inputs.npz", inputs)
-        found.artifacts["plot_inputs"] = "plot_inputs.npz"
+        artifacts["plot_inputs"] = "plot_inputs.npz"
 
     def plots() -> None:
         from healthopt.plots.trial import draw_trial_plots
@@ -103,6 +111,4 @@ def analyze_trial(
     step("plot_inputs", plot_inputs)
     if plots_dir is not None:
         step("plots", plots)
-    if found.errors:
-        found.summary["errors"] = dict(found.errors)
-    return found
+    return TrialAnalysis(summary.model_copy(update={"errors": errors}), artifacts)

@@ -25,6 +25,7 @@ from healthopt.analysis.results import (
     to_json_safe,
 )
 from healthopt.config import ConfigError
+from healthopt.records import AnalysisSummary
 
 # ---- AnalysisConfig -------------------------------------------------------------------------
 
@@ -230,11 +231,13 @@ def test_model_metrics_read_each_analysis() -> None:
 def test_summarize_for_trial_is_flat_json_with_reasons() -> None:
     results = crafted_results()
     summary = summarize_for_trial(results, "m")
-    json.dumps(summary, allow_nan=False)
-    assert summary["mean_alpha"] == pytest.approx(results.spectral_summary["m"].mean_alpha)
-    assert summary["brier"] == pytest.approx(results.calibration["m"].brier)
-    assert summary["mean_effective_rank"] is None  # information flow was skipped ...
-    assert summary["skipped"] == {"information_flow": "no data given"}  # ... and says why
-    assert summary["epochs_to_convergence"] == results.training_dynamics["m"].epochs_to_convergence
+    assert isinstance(summary, AnalysisSummary)
+    written = json.loads(json.dumps(summary.to_json(), allow_nan=False))
+    assert AnalysisSummary.from_json(written) == summary
+    assert summary.mean_alpha == pytest.approx(results.spectral_summary["m"].mean_alpha)
+    assert summary.brier == pytest.approx(results.calibration["m"].brier)
+    assert summary.mean_effective_rank is None  # information flow was skipped ...
+    assert summary.skipped == {"information_flow": "no data given"}  # ... and says why
+    assert summary.epochs_to_convergence == results.training_dynamics["m"].epochs_to_convergence
     with pytest.raises(KeyError, match="no model named 'x'"):
         summarize_for_trial(results, "x")

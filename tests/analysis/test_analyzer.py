@@ -6,6 +6,7 @@ trained: every analysis works on initial weights, and histories are crafted.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import subprocess
@@ -88,9 +89,9 @@ def test_full_run_fills_every_section_and_writes_the_json(models, tmp_path: Path
         {"mlp": models["mlp"]},
         training_history={"mlp": HISTORY},
         config=AnalysisConfig(n_samples=200, spectral_randomize=True, **QUIET),
-        output_dir=tmp_path,
     )
     results = analyzer.analyze(vectors())
+    results.write_json(tmp_path)
     assert results.skipped == {"mlp": {}}
     assert [s.name for s in results.weights["mlp"]] == ["hidden", "hidden_2", "out"]
     assert [s.name for s in results.spectral["mlp"]] == ["hidden", "hidden_2"]  # out: 3 evals
@@ -116,7 +117,7 @@ def test_full_run_fills_every_section_and_writes_the_json(models, tmp_path: Path
 
 
 def test_without_data_the_data_analyses_are_skipped_with_a_reason(models) -> None:
-    results = ModelAnalyzer(models, config=AnalysisConfig(**QUIET), output_dir=None).analyze()
+    results = ModelAnalyzer(models, config=AnalysisConfig(**QUIET)).analyze()
     for name in ("mlp", "cnn"):
         assert set(results.skipped[name]) == {
             "calibration",
@@ -132,7 +133,7 @@ def test_without_data_the_data_analyses_are_skipped_with_a_reason(models) -> Non
 def test_multi_input_model_skips_data_analyses_and_warns(caplog) -> None:
     rng = np.random.default_rng(0)
     data = DataInput([rng.normal(size=(50, 20)), rng.normal(size=(50, 6))], np.zeros(50, int))
-    analyzer = ModelAnalyzer({"two": two_input()}, config=AnalysisConfig(**QUIET), output_dir=None)
+    analyzer = ModelAnalyzer({"two": two_input()}, config=AnalysisConfig(**QUIET))
     with caplog.at_level(logging.WARNING, logger="healthopt.analysis.analyzer"):
         results = analyzer.analyze(data)
     reason = results.skipped["two"]["calibration"]
@@ -153,7 +154,7 @@ def test_second_analyze_recomputes_nothing_and_weight_changes_are_seen(monkeypat
 
         monkeypatch.setattr(layers, name, counted)
     model = mlp(seed=3)
-    analyzer = ModelAnalyzer({"m": model}, {"m": HISTORY}, AnalysisConfig(**QUIET), None)
+    analyzer = ModelAnalyzer({"m": model}, {"m": HISTORY}, AnalysisConfig(**QUIET))
     data = vectors(120)
     first = analyzer.analyze(data)
     assert calls == {"weight_records": 1, "predict_proba": 1, "layer_outputs": 1}
@@ -194,7 +195,7 @@ def test_bad_inputs_are_refused_with_what_is_wrong(models) -> None:
 def test_histories_without_metrics_or_with_gaps() -> None:
     histories = {"a": {"lr": [0.1, 0.1]}, "b": {"loss": [1.0, 0.5], "val_loss": [1.2, 0.9]}}
     config = AnalysisConfig(analyze_weights=False, analyze_spectral=False, **QUIET)
-    results = ModelAnalyzer({"a": mlp(), "b": mlp()}, histories, config, None).analyze()
+    results = ModelAnalyzer({"a": mlp(), "b": mlp()}, histories, config).analyze()
     assert "no loss or accuracy metric (keys: lr)" in results.skipped["a"]["training_dynamics"]
     assert "training_dynamics" not in results.skipped["b"]
     assert results.training_dynamics["b"].missing == ["accuracy", "val_accuracy"]
@@ -204,7 +205,7 @@ def test_histories_without_metrics_or_with_gaps() -> None:
 def test_labels_that_do_not_fit_the_outputs_skip_calibration_only(models) -> None:
     data = DataInput(vectors(60).x_data, np.full(60, 7))  # class 7 of a 3-class model
     config = AnalysisConfig(**QUIET)
-    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config, None).analyze(data)
+    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config).analyze(data)
     assert "labels do not fit the model's outputs" in results.skipped["mlp"]["calibration"]
     assert results.information_flow["mlp"]
 
@@ -217,7 +218,7 @@ def test_a_failing_analysis_is_recorded_and_the_others_still_run(models, monkeyp
 
     monkeypatch.setattr(information_flow, "analyze_flow", broken)
     config = AnalysisConfig(**QUIET)
-    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config, None).analyze(vectors(50))
+    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config).analyze(vectors(50))
     assert results.skipped["mlp"] == {
         "information_flow": "failed: RuntimeError: boom",
         "training_dynamics": "no training history for this model",
@@ -229,7 +230,7 @@ def test_json_size_options(models, tmp_path: Path) -> None:
     def written(**options) -> tuple[int, dict]:
         out = tmp_path / str(len(options))
         config = AnalysisConfig(**QUIET, **options)
-        ModelAnalyzer(models, None, config, out).analyze(images(250))
+        ModelAnalyzer(models, None, config).analyze(images(250)).write_json(out)
         text = (out / RESULTS_FILE).read_text()
         return len(text), json.loads(text)
 
@@ -247,13 +248,13 @@ def test_sampling_is_seeded_and_stratified(models) -> None:
     y = np.repeat([0, 1, 2], [200, 60, 40])
     data = DataInput(np.random.default_rng(0).normal(size=(300, 20)), y)
     config = AnalysisConfig(n_samples=50, analyze_information_flow=False, **QUIET)
-    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config, None).analyze(data)
+    results = ModelAnalyzer({"mlp": models["mlp"]}, None, config).analyze(data)
     assert results.num_samples == 50
-    again = ModelAnalyzer({"mlp": models["mlp"]}, None, config, None).analyze(data)
+    again = ModelAnalyzer({"mlp": models["mlp"]}, None, config).analyze(data)
     assert again.calibration["mlp"].ece == results.calibration["mlp"].ece
 
 
-def test_pareto_front_over_peak_accuracy_and_overfitting(tmp_path: Path) -> None:
+def test_pareto_front_over_peak_accuracy_and_overfitting() -> None:
     def history(peak: float, gap: float) -> dict[str, list[float]]:
         return {
             "loss": [1.0, 0.5, 0.4],
@@ -265,7 +266,7 @@ def test_pareto_front_over_peak_accuracy_and_overfitting(tmp_path: Path) -> None
     histories = {"a": history(0.9, 0.3), "b": history(0.8, 0.1), "c": history(0.7, 0.2)}
     config = AnalysisConfig(analyze_spectral=False, dpi=60, verbose=False)
     names = {name: mlp() for name in ("a", "b", "c", "d")}
-    analyzer = ModelAnalyzer(names, histories, config, tmp_path)
+    analyzer = ModelAnalyzer(names, histories, config)
     with pytest.raises(RuntimeError, match="call analyze"):
         analyzer.create_pareto_analysis()
     analyzer.analyze()
@@ -273,16 +274,15 @@ def test_pareto_front_over_peak_accuracy_and_overfitting(tmp_path: Path) -> None
     assert pareto.front == ["a", "b"]  # c: lower accuracy and more overfitting than b
     assert [p.dominated_by for p in pareto.points if p.name == "c"] == [["b"]]
     assert "training_dynamics: no training history" in pareto.excluded["d"]
-    assert pareto.reason is None and pareto.figure == tmp_path / "pareto_analysis.png"
-    assert pareto.figure.is_file()
-    assert json.loads((tmp_path / RESULTS_FILE).read_text())["pareto"]["front"] == ["a", "b"]
+    assert pareto.reason is None and pareto.figure is None  # drawing is the caller's part
+    assert analyzer.results is not None and analyzer.results.pareto == pareto
     with pytest.raises(AnalyzerInputError, match="unknown Pareto metric"):
         analyzer.create_pareto_analysis({"speed": "max"})
 
 
 def test_pareto_needs_enough_models_with_the_objectives() -> None:
     config = AnalysisConfig(analyze_spectral=False, analyze_weights=False, **QUIET)
-    analyzer = ModelAnalyzer({"a": mlp(), "b": mlp()}, {"a": HISTORY}, config, None)
+    analyzer = ModelAnalyzer({"a": mlp(), "b": mlp()}, {"a": HISTORY}, config)
     analyzer.analyze()
     pareto = analyzer.create_pareto_analysis()
     assert pareto.reason == "needs 2 models with peak_val_accuracy, overfitting_index; 1 have them"
@@ -304,16 +304,30 @@ def test_create_smoothed_model_returns_a_new_model(models) -> None:
 
 def test_summary_for_a_trial_holds_the_headline_numbers(models) -> None:
     config = AnalysisConfig(**QUIET)
-    results = ModelAnalyzer({"cnn": models["cnn"]}, None, config, None).analyze(images(120))
+    results = ModelAnalyzer({"cnn": models["cnn"]}, None, config).analyze(images(120))
     summary = summarize_for_trial(results, "cnn")
-    json.dumps(summary, allow_nan=False)
-    assert summary["mean_alpha"] == pytest.approx(results.spectral_summary["cnn"].mean_alpha)
-    assert summary["ece"] == pytest.approx(results.calibration["cnn"].ece)
+    json.dumps(summary.to_json(), allow_nan=False)
+    assert summary.mean_alpha == pytest.approx(results.spectral_summary["cnn"].mean_alpha)
+    assert summary.ece == pytest.approx(results.calibration["cnn"].ece)
+    assert summary.parameters == results.model_info["cnn"].parameters
     flows = results.information_flow["cnn"]
-    assert summary["mean_effective_rank"] == pytest.approx(
-        np.mean([f.effective_rank for f in flows])
-    )
-    assert summary["skipped"] == {"training_dynamics": "no training history for this model"}
+    assert summary.mean_effective_rank == pytest.approx(np.mean([f.effective_rank for f in flows]))
+    assert summary.skipped == {"training_dynamics": "no training history for this model"}
+    assert summary.peak_val_accuracy is None and summary.errors == {}
+
+
+def test_analysis_never_imports_plots() -> None:
+    """The analyzer computes; its callers draw (`plots.analyzer.report`)."""
+    package = Path(layers.__file__).parent
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = [
+            node.module or "" if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        ]
+        assert not [m for m in imported if m.startswith("healthopt.plots")], path
 
 
 def test_importing_the_analyzer_does_not_import_tensorflow() -> None:

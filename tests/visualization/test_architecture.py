@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import subprocess
@@ -11,17 +10,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from healthopt.records import SchemaError
 from healthopt.visualization.architecture import (
     CATEGORY_COLORS,
     NO_SCORE_COLOR,
     ArchitectureView,
+    CytoscapeEdge,
+    CytoscapeNode,
     architecture_visualization,
     build_view,
     cytoscape_elements,
     legend,
     score_color,
 )
+
+from ..builders import healthy_cnn_architecture, healthy_cnn_summary
 
 DATA = Path(__file__).parent / "data"
 GREEN, YELLOW, ORANGE, RED = "#16a34a", "#eab308", "#f97316", "#dc2626"
@@ -104,6 +109,15 @@ GENERIC = _arch(
     [_dense("hidden", 128), _dense("predictions", 10)],
     {"hidden": 8320, "predictions": 1290},
 )
+
+
+def _elements(architecture: dict) -> list[dict[str, Any]]:
+    """The Cytoscape elements as the JSON the dashboard reads."""
+    return [element.to_json() for element in cytoscape_elements(architecture)]
+
+
+def _legend(architecture: dict) -> list[dict[str, Any]]:
+    return [entry.to_json() for entry in legend(architecture)]
 
 
 def _boxes(architecture: dict) -> dict[str, Any]:
@@ -263,7 +277,7 @@ def test_scores_outside_zero_one_are_rejected(score: float) -> None:
 
 
 def test_cytoscape_chain_runs_input_layers_output() -> None:
-    elements = cytoscape_elements(CNN)
+    elements = _elements(CNN)
     _assert_valid_cytoscape(elements)
     layer_ids = [n["id"] for n in CNN["layer_graph"]["nodes"]]
     assert _chain(elements) == ["input", *layer_ids, "output"]
@@ -272,7 +286,7 @@ def test_cytoscape_chain_runs_input_layers_output() -> None:
 
 
 def test_cytoscape_node_data_carries_layer_details() -> None:
-    nodes = {e["data"]["id"]: e for e in cytoscape_elements(CNN) if "source" not in e["data"]}
+    nodes = {e["data"]["id"]: e for e in _elements(CNN) if "source" not in e["data"]}
     conv = nodes["conv_a"]
     assert conv["classes"] == "convolution"
     assert conv["data"]["filters"] == 16 and conv["data"]["kernel_size"] == [3, 3]
@@ -289,7 +303,7 @@ def test_cytoscape_node_data_carries_layer_details() -> None:
 
 
 def test_lstm_labels() -> None:
-    nodes = {e["data"]["id"]: e["data"] for e in cytoscape_elements(LSTM)}
+    nodes = {e["data"]["id"]: e["data"] for e in _elements(LSTM)}
     assert nodes["embedding"]["label"] == "Embedding (1000->64)"
     assert nodes["bilstm"]["label"] == "Bidirectional (2x32 units)"
     assert nodes["bilstm"]["bidirectional"] is True
@@ -297,7 +311,7 @@ def test_lstm_labels() -> None:
 
 def test_layer_named_like_an_endpoint_keeps_ids_unique() -> None:
     nodes = [_dense("input", 8), _dense("output", 4), _dense("e_input_", 2)]
-    elements = cytoscape_elements(_arch("generic", nodes, {"input": 72}))
+    elements = _elements(_arch("generic", nodes, {"input": 72}))
     _assert_valid_cytoscape(elements)
     endpoints = [e["data"]["id"] for e in elements if e.get("classes") in ("input", "output")]
     assert endpoints == ["input_", "output_"]
@@ -305,7 +319,7 @@ def test_layer_named_like_an_endpoint_keeps_ids_unique() -> None:
 
 
 def test_legend_lists_only_present_categories_in_order() -> None:
-    entries = legend(CNN)
+    entries = _legend(CNN)
     assert [e["category"] for e in entries] == [
         "input",
         "convolution",
@@ -316,7 +330,7 @@ def test_legend_lists_only_present_categories_in_order() -> None:
         "output",
     ]
     assert all(e["color"] == CATEGORY_COLORS[e["category"]] for e in entries)
-    assert [e["label"] for e in legend(LSTM)][1:3] == ["Embedding", "Recurrent"]
+    assert [e["label"] for e in _legend(LSTM)][1:3] == ["Embedding", "Recurrent"]
 
 
 # --- partial or old files -------------------------------------------------------------------
@@ -324,7 +338,7 @@ def test_legend_lists_only_present_categories_in_order() -> None:
 
 def test_without_layer_graph_nodes_come_from_layers_in_file_order() -> None:
     old = {k: v for k, v in CNN.items() if k not in ("layer_graph", "arch_type")}
-    elements = cytoscape_elements(old)
+    elements = _elements(old)
     _assert_valid_cytoscape(elements)
     assert _chain(elements)[1:-1] == list(CNN["layers"])
     classes = _classes(elements)
@@ -340,7 +354,7 @@ def test_only_layer_graph_and_unknown_categories() -> None:
     nodes = [{"id": "a", "type": "MyLayer", "category": "mystery"}, _dense("b", 4)]
     arch = {"layer_graph": {"nodes": nodes, "sequential_path": ["b", "a", "ghost"]}}
     view = build_view(arch, None, None)
-    elements = view.cytoscape["elements"]
+    elements = view.to_dict()["cytoscape"]["elements"]
     _assert_valid_cytoscape(elements)
     assert _chain(elements) == ["input", "b", "a", "output"]  # the path's order; ghost skipped
     assert _classes(elements)["a"] == "other"
@@ -351,11 +365,18 @@ def test_only_layer_graph_and_unknown_categories() -> None:
 
 @pytest.mark.parametrize(
     "architecture",
-    [{}, {"layers": {}, "layer_graph": {"nodes": []}}, {"arch_type": "cnn", "layer_graph": None}],
+    [{}, {"layers": {}, "layer_graph": {"nodes": []}}, {"arch_type": "cnn", "layer_graph": {}}],
 )
 def test_no_layers_is_a_value_error_naming_what_is_missing(architecture: dict) -> None:
     with pytest.raises(ValueError, match="layer_graph.nodes.*layers"):
         build_view(architecture, 0.5, 0.5)
+
+
+def test_a_malformed_file_is_a_schema_error_naming_the_field() -> None:
+    with pytest.raises(SchemaError, match="layer_graph"):
+        build_view({"arch_type": "cnn", "layer_graph": None}, 0.5, 0.5)
+    with pytest.raises(SchemaError, match="total_parameters"):
+        build_view({**CNN, "total_parameters": "many"}, 0.5, 0.5)
 
 
 def test_non_object_is_a_value_error() -> None:
@@ -369,7 +390,7 @@ def test_non_object_is_a_value_error() -> None:
 def test_view_is_frozen_and_to_dict_is_json_ready() -> None:
     view = build_view(LSTM, 0.82, 0.7)
     assert isinstance(view, ArchitectureView)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         view.visualization = None  # type: ignore[misc]
     data = json.loads(json.dumps(view.to_dict(), allow_nan=False))
     assert set(data) == {"cytoscape", "visualization"}
@@ -379,7 +400,20 @@ def test_view_is_frozen_and_to_dict_is_json_ready() -> None:
     assert visual["layers"][1]["layer_id"] == "bilstm"
     # to_dict hands out copies: editing one does not change the view.
     view.to_dict()["cytoscape"]["elements"].clear()
-    assert view.cytoscape["elements"]
+    assert view.to_dict()["cytoscape"]["elements"]
+
+
+def test_a_summary_and_its_json_give_one_view_that_reads_back() -> None:
+    """The API serves the typed view; its JSON validates back into the same view."""
+    summary = healthy_cnn_summary()
+    view = build_view(summary, 0.9, 0.4)
+    assert view == build_view(healthy_cnn_architecture(), 0.9, 0.4)
+    assert ArchitectureView.from_json(view.to_dict()) == view
+    nodes = [e for e in view.cytoscape.elements if isinstance(e, CytoscapeNode)]
+    edges = [e for e in view.cytoscape.elements if isinstance(e, CytoscapeEdge)]
+    assert len(nodes) == len(summary.layers) + 2 and len(edges) == len(nodes) - 1
+    pool = next(n.data for n in nodes if n.data.id == "conv_0_pool")
+    assert "filters" not in pool.to_json() and pool.filters is None  # details it lacks: omitted
 
 
 def test_real_architecture_json_from_a_digits_run() -> None:

@@ -2,7 +2,9 @@
 
 The analyzer validates its inputs, samples the data (at most `n_samples`, seeded, stratified
 by label), runs the analyses the config switches on, records why an analysis did not run for
-a model (`results.skipped`), and writes `analysis_results.json` and the figures. Results are
+a model (`results.skipped`), and returns the results. It draws and writes nothing: the caller
+saves them with `healthopt.plots.analyzer.report.save_analysis` (the JSON and, when
+`config.save_plots`, the figures), which keeps `analysis/` free of `plots/`. Results are
 cached per model by a fingerprint of its weights, and the data analyses also by a fingerprint
 of the sample, so calling `analyze()` again on unchanged models and data recomputes nothing.
 
@@ -18,7 +20,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -102,9 +103,9 @@ class ModelAnalyzer:
     """Seed 000's analyzer: `analyze(data)` runs the configured analyses on every model.
 
     `models` maps display names to Keras models; `training_history` maps (some of) the same
-    names to Keras history dicts (or History objects). With an `output_dir` (seed 000 uses
-    "analysis_results") the JSON and figures are written there; without one, nothing is.
-    `computed` counts the analyses actually computed, cache hits excluded.
+    names to Keras history dicts (or History objects). `computed` counts the analyses
+    actually computed, cache hits excluded. Seed 000's `output_dir` moved to the caller:
+    `save_analysis(analyzer.analyze(data), Path("analysis_results"), analyzer.config)`.
     """
 
     def __init__(
@@ -112,14 +113,12 @@ class ModelAnalyzer:
         models: Mapping[str, Any],
         training_history: Mapping[str, Any] | None = None,
         config: AnalysisConfig | None = None,
-        output_dir: str | Path | None = None,
     ) -> None:
         self.models = check_models(models)
         self.histories = check_histories(training_history, list(self.models))
         self.config = config if config is not None else AnalysisConfig()
         if not isinstance(self.config, AnalysisConfig):
             raise AnalyzerInputError("config must be an AnalysisConfig")
-        self.output_dir = None if output_dir is None else Path(output_dir)
         self.results: AnalysisResults | None = None
         self.computed: Counter[str] = Counter()
         # (model, analysis) -> (key, outcome): one entry each, replaced when weights/data change
@@ -131,7 +130,7 @@ class ModelAnalyzer:
         log.log(logging.INFO if self.config.verbose else logging.DEBUG, message, *args)
 
     def analyze(self, data: DataInput | None = None) -> AnalysisResults:
-        """Run every enabled analysis on every model; write the JSON and figures."""
+        """Run every enabled analysis on every model and return the results."""
         cfg = self.config
         sample, data_key = None, None
         if data is not None:
@@ -171,8 +170,8 @@ class ModelAnalyzer:
             skipped=sections["skipped"],
             timings=sections["timings"],
         )
-        self.results = self._write(results)
-        return self.results
+        self.results = results
+        return results
 
     def _analyze_model(
         self,
@@ -340,38 +339,6 @@ class ModelAnalyzer:
             self._say("%s: history lacks %s", name, ", ".join(result.missing))
         return result
 
-    def _write(self, results: AnalysisResults) -> AnalysisResults:
-        """Figures (when enabled), then the JSON, into output_dir; nothing without one."""
-        if self.output_dir is None:
-            return results
-        if self.config.save_plots:
-            try:
-                figures = self._draw(results, self.output_dir)
-                names = {k: str(p.relative_to(self.output_dir)) for k, p in figures.items()}
-                results = replace(results, figures=names)
-            except Exception as exc:  # the JSON still gets written
-                log.warning("figures failed: %s", exc, exc_info=self.config.verbose)
-                notes = {**results.notes, "figures": f"failed: {type(exc).__name__}: {exc}"}
-                results = replace(results, notes=notes)
-        path = results.write_json(self.output_dir)
-        self._say("wrote %s", path)
-        return results
-
-    def _draw(self, results: AnalysisResults, output_dir: Path) -> dict[str, Path]:
-        from healthopt.plots import analyzer as plots
-        from healthopt.plots.style import model_colors
-
-        cfg = self.config
-        return plots.draw_all(
-            results,
-            model_colors(results.models),
-            output_dir,
-            dpi=cfg.dpi,
-            save_format=cfg.save_format,
-            max_layers_heatmap=cfg.max_layers_heatmap,
-            max_layers_info_flow=cfg.max_layers_info_flow,
-        )
-
     def _require_results(self) -> AnalysisResults:
         if self.results is None:
             raise RuntimeError("call analyze() first")
@@ -379,43 +346,23 @@ class ModelAnalyzer:
 
     def create_pareto_analysis(self, objectives: Mapping[str, str] | None = None) -> ParetoAnalysis:
         """The Pareto front of the analysed models over `objectives` (default: peak val
-        accuracy up, overfitting index down), with pareto_analysis.png when plots are on.
+        accuracy up, overfitting index down), kept in `self.results.pareto`.
 
         Needs `pareto_analysis_threshold` models that have every objective; with fewer,
-        `reason` says so and no figure is drawn. The JSON is rewritten with the front.
+        `reason` says so. `healthopt.plots.analyzer.report.save_pareto` draws its figure
+        and rewrites the JSON with the front.
         """
         results = self._require_results()
-        cfg = self.config
         objectives = dict(objectives or PARETO_OBJECTIVES)
         unknown = sorted(set(objectives) - set(PARETO_DIRECTIONS))
         if unknown:
             raise AnalyzerInputError(
                 f"unknown Pareto metric(s) {unknown}; choose from {sorted(PARETO_DIRECTIONS)}"
             )
-        analysis = pareto_analysis(results, objectives, cfg.pareto_analysis_threshold)
+        analysis = pareto_analysis(results, objectives, self.config.pareto_analysis_threshold)
         if analysis.reason:
             self._say("Pareto analysis: %s", analysis.reason)
-        results = replace(results, pareto=analysis)
-        if analysis.reason is None and self.output_dir is not None and cfg.save_plots:
-            from healthopt.plots import analyzer as plots
-            from healthopt.plots.style import model_colors
-
-            names = list(objectives)
-            axes = {"y_metric": names[0], "x_metric": names[1]} if len(names) == 2 else {}
-            figure = plots.draw_pareto(
-                results,
-                None,
-                model_colors(results.models),
-                self.output_dir,
-                dpi=cfg.dpi,
-                save_format=cfg.save_format,
-                **axes,
-            )
-            analysis = replace(analysis, figure=figure)
-            results = replace(results, pareto=analysis)
-        self.results = results
-        if self.output_dir is not None:
-            results.write_json(self.output_dir)
+        self.results = replace(results, pareto=analysis)
         return analysis
 
     def create_smoothed_model(self, model_name: str, method: str = "detX") -> Any:

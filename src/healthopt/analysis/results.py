@@ -20,6 +20,7 @@ import numpy as np
 from healthopt.analysis.config import AnalysisConfig
 from healthopt.analysis.records import finite_or_none
 from healthopt.jsonio import write_json_atomic
+from healthopt.records import AnalysisSummary
 
 if TYPE_CHECKING:
     from healthopt.analysis.calibration import CalibrationReport
@@ -59,13 +60,6 @@ class ModelInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {"parameters": self.parameters, "layers": self.layers, "inputs": self.inputs}
-
-
-def info_dict(info: ModelInfo | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A model_info entry as a plain dict; a dict entry (results rebuilt from JSON) works too."""
-    if info is None:
-        return None
-    return dict(info) if isinstance(info, Mapping) else info.to_dict()
 
 
 @dataclass(frozen=True)
@@ -117,7 +111,7 @@ class AnalysisResults:
 
     config: AnalysisConfig
     models: tuple[str, ...]
-    model_info: dict[str, ModelInfo]  # plain dicts with the same keys are read too
+    model_info: dict[str, ModelInfo]
     weights: dict[str, list[LayerWeightStats]] = field(default_factory=dict)
     weight_summary: dict[str, WeightSummary] = field(default_factory=dict)
     weight_pca: WeightPCA | None = None
@@ -190,8 +184,9 @@ class AnalysisResults:
             summary.pop("mean_concentration", None)
             summary.pop("highly_concentrated", None)
         calib = self.calibration.get(model)
+        info = self.model_info.get(model)
         return {
-            "models": info_dict(self.model_info.get(model)),
+            "models": None if info is None else info.to_dict(),
             "weights": listed(self.weights),
             "weight_summary": single(self.weight_summary),
             "spectral": listed(self.spectral, spectrum),
@@ -283,7 +278,7 @@ def model_metrics(results: AnalysisResults, model: str) -> dict[str, float | Non
     dyn = results.training_dynamics.get(model)
     weights = results.weight_summary.get(model)
     spectral = results.spectral_summary.get(model)
-    info = info_dict(results.model_info.get(model)) or {}
+    info = results.model_info.get(model)
     return {
         "peak_val_accuracy": finite_or_none(dyn and dyn.peak_val_accuracy),
         "overfitting_index": finite_or_none(dyn and dyn.overfitting_index),
@@ -295,7 +290,7 @@ def model_metrics(results: AnalysisResults, model: str) -> dict[str, float | Non
         "brier": finite_or_none(calib and calib.brier),
         "mean_weight_health": finite_or_none(weights and weights.mean_health),
         "mean_alpha": finite_or_none(spectral and spectral.mean_alpha),
-        "parameters": finite_or_none(info.get("parameters")),
+        "parameters": finite_or_none(info and info.parameters),
     }
 
 
@@ -325,48 +320,48 @@ def _mean(values: list[Any]) -> float | None:
     return float(np.mean(finite)) if finite else None
 
 
-def summarize_for_trial(results: AnalysisResults, model: str) -> dict[str, Any]:
-    """One model's results in a few flat JSON numbers: what a trial stores in analysis.json
-    and results.json. None where an analysis did not run; `skipped` says why."""
+def summarize_for_trial(results: AnalysisResults, model: str) -> AnalysisSummary:
+    """One model's results in a few flat numbers: what a trial stores in results.json. None
+    where an analysis did not run; `skipped` says why."""
     if model not in results.models:
         raise KeyError(f"no model named {model!r} in these results")
     spectral = results.spectral_summary.get(model)
     calib = results.calibration.get(model)
     weights = results.weight_summary.get(model)
     dyn = results.training_dynamics.get(model)
+    info = results.model_info.get(model)
     flows = results.information_flow.get(model) or []
-    return {
-        "parameters": (info_dict(results.model_info.get(model)) or {}).get("parameters"),
-        "mean_alpha": finite_or_none(spectral and spectral.mean_alpha),
-        "median_alpha": finite_or_none(spectral and spectral.median_alpha),
-        "spectral_status": spectral.status if spectral else None,
-        "spectral_layers": spectral.layers_analyzed if spectral else None,
-        "mean_stable_rank": finite_or_none(spectral and spectral.mean_stable_rank),
-        "mean_concentration": finite_or_none(spectral and spectral.mean_concentration)
-        if results.config.spectral_concentration_analysis
-        else None,
-        "under_trained_layers": list(spectral.under_trained) if spectral else [],
-        "over_trained_layers": list(spectral.over_trained) if spectral else [],
-        "recommendations": list(spectral.recommendations) if spectral else [],
-        "accuracy": finite_or_none(calib and calib.accuracy),
-        "ece": finite_or_none(calib and calib.ece),
-        "brier": finite_or_none(calib and calib.brier),
-        "mean_confidence": finite_or_none(calib and calib.mean_confidence),
-        "mean_entropy": finite_or_none(calib and calib.mean_entropy),
-        "mean_weight_health": finite_or_none(weights and weights.mean_health),
-        "min_weight_health": finite_or_none(weights and weights.min_health),
-        "weakest_layer": weights.weakest_layer if weights else None,
-        "mean_effective_rank": _mean([f.effective_rank for f in flows]),
-        "mean_dead_fraction": _mean([f.dead_fraction for f in flows]),
-        "min_specialization": min(
+    concentration = results.config.spectral_concentration_analysis
+    return AnalysisSummary(
+        parameters=info.parameters if info else None,
+        mean_alpha=spectral and spectral.mean_alpha,
+        median_alpha=spectral and spectral.median_alpha,
+        spectral_status=spectral.status if spectral else None,
+        spectral_layers=spectral.layers_analyzed if spectral else None,
+        mean_stable_rank=spectral and spectral.mean_stable_rank,
+        mean_concentration=spectral.mean_concentration if spectral and concentration else None,
+        under_trained_layers=list(spectral.under_trained) if spectral else [],
+        over_trained_layers=list(spectral.over_trained) if spectral else [],
+        recommendations=list(spectral.recommendations) if spectral else [],
+        accuracy=calib and calib.accuracy,
+        ece=calib and calib.ece,
+        brier=calib and calib.brier,
+        mean_confidence=calib and calib.mean_confidence,
+        mean_entropy=calib and calib.mean_entropy,
+        mean_weight_health=weights and weights.mean_health,
+        min_weight_health=weights and weights.min_health,
+        weakest_layer=weights.weakest_layer if weights else None,
+        mean_effective_rank=_mean([f.effective_rank for f in flows]),
+        mean_dead_fraction=_mean([f.dead_fraction for f in flows]),
+        min_specialization=min(
             (v for v in (finite_or_none(f.specialization_score) for f in flows) if v is not None),
             default=None,
         ),
-        "overfitting_index": finite_or_none(dyn and dyn.overfitting_index),
-        "accuracy_gap": finite_or_none(dyn and dyn.accuracy_gap),
-        "overfitting": dyn.overfitting if dyn else None,
-        "peak_val_accuracy": finite_or_none(dyn and dyn.peak_val_accuracy),
-        "epochs_to_convergence": dyn.epochs_to_convergence if dyn else None,
-        "val_loss_std": finite_or_none(dyn and dyn.val_loss_std),
-        "skipped": dict(results.skipped.get(model, {})),
-    }
+        overfitting_index=dyn and dyn.overfitting_index,
+        accuracy_gap=dyn and dyn.accuracy_gap,
+        overfitting=dyn.overfitting if dyn else None,
+        peak_val_accuracy=dyn and dyn.peak_val_accuracy,
+        epochs_to_convergence=dyn.epochs_to_convergence if dyn else None,
+        val_loss_std=dyn and dyn.val_loss_std,
+        skipped=dict(results.skipped.get(model, {})),
+    )

@@ -1,4 +1,4 @@
-"""Dashboard view data built from run artefacts (no TensorFlow, plain JSON out)."""
+"""Dashboard view data built from run artefacts (no TensorFlow; typed records out)."""
 
 from healthopt.visualization.architecture import (
     CATEGORY_COLORS,
@@ -6,7 +6,13 @@ from healthopt.visualization.architecture import (
     SCORE_BANDS,
     ArchitectureView,
     ArchitectureVisualization,
+    CytoscapeEdge,
+    CytoscapeGraph,
+    CytoscapeNode,
+    EdgeData,
     LayerVisualization,
+    LegendEntry,
+    NodeData,
     architecture_visualization,
     build_view,
     cytoscape_elements,
@@ -20,7 +26,13 @@ __all__ = [
     "SCORE_BANDS",
     "ArchitectureView",
     "ArchitectureVisualization",
+    "CytoscapeEdge",
+    "CytoscapeGraph",
+    "CytoscapeNode",
+    "EdgeData",
     "LayerVisualization",
+    "LegendEntry",
+    "NodeData",
     "architecture_visualization",
     "build_view",
     "cytoscape_elements",

@@ -1,9 +1,13 @@
 """Architecture view data for the dashboard: Cytoscape.js elements and 3D layer boxes.
 
-Input is a trial's ``architecture.json`` as `healthopt.models.architecture.describe_model`
-writes it; the output is plain JSON that ``GET /jobs/{id}/best-model`` serves. Old or partial
-files are accepted: without ``layer_graph`` the nodes are rebuilt from ``layers`` (categories
-guessed from the Keras class name), in file order.
+Input is a trial's ``architecture.json`` as a `records.ArchitectureSummary` (a parsed JSON
+object is validated into one). The output is typed (`ArchitectureView`: a `CytoscapeGraph`
+and an `ArchitectureVisualization`), pydantic records the API can serve as they are;
+`ArchitectureView.to_dict()` is the JSON ``GET /jobs/{id}/best-model`` and
+``architecture_view.json`` carry, the same shape as before the records were typed (node data
+leaves out the details a layer does not have). Old or partial files are accepted: without
+``layer_graph`` the nodes are rebuilt from ``layers`` (categories guessed from the Keras class
+name), in file order.
 
 3D sizing (every model layer is a box stacked along z; all rules are deterministic and
 monotone). A layer's width n is its filters (convolution), units (linear; recurrent, doubled
@@ -24,11 +28,15 @@ green, >= 0.6 yellow, >= 0.4 orange, below red; a missing or non-finite score is
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ConfigDict, computed_field, model_serializer
+
+from healthopt.records import ArchitectureSummary, GraphNode, Record
 
 SCORE_BANDS = ((0.8, "#16a34a"), (0.6, "#eab308"), (0.4, "#f97316"), (0.0, "#dc2626"))
 NO_SCORE_COLOR = "#9ca3af"
@@ -66,19 +74,80 @@ _TYPE_HINTS: dict[str, tuple[str, ...]] = {
     "reshape": ("Flatten", "Reshape", "Permute", "RepeatVector"),
     "activation": ("Activation", "ReLU", "ELU", "Softmax"),
 }
-# The node key that gives a layer's width n, per category (see the module docstring).
+# The node field that gives a layer's width n, per category (see the module docstring).
 _WIDTH_KEYS = {"convolution": "out_channels", "linear": "units", "recurrent": "units"}
 _WIDTH_KEYS.update(embedding="output_dim", attention="embed_dim")
-# Node keys copied into Cytoscape data when present (out_channels goes in as "filters").
+# Node fields copied into Cytoscape data when set (out_channels goes in as "filters").
 _DETAIL_KEYS = (
     *("units", "bidirectional", "return_sequences", "in_channels", "in_features", "kernel_size"),
     *("strides", "input_dim", "output_dim", "max_positions", "num_heads", "key_dim", "embed_dim"),
-    *("kind", "output_shape"),
+    "kind",
 )
 
 
-@dataclass(frozen=True)
-class LayerVisualization:
+class NodeData(Record):
+    """A Cytoscape node's `data`: a layer, or the input/output endpoint. Only the details
+    the layer has are set; the JSON leaves the others out."""
+
+    id: str
+    label: str
+    type: str
+    category: str
+    parameters: int
+    pct_of_total: float | None = None  # share of the model's parameters, 0-100; None: endpoint
+    color: str
+    filters: int | None = None
+    units: int | None = None
+    bidirectional: bool | None = None
+    return_sequences: bool | None = None
+    in_channels: int | None = None
+    in_features: int | None = None
+    kernel_size: list[int] | None = None
+    strides: list[int] | None = None
+    input_dim: int | None = None
+    output_dim: int | None = None
+    max_positions: int | None = None
+    num_heads: int | None = None
+    key_dim: int | None = None
+    embed_dim: int | None = None
+    kind: str | None = None
+    output_shape: list[int | None] | None = None  # endpoints: the input shape, [classes]
+
+    @model_serializer(mode="wrap")
+    def _sparse(self, handler):  # unannotated: the JSON schema stays that of the fields
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class EdgeData(Record):
+    id: str
+    source: str
+    target: str
+
+
+class CytoscapeNode(Record):
+    data: NodeData
+    classes: str  # the node's category, for the stylesheet
+
+
+class CytoscapeEdge(Record):
+    data: EdgeData
+
+
+class LegendEntry(Record):
+    category: str
+    label: str
+    color: str
+
+
+class CytoscapeGraph(Record):
+    """Cytoscape.js elements (input, layers, output, and edges along the chain) and the
+    legend of the categories drawn."""
+
+    elements: list[CytoscapeNode | CytoscapeEdge]
+    legend: list[LegendEntry]
+
+
+class LayerVisualization(Record):
     """One model layer as a box in the 3D view (sizes in scene units; rules in module doc)."""
 
     layer_id: str
@@ -95,15 +164,12 @@ class LayerVisualization:
     color_intensity: float
     opacity: float
 
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["kernel_size"] = None if self.kernel_size is None else list(self.kernel_size)
-        return data
 
-
-@dataclass(frozen=True)
-class ArchitectureVisualization:
+class ArchitectureVisualization(Record):
     """The 3D view of a model: its boxes in order, scaling references and score colours."""
+
+    # The colours are computed from the scores; read back from JSON they are not extras.
+    model_config = ConfigDict(**{**Record.model_config, "extra": "ignore"})
 
     architecture_type: str  # "CNN", "LSTM" (any recurrent model) or "Generic"
     layers: tuple[LayerVisualization, ...]
@@ -114,44 +180,55 @@ class ArchitectureVisualization:
     performance_score: float | None
     health_score: float | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def performance_color(self) -> str:
         return score_color(self.performance_score)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def health_color(self) -> str:
         return score_color(self.health_score)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        data["layers"] = [layer.to_dict() for layer in self.layers]
-        data.update(performance_color=self.performance_color, health_color=self.health_color)
-        return data
 
-
-@dataclass(frozen=True)
-class ArchitectureView:
+class ArchitectureView(Record):
     """What the best-model endpoint serves: the Cytoscape graph plus the 3D view."""
 
-    cytoscape: dict[str, list[dict[str, Any]]]  # {"elements": [...], "legend": [...]}
+    cytoscape: CytoscapeGraph
     visualization: ArchitectureVisualization
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "cytoscape": copy.deepcopy(self.cytoscape),
-            "visualization": self.visualization.to_dict(),
-        }
+        """The JSON form (a fresh object each call)."""
+        return self.to_json()
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One layer in model order: its graph node, resolved type and category, parameters."""
+
+    node: GraphNode
+    type: str
+    category: str
+    parameters: int
+
+    @property
+    def id(self) -> str:
+        return self.node.id
+
+
+Architecture = ArchitectureSummary | Mapping[str, Any]
 
 
 def build_view(
-    architecture: dict[str, Any],
+    architecture: Architecture,
     performance_score: float | None = None,
     health_score: float | None = None,
 ) -> ArchitectureView:
-    """The full view of one architecture.json; ValueError when it lists no layers."""
-    elements, entries = cytoscape_elements(architecture), legend(architecture)
-    cytoscape: dict[str, list[dict[str, Any]]] = {"elements": elements, "legend": entries}
-    visual = architecture_visualization(architecture, performance_score, health_score)
+    """The full view of one architecture.json; ValueError when it lists no layers (or is
+    not an architecture summary: `records.SchemaError`)."""
+    summary = _summary(architecture)
+    cytoscape = CytoscapeGraph(elements=cytoscape_elements(summary), legend=legend(summary))
+    visual = architecture_visualization(summary, performance_score, health_score)
     return ArchitectureView(cytoscape=cytoscape, visualization=visual)
 
 
@@ -162,72 +239,78 @@ def score_color(score: float | None) -> str:
     return next((color for floor, color in SCORE_BANDS if score >= floor), SCORE_BANDS[-1][1])
 
 
-def cytoscape_elements(architecture: dict[str, Any]) -> list[dict[str, Any]]:
+def cytoscape_elements(architecture: Architecture) -> list[CytoscapeNode | CytoscapeEdge]:
     """Cytoscape.js elements: input, one node per layer, output, edges along the path."""
-    nodes = _layer_nodes(architecture)
-    total = _total_parameters(architecture, nodes)
-    used = {node["id"] for node in nodes}
+    summary = _summary(architecture)
+    layers = _layers(summary)
+    total = _total_parameters(summary, layers)
+    used = {layer.id for layer in layers}
     input_id, output_id = _fresh("input", used), _fresh("output", used)
-    classes = _int(architecture.get("num_classes"))
-    elements = [_endpoint(input_id, "input", architecture.get("input_shape"))]
-    elements += [{"data": _node_data(node, total), "classes": node["category"]} for node in nodes]
+    classes = summary.num_classes
+    elements: list[CytoscapeNode | CytoscapeEdge] = [
+        _endpoint(input_id, "input", summary.input_shape)
+    ]
+    elements += [
+        CytoscapeNode(data=_node_data(layer, total), classes=layer.category) for layer in layers
+    ]
     elements.append(_endpoint(output_id, "output", None if classes is None else [classes]))
-    chain = [input_id, *(node["id"] for node in nodes), output_id]
+    chain = [input_id, *(layer.id for layer in layers), output_id]
     for source, target in itertools.pairwise(chain):
         edge_id = _fresh(f"e_{source}_{target}", used)
-        elements.append({"data": {"id": edge_id, "source": source, "target": target}})
+        elements.append(CytoscapeEdge(data=EdgeData(id=edge_id, source=source, target=target)))
     return elements
 
 
-def legend(architecture: dict[str, Any]) -> list[dict[str, str]]:
+def legend(architecture: Architecture) -> list[LegendEntry]:
     """The categories drawn for this model, in order of first appearance, with their colours."""
-    present = ["input", *(node["category"] for node in _layer_nodes(architecture)), "output"]
+    present = ["input", *(layer.category for layer in _layers(_summary(architecture))), "output"]
     return [
-        {"category": c, "label": c.replace("_", " ").title(), "color": CATEGORY_COLORS[c]}
+        LegendEntry(category=c, label=c.replace("_", " ").title(), color=CATEGORY_COLORS[c])
         for c in dict.fromkeys(present)
     ]
 
 
 def architecture_visualization(
-    architecture: dict[str, Any],
+    architecture: Architecture,
     performance_score: float | None = None,
     health_score: float | None = None,
 ) -> ArchitectureVisualization:
     """The 3D view (seed 002's ModelVisualizer output) with the sizing rules of the module doc."""
-    nodes = _layer_nodes(architecture)
-    total = _total_parameters(architecture, nodes)
+    summary = _summary(architecture)
+    layers = _layers(summary)
+    total = _total_parameters(summary, layers)
     boxes: list[LayerVisualization] = []
     face, z = (1.0, 1.0), 0.0
-    for node in nodes:
-        n = _width_units(node)
+    for layer in layers:
+        n = _width_units(layer)
         if n is not None:
             width = 1.0 + 0.5 * math.log2(1 + n)
-            vector = node["category"] != "convolution"
+            vector = layer.category != "convolution"
             face = (width, 1.0 + 0.25 * math.log2(1 + n) if vector else width)
-        depth = 0.25 + 0.25 * math.log10(1 + node["parameters"])
+        depth = 0.25 + 0.25 * math.log10(1 + layer.parameters)
         if boxes:
             z += boxes[-1].depth / 2 + _GAP + depth / 2
-        kernel = node.get("kernel_size")
-        share = min(node["parameters"] / total, 1.0) if total else 0.0
+        kernel = layer.node.kernel_size
+        share = min(layer.parameters / total, 1.0) if total else 0.0
         boxes.append(
             LayerVisualization(
-                layer_id=node["id"],
-                layer_type=node["type"],
-                category=node["category"],
+                layer_id=layer.id,
+                layer_type=layer.type,
+                category=layer.category,
                 position_z=z,
                 width=face[0],
                 height=face[1],
                 depth=depth,
-                parameters=node["parameters"],
-                filters=_int(node.get("out_channels")),
-                kernel_size=tuple(int(k) for k in kernel) if isinstance(kernel, list) else None,
-                units=_int(node.get("units")),
+                parameters=layer.parameters,
+                filters=layer.node.out_channels,
+                kernel_size=None if kernel is None else tuple(kernel),
+                units=layer.node.units,
                 color_intensity=0.15 + 0.85 * math.sqrt(share),
-                opacity=_OPACITY.get(node["category"], _DEFAULT_OPACITY),
+                opacity=_OPACITY.get(layer.category, _DEFAULT_OPACITY),
             )
         )
     return ArchitectureVisualization(
-        architecture_type=_architecture_type(architecture, nodes),
+        architecture_type=_architecture_type(summary, layers),
         layers=tuple(boxes),
         total_parameters=total,
         model_depth=len(boxes),
@@ -238,39 +321,42 @@ def architecture_visualization(
     )
 
 
-def _layer_nodes(architecture: dict[str, Any]) -> list[dict[str, Any]]:
-    """The layers in model order as graph nodes with `type`, `category` and `parameters` set."""
-    if not isinstance(architecture, dict):
+def _summary(architecture: Architecture) -> ArchitectureSummary:
+    """The summary itself, or a parsed architecture.json validated into one."""
+    if isinstance(architecture, ArchitectureSummary):
+        return architecture
+    if not isinstance(architecture, Mapping):
         raise ValueError("architecture must be a JSON object")
-    stats = architecture.get("layers")
-    stats = (
-        {k: v for k, v in stats.items() if isinstance(v, dict)} if isinstance(stats, dict) else {}
-    )
-    graph = architecture.get("layer_graph")
-    graph = graph if isinstance(graph, dict) else {}
-    raw = [
-        n for n in graph.get("nodes") or [] if isinstance(n, dict) and isinstance(n.get("id"), str)
-    ]
-    if not raw:
-        raw = [{"id": name} for name in stats]
-    if not raw:
+    return ArchitectureSummary.from_json(architecture)
+
+
+def _layers(summary: ArchitectureSummary) -> list[_Layer]:
+    """The layers in model order, each with its type, category and parameters resolved."""
+    stats = summary.layers
+    nodes = summary.layer_graph.nodes or [GraphNode(id=name) for name in stats]
+    if not nodes:
         raise ValueError(
             "architecture has no layers: both 'layer_graph.nodes' and 'layers' are missing or empty"
         )
-    by_id: dict[str, dict[str, Any]] = {}
-    for node in raw:
-        by_id.setdefault(node["id"], node)
-    path = graph.get("sequential_path")
-    path = [i for i in path if i in by_id] if isinstance(path, list) else []
-    nodes = []
+    by_id: dict[str, GraphNode] = {}
+    for node in nodes:
+        by_id.setdefault(node.id, node)
+    path = [i for i in summary.layer_graph.sequential_path if i in by_id]
+    layers = []
     for name in dict.fromkeys([*path, *by_id]):
-        node = dict(by_id[name])
-        node["type"] = str(node.get("type") or stats.get(name, {}).get("type") or "Layer")
-        category = node.get("category") or _category_of(node["type"])
-        node["category"] = category if category in CATEGORY_COLORS else "other"
-        node["parameters"] = max(_int(stats.get(name, {}).get("parameters")) or 0, 0)
-        nodes.append(node)
-    return nodes
+        node, entry = by_id[name], stats.get(name)
+        kind = node.type or (entry.type if entry else None) or "Layer"
+        category = node.category or _category_of(kind)
+        parameters = (entry.parameters if entry else None) or 0
+        layers.append(
+            _Layer(
+                node=node,
+                type=kind,
+                category=category if category in CATEGORY_COLORS else "other",
+                parameters=max(parameters, 0),
+            )
+        )
+    return layers
 
 
 def _category_of(layer_type: str) -> str:
@@ -278,63 +364,68 @@ def _category_of(layer_type: str) -> str:
     return next(hits, "other")
 
 
-def _architecture_type(architecture: dict[str, Any], nodes: list[dict[str, Any]]) -> str:
-    arch_type = architecture.get("arch_type")
+def _architecture_type(summary: ArchitectureSummary, layers: list[_Layer]) -> str:
+    arch_type = summary.arch_type
     if arch_type is None:  # old files: infer with describe_model's precedence
-        cats = {node["category"] for node in nodes}
+        cats = {layer.category for layer in layers}
         arch_type = "rnn" if "recurrent" in cats else "cnn" if "convolution" in cats else "generic"
-    return _ARCH_TYPES.get(str(arch_type).lower(), "Generic")
+    return _ARCH_TYPES.get(arch_type.lower(), "Generic")
 
 
-def _total_parameters(architecture: dict[str, Any], nodes: list[dict[str, Any]]) -> int:
-    total = _int(architecture.get("total_parameters"))
-    return total if total is not None and total > 0 else sum(n["parameters"] for n in nodes)
+def _total_parameters(summary: ArchitectureSummary, layers: list[_Layer]) -> int:
+    total = summary.total_parameters
+    return total if total is not None and total > 0 else sum(layer.parameters for layer in layers)
 
 
-def _width_units(node: dict[str, Any]) -> int | None:
-    key = _WIDTH_KEYS.get(node["category"])
-    n = _int(node.get(key)) if key else None
+def _width_units(layer: _Layer) -> int | None:
+    key = _WIDTH_KEYS.get(layer.category)
+    n = getattr(layer.node, key) if key else None
     if n is None or n < 0:
         return None
-    return 2 * n if node.get("bidirectional") else n  # both directions are concatenated
+    return 2 * n if layer.node.bidirectional else n  # both directions are concatenated
 
 
-def _node_data(node: dict[str, Any], total: int) -> dict[str, Any]:
-    data = {
-        "id": node["id"],
-        "label": _label(node),
-        "type": node["type"],
-        "category": node["category"],
-        "parameters": node["parameters"],
-        "pct_of_total": 100.0 * node["parameters"] / total if total else 0.0,
-        "color": CATEGORY_COLORS[node["category"]],
-    }
-    if node.get("out_channels") is not None:
-        data["filters"] = node["out_channels"]
-    data.update({k: node[k] for k in _DETAIL_KEYS if node.get(k) is not None})
-    return data
+def _node_data(layer: _Layer, total: int) -> NodeData:
+    node = layer.node
+    details = {key: getattr(node, key) for key in _DETAIL_KEYS}
+    return NodeData(
+        id=layer.id,
+        label=_label(layer),
+        type=layer.type,
+        category=layer.category,
+        parameters=layer.parameters,
+        pct_of_total=100.0 * layer.parameters / total if total else 0.0,
+        color=CATEGORY_COLORS[layer.category],
+        filters=node.out_channels,
+        **details,
+    )
 
 
-def _label(node: dict[str, Any]) -> str:
-    detail = ""
-    if node.get("out_channels") is not None:
-        kernel = "x".join(str(k) for k in node.get("kernel_size") or [])
-        detail = f"{node['out_channels']} filters" + (f", {kernel}" if kernel else "")
-    elif node.get("units") is not None:
-        detail = f"{'2x' if node.get('bidirectional') else ''}{node['units']} units"
-    elif node.get("input_dim") is not None and node.get("output_dim") is not None:
-        detail = f"{node['input_dim']}->{node['output_dim']}"
-    elif node.get("num_heads") is not None:
-        detail = f"{node['num_heads']} heads"
-    return f"{node['type']} ({detail})" if detail else node["type"]
+def _label(layer: _Layer) -> str:
+    node, detail = layer.node, ""
+    if node.out_channels is not None:
+        kernel = "x".join(str(k) for k in node.kernel_size or [])
+        detail = f"{node.out_channels} filters" + (f", {kernel}" if kernel else "")
+    elif node.units is not None:
+        detail = f"{'2x' if node.bidirectional else ''}{node.units} units"
+    elif node.input_dim is not None and node.output_dim is not None:
+        detail = f"{node.input_dim}->{node.output_dim}"
+    elif node.num_heads is not None:
+        detail = f"{node.num_heads} heads"
+    return f"{layer.type} ({detail})" if detail else layer.type
 
 
-def _endpoint(node_id: str, category: str, shape: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": node_id, "label": category.title(), "type": category.title()}
-    data.update(category=category, parameters=0, color=CATEGORY_COLORS[category])
-    if isinstance(shape, list):
-        data["output_shape"] = shape
-    return {"data": data, "classes": category}
+def _endpoint(node_id: str, category: str, shape: list[int | None] | None) -> CytoscapeNode:
+    data = NodeData(
+        id=node_id,
+        label=category.title(),
+        type=category.title(),
+        category=category,
+        parameters=0,
+        color=CATEGORY_COLORS[category],
+        output_shape=shape,
+    )
+    return CytoscapeNode(data=data, classes=category)
 
 
 def _fresh(base: str, used: set[str]) -> str:
@@ -343,12 +434,6 @@ def _fresh(base: str, used: set[str]) -> str:
         base += "_"
     used.add(base)
     return base
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if math.isfinite(value) else None
 
 
 def _score(name: str, value: float | None) -> float | None:

@@ -19,7 +19,7 @@ from healthopt.analysis.dynamics import analyze_dynamics
 from healthopt.analysis.information_flow import analyze_flow
 from healthopt.analysis.pareto import pareto_front
 from healthopt.analysis.records import LayerOutput, WeightRecord
-from healthopt.analysis.results import AnalysisResults, ParetoAnalysis, model_metrics
+from healthopt.analysis.results import AnalysisResults, ModelInfo, ParetoAnalysis, model_metrics
 from healthopt.analysis.spectral import analyze_records, summarize
 from healthopt.analysis.weight_pca import weight_pca
 from healthopt.analysis.weights import analyze_weights, summarize_weights
@@ -99,11 +99,9 @@ def build_results(
     for index, model in enumerate(models):
         rng = np.random.default_rng(index)
         records = _records(rng, (48 + 8 * index, 40, 24, 12))
-        info[model] = {
-            "parameters": sum(r.num_parameters for r in records),
-            "layers": 4,
-            "inputs": 1,
-        }
+        info[model] = ModelInfo(
+            parameters=sum(r.num_parameters for r in records), layers=4, inputs=1
+        )
 
         def wanted(analysis: str, model: str = model) -> bool:
             return analysis in analyses and analysis not in skipped.get(model, {})

@@ -51,8 +51,19 @@ def test_short_cuts_the_middle_and_keeps_short_names():
     assert len(cut) == 14 and cut.startswith("hidden") and cut.endswith("one") and "…" in cut
 
 
-def test_model_names_follow_results_models_then_sections():
-    results = SimpleNamespace(models=("b", "a"), calibration={"c": 1, "a": 2}, weights={})
+def test_model_names_follow_results_models_then_sections(full_results):
+    results = replace(
+        full_results,
+        models=("b", "a"),
+        calibration={"c": full_results.calibration["alpha"]},
+        model_info={},
+        weights={},
+        spectral={},
+        spectral_summary={},
+        information_flow={},
+        training_dynamics={},
+        histories={"a": {}},
+    )
     assert _common.model_names(results) == ["b", "a", "c"]
 
 
@@ -136,8 +147,7 @@ def test_similarity_needs_three_models(make_results):
 
 def test_parameters_fall_back_to_the_weight_layers(full_results):
     assert (
-        dashboard.parameters(full_results, "alpha")
-        == full_results.model_info["alpha"]["parameters"]
+        dashboard.parameters(full_results, "alpha") == full_results.model_info["alpha"].parameters
     )
     no_info = replace(full_results, model_info={})
     expected = sum(s.num_parameters for s in full_results.weights["alpha"])
@@ -179,12 +189,10 @@ def test_close_points_get_labels_on_different_sides():
     plt.close(fig)
 
 
-def test_dynamics_table_reads_dataclasses_and_old_json_keys():
+def test_dynamics_table_reads_each_column_from_the_dynamics():
     dyn = analyze_dynamics({"loss": [1.0, 0.5], "val_loss": [1.0, 2.0]})
     assert training_dynamics.table_value(dyn, "val_loss_std") == pytest.approx(0.5)
-    # analysis_results.json from before the rename
-    old = {"overfitting_index": 1.5, "training_stability": 0.02}
-    assert training_dynamics.table_value(old, "val_loss_std") == 0.02
-    assert training_dynamics.table_value(old, "overfitting_index") == 1.5
-    assert training_dynamics.table_value({"val_loss_std": 0.01}, "val_loss_std") == 0.01
-    assert training_dynamics.table_value(old, "final_gap") is None
+    assert training_dynamics.table_value(dyn, "epochs") == 2
+    assert training_dynamics.table_value(dyn, "peak_val_accuracy") is None  # no accuracy
+    for _, field, _ in training_dynamics.TABLE_COLUMNS:
+        training_dynamics.table_value(dyn, field)  # every column names a field

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from healthopt.analysis.config import AnalysisConfig
-from healthopt.analysis.results import AnalysisResults
+from healthopt.analysis.results import AnalysisResults, ModelInfo
 from healthopt.plots.analyzer import FIGURES, draw_all
 from healthopt.plots.analyzer import spectral as spectral_plots
 
@@ -23,7 +23,7 @@ def test_results_without_any_analysis_write_nothing(tmp_path):
     results = AnalysisResults(
         config=AnalysisConfig(),
         models=("a", "b"),
-        model_info={"a": {"parameters": 10}, "b": {"parameters": 20}},
+        model_info={"a": ModelInfo(10, 1, 1), "b": ModelInfo(20, 1, 1)},
     )
     assert draw_all(results, None, tmp_path, dpi=DPI) == {}
     assert files(tmp_path) == []
@@ -31,7 +31,7 @@ def test_results_without_any_analysis_write_nothing(tmp_path):
 
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_each_figure_returns_none_without_its_data(name, tmp_path):
-    results = AnalysisResults(config=AnalysisConfig(), models=("a",), model_info={"a": {}})
+    results = AnalysisResults(config=AnalysisConfig(), models=("a",), model_info={})
     assert FIGURES[name](results, {}, tmp_path, dpi=DPI) is None
     assert files(tmp_path) == []
 

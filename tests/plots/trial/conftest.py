@@ -17,6 +17,8 @@ import pytest
 from healthopt.analysis.records import LayerOutput, WeightRecord
 from healthopt.plots.inputs import build_plot_inputs, save_plot_inputs
 
+from ...builders import healthy_epoch
+
 ALL_FILES = (
     "history.json",
     "observer.json",
@@ -48,7 +50,9 @@ def _text_layers() -> list[tuple[str, str, int]]:
 
 
 def _epoch(e: int, layers: list[tuple[str, str, int]], rng: np.random.Generator) -> dict:
-    mean = 2.3 / (e + 1)
+    """The shared healthy epoch, with this trial's layers and profiler timings, and a
+    learning rate that decays (so the loss-spread plot draws its rate panel)."""
+    record = healthy_epoch(e)
     health = {}
     for position, (name, kind, params) in enumerate(layers):
         weighted = params > 0
@@ -66,35 +70,16 @@ def _epoch(e: int, layers: list[tuple[str, str, int]], rng: np.random.Generator)
             "units": 16,
             "dead_unit_fraction": 0.25 if name == "conv_0_act" else 0.0,
         }
-    return {
-        "epoch": e,
-        "duration_seconds": 1.0 + 0.1 * e,
-        "loss": {
-            "train_mean": mean,
-            "train_std": 0.05,
-            "train_min": mean - 0.1,
-            "train_max": mean + 0.2,
-            "train_epoch": mean,
-            "val": {"val_loss": mean * 0.9, "val_acc": 0.3 + 0.05 * e},
-        },
-        "accuracy": {"train": 0.25 + 0.05 * e},
-        "optimizer": {"name": "adam", "learning_rate": 1e-3 / (e + 1), "batch_size": 64},
-        "throughput": {"samples_processed": 1000, "samples_per_second": 900.0 + e},
-        "memory": {"process_rss_mb": 700.0 + e},
-        "profiler": {
-            "probe_batch_size": 64,
-            "per_layer": [
-                {"name": n, "type": k, "forward_ms": 0.5, "pct_total": 100 / len(layers)}
-                for n, k, _ in layers
-            ],
-        },
-        "layer_health": {"layers": health},
-        "carbon_emissions": {
-            "epoch_energy_kwh": 2e-6,
-            "epoch_co2_kg": 1e-6,
-            "method": "estimate: process CPU seconds x 10 W per busy core",
-        },
+    record["layer_health"] = {"layers": health}
+    record["optimizer"]["learning_rate"] = 1e-3 / (e + 1)
+    record["profiler"] = {
+        "probe_batch_size": 64,
+        "per_layer": [
+            {"name": n, "type": k, "forward_ms": 0.5, "pct_total": 100 / len(layers)}
+            for n, k, _ in layers
+        ],
     }
+    return record
 
 
 def _inputs(text: bool, classes: int, conv_layers: int, rng: np.random.Generator):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 from healthopt.plots.trial.common import epoch_numbers, layer_matrix, short, wrap_name
+from healthopt.records import EpochRecord
 
 
-def _record(epoch: int, layers: dict) -> dict:
-    return {"epoch": epoch, "layer_health": {"layers": layers}}
+def _record(epoch: int, layers: dict) -> EpochRecord:
+    return EpochRecord.from_json({"epoch": epoch, "layer_health": {"layers": layers}})
 
 
 def test_layer_matrix_skips_pass_through_and_empty_layers_and_marks_gaps():
@@ -31,7 +32,7 @@ def test_layer_matrix_skips_pass_through_and_empty_layers_and_marks_gaps():
             },
         ),
     ]
-    names, matrix = layer_matrix(epochs, "dead_unit_fraction")
+    names, matrix = layer_matrix(epochs, lambda layer: layer.dead_unit_fraction)
     assert names == ["conv", "late"]  # Dropout repeats its input; pool and dense never valued
     assert matrix.shape == (2, 3)
     assert matrix[0, :2].tolist() == [0.1, 0.3] and math.isnan(matrix[0, 2])
@@ -39,8 +40,9 @@ def test_layer_matrix_skips_pass_through_and_empty_layers_and_marks_gaps():
 
 
 def test_epoch_numbers_are_one_based_from_the_records():
-    assert epoch_numbers([{"epoch": 0}, {"epoch": 1}, {}]) == [1, 2, 3]
-    assert epoch_numbers([{"epoch": 4}, {"epoch": 5}]) == [5, 6]
+    records = [EpochRecord(epoch=0), EpochRecord(epoch=1), EpochRecord()]
+    assert epoch_numbers(records) == [1, 2, 3]
+    assert epoch_numbers([EpochRecord(epoch=4), EpochRecord(epoch=5)]) == [5, 6]
 
 
 def test_short_keeps_the_distinguishing_end_of_a_layer_path():

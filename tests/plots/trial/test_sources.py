@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from healthopt.plots.trial.sources import MissingInput, TrialData
+from healthopt.records import EpochRecord
+
+from ...builders import healthy_cnn_architecture
 
 
 def test_a_file_is_read_once_and_a_failure_is_remembered(tmp_path: Path):
@@ -42,4 +45,16 @@ def test_reasons_name_the_file_and_the_problem(tmp_path: Path):
 
 def test_non_object_epoch_entries_are_dropped(tmp_path: Path):
     (tmp_path / "observer.json").write_text(json.dumps([1, {"epoch": 0}, "x"]))
-    assert TrialData(tmp_path).epochs() == [{"epoch": 0}]
+    assert TrialData(tmp_path).epochs() == [EpochRecord(epoch=0)]
+
+
+def test_a_malformed_epoch_record_is_a_reason_naming_the_field(tmp_path: Path):
+    (tmp_path / "observer.json").write_text(json.dumps([{"epoch": 0, "loss": [1.0]}]))
+    with pytest.raises(MissingInput, match=r"observer.json: not a valid EpochRecord: loss"):
+        TrialData(tmp_path).epochs()
+
+
+def test_architecture_is_read_as_a_summary(tmp_path: Path):
+    (tmp_path / "architecture.json").write_text(json.dumps(healthy_cnn_architecture()))
+    summary = TrialData(tmp_path).architecture()
+    assert summary.arch_type == "cnn" and summary.layer_graph.nodes[0].out_channels == 32

@@ -3,15 +3,16 @@
 `draw_all` writes every figure the results hold data for and returns their paths by name;
 a figure with nothing to show is not written (and not in the mapping). Colours come from the
 caller so one model keeps its colour in every figure; a model missing from `colors` gets a
-house colour. Nothing here imports TensorFlow.
+house colour. Nothing here imports TensorFlow. `report.save_analysis` draws and writes a
+whole analysis the way the `analyze` command does.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from healthopt.plots.analyzer import (
     calibration,
@@ -24,6 +25,10 @@ from healthopt.plots.analyzer import (
 )
 from healthopt.plots.analyzer._common import complete_colors, model_names
 from healthopt.plots.style import DPI
+
+if TYPE_CHECKING:
+    from healthopt.analysis.pareto import ParetoPoint
+    from healthopt.analysis.results import AnalysisResults, ParetoAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,7 @@ FIGURES: dict[str, Callable[..., Path | None]] = {
 
 
 def draw_all(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str] | None,
     out_dir: Path,
     dpi: int = DPI,
@@ -70,8 +75,7 @@ def draw_all(
             log.info("%s: nothing to draw, not written", name)
         else:
             written[name] = path
-    front = getattr(results, "pareto", None)
-    if front is not None and getattr(front, "reason", None) is None:
+    if results.pareto is not None and results.pareto.reason is None:
         path = pareto.draw(results, None, colors, out_dir, dpi=dpi, save_format=save_format)
         if path is not None:
             written["pareto_analysis"] = path
@@ -83,8 +87,8 @@ def draw_all(
 
 
 def draw_pareto(
-    results: Any,
-    points: Any,
+    results: AnalysisResults | None,
+    points: ParetoAnalysis | Sequence[ParetoPoint] | None,
     colors: dict[str, str] | None,
     out_dir: Path,
     dpi: int = DPI,
@@ -95,9 +99,13 @@ def draw_pareto(
     """Write pareto_analysis.png from a ParetoAnalysis or a list of ParetoPoints (None:
     `results.pareto`); None, nothing written, when there is nothing to compare."""
     names = model_names(results) if results is not None else []
-    source = points if points is not None else getattr(results, "pareto", None)
-    listed = source if isinstance(source, (list, tuple)) else getattr(source, "points", [])
-    metrics = {} if isinstance(source, (list, tuple)) else getattr(source, "metrics", {}) or {}
+    source = points if points is not None else results.pareto if results is not None else None
+    listed: Sequence[ParetoPoint] = []
+    metrics: dict[str, dict[str, float | None]] = {}
+    if isinstance(source, Sequence):
+        listed = source
+    elif source is not None:
+        listed, metrics = source.points, source.metrics
     names += [n for n in [*metrics, *(p.name for p in listed)] if n not in names]
     colors = complete_colors(colors, names)
     return pareto.draw(

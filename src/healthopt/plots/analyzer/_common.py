@@ -1,7 +1,7 @@
-"""Small helpers every analyzer figure shares: reading results defensively, labels, notes.
+"""Small helpers every analyzer figure shares: model names, labels, notes, tables.
 
-The figures read an `AnalysisResults` whose per-model sections may be missing or partial (an
-analysis was switched off, or skipped for one model), so every access goes through here.
+The figures read an `AnalysisResults` whose per-model sections may lack a model (an analysis
+was switched off, or skipped for it); `model_names` lists every model any section holds.
 """
 
 from __future__ import annotations
@@ -10,48 +10,34 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from healthopt.plots.style import model_colors
 
+if TYPE_CHECKING:
+    from healthopt.analysis.results import AnalysisResults
+
 FALLBACK_COLOR = "#7f7f7f"
 MODEL_LABEL_WIDTH = 22  # characters of a model name in legends and on axes
 MANY_MODELS = 4  # above this, one figure legend names the models instead of every panel
-SECTIONS = (
-    "model_info",
-    "weights",
-    "spectral",
-    "spectral_summary",
-    "calibration",
-    "information_flow",
-    "training_dynamics",
-    "histories",
-)
 
 
-def section(results: Any, name: str) -> dict[str, Any]:
-    """One per-model section of the results ({} when the analysis was not run)."""
-    value = getattr(results, name, None)
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def model_names(results: Any) -> list[str]:
+def model_names(results: AnalysisResults) -> list[str]:
     """Every model named in `results.models` or any section, in first-seen order."""
-    names: list[str] = list(getattr(results, "models", None) or [])
-    for name in SECTIONS:
-        for model in section(results, name):
-            if model not in names:
-                names.append(model)
-    return names
-
-
-def attr(obj: Any, name: str) -> Any:
-    """A field of a dataclass or a key of a dict (results loaded back from JSON are dicts)."""
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
+    sections: tuple[Iterable[str], ...] = (
+        results.models,
+        results.model_info,
+        results.weights,
+        results.spectral,
+        results.spectral_summary,
+        results.calibration,
+        results.information_flow,
+        results.training_dynamics,
+        results.histories,
+    )
+    return list(dict.fromkeys(name for section in sections for name in section))
 
 
 def color_of(colors: dict[str, str], name: str) -> str:
@@ -142,11 +128,11 @@ def note(ax: Any, text: str, *, title: str | None = None) -> None:
     )
 
 
-def skipped_footnote(fig: Any, results: Any, analyses: Sequence[str]) -> None:
+def skipped_footnote(fig: Any, results: AnalysisResults, analyses: Sequence[str]) -> None:
     """List, under the figure, the models whose analyses for this figure were skipped."""
     lines = []
-    for model, reasons in section(results, "skipped").items():
-        for analysis, reason in dict(reasons or {}).items():
+    for model, reasons in results.skipped.items():
+        for analysis, reason in reasons.items():
             if analysis in analyses:
                 lines.append(f"{model}: {analysis} skipped ({short(str(reason), 70)})")
     if lines:

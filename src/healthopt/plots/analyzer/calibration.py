@@ -8,7 +8,7 @@ landscape). Reads `results.calibration[model]` (a CalibrationReport with its per
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -24,28 +24,35 @@ from healthopt.plots.analyzer._common import (
     model_xticks,
     note,
     out_path,
-    section,
     skipped_footnote,
 )
 from healthopt.plots.style import DPI, figure, save
+
+if TYPE_CHECKING:
+    from healthopt.analysis.calibration import CalibrationReport
+    from healthopt.analysis.results import AnalysisResults
+
+Reports = dict[str, "CalibrationReport"]
 
 MAX_BAR_CLASSES = 20  # above this, per-class ECE is drawn as markers: grouped bars get unreadable
 MAX_POINTS = 3000  # per model in the uncertainty scatter; the density uses every sample
 
 
-def reports(results: Any) -> dict[str, Any]:
+def reports(results: AnalysisResults) -> Reports:
     """Calibration reports by model, in model order, without the skipped ones."""
-    calib = section(results, "calibration")
+    calib = results.calibration
     return {m: calib[m] for m in model_names(results) if calib.get(m) is not None}
 
 
-def raw(report: Any, field: str) -> np.ndarray:
+def raw(report: CalibrationReport, field: Literal["confidences", "entropies"]) -> np.ndarray:
     """A report's per-sample array as floats (empty when it was not kept)."""
-    values = getattr(report, field, None)
+    values = getattr(report, field)
     return np.empty(0) if values is None else np.asarray(values, dtype=float).ravel()
 
 
-def confidence_violins(ax: Any, results: Any, colors: dict[str, str], title: str) -> bool:
+def confidence_violins(
+    ax: Any, results: AnalysisResults, colors: dict[str, str], title: str
+) -> bool:
     """Violins of per-sample top-class confidence; False (and a note) when none is known."""
     data = {m: raw(r, "confidences") for m, r in reports(results).items()}
     data = {m: v[np.isfinite(v)] for m, v in data.items()}
@@ -80,10 +87,10 @@ def confidence_violins(ax: Any, results: Any, colors: dict[str, str], title: str
     return True
 
 
-def _reliability(ax: Any, data: dict[str, Any], colors: dict[str, str]) -> None:
+def _reliability(ax: Any, data: Reports, colors: dict[str, str]) -> None:
     ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect (y = x)")
     for name, report in data.items():
-        bins = [b for b in (getattr(report, "bins", None) or []) if getattr(b, "count", 0) > 0]
+        bins = [b for b in report.bins if b.count > 0]
         conf = [finite(b.mean_confidence) for b in bins]
         acc = [finite(b.accuracy) for b in bins]
         keep = [
@@ -114,9 +121,9 @@ def _reliability(ax: Any, data: dict[str, Any], colors: dict[str, str]) -> None:
     ax.legend(loc="upper left", fontsize=8)
 
 
-def _per_class_ece(ax: Any, data: dict[str, Any], colors: dict[str, str]) -> None:
+def _per_class_ece(ax: Any, data: Reports, colors: dict[str, str]) -> None:
     title = "Per-class ECE (lower is better)"
-    per_model = {m: list(getattr(r, "per_class_ece", None) or []) for m, r in data.items()}
+    per_model = {m: list(r.per_class_ece) for m, r in data.items()}
     per_model = {m: v for m, v in per_model.items() if any(finite(x) is not None for x in v)}
     if not per_model:
         note(ax, "No per-class ECE", title=title)
@@ -142,7 +149,7 @@ def _per_class_ece(ax: Any, data: dict[str, Any], colors: dict[str, str]) -> Non
         ax.set_xticks(classes)
     else:
         for name, values in per_model.items():
-            ys = np.array([np.nan if finite(v) is None else float(v) for v in values])
+            ys = np.array([np.nan if (f := finite(v)) is None else f for v in values])
             ax.plot(
                 np.arange(len(ys)),
                 ys,
@@ -158,7 +165,7 @@ def _per_class_ece(ax: Any, data: dict[str, Any], colors: dict[str, str]) -> Non
         axis_legend(ax, list(per_model))
 
 
-def _uncertainty(ax: Any, fig: Any, data: dict[str, Any], colors: dict[str, str]) -> None:
+def _uncertainty(ax: Any, fig: Any, data: Reports, colors: dict[str, str]) -> None:
     title = "Uncertainty landscape: confidence vs entropy"
     pairs = {}
     for name, report in data.items():
@@ -226,7 +233,7 @@ def _mass_contours(ax: Any, x: np.ndarray, y: np.ndarray, grid: tuple, color: st
 
 
 def draw(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,

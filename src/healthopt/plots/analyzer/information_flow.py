@@ -9,7 +9,7 @@ layers shows an evenly spread selection, first and last always kept.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -29,19 +29,21 @@ from healthopt.plots.analyzer._common import (
     out_path,
     pick_evenly,
     plain_log_ticks,
-    section,
     short,
     skipped_footnote,
 )
 from healthopt.plots.style import DPI, figure, save
 
+if TYPE_CHECKING:
+    from healthopt.analysis.information_flow import LayerFlow
+    from healthopt.analysis.results import AnalysisResults
 
-def selected_flows(results: Any, max_layers: int) -> dict[str, list[Any]]:
+
+def selected_flows(results: AnalysisResults, max_layers: int) -> dict[str, list[LayerFlow]]:
     """Per model, at most max_layers LayerFlows in model order (empty models dropped)."""
-    flows = section(results, "information_flow")
     out = {}
     for model in model_names(results):
-        layers = sorted(flows.get(model) or [], key=lambda f: getattr(f, "layer_index", 0) or 0)
+        layers = sorted(results.information_flow.get(model) or [], key=lambda f: f.layer_index)
         if layers:
             out[model] = pick_evenly(layers, max_layers)
     return out
@@ -50,14 +52,14 @@ def selected_flows(results: Any, max_layers: int) -> dict[str, list[Any]]:
 def _series(layers: list[Any], field: str) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for flow in layers:
-        value = finite(getattr(flow, field, None))
+        value = finite(getattr(flow, field))
         if value is not None:
             xs.append(flow.layer_index)
             ys.append(value)
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
 
 
-def _layer_axis(ax: Any, data: dict[str, list[Any]]) -> None:
+def _layer_axis(ax: Any, data: dict[str, list[LayerFlow]]) -> None:
     """One model: name the layers on the axis; several: their indices (names differ)."""
     if len(data) == 1:
         layers = next(iter(data.values()))
@@ -74,7 +76,7 @@ def _layer_axis(ax: Any, data: dict[str, list[Any]]) -> None:
         ax.set_xlabel("layer index in model")
 
 
-def _activation(ax: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> bool:
+def _activation(ax: Any, data: dict[str, list[LayerFlow]], colors: dict[str, str]) -> bool:
     drawn = False
     for model, layers in data.items():
         xs, means = _series(layers, "mean")
@@ -94,7 +96,7 @@ def _activation(ax: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> 
     return drawn
 
 
-def _rank(ax: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> bool:
+def _rank(ax: Any, data: dict[str, list[LayerFlow]], colors: dict[str, str]) -> bool:
     drawn = False
     for model, layers in data.items():
         xs, ranks = _series(layers, "effective_rank")
@@ -119,15 +121,13 @@ def _rank(ax: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> bool:
     return drawn
 
 
-def _health(ax: Any, fig: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> bool:
+def _health(ax: Any, fig: Any, data: dict[str, list[LayerFlow]], colors: dict[str, str]) -> bool:
     models = list(data)
     width = max(len(v) for v in data.values())
     values = np.full((len(models), width), np.nan)
     for i, model in enumerate(models):
         for j, flow in enumerate(data[model]):
-            found = [
-                finite(getattr(flow, f, None)) for f in ("dead_fraction", "saturated_fraction")
-            ]
+            found = [finite(flow.dead_fraction), finite(flow.saturated_fraction)]
             parts = [p for p in found if p is not None]
             if parts:
                 values[i, j] = max(parts)
@@ -138,8 +138,8 @@ def _health(ax: Any, fig: Any, data: dict[str, list[Any]], colors: dict[str, str
     name_width = chars_per_cell(ax, width, 7)
     for i, model in enumerate(models):
         for j, flow in enumerate(data[model]):
-            dead = finite(getattr(flow, "dead_fraction", None))
-            sat = finite(getattr(flow, "saturated_fraction", None))
+            dead = finite(flow.dead_fraction)
+            sat = finite(flow.saturated_fraction)
             text = f"dead {_pct(dead)}\nsat {_pct(sat)}\n{short(flow.name, name_width)}"
             dark = not np.isnan(values[i, j]) and values[i, j] > 0.6
             ax.text(
@@ -158,7 +158,7 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
-def _specialization(ax: Any, data: dict[str, list[Any]], colors: dict[str, str]) -> bool:
+def _specialization(ax: Any, data: dict[str, list[LayerFlow]], colors: dict[str, str]) -> bool:
     drawn = False
     for model, layers in data.items():
         xs, scores = _series(layers, "specialization_score")
@@ -174,7 +174,7 @@ def _specialization(ax: Any, data: dict[str, list[Any]], colors: dict[str, str])
 
 
 def draw(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,

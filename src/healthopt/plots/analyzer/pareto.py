@@ -8,14 +8,15 @@ metric to 0..1 with 1 always the best value (direction from the objectives, else
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.results import PARETO_DIRECTIONS
+from healthopt.analysis.pareto import ParetoPoint
+from healthopt.analysis.results import PARETO_DIRECTIONS, AnalysisResults, ParetoAnalysis
 from healthopt.plots.analyzer._common import (
-    attr,
     color_of,
     colormap_with_gaps,
     complete_colors,
@@ -35,27 +36,29 @@ DIRECTIONS = {
     "mean_alpha": "band",  # best inside the HTSR range 2-6, worse the further outside
 }
 X_DEFAULT, Y_DEFAULT = "overfitting_index", "peak_val_accuracy"
+# Per model, metric -> value (None or NaN where not computed).
+Metrics = Mapping[str, Mapping[str, float | None]]
+ParetoSource = ParetoAnalysis | Sequence[ParetoPoint]
 
 
-def _unpack(results: Any, pareto: Any) -> tuple[list[Any], dict[str, str], dict[str, dict]]:
+def _unpack(
+    results: AnalysisResults | None, pareto: ParetoSource | None
+) -> tuple[list[ParetoPoint], dict[str, str], Metrics]:
     """(points, objectives, metrics) from a ParetoAnalysis, a list of points, or results."""
-    if pareto is None:
-        pareto = getattr(results, "pareto", None)
+    if pareto is None and results is not None:
+        pareto = results.pareto
     if pareto is None:
         return [], {}, {}
-    if isinstance(pareto, (list, tuple)):
+    if not isinstance(pareto, ParetoAnalysis):
         points = list(pareto)
-        return points, {}, {attr(p, "name"): dict(attr(p, "values") or {}) for p in points}
-    points = list(attr(pareto, "points") or [])
-    objectives = dict(attr(pareto, "objectives") or {})
-    metrics = {m: dict(v or {}) for m, v in (attr(pareto, "metrics") or {}).items()}
-    if not metrics:
-        metrics = {attr(p, "name"): dict(attr(p, "values") or {}) for p in points}
-    return points, objectives, metrics
+        return points, {}, {p.name: p.values for p in points}
+    points = list(pareto.points)
+    metrics: Metrics = pareto.metrics or {p.name: p.values for p in points}
+    return points, dict(pareto.objectives), metrics
 
 
-def front_axes(points: list[Any], objectives: dict[str, str]) -> tuple[str, str] | None:
-    keys = set().union(*(dict(attr(p, "values") or {}) for p in points)) if points else set()
+def front_axes(points: list[ParetoPoint], objectives: dict[str, str]) -> tuple[str, str] | None:
+    keys: set[str] = set().union(*(p.values for p in points)) if points else set()
     if {X_DEFAULT, Y_DEFAULT} <= keys:
         return X_DEFAULT, Y_DEFAULT
     names = [k for k in objectives if k in keys] or sorted(keys)
@@ -79,7 +82,7 @@ def _direction_note(metric: str, objectives: dict[str, str]) -> str:
 
 def _front(
     ax: Any,
-    points: list[Any],
+    points: list[ParetoPoint],
     objectives: dict[str, str],
     colors: dict[str, str],
     x_metric: str,
@@ -88,10 +91,9 @@ def _front(
     title = "Pareto front"
     rows = []
     for p in points:
-        values = dict(attr(p, "values") or {})
-        x, y = finite(values.get(x_metric)), finite(values.get(y_metric))
+        x, y = finite(p.values.get(x_metric)), finite(p.values.get(y_metric))
         if x is not None and y is not None:
-            rows.append((attr(p, "name"), x, y, bool(attr(p, "on_front"))))
+            rows.append((p.name, x, y, p.on_front))
     if not rows:
         note(ax, f"No model has both {x_metric} and {y_metric}", title=title)
         return
@@ -122,7 +124,7 @@ def _front(
     ax.set_title(title + " (★ = not dominated by any other model)")
 
 
-def normalised(metrics: dict[str, dict], objectives: dict[str, str]):
+def normalised(metrics: Metrics, objectives: Mapping[str, str]):
     """(models, columns, raw, score): score in 0..1 per column, 1 = best, NaN = unknown."""
     models = list(metrics)
     columns = []
@@ -165,7 +167,9 @@ def _cell_text(value: float) -> str:
     return fmt_count(value) if abs(value) >= 1e3 else f"{value:.3g}"
 
 
-def _heatmap(ax: Any, fig: Any, metrics: dict, objectives: dict, colors: dict[str, str]) -> None:
+def _heatmap(
+    ax: Any, fig: Any, metrics: Metrics, objectives: dict[str, str], colors: dict[str, str]
+) -> None:
     title = "Normalised performance (1 = best of these models)"
     models, columns, raw, score = normalised(metrics, objectives)
     if not columns or not models:
@@ -202,8 +206,8 @@ def _heatmap(ax: Any, fig: Any, metrics: dict, objectives: dict, colors: dict[st
 
 
 def draw(
-    results: Any,
-    pareto: Any,
+    results: AnalysisResults | None,
+    pareto: ParetoSource | None,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,
@@ -218,7 +222,7 @@ def draw(
         return None
     chosen = (x_metric, y_metric) if x_metric and y_metric else front_axes(points, objectives)
     height = max(6.0, 1.2 + 0.45 * len(metrics))
-    colors = complete_colors(colors, [*metrics, *(attr(p, "name") for p in points)])
+    colors = complete_colors(colors, [*metrics, *(p.name for p in points)])
     fig, axes = figure(1, 2, size=(16, height), title="Pareto analysis")
     if chosen is None:
         note(axes[0, 0], "Fewer than two objectives: no trade-off to show", title="Pareto front")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -28,11 +28,14 @@ from healthopt.plots.analyzer._common import (
     out_path,
     plain_log_ticks,
     safe_filename,
-    section,
     short,
     skipped_footnote,
 )
 from healthopt.plots.style import BAD, DPI, GOOD, WARN, figure, save
+
+if TYPE_CHECKING:
+    from healthopt.analysis.results import AnalysisResults
+    from healthopt.analysis.spectral import LayerSpectrum
 
 IDEAL = (2.0, 6.0)
 BORDERLINE = (1.5, 8.0)
@@ -60,18 +63,24 @@ def alpha_verdict(alpha: float | None) -> str:
     return f"α {alpha:.2f} {band}, {side}"
 
 
-def _mean_of(spectra: list[Any], field: str) -> float | None:
-    found = [finite(getattr(s, field, None)) for s in spectra]
+LayerField = Literal["alpha", "concentration_score"]
+SummaryField = Literal["mean_alpha", "mean_concentration"]
+
+
+def _mean_of(spectra: list[LayerSpectrum], field: LayerField) -> float | None:
+    found = [finite(getattr(s, field)) for s in spectra]
     values = [v for v in found if v is not None]
     return float(np.mean(values)) if values else None
 
 
-def model_means(results: Any, model: str, summary_field: str, layer_field: str) -> float | None:
+def model_means(
+    results: AnalysisResults, model: str, summary_field: SummaryField, layer_field: LayerField
+) -> float | None:
     """A model's mean alpha or concentration: the summary's value, else the layers' mean."""
-    summary = section(results, "spectral_summary").get(model)
-    value = finite(getattr(summary, summary_field, None))
+    summary = results.spectral_summary.get(model)
+    value = finite(getattr(summary, summary_field)) if summary is not None else None
     if value is None:
-        value = _mean_of(section(results, "spectral").get(model) or [], layer_field)
+        value = _mean_of(results.spectral.get(model) or [], layer_field)
     return value
 
 
@@ -100,7 +109,9 @@ def _bars(
     ax.set_ylim(0, top * 1.18)
 
 
-def _alpha_bars(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
+def _alpha_bars(
+    ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]
+) -> None:
     alphas = [model_means(results, m, "mean_alpha", "alpha") for m in names]
     ax.axhspan(*IDEAL, color=GOOD, alpha=0.08, zorder=0)
     _bars(ax, names, alphas, [alpha_color(a) for a in alphas], colors, ".2f")
@@ -122,7 +133,9 @@ def _alpha_bars(ax: Any, results: Any, names: list[str], colors: dict[str, str])
     ax.set_title("Mean power-law exponent α\n(green 2–6 ideal, yellow 1.5–2 / 6–8, red outside)")
 
 
-def _concentration_bars(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
+def _concentration_bars(
+    ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]
+) -> None:
     values = [model_means(results, m, "mean_concentration", "concentration_score") for m in names]
     if all(v is None for v in values):
         note(ax, "No concentration scores", title="Mean concentration score")
@@ -132,17 +145,16 @@ def _concentration_bars(ax: Any, results: Any, names: list[str], colors: dict[st
     ax.set_title("Mean concentration score\n(higher: information in few directions, brittle)")
 
 
-def _per_layer(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
+def _per_layer(ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]) -> None:
     title = "α per layer"
-    spectral = section(results, "spectral")
+    spectral = results.spectral
     drawn = False
     ax.axhspan(*IDEAL, color=GOOD, alpha=0.08, zorder=0)
     for model in names:
         points = sorted(
             (s.layer_index, a)
             for s in spectral.get(model) or []
-            if (a := finite(getattr(s, "alpha", None))) is not None
-            and getattr(s, "layer_index", None) is not None
+            if (a := finite(s.alpha)) is not None
         )
         if not points:
             continue
@@ -161,11 +173,12 @@ def _per_layer(ax: Any, results: Any, names: list[str], colors: dict[str, str]) 
     axis_legend(ax, names, loc="best")
 
 
-def _recommendations(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
+def _recommendations(
+    ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]
+) -> None:
     """Each model's status and recommendations, cut to what fits (the JSON has them all)."""
     title = "Recommendations"
-    section_summary = section(results, "spectral_summary")
-    summaries = {m: s for m in names if (s := section_summary.get(m)) is not None}
+    summaries = {m: s for m in names if (s := results.spectral_summary.get(m)) is not None}
     if not summaries:
         note(ax, "No spectral summary", title=title)
         return
@@ -174,8 +187,7 @@ def _recommendations(ax: Any, results: Any, names: list[str], colors: dict[str, 
     height_in = ax.figure.get_size_inches()[1] * ax.get_position().height
     line = 1.4 * 8 / 72 / height_in  # one 8-pt line, in axes fraction
     wrapped = {
-        m: [textwrap.wrap(str(r), 95) for r in getattr(s, "recommendations", None) or []]
-        for m, s in summaries.items()
+        m: [textwrap.wrap(str(r), 95) for r in s.recommendations] for m, s in summaries.items()
     }
     # Round-robin: every model's first recommendation before anyone's second, while they fit.
     kept = dict.fromkeys(wrapped, 0)
@@ -190,8 +202,8 @@ def _recommendations(ax: Any, results: Any, names: list[str], colors: dict[str, 
                 progress = True
     y = 0.99
     for model, summary in summaries.items():
-        status = getattr(summary, "status", None) or "status unknown"
-        alpha = fmt(getattr(summary, "mean_alpha", None), ".2f")
+        status = summary.status or "status unknown"
+        alpha = fmt(summary.mean_alpha, ".2f")
         left_out = len(wrapped[model]) - kept[model]
         more = f"  (+{left_out} in analysis_results.json)" if left_out else ""
         ax.text(
@@ -230,13 +242,13 @@ def _recommendations(ax: Any, results: Any, names: list[str], colors: dict[str, 
         y -= 0.4 * line
 
 
-def has_spectra(results: Any, names: list[str]) -> bool:
-    spectral, summary = section(results, "spectral"), section(results, "spectral_summary")
+def has_spectra(results: AnalysisResults, names: list[str]) -> bool:
+    spectral, summary = results.spectral, results.spectral_summary
     return any(spectral.get(m) or summary.get(m) is not None for m in names)
 
 
 def draw_summary(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,
@@ -257,8 +269,8 @@ def draw_summary(
     return save(fig, out_path(out_dir, "spectral_summary", save_format), dpi=dpi)
 
 
-def powerlaw_filename(model: str, spectrum: Any) -> str:
-    index = getattr(spectrum, "layer_index", None)
+def powerlaw_filename(model: str, spectrum: LayerSpectrum) -> str:
+    index = spectrum.layer_index
     layer = safe_filename(str(spectrum.name))
     stem = f"layer_{index}_{layer}" if index is not None else layer
     return f"{safe_filename(model)}_{stem}_powerlaw"
@@ -266,7 +278,7 @@ def powerlaw_filename(model: str, spectrum: Any) -> str:
 
 def draw_powerlaw(
     model: str,
-    spectrum: Any,
+    spectrum: LayerSpectrum,
     out_dir: Path,
     dpi: int = DPI,
     save_format: str = "png",
@@ -275,15 +287,11 @@ def draw_powerlaw(
 
     None when the eigenvalues were not kept (results loaded from JSON) or none is positive.
     """
-    evals = getattr(spectrum, "evals", None)
-    if evals is None:
-        return None
-    evals = np.asarray(evals, dtype=float)
+    evals = np.asarray(spectrum.evals, dtype=float)
     evals = evals[np.isfinite(evals) & (evals > 0)]
     if evals.size < 2 or np.ptp(evals) == 0:
         return None
-    alpha, xmin = finite(getattr(spectrum, "alpha", None)), finite(getattr(spectrum, "xmin", None))
-    ks = finite(getattr(spectrum, "ks_distance", None))
+    alpha, xmin, ks = finite(spectrum.alpha), finite(spectrum.xmin), finite(spectrum.ks_distance)
     fig, ax = figure(1, 1, size=(7.5, 5.5))
     bins = int(np.clip(2 * np.sqrt(evals.size), 10, 60))
     edges = np.logspace(np.log10(evals.min()), np.log10(evals.max()), bins + 1)
@@ -311,17 +319,16 @@ def draw_powerlaw(
         ax.text(
             0.5,
             0.95,
-            "no power-law fit: " + str(getattr(spectrum, "reason", None) or "none found"),
+            "no power-law fit: " + (spectrum.reason or "none found"),
             ha="center",
             fontsize=9,
             color=BAD,
             transform=ax.transAxes,
         )
-    shape = getattr(spectrum, "shape", None)
-    shape_text = f" {tuple(shape)}" if shape is not None else ""
+    shape_text = f" {tuple(spectrum.shape)}" if spectrum.shape is not None else ""
     ax.set_title(
         f"{short(model, 24)} — {short(str(spectrum.name), 32)}\n"
-        f"{getattr(spectrum, 'kind', '')}{shape_text}: {alpha_verdict(alpha)}",
+        f"{spectrum.kind}{shape_text}: {alpha_verdict(alpha)}",
         fontsize=10,
     )
     plain_log_ticks(ax.xaxis)
@@ -334,7 +341,7 @@ def draw_powerlaw(
 
 
 def draw_powerlaw_plots(
-    results: Any,
+    results: AnalysisResults,
     out_dir: Path,
     dpi: int = DPI,
     save_format: str = "png",
@@ -342,9 +349,8 @@ def draw_powerlaw_plots(
 ) -> dict[str, Path]:
     """Every layer's power-law plot under out_dir/spectral_plots, keyed 'spectral_plots/<stem>'."""
     written: dict[str, Path] = {}
-    spectral = section(results, "spectral")
     for model in model_names(results):
-        spectra = list(spectral.get(model) or [])
+        spectra = list(results.spectral.get(model) or [])
         if max_plots_per_model is not None:
             spectra = spectra[:max_plots_per_model]
         for spectrum in spectra:

@@ -7,12 +7,12 @@ the calibration landscape (ECE against Brier: bottom-left is best).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from healthopt.analysis.weight_pca import WeightPCAError, weight_pca
+from healthopt.analysis.weight_pca import WeightPCA, WeightPCAError, weight_pca
 from healthopt.plots.analyzer._common import (
-    attr,
     color_of,
     complete_colors,
     draw_table,
@@ -24,27 +24,30 @@ from healthopt.plots.analyzer._common import (
     model_names,
     note,
     out_path,
-    section,
     skipped_footnote,
 )
 from healthopt.plots.analyzer.calibration import confidence_violins
 from healthopt.plots.style import DPI, figure, save
 
+if TYPE_CHECKING:
+    from healthopt.analysis.results import AnalysisResults
 
-def parameters(results: Any, model: str) -> float | None:
+
+def parameters(results: AnalysisResults, model: str) -> float | None:
     """Parameter count from model_info, else the sum over analysed weight layers."""
-    count = finite(attr(section(results, "model_info").get(model), "parameters"))
+    info = results.model_info.get(model)
+    count = finite(info.parameters) if info is not None else None
     if count is not None:
         return count
-    layers = section(results, "weights").get(model) or []
-    total = sum(finite(getattr(s, "num_parameters", None)) or 0 for s in layers)
+    layers = results.weights.get(model) or []
+    total = sum(finite(s.num_parameters) or 0 for s in layers)
     return float(total) if layers else None
 
 
-def _table(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
-    calib = section(results, "calibration")
-    summary = section(results, "spectral_summary")
-    dynamics = section(results, "training_dynamics")
+def _table(ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]) -> None:
+    calib = results.calibration
+    summary = results.spectral_summary
+    dynamics = results.training_dynamics
     columns = ["Model", "Accuracy", "ECE", "Brier", "Mean\nα", "Params"]
     with_history = any(dynamics.get(m) is not None for m in names)
     if with_history:
@@ -54,16 +57,16 @@ def _table(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> N
         report, spec, dyn = calib.get(model), summary.get(model), dynamics.get(model)
         row = [
             model_label(model),
-            fmt(getattr(report, "accuracy", None), ".3f"),
-            fmt(getattr(report, "ece", None), ".3f"),
-            fmt(getattr(report, "brier", None), ".3f"),
-            fmt(getattr(spec, "mean_alpha", None), ".2f"),
+            fmt(report and report.accuracy, ".3f"),
+            fmt(report and report.ece, ".3f"),
+            fmt(report and report.brier, ".3f"),
+            fmt(spec and spec.mean_alpha, ".2f"),
             fmt_count(parameters(results, model)),
         ]
         if with_history:
             row += [
-                fmt(getattr(dyn, "epochs_to_convergence", None), ".0f"),
-                fmt(getattr(dyn, "overfitting_index", None), "+.3f"),
+                fmt(dyn and dyn.epochs_to_convergence, ".0f"),
+                fmt(dyn and dyn.overfitting_index, "+.3f"),
             ]
         rows.append(row)
     ax.set_title("Performance summary")
@@ -76,22 +79,20 @@ def _table(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> N
     )
 
 
-def model_pca(results: Any) -> tuple[Any, str | None]:
+def model_pca(results: AnalysisResults) -> tuple[WeightPCA | None, str | None]:
     """(WeightPCA, None), or (None, why not): the results' map, else one made from weights."""
-    pca = getattr(results, "weight_pca", None)
-    if pca is not None:
-        return pca, None
-    why = (getattr(results, "notes", None) or {}).get("weight_pca")
+    if results.weight_pca is not None:
+        return results.weight_pca, None
+    why = results.notes.get("weight_pca")
     if why:
-        return None, str(why)
-    weights = section(results, "weights")
+        return None, why
     try:
-        return weight_pca(weights), None
+        return weight_pca(results.weights), None
     except WeightPCAError as error:
         return None, str(error)
 
 
-def _similarity(ax: Any, results: Any, colors: dict[str, str]) -> None:
+def _similarity(ax: Any, results: AnalysisResults, colors: dict[str, str]) -> None:
     title = "Model similarity (PCA of weight statistics)"
     pca, why = model_pca(results)
     if pca is None:
@@ -120,16 +121,12 @@ def _similarity(ax: Any, results: Any, colors: dict[str, str]) -> None:
     )
 
 
-def _landscape(ax: Any, results: Any, names: list[str], colors: dict[str, str]) -> None:
+def _landscape(ax: Any, results: AnalysisResults, names: list[str], colors: dict[str, str]) -> None:
     title = "Calibration landscape (bottom-left is best)"
-    calib = section(results, "calibration")
     found = [
-        (
-            m,
-            finite(getattr(calib.get(m), "ece", None)),
-            finite(getattr(calib.get(m), "brier", None)),
-        )
+        (m, finite(report and report.ece), finite(report and report.brier))
         for m in names
+        for report in [results.calibration.get(m)]
     ]
     points = [(m, e, b) for m, e, b in found if e is not None and b is not None]
     if not points:
@@ -158,16 +155,19 @@ def _landscape(ax: Any, results: Any, names: list[str], colors: dict[str, str]) 
     ax.set_title(title)
 
 
-def has_any(results: Any, names: list[str]) -> bool:
-    return any(
-        section(results, key).get(m)
-        for key in ("weights", "spectral", "spectral_summary", "calibration", "training_dynamics")
-        for m in names
+def has_any(results: AnalysisResults, names: list[str]) -> bool:
+    sections: tuple[Mapping[str, object], ...] = (
+        results.weights,
+        results.spectral,
+        results.spectral_summary,
+        results.calibration,
+        results.training_dynamics,
     )
+    return any(section.get(m) for section in sections for m in names)
 
 
 def draw(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,

@@ -9,7 +9,7 @@ and observer.json.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -17,7 +17,6 @@ from matplotlib.ticker import MaxNLocator
 
 from healthopt.plots.analyzer._common import (
     MANY_MODELS,
-    attr,
     axis_legend,
     color_of,
     complete_colors,
@@ -31,25 +30,27 @@ from healthopt.plots.analyzer._common import (
     note,
     out_path,
     plain_log_ticks,
-    section,
     skipped_footnote,
 )
 from healthopt.plots.style import DPI, figure, save
 
+if TYPE_CHECKING:
+    from healthopt.analysis.dynamics import TrainingDynamics
+    from healthopt.analysis.results import AnalysisResults
+
 CURVES = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 
 
-def model_curves(results: Any, model: str, smoothed: bool | None) -> dict[str, np.ndarray]:
+def model_curves(
+    results: AnalysisResults, model: str, smoothed: bool | None
+) -> dict[str, np.ndarray]:
     """The model's history curves by name ({} without a history)."""
-    getter = getattr(results, "curves", None)
-    if getter is None:
-        return {}
-    curves = getter(model, smoothed=smoothed)
+    curves = results.curves(model, smoothed=smoothed)
     if curves is None:
         return {}
     out = {}
     for name in CURVES:
-        values = getattr(curves, name, None)
+        values = getattr(curves, name)
         if values is not None and len(values):
             out[name] = np.asarray(values, dtype=float)
     return out
@@ -122,11 +123,11 @@ def _gap(ax: Any, data: dict, colors: dict[str, str]) -> bool:
     return True
 
 
-def _best_epoch(ax: Any, dynamics: dict, colors: dict[str, str]) -> bool:
+def _best_epoch(ax: Any, dynamics: dict[str, TrainingDynamics], colors: dict[str, str]) -> bool:
     points = []
     for model, dyn in dynamics.items():
-        acc = finite(getattr(dyn, "peak_val_accuracy", None))
-        epoch = finite(getattr(dyn, "peak_epoch", None))
+        acc = finite(dyn.peak_val_accuracy)
+        epoch = finite(dyn.peak_epoch)
         if acc is not None and epoch is not None:
             points.append((model, epoch, acc))
     if not points:
@@ -155,21 +156,13 @@ TABLE_COLUMNS = (
 )
 
 
-# analysis_results.json written before the rename called val_loss_std "training_stability",
-# a name the health score uses for something else; dynamics read back from such a file (plain
-# dicts) still show it under the new column.
-LEGACY_KEYS = {"val_loss_std": "training_stability"}
+def table_value(dyn: TrainingDynamics, name: str) -> float | None:
+    """The TrainingDynamics field a TABLE_COLUMNS entry names."""
+    value = getattr(dyn, name)
+    return None if value is None else float(value)
 
 
-def table_value(dyn: Any, name: str) -> Any:
-    """One TrainingDynamics field, from the dataclass or a dict read back from JSON."""
-    value = attr(dyn, name)
-    if value is None and isinstance(dyn, dict) and name in LEGACY_KEYS:
-        value = dyn.get(LEGACY_KEYS[name])
-    return value
-
-
-def _table(ax: Any, dynamics: dict, colors: dict[str, str]) -> None:
+def _table(ax: Any, dynamics: dict[str, TrainingDynamics], colors: dict[str, str]) -> None:
     ax.set_title("Training metrics")
     names = list(dynamics)
     rows = [
@@ -189,7 +182,7 @@ def _table(ax: Any, dynamics: dict, colors: dict[str, str]) -> None:
 
 
 def draw(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,
@@ -199,8 +192,8 @@ def draw(
     names = model_names(results)
     data = {m: c for m in names if (c := model_curves(results, m, None))}
     raw = {m: model_curves(results, m, False) for m in data}
-    dyn_section = section(results, "training_dynamics")
-    dynamics = {m: dyn_section[m] for m in names if dyn_section.get(m) is not None}
+    found = results.training_dynamics
+    dynamics = {m: found[m] for m in names if found.get(m) is not None}
     if not data and not dynamics:
         return None
     colors = complete_colors(colors, model_names(results))

@@ -9,7 +9,7 @@ spread selection (first and last always kept), each cell naming its layer.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
@@ -29,29 +29,29 @@ from healthopt.plots.analyzer._common import (
     out_path,
     pick_evenly,
     plain_log_ticks,
-    section,
     short,
     skipped_footnote,
 )
 from healthopt.plots.style import DPI, figure, save
 
+if TYPE_CHECKING:
+    from healthopt.analysis.results import AnalysisResults
+    from healthopt.analysis.weights import LayerWeightStats
 
-def ordered_layers(stats: list[Any]) -> list[Any]:
+
+def ordered_layers(stats: list[LayerWeightStats]) -> list[LayerWeightStats]:
     """Weight tensors in model order (a recurrent kernel right after its layer's kernel)."""
-    return sorted(
-        stats,
-        key=lambda s: (getattr(s, "layer_index", 0) or 0, getattr(s, "role", "kernel") != "kernel"),
-    )
+    return sorted(stats, key=lambda s: (s.layer_index, s.role != "kernel"))
 
 
-def _norms(ax: Any, weights: dict[str, list[Any]], colors: dict[str, str]) -> None:
+def _norms(ax: Any, weights: dict[str, list[LayerWeightStats]], colors: dict[str, str]) -> None:
     title = "Weight L2 norm per layer"
     drawn = recurrent = False
     for model, stats in weights.items():
         points = [
-            (s.layer_index, v, getattr(s, "role", "kernel") == "recurrent_kernel")
+            (s.layer_index, v, s.role == "recurrent_kernel")
             for s in ordered_layers(stats)
-            if (v := finite(getattr(s, "l2_norm", None))) is not None and v > 0
+            if (v := finite(s.l2_norm)) is not None and v > 0
         ]
         if not points:
             continue
@@ -96,7 +96,7 @@ def _norms(ax: Any, weights: dict[str, list[Any]], colors: dict[str, str]) -> No
     axis_legend(ax, list(weights))
 
 
-def health_grid(weights: dict[str, list[Any]], max_layers: int):
+def health_grid(weights: dict[str, list[LayerWeightStats]], max_layers: int):
     """(models, values[model, slot], labels[model][slot]) for the heatmap; NaN = no layer."""
     models = list(weights)
     chosen = {m: pick_evenly(ordered_layers(weights[m]), max_layers) for m in models}
@@ -105,14 +105,18 @@ def health_grid(weights: dict[str, list[Any]], max_layers: int):
     labels = [["" for _ in range(width)] for _ in models]
     for i, model in enumerate(models):
         for j, stats in enumerate(chosen[model]):
-            score = finite(getattr(stats, "health_score", None))
+            score = finite(stats.health_score)
             values[i, j] = np.nan if score is None else score
             labels[i][j] = stats.name
     return models, values, labels
 
 
 def _heatmap(
-    ax: Any, fig: Any, weights: dict[str, list[Any]], colors: dict[str, str], max_layers: int
+    ax: Any,
+    fig: Any,
+    weights: dict[str, list[LayerWeightStats]],
+    colors: dict[str, str],
+    max_layers: int,
 ) -> None:
     title = "Layer health score (1 = healthy)"
     models, values, labels = health_grid(weights, max_layers)
@@ -151,7 +155,7 @@ def _heatmap(
 
 
 def draw(
-    results: Any,
+    results: AnalysisResults,
     colors: dict[str, str],
     out_dir: Path,
     dpi: int = DPI,
@@ -159,8 +163,7 @@ def draw(
     max_layers: int = 12,
 ) -> Path | None:
     """Write weight_learning_journey.png; None when no model has weight statistics."""
-    section_weights = section(results, "weights")
-    weights = {m: list(section_weights[m]) for m in model_names(results) if section_weights.get(m)}
+    weights = {m: list(results.weights[m]) for m in model_names(results) if results.weights.get(m)}
     if not weights:
         return None
     height = 5.0 + max(2.5, 0.55 * len(weights) + 1.0)

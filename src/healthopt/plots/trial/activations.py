@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,13 @@ from healthopt.plots.trial.common import (
     require,
 )
 from healthopt.plots.trial.sources import MissingInput, TrialData
+from healthopt.records import LayerHealth
 
 _CHANNEL_COLUMNS = 8
 _ROW_INCHES = 1.0  # one channel row: a channel cell is about an inch wide on a 13-inch figure
 _SPACER = 0.35
+# A heatmap's colour range; None: centred on zero, a None bound: from the data.
+Limits = tuple[float | None, float | None] | None
 
 
 def _input_image(samples: np.ndarray | None) -> tuple[np.ndarray, str | None] | None:
@@ -134,12 +138,12 @@ def _activation_maps(data: TrialData, path: Path, dpi: int) -> Path:
 def activation_statistics(data: TrialData, path: Path, dpi: int) -> Path:
     """Per-layer activation mean, standard deviation and zero fraction over epochs."""
     epochs = data.epochs()
-    stats = [
-        ("activation_mean", "mean", "coolwarm", None),
-        ("activation_std", "standard deviation", "viridis", (0.0, None)),
-        ("activation_zero_fraction", "fraction of zeros", "Reds", (0.0, 1.0)),
+    stats: list[tuple[Callable[[LayerHealth], float | None], str, str, Limits]] = [
+        (lambda h: h.activation_mean, "mean", "coolwarm", None),
+        (lambda h: h.activation_std, "standard deviation", "viridis", (0.0, None)),
+        (lambda h: h.activation_zero_fraction, "fraction of zeros", "Reds", (0.0, 1.0)),
     ]
-    found = [(layer_matrix(epochs, key), title, cmap, limits) for key, title, cmap, limits in stats]
+    found = [(layer_matrix(epochs, get), title, cmap, limits) for get, title, cmap, limits in stats]
     names = list(dict.fromkeys(name for (rows, _), *_ in found for name in rows))
     require(names, "observer.json has no activation statistics")
     numbers = epoch_numbers(epochs)
@@ -176,7 +180,7 @@ def _align(names: list[str], rows: list[str], matrix: np.ndarray) -> np.ndarray:
 def dead_neurons(data: TrialData, path: Path, dpi: int) -> Path:
     """Fraction of dead units (never active on the probe batch) per layer and epoch."""
     epochs = data.epochs()
-    names, matrix = layer_matrix(epochs, "dead_unit_fraction")
+    names, matrix = layer_matrix(epochs, lambda h: h.dead_unit_fraction)
     require(names, "observer.json has no dead-unit fractions")
     numbers = epoch_numbers(epochs)
     worst = float(np.nanmax(matrix)) if np.isfinite(matrix).any() else math.nan

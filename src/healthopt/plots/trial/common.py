@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -12,8 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.ticker import MaxNLocator
 
-from healthopt.diagnostics.records import epoch_index, layer_series, number
 from healthopt.plots.trial.sources import MissingInput
+from healthopt.records import EpochRecord, LayerHealth
 
 # Layers whose output equals their input at inference: their rows would repeat the one above.
 PASSTHROUGH_TYPES = frozenset(
@@ -36,9 +36,23 @@ def panels(axes: Any) -> list[Axes]:
     return list(np.ravel(np.asarray(axes, dtype=object)))
 
 
-def epoch_numbers(epochs: list[dict[str, Any]]) -> list[int]:
-    """1-based epoch numbers, as Keras prints them (records count from 0)."""
-    return [epoch_index(epochs, i) + 1 for i in range(len(epochs))]
+def epoch_numbers(epochs: Sequence[EpochRecord]) -> list[int]:
+    """1-based epoch numbers, as Keras prints them (records count from 0; a record without
+    its number counts by its position)."""
+    return [(i if e.epoch is None else e.epoch) + 1 for i, e in enumerate(epochs)]
+
+
+def per_epoch(
+    epochs: Sequence[EpochRecord], get: Callable[[EpochRecord], float | None]
+) -> np.ndarray:
+    """One figure per epoch as floats, NaN where the record has none."""
+    return np.array([math.nan if (v := get(e)) is None else v for e in epochs], dtype=float)
+
+
+def layer_series(epochs: Sequence[EpochRecord]) -> list[tuple[str, list[LayerHealth | None]]]:
+    """Each layer name (in first-seen order) with its entry per epoch (None where missing)."""
+    names = dict.fromkeys(name for e in epochs for name in e.layers)
+    return [(name, [e.layers.get(name) for e in epochs]) for name in names]
 
 
 def short(name: str, limit: int = 32) -> str:
@@ -71,18 +85,22 @@ def wrap_name(name: str, width: int = 30) -> str:
 
 
 def layer_matrix(
-    epochs: list[dict[str, Any]], key: str, *, skip_passthrough: bool = True
+    epochs: Sequence[EpochRecord],
+    get: Callable[[LayerHealth], float | None],
+    *,
+    skip_passthrough: bool = True,
 ) -> tuple[list[str], np.ndarray]:
-    """Per-layer values of `key` over epochs: (layer names, array layers x epochs, NaN = missing).
+    """Per-layer values of `get` over epochs: (layer names, array layers x epochs, NaN =
+    missing).
 
     Layers with no value in any epoch are left out, as are pass-through layers (Dropout...)
     whose statistics repeat the layer before them.
     """
     names, rows = [], []
     for name, entries in layer_series(epochs):
-        if skip_passthrough and any(e.get("type") in PASSTHROUGH_TYPES for e in entries):
+        if skip_passthrough and any(e is not None and e.type in PASSTHROUGH_TYPES for e in entries):
             continue
-        row = [number(e.get(key)) for e in entries]
+        row = [None if e is None else get(e) for e in entries]
         if any(v is not None for v in row):
             names.append(name)
             rows.append([math.nan if v is None else v for v in row])

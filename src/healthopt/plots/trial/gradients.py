@@ -9,10 +9,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-from healthopt.diagnostics.records import layer_series, number
 from healthopt.health.metrics import EXPLODING_GRADIENT, VANISHING_GRADIENT
 from healthopt.plots import style
-from healthopt.plots.trial.common import epoch_numbers, require, short, thin_ticks
+from healthopt.plots.trial.common import epoch_numbers, layer_series, require, short, thin_ticks
 from healthopt.plots.trial.sources import MissingInput, TrialData
 
 _MAX_LEGEND_EPOCHS = 8
@@ -32,14 +31,28 @@ def gradient_flow(data: TrialData, path: Path, dpi: int) -> Path:
     both marked, since a log axis cannot show them.
     """
     epochs = data.epochs()
-    names, norms, broken = [], [], []
-    for name, entries in layer_series(epochs):
-        if not any((e.get("num_parameters") or 0) > 0 and "gradient_norm" in e for e in entries):
-            continue
-        names.append(name)
-        norms.append([number(e.get("gradient_norm")) for e in entries])
-        broken.append([e.get("gradient_finite") is False for e in entries])
-    require(names, "observer.json has no per-layer gradient norms")
+    weighted = [
+        (name, entries)
+        for name, entries in layer_series(epochs)
+        if any(e is not None and (e.num_parameters or 0) > 0 for e in entries)
+    ]
+    require(weighted, "observer.json has no per-layer gradient norms")
+    # A layer the observer measured: a norm, or a flag saying its gradient was not finite.
+    measured = [
+        (name, entries)
+        for name, entries in weighted
+        if any(
+            e is not None and (e.gradient_norm is not None or e.gradient_finite is not None)
+            for e in entries
+        )
+    ]
+    names = [name for name, _ in measured]
+    norms = [[None if e is None else e.gradient_norm for e in entries] for _, entries in measured]
+    broken = [
+        [e is not None and e.gradient_finite is False for e in entries] for _, entries in measured
+    ]
+    if not names:
+        raise MissingInput("observer.json records no gradient norm value for any layer")
     matrix = np.array([[math.nan if v is None else v for v in row] for row in norms]).T
     nonfinite = np.array(broken).T
     positive = matrix[np.isfinite(matrix) & (matrix > 0)]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from healthopt.plots.inputs import PlotInputs, PlotInputsError, load_plot_inputs
+from healthopt.records import ArchitectureSummary, EpochRecord, SchemaError, read_epochs
 
 HISTORY = "history.json"
 OBSERVER = "observer.json"
@@ -71,12 +72,15 @@ class TrialData:
 
     @cached_property
     def _epochs(self) -> _Result:
-        def read() -> list[dict[str, Any]]:
-            records = self._json(OBSERVER, list)
-            records = [r for r in records if isinstance(r, dict)]
-            if not records:
+        def read() -> list[EpochRecord]:
+            # Entries that are not objects are dropped, as before records were typed.
+            found = [r for r in self._json(OBSERVER, list) if isinstance(r, dict)]
+            if not found:
                 raise MissingInput(f"{OBSERVER} holds no epoch records")
-            return records
+            try:
+                return read_epochs(found)
+            except SchemaError as exc:
+                raise MissingInput(f"{OBSERVER}: {exc}") from exc
 
         return _Result(read)
 
@@ -90,7 +94,13 @@ class TrialData:
 
     @cached_property
     def _architecture(self) -> _Result:
-        return _Result(lambda: self._json(ARCHITECTURE, dict))
+        def read() -> ArchitectureSummary:
+            try:
+                return ArchitectureSummary.from_json(self._json(ARCHITECTURE, dict))
+            except SchemaError as exc:
+                raise MissingInput(f"{ARCHITECTURE}: {exc}") from exc
+
+        return _Result(read)
 
     @cached_property
     def _analysis(self) -> _Result:
@@ -112,7 +122,7 @@ class TrialData:
     def history(self) -> dict[str, Any]:
         return self._history.get()
 
-    def epochs(self) -> list[dict[str, Any]]:
+    def epochs(self) -> list[EpochRecord]:
         return self._epochs.get()
 
     def health(self) -> dict[str, Any]:
@@ -121,7 +131,7 @@ class TrialData:
     def diagnostics(self) -> dict[str, Any]:
         return self._diagnostics.get()
 
-    def architecture(self) -> dict[str, Any]:
+    def architecture(self) -> ArchitectureSummary:
         return self._architecture.get()
 
     def analysis(self) -> dict[str, Any]:

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.config import HEALTH_COMPONENTS
-from healthopt.diagnostics.records import number
 from healthopt.plots import style
 from healthopt.plots.trial.common import integer_ticks, panels, require, short, thin_ticks
 from healthopt.plots.trial.sources import MissingInput, TrialData
+from healthopt.records import HEALTH_COMPONENTS
+from healthopt.records import finite_or_none as number
 
 # HTSR: alpha in [2, 6] is a well-trained layer; below 2 over-fit, above 6 under-trained.
 ALPHA_LOW, ALPHA_HIGH = 2.0, 6.0

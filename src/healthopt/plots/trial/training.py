@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.diagnostics.records import number, series
 from healthopt.plots import style
-from healthopt.plots.trial.common import epoch_numbers, integer_ticks, panels, require
+from healthopt.plots.trial.common import epoch_numbers, integer_ticks, panels, per_epoch, require
 from healthopt.plots.trial.sources import TrialData
+from healthopt.records import finite_or_none
 
 _ACCURACY_NAMES = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy")
 
@@ -19,9 +19,9 @@ _ACCURACY_NAMES = ("accuracy", "acc", "categorical_accuracy", "sparse_categorica
 def _curve(history: dict[str, Any], names: tuple[str, ...], prefix: str) -> list[float] | None:
     """The first matching history list, as floats (NaN where not a finite number)."""
     for name in names:
-        values = history.get(prefix + name)
-        if isinstance(values, list) and values:
-            return [math.nan if number(v) is None else float(v) for v in values]
+        found = history.get(prefix + name)
+        if isinstance(found, list) and found:
+            return [math.nan if (v := finite_or_none(n)) is None else v for n in found]
     return None
 
 
@@ -90,16 +90,16 @@ def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
     """Batch loss min/mean/max per epoch with the validation loss, and the learning rate."""
     epochs = data.epochs()
     x = np.array(epoch_numbers(epochs))
-    low, mean, high = (
-        np.array([math.nan if v is None else v for v in series(epochs, key)], dtype=float)
-        for key in ("loss.train_min", "loss.train_mean", "loss.train_max")
-    )
+    low = per_epoch(epochs, lambda e: e.loss.train_min)
+    mean = per_epoch(epochs, lambda e: e.loss.train_mean)
+    high = per_epoch(epochs, lambda e: e.loss.train_max)
     require(
         [v for v in mean if math.isfinite(v)] or None,
         "observer.json has no batch-loss statistics (loss.train_mean)",
     )
-    val = np.array([math.nan if v is None else v for v in series(epochs, "loss.val.val_loss")])
-    rates = [v for v in series(epochs, "optimizer.learning_rate") if v is not None]
+    val = per_epoch(epochs, lambda e: e.loss.val.val_loss)
+    rate = per_epoch(epochs, lambda e: e.optimizer.learning_rate)
+    rates = [float(v) for v in rate if math.isfinite(v)]
     # A constant rate needs no panel of its own; it goes in the title.
     has_rate = len(set(rates)) > 1
     title = "Batch loss spread per epoch"
@@ -132,8 +132,6 @@ def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
     ax.legend(loc="best")
     if has_rate:
         rate_ax = panels(axes)[1]
-        recorded = series(epochs, "optimizer.learning_rate")
-        rate = np.array([math.nan if v is None else v for v in recorded], dtype=float)
         rate_ax.plot(x, rate, "o-", ms=4, color=style.PALETTE[2])
         positive = rate[np.isfinite(rate) & (rate > 0)]
         if len(positive) and positive.max() / positive.min() > 10:
