@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from healthopt.data import load_dataset
+from healthopt.records import Mode
 from healthopt.study.config import STUDY_MODES, StudyConfig
 from healthopt.study.context import AnalysisContext
 from healthopt.study.layout import StudyPaths
@@ -56,7 +57,7 @@ def make_study(root: Path, dataset_name: str, runs_per_mode: int = 2) -> StudyMe
     runs = []
     for mode in STUDY_MODES:
         for index in range(runs_per_mode):
-            hidden, epochs = (32, 6) if mode == "accuracy_only" else (16, 4)
+            hidden, epochs = (32, 6) if mode is Mode.SIMPLE else (16, 4)
             model = _train(dataset, config.run_seed(index), hidden, epochs)
             run_dir = paths.mode_dir(mode) / f"run_{index}"
             model_path = run_dir / "optimized_model" / "model.keras"

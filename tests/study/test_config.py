@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from healthopt.config import HEALTH_COMPONENTS, ConfigError, ScoringWeights
+from healthopt.records import Mode
 from healthopt.study.config import MODULES, StudyConfig, parse_modules
 
 
@@ -18,8 +19,8 @@ def test_module_selection():
 def test_runs_of_both_modes_share_seeds_and_the_split():
     config = StudyConfig(runs_per_mode=3, seed=5, split_seed=9, study_id="s")
     for index in range(3):
-        a = config.optimization_config("accuracy_only", index)
-        b = config.optimization_config("health_aware", index)
+        a = config.optimization_config(Mode.SIMPLE, index)
+        b = config.optimization_config(Mode.HEALTH_AWARE, index)
         assert a.seed == b.seed == 5 + 1000 * index
         assert a.split_seed == b.split_seed == 9
         assert (a.mode, b.mode) == ("simple", "health-aware")

@@ -64,7 +64,7 @@ def _runs() -> list[dict]:
                     total_score=0.8,
                     num_parameters=12_345,
                     params={"learning_rate": 0.001, "units": 64},
-                ).to_dict()
+                ).to_json()
             )
     failed = RunRecord(
         mode="health_aware", index=0, seed=0, run_dir="ablation/gradient_health", kind="ablation"
@@ -72,7 +72,7 @@ def _runs() -> list[dict]:
     runs.append(
         failed.with_updates(
             component="gradient_health", status="failed", error="OOM <GPU>"
-        ).to_dict()
+        ).to_json()
     )
     return runs
 

@@ -10,6 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from healthopt.config import HEALTH_COMPONENTS, ConfigError
+from healthopt.records import Mode
 from healthopt.study.config import StudyConfig
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
@@ -53,7 +54,7 @@ def test_phase_1a_builds_every_run_of_both_modes(built):
     study, _, _, _ = built
     metadata = study.metadata()
     assert (metadata.phase, metadata.state) == ("built", "completed")
-    for mode in ("accuracy_only", "health_aware"):
+    for mode in (Mode.SIMPLE, Mode.HEALTH_AWARE):
         runs = metadata.runs_of(mode)
         assert [r.index for r in runs] == [0, 1]
         for record in runs:
@@ -74,10 +75,10 @@ def test_stopping_keeps_the_finished_run_and_resuming_runs_only_the_rest(built):
     started = [
         (e["study_mode"], e["run_index"]) for e in resumed if e["kind"] == "study_run_started"
     ]
-    assert started == [("health_aware", 0), ("accuracy_only", 1), ("health_aware", 1)]
+    assert started == [(Mode.HEALTH_AWARE, 0), (Mode.SIMPLE, 1), (Mode.HEALTH_AWARE, 1)]
     # progress of both modes reaches the listener, tagged with the mode and run
     tagged = {e["study_mode"] for e in first + resumed if e["kind"] == "trial_finished"}
-    assert tagged == {"accuracy_only", "health_aware"}
+    assert tagged == {Mode.SIMPLE, Mode.HEALTH_AWARE}
 
 
 def test_a_built_study_builds_nothing_again(built):
@@ -146,7 +147,7 @@ def test_ablation_runs_use_the_study_base_seed_their_record_states(tmp_path):
 
     study = ComparisonStudy(_config(tmp_path, seed=5))
     record = RunRecord(
-        mode="health_aware",
+        mode=Mode.HEALTH_AWARE,
         index=3,
         seed=5,
         run_dir="ablation/gradient_health",

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from healthopt.jsonio import json_safe, write_json_atomic
+from healthopt.jsonio import write_json_atomic
 from healthopt.optimize.executors.local import redirect_output
+from healthopt.study.config import arm_json
 from healthopt.study.context import AnalysisContext
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
@@ -79,10 +80,10 @@ def run_analysis(
         "modules_requested": list(modules),
         "modules": {name: result.to_dict() for name, result in results.items()},
         "conclusions": conclusions(executive, results, context),
-        "runs": [r.to_dict() for r in metadata.runs],
+        "runs": [r.to_json() for r in metadata.runs],
         "timings": {**timings, "analysis_seconds": time.perf_counter() - started},
     }
-    payload = json_safe(payload)
+    payload = arm_json(payload)  # arms (Mode in code) by their names on disk
     write_json_atomic(paths.results, payload)
     emit({"kind": "report_started"})
     from healthopt.study.report import build_report

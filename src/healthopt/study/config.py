@@ -1,9 +1,15 @@
 """StudyConfig: what a comparison study runs, validated once like OptimizationConfig.
 
-A study builds `runs_per_mode` optimizations in each of two modes, accuracy-only and
-health-aware, then analyses their best models on the holdout split. Run i of both modes uses
-the same seed (sampler and training), so the two modes' runs pair up by index; every run uses
-the same split seed, so all of them are measured on one and the same holdout.
+A study builds `runs_per_mode` optimizations in each of two modes, accuracy-only
+(`Mode.SIMPLE`) and health-aware, then analyses their best models on the holdout split. Run i
+of both modes uses the same seed (sampler and training), so the two modes' runs pair up by
+index; every run uses the same split seed, so all of them are measured on one and the same
+holdout.
+
+In code a study's arms are `records.Mode`. Outside it, in the run folders
+(`accuracy_only/run_0`), metadata.json, results.json (which the API serves as is) and the
+report, an arm keeps the name studies have always had: `ARM_NAMES` is that one mapping, so
+studies written before still load and resume, and results.json keeps its shape.
 """
 
 from __future__ import annotations
@@ -21,10 +27,15 @@ from healthopt.config import (
     ScoringWeights,
 )
 from healthopt.data import DatasetError, lookup
+from healthopt.jsonio import json_safe
+from healthopt.records import Mode
 
-STUDY_MODES = ("accuracy_only", "health_aware")
-# The optimizer's scoring mode behind each study mode.
-OPTIMIZER_MODE = {"accuracy_only": "simple", "health_aware": "health-aware"}
+# The two arms, in the order they run and are shown.
+STUDY_MODES: tuple[Mode, Mode] = (Mode.SIMPLE, Mode.HEALTH_AWARE)
+# An arm's name on disk (run folders, metadata.json, results.json keys); see the docstring.
+ARM_NAMES: dict[Mode, str] = {Mode.SIMPLE: "accuracy_only", Mode.HEALTH_AWARE: "health_aware"}
+# An arm as the report, the figures and the terminal name it for people.
+MODE_LABELS: dict[Mode, str] = {Mode.SIMPLE: "Accuracy-only", Mode.HEALTH_AWARE: "Health-aware"}
 MODULES = (
     "generalization",
     "robustness",
@@ -39,6 +50,38 @@ MODULES = (
 RUN_SEED_STRIDE = 1000
 # What a study id may be: it names a folder, so no separators and no leading dot.
 STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def arm_name(mode: Mode) -> str:
+    """The arm's name on disk: `health_aware` for `Mode.HEALTH_AWARE`."""
+    return ARM_NAMES[mode]
+
+
+def arm_mode(name: str) -> Mode:
+    """The mode an arm's on-disk name (or the mode's own spelling) stands for."""
+    for mode, arm in ARM_NAMES.items():
+        if name == arm:
+            return mode
+    try:
+        return Mode(name)
+    except ValueError:
+        raise ValueError(
+            f"not a study mode: {name!r} (expected {' or '.join(ARM_NAMES.values())})"
+        ) from None
+
+
+def arm_json(value: Any) -> Any:
+    """`json_safe(value)` with every `Mode` key or value spelt by its arm's name, as
+    results.json has always spelt the arms (in code `Mode` keys them)."""
+    if isinstance(value, Mode):
+        return ARM_NAMES[value]
+    if isinstance(value, dict):
+        return {
+            ARM_NAMES[k] if isinstance(k, Mode) else str(k): arm_json(v) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [arm_json(v) for v in value]
+    return json_safe(value)
 
 
 def parse_modules(names: str | Sequence[str]) -> tuple[str, ...]:
@@ -75,7 +118,7 @@ class StudyConfig:
     max_epochs_per_trial: int = 3
     # Health-aware mode's weights (accuracy-only always scores accuracy alone).
     health_weights: ScoringWeights = field(
-        default_factory=lambda: ScoringWeights.for_mode("health-aware")
+        default_factory=lambda: ScoringWeights.for_mode(Mode.HEALTH_AWARE)
     )
     concurrent_workers: int = 1
     use_runpod_service: bool = False
@@ -92,8 +135,8 @@ class StudyConfig:
     def __post_init__(self) -> None:
         # OptimizationConfig validates the shared settings with the same messages.
         try:
-            self.optimization_config("accuracy_only", 0)
-            self.optimization_config("health_aware", 0)
+            for mode in STUDY_MODES:
+                self.optimization_config(mode, 0)
         except ConfigError as exc:
             raise ConfigError(f"study: {exc}") from exc
         _check_int(self.runs_per_mode, "runs_per_mode", 1, 100)
@@ -123,7 +166,7 @@ class StudyConfig:
 
     def optimization_config(
         self,
-        mode: str,
+        mode: Mode,
         index: int,
         output_dir: str | None = None,
         weights: ScoringWeights | None = None,
@@ -131,16 +174,13 @@ class StudyConfig:
         run_name: str | None = None,
     ) -> OptimizationConfig:
         """The OptimizationConfig of one run of the study (or of an ablation run)."""
-        if mode not in STUDY_MODES:
-            raise ConfigError(f"mode must be one of {', '.join(STUDY_MODES)} (got {mode!r})")
-        optimizer_mode = OPTIMIZER_MODE[mode]
         if weights is None:
-            weights = self.health_weights if mode == "health_aware" else ScoringWeights()
+            weights = self.health_weights if mode is Mode.HEALTH_AWARE else ScoringWeights()
         return OptimizationConfig(
             dataset_name=self.dataset_name,
             trials=trials or self.trials_per_run,
             max_epochs_per_trial=self.max_epochs_per_trial,
-            mode=optimizer_mode,
+            mode=Mode(mode),
             scoring_weights=weights,
             concurrent_workers=self.concurrent_workers,
             use_runpod_service=self.use_runpod_service,

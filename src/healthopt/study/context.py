@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from healthopt.data import Dataset, load_dataset
+from healthopt.records import Mode
 from healthopt.study.config import STUDY_MODES, StudyConfig
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import RunRecord, StudyMetadata
@@ -30,7 +31,7 @@ class ModelUnderTest:
     _model: Any = field(default=None, repr=False)
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Mode:
         return self.record.mode
 
     @property
@@ -66,12 +67,12 @@ class ModelUnderTest:
         return self._model
 
 
-def select_best(models: list[ModelUnderTest], mode: str) -> ModelUnderTest | None:
+def select_best(models: list[ModelUnderTest], mode: Mode) -> ModelUnderTest | None:
     """The mode's model to compare (seed 002): accuracy-only keeps the highest validation
     accuracy, health-aware the highest total (accuracy + health) score it optimized."""
     if not models:
         return None
-    if mode == "accuracy_only":
+    if mode is Mode.SIMPLE:
         return max(models, key=lambda m: (m.val_accuracy or 0.0, -m.index))
     return max(models, key=lambda m: (m.record.total_score or 0.0, -m.index))
 
@@ -87,14 +88,14 @@ class AnalysisContext:
         self.paths = paths
         self.dataset = dataset or load_dataset(self.config.dataset_name, self.config.split_seed)
         self.modes = STUDY_MODES
-        self.models: dict[str, list[ModelUnderTest]] = {
+        self.models: dict[Mode, list[ModelUnderTest]] = {
             mode: [self._under_test(r) for r in metadata.runs_of(mode) if r.completed]
             for mode in STUDY_MODES
         }
         self.ablation: list[ModelUnderTest] = [
             self._under_test(r) for r in metadata.ablation_runs() if r.completed
         ]
-        self.best: dict[str, ModelUnderTest | None] = {
+        self.best: dict[Mode, ModelUnderTest | None] = {
             mode: select_best(self.models[mode], mode) for mode in STUDY_MODES
         }
         self.seed = self.config.seed

@@ -7,18 +7,20 @@ from typing import Any
 
 import matplotlib
 
+from healthopt.records import Mode
+from healthopt.study.config import MODE_LABELS
+
 matplotlib.use("Agg")
 
-MODE_LABELS = {"accuracy_only": "Accuracy-only", "health_aware": "Health-aware"}
-_MODE_COLORS = {"accuracy_only": "#d95f02", "health_aware": "#1b9e77"}
+_MODE_COLORS = {Mode.SIMPLE: "#d95f02", Mode.HEALTH_AWARE: "#1b9e77"}
 DPI = 150
 
 
-def mode_color(mode: str) -> str:
+def mode_color(mode: Mode) -> str:
     return _MODE_COLORS[mode]
 
 
-def mode_label(mode: str) -> str:
+def mode_label(mode: Mode) -> str:
     return MODE_LABELS[mode]
 
 

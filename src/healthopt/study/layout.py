@@ -6,12 +6,17 @@
 {study_id}/ablation/{component}/    ablation runs (module 6), one per health component
 {study_id}/analysis_results/        results.json, progress.json, figures/, report.pdf
 {study_id}/logs/                    worker output of the local executor
+
+A mode's folder is its arm's name (`study.config.ARM_NAMES`), as in studies written before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from healthopt.records import Mode
+from healthopt.study.config import arm_name
 
 ABLATION_DIR = "ablation"
 ANALYSIS_DIR = "analysis_results"
@@ -29,8 +34,8 @@ class StudyPaths:
     def metadata(self) -> Path:
         return self.root / "metadata.json"
 
-    def mode_dir(self, mode: str) -> Path:
-        return self.root / mode
+    def mode_dir(self, mode: Mode) -> Path:
+        return self.root / arm_name(mode)
 
     @property
     def ablation_dir(self) -> Path:

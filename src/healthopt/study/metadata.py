@@ -2,18 +2,22 @@
 
 It is rewritten atomically after every run, so a killed study loses at most the run in
 progress, and `healthopt study --study-id ID` (or the server on restart) resumes from it.
+A run's mode is written by its arm's name (`study.config.ARM_NAMES`), as it always was, so
+files written before records were typed load unchanged.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
-from healthopt.jsonio import json_safe, write_json_atomic
-from healthopt.study.config import StudyConfig
+from pydantic import Field, field_serializer, field_validator
+
+from healthopt.jsonio import write_json_atomic
+from healthopt.records import Finite, Mode, Record
+from healthopt.records.trial import ParamValue
+from healthopt.study.config import StudyConfig, arm_mode, arm_name
 
 # Phases, in order. "built": phase 1a finished, phase 1b not started (or finished earlier
 # and may be run again with other modules).
@@ -21,79 +25,93 @@ PHASES = ("building", "built", "analyzing", "analyzed")
 # What the study is doing in its phase.
 STATES = ("pending", "running", "completed", "failed", "cancelled", "interrupted")
 RUN_STATES = ("pending", "running", "completed", "failed")
+Phase = Literal["building", "built", "analyzing", "analyzed"]
+State = Literal["pending", "running", "completed", "failed", "cancelled", "interrupted"]
+RunState = Literal["pending", "running", "completed", "failed"]
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class _Updatable(Record):
+    def with_updates(self, **changes: Any) -> Self:
+        """A validated copy with `changes` (model_copy would skip validation)."""
+        return self.model_validate({**self.model_dump(), **changes})
+
+
+class RunRecord(_Updatable):
     """One optimization of the study (or of its ablation) and its selected model."""
 
-    mode: str
+    mode: Mode
     index: int
     seed: int
     run_dir: str  # relative to the study folder
-    kind: str = "study"  # "study" or "ablation"
+    kind: Literal["study", "ablation"] = "study"
     component: str | None = None  # ablation: the one health component scored
-    status: str = "pending"
+    status: RunState = "pending"
     error: str | None = None
     trials_done: int = 0
     trials_total: int = 0
     best_trial: int | None = None
-    val_accuracy: float | None = None
-    test_accuracy: float | None = None
-    health_score: float | None = None  # the six components by seed 002's default shares
-    total_score: float | None = None
+    val_accuracy: Finite = None
+    test_accuracy: Finite = None
+    health_score: Finite = None  # the six components by seed 002's default shares
+    total_score: Finite = None
     num_parameters: int | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, ParamValue] = {}
     model_path: str | None = None  # relative to the study folder
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _read_mode(cls, value: Any) -> Mode:
+        return arm_mode(value) if isinstance(value, str) else value
+
+    @field_serializer("mode", when_used="json")
+    def _write_mode(self, mode: Mode) -> str:
+        return arm_name(mode)
 
     @property
     def key(self) -> str:
         if self.kind == "ablation":
             return f"ablation:{self.component}"
-        return f"{self.mode}:{self.index}"
+        return f"{arm_name(self.mode)}:{self.index}"
 
     @property
     def label(self) -> str:
         if self.kind == "ablation":
             return f"ablation {self.component}"
-        return f"{self.mode} run {self.index}"
+        return f"{arm_name(self.mode)} run {self.index}"
 
     @property
     def completed(self) -> bool:
         return self.status == "completed" and self.model_path is not None
 
-    def with_updates(self, **changes: Any) -> RunRecord:
-        return replace(self, **changes)
 
-    def to_dict(self) -> dict[str, Any]:
-        return json_safe(asdict(self))
+class StudyMetadata(_Updatable):
+    """The whole of metadata.json. `config` stays StudyConfig's plain dict: StudyConfig
+    validates it (`study_config`) and the API shows it as stored."""
 
-
-@dataclass(frozen=True)
-class StudyMetadata:
     study_id: str
     config: dict[str, Any]
-    phase: str = "building"
-    state: str = "pending"
+    phase: Phase = "building"
+    state: State = "pending"
     error: str | None = None
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
-    runs: list[RunRecord] = field(default_factory=list)
-    modules_requested: list[str] = field(default_factory=list)
-    modules_completed: list[str] = field(default_factory=list)
-    report_seconds: float | None = None
+    created_at: str = Field(default_factory=now)
+    updated_at: str = Field(default_factory=now)
+    runs: list[RunRecord] = []
+    modules_requested: list[str] = []
+    modules_completed: list[str] = []
+    report_seconds: Finite = None
 
     @property
     def study_config(self) -> StudyConfig:
         return StudyConfig.from_dict(self.config)
 
-    def runs_of(self, mode: str, kind: str = "study") -> list[RunRecord]:
+    def runs_of(self, mode: Mode, kind: str = "study") -> list[RunRecord]:
+        wanted = Mode(mode)  # an arm's on-disk name here would silently match nothing
         return sorted(
-            (r for r in self.runs if r.mode == mode and r.kind == kind), key=lambda r: r.index
+            (r for r in self.runs if r.mode is wanted and r.kind == kind), key=lambda r: r.index
         )
 
     def ablation_runs(self) -> list[RunRecord]:
@@ -102,29 +120,18 @@ class StudyMetadata:
     def with_run(self, record: RunRecord) -> StudyMetadata:
         """A copy where `record` replaces the run with the same key (or is added)."""
         runs = [r for r in self.runs if r.key != record.key] + [record]
-        return replace(self, runs=runs, updated_at=now())
+        return self.with_updates(runs=runs)
 
-    def with_updates(self, **changes: Any) -> StudyMetadata:
-        return replace(self, **changes, updated_at=now())
-
-    def to_dict(self) -> dict[str, Any]:
-        payload = json_safe(asdict(self))
-        payload["runs"] = [r.to_dict() for r in self.runs]
-        return payload
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StudyMetadata:
-        values = dict(data)
-        values["runs"] = [RunRecord(**r) for r in values.get("runs", [])]
-        return cls(**values)
+    def with_updates(self, **changes: Any) -> Self:
+        return super().with_updates(**{"updated_at": now(), **changes})
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(path, self.to_dict())
+        write_json_atomic(path, self.to_json())
 
     @classmethod
     def read(cls, path: Path) -> StudyMetadata:
         try:
-            return cls.from_dict(json.loads(path.read_text()))
-        except (ValueError, TypeError, KeyError) as exc:
+            return cls.from_json(path.read_bytes())
+        except ValueError as exc:
             raise ValueError(f"{path} is not a study's metadata.json: {exc}") from exc

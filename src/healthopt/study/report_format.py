@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
+from healthopt.records import Mode
+from healthopt.study.config import MODE_LABELS, arm_mode, arm_name
 from healthopt.study.stats import ALPHA
 
 NA = "n/a"
-MODE_NAMES = {"accuracy_only": "Accuracy-only", "health_aware": "Health-aware"}
-STUDY_COLUMNS = ["Metric", "Accuracy-only", "Health-aware", "Difference", "p", "Significant"]
+STUDY_COLUMNS = ["Metric", *MODE_LABELS.values(), "Difference", "p", "Significant"]
 APPENDIX_COLUMNS = [
     "Module",
     "Metric / test",
@@ -165,7 +166,13 @@ def fmt_weights(weights: Any, shares: bool = True) -> str:
 
 
 def mode_name(mode: Any) -> str:
-    return MODE_NAMES.get(mode, NA if mode is None else str(mode))
+    """An arm as people read it, from its name in results.json ("health_aware")."""
+    if mode is None:
+        return NA
+    try:
+        return MODE_LABELS[arm_mode(str(mode))]
+    except ValueError:
+        return str(mode)
 
 
 def _metric_kind(metric: str) -> str:
@@ -184,8 +191,8 @@ def summary_row(row: dict[str, Any]) -> list[str]:
     difference = fmt_signed if kind == "number" else fmt_pp
     return [
         metric,
-        value(row.get("accuracy_only")),
-        value(row.get("health_aware")),
+        value(row.get(arm_name(Mode.SIMPLE))),
+        value(row.get(arm_name(Mode.HEALTH_AWARE))),
         difference(row.get("difference")),
         fmt_p(row.get("p_value")),
         fmt_yes_no(row.get("significant")),

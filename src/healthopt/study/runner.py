@@ -24,15 +24,19 @@ from typing import Any
 from healthopt.config import HEALTH_COMPONENTS, ConfigError, OptimizationConfig
 from healthopt.health.scoring import default_health
 from healthopt.jsonio import json_safe
-from healthopt.optimize import ModelOptimizer, RunStopped
+from healthopt.optimize import ModelOptimizer, OptimizationResult, RunStopped
 from healthopt.optimize.executors import Executor
 from healthopt.optimize.executors.local import LocalExecutor, exit_reason
-from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, parse_modules
+from healthopt.records import Mode, RunEvent, RunResults
+from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, arm_name, parse_modules
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import RunRecord, StudyMetadata
 
 log = logging.getLogger(__name__)
-EventCallback = Callable[[dict[str, Any]], None]
+# A study event: JSON-ready, with a `kind` (see ComparisonStudy). The runs' own events
+# arrive as records and are passed on as their JSON, tagged with the run.
+StudyEvent = dict[str, Any]
+EventCallback = Callable[[StudyEvent], None]
 # Settings a resumed study may change; anything else must match metadata.json.
 _RESUMABLE = {"concurrent_workers", "use_runpod_service", "output_dir"}
 _POLL_SECONDS = 0.25
@@ -60,8 +64,8 @@ class ComparisonStudy:
     `on_event` receives dicts with a `kind`: study_started, study_run_started,
     study_run_finished, phase_finished, analysis_started, module_started, module_finished,
     report_started, analysis_finished; and every event of the runs' optimizers (run_started,
-    trial_started, epoch_end, trial_finished, ...) tagged with `study_mode` and `run_index`
-    (and `ablation_component` for ablation runs).
+    trial_started, epoch_end, trial_finished, ...) as JSON, tagged with `study_mode` (a
+    `Mode`) and `run_index` (and `ablation_component` for ablation runs).
     """
 
     def __init__(self, config: StudyConfig, on_event: EventCallback | None = None) -> None:
@@ -103,7 +107,7 @@ class ComparisonStudy:
                 mode=mode,
                 index=index,
                 seed=self.config.run_seed(index),
-                run_dir=f"{mode}/run_{index}",
+                run_dir=f"{arm_name(mode)}/run_{index}",
                 trials_total=self.config.trials_per_run,
             )
             for index in range(self.config.runs_per_mode)
@@ -154,7 +158,7 @@ class ComparisonStudy:
         if record.kind == "ablation":
             # Run index 0: the study's base seed, which the ablation record states.
             return self.config.optimization_config(
-                "health_aware",
+                Mode.HEALTH_AWARE,
                 0,
                 output_dir=str(self.paths.ablation_dir),
                 weights=self.config.ablation_weights(str(record.component)),
@@ -223,16 +227,17 @@ class ComparisonStudy:
         finally:
             with self._lock:
                 self._optimizer, self._current = None, None
-        self._emit({"kind": "study_run_finished", **_tags(updated), "record": updated.to_dict()})
+        self._emit({"kind": "study_run_finished", **_tags(updated), "record": updated.to_json()})
         return updated
 
-    def _run_event(self, event: dict[str, Any]) -> None:
+    def _run_event(self, event: RunEvent) -> None:
+        payload = event.to_json()
         current = self._current
         if current is not None:
-            event = {**event, **_tags(current)}
-        self._emit(event)
+            payload.update(_tags(current))
+        self._emit(payload)
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: StudyEvent) -> None:
         if self.on_event is not None:
             try:
                 self.on_event(json_safe(event))
@@ -289,7 +294,7 @@ class ComparisonStudy:
         jobs = []
         for position, component in enumerate(HEALTH_COMPONENTS):
             record = known.get(f"ablation:{component}") or RunRecord(
-                mode="health_aware",
+                mode=Mode.HEALTH_AWARE,
                 index=position,
                 seed=self.config.seed,
                 run_dir=f"ablation/{component}",
@@ -356,34 +361,35 @@ def _order(record: RunRecord) -> tuple[int, int]:
     return (record.index, STUDY_MODES.index(record.mode))
 
 
-def _tags(record: RunRecord) -> dict[str, Any]:
-    tags: dict[str, Any] = {"study_mode": record.mode, "run_index": record.index}
+def _tags(record: RunRecord) -> StudyEvent:
+    tags: StudyEvent = {"study_mode": record.mode, "run_index": record.index}
     if record.kind == "ablation":
         tags["ablation_component"] = record.component
     return tags
 
 
-def _record_from_result(record: RunRecord, result: Any, root: Path) -> RunRecord:
-    completed = [t for t in result.trials if t.get("state") == "COMPLETE"]
-    if result.best_trial is None or result.optimized_model_path is None:
-        errors = sorted({str(t.get("error")) for t in result.trials if t.get("error")})
+def _record_from_result(record: RunRecord, result: OptimizationResult, root: Path) -> RunRecord:
+    """The run's record once its optimization returned, from the results.json it wrote."""
+    results = RunResults.from_json(result.results_path.read_bytes())
+    completed = [t for t in results.trials if t.complete]
+    best = results.best()
+    if best is None or result.optimized_model_path is None:
+        errors = sorted({t.error for t in results.trials if t.error})
         return record.with_updates(
             status="failed",
             trials_done=len(completed),
             error="no trial completed" + (f": {'; '.join(errors[:3])}" if errors else ""),
         )
-    best = next(t for t in result.trials if t["number"] == result.best_trial)
-    metrics = best.get("metrics", {})
     return record.with_updates(
         status="completed",
         error=None,
         trials_done=len(completed),
-        best_trial=result.best_trial,
-        val_accuracy=metrics.get("val_accuracy"),
-        test_accuracy=metrics.get("test_accuracy"),
-        health_score=default_health(best.get("health") or {}),
-        total_score=result.best_value,
-        num_parameters=best.get("num_parameters"),
-        params=dict(best.get("params", {})),
+        best_trial=best.number,
+        val_accuracy=best.metrics.val_accuracy,
+        test_accuracy=best.metrics.test_accuracy,
+        health_score=default_health(best.health),
+        total_score=results.best_value,
+        num_parameters=best.num_parameters,
+        params=dict(best.params),
         model_path=str(Path(result.optimized_model_path).resolve().relative_to(root.resolve())),
     )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from healthopt.records import Mode
 from healthopt.study import stats
+from healthopt.study.config import MODE_LABELS
 from healthopt.study.context import AnalysisContext
-from healthopt.study.figures import mode_label
 from healthopt.study.results import ModuleResult
 
 HYPOTHESIS = (
@@ -66,7 +67,7 @@ def design(context: AnalysisContext) -> dict[str, Any]:
 
 def best_models(
     context: AnalysisContext, modules: dict[str, ModuleResult]
-) -> dict[str, dict[str, Any]]:
+) -> dict[Mode, dict[str, Any]]:
     measured = {}
     if "generalization" in modules and modules["generalization"].available:
         measured = modules["generalization"].data.get("best_models", {})
@@ -95,8 +96,8 @@ def executive_summary(context: AnalysisContext, modules: dict[str, ModuleResult]
         comparisons = generalization.data["comparisons"]
     else:  # without the holdout, validation and test still compare
         for key, label in _EXECUTIVE_METRICS[:2]:
-            a = [getattr(m, key) for m in context.models["accuracy_only"]]
-            b = [getattr(m, key) for m in context.models["health_aware"]]
+            a = [getattr(m, key) for m in context.models[Mode.SIMPLE]]
+            b = [getattr(m, key) for m in context.models[Mode.HEALTH_AWARE]]
             if all(v is not None for v in a + b) and a and b:
                 comparisons[key] = stats.compare(label, a, b, context.paired).to_dict()
     rows = []
@@ -105,8 +106,8 @@ def executive_summary(context: AnalysisContext, modules: dict[str, ModuleResult]
         rows.append(
             {
                 "metric": label,
-                "accuracy_only": c["a"]["mean"] if c else None,
-                "health_aware": c["b"]["mean"] if c else None,
+                Mode.SIMPLE: c["a"]["mean"] if c else None,
+                Mode.HEALTH_AWARE: c["b"]["mean"] if c else None,
                 "difference": c["difference"] if c else None,
                 "p_value": c["primary"]["p_value"] if c else None,
                 "significant": bool(c and c["significant"]),
@@ -116,10 +117,10 @@ def executive_summary(context: AnalysisContext, modules: dict[str, ModuleResult]
     return {"rows": rows, "winner": _winner(holdout), "verdict": _verdict(holdout, context)}
 
 
-def _winner(holdout: dict[str, Any] | None) -> str | None:
+def _winner(holdout: dict[str, Any] | None) -> Mode | None:
     if not holdout or not holdout["significant"] or not holdout["difference"]:
         return None
-    return "health_aware" if holdout["difference"] > 0 else "accuracy_only"
+    return Mode.HEALTH_AWARE if holdout["difference"] > 0 else Mode.SIMPLE
 
 
 def _verdict(holdout: dict[str, Any] | None, context: AnalysisContext) -> str:
@@ -140,7 +141,7 @@ def _verdict(holdout: dict[str, Any] | None, context: AnalysisContext) -> str:
         )
     diff = abs(holdout["difference"]) * 100
     return (
-        f"{mode_label(winner)} optimization generalizes better: {diff:.2f} points higher "
+        f"{MODE_LABELS[winner]} optimization generalizes better: {diff:.2f} points higher "
         f"mean holdout accuracy ({holdout['primary']['name']}, {p_text}, {n})."
     )
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import replace
-
 from healthopt.config import HEALTH_COMPONENTS
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import ablation
 
@@ -16,7 +15,7 @@ def _with_ablation(metadata, statuses=None):
         status = (statuses or {}).get(component, "completed")
         runs.append(
             source.with_updates(
-                mode="health_aware",
+                mode=Mode.HEALTH_AWARE,
                 index=position,
                 kind="ablation",
                 component=component,
@@ -26,7 +25,7 @@ def _with_ablation(metadata, statuses=None):
                 run_dir=f"ablation/{component}",
             )
         )
-    return replace(metadata, runs=runs)
+    return metadata.with_updates(runs=runs)
 
 
 def test_ranks_components_by_their_generalization_gap(tiny_image_study):
@@ -42,7 +41,7 @@ def test_ranks_components_by_their_generalization_gap(tiny_image_study):
     for row in components:
         mut = next(m for m in context.ablation if m.record.component == row["component"])
         assert row["holdout_accuracy"] == context.holdout_accuracy(mut)
-    assert set(result.data["references"]) == {"accuracy_only", "health_aware"}
+    assert set(result.data["references"]) == {Mode.SIMPLE, Mode.HEALTH_AWARE}
     assert any("no significance test" in line for line in result.summary)
     # the fixture's records all selected trial 0: the module says they cannot differ
     assert any("Every component selected the same trial (trial 0)" in x for x in result.summary)

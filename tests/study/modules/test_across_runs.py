@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from healthopt.records import Mode
 from healthopt.study import stats
 from healthopt.study.modules.across_runs import describe, metric_values
 
@@ -15,8 +16,8 @@ class Measured:
 
 def test_undefined_values_leave_the_comparison_and_pairs_stay_together():
     per_mode = {
-        "accuracy_only": [Measured(0, 0.1, 0.3), Measured(1, 0.1, None)],
-        "health_aware": [Measured(0, 0.1, 0.4), Measured(1, 0.1, 0.5)],
+        Mode.SIMPLE: [Measured(0, 0.1, 0.3), Measured(1, 0.1, None)],
+        Mode.HEALTH_AWARE: [Measured(0, 0.1, 0.4), Measured(1, 0.1, 0.5)],
     }
     assert metric_values(per_mode, "separation", True) == ([0.3], [0.4], True)
     assert metric_values(per_mode, "separation", False) == ([0.3], [0.4, 0.5], True)

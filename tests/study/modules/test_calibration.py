@@ -4,12 +4,12 @@ library's numbers for each model, figures are written, and the text and unavaila
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from healthopt.analysis.calibration import brier_score, expected_calibration_error
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import calibration
 from healthopt.study.modules.calibration import confidence_separation
@@ -72,7 +72,7 @@ def test_comparison_table_holds_the_mode_means(image_context):
     table = result.tables[0]
     ece = next(row for row in table.rows if row[0] == "ECE")
 
-    for column, mode in ((1, "accuracy_only"), (2, "health_aware")):
+    for column, mode in ((1, Mode.SIMPLE), (2, Mode.HEALTH_AWARE)):
         values = [m["ece"] for m in result.data["models"][mode]]
         assert ece[column] == pytest.approx(np.mean(values))
     assert ece[3] == pytest.approx(ece[2] - ece[1])
@@ -91,14 +91,14 @@ def test_text_study(text_context):
     assert result.available
     _assert_figures(text_context, result)
     _assert_p_values(result)
-    for measured in result.data["models"]["health_aware"]:
+    for measured in result.data["models"][Mode.HEALTH_AWARE]:
         assert 0.0 <= measured["ece"] <= 1.0 and 0.0 <= measured["brier"] <= 2.0
 
 
 def test_unavailable_without_a_health_aware_model(tiny_image_study):
     metadata, paths = tiny_image_study
-    runs = [r for r in metadata.runs if r.mode == "accuracy_only"]
-    context = AnalysisContext(replace(metadata, runs=runs), paths)
+    runs = [r for r in metadata.runs if r.mode is Mode.SIMPLE]
+    context = AnalysisContext(metadata.with_updates(runs=runs), paths)
 
     result = calibration.run(context)
 

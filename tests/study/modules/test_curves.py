@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from healthopt.data.corruptions import IMAGE_SHIFTS
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules.curves import (
     compare_modes,
@@ -17,8 +18,8 @@ from healthopt.study.modules.curves import (
 def _values(context: AnalysisContext, accuracy_only, health_aware):
     models = context.models
     return {
-        **{m.key: v for m, v in zip(models["accuracy_only"], accuracy_only, strict=True)},
-        **{m.key: v for m, v in zip(models["health_aware"], health_aware, strict=True)},
+        **{m.key: v for m, v in zip(models[Mode.SIMPLE], accuracy_only, strict=True)},
+        **{m.key: v for m, v in zip(models[Mode.HEALTH_AWARE], health_aware, strict=True)},
     }
 
 
@@ -48,5 +49,5 @@ def test_evaluate_levels_keeps_level_order_and_reuses_clean_predictions(image_co
     contrast = IMAGE_SHIFTS["contrast"]
     curve = evaluate_levels(image_context, contrast)
     assert curve.values == (0.5, 0.75, 1.0, 1.25, 1.5) and curve.identity_index == 2
-    for mut in image_context.models["accuracy_only"]:
+    for mut in image_context.models[Mode.SIMPLE]:
         assert curve.of(mut)[2] == image_context.holdout_accuracy(mut)

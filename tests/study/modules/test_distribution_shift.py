@@ -4,12 +4,12 @@ unshifted level at the clean accuracy, the text shifts and the unavailable path.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from healthopt.data.corruptions import IMAGE_SHIFTS, TEXT_SHIFTS
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import distribution_shift
 from healthopt.study.modules.curves import LevelCurve
@@ -95,6 +95,6 @@ def test_text_shifts(text_context):
 
 def test_unavailable_when_a_mode_has_no_model(tiny_text_study):
     metadata, paths = tiny_text_study
-    kept = [r for r in metadata.runs if r.mode == "health_aware"]
-    result = distribution_shift.run(AnalysisContext(replace(metadata, runs=kept), paths))
+    kept = [r for r in metadata.runs if r.mode is Mode.HEALTH_AWARE]
+    result = distribution_shift.run(AnalysisContext(metadata.with_updates(runs=kept), paths))
     assert not result.available and "both modes" in result.reason

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import failure_cases
 from healthopt.study.modules.failure_cases import SEMANTIC_GROUPS, categorize, error_severity
@@ -27,7 +28,7 @@ def test_image_study_categories_partition_the_holdout(image_context):
     result = failure_cases.run(image_context)
     y = image_context.dataset.holdout.y
     pred = _predictions(image_context)
-    a, b = pred["accuracy_only"], pred["health_aware"]
+    a, b = pred[Mode.SIMPLE], pred[Mode.HEALTH_AWARE]
 
     assert result.available and result.name == "failure_cases" and result.title == "Failure cases"
     counts = result.data["counts"]
@@ -48,7 +49,7 @@ def test_image_samples_come_from_their_category_and_are_drawn(image_context):
     result = failure_cases.run(image_context)
     y = image_context.dataset.holdout.y
     pred = _predictions(image_context)
-    a, b = pred["accuracy_only"], pred["health_aware"]
+    a, b = pred[Mode.SIMPLE], pred[Mode.HEALTH_AWARE]
     members = {
         "both_wrong": (a != y) & (b != y),
         "only_accuracy_only_right": (a == y) & (b != y),
@@ -154,8 +155,8 @@ def test_text_study_lists_samples_in_tables(text_context):
 
 def test_unavailable_without_a_health_aware_model(tiny_image_study):
     metadata, paths = tiny_image_study
-    runs = [r for r in metadata.runs if r.mode == "accuracy_only"]
-    context = AnalysisContext(replace(metadata, runs=runs), paths)
+    runs = [r for r in metadata.runs if r.mode is Mode.SIMPLE]
+    context = AnalysisContext(metadata.with_updates(runs=runs), paths)
 
     result = failure_cases.run(context)
 

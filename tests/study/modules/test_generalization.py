@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import generalization
 
@@ -22,7 +22,7 @@ def test_measures_every_run_on_the_holdout(image_context):
             assert row["gap"] == row["val_accuracy"] - row["holdout_accuracy"]
     comparison = result.data["comparisons"]["holdout_accuracy"]
     assert comparison["paired"] is True
-    a = [r["holdout_accuracy"] for r in result.data["runs"]["accuracy_only"]]
+    a = [r["holdout_accuracy"] for r in result.data["runs"][Mode.SIMPLE]]
     assert comparison["a"]["mean"] == np.mean(a)
     # the fixture's runs all record trial 0 as their best: every pair selected the same trial
     assert result.data["identical_selections"] == 2
@@ -45,12 +45,14 @@ def test_p_values_are_probabilities_and_the_figure_exists(image_context):
 def test_text_models_are_measured_too(text_context):
     result = generalization.run(text_context)
     assert result.available
-    assert all(0.0 <= r["holdout_accuracy"] <= 1.0 for r in result.data["runs"]["health_aware"])
+    assert all(0.0 <= r["holdout_accuracy"] <= 1.0 for r in result.data["runs"][Mode.HEALTH_AWARE])
 
 
 def test_a_mode_without_models_makes_the_module_unavailable(tiny_image_study):
     metadata, paths = tiny_image_study
-    only_one_mode = replace(metadata, runs=[r for r in metadata.runs if r.mode == "health_aware"])
+    only_one_mode = metadata.with_updates(
+        runs=[r for r in metadata.runs if r.mode is Mode.HEALTH_AWARE]
+    )
     result = generalization.run(AnalysisContext(only_one_mode, paths))
     assert not result.available and "no completed run" in result.reason
 
@@ -59,11 +61,11 @@ def test_a_failed_run_makes_the_comparison_unpaired(tiny_image_study):
     metadata, paths = tiny_image_study
     runs = [
         r.with_updates(status="failed", model_path=None)
-        if (r.mode, r.index) == ("accuracy_only", 1)
+        if (r.mode, r.index) == (Mode.SIMPLE, 1)
         else r
         for r in metadata.runs
     ]
-    context = AnalysisContext(replace(metadata, runs=runs), paths)
+    context = AnalysisContext(metadata.with_updates(runs=runs), paths)
     assert not context.paired
     result = generalization.run(context)
     comparison = result.data["comparisons"]["holdout_accuracy"]

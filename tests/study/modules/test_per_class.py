@@ -4,11 +4,11 @@ a direct computation from the holdout predictions; balance and weak classes on c
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import per_class
 
@@ -62,9 +62,7 @@ def test_confusion_matrices_and_their_difference(image_context):
         pred = image_context.holdout_probabilities(image_context.best[mode]).argmax(axis=1)
         assert matrix[3, 5] == np.sum((y == 3) & (pred == 5))
     difference = np.array(result.data["confusion_difference"])
-    np.testing.assert_array_equal(
-        difference, confusion["health_aware"] - confusion["accuracy_only"]
-    )
+    np.testing.assert_array_equal(difference, confusion[Mode.HEALTH_AWARE] - confusion[Mode.SIMPLE])
     table = result.tables[1]
     assert [row[0] for row in table.rows] == list(range(10))
     for row in table.rows:
@@ -99,8 +97,8 @@ def test_text_study(text_context):
 
 def test_unavailable_without_an_accuracy_only_model(tiny_image_study):
     metadata, paths = tiny_image_study
-    runs = [r for r in metadata.runs if r.mode == "health_aware"]
-    context = AnalysisContext(replace(metadata, runs=runs), paths)
+    runs = [r for r in metadata.runs if r.mode is Mode.HEALTH_AWARE]
+    context = AnalysisContext(metadata.with_updates(runs=runs), paths)
 
     result = per_class.run(context)
 

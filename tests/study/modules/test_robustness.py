@@ -4,13 +4,13 @@ the weighted overall score, the text corruptions and the unavailable path."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from healthopt.data.corruptions import IMAGE_CORRUPTIONS, TEXT_CORRUPTIONS
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules import robustness
 from healthopt.study.modules.robustness import IMAGE_WEIGHTS, normalized_auc, overall_weights
@@ -79,7 +79,7 @@ def test_a_corrupted_level_is_the_accuracy_on_that_seeded_corruption(image_run):
     holdout = context.dataset.holdout
     noise = IMAGE_CORRUPTIONS["gaussian_noise"]
     x = noise.apply(holdout.x, 0.3, seed=context.seed)
-    mut = context.models["health_aware"][0]
+    mut = context.models[Mode.HEALTH_AWARE][0]
     expected = float(np.mean(mut.model.predict(x, verbose=0).argmax(axis=1) == holdout.y))
     values = result.data["corruptions"]["gaussian_noise"]["values"]
     accuracy = result.data["models"][mut.key]["accuracy"]["gaussian_noise"]
@@ -122,8 +122,8 @@ def test_text_corruptions_score_the_plain_mean(text_context):
 
 def test_unavailable_when_a_mode_has_no_model(tiny_image_study):
     metadata, paths = tiny_image_study
-    kept = [r for r in metadata.runs if r.mode == "accuracy_only"]
-    result = robustness.run(AnalysisContext(replace(metadata, runs=kept), paths))
+    kept = [r for r in metadata.runs if r.mode is Mode.SIMPLE]
+    result = robustness.run(AnalysisContext(metadata.with_updates(runs=kept), paths))
     assert not result.available
     assert "both modes" in result.reason
     assert result.figures == [] and result.tests == []

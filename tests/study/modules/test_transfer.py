@@ -5,7 +5,6 @@ perfectly: its accuracy is the holdout accuracy)."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ def _with_transfer(study, x: np.ndarray, y: np.ndarray, path: Path) -> AnalysisC
     np.savez(path, x=x, y=y)
     metadata, paths = study
     config = {**metadata.config, "transfer_dataset": f"npz:{path}"}
-    return AnalysisContext(replace(metadata, config=config), paths)
+    return AnalysisContext(metadata.with_updates(config=config), paths)
 
 
 def test_resize_averages_blocks_when_shrinking():

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.records import Mode
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
 from healthopt.study.modules.across_runs import pct
@@ -136,7 +137,7 @@ def _mean_row(context: AnalysisContext, models: list[ModelUnderTest]) -> dict[st
 def _figure(
     context: AnalysisContext,
     components: list[dict[str, Any]],
-    references: dict[str, dict[str, Any]],
+    references: dict[Mode, dict[str, Any]],
 ) -> Figure:
     import matplotlib.pyplot as plt
 

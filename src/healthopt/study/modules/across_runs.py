@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from healthopt.records import Mode
 from healthopt.study import stats
+from healthopt.study.config import STUDY_MODES
 
-A, B = "accuracy_only", "health_aware"
+A, B = STUDY_MODES  # accuracy-only, health-aware
 
 
 def metric_values(
-    per_mode: dict[str, list[Any]], metric: str, paired: bool
+    per_mode: dict[Mode, list[Any]], metric: str, paired: bool
 ) -> tuple[list[float], list[float], bool]:
     """The two modes' values of `metric` (an attribute of each run's measurement, which also
     has `index`) in run order, leaving out undefined ones (None); a paired design drops a

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from healthopt.analysis.calibration import analyze_calibration
+from healthopt.records import Mode
 from healthopt.study import stats
+from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
 from healthopt.study.modules.across_runs import (
@@ -29,7 +31,7 @@ from healthopt.study.results import Figure, ModuleResult, Table
 NAME = "calibration"
 TITLE = "Calibration"
 N_BINS = 10
-A, B = "accuracy_only", "health_aware"
+A, B = STUDY_MODES  # accuracy-only, health-aware
 # metric -> (title, which direction is better)
 METRICS = {
     "ece": ("ECE", "lower"),
@@ -130,7 +132,7 @@ def _selected(measured: list[ModelCalibration], mut: ModelUnderTest | None) -> M
 
 
 def _summary(
-    best: dict[str, ModelCalibration],
+    best: dict[Mode, ModelCalibration],
     comparisons: dict[str, stats.Comparison],
     no_errors: list[str],
     n: int,
@@ -167,7 +169,7 @@ def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[st
     )
 
 
-def _selected_table(best: dict[str, ModelCalibration]) -> Table:
+def _selected_table(best: dict[Mode, ModelCalibration]) -> Table:
     return Table(
         title="Selected models' calibration (holdout)",
         columns=["Model", "Accuracy", "ECE", "Brier", "Mean confidence", "Separation"],
@@ -178,7 +180,7 @@ def _selected_table(best: dict[str, ModelCalibration]) -> Table:
     )
 
 
-def _reliability_figure(context: AnalysisContext, best: dict[str, ModelCalibration]) -> Figure:
+def _reliability_figure(context: AnalysisContext, best: dict[Mode, ModelCalibration]) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
@@ -230,7 +232,7 @@ def _reliability_figure(context: AnalysisContext, best: dict[str, ModelCalibrati
 
 
 def _confidence_figure(
-    context: AnalysisContext, best: dict[str, ModelUnderTest | None], y: np.ndarray
+    context: AnalysisContext, best: dict[Mode, ModelUnderTest | None], y: np.ndarray
 ) -> Figure:
     import matplotlib.pyplot as plt
 

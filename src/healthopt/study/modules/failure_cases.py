@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.records import Mode
 from healthopt.study import stats
+from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext
 from healthopt.study.figures import mode_label, save
 from healthopt.study.modules.across_runs import COMPARISON_TEST_COLUMNS, comparison_rows, describe
@@ -21,7 +23,7 @@ from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "failure_cases"
 TITLE = "Failure cases"
-A, B = "accuracy_only", "health_aware"
+A, B = STUDY_MODES  # accuracy-only, health-aware
 CATEGORIES = (
     "both_right",
     "both_wrong_same",
@@ -264,7 +266,7 @@ def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> Tabl
 
 
 def _sample_tables(
-    samples: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, pred: dict[str, np.ndarray]
+    samples: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, pred: dict[Mode, np.ndarray]
 ) -> list[Table]:
     tables = []
     for kind, title in SAMPLE_KINDS.items():
@@ -296,7 +298,7 @@ def _sample_figure(
     context: AnalysisContext,
     samples: dict[str, np.ndarray],
     y: np.ndarray,
-    pred: dict[str, np.ndarray],
+    pred: dict[Mode, np.ndarray],
 ) -> Figure:
     import matplotlib.pyplot as plt
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.records import Mode
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
@@ -33,14 +34,14 @@ def run(context: AnalysisContext) -> ModuleResult:
     if not context.comparable:
         return ModuleResult.unavailable(NAME, TITLE, "a mode has no completed run to measure")
     rows = {mode: [_row(context, m) for m in context.models[mode]] for mode in context.modes}
-    a, b = rows["accuracy_only"], rows["health_aware"]
+    a, b = rows[Mode.SIMPLE], rows[Mode.HEALTH_AWARE]
     comparisons = {
         key: stats.compare(label, _values(a, key), _values(b, key), paired=context.paired)
         for key, label in METRICS
     }
     best = {mode: context.best[mode] for mode in context.modes}
     mcnemar = stats.mcnemar_exact(
-        _correct(context, best["accuracy_only"]), _correct(context, best["health_aware"])
+        _correct(context, best[Mode.SIMPLE]), _correct(context, best[Mode.HEALTH_AWARE])
     )
     best_rows = {mode: _row(context, m) for mode, m in best.items() if m is not None}
     figure = _figure(context, rows)
@@ -51,7 +52,7 @@ def run(context: AnalysisContext) -> ModuleResult:
     if same is not None:
         summary.insert(
             2,
-            f"In {same} of {len(context.models['accuracy_only'])} seed-paired runs both modes "
+            f"In {same} of {len(context.models[Mode.SIMPLE])} seed-paired runs both modes "
             "selected the same trial, i.e. the very same model; only the other runs can differ.",
         )
     return ModuleResult(
@@ -81,7 +82,7 @@ def identical_selections(context: AnalysisContext) -> int | None:
     trials = {
         mode: {m.index: m.record.best_trial for m in context.models[mode]} for mode in context.modes
     }
-    a, b = trials["accuracy_only"], trials["health_aware"]
+    a, b = trials[Mode.SIMPLE], trials[Mode.HEALTH_AWARE]
     return sum(1 for index, trial in a.items() if trial is not None and b.get(index) == trial)
 
 
@@ -117,7 +118,7 @@ def _summary(
     holdout: stats.Comparison,
     gap: stats.Comparison,
     mcnemar: stats.TestResult,
-    best: dict[str, dict[str, Any]],
+    best: dict[Mode, dict[str, Any]],
     context: AnalysisContext,
 ) -> list[str]:
     design = (
@@ -146,7 +147,7 @@ def _summary(
                 f"No significant difference in {label} ({comparison.primary.name}, "
                 f"{_p(comparison.primary)}{note})."
             )
-    a, b = best.get("accuracy_only", {}), best.get("health_aware", {})
+    a, b = best.get(Mode.SIMPLE, {}), best.get(Mode.HEALTH_AWARE, {})
     lines.append(
         f"Selected models: {a.get('label')} {pct(a.get('holdout_accuracy'))} vs "
         f"{b.get('label')} {pct(b.get('holdout_accuracy'))} on the holdout; McNemar exact "
@@ -168,7 +169,7 @@ def _means_table(comparisons: dict[str, stats.Comparison]) -> Table:
     )
 
 
-def _runs_table(rows: dict[str, list[dict[str, Any]]]) -> Table:
+def _runs_table(rows: dict[Mode, list[dict[str, Any]]]) -> Table:
     return Table(
         title="Every run's selected model",
         columns=["Run", "Validation", "Test", "Holdout", "Gap", "Health"],
@@ -187,7 +188,7 @@ def _runs_table(rows: dict[str, list[dict[str, Any]]]) -> Table:
     )
 
 
-def _figure(context: AnalysisContext, rows: dict[str, list[dict[str, Any]]]) -> Figure:
+def _figure(context: AnalysisContext, rows: dict[Mode, list[dict[str, Any]]]) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))

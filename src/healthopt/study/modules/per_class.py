@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.records import Mode
 from healthopt.study import stats
+from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
 from healthopt.study.modules.across_runs import (
@@ -26,7 +28,7 @@ from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "per_class"
 TITLE = "Per-class performance"
-A, B = "accuracy_only", "health_aware"
+A, B = STUDY_MODES  # accuracy-only, health-aware
 # metric -> (title, which direction is better)
 METRICS = {
     "balance": ("Per-class accuracy spread (std)", "lower"),
@@ -75,7 +77,7 @@ class ClassReport:
     """One model's per-class holdout performance."""
 
     label: str
-    mode: str
+    mode: Mode
     index: int
     accuracy: float
     per_class_accuracy: list[float | None]
@@ -115,7 +117,7 @@ def run(context: AnalysisContext) -> ModuleResult:
         )
     y = np.asarray(context.dataset.holdout.y, dtype=np.int64)
     classes = context.dataset.num_classes
-    confusions: dict[str, dict[int, np.ndarray]] = {
+    confusions: dict[Mode, dict[int, np.ndarray]] = {
         mode: {
             m.index: confusion_matrix(y, context.holdout_probabilities(m).argmax(axis=1), classes)
             for m in context.models[mode]
@@ -170,7 +172,7 @@ def run(context: AnalysisContext) -> ModuleResult:
 
 
 def _summary(
-    best: dict[str, ClassReport],
+    best: dict[Mode, ClassReport],
     comparisons: dict[str, stats.Comparison],
     differences: list[float | None],
 ) -> list[str]:
@@ -206,7 +208,7 @@ def _comparison_table(comparisons: dict[str, stats.Comparison]) -> Table:
     )
 
 
-def _per_class_table(best: dict[str, ClassReport], differences: list[float | None]) -> Table:
+def _per_class_table(best: dict[Mode, ClassReport], differences: list[float | None]) -> Table:
     classes = list(range(len(differences)))
     note = "Per-class accuracy is the recall of the class on the holdout."
     if len(classes) > TABLE_MAX_CLASSES:
@@ -247,7 +249,7 @@ def _heatmap(ax: Any, matrix: np.ndarray, cmap: str, vmin: float, vmax: float) -
 
 
 def _confusion_figure(
-    context: AnalysisContext, best: dict[str, ClassReport], confusion: dict[str, np.ndarray]
+    context: AnalysisContext, best: dict[Mode, ClassReport], confusion: dict[Mode, np.ndarray]
 ) -> Figure:
     import matplotlib.pyplot as plt
 
@@ -282,7 +284,7 @@ def _difference_figure(context: AnalysisContext, difference: np.ndarray) -> Figu
     )
 
 
-def _per_class_figure(context: AnalysisContext, best: dict[str, ClassReport]) -> Figure:
+def _per_class_figure(context: AnalysisContext, best: dict[Mode, ClassReport]) -> Figure:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch

@@ -10,23 +10,27 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from healthopt.config import (
-    DEFAULT_HEALTH_PROPORTIONS,
-    HEALTH_AWARE_ACCURACY_WEIGHT,
-    ConfigError,
-    ScoringWeights,
+from healthopt.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    default_health_weights,
+    health_components,
 )
-from healthopt.study.config import MODULES, StudyConfig, parse_modules
+from healthopt.config import HEALTH_AWARE_ACCURACY_WEIGHT, ConfigError, ScoringWeights
+from healthopt.records import Mode
+from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, arm_name, parse_modules
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from healthopt.cli.common import Subcommands
+    from healthopt.study.runner import StudyEvent
 
 
-def add_study_parser(commands: Any) -> None:
-    defaults = StudyConfig(study_id="x")
+def add_parser(commands: Subcommands) -> None:
     study = commands.add_parser(
         "study",
         help="compare accuracy-only and health-aware optimization (comparison study)",
@@ -34,6 +38,14 @@ def add_study_parser(commands: Any) -> None:
         "models on the untouched holdout split with the chosen analysis modules; writes "
         "OUTPUT_DIR/STUDY_ID/analysis_results/results.json and report.pdf.",
     )
+    defaults = StudyConfig(study_id="x")
+    _add_budget_flags(study, defaults)
+    _add_scoring_flags(study)
+    _add_study_flags(study, defaults)
+
+
+def _add_budget_flags(study: argparse.ArgumentParser, defaults: StudyConfig) -> None:
+    """What is optimized, and how much."""
     add = study.add_argument
     add(
         "--dataset",
@@ -67,6 +79,29 @@ def add_study_parser(commands: Any) -> None:
         metavar="NAME,...",
         help=f"analysis modules: all, none, or some of {', '.join(MODULES)} (default: all)",
     )
+
+
+def _add_scoring_flags(study: argparse.ArgumentParser) -> None:
+    """How the health-aware mode scores (the accuracy-only mode scores accuracy alone)."""
+    study.add_argument(
+        "--accuracy-weight",
+        type=float,
+        default=HEALTH_AWARE_ACCURACY_WEIGHT,
+        metavar="W",
+        help=f"health-aware mode's accuracy share (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
+    )
+    study.add_argument(
+        "--health-weights",
+        default=None,
+        metavar="NAME=W,...",
+        help="health-aware mode's split of the health share over the six components "
+        f"(default: {default_health_weights()})",
+    )
+
+
+def _add_study_flags(study: argparse.ArgumentParser, defaults: StudyConfig) -> None:
+    """Where the study lives, its seeds, its extra analyses and how it runs."""
+    add = study.add_argument
     add(
         "--output-dir",
         default=defaults.output_dir,
@@ -101,21 +136,6 @@ def add_study_parser(commands: Any) -> None:
         help="seed of the train/val/test/holdout split, shared by every run (default: 0)",
     )
     add(
-        "--accuracy-weight",
-        type=float,
-        default=HEALTH_AWARE_ACCURACY_WEIGHT,
-        metavar="W",
-        help=f"health-aware mode's accuracy share (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
-    )
-    add(
-        "--health-weights",
-        default=None,
-        metavar="NAME=W,...",
-        help="health-aware mode's split of the health share over the six components (default: "
-        + ",".join(f"{k}={v:g}" for k, v in DEFAULT_HEALTH_PROPORTIONS.items())
-        + ")",
-    )
-    add(
         "--ablation-trials",
         type=int,
         default=None,
@@ -142,19 +162,15 @@ def add_study_parser(commands: Any) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> StudyConfig:
-    from healthopt.cli import parse_health_weights
-
-    components = (
-        dict(DEFAULT_HEALTH_PROPORTIONS)
-        if args.health_weights is None
-        else parse_health_weights(args.health_weights)
-    )
+    accuracy = args.accuracy_weight
     return StudyConfig(
         dataset_name=args.dataset,
         runs_per_mode=args.runs_per_mode,
         trials_per_run=args.trials,
         max_epochs_per_trial=args.epochs,
-        health_weights=ScoringWeights(args.accuracy_weight, 1.0 - args.accuracy_weight, components),
+        health_weights=ScoringWeights(
+            accuracy, 1.0 - accuracy, health_components(args.health_weights)
+        ),
         concurrent_workers=args.workers,
         use_runpod_service=args.use_runpod_service,
         seed=args.seed,
@@ -166,7 +182,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
     )
 
 
-def run_study(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from healthopt.console import output_console
     from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
 
@@ -206,14 +222,14 @@ def run_study(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 class _Progress:
     """One line per run and per module: a study is long, the terminal should say where it is."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Console) -> None:
         self.console = console
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: StudyEvent) -> None:
         kind = event.get("kind")
         if kind == "study_run_started":
-            what = (
-                event.get("ablation_component") or f"{event['study_mode']} run {event['run_index']}"
+            what = event.get("ablation_component") or (
+                f"{arm_name(Mode(event['study_mode']))} run {event['run_index']}"
             )
             self.console.print(f"[bold]{what}[/]: {event.get('trials_total')} trials")
         elif kind == "trial_finished":
@@ -224,10 +240,12 @@ class _Progress:
                 f"({event.get('trials_done')}/{event.get('trials_total')})"
             )
         elif kind == "study_run_finished":
-            record = event.get("record", {})
-            val = record.get("val_accuracy")
-            detail = f"val_acc {val:.4f}" if val is not None else record.get("error", "")
-            self.console.print(f"  -> {record.get('status')}: {detail}")
+            from healthopt.study.metadata import RunRecord
+
+            record = RunRecord.from_json(event["record"])
+            val = record.val_accuracy
+            detail = f"val_acc {val:.4f}" if val is not None else record.error or ""
+            self.console.print(f"  -> {record.status}: {detail}")
         elif kind == "module_started":
             self.console.print(
                 f"analysis {event['position'] + 1}/{event['total']}: {event['module']}"
@@ -244,7 +262,8 @@ def _pct(value: float | None, signed: bool = False) -> str:
     return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}%"
 
 
-def _print_results(console: Any, results: dict[str, Any], root: Path, seconds: float) -> None:
+def _print_results(console: Console, results: dict[str, Any], root: Path, seconds: float) -> None:
+    """The executive summary as a table, each module's state, and where the files are."""
     from rich.table import Table
 
     summary = results["executive_summary"]
@@ -255,8 +274,7 @@ def _print_results(console: Any, results: dict[str, Any], root: Path, seconds: f
         p = row["p_value"]
         table.add_row(
             row["metric"],
-            _pct(row["accuracy_only"]),
-            _pct(row["health_aware"]),
+            *(_pct(row[arm_name(mode)]) for mode in STUDY_MODES),
             _pct(row["difference"], signed=True),
             "n/a" if p is None else f"{p:.3g}" + (" *" if row["significant"] else ""),
         )

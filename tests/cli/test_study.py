@@ -1,3 +1,5 @@
+"""`healthopt study`: bad input exits with the reason, and a built study is analysed again."""
+
 from __future__ import annotations
 
 import json
@@ -5,6 +7,15 @@ import json
 import pytest
 
 from healthopt.cli import main
+from healthopt.study.layout import StudyPaths
+
+from ..study.conftest import make_study
+
+
+@pytest.fixture(scope="module")
+def tiny_image_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("image_study")
+    return make_study(root, "digits"), StudyPaths.of(root, "tiny")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,219 @@
+"""`healthopt optimize`: flags into an OptimizationConfig, then one optimization with progress.
+
+`run_optimizer` is shared with `healthopt worker`, which runs the same optimizer in the
+worker role.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import MISSING, fields
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from healthopt.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_NO_COMPLETE_TRIAL,
+    add_runpod_flags,
+    default_health_weights,
+    health_components,
+)
+from healthopt.config import (
+    HEALTH_AWARE_ACCURACY_WEIGHT,
+    ConfigError,
+    OptimizationConfig,
+    ScoringWeights,
+)
+from healthopt.data import dataset_names
+from healthopt.records import Mode
+
+if TYPE_CHECKING:
+    from healthopt.cli.common import Subcommands
+    from healthopt.optimize import ModelOptimizer
+
+
+class Flag(NamedTuple):
+    """One optimize flag: the OptimizationConfig field it sets, its type and help."""
+
+    field: str
+    kind: type
+    help: str
+    choices: tuple[str, ...] | None = None
+
+
+_DEFAULTS = {f.name: f.default for f in fields(OptimizationConfig) if f.default is not MISSING}
+
+# Defaults are read from OptimizationConfig, never repeated.
+OPTIMIZE_FLAGS: dict[str, Flag] = {
+    "--dataset": Flag(
+        "dataset_name",
+        str,
+        f"dataset: {', '.join(dataset_names())}, or npz:PATH with arrays x and y",
+    ),
+    "--trials": Flag("trials", int, "number of trials to finish"),
+    "--epochs": Flag("max_epochs_per_trial", int, "training epochs per trial"),
+    "--mode": Flag(
+        "mode",
+        str,
+        f"scoring mode: {' or '.join(Mode)}",
+        choices=tuple(m.value for m in Mode),
+    ),
+    "--seed": Flag("seed", int, "seed of the sampler and of each trial's training"),
+    "--split-seed": Flag(
+        "split_seed", int, "seed of the train/val/test/holdout split (default: --seed)"
+    ),
+    "--workers": Flag(
+        "concurrent_workers",
+        int,
+        "trials run at once: local processes, or RunPod jobs in flight with --runpod",
+    ),
+    "--gpus-per-worker": Flag(
+        "target_gpus_per_worker",
+        int,
+        "RunPod: GPUs each worker trains on (MirroredStrategy above 1)",
+    ),
+    "--trial-timeout": Flag(
+        "trial_timeout_seconds",
+        float,
+        "RunPod: executionTimeout of each trial's job (default: 600 + 120 per epoch)",
+    ),
+    "--plots": Flag("plot_generation", str, "which trials get plots: all, best or none"),
+    "--output-dir": Flag("output_dir", str, "folder that holds run folders"),
+    "--run-name": Flag(
+        "run_name",
+        str,
+        "run folder and study name; an existing one is resumed (default: DATASET_MODE_TIMESTAMP)",
+    ),
+    "--storage": Flag(
+        "storage_url",
+        str,
+        "Optuna storage URL; a postgresql:// one is shared with `healthopt worker`s "
+        "(default: sqlite file in the run folder, one process)",
+    ),
+    "--timeout": Flag("timeout_seconds", float, "start no new trial after this many seconds"),
+    "--heartbeat": Flag(
+        "heartbeat_seconds",
+        int,
+        "shared studies: seconds between heartbeats of a running trial; after 3 missed, "
+        "another process retries it",
+    ),
+}
+
+
+def add_parser(commands: Subcommands) -> None:
+    optimize = commands.add_parser(
+        "optimize",
+        help="run an optimization",
+        description="Run an Optuna optimization of Keras models and "
+        "assemble the best one into RUN_DIR/optimized_model/.",
+    )
+    for flag, spec in OPTIMIZE_FLAGS.items():
+        default = _DEFAULTS.get(spec.field)
+        shown = "" if default is None or "default:" in spec.help else f" (default: {default})"
+        optimize.add_argument(
+            flag,
+            dest=spec.field,
+            type=spec.kind,
+            default=None,
+            choices=spec.choices,
+            help=spec.help + shown,
+            metavar=flag.lstrip("-").replace("-", "_").upper(),
+        )
+    add_runpod_flags(optimize)
+    optimize.add_argument(
+        "--study",
+        dest="run_name",
+        default=None,
+        metavar="NAME",
+        help="same as --run-name: the study `healthopt worker --study NAME` joins",
+    )
+    optimize.add_argument(
+        "--accuracy-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help="health-aware mode: share of the score given to validation accuracy; health "
+        f"gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
+    )
+    optimize.add_argument(
+        "--health-weights",
+        default=None,
+        metavar="NAME=W,...",
+        help="health-aware mode: how the health share splits over the six components; "
+        f"must sum to 1, unnamed components get 0 (default: {default_health_weights()})",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
+    names = [spec.field for spec in OPTIMIZE_FLAGS.values()]
+    values: dict[str, Any] = {
+        name: getattr(args, name)
+        for name in [*names, "use_runpod_service", "require_runpod"]
+        if getattr(args, name) is not None
+    }
+    if args.accuracy_weight is not None or args.health_weights is not None:
+        if values.get("mode") != Mode.HEALTH_AWARE:
+            raise ConfigError(
+                "--accuracy-weight and --health-weights apply only with "
+                f"--mode {Mode.HEALTH_AWARE} (simple mode scores accuracy alone)"
+            )
+        accuracy = (
+            HEALTH_AWARE_ACCURACY_WEIGHT if args.accuracy_weight is None else args.accuracy_weight
+        )
+        values["scoring_weights"] = ScoringWeights(
+            accuracy, 1.0 - accuracy, health_components(args.health_weights)
+        )
+    return OptimizationConfig(**values)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from healthopt.optimize import ModelOptimizer
+
+    try:
+        optimizer = ModelOptimizer(config_from_args(args))
+    except ConfigError as exc:
+        parser.exit(EXIT_BAD_INPUT, f"healthopt {args.command}: error: {exc}\n")
+    return run_optimizer(optimizer, args.command, parser)
+
+
+def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.ArgumentParser) -> int:
+    """Run `optimizer` with a live progress display and print what it produced."""
+    from healthopt.display import ProgressDisplay, trials_table
+
+    display = ProgressDisplay()
+    try:
+        with display:
+            optimizer.on_event = display
+            result = optimizer.optimize_model()
+    except ConfigError as exc:
+        parser.exit(EXIT_BAD_INPUT, f"healthopt {command}: error: {exc}\n")
+    except KeyboardInterrupt:
+        display.console.print(
+            f"\ninterrupted: finished trials are kept in {optimizer.run_dir}; resume with "
+            f"--run-name {optimizer.config.run_name} and the same settings",
+            soft_wrap=True,
+        )
+        return EXIT_INTERRUPTED
+    display.console.print(trials_table(result.trials, result.best_trial))
+    if optimizer.role == "worker":
+        display.console.print(
+            f"study {optimizer.config.run_name} has its trials; `healthopt optimize --storage "
+            f"URL --study {optimizer.config.run_name}` assembles the best model",
+            soft_wrap=True,
+        )
+        return 0
+    if result.optimized_model_path is None:
+        display.console.print(f"no trial completed; see the errors above and {result.results_path}")
+        return EXIT_NO_COMPLETE_TRIAL
+    metrics = result.best_metrics
+    display.console.print(
+        f"best trial {result.best_trial}: val_acc {_fixed(metrics.val_accuracy)}, "
+        f"test_acc {_fixed(metrics.test_accuracy)}\n"
+        f"model: {result.optimized_model_path}\nresults: {result.results_path}",
+        soft_wrap=True,
+    )
+    return 0
+
+
+def _fixed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
