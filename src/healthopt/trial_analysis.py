@@ -78,7 +78,7 @@ def analyze_trial(
             {MODEL_NAME: model}, training_history={MODEL_NAME: history}, config=config
         )
         results = analyzer.analyze(DataInput(val_x, val_y))
-        write_json_atomic(out / "analysis.json", results.model_dict(MODEL_NAME))
+        write_json_atomic(out / "analysis.json", results.model_json(MODEL_NAME).to_json())
         summary = summarize_for_trial(results, MODEL_NAME)
         artifacts["analysis"] = "analysis.json"
 

@@ -6,7 +6,6 @@ No TensorFlow: results are built from the analyses run on crafted numpy records 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 
 from healthopt.analysis import calibration, dynamics, spectral, weights
 from healthopt.analysis.config import AnalysisConfig
+from healthopt.analysis.files import AnalysisResultsFile, ModelAnalysisFile
 from healthopt.analysis.records import WeightRecord
 from healthopt.analysis.results import (
     CONCENTRATION_FIELDS,
@@ -22,10 +22,9 @@ from healthopt.analysis.results import (
     ModelInfo,
     model_metrics,
     summarize_for_trial,
-    to_json_safe,
 )
 from healthopt.config import ConfigError
-from healthopt.records import AnalysisSummary
+from healthopt.records import AnalysisSummary, SchemaError
 
 # ---- AnalysisConfig -------------------------------------------------------------------------
 
@@ -75,7 +74,16 @@ def test_config_layer_types_map_to_record_kinds_and_stay_hashable() -> None:
     assert config.weight_layer_types == ("Dense", "Conv2D")
     assert config.weight_kinds == ("dense", "conv2d")
     hash(config)
-    assert config.to_dict()["weight_layer_types"] == ["Dense", "Conv2D"]
+
+
+def test_the_config_is_written_and_read_back_with_the_results() -> None:
+    config = AnalysisConfig(weight_layer_types=["Dense", "Conv2D"], dpi=120)
+    written = crafted_results(config).to_json().to_json()
+    assert written["config"]["weight_layer_types"] == ["Dense", "Conv2D"]
+    assert AnalysisResultsFile.from_json(written).config == config
+    written["config"]["dpi"] = 10
+    with pytest.raises(SchemaError, match="config: .*dpi must be an integer in"):
+        AnalysisResultsFile.from_json(written)
 
 
 def test_enabled_lists_only_switched_on_analyses() -> None:
@@ -131,8 +139,8 @@ def crafted_results(config: AnalysisConfig | None = None, n: int = 400) -> Analy
     )
 
 
-def test_to_dict_is_strict_json_with_the_seed_sections() -> None:
-    data = crafted_results().to_dict()
+def test_to_json_is_strict_json_with_the_seed_sections() -> None:
+    data = crafted_results().to_json().to_json()
     text = json.dumps(data, allow_nan=False)
     assert json.loads(text) == data
     assert data["models"] == {"m": {"parameters": 4608, "layers": 2, "inputs": 1}}
@@ -145,11 +153,11 @@ def test_to_dict_is_strict_json_with_the_seed_sections() -> None:
 
 
 def test_bulky_arrays_only_when_asked_for() -> None:
-    small = crafted_results().to_dict()
+    small = crafted_results().to_json().to_json()
     assert "confidences" not in small["calibration"]["m"]
     assert all("evals" not in layer for layer in small["spectral"]["m"])
     config = AnalysisConfig(json_include_per_sample_data=True, json_include_raw_esds=True)
-    big = crafted_results().to_dict(config)
+    big = crafted_results().to_json(config).to_json()
     assert len(big["calibration"]["m"]["confidences"]) == 400
     assert len(big["calibration"]["m"]["entropies"]) == 400
     assert [len(layer["evals"]) for layer in big["spectral"]["m"]] == [48, 32]
@@ -157,27 +165,30 @@ def test_bulky_arrays_only_when_asked_for() -> None:
 
 
 def test_concentration_fields_left_out_when_switched_off() -> None:
-    on = crafted_results().to_dict()
+    on = crafted_results().to_json().to_json()
     assert all(key in on["spectral"]["m"][0] for key in CONCENTRATION_FIELDS)
-    off = crafted_results(AnalysisConfig(spectral_concentration_analysis=False)).to_dict()
+    off = crafted_results(AnalysisConfig(spectral_concentration_analysis=False))
+    off = off.to_json().to_json()
     assert not any(key in off["spectral"]["m"][0] for key in CONCENTRATION_FIELDS)
     assert "mean_concentration" not in off["spectral_summary"]["m"]
     assert off["spectral"]["m"][0]["alpha"] == on["spectral"]["m"][0]["alpha"]
 
 
-def test_model_dict_holds_one_model_per_analysis() -> None:
+def test_model_json_holds_one_model_per_analysis_and_reads_back() -> None:
     results = crafted_results()
-    one = results.model_dict("m")
-    json.dumps(one, allow_nan=False)
-    full = results.to_dict()
-    assert one["model"] == "m" and one["num_samples"] == 400
-    assert one["model_info"] == full["models"]["m"]
-    for key in ("weights", "spectral", "calibration", "training_dynamics", "spectral_summary"):
-        assert one[key] == full[key]["m"]
-    assert one["information_flow"] is None
-    assert one["skipped"] == {"information_flow": "no data given"}
+    one = results.model_json("m")
+    full = results.to_json()
+    assert one.model == "m" and one.num_samples == 400
+    assert one.model_info == full.models["m"]
+    assert one.weights == full.weights["m"] and one.spectral == full.spectral["m"]
+    assert one.calibration == full.calibration["m"]
+    assert one.training_dynamics == full.training_dynamics["m"]
+    assert one.spectral_summary == full.spectral_summary["m"]
+    assert one.information_flow is None
+    assert one.skipped == {"information_flow": "no data given"}
+    assert ModelAnalysisFile.from_json(one.to_json_text()) == one
     with pytest.raises(KeyError, match="no model named 'x'"):
-        results.model_dict("x")
+        results.model_json("x")
 
 
 def test_write_json_puts_analysis_results_json_in_the_folder(tmp_path: Path) -> None:
@@ -196,25 +207,6 @@ def test_curves_follow_the_smoothing_config() -> None:
     assert not np.allclose(smooth.val_loss, raw.val_loss)
     assert crafted_results().curves("m", smoothed=False).train_accuracy[-1] == 0.9
     assert crafted_results().curves("other") is None
-
-
-def test_to_json_safe_unwraps_numpy_and_drops_non_finite() -> None:
-    value = {
-        "a": np.float32(1.5),
-        "b": np.array([1.0, np.nan, np.inf]),
-        "c": (np.int64(3), np.bool_(True)),
-        "d": Path("x/y"),
-        "e": math.nan,
-    }
-    assert to_json_safe(value) == {
-        "a": 1.5,
-        "b": [1.0, None, None],
-        "c": [3, True],
-        "d": "x/y",
-        "e": None,
-    }
-    with pytest.raises(TypeError, match="not JSON-serialisable: object"):
-        to_json_safe({"x": object()})
 
 
 def test_model_metrics_read_each_analysis() -> None:

@@ -121,9 +121,9 @@ def test_report_collects_every_metric():
     assert report.confidences == pytest.approx([0.95, 0.85, 0.70, 0.45, 0.42])
 
 
-def test_report_to_dict_is_json_and_per_sample_is_optional():
+def test_report_to_json_is_json_and_per_sample_is_optional():
     report = analyze_calibration(PROBS, LABELS, n_bins=5)
-    d = report.to_dict()
+    d = report.to_json().to_json()
     assert "confidences" not in d and "entropies" not in d
     assert d["bins"][0] == {
         "lower": 0.0,
@@ -133,7 +133,7 @@ def test_report_to_dict_is_json_and_per_sample_is_optional():
         "accuracy": None,
     }
     json.dumps(d, allow_nan=False)
-    full = report.to_dict(include_per_sample=True)
+    full = report.to_json(include_per_sample=True).to_json()
     assert len(full["confidences"]) == 5 and len(full["entropies"]) == 5
     json.dumps(full, allow_nan=False)
 

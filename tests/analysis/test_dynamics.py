@@ -129,7 +129,7 @@ def test_single_epoch_has_no_val_loss_std():
     assert d.final_gap == pytest.approx(0.2)
 
 
-def test_nan_epochs_are_skipped_and_to_dict_is_json():
+def test_nan_epochs_are_skipped_and_to_json_is_json():
     history = {
         "loss": [1.0, 0.5, float("nan")],
         "val_loss": [1.2, 0.7, float("nan")],
@@ -139,7 +139,7 @@ def test_nan_epochs_are_skipped_and_to_dict_is_json():
     assert d.peak_val_accuracy == 0.8 and d.peak_epoch == 1
     assert d.val_loss_std == pytest.approx(0.25)
     assert d.final_val_loss is None and d.final_gap is None
-    out = d.to_dict()
+    out = d.to_json().to_json()
     assert json.loads(json.dumps(out, allow_nan=False)) == out
     with pytest.raises(ValueError, match="val_loss_std_window"):
         analyze_dynamics(history, val_loss_std_window=0)

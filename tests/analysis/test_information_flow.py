@@ -144,13 +144,13 @@ def test_non_finite_activations_give_none_with_a_note():
     values = np.ones((4, 3))
     values[0, 0] = np.inf
     flow = layer_flow(LayerOutput("bad", "dense", 0, values))
-    d = flow.to_dict()
+    d = flow.to_json().to_json()
     assert d["effective_rank"] is None and d["specialization_score"] is None
     assert "NaN or inf" in d["note"]
     json.dumps(d, allow_nan=False)
 
 
-def test_analyze_flow_keeps_order_and_to_dict_is_json():
+def test_analyze_flow_keeps_order_and_to_json_is_json():
     rng = np.random.default_rng(5)
     outputs = [
         LayerOutput("a", "dense", 0, rng.normal(size=(20, 6))),
@@ -159,5 +159,5 @@ def test_analyze_flow_keeps_order_and_to_dict_is_json():
     flows = analyze_flow(outputs)
     assert [f.name for f in flows] == ["a", "b"]
     for flow in flows:
-        d = flow.to_dict()
+        d = flow.to_json().to_json()
         assert json.loads(json.dumps(d, allow_nan=False)) == d

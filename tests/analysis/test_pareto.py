@@ -96,6 +96,6 @@ def test_bad_objectives_raise():
 def test_empty_input_and_json():
     assert pareto_front({}, OBJECTIVES) == []
     front = pareto_front({"a": {"accuracy": 0.9, "loss": 0.1}, "b": {"accuracy": None}}, OBJECTIVES)
-    out = [p.to_dict() for p in front]
+    out = [p.to_json().to_json() for p in front]
     assert out[1]["values"] == {"accuracy": None, "loss": None}
     assert json.loads(json.dumps(out, allow_nan=False)) == out

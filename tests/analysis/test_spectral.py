@@ -96,7 +96,6 @@ def test_no_power_law_without_eigenvalues_above_the_noise_floor():
     assert fit.alpha is None and fit.num_tail == 0 and "1e-05" in fit.reason
     flat = fit_power_law(np.ones(30))
     assert flat.alpha is None and flat.ks_distance is None and "equal" in flat.reason
-    assert flat.to_dict()["alpha"] is None
 
 
 # --- eigenvalues ---------------------------------------------------------------------
@@ -168,7 +167,7 @@ def test_identity_has_no_power_law_but_every_other_metric():
     s = layer_spectrum(record(np.eye(16)))
     assert s.alpha is None and "equal" in s.reason
     assert s.stable_rank == pytest.approx(16) and s.gini == pytest.approx(0.0, abs=1e-12)
-    d = s.to_dict()
+    d = s.to_json().to_json()
     assert d["alpha"] is None and d["training_status"] is None
 
 
@@ -213,15 +212,15 @@ def test_min_and_max_evals_decide_which_records_are_analysed():
         analyze_records(records, min_evals=0)
 
 
-def test_to_dict_is_plain_json_and_evals_only_on_request():
+def test_to_json_is_plain_json_and_evals_only_on_request():
     rng = np.random.default_rng(8)
     rank_one = np.outer(rng.normal(size=40), rng.normal(size=20))
     spectra = analyze_records([record(rng.normal(size=(40, 20))), record(rank_one, layer="r1")])
     spectra[1] = _with(spectra[1], dominance_ratio=math.inf)
-    plain = [s.to_dict() for s in spectra]
+    plain = [s.to_json().to_json() for s in spectra]
     assert "evals" not in plain[0] and plain[1]["dominance_ratio"] is None
     json.dumps(plain, allow_nan=False)
-    full = spectra[0].to_dict(include_evals=True)
+    full = spectra[0].to_json(include_evals=True).to_json()
     assert len(full["evals"]) == 20 and full["evals"] == sorted(full["evals"])
     assert full["shape"] == [40, 20] and full["kind"] == "dense"
 
@@ -258,7 +257,7 @@ def test_summary_flags_over_and_under_trained_models_and_layers():
     assert well.status == "well-trained" and not well.over_trained and not well.under_trained
     assert well.highly_concentrated == ["l0", "l1"]
     assert any("pruning" in r for r in well.recommendations)
-    json.dumps(well.to_dict(), allow_nan=False)
+    json.dumps(well.to_json().to_json(), allow_nan=False)
 
 
 def test_summary_without_fitted_layers_says_why():

@@ -29,7 +29,7 @@ def test_models_with_similar_weights_land_close_together() -> None:
     assert 0.5 < pca.explained_variance[0] <= 1.0
     assert sum(pca.explained_variance) <= 1.0 + 1e-9
     assert "l2_norm" in pca.features
-    data = pca.to_dict()
+    data = pca.to_json().to_json()
     assert set(data["coordinates"]) == {"a", "a_twin", "b", "c"}
 
 

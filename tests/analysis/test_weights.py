@@ -149,7 +149,7 @@ def test_all_zero_layer_scores_zero():
     assert stats.health_score == 0.0 and stats.std == 0.0
     assert stats.sparsity == 1.0
     assert stats.skew != stats.skew  # NaN: undefined for a constant tensor
-    d = stats.to_dict()
+    d = stats.to_json().to_json()
     assert d["skew"] is None and d["kurtosis"] is None and "constant" in d["note"]
 
 
@@ -165,7 +165,7 @@ def test_non_finite_weights_are_broken_not_unknown():
     stats = layer_stats(_record(weights))
     assert stats.health_score == 0.0
     assert "NaN" in stats.note
-    d = stats.to_dict()
+    d = stats.to_json().to_json()
     assert d["l2_norm"] is None and d["spectral_norm"] is None and d["health_score"] == 0.0
     json.dumps(d, allow_nan=False)
 
@@ -217,18 +217,18 @@ def test_summary_totals_and_weakest_layer():
     assert summary.mean_health == pytest.approx((stats[0].health_score + 0.0) / 2)
     assert summary.mean_sparsity == pytest.approx((stats[0].sparsity + 1.0) / 2)
     assert summary.layers_analyzed == 2
-    json.dumps(summary.to_dict(), allow_nan=False)
+    json.dumps(summary.to_json().to_json(), allow_nan=False)
     empty = summarize_weights([])
     assert empty.total_parameters == 0 and empty.mean_health is None
     assert empty.weakest_layer is None
 
 
-def test_to_dict_is_plain_json():
+def test_to_json_is_plain_json():
     rng = np.random.default_rng(6)
     (stats,) = analyze_weights(
         [_record(rng.normal(size=(5, 7)), bias=np.ones(7))], include_biases=True
     )
-    d = stats.to_dict()
+    d = stats.to_json().to_json()
     assert d["shape"] == [5, 7]
     assert d["bias_mean"] == 1.0 and d["bias_std"] == 0.0
     assert json.loads(json.dumps(d, allow_nan=False)) == d

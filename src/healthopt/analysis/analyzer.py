@@ -19,8 +19,8 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any, Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -46,6 +46,14 @@ from healthopt.analysis.results import (
     summarize_for_trial,
 )
 from healthopt.analysis.weight_pca import WeightPCAError, weight_pca
+
+if TYPE_CHECKING:  # the analyses themselves are imported when they run
+    from healthopt.analysis.calibration import CalibrationReport
+    from healthopt.analysis.dynamics import TrainingDynamics
+    from healthopt.analysis.information_flow import LayerFlow
+    from healthopt.analysis.randomized import RandomizedSpectrum
+    from healthopt.analysis.spectral import LayerSpectrum, SpectralSummary
+    from healthopt.analysis.weights import LayerWeightStats, WeightSummary
 
 __all__ = [
     "AnalysisConfig",
@@ -73,21 +81,22 @@ class _Skip(Exception):  # noqa: N818 - control flow, never escapes this module
     """An analysis that does not apply to a model; the reason goes into results.skipped."""
 
 
-# Per-model sections of AnalysisResults that one analyze() call fills.
-_SECTIONS = (
-    "model_info",
-    "weights",
-    "weight_summary",
-    "spectral",
-    "spectral_summary",
-    "spectral_randomized",
-    "calibration",
-    "information_flow",
-    "training_dynamics",
-    "histories",
-    "skipped",
-    "timings",
-)
+@dataclass
+class _Sections:
+    """The per-model sections of AnalysisResults that one analyze() call fills."""
+
+    model_info: dict[str, ModelInfo] = field(default_factory=dict)
+    weights: dict[str, list[LayerWeightStats]] = field(default_factory=dict)
+    weight_summary: dict[str, WeightSummary] = field(default_factory=dict)
+    spectral: dict[str, list[LayerSpectrum]] = field(default_factory=dict)
+    spectral_summary: dict[str, SpectralSummary] = field(default_factory=dict)
+    spectral_randomized: dict[str, list[RandomizedSpectrum]] = field(default_factory=dict)
+    calibration: dict[str, CalibrationReport] = field(default_factory=dict)
+    information_flow: dict[str, list[LayerFlow]] = field(default_factory=dict)
+    training_dynamics: dict[str, TrainingDynamics] = field(default_factory=dict)
+    histories: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _ensure_console() -> None:
@@ -139,14 +148,14 @@ class ModelAnalyzer:
                 check_fits(name, model, data.x_data)
             sample = sample_data(data, cfg.n_samples, cfg.seed)
             data_key = digest([*arrays(sample.x_data), np.asarray(sample.y_data)])
-        sections: dict[str, dict[str, Any]] = {key: {} for key in _SECTIONS}
+        sections = _Sections()
         for name, model in self.models.items():
             self._say("%s: analysing", name)
             self._analyze_model(name, model, sample, data_key, sections)
         pca, notes = None, {}
         if cfg.compute_weight_pca and cfg.analyze_weights:
             try:
-                pca = weight_pca(sections["weights"])
+                pca = weight_pca(sections.weights)
             except WeightPCAError as exc:
                 notes["weight_pca"] = str(exc)
         results = AnalysisResults(
@@ -155,20 +164,18 @@ class ModelAnalyzer:
             weight_pca=pca,
             notes=notes,
             num_samples=None if sample is None else length(sample.x_data),
-            # Named one by one: a dict unpacked here could, for all the checker knows, also
-            # set `pareto` or `figures`.
-            model_info=sections["model_info"],
-            weights=sections["weights"],
-            weight_summary=sections["weight_summary"],
-            spectral=sections["spectral"],
-            spectral_summary=sections["spectral_summary"],
-            spectral_randomized=sections["spectral_randomized"],
-            calibration=sections["calibration"],
-            information_flow=sections["information_flow"],
-            training_dynamics=sections["training_dynamics"],
-            histories=sections["histories"],
-            skipped=sections["skipped"],
-            timings=sections["timings"],
+            model_info=sections.model_info,
+            weights=sections.weights,
+            weight_summary=sections.weight_summary,
+            spectral=sections.spectral,
+            spectral_summary=sections.spectral_summary,
+            spectral_randomized=sections.spectral_randomized,
+            calibration=sections.calibration,
+            information_flow=sections.information_flow,
+            training_dynamics=sections.training_dynamics,
+            histories=sections.histories,
+            skipped=sections.skipped,
+            timings=sections.timings,
         )
         self.results = results
         return results
@@ -179,15 +186,17 @@ class ModelAnalyzer:
         model: Any,
         sample: DataInput | None,
         data_key: str | None,
-        out: dict[str, dict[str, Any]],
+        out: _Sections,
     ) -> None:
         from healthopt.analysis import layers
 
         cfg = self.config
         weights_key = (model_fingerprint(model),)
         inputs = layers.input_count(model)
-        out["model_info"][name] = ModelInfo(int(model.count_params()), len(model.layers), inputs)
-        out["skipped"][name] = {}
+        out.model_info[name] = ModelInfo(
+            parameters=int(model.count_params()), layers=len(model.layers), inputs=inputs
+        )
+        out.skipped[name] = {}
         records = functools.cache(lambda: layers.weight_records(model))
 
         def run(analysis: str, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -196,46 +205,58 @@ class ModelAnalyzer:
         if cfg.analyze_weights:
             found = run("weights", weights_key, lambda: self._weights(records()))
             if found is not None:
-                out["weights"][name], out["weight_summary"][name] = found
+                out.weights[name], out.weight_summary[name] = found
         if cfg.analyze_spectral:
             found = run("spectral", weights_key, lambda: self._spectral(records()))
             if found is not None:
-                out["spectral"][name], out["spectral_summary"][name] = found
+                out.spectral[name], out.spectral_summary[name] = found
             if cfg.spectral_randomize:
                 found = run("spectral_randomized", weights_key, lambda: self._randomized(records()))
                 if found is not None:
-                    out["spectral_randomized"][name] = found
+                    out.spectral_randomized[name] = found
         records.cache_clear()  # free the weight copies before activations are computed
-        data_analyses = (
-            ("calibration", cfg.analyze_calibration, self._calibration),
-            ("information_flow", cfg.analyze_information_flow, self._information_flow),
-        )
-        for analysis, enabled, compute in data_analyses:
-            if not enabled:
-                continue
-            if sample is None:
-                reason = "no data given: pass DataInput(x_data, y_data) to analyze()"
-                self._say("%s: %s skipped, %s", name, analysis, reason)
-            elif inputs != 1:
-                reason = f"the model has {inputs} inputs; data analyses need a single-input model"
-                log.warning("%s: %s skipped, %s", name, analysis, reason)
-            else:
-                found = run(
-                    analysis, (*weights_key, data_key), functools.partial(compute, model, sample)
-                )
-                if found is not None:
-                    out[analysis][name] = found
-                continue
-            out["skipped"][name][analysis] = reason
+        with_data = (*weights_key, data_key)
+        if cfg.analyze_calibration:
+            found = self._data_analysis(name, model, sample, with_data, "calibration", out)
+            if found is not None:
+                out.calibration[name] = found
+        if cfg.analyze_information_flow:
+            found = self._data_analysis(name, model, sample, with_data, "information_flow", out)
+            if found is not None:
+                out.information_flow[name] = found
         if cfg.analyze_training_dynamics:
             history = self.histories.get(name)
             if history is None:
-                out["skipped"][name]["training_dynamics"] = "no training history for this model"
+                out.skipped[name]["training_dynamics"] = "no training history for this model"
             else:
-                out["histories"][name] = history
+                out.histories[name] = history
                 found = run("training_dynamics", (), lambda: self._dynamics(name, history))
                 if found is not None:
-                    out["training_dynamics"][name] = found
+                    out.training_dynamics[name] = found
+
+    def _data_analysis(
+        self,
+        name: str,
+        model: Any,
+        sample: DataInput | None,
+        key: tuple,
+        analysis: Literal["calibration", "information_flow"],
+        out: _Sections,
+    ) -> Any:
+        """A data analysis's outcome, or None with the reason in `out.skipped` (no data, a
+        multi-input model, or the analysis itself skipped or failed)."""
+        inputs = out.model_info[name].inputs
+        if sample is None:
+            reason = "no data given: pass DataInput(x_data, y_data) to analyze()"
+            self._say("%s: %s skipped, %s", name, analysis, reason)
+        elif inputs != 1:
+            reason = f"the model has {inputs} inputs; data analyses need a single-input model"
+            log.warning("%s: %s skipped, %s", name, analysis, reason)
+        else:
+            compute = self._calibration if analysis == "calibration" else self._information_flow
+            return self._run(name, analysis, key, functools.partial(compute, model, sample), out)
+        out.skipped[name][analysis] = reason
+        return None
 
     def _run(
         self,
@@ -243,7 +264,7 @@ class ModelAnalyzer:
         analysis: str,
         key: tuple,
         compute: Callable[[], Any],
-        out: dict[str, dict[str, Any]],
+        out: _Sections,
     ) -> Any:
         """The analysis's outcome, from the cache when its key is unchanged; None if skipped."""
         entry = self._cache.get((model, analysis))
@@ -258,15 +279,15 @@ class ModelAnalyzer:
             except Exception as exc:  # one failing analysis must not lose the others
                 reason = f"failed: {type(exc).__name__}: {exc}"
                 log.warning("%s: %s %s", model, analysis, reason, exc_info=self.config.verbose)
-                out["skipped"][model][analysis] = reason
+                out.skipped[model][analysis] = reason
                 return None
             seconds = time.perf_counter() - start
-            out["timings"].setdefault(model, {})[analysis] = round(seconds, 4)
+            out.timings.setdefault(model, {})[analysis] = round(seconds, 4)
             self.computed[analysis] += 1
             self._cache[(model, analysis)] = (key, outcome)
             self._say("%s: %s in %.2f s", model, analysis, seconds)
         if isinstance(outcome, _Skip):
-            out["skipped"][model][analysis] = str(outcome)
+            out.skipped[model][analysis] = str(outcome)
             self._say("%s: %s skipped, %s", model, analysis, outcome)
             return None
         return outcome

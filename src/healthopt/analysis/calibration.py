@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import finite_or_none
+from healthopt.analysis.files import CalibrationEntry, ReliabilityBinEntry, entry_from
 
 # Rows of `probs` must sum to 1 within this (float32 softmax is good to about 1e-6).
 _SUM_TOLERANCE = 1e-3
@@ -31,14 +31,8 @@ class ReliabilityBin:
     mean_confidence: float | None
     accuracy: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "lower": finite_or_none(self.lower),
-            "upper": finite_or_none(self.upper),
-            "count": self.count,
-            "mean_confidence": finite_or_none(self.mean_confidence),
-            "accuracy": finite_or_none(self.accuracy),
-        }
+    def to_json(self) -> ReliabilityBinEntry:
+        return entry_from(self, ReliabilityBinEntry)
 
 
 @dataclass(frozen=True)
@@ -47,7 +41,7 @@ class CalibrationReport:
 
     `mce` is the largest |accuracy - confidence| over non-empty bins (maximum calibration
     error). `confidences` and `entropies` hold one value per sample and are written by
-    `to_dict` only with `include_per_sample=True`.
+    `to_json` only with `include_per_sample=True`.
     """
 
     ece: float
@@ -64,24 +58,17 @@ class CalibrationReport:
     n_bins: int = 0
     mce: float = math.nan
 
-    def to_dict(self, include_per_sample: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "ece": finite_or_none(self.ece),
-            "mce": finite_or_none(self.mce),
-            "brier": finite_or_none(self.brier),
-            "mean_confidence": finite_or_none(self.mean_confidence),
-            "mean_entropy": finite_or_none(self.mean_entropy),
-            "accuracy": finite_or_none(self.accuracy),
-            "num_samples": self.num_samples,
-            "num_classes": self.num_classes,
-            "n_bins": self.n_bins,
-            "bins": [b.to_dict() for b in self.bins],
-            "per_class_ece": [finite_or_none(v) for v in self.per_class_ece],
-        }
-        if include_per_sample:
-            out["confidences"] = [finite_or_none(v) for v in self.confidences.tolist()]
-            out["entropies"] = [finite_or_none(v) for v in self.entropies.tolist()]
-        return out
+    def to_json(self, include_per_sample: bool = False) -> CalibrationEntry:
+        bins = [b.to_json() for b in self.bins]
+        if not include_per_sample:
+            return entry_from(self, CalibrationEntry, ("confidences", "entropies"), bins=bins)
+        return entry_from(
+            self,
+            CalibrationEntry,
+            bins=bins,
+            confidences=self.confidences.tolist(),
+            entropies=self.entropies.tolist(),
+        )
 
 
 def validate(probs: Any, labels: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ out: `plot_style` (healthopt has one house style, `plots.style`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -156,8 +156,3 @@ class AnalysisConfig:
             "training_dynamics": self.analyze_training_dynamics,
         }
         return tuple(name for name in ANALYSES if flags[name])
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["weight_layer_types"] = list(self.weight_layer_types)
-        return data

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from healthopt.analysis.files import DynamicsEntry, entry_from
 from healthopt.analysis.records import finite_or_none
 from healthopt.generalization_gap import GapLimits, generalization_gap
 
@@ -104,27 +105,8 @@ class TrainingDynamics:
     overfitting: bool | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "epochs": self.epochs,
-            "epochs_to_convergence": self.epochs_to_convergence,
-            "convergence_metric": self.convergence_metric,
-            "overfitting_index": finite_or_none(self.overfitting_index),
-            "accuracy_gap": finite_or_none(self.accuracy_gap),
-            "loss_ratio": finite_or_none(self.loss_ratio),
-            "overfitting": self.overfitting,
-            "val_loss_std": finite_or_none(self.val_loss_std),
-            "peak_val_accuracy": finite_or_none(self.peak_val_accuracy),
-            "peak_epoch": self.peak_epoch,
-            "peak_metric": self.peak_metric,
-            "peak_val_loss": finite_or_none(self.peak_val_loss),
-            "peak_val_loss_epoch": self.peak_val_loss_epoch,
-            "final_gap": finite_or_none(self.final_gap),
-            "final_train_loss": finite_or_none(self.final_train_loss),
-            "final_val_loss": finite_or_none(self.final_val_loss),
-            "missing": list(self.missing),
-            "notes": dict(self.notes),
-        }
+    def to_json(self) -> DynamicsEntry:
+        return entry_from(self, DynamicsEntry)
 
 
 def _first_reaching(values: np.ndarray, target: float, above: bool) -> int | None:

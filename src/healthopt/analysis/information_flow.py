@@ -15,7 +15,8 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from healthopt.analysis.records import LayerOutput, finite_or_none
+from healthopt.analysis.files import FlowEntry, entry_from
+from healthopt.analysis.records import LayerOutput
 
 # |x| below this counts as zero: sparsity and dead units.
 ZERO_TOLERANCE = 1e-6
@@ -62,7 +63,7 @@ def _singular_values(m: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LayerFlow:
-    """One layer's activation statistics (NaN here, None in `to_dict`, when not computable).
+    """One layer's activation statistics (NaN here, None in `to_json`, when not computable).
 
     - shape: of the output values, samples first; num_units: size of the last axis.
 
@@ -96,25 +97,8 @@ class LayerFlow:
     rank_rows: int = 0
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "layer_index": self.layer_index,
-            "shape": list(self.shape),
-            "num_units": self.num_units,
-            "mean": finite_or_none(self.mean),
-            "std": finite_or_none(self.std),
-            "sparsity": finite_or_none(self.sparsity),
-            "positive_ratio": finite_or_none(self.positive_ratio),
-            "dead_fraction": finite_or_none(self.dead_fraction),
-            "saturated_fraction": finite_or_none(self.saturated_fraction),
-            "effective_rank": finite_or_none(self.effective_rank),
-            "max_rank": self.max_rank,
-            "rank_rows": self.rank_rows,
-            "specialization_score": finite_or_none(self.specialization_score),
-            "note": self.note,
-        }
+    def to_json(self) -> FlowEntry:
+        return entry_from(self, FlowEntry)
 
 
 class _FlowIdentity(TypedDict):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import finite_or_none
+from healthopt.analysis.files import ParetoPointEntry, entry_from
 
 DIRECTIONS = ("max", "min")
 
@@ -31,14 +31,8 @@ class ParetoPoint:
     dominated_by: list[str]
     excluded: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "values": {k: finite_or_none(v) for k, v in self.values.items()},
-            "on_front": self.on_front,
-            "dominated_by": list(self.dominated_by),
-            "excluded": self.excluded,
-        }
+    def to_json(self) -> ParetoPointEntry:
+        return entry_from(self, ParetoPointEntry)
 
 
 def _value(raw: Any) -> float:

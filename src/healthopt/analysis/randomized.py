@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import WeightRecord, finite_or_none
+from healthopt.analysis.files import RandomizedEntry, entry_from
+from healthopt.analysis.records import WeightRecord
 from healthopt.analysis.spectral import esd
 
 HISTOGRAM_BINS = 100
@@ -35,16 +35,8 @@ class RandomizedSpectrum:
     num_spikes: int  # eigenvalues above rand_max_eval
     rand_distance: float  # Jensen-Shannon distance of the two log-eigenvalue histograms, 0..1
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "layer_index": self.layer_index,
-            "num_evals": self.num_evals,
-            "max_eval": finite_or_none(self.max_eval),
-            "rand_max_eval": finite_or_none(self.rand_max_eval),
-            "num_spikes": self.num_spikes,
-            "rand_distance": finite_or_none(self.rand_distance),
-        }
+    def to_json(self) -> RandomizedEntry:
+        return entry_from(self, RandomizedEntry)
 
 
 def shuffled(record: WeightRecord, rng: np.random.Generator) -> WeightRecord:

@@ -9,15 +9,21 @@ per-sample arrays and raw eigenvalues go in only when the config asks for them.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
 from healthopt.analysis.config import AnalysisConfig
+from healthopt.analysis.files import (
+    CONCENTRATION_FIELDS,
+    AnalysisResultsFile,
+    ModelAnalysisFile,
+    ModelInfo,
+    ParetoEntry,
+)
 from healthopt.analysis.records import finite_or_none
 from healthopt.jsonio import write_json_atomic
 from healthopt.records import AnalysisSummary
@@ -46,20 +52,19 @@ PARETO_DIRECTIONS = {
     "mean_weight_health": "max",
     "parameters": "min",
 }
-# Left out of the JSON when `spectral_concentration_analysis` is off.
-CONCENTRATION_FIELDS = ("gini", "dominance_ratio", "participation_ratio", "concentration_score")
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """Size of one analysed model."""
-
-    parameters: int
-    layers: int
-    inputs: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"parameters": self.parameters, "layers": self.layers, "inputs": self.inputs}
+__all__ = [
+    "CONCENTRATION_FIELDS",
+    "PARETO_DIRECTIONS",
+    "RESULTS_FILE",
+    "AnalysisResults",
+    "ModelInfo",
+    "ParetoAnalysis",
+    "TrainingCurves",
+    "model_metrics",
+    "pareto_analysis",
+    "summarize_for_trial",
+]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,16 +98,16 @@ class ParetoAnalysis:
     def front(self) -> list[str]:
         return [p.name for p in self.points if p.on_front]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "objectives": dict(self.objectives),
-            "metrics": {m: dict(v) for m, v in self.metrics.items()},
-            "points": [p.to_dict() for p in self.points],
-            "front": self.front,
-            "excluded": dict(self.excluded),
-            "reason": self.reason,
-            "figure": self.figure.name if self.figure else None,
-        }
+    def to_json(self) -> ParetoEntry:
+        return ParetoEntry(
+            objectives=self.objectives,
+            metrics=self.metrics,
+            points=[p.to_json() for p in self.points],
+            front=self.front,
+            excluded=self.excluded,
+            reason=self.reason,
+            figure=self.figure.name if self.figure else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -159,117 +164,86 @@ class AnalysisResults:
             smoothed=smooth,
         )
 
-    def _model_sections(self, model: str, config: AnalysisConfig) -> dict[str, Any]:
-        """One model's entry in every per-model section (None where it has none)."""
-        raw_esds = config.json_include_raw_esds
-        concentration = config.spectral_concentration_analysis
-
-        def spectrum(layer: LayerSpectrum) -> dict[str, Any]:
-            data = layer.to_dict(include_evals=raw_esds)
-            if not concentration:
-                for key in CONCENTRATION_FIELDS:
-                    data.pop(key, None)
-            return data
-
-        def listed(section: dict[str, list[Any]], convert: Any = None) -> list[Any] | None:
-            items = section.get(model)
-            return None if items is None else [(convert or _to_dict)(i) for i in items]
-
-        def single(section: dict[str, Any]) -> dict[str, Any] | None:
-            item = section.get(model)
-            return None if item is None else item.to_dict()
-
-        summary = single(self.spectral_summary)
-        if summary is not None and not concentration:
-            summary.pop("mean_concentration", None)
-            summary.pop("highly_concentrated", None)
-        calib = self.calibration.get(model)
-        info = self.model_info.get(model)
-        return {
-            "models": None if info is None else info.to_dict(),
-            "weights": listed(self.weights),
-            "weight_summary": single(self.weight_summary),
-            "spectral": listed(self.spectral, spectrum),
-            "spectral_summary": summary,
-            "spectral_recommendations": None if summary is None else summary["recommendations"],
-            "spectral_randomized": listed(self.spectral_randomized),
-            "calibration": None
-            if calib is None
-            else calib.to_dict(include_per_sample=config.json_include_per_sample_data),
-            "information_flow": listed(self.information_flow),
-            "training_dynamics": single(self.training_dynamics),
-            "skipped": dict(self.skipped.get(model, {})),
-            "timings": dict(self.timings.get(model, {})),
-        }
-
-    def to_dict(self, config: AnalysisConfig | None = None) -> dict[str, Any]:
-        """Plain JSON; `config` (default: the one analysed with) decides the optional parts.
-
-        Each per-model section maps model name -> that model's part; a model an analysis did
-        not run for is absent from the section (see "skipped").
-        """
-        config = config or self.config
-        per_model = {m: self._model_sections(m, config) for m in self.models}
-        sections = {
-            key: {m: parts[key] for m, parts in per_model.items() if parts[key]}
-            for key in next(iter(per_model.values()), {})
-        }
-        sections["models"] = {m: per_model[m]["models"] for m in self.models}
-        payload = {
-            "config": config.to_dict(),
-            "num_samples": self.num_samples,
-            **sections,
-            "weight_pca": self.weight_pca.to_dict() if self.weight_pca else None,
-            "pareto": self.pareto.to_dict() if self.pareto else None,
-            "notes": dict(self.notes),
-            "figures": dict(self.figures),
-        }
-        return to_json_safe(payload)
-
-    def model_dict(self, model: str, config: AnalysisConfig | None = None) -> dict[str, Any]:
-        """One model's results as plain JSON, each analysis under its own key (None where
-        it did not run; "skipped" says why): what a trial writes as analysis.json."""
+    def model_json(self, model: str, config: AnalysisConfig | None = None) -> ModelAnalysisFile:
+        """One model's results, each analysis under its own key (None where it did not run;
+        "skipped" says why): what a trial writes as analysis.json. `config` (default: the
+        one analysed with) decides the optional parts."""
         if model not in self.models:
             raise KeyError(f"no model named {model!r} in these results")
         config = config or self.config
-        parts = self._model_sections(model, config)
-        parts["model_info"] = parts.pop("models")
-        return to_json_safe({"model": model, "num_samples": self.num_samples, **parts})
+        raw_esds = config.json_include_raw_esds
+        concentration = config.spectral_concentration_analysis
+        spectra = self.spectral.get(model)
+        summary = self.spectral_summary.get(model)
+        summary_json = None if summary is None else summary.to_json(concentration)
+        calib = self.calibration.get(model)
+        return ModelAnalysisFile(
+            model=model,
+            num_samples=self.num_samples,
+            weights=_listed(self.weights.get(model), lambda w: w.to_json()),
+            weight_summary=_single(self.weight_summary.get(model), lambda w: w.to_json()),
+            spectral=_listed(spectra, lambda s: s.to_json(raw_esds, concentration)),
+            spectral_summary=summary_json,
+            spectral_recommendations=None if summary_json is None else summary_json.recommendations,
+            spectral_randomized=_listed(self.spectral_randomized.get(model), lambda r: r.to_json()),
+            calibration=None
+            if calib is None
+            else calib.to_json(include_per_sample=config.json_include_per_sample_data),
+            information_flow=_listed(self.information_flow.get(model), lambda f: f.to_json()),
+            training_dynamics=_single(self.training_dynamics.get(model), lambda d: d.to_json()),
+            skipped=self.skipped.get(model, {}),
+            timings=self.timings.get(model, {}),
+            model_info=self.model_info.get(model),
+        )
+
+    def to_json(self, config: AnalysisConfig | None = None) -> AnalysisResultsFile:
+        """analysis_results.json; `config` (default: the one analysed with) decides the
+        optional parts. A model an analysis did not run for is absent from its section."""
+        config = config or self.config
+        files = [self.model_json(m, config) for m in self.models]
+
+        def section(part: Callable[[ModelAnalysisFile], T | None]) -> dict[str, T]:
+            return {f.model: value for f in files if (value := part(f))}
+
+        return AnalysisResultsFile(
+            config=config,
+            num_samples=self.num_samples,
+            models={f.model: f.model_info for f in files},
+            weights=section(lambda f: f.weights),
+            weight_summary=section(lambda f: f.weight_summary),
+            spectral=section(lambda f: f.spectral),
+            spectral_summary=section(lambda f: f.spectral_summary),
+            spectral_recommendations=section(lambda f: f.spectral_recommendations),
+            spectral_randomized=section(lambda f: f.spectral_randomized),
+            calibration=section(lambda f: f.calibration),
+            information_flow=section(lambda f: f.information_flow),
+            training_dynamics=section(lambda f: f.training_dynamics),
+            skipped=section(lambda f: f.skipped),
+            timings=section(lambda f: f.timings),
+            weight_pca=self.weight_pca.to_json() if self.weight_pca else None,
+            pareto=self.pareto.to_json() if self.pareto else None,
+            notes=self.notes,
+            figures=self.figures,
+        )
 
     def write_json(self, out_dir: Path, config: AnalysisConfig | None = None) -> Path:
         """Write `analysis_results.json` atomically into `out_dir`; returns its path."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / RESULTS_FILE
-        write_json_atomic(path, self.to_dict(config))
+        write_json_atomic(path, self.to_json(config).to_json())
         return path
 
 
-def _to_dict(item: Any) -> dict[str, Any]:
-    return item.to_dict()
+S = TypeVar("S")
 
 
-def to_json_safe(value: Any) -> Any:
-    """Plain JSON types all the way down: numpy scalars and arrays unwrapped, tuples listed,
-    non-finite floats None (strict JSON has no NaN), paths as strings."""
-    if isinstance(value, dict):
-        return {str(k): to_json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json_safe(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_json_safe(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+def _listed(items: list[S] | None, convert: Callable[[S], T]) -> list[T] | None:
+    return None if items is None else [convert(i) for i in items]
+
+
+def _single(item: S | None, convert: Callable[[S], T]) -> T | None:
+    return None if item is None else convert(item)
 
 
 def model_metrics(results: AnalysisResults, model: str) -> dict[str, float | None]:

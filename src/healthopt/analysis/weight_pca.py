@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from healthopt.analysis.files import WeightPCAEntry
+
 MIN_MODELS = 3  # two points always lie on one line: a 2-D map of them says nothing
 # (LayerWeightStats field, averaged on a log10 scale)
 FEATURES = (
@@ -46,12 +48,12 @@ class WeightPCA:
         row = self.coordinates[self.models.index(model)]
         return float(row[0]), float(row[1])
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "features": list(self.features),
-            "explained_variance": list(self.explained_variance),
-            "coordinates": {m: list(self.coordinates_of(m)) for m in self.models},
-        }
+    def to_json(self) -> WeightPCAEntry:
+        return WeightPCAEntry(
+            features=list(self.features),
+            explained_variance=list(self.explained_variance),
+            coordinates={m: self.coordinates_of(m) for m in self.models},
+        )
 
 
 def _model_vector(stats: Sequence[Any]) -> list[float]:

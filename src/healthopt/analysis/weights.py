@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from healthopt.analysis.records import WeightRecord, finite_or_none
+from healthopt.analysis.files import WeightStatsEntry, WeightSummaryEntry, entry_from
+from healthopt.analysis.records import WeightRecord
 
 # Above this smaller dimension the spectral norm comes from Lanczos on the Gram operator
 # instead of the top eigenvalue of the formed Gram matrix, whose cost grows with the cube.
@@ -40,7 +41,7 @@ class LayerWeightStats:
     `health_score` is the geometric mean of `norm_health`, `sparsity_health` and
     `distribution_health` (see `health_parts`). Statistics that cannot be computed (a
     tensor holding NaN or inf; skew and kurtosis of a constant tensor) are NaN here and None
-    in `to_dict()`, and `note` says why. `bias_mean`/`bias_std` are None unless biases are
+    in `to_json()`, and `note` says why. `bias_mean`/`bias_std` are None unless biases are
     analysed and the layer has one.
     """
 
@@ -67,31 +68,8 @@ class LayerWeightStats:
     distribution_health: float = math.nan
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "layer_index": self.layer_index,
-            "shape": list(self.shape),
-            "num_parameters": self.num_parameters,
-            "l1_norm": finite_or_none(self.l1_norm),
-            "l2_norm": finite_or_none(self.l2_norm),
-            "spectral_norm": finite_or_none(self.spectral_norm),
-            "typical_gain": finite_or_none(self.typical_gain),
-            "mean": finite_or_none(self.mean),
-            "std": finite_or_none(self.std),
-            "skew": finite_or_none(self.skew),
-            "kurtosis": finite_or_none(self.kurtosis),
-            "sparsity": finite_or_none(self.sparsity),
-            "health_score": finite_or_none(self.health_score),
-            "norm_health": finite_or_none(self.norm_health),
-            "sparsity_health": finite_or_none(self.sparsity_health),
-            "distribution_health": finite_or_none(self.distribution_health),
-            "bias_mean": finite_or_none(self.bias_mean),
-            "bias_std": finite_or_none(self.bias_std),
-            "note": self.note,
-        }
+    def to_json(self) -> WeightStatsEntry:
+        return entry_from(self, WeightStatsEntry)
 
 
 @dataclass(frozen=True)
@@ -106,16 +84,8 @@ class WeightSummary:
     mean_sparsity: float | None
     layers_analyzed: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "total_parameters": self.total_parameters,
-            "layers_analyzed": self.layers_analyzed,
-            "mean_health": finite_or_none(self.mean_health),
-            "min_health": finite_or_none(self.min_health),
-            "weakest_layer": self.weakest_layer,
-            "mean_l2": finite_or_none(self.mean_l2),
-            "mean_sparsity": finite_or_none(self.mean_sparsity),
-        }
+    def to_json(self) -> WeightSummaryEntry:
+        return entry_from(self, WeightSummaryEntry)
 
 
 def as_matrix(weights: np.ndarray) -> np.ndarray:

@@ -154,7 +154,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         results = save_analysis(results, args.output_dir, config)
     if args.json:
-        print(json.dumps(results.to_dict(config), indent=2))
+        print(json.dumps(results.to_json(config).to_json(), indent=2))
         return 0
     from healthopt.analysis.render import print_analysis
     from healthopt.console import output_console

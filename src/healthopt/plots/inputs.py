@@ -33,11 +33,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from numpy.lib.npyio import NpzFile
 
 from healthopt.analysis.records import LayerOutput, WeightRecord
+from healthopt.records import Record, SchemaError
 
 FORMAT_VERSION = 1
 MAX_PROB_VALUES = 500_000
@@ -67,6 +68,32 @@ _ACTIVATION_KINDS = ("activation", "relu", "leakyrelu", "elu", "prelu", "softmax
 
 class PlotInputsError(ValueError):
     """A plot_inputs.npz file is missing, corrupt, or from an unknown format version."""
+
+
+class _MapMeta(Record):
+    layer: str
+    kind: str
+    shape: tuple[int, ...]
+    stride: int
+
+
+class _ParameterMeta(Record):
+    name: str
+    layer: str
+    kind: str
+    role: str
+    shape: tuple[int, ...]
+    kernel_total: int
+    bias_total: int
+
+
+class _Meta(Record):
+    """The file's "meta" entry: what each array is (a JSON string beside the arrays)."""
+
+    version: int
+    class_names: list[str] = []
+    feature_maps: list[_MapMeta] = []
+    parameters: list[_ParameterMeta] = []
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,35 +306,33 @@ def save_plot_inputs(path: Path, inputs: PlotInputs) -> Path:
         value = getattr(inputs, key)
         if value is not None:
             arrays[key] = value
-    maps = []
     for i, fmap in enumerate(inputs.feature_maps):
         arrays[f"map_{i}"] = fmap.values
-        maps.append(
-            {"layer": fmap.layer, "kind": fmap.kind, "shape": fmap.shape, "stride": fmap.stride}
-        )
-    params = []
     for i, p in enumerate(inputs.parameters):
         arrays[f"kernel_{i}"] = p.kernel
         if p.bias is not None:
             arrays[f"bias_{i}"] = p.bias
-        params.append(
-            {
-                "name": p.name,
-                "layer": p.layer,
-                "kind": p.kind,
-                "role": p.role,
-                "shape": p.shape,
-                "kernel_total": p.kernel_total,
-                "bias_total": p.bias_total,
-            }
-        )
-    meta = {
-        "version": FORMAT_VERSION,
-        "class_names": list(inputs.class_names),
-        "feature_maps": maps,
-        "parameters": params,
-    }
-    arrays["meta"] = np.array([json.dumps(meta)])
+    meta = _Meta(
+        version=FORMAT_VERSION,
+        class_names=list(inputs.class_names),
+        feature_maps=[
+            _MapMeta(layer=m.layer, kind=m.kind, shape=m.shape, stride=m.stride)
+            for m in inputs.feature_maps
+        ],
+        parameters=[
+            _ParameterMeta(
+                name=p.name,
+                layer=p.layer,
+                kind=p.kind,
+                role=p.role,
+                shape=p.shape,
+                kernel_total=p.kernel_total,
+                bias_total=p.bias_total,
+            )
+            for p in inputs.parameters
+        ],
+    )
+    arrays["meta"] = np.array([meta.to_json_text(indent=None)])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:  # a file object keeps numpy from appending ".npz"
@@ -316,16 +341,17 @@ def save_plot_inputs(path: Path, inputs: PlotInputs) -> Path:
     return path
 
 
-def _meta(arrays: Any, path: Path) -> dict[str, Any]:
+def _meta(arrays: NpzFile, path: Path) -> _Meta:
     if "meta" not in arrays.files:
         raise PlotInputsError(f"{path}: no 'meta' entry; not a healthopt plot_inputs file")
     meta = json.loads(str(arrays["meta"][0]))
-    if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
-        raise PlotInputsError(
-            f"{path}: format version {meta.get('version') if isinstance(meta, dict) else '?'} "
-            f"is not {FORMAT_VERSION}"
-        )
-    return meta
+    version = meta.get("version", "?") if isinstance(meta, dict) else "?"
+    if version != FORMAT_VERSION:
+        raise PlotInputsError(f"{path}: format version {version} is not {FORMAT_VERSION}")
+    try:
+        return _Meta.from_json(meta)
+    except SchemaError as exc:
+        raise PlotInputsError(f"{path}: {exc}") from exc
 
 
 def load_plot_inputs(path: Path) -> PlotInputs:
@@ -342,27 +368,27 @@ def load_plot_inputs(path: Path) -> PlotInputs:
 
             maps = tuple(
                 FeatureMap(
-                    layer=m["layer"],
-                    kind=m["kind"],
+                    layer=m.layer,
+                    kind=m.kind,
                     values=arrays[f"map_{i}"],
-                    shape=tuple(m["shape"]),
-                    stride=int(m["stride"]),
+                    shape=m.shape,
+                    stride=m.stride,
                 )
-                for i, m in enumerate(meta["feature_maps"])
+                for i, m in enumerate(meta.feature_maps)
             )
             params = tuple(
                 ParameterSample(
-                    name=p["name"],
-                    layer=p["layer"],
-                    kind=p["kind"],
-                    role=p["role"],
-                    shape=tuple(p["shape"]),
+                    name=p.name,
+                    layer=p.layer,
+                    kind=p.kind,
+                    role=p.role,
+                    shape=p.shape,
                     kernel=arrays[f"kernel_{i}"],
-                    kernel_total=int(p["kernel_total"]),
+                    kernel_total=p.kernel_total,
                     bias=get(f"bias_{i}"),
-                    bias_total=int(p["bias_total"]),
+                    bias_total=p.bias_total,
                 )
-                for i, p in enumerate(meta["parameters"])
+                for i, p in enumerate(meta.parameters)
             )
             return PlotInputs(
                 probs=get("probs"),
@@ -370,7 +396,7 @@ def load_plot_inputs(path: Path) -> PlotInputs:
                 samples=get("samples"),
                 feature_maps=maps,
                 parameters=params,
-                class_names=tuple(meta.get("class_names") or ()),
+                class_names=tuple(meta.class_names),
             )
     except PlotInputsError:
         raise

@@ -23,7 +23,10 @@ def test_results_without_any_analysis_write_nothing(tmp_path):
     results = AnalysisResults(
         config=AnalysisConfig(),
         models=("a", "b"),
-        model_info={"a": ModelInfo(10, 1, 1), "b": ModelInfo(20, 1, 1)},
+        model_info={
+            "a": ModelInfo(parameters=10, layers=1, inputs=1),
+            "b": ModelInfo(parameters=20, layers=1, inputs=1),
+        },
     )
     assert draw_all(results, None, tmp_path, dpi=DPI) == {}
     assert files(tmp_path) == []

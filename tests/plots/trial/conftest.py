@@ -14,6 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from healthopt.analysis.files import (
+    CalibrationEntry,
+    ModelAnalysisFile,
+    ReliabilityBinEntry,
+    SpectralSummaryEntry,
+    SpectrumEntry,
+)
 from healthopt.analysis.records import LayerOutput, WeightRecord
 from healthopt.plots.inputs import build_plot_inputs, save_plot_inputs
 
@@ -185,36 +192,28 @@ def write_trial(
             "arch_type": "rnn" if text else "cnn",
             "layers": {n: {"type": k, "parameters": p} for n, k, p in layers},
         },
-        "analysis.json": {
-            "spectral": {
-                "layers": [
-                    {"name": n, "alpha": None if i == 0 else 1.5 + 1.5 * i, "stable_rank": 3.0}
-                    for i, n in enumerate(weighted)
+        # Written through the analyzer's own records, so it has the shape a trial writes.
+        "analysis.json": ModelAnalysisFile(
+            model="trial",
+            spectral=[
+                SpectrumEntry(name=n, alpha=None if i == 0 else 1.5 + 1.5 * i, stable_rank=3.0)
+                for i, n in enumerate(weighted)
+            ],
+            spectral_summary=SpectralSummaryEntry(mean_alpha=3.5),
+            calibration=CalibrationEntry(
+                ece=0.1,
+                brier=0.4,
+                bins=[
+                    ReliabilityBinEntry(
+                        lower=0.5, upper=0.75, count=10, mean_confidence=0.6, accuracy=0.5
+                    ),
+                    ReliabilityBinEntry(
+                        lower=0.75, upper=1.0, count=20, mean_confidence=0.9, accuracy=0.8
+                    ),
                 ],
-                "summary": {"mean_alpha": 3.5},
-            },
-            "calibration": {
-                "ece": 0.1,
-                "brier": 0.4,
-                "bins": [
-                    {
-                        "lower": 0.5,
-                        "upper": 0.75,
-                        "count": 10,
-                        "mean_confidence": 0.6,
-                        "accuracy": 0.5,
-                    },
-                    {
-                        "lower": 0.75,
-                        "upper": 1.0,
-                        "count": 20,
-                        "mean_confidence": 0.9,
-                        "accuracy": 0.8,
-                    },
-                ],
-            },
-            "weights": {"layers": []},
-        },
+            ),
+            weights=[],
+        ).to_json(),
     }
     for name in files:
         if name == "plot_inputs.npz":

@@ -6,8 +6,13 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 from PIL import Image
 
+from healthopt.analysis import spectral
+from healthopt.analysis.config import AnalysisConfig
+from healthopt.analysis.records import WeightRecord
+from healthopt.analysis.results import AnalysisResults, ModelInfo
 from healthopt.plots import trial as trial_plots
 from healthopt.plots.trial import PLOTS, PlotReport, draw_trial_plots
 
@@ -90,7 +95,10 @@ def test_json_of_the_wrong_shape_is_a_skip_not_a_crash(make_trial, tmp_path: Pat
     )
     assert report.written == []
     assert "expected a JSON object" in report.skipped["health_components.png"]
-    assert "neither loss nor accuracy" in report.skipped["training_history.png"]
+    assert (
+        "history.json: not metric -> per-epoch values (epochs:"
+        in (report.skipped["training_history.png"])
+    )
 
 
 def test_corrupt_plot_inputs_skips_array_plots_with_the_reason(make_trial, tmp_path: Path):
@@ -195,15 +203,31 @@ def test_many_layers_epochs_and_classes_still_draw(make_trial, tmp_path: Path):
         _assert_png(out / name)
 
 
-def test_spectral_alpha_reads_the_analyzers_flat_shape_too(make_trial, tmp_path: Path):
+def test_spectral_alpha_draws_the_analysis_json_the_analyzer_writes(make_trial, tmp_path: Path):
+    rng = np.random.default_rng(3)
+    records = [
+        WeightRecord("dense", 0, "dense", "kernel", rng.standard_t(3, size=(64, 32))),
+        WeightRecord("out", 1, "dense", "kernel", np.zeros((32, 10))),  # no fit: alpha None
+    ]
+    spectra = spectral.analyze_records(records)
+    results = AnalysisResults(
+        config=AnalysisConfig(),
+        models=("trial",),
+        model_info={"trial": ModelInfo(parameters=2368, layers=2, inputs=1)},
+        spectral={"trial": spectra},
+        spectral_summary={"trial": spectral.summarize(spectra)},
+    )
     trial = make_trial(files=("history.json",))
-    flat = {
-        "spectral": [{"name": "dense", "alpha": 3.2}, {"name": "out", "alpha": None}],
-        "spectral_summary": {"mean_alpha": 3.2},
-    }
-    (trial / "analysis.json").write_text(json.dumps(flat))
+    (trial / "analysis.json").write_text(results.model_json("trial").to_json_text())
     report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=["spectral_alpha.png"])
     assert report.written == ["spectral_alpha.png"]
-    (trial / "analysis.json").write_text(json.dumps({"calibration": {}}))
+    (trial / "analysis.json").write_text(json.dumps({"model": "trial", "calibration": {}}))
     report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=["spectral_alpha.png"])
     assert "no spectral layers" in report.skipped["spectral_alpha.png"]
+    nested = {"model": "trial", "spectral": {"layers": [{"name": "dense", "alpha": 3.0}]}}
+    (trial / "analysis.json").write_text(json.dumps(nested))
+    report = draw_trial_plots(trial, tmp_path / "plots", dpi=DPI, only=["spectral_alpha.png"])
+    assert (
+        "analysis.json: not a valid ModelAnalysisFile: spectral"
+        in (report.skipped["spectral_alpha.png"])
+    )

@@ -36,8 +36,8 @@ def test_reasons_name_the_file_and_the_problem(tmp_path: Path):
     with pytest.raises(MissingInput, match="expected a JSON object, found list"):
         TrialData(tmp_path).diagnostics()
     (tmp_path / "analysis.json").write_text(json.dumps({"spectral": None}))
-    with pytest.raises(MissingInput, match="no 'spectral' section"):
-        TrialData(tmp_path).analysis_section("spectral")
+    with pytest.raises(MissingInput, match="analysis.json: not a valid ModelAnalysisFile: model"):
+        TrialData(tmp_path).analysis()
     (tmp_path / "plot_inputs.npz").write_bytes(b"\x00" * 10)
     with pytest.raises(MissingInput, match="cannot read"):
         TrialData(tmp_path).inputs()
@@ -58,3 +58,52 @@ def test_architecture_is_read_as_a_summary(tmp_path: Path):
     (tmp_path / "architecture.json").write_text(json.dumps(healthy_cnn_architecture()))
     summary = TrialData(tmp_path).architecture()
     assert summary.arch_type == "cnn" and summary.layer_graph.nodes[0].out_channels == 32
+
+
+def test_health_and_diagnostics_are_read_as_records(tmp_path: Path):
+    (tmp_path / "health.json").write_text(
+        json.dumps(
+            {
+                "components": {"gradient_health": None, "training_stability": "0.5"},
+                "reasons": {"gradient_health": "no gradients"},
+                "details": {"training_stability": {"monotony": 0.9}},
+            }
+        )
+    )
+    health = TrialData(tmp_path).health()
+    assert health.components.training_stability is None  # a string is not a measurement
+    assert health.reasons == {"gradient_health": "no gradients"}
+    (tmp_path / "diagnostics.json").write_text(
+        json.dumps({"health_score": 70, "issues": [{"severity": "warning"}], "notes": []})
+    )
+    report = TrialData(tmp_path).diagnostics()
+    assert report.health_score == 70 and report.issues[0].severity == "warning"
+    assert report.summary_json.severity_breakdown == {} and report.unknown_keys() == ("notes",)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("health.json", {"reasons": {}}, r"health.json: not a valid HealthFile: components"),
+        ("health.json", {"components": {}, "reasons": {"x": 1}}, r"HealthFile: reasons.x"),
+        ("diagnostics.json", {"issues": ["x"]}, r"DiagnosticsFile: issues.0"),
+        ("diagnostics.json", {"checks_run": "many"}, r"DiagnosticsFile: checks_run"),
+        ("history.json", {"loss": 0.5}, r"history.json: not metric -> per-epoch values \(loss:"),
+        ("analysis.json", {"model": "m", "spectral": [{"alpha": 2}]}, r"spectral.0.name"),
+    ],
+)
+def test_a_malformed_file_is_a_reason_naming_the_field(tmp_path, name, content, reason):
+    (tmp_path / name).write_text(json.dumps(content))
+    read = {
+        "health.json": TrialData.health,
+        "diagnostics.json": TrialData.diagnostics,
+        "history.json": TrialData.history,
+        "analysis.json": TrialData.analysis,
+    }[name]
+    with pytest.raises(MissingInput, match=reason):
+        read(TrialData(tmp_path))
+
+
+def test_history_values_that_are_not_finite_read_as_none(tmp_path: Path):
+    (tmp_path / "history.json").write_text('{"loss": [1.0, null, "nan"], "val_loss": []}')
+    assert TrialData(tmp_path).history() == {"loss": [1.0, None, None], "val_loss": []}

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-
-from healthopt.analysis.records import finite_or_none
 
 # WeightWatcher's constants (weightwatcher/constants.py, WW_powerlaw.py).
 EVALS_THRESHOLD = 1e-5  # eigenvalues at or below are numerical zeros, never xmin candidates
@@ -50,15 +47,6 @@ class PowerLawFit:
     ks_distance: float | None
     num_tail: int  # eigenvalues >= xmin
     reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "alpha": finite_or_none(self.alpha),
-            "xmin": finite_or_none(self.xmin),
-            "ks_distance": finite_or_none(self.ks_distance),
-            "num_tail": self.num_tail,
-            "reason": self.reason,
-        }
 
 
 def fit_power_law(evals: np.ndarray) -> PowerLawFit:

@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from healthopt.analysis.records import WeightRecord, finite_or_none
+from healthopt.analysis.files import CONCENTRATION_FIELDS, SpectrumEntry, entry_from
+from healthopt.analysis.records import WeightRecord
 from healthopt.analysis.spectral.eigen import esd, matrix_dims, num_evals
 from healthopt.analysis.spectral.powerlaw import fit_power_law
 
@@ -40,7 +41,7 @@ class LayerSpectrum:
     """The spectrum of one weight tensor (a layer's kernel, or an RNN's recurrent kernel).
 
     `alpha`, `xmin`, `ks_distance` are None, with `reason`, when no power law fits (see
-    `PowerLawFit`). `evals` (sorted ascending) goes into `to_dict()` only on request.
+    `PowerLawFit`). `evals` (sorted ascending) goes into `to_json()` only on request.
     """
 
     name: str
@@ -74,34 +75,12 @@ class LayerSpectrum:
             return "under-trained"
         return "ok"
 
-    def to_dict(self, include_evals: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name,
-            "kind": self.kind,
-            "role": self.role,
-            "layer_index": self.layer_index,
-            "shape": [int(d) for d in self.shape],
-            "num_evals": self.num_evals,
-            "num_tail": self.num_tail,
-            "lambda_max": finite_or_none(self.lambda_max),
-            "training_status": self.training_status,
-            "reason": self.reason,
-        }
-        for key in (
-            "alpha",
-            "xmin",
-            "ks_distance",
-            "stable_rank",
-            "entropy",
-            "gini",
-            "dominance_ratio",
-            "participation_ratio",
-            "concentration_score",
-        ):
-            out[key] = finite_or_none(getattr(self, key))
-        if include_evals:
-            out["evals"] = [float(v) for v in self.evals]
-        return out
+    def to_json(self, include_evals: bool = False, concentration: bool = True) -> SpectrumEntry:
+        """`concentration` False leaves the concentration metrics out."""
+        omit = () if concentration else CONCENTRATION_FIELDS
+        if not include_evals:
+            return entry_from(self, SpectrumEntry, omit=(*omit, "evals"))
+        return entry_from(self, SpectrumEntry, omit=omit, evals=self.evals.tolist())
 
 
 @dataclass(frozen=True)

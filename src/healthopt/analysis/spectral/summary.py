@@ -12,9 +12,8 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from healthopt.analysis.records import finite_or_none
+from healthopt.analysis.files import SpectralSummaryEntry, entry_from
 from healthopt.analysis.spectral.spectrum import (
     OVER_TRAINED_ALPHA,
     UNDER_TRAINED_ALPHA,
@@ -47,21 +46,10 @@ class SpectralSummary:
     highly_concentrated: list[str] = field(default_factory=list)
     reason: str | None = None  # why status is "unknown"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "mean_alpha": finite_or_none(self.mean_alpha),
-            "median_alpha": finite_or_none(self.median_alpha),
-            "mean_concentration": finite_or_none(self.mean_concentration),
-            "mean_stable_rank": finite_or_none(self.mean_stable_rank),
-            "mean_entropy": finite_or_none(self.mean_entropy),
-            "layers_analyzed": self.layers_analyzed,
-            "status": self.status,
-            "recommendations": list(self.recommendations),
-            "under_trained": list(self.under_trained),
-            "over_trained": list(self.over_trained),
-            "highly_concentrated": list(self.highly_concentrated),
-            "reason": self.reason,
-        }
+    def to_json(self, concentration: bool = True) -> SpectralSummaryEntry:
+        """`concentration` False leaves the concentration results out."""
+        omit = () if concentration else ("mean_concentration", "highly_concentrated")
+        return entry_from(self, SpectralSummaryEntry, omit=omit)
 
 
 def _finite(values: Sequence[float | None]) -> list[float]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import matplotlib.pyplot as plt
 
@@ -50,6 +50,13 @@ PLOTS: dict[str, PlotFunction] = {
 }
 
 
+class PlotReportJson(TypedDict):
+    """plots.json, which the trial writes and nothing reads back."""
+
+    written: list[str]
+    skipped: dict[str, str]
+
+
 @dataclass(frozen=True)
 class PlotReport:
     """Which plots were written (file names in out_dir) and why the others were not."""
@@ -57,7 +64,7 @@ class PlotReport:
     written: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlotReportJson:
         return {"written": list(self.written), "skipped": dict(self.skipped)}
 
 
@@ -100,4 +107,4 @@ def draw_trial_plots(
     return PlotReport(written=written, skipped=skipped)
 
 
-__all__ = ["PLOTS", "PlotReport", "draw_trial_plots"]
+__all__ = ["PLOTS", "PlotReport", "PlotReportJson", "draw_trial_plots"]

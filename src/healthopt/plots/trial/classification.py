@@ -1,18 +1,18 @@
 """What the model predicts on validation data: confusion, per-class scores, calibration, samples.
 
 All read the validation probabilities and labels in plot_inputs.npz; the reliability diagram
-falls back to the bins in analysis.json when the arrays are missing.
+falls back to the analyzer's bins in analysis.json when the arrays are missing.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import numpy as np
 
+from healthopt.analysis.calibration import ReliabilityBin
 from healthopt.plots import style
 from healthopt.plots.inputs import PlotInputs
 from healthopt.plots.trial.common import panels, require, thin_ticks
@@ -145,8 +145,12 @@ def per_class_accuracy(data: TrialData, path: Path, dpi: int) -> Path:
     return style.save(fig, path, dpi)
 
 
-def reliability_bins(probs: np.ndarray, labels: np.ndarray) -> list[dict[str, Any]]:
-    """CALIBRATION_BINS equal-width confidence bins, in analysis.json's bin format."""
+def reliability_bins(probs: np.ndarray, labels: np.ndarray) -> list[ReliabilityBin]:
+    """CALIBRATION_BINS equal-width confidence bins, as the analyzer's calibration makes them.
+
+    Computed here rather than by `analysis.calibration`, which refuses probabilities whose
+    rows do not sum to 1 within 1e-3: plot_inputs.npz keeps them as float16.
+    """
     confidence = probs.max(axis=1)
     correct = probs.argmax(axis=1) == labels
     edges = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
@@ -157,37 +161,44 @@ def reliability_bins(probs: np.ndarray, labels: np.ndarray) -> list[dict[str, An
         mask = index == b
         count = int(mask.sum())
         bins.append(
-            {
-                "lower": float(edges[b]),
-                "upper": float(edges[b + 1]),
-                "count": count,
-                "mean_confidence": float(confidence[mask].mean()) if count else None,
-                "accuracy": float(correct[mask].mean()) if count else None,
-            }
+            ReliabilityBin(
+                lower=float(edges[b]),
+                upper=float(edges[b + 1]),
+                count=count,
+                mean_confidence=float(confidence[mask].mean()) if count else None,
+                accuracy=float(correct[mask].mean()) if count else None,
+            )
         )
     return bins
 
 
-def expected_calibration_error(bins: list[dict[str, Any]]) -> float | None:
+def expected_calibration_error(bins: list[ReliabilityBin]) -> float | None:
     """Sample-weighted mean |confidence - accuracy| over the bins (None without samples)."""
-    total = sum(b["count"] for b in bins)
+    total = sum(b.count for b in bins)
     if not total:
         return None
     return sum(
-        b["count"] / total * abs(b["mean_confidence"] - b["accuracy"]) for b in bins if b["count"]
+        b.count / total * abs(b.mean_confidence - b.accuracy)
+        for b in bins
+        if b.mean_confidence is not None and b.accuracy is not None
     )
 
 
-def _bins_from_analysis(data: TrialData) -> tuple[list[dict[str, Any]], float | None]:
-    section = data.analysis_section("calibration")
-    bins = section.get("bins")
-    keys = ("lower", "upper", "count", "mean_confidence", "accuracy")
-    if not isinstance(bins, list) or not all(
-        isinstance(b, dict) and set(keys) <= set(b) for b in bins
-    ):
+def _bins_from_analysis(data: TrialData) -> tuple[list[ReliabilityBin], float | None]:
+    found = data.analysis().calibration
+    if found is None or not found.bins:
         raise MissingInput("analysis.json calibration has no reliability bins")
-    ece = section.get("ece")
-    return bins, ece if isinstance(ece, (int, float)) else None
+    bins = [
+        ReliabilityBin(
+            lower=b.lower,
+            upper=b.upper,
+            count=b.count,
+            mean_confidence=b.mean_confidence,
+            accuracy=b.accuracy,
+        )
+        for b in found.bins
+    ]
+    return bins, found.ece
 
 
 def calibration(data: TrialData, path: Path, dpi: int) -> Path:
@@ -206,11 +217,11 @@ def calibration(data: TrialData, path: Path, dpi: int) -> Path:
     title = "Calibration (validation)" + (f", ECE {ece:.3f}" if ece is not None else "")
     fig, axes = style.figure(1, panel_count, size=(6.2 * panel_count, 5.0), title=title)
     ax = panels(axes)[0]
-    filled = [b for b in bins if b["count"]]
-    lowers = np.array([b["lower"] for b in filled])
-    widths = np.array([b["upper"] - b["lower"] for b in filled])
-    acc = np.array([b["accuracy"] for b in filled], dtype=float)
-    conf = np.array([b["mean_confidence"] for b in filled], dtype=float)
+    filled = [b for b in bins if b.count]
+    lowers = np.array([b.lower for b in filled])
+    widths = np.array([b.upper - b.lower for b in filled])
+    acc = np.array([b.accuracy for b in filled], dtype=float)
+    conf = np.array([b.mean_confidence for b in filled], dtype=float)
     ax.bar(
         lowers,
         acc,

@@ -1,7 +1,8 @@
 """A trial folder's files, read once each and checked, for the trial plots.
 
-Every accessor returns the parsed content or raises `MissingInput` whose message is the
-reason a plot is skipped ("observer.json not found", "history.json: not valid JSON ...").
+Every accessor returns the file as a typed record or raises `MissingInput` whose message is
+the reason a plot is skipped ("observer.json not found", "history.json: not valid JSON ...",
+"health.json: not a valid HealthFile: components: Field required").
 A file is read at most once however many plots need it, and a bad file costs only the plots
 that read it.
 """
@@ -12,10 +13,21 @@ import json
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Generic, TypeVar
 
+from pydantic import TypeAdapter, ValidationError
+
+from healthopt.analysis.files import ModelAnalysisFile
 from healthopt.plots.inputs import PlotInputs, PlotInputsError, load_plot_inputs
-from healthopt.records import ArchitectureSummary, EpochRecord, SchemaError, read_epochs
+from healthopt.records import (
+    ArchitectureSummary,
+    EpochRecord,
+    Finite,
+    HealthValues,
+    Record,
+    SchemaError,
+    read_epochs,
+)
 
 HISTORY = "history.json"
 OBSERVER = "observer.json"
@@ -25,24 +37,63 @@ ARCHITECTURE = "architecture.json"
 ANALYSIS = "analysis.json"
 PLOT_INPUTS = "plot_inputs.npz"
 
+T = TypeVar("T")
+R = TypeVar("R", bound=Record)
+# history.json: Keras's history, metric -> one value per epoch (None for a non-finite one).
+KerasHistory = dict[str, list[float | None]]
+_HISTORY = TypeAdapter(dict[str, list[Finite]])
+
+
+class HealthFile(Record):
+    """health.json (`health.metrics.HealthReport.to_dict`): the six components, and why a
+    component is None; its per-component `details` are not drawn."""
+
+    components: HealthValues
+    reasons: dict[str, str] = {}
+
+
+class DiagnosedIssue(Record):
+    """One issue of diagnostics.json, as far as the plots show it."""
+
+    check: str | None = None
+    severity: str | None = None
+    category: str | None = None
+    title: str | None = None
+
+
+class IssueBreakdown(Record):
+    severity_breakdown: dict[str, int] = {}
+    category_breakdown: dict[str, int] = {}
+
+
+class DiagnosticsFile(Record):
+    """The parts of diagnostics.json (`diagnostics.engine.DiagnosticReport.to_dict`) the
+    plots read; the rest of the report is kept as unknown keys."""
+
+    health_score: Finite = None
+    checks_run: int | None = None
+    summary_json: IssueBreakdown = IssueBreakdown()
+    issues: list[DiagnosedIssue] = []
+
 
 class MissingInput(Exception):
     """The input a plot needs is absent or unusable; the message says which and why."""
 
 
-class _Result:
+class _Result(Generic[T]):
     """A value or the reason there is none, so a failed read is not retried per plot."""
 
-    def __init__(self, read: Callable[[], Any]):
+    def __init__(self, read: Callable[[], T]):
+        self._outcome: tuple[T] | str  # (the value,) or the reason there is none
         try:
-            self.value, self.reason = read(), None
+            self._outcome = (read(),)
         except MissingInput as exc:
-            self.value, self.reason = None, str(exc)
+            self._outcome = str(exc)
 
-    def get(self) -> Any:
-        if self.reason is not None:
-            raise MissingInput(self.reason)
-        return self.value
+    def get(self) -> T:
+        if isinstance(self._outcome, str):
+            raise MissingInput(self._outcome)
+        return self._outcome[0]
 
 
 class TrialData:
@@ -51,30 +102,48 @@ class TrialData:
     def __init__(self, trial_dir: Path):
         self.trial_dir = Path(trial_dir)
 
-    def _json(self, name: str, kind: type) -> Any:
+    def _parsed(self, name: str) -> object:
         path = self.trial_dir / name
         if not path.is_file():
             raise MissingInput(f"{name} not found in {self.trial_dir}")
         try:
-            data = json.loads(path.read_text())
+            return json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise MissingInput(f"{name}: not valid JSON ({exc})") from exc
-        if not isinstance(data, kind):
-            raise MissingInput(
-                f"{name}: expected a JSON {'object' if kind is dict else 'list'}, "
-                f"found {type(data).__name__}"
-            )
+
+    def _object(self, name: str) -> dict[str, object]:
+        data = self._parsed(name)
+        if not isinstance(data, dict):
+            raise MissingInput(f"{name}: expected a JSON object, found {type(data).__name__}")
         return data
 
-    @cached_property
-    def _history(self) -> _Result:
-        return _Result(lambda: self._json(HISTORY, dict))
+    def _record(self, name: str, kind: type[R]) -> R:
+        try:
+            return kind.from_json(self._object(name))
+        except SchemaError as exc:
+            raise MissingInput(f"{name}: {exc}") from exc
 
     @cached_property
-    def _epochs(self) -> _Result:
+    def _history(self) -> _Result[KerasHistory]:
+        def read() -> KerasHistory:
+            try:
+                return _HISTORY.validate_python(self._object(HISTORY))
+            except ValidationError as exc:
+                where = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
+                )
+                raise MissingInput(f"{HISTORY}: not metric -> per-epoch values ({where})") from exc
+
+        return _Result(read)
+
+    @cached_property
+    def _epochs(self) -> _Result[list[EpochRecord]]:
         def read() -> list[EpochRecord]:
+            data = self._parsed(OBSERVER)
+            if not isinstance(data, list):
+                raise MissingInput(f"{OBSERVER}: expected a JSON list, found {type(data).__name__}")
             # Entries that are not objects are dropped, as before records were typed.
-            found = [r for r in self._json(OBSERVER, list) if isinstance(r, dict)]
+            found = [r for r in data if isinstance(r, dict)]
             if not found:
                 raise MissingInput(f"{OBSERVER} holds no epoch records")
             try:
@@ -85,29 +154,23 @@ class TrialData:
         return _Result(read)
 
     @cached_property
-    def _health(self) -> _Result:
-        return _Result(lambda: self._json(HEALTH, dict))
+    def _health(self) -> _Result[HealthFile]:
+        return _Result(lambda: self._record(HEALTH, HealthFile))
 
     @cached_property
-    def _diagnostics(self) -> _Result:
-        return _Result(lambda: self._json(DIAGNOSTICS, dict))
+    def _diagnostics(self) -> _Result[DiagnosticsFile]:
+        return _Result(lambda: self._record(DIAGNOSTICS, DiagnosticsFile))
 
     @cached_property
-    def _architecture(self) -> _Result:
-        def read() -> ArchitectureSummary:
-            try:
-                return ArchitectureSummary.from_json(self._json(ARCHITECTURE, dict))
-            except SchemaError as exc:
-                raise MissingInput(f"{ARCHITECTURE}: {exc}") from exc
-
-        return _Result(read)
+    def _architecture(self) -> _Result[ArchitectureSummary]:
+        return _Result(lambda: self._record(ARCHITECTURE, ArchitectureSummary))
 
     @cached_property
-    def _analysis(self) -> _Result:
-        return _Result(lambda: self._json(ANALYSIS, dict))
+    def _analysis(self) -> _Result[ModelAnalysisFile]:
+        return _Result(lambda: self._record(ANALYSIS, ModelAnalysisFile))
 
     @cached_property
-    def _inputs(self) -> _Result:
+    def _inputs(self) -> _Result[PlotInputs]:
         def read() -> PlotInputs:
             path = self.trial_dir / PLOT_INPUTS
             if not path.is_file():
@@ -119,30 +182,24 @@ class TrialData:
 
         return _Result(read)
 
-    def history(self) -> dict[str, Any]:
+    def history(self) -> KerasHistory:
         return self._history.get()
 
     def epochs(self) -> list[EpochRecord]:
         return self._epochs.get()
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> HealthFile:
         return self._health.get()
 
-    def diagnostics(self) -> dict[str, Any]:
+    def diagnostics(self) -> DiagnosticsFile:
         return self._diagnostics.get()
 
     def architecture(self) -> ArchitectureSummary:
         return self._architecture.get()
 
-    def analysis(self) -> dict[str, Any]:
+    def analysis(self) -> ModelAnalysisFile:
+        """analysis.json: the analyzer's results for the trial's model."""
         return self._analysis.get()
-
-    def analysis_section(self, key: str) -> dict[str, Any]:
-        """One object-valued section of analysis.json: "spectral", "calibration", ..."""
-        section = self._analysis.get().get(key)
-        if not isinstance(section, dict):
-            raise MissingInput(f"{ANALYSIS} has no '{key}' section")
-        return section
 
     def inputs(self) -> PlotInputs:
         return self._inputs.get()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from healthopt.analysis.files import SpectralSummaryEntry, SpectrumEntry
 from healthopt.plots import style
 from healthopt.plots.trial.common import integer_ticks, panels, require, short, thin_ticks
-from healthopt.plots.trial.sources import MissingInput, TrialData
-from healthopt.records import HEALTH_COMPONENTS
-from healthopt.records import finite_or_none as number
+from healthopt.plots.trial.sources import DiagnosedIssue, MissingInput, TrialData
 
 # HTSR: alpha in [2, 6] is a well-trained layer; below 2 over-fit, above 6 under-trained.
 ALPHA_LOW, ALPHA_HIGH = 2.0, 6.0
@@ -32,24 +31,20 @@ def health_components(data: TrialData, path: Path, dpi: int) -> Path:
     """The six health components as bars on 0..1; a component that could not be computed
     shows 'n/a' with its reason instead of a bar."""
     health = data.health()
-    components = health.get("components")
-    if not isinstance(components, dict) or not components:
-        raise MissingInput("health.json has no 'components'")
-    reasons = health.get("reasons")
-    if not isinstance(reasons, dict):
-        reasons = {}
-    names = [n for n in HEALTH_COMPONENTS if n in components]
-    names += [n for n in components if n not in names]
+    if not health.components.model_fields_set:
+        raise MissingInput("health.json has no health components")
+    components = health.components.by_name()
+    names = list(components)
     fig, ax = style.figure(size=(9.0, 0.55 * len(names) + 1.8), title="Health components")
     y = np.arange(len(names))[::-1]
     for pos, name in zip(y, names, strict=True):
-        value = number(components.get(name))
+        value = components[name]
         if value is None:
-            reason = reasons.get(name) or "not computed"
+            reason = health.reasons.get(name) or "not computed"
             ax.text(
                 0.01,
                 pos,
-                f"n/a: {_wrap(str(reason), 70)}",
+                f"n/a: {_wrap(reason, 70)}",
                 va="center",
                 fontsize=9,
                 color="#555555",
@@ -74,13 +69,18 @@ def health_components(data: TrialData, path: Path, dpi: int) -> Path:
     return style.save(fig, path, dpi)
 
 
-def _counts(breakdown: Any, issues: list[dict[str, Any]], key: str, default: str) -> dict[str, int]:
+def _counts(
+    breakdown: dict[str, int],
+    issues: list[DiagnosedIssue],
+    key: Callable[[DiagnosedIssue], str | None],
+    default: str,
+) -> dict[str, int]:
     """Issue counts from the report's breakdown, or counted from the issues when it has none."""
-    if isinstance(breakdown, dict) and breakdown:
-        return {str(k): int(number(v) or 0) for k, v in breakdown.items()}
+    if breakdown:
+        return dict(breakdown)
     counts: dict[str, int] = {}
     for issue in issues:
-        name = str(issue.get(key) or default)
+        name = key(issue) or default
         counts[name] = counts.get(name, 0) + 1
     return counts
 
@@ -88,17 +88,14 @@ def _counts(breakdown: Any, issues: list[dict[str, Any]], key: str, default: str
 def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     """The diagnostics score, issue counts by severity and category, and the top issues."""
     report = data.diagnostics()
-    score = number(report.get("health_score"))
-    summary = report.get("summary_json")
-    if not isinstance(summary, dict):
-        summary = {}
-    issues = [i for i in report.get("issues") or [] if isinstance(i, dict)]
-    severity = _counts(summary.get("severity_breakdown"), issues, "severity", "info")
-    category = _counts(summary.get("category_breakdown"), issues, "category", "other")
+    score, issues, breakdown = report.health_score, report.issues, report.summary_json
+    severity = _counts(breakdown.severity_breakdown, issues, lambda i: i.severity, "info")
+    category = _counts(breakdown.category_breakdown, issues, lambda i: i.category, "other")
     if score is None and not issues and not any(severity.values()):
         raise MissingInput("diagnostics.json has no score and no issues")
     title = "Diagnostics: " + (f"score {score:.0f}/100" if score is not None else "no score")
-    title += f", {len(issues)} issues from {report.get('checks_run', '?')} checks"
+    checks = "?" if report.checks_run is None else report.checks_run
+    title += f", {len(issues)} issues from {checks} checks"
     fig, axes = style.figure(1, 3, size=(15.0, 4.4), title=title)
     severity_ax, category_ax, list_ax = panels(axes)
 
@@ -125,9 +122,9 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     list_ax.axis("off")
     list_ax.set_title("Top issues")
     rank = {s: i for i, s in enumerate(known)}
-    top = sorted(issues, key=lambda i: rank.get(str(i.get("severity")), len(rank)))
+    top = sorted(issues, key=lambda i: rank.get(i.severity or "", len(rank)))
     lines = [
-        f"[{i.get('severity', '?')}] {_wrap(str(i.get('title') or i.get('check') or '?'), 44)}"
+        f"[{i.severity or '?'}] {_wrap(i.title or i.check or '?', 44)}"
         for i in top[:_MAX_ISSUES_LISTED]
     ]
     if len(top) > _MAX_ISSUES_LISTED:
@@ -146,32 +143,18 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
     return style.save(fig, path, dpi)
 
 
-def _spectral(data: TrialData) -> tuple[list[Any], dict[str, Any]]:
-    """(per-layer entries, summary) from analysis.json.
-
-    Both shapes are read: {"spectral": {"layers": [...], "summary": {...}}} and the
-    analyzer's flat one, {"spectral": [...], "spectral_summary": {...}}.
-    """
+def _spectral(data: TrialData) -> tuple[list[SpectrumEntry], SpectralSummaryEntry | None]:
+    """(per-layer entries, summary) from analysis.json."""
     analysis = data.analysis()
-    spectral = analysis.get("spectral")
-    summary = analysis.get("spectral_summary")
-    if isinstance(spectral, dict):
-        summary = spectral.get("summary", summary)
-        spectral = spectral.get("layers")
-    if not isinstance(spectral, list):
+    if analysis.spectral is None:
         raise MissingInput("analysis.json has no spectral layers (spectral analysis not run?)")
-    return spectral, summary if isinstance(summary, dict) else {}
+    return analysis.spectral, analysis.spectral_summary
 
 
-def _alpha_rows(layers: list[Any]) -> list[tuple[str, float | None, str]]:
+def _alpha_rows(layers: list[SpectrumEntry]) -> list[tuple[str, float | None, str]]:
     rows = [
-        (
-            str(layer.get("name", "?")),
-            number(layer.get("alpha")),
-            str(layer.get("reason") or "too few eigenvalues or no fit"),
-        )
+        (layer.name, layer.alpha, layer.reason or "too few eigenvalues or no fit")
         for layer in layers
-        if isinstance(layer, dict)
     ]
     return require(rows, "analysis.json lists no spectral layers")
 
@@ -216,7 +199,7 @@ def spectral_alpha(data: TrialData, path: Path, dpi: int) -> Path:
             fontsize=8,
             color="white" if clipped else "black",
         )
-    mean = number(summary.get("mean_alpha"))
+    mean = summary.mean_alpha if summary is not None else None
     if mean is None and values:
         mean = float(np.mean(values))
     if mean is not None:

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from healthopt.plots import style
 from healthopt.plots.trial.common import epoch_numbers, integer_ticks, panels, per_epoch, require
-from healthopt.plots.trial.sources import TrialData
-from healthopt.records import finite_or_none
+from healthopt.plots.trial.sources import KerasHistory, TrialData
 
 _ACCURACY_NAMES = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy")
 
 
-def _curve(history: dict[str, Any], names: tuple[str, ...], prefix: str) -> list[float] | None:
+def _curve(history: KerasHistory, names: tuple[str, ...], prefix: str) -> list[float] | None:
     """The first matching history list, as floats (NaN where not a finite number)."""
     for name in names:
         found = history.get(prefix + name)
-        if isinstance(found, list) and found:
-            return [math.nan if (v := finite_or_none(n)) is None else v for n in found]
+        if found:
+            return [math.nan if v is None else v for v in found]
     return None
 
 

@@ -81,7 +81,7 @@ def measure(mut: ModelUnderTest, probs: np.ndarray, y: np.ndarray) -> ModelCalib
         accuracy=report.accuracy,
         separation=confidence_separation(report.confidences, correct),
         num_errors=int((~correct).sum()),
-        bins=[b.to_dict() for b in report.bins],
+        bins=[b.to_json().to_json() for b in report.bins],
     )
 
 
