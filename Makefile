@@ -14,7 +14,7 @@ PIP_INSTALL = $(BIN)/pip install --quiet --constraint $(LOCK)
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(wildcard $(WEB)/*.ts $(WEB)/*.json)
 
-.PHONY: run test serve ui browser bench lint typecheck lock clean
+.PHONY: run test serve ui browser bench lint typecheck lock clean api-types
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,13 @@ browser:
 run: $(VENV)/.installed
 	$(BIN)/healthopt optimize $(RUN_ARGS)
 
+# The dashboard's API types, both committed: openapi.json from the server, schema.d.ts from it.
+# tests/api/test_openapi_export.py checks both, with the node_modules installed here.
+api-types: $(VENV)/.installed-server $(WEB)/node_modules/.installed
+	cd $(WEB) && $(NPM) run generate:api
+
 # The dashboard's component tests, then the whole Python suite (its browser test included).
-test: $(VENV)/.installed-dev ui browser
+test: $(VENV)/.installed-dev $(WEB)/node_modules/.installed ui browser
 	cd $(WEB) && $(NPM) test
 	$(BIN)/python -m pytest
 

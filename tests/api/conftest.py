@@ -14,6 +14,7 @@ from healthopt.api.app import create_app
 from healthopt.api.db import JobRecord, JobStore
 from healthopt.api.jobs import new_job_id
 from healthopt.api.settings import ServerSettings
+from healthopt.config import ScoringWeights
 
 ARCHITECTURE = Path(__file__).parents[1] / "visualization" / "data" / "cnn_architecture.json"
 
@@ -66,7 +67,12 @@ def finished_job(store: JobStore, results_dir: Path, accuracy: float = 0.9) -> J
     (run_dir / "results.json").write_text(
         json.dumps(
             {
+                "schema_version": 1,
                 "run_name": run_name,
+                "dataset": "digits",
+                "mode": "simple",
+                "trials_requested": 1,
+                "scoring_weights": ScoringWeights.for_mode("simple").to_dict(),
                 "best_trial": 0,
                 "best_value": accuracy,
                 "optimized_model_path": f"optimized_model/{model_name}",

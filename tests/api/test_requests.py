@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from healthopt.api.jobs import config_for
 from healthopt.api.schemas.jobs import OptimizeRequest
+from healthopt.records import HEALTH_COMPONENTS, Mode
 
 
 def _problems(client: TestClient, body: dict) -> list[tuple[str, str]]:
@@ -23,7 +24,7 @@ def _problems(client: TestClient, body: dict) -> list[tuple[str, str]]:
         ({"max_epochs_per_trial": 0}, "max_epochs_per_trial", "greater than or equal to 1"),
         ({"dataset_name": "mnistt"}, "dataset_name", "unknown dataset 'mnistt'; choose one of"),
         ({"dataset_name": "npz:/etc/passwd"}, "dataset_name", "unknown dataset"),
-        ({"mode": "fast"}, "mode", "'simple' or 'health_aware'"),
+        ({"mode": "fast"}, "mode", "mode must be one of simple, health-aware, got 'fast'"),
         ({"plot_generation": "some"}, "plot_generation", "'all', 'best' or 'none'"),
         (
             {"mode": "health_aware", "accuracy_weight": 0.6, "health_weight": 0.6},
@@ -69,7 +70,7 @@ def test_a_request_becomes_the_config_it_asks_for(tmp_path):
         dataset_name="digits",
         trials=4,
         max_epochs_per_trial=3,
-        mode="health_aware",
+        mode=Mode.HEALTH_AWARE,
         health_weight=0.4,
         concurrent=True,
         concurrent_workers=2,
@@ -94,3 +95,15 @@ def test_default_scoring_weights_are_seed_002s(client: TestClient):
     assert (weights["accuracy_weight"], weights["health_weight"]) == (0.7, 0.3)
     assert sum(weights["health_component_weights"].values()) == pytest.approx(1.0)
     assert weights["modes"]["simple"]["accuracy_weight"] == 1.0
+    assert weights["modes"]["health-aware"]["health_weight"] == pytest.approx(0.3)
+    # The component names reach the dashboard from the server, in HealthComponent order.
+    assert weights["health_components"] == list(HEALTH_COMPONENTS)
+    assert list(weights["health_component_weights"]) == list(HEALTH_COMPONENTS)
+
+
+def test_the_old_mode_spelling_is_still_read_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="health_aware"):
+        request = OptimizeRequest.model_validate({"mode": "health_aware"})
+    assert request.mode is Mode.HEALTH_AWARE
+    assert OptimizeRequest.model_validate({"mode": "health-aware"}).mode is Mode.HEALTH_AWARE
+    assert "deprecated" in OptimizeRequest.model_fields["mode"].description.lower()

@@ -12,6 +12,7 @@ from PIL import Image
 
 from healthopt.api.app import create_app
 from healthopt.api.studies import STUDIES_DIR
+from healthopt.records import Mode
 from healthopt.study.config import StudyConfig
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.runner import ComparisonStudy
@@ -233,7 +234,7 @@ def test_status_counts_the_runs_of_metadata(client, settings):
     metadata = _craft(settings.results_dir, "crafted", phase="built", state="completed")
     runs = []
     for record in metadata.runs:
-        if record.mode == "accuracy_only":
+        if record.mode is Mode.SIMPLE:
             record = record.with_updates(
                 status="completed", model_path="m.keras", val_accuracy=0.8 + 0.1 * record.index
             )

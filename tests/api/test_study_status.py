@@ -6,8 +6,19 @@ import json
 from pathlib import Path
 
 from healthopt.api.study_status import LiveStudy, study_status
+from healthopt.records import EpochEndEvent, Mode, RunStartedEvent, TrialFinishedEvent, TrialMetrics
 from healthopt.study.config import StudyConfig
 from healthopt.study.runner import ComparisonStudy
+
+
+def _finished(done: int, accuracy: float) -> TrialFinishedEvent:
+    return TrialFinishedEvent(
+        trial_number=done - 1,
+        state="COMPLETE",
+        metrics=TrialMetrics(val_accuracy=accuracy),
+        trials_done=done,
+        trials_total=4,
+    )
 
 
 def _building(tmp_path: Path):
@@ -20,13 +31,14 @@ def _building(tmp_path: Path):
 def test_live_events_show_the_run_in_progress_and_the_best_trial(tmp_path):
     metadata, paths = _building(tmp_path)
     live = LiveStudy()
-    tags = {"study_mode": "health_aware", "run_index": 1}
+    tags = {"study_mode": Mode.HEALTH_AWARE, "run_index": 1}
     for event in (
         {"kind": "study_run_started", **tags, "trials_total": 4},
-        {"kind": "run_started", **tags, "trials_done": 1},  # a resumed run kept one trial
-        {"kind": "trial_finished", **tags, "trials_done": 2, "metrics": {"val_accuracy": 0.6}},
-        {"kind": "trial_finished", **tags, "trials_done": 3, "metrics": {"val_accuracy": 0.5}},
-        {"kind": "epoch_end", **tags, "epoch": 1},
+        # A resumed run kept one trial. Run events come as records, or as their JSON.
+        RunStartedEvent(run_name="r", trials_total=4, trials_done=1, **tags),
+        _finished(2, 0.6).to_json() | tags,
+        _finished(3, 0.5).model_copy(update=tags),
+        EpochEndEvent(trial_number=3, epoch=1, epochs=2, **tags),
     ):
         live.update(event)
     status = study_status(metadata, paths, live)
@@ -43,11 +55,9 @@ def test_ablation_runs_count_apart_from_the_health_aware_runs(tmp_path):
     metadata, paths = _building(tmp_path)
     metadata = metadata.with_updates(phase="analyzing", modules_requested=["ablation"])
     live = LiveStudy()
-    tags = {"study_mode": "health_aware", "run_index": 2, "ablation_component": "weight_health"}
+    tags = {"study_mode": Mode.HEALTH_AWARE, "run_index": 2, "ablation_component": "weight_health"}
     live.update({"kind": "study_run_started", **tags})
-    live.update(
-        {"kind": "trial_finished", **tags, "trials_done": 1, "metrics": {"val_accuracy": 1}}
-    )
+    live.update(_finished(1, 1.0).to_json() | tags)
     status = study_status(metadata, paths, live)
     assert status.health_aware_progress.current_run is None
     assert status.health_aware_progress.best_val_accuracy is None

@@ -27,6 +27,7 @@ from healthopt.api.tensorboard import (
     child_environment,
     write_event_logs,
 )
+from healthopt.config import ScoringWeights
 
 NAN, INF = float("nan"), float("inf")
 # Values a float32 holds exactly, so the scalars read back compare with ==.
@@ -38,20 +39,27 @@ HISTORY_0 = {
 }
 HISTORY_1 = {"loss": [2.0, INF, 1.0], "learning_rate": [0.0625, 0.0625, 0.03125]}
 RESULTS = {
+    "run_name": "run",
+    "dataset": "digits",
+    "mode": "health-aware",
+    "trials_requested": 2,
+    "scoring_weights": ScoringWeights.for_mode("health-aware").to_dict(),
     "trials": [
         {
             "number": 1,
+            "state": "COMPLETE",
             "total_score": 0.625,
             "health": {"neuron_utilization": 0.75, "gradient_health": None},
             "metrics": {"val_accuracy": 0.5, "train_loss": 1.0},
         },
         {
             "number": 0,
+            "state": "COMPLETE",
             "total_score": 0.5,
             "health": {"neuron_utilization": 0.5},
             "metrics": {"val_accuracy": 0.25, "epochs": 2},
         },
-    ]
+    ],
 }
 
 

@@ -244,7 +244,7 @@ def configure_watch_and_download(api: Server, ui: Dashboard, driver, downloads, 
     wait(driver, lambda d: "/run" in d.current_url and "job=" in d.current_url)
     job_id = driver.current_url.split("job=")[1].split("&")[0]
     status = api.get(f"/jobs/{job_id}/status")
-    assert status["trials_total"] == 2 and status["mode"] == "health_aware"
+    assert status["trials_total"] == 2 and status["mode"] == "health-aware"
     # The epoch shown live, from the WebSocket, while the second trial trains (so the chart and
     # the gallery already hold the first).
     wait(driver, lambda d: epoch_shown(d) and d.find_elements(*by_id("trial-card"))

@@ -7,14 +7,13 @@ folder. Anything else is "not found": a crafted id, name or link gets a 404, nev
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from healthopt.optimize.assembly import OPTIMIZED_DIR, plots_dir, trial_dir
+from healthopt.records import ArchitectureSummary, RunResults, SchemaError, TrialRecord
 
 PLOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.png$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -52,36 +51,38 @@ class RunFiles:
     def _file(self, *parts: str) -> Path:
         return confine(self.results_dir, self.run_dir.joinpath(*parts))
 
-    def results(self) -> dict[str, Any] | None:
-        """results.json, or None before the first trial finished."""
+    def results(self) -> RunResults | None:
+        """results.json, or None before the first trial finished (or when it is unreadable)."""
         try:
-            return json.loads(self._file("results.json").read_text())
-        except (FileMissing, json.JSONDecodeError):
+            return RunResults.from_json(self._file("results.json").read_bytes())
+        except (FileMissing, SchemaError):
             return None
 
-    def best_record(self, results: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def best_record(self, results: RunResults | None = None) -> TrialRecord | None:
         """The best trial's record, from `results` when the caller has already read them."""
         results = results if results is not None else self.results()
-        if not results or results.get("best_trial") is None:
-            return None
-        best = results["best_trial"]
-        return next((t for t in results["trials"] if t["number"] == best), None)
+        return results.best() if results is not None else None
 
-    def trial_json(self, trial: int, name: str) -> dict[str, Any] | None:
-        """One of a trial folder's JSON files (architecture, diagnostics, analysis), or None."""
+    def trial_file(self, trial: int, name: str) -> bytes | None:
+        """One of a trial folder's JSON files (architecture, diagnostics, analysis), or None;
+        the caller validates it with the record it expects."""
+        path = trial_dir(self.run_dir, trial) / f"{name}.json"
         try:
-            path = confine(self.results_dir, trial_dir(self.run_dir, trial) / f"{name}.json")
-            return json.loads(path.read_text())
-        except (FileMissing, json.JSONDecodeError):
+            return confine(self.results_dir, path).read_bytes()
+        except FileMissing:
             return None
 
-    def architecture(self, trial: int) -> dict[str, Any] | None:
-        return self.trial_json(trial, "architecture")
+    def architecture(self, trial: int) -> ArchitectureSummary | None:
+        text = self.trial_file(trial, "architecture")
+        try:
+            return None if text is None else ArchitectureSummary.from_json(text)
+        except SchemaError:
+            return None
 
-    def optimized_model(self, results: dict[str, Any] | None = None) -> Path:
+    def optimized_model(self, results: RunResults | None = None) -> Path:
         """The assembled best model; FileMissing until the run has finished assembling."""
         results = results if results is not None else self.results()
-        relative = results.get("optimized_model_path") if results else None
+        relative = results.optimized_model_path if results is not None else None
         if not relative or not relative.startswith(OPTIMIZED_DIR + "/"):
             raise FileMissing("optimized model")
         return self._file(*Path(relative).parts)

@@ -18,14 +18,20 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from healthopt.api.db import FAILED, PENDING, RUNNING, JobNotFound, JobRecord, JobStore
 from healthopt.api.progress import ProgressHub
 from healthopt.api.schemas.jobs import OptimizeRequest
+from healthopt.api.schemas.progress import JobFinishedEvent, JobStatusEvent
 from healthopt.config import ConfigError, OptimizationConfig
-from healthopt.jsonio import json_safe
 from healthopt.optimize import ModelOptimizer, RunStopped
+from healthopt.records import (
+    EpochEndEvent,
+    RunEvent,
+    RunStartedEvent,
+    TrialFinishedEvent,
+    TrialStartedEvent,
+)
 
 log = logging.getLogger(__name__)
 JOB_ID_LENGTH = 32  # uuid4 hex
@@ -69,7 +75,7 @@ def config_for(request: OptimizeRequest, run_name: str, results_dir: Path) -> Op
         dataset_name=request.dataset_name,
         trials=request.trials,
         max_epochs_per_trial=request.max_epochs_per_trial,
-        mode="health-aware" if request.mode == "health_aware" else "simple",
+        mode=request.mode,
         scoring_weights=request.scoring_weights(),
         concurrent_workers=request.workers,
         use_runpod_service=request.use_runpod_service,
@@ -118,7 +124,7 @@ class JobManager:
             job_id,
             run_name=run_name,
             run_dir=str(self.results_dir / run_name),
-            request=request.model_dump(),
+            request=request.model_dump(mode="json"),
             config=config.to_dict(),
             trials_total=config.trials,
         )
@@ -235,40 +241,36 @@ class JobManager:
         record = self.store.finish(job_id, status, error)
         log.info("job %s %s", job_id, record.status)
         self._publish_status(record)
-        self.hub.publish(job_id, {"kind": "job_finished", "job_id": job_id, "status": status})
+        self.hub.publish(job_id, JobFinishedEvent(job_id=job_id, status=status))
 
     def _record_result(self, job_id: str, best_trial: int | None, best: float | None) -> None:
         self.store.update(job_id, best_trial=best_trial, best_score=best)
 
     # -- progress ------------------------------------------------------------------------
-    def _on_event(self, job_id: str, event: dict[str, Any]) -> None:
+    def _on_event(self, job_id: str, event: RunEvent) -> None:
         """Runs in the optimizer's and the executor's threads."""
-        kind = event.get("kind")
         with self._lock:
             live = self._live.setdefault(job_id, LiveProgress())
-            if kind == "trial_started":
-                live.current_trial, live.current_epoch = event.get("trial_number"), 0
-            elif kind == "epoch_end":
-                live.current_trial = event.get("trial_number")
-                live.current_epoch, live.epochs = event.get("epoch"), event.get("epochs")
+            if isinstance(event, TrialStartedEvent):
+                live.current_trial, live.current_epoch = event.trial_number, 0
+            elif isinstance(event, EpochEndEvent):
+                live.current_trial = event.trial_number
+                live.current_epoch, live.epochs = event.epoch, event.epochs
         try:
-            if kind == "run_started":
-                self.store.update(job_id, trials_completed=event.get("trials_done", 0))
-            elif kind == "trial_started":
-                self.store.update(job_id, current_trial=event.get("trial_number"))
-            elif kind == "trial_finished":
+            if isinstance(event, RunStartedEvent):
+                self.store.update(job_id, trials_completed=event.trials_done)
+            elif isinstance(event, TrialStartedEvent):
+                self.store.update(job_id, current_trial=event.trial_number)
+            elif isinstance(event, TrialFinishedEvent):
                 self.store.update(
                     job_id,
-                    trials_completed=event.get("trials_done", 0),
-                    best_trial=event.get("best_trial"),
-                    best_score=event.get("best_value"),
+                    trials_completed=event.trials_done,
+                    best_trial=event.best_trial,
+                    best_score=event.best_value,
                 )
         except JobNotFound:
             return
-        self.hub.publish(job_id, json_safe({**event, "job_id": job_id}))
+        self.hub.publish(job_id, event.model_copy(update={"job_id": job_id}))
 
     def _publish_status(self, record: JobRecord) -> None:
-        self.hub.publish(
-            record.id,
-            {"kind": "job_status", "job_id": record.id, "status": record.status},
-        )
+        self.hub.publish(record.id, JobStatusEvent(job_id=record.id, status=record.status))

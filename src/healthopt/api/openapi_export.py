@@ -12,11 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
+from fastapi import FastAPI
 
 from healthopt.api.schemas.progress import ProgressEvent
-
-_REF_TEMPLATE = "#/components/schemas/{model}"
 
 
 def openapi_document() -> dict[str, Any]:
@@ -29,11 +27,32 @@ def openapi_document() -> dict[str, Any]:
         app = create_app(settings)
         document = app.openapi()
         app.state.healthopt.store.close()
-    schema = TypeAdapter(ProgressEvent).json_schema(ref_template=_REF_TEMPLATE)
     components = document.setdefault("components", {}).setdefault("schemas", {})
-    components.update(schema.pop("$defs", {}))
-    components["ProgressEvent"] = schema
+    for name, definition in _event_schemas().items():
+        if components.setdefault(name, definition) != definition:
+            raise ValueError(f"two different schemas are both named {name!r}")
     return document
+
+
+def _event_schemas() -> dict[str, Any]:
+    """`ProgressEvent` and the schemas it refers to, written by FastAPI's own generator (as a
+    response body) so that a record both use is described the same way in both."""
+    events = FastAPI()
+
+    @events.get("/events", response_model=ProgressEvent)
+    def _events() -> None:  # never served: only its response schema is read
+        return None
+
+    document = events.openapi()
+    route = document["paths"]["/events"]["get"]["responses"]["200"]
+    return {
+        **document["components"]["schemas"],
+        "ProgressEvent": {
+            key: value
+            for key, value in route["content"]["application/json"]["schema"].items()
+            if key != "title"  # FastAPI names it after the throwaway route
+        },
+    }
 
 
 def render() -> str:

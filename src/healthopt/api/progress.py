@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+
+from healthopt.api.schemas.progress import ProgressEvent
 
 QUEUE_SIZE = 256
 
@@ -21,12 +22,12 @@ class Listener:
 
     job_id: str
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[dict[str, Any]] = field(
+    queue: asyncio.Queue[ProgressEvent] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
     dropped: int = 0
 
-    def offer(self, event: dict[str, Any]) -> None:
+    def offer(self, event: ProgressEvent) -> None:
         """Runs on the event loop: queue the event, dropping the oldest when full."""
         if self.queue.full():
             self.queue.get_nowait()
@@ -57,8 +58,8 @@ class ProgressHub:
         with self._lock:
             return len(self._listeners.get(job_id, ()))
 
-    def publish(self, job_id: str, event: dict[str, Any]) -> None:
-        """Thread-safe; events must already be JSON-safe."""
+    def publish(self, job_id: str, event: ProgressEvent) -> None:
+        """Thread-safe. Events are frozen records, so every listener may share one."""
         with self._lock:
             listeners = list(self._listeners.get(job_id, ()))
         for listener in listeners:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from healthopt.api.db import JobRecord
 from healthopt.api.jobs import LiveProgress
 from healthopt.api.schemas.jobs import JobStatus
+from healthopt.records import Mode
+from healthopt.records.mode import LEGACY_SPELLINGS
 
 
 def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
@@ -25,7 +27,14 @@ def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
         error=record.error,
         run_name=record.run_name,
         dataset_name=record.config.get("dataset_name", ""),
-        mode=record.request.get("mode", ""),
+        mode=_mode(record.request.get("mode")),
         created_at=record.created_at.isoformat(),
         best_trial=record.best_trial,
     )
+
+
+def _mode(spelling: object) -> Mode:
+    """The stored request's mode; rows written before v2 spell it "health_aware". Read without
+    Mode.parse's warning: the client did nothing wrong, the row is only old."""
+    text = str(spelling or Mode.SIMPLE)
+    return LEGACY_SPELLINGS.get(text) or Mode(text)

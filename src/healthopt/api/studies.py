@@ -14,19 +14,22 @@ runs are kept) or analyses again with the modules requested before.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from healthopt.api.files import PLOT_NAME, FileMissing, confine
 from healthopt.api.jobs import RequestRejected
-from healthopt.api.schemas.studies import StudyStartRequest, StudyStatus
+from healthopt.api.schemas.studies import StudyResults, StudyStartRequest, StudyStatus
 from healthopt.api.study_status import LiveStudy, study_status
 from healthopt.config import ConfigError
+from healthopt.records import Record
 from healthopt.study.config import STUDY_ID, default_study_id
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
@@ -89,10 +92,13 @@ class StudyManager:
             raise FileMissing(name)
         return confine(self.results_dir, paths.figures_dir / name)
 
-    def results(self, study_id: str) -> dict[str, Any]:
+    def results(self, study_id: str) -> StudyResults:
+        """analysis_results/results.json; FileMissing when it is not there or not readable."""
         try:
-            return json.loads(self.file(study_id, "results.json").read_text())
-        except json.JSONDecodeError:
+            return StudyResults.model_validate_json(
+                self.file(study_id, "results.json").read_bytes()
+            )
+        except ValidationError:
             raise FileMissing("results.json") from None
 
     def study_ids(self) -> list[str]:
@@ -277,7 +283,7 @@ class StudyManager:
         if metadata.state in _WAITING:
             metadata.with_updates(state="failed", error=error).write(self.paths(study_id).metadata)
 
-    def _on_event(self, study_id: str, event: dict[str, Any]) -> None:
+    def _on_event(self, study_id: str, event: Mapping[str, Any] | Record) -> None:
         """Runs in the study's, the optimizers' and the executor's threads."""
         with self._lock:
             live = self._live.get(study_id)

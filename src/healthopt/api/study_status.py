@@ -3,7 +3,7 @@ running study's events said since (too frequent to write to metadata.json)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +14,17 @@ from healthopt.api.schemas.studies import (
     StudySettings,
     StudyStatus,
 )
-from healthopt.config import HEALTH_COMPONENTS
-from healthopt.study.config import STUDY_MODES
+from healthopt.records import (
+    HEALTH_COMPONENTS,
+    Finite,
+    Mode,
+    Record,
+    RunStartedEvent,
+    SchemaError,
+    TrialFinishedEvent,
+    read_event,
+)
+from healthopt.study.config import ARM_NAMES, STUDY_MODES
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
 
@@ -31,7 +40,7 @@ class _ModeLive:
 class LiveStudy:
     """What a running study is doing now, from its events; too frequent for metadata.json."""
 
-    modes: dict[str, _ModeLive] = field(
+    modes: dict[Mode, _ModeLive] = field(
         default_factory=lambda: {m: _ModeLive() for m in STUDY_MODES}
     )
     ablation_component: str | None = None
@@ -39,7 +48,12 @@ class LiveStudy:
     modules_completed: list[str] = field(default_factory=list)
     current_module: str | None = None
 
-    def update(self, event: dict[str, Any]) -> None:
+    def update(self, event: Mapping[str, Any] | Record) -> None:
+        """Fold one study event in: the study's own (a JSON object) or one of its runs' events
+        (a record, or its JSON), tagged with `study_mode`, `run_index` and, for ablation runs,
+        `ablation_component`."""
+        if isinstance(event, Record):
+            event = event.to_json()
         kind = event.get("kind")
         component = event.get("ablation_component")
         if kind in ("study_run_started", "study_run_finished") and component is not None:
@@ -52,20 +66,27 @@ class LiveStudy:
             self.modules_completed.append(str(event.get("module")))
             self.current_module = None
         elif component is None and event.get("study_mode") in self.modes:
-            self._update_mode(self.modes[event["study_mode"]], kind, event)
+            # `study_mode` is a Mode's value ("simple", "health-aware").
+            self._update_mode(self.modes[Mode(event["study_mode"])], kind, event)
 
     @staticmethod
-    def _update_mode(mode: _ModeLive, kind: Any, event: dict[str, Any]) -> None:
+    def _update_mode(mode: _ModeLive, kind: Any, event: Mapping[str, Any]) -> None:
         if kind == "study_run_started":
             mode.current_run, mode.trials_done = event.get("run_index"), 0
         elif kind == "study_run_finished":
             mode.current_run, mode.trials_done = None, 0
         elif kind in ("run_started", "trial_finished"):
-            mode.trials_done = int(event.get("trials_done") or 0)
-            accuracy = (event.get("metrics") or {}).get("val_accuracy")
-            if isinstance(accuracy, int | float):
-                best = mode.best_val_accuracy
-                mode.best_val_accuracy = accuracy if best is None else max(best, accuracy)
+            try:
+                run_event = read_event(dict(event))
+            except SchemaError:
+                return
+            if isinstance(run_event, RunStartedEvent | TrialFinishedEvent):
+                mode.trials_done = run_event.trials_done
+            if isinstance(run_event, TrialFinishedEvent):
+                accuracy = run_event.metrics.val_accuracy
+                if accuracy is not None:
+                    best = mode.best_val_accuracy
+                    mode.best_val_accuracy = accuracy if best is None else max(best, accuracy)
 
 
 def study_status(metadata: StudyMetadata, paths: StudyPaths, live: LiveStudy | None) -> StudyStatus:
@@ -79,8 +100,8 @@ def study_status(metadata: StudyMetadata, paths: StudyPaths, live: LiveStudy | N
         phase=metadata.phase,
         state=metadata.state,
         error=metadata.error,
-        accuracy_only_progress=modes["accuracy_only"],
-        health_aware_progress=modes["health_aware"],
+        accuracy_only_progress=modes[Mode.SIMPLE],
+        health_aware_progress=modes[Mode.HEALTH_AWARE],
         ablation_progress=_ablation_progress(metadata, live),
         analysis=_analysis_progress(metadata, live),
         best_models_selected=metadata.phase != "building",
@@ -93,7 +114,7 @@ def study_status(metadata: StudyMetadata, paths: StudyPaths, live: LiveStudy | N
 
 
 def _mode_progress(
-    metadata: StudyMetadata, mode: str, live: LiveStudy | None, holdout: float | None
+    metadata: StudyMetadata, mode: Mode, live: LiveStudy | None, holdout: float | None
 ) -> ModeProgress:
     runs = metadata.runs_of(mode)
     completed = [r for r in runs if r.completed]
@@ -142,9 +163,21 @@ def _analysis_progress(metadata: StudyMetadata, live: LiveStudy | None) -> Analy
     )
 
 
-def _holdout_accuracies(paths: StudyPaths) -> dict[str, float | None]:
+class _SelectedModel(Record):
+    holdout_accuracy: Finite = None
+
+
+class _StudyResultsFile(Record):
+    """The part of the study's analysis_results/results.json the status reads."""
+
+    best_models: dict[str, _SelectedModel | None] = {}
+
+
+def _holdout_accuracies(paths: StudyPaths) -> dict[Mode, float | None]:
+    """Each arm's selected model on the holdout; results.json keys them by arm name."""
     try:
-        best = json.loads(paths.results.read_text()).get("best_models") or {}
-    except (OSError, ValueError, AttributeError):
+        best = _StudyResultsFile.from_json(paths.results.read_bytes()).best_models
+    except (OSError, SchemaError):
         return {}
-    return {mode: (best.get(mode) or {}).get("holdout_accuracy") for mode in STUDY_MODES}
+    selected = {mode: best.get(ARM_NAMES[mode]) for mode in STUDY_MODES}
+    return {mode: model.holdout_accuracy if model else None for mode, model in selected.items()}

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from healthopt.records import RunResults, SchemaError, TrialRecord
+
 log = logging.getLogger(__name__)
 
 LOGDIR_NAME = "tensorboard"
@@ -81,26 +83,25 @@ def _write_trial(history_path: Path, out: Path) -> None:
 
 
 def _write_summary(results_path: Path, out: Path) -> None:
-    results = _read_json(results_path, "results")
-    trials = results.get("trials") if isinstance(results, dict) else None
-    if not isinstance(trials, list):
+    try:
+        results = RunResults.from_json(results_path.read_bytes())
+    except (OSError, SchemaError) as error:
+        log.warning("skipping results %s for TensorBoard: %s", results_path, error)
         return
     scalars: Scalars = {}
-    records = [t for t in trials if isinstance(t, dict) and isinstance(t.get("number"), int)]
-    for trial in sorted(records, key=lambda t: t["number"]):
+    for trial in sorted(results.trials, key=lambda t: t.number):
         for tag, value in _trial_scalars(trial):
             if _finite(value):
-                scalars.setdefault(tag, []).append((trial["number"], value))
+                scalars.setdefault(tag, []).append((trial.number, value))
     _replace_events(out, scalars, results_path.stat().st_mtime)
 
 
-def _trial_scalars(trial: dict[str, Any]) -> Iterable[tuple[str, Any]]:
-    yield "score/total", trial.get("total_score")
-    health = trial.get("health")
-    for name, value in (health if isinstance(health, dict) else {}).items():
+def _trial_scalars(trial: TrialRecord) -> Iterable[tuple[str, Any]]:
+    yield "score/total", trial.total_score
+    for name, value in trial.health.by_name().items():
         yield f"health/{name}", value
-    metrics = trial.get("metrics")
-    for name, value in (metrics if isinstance(metrics, dict) else {}).items():
+    # to_json keeps metrics the record does not name (an older writer's), as before.
+    for name, value in trial.metrics.to_json().items():
         split, _, rest = name.partition("_")
         yield (f"{rest}/{split}" if split in METRIC_SPLITS and rest else f"metrics/{name}"), value
 

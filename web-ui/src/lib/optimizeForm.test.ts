@@ -21,7 +21,7 @@ describe("buildOptimizeRequest", () => {
       dataset_name: "digits",
       trials: 12,
       max_epochs_per_trial: 10,
-      mode: "health_aware",
+      mode: "health-aware",
       plot_generation: "best",
       concurrent: false,
       concurrent_workers: 1,

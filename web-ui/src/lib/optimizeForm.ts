@@ -24,7 +24,7 @@ export function defaultRunSettings(datasets: string[]): RunSettings {
     datasetName: defaultDataset(datasets),
     trials: "10",
     epochs: "10",
-    mode: "health_aware",
+    mode: "health-aware",
     plotGeneration: "best",
     concurrent: false,
     workers: "2",

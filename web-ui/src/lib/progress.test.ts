@@ -17,7 +17,7 @@ const SNAPSHOT: JobStatus = {
   error: null,
   run_name: "digits-run",
   dataset_name: "digits",
-  mode: "health_aware",
+  mode: "health-aware",
   created_at: "2026-01-01T00:00:00",
 };
 
@@ -62,6 +62,7 @@ describe("applyProgress", () => {
         trial_number: 0,
         state: "COMPLETE",
         error: null,
+        metrics: { val_accuracy: 0.8 },
         total_score: 0.8,
         trials_done: 1,
         trials_total: 3,

@@ -69,14 +69,18 @@ export function applyProgress(progress: JobProgress, action: ProgressAction): Jo
           ...status,
           trials_completed: event.trials_done,
           trials_total: event.trials_total,
-          best_trial: event.best_trial,
-          best_score: event.best_value,
+          best_trial: event.best_trial ?? null,
+          best_score: event.best_value ?? null,
         },
       };
     case "run_finished":
       return {
         ...progress,
-        status: { ...status, best_trial: event.best_trial, best_score: event.best_value },
+        status: {
+          ...status,
+          best_trial: event.best_trial ?? null,
+          best_score: event.best_value ?? null,
+        },
       };
     case "job_status":
     case "job_finished":

@@ -1,5 +1,5 @@
 /** Reading trial summaries: which one is best, in what order to show them, their key numbers. */
-import type { TrialSummary } from "@/lib/api/types";
+import type { TrialMetrics, TrialSummary } from "@/lib/api/types";
 
 export type TrialOrder = "number" | "score";
 
@@ -23,8 +23,8 @@ export function sortTrials(trials: TrialSummary[], order: TrialOrder): TrialSumm
   return byNumber.sort((a, b) => score(b) - score(a)); // stable: equal scores keep number order
 }
 
-/** A numeric metric of the trial, or null when it is missing or not a number. */
-export function metric(trial: TrialSummary, name: string): number | null {
+/** A metric of the trial, or null when the trial did not get that far. */
+export function metric(trial: TrialSummary, name: keyof TrialMetrics & string): number | null {
   const value = trial.metrics[name];
   return typeof value === "number" ? value : null;
 }

@@ -28,6 +28,14 @@ const DEFAULTS: DefaultScoringWeights = {
     convergence_quality: 0.15,
     accuracy_consistency: 0.1,
   },
+  health_components: [
+    "neuron_utilization",
+    "parameter_efficiency",
+    "training_stability",
+    "gradient_health",
+    "convergence_quality",
+    "accuracy_consistency",
+  ],
   modes: {},
 };
 
@@ -165,7 +173,7 @@ describe("simple mode", () => {
   it("shows accuracy at 100% but remembers the health-aware split", () => {
     const custom = setAccuracy(START, 55);
     expect(shownWeights(custom, "simple").accuracy).toBe(100);
-    expect(shownWeights(custom, "health_aware").accuracy).toBe(55);
+    expect(shownWeights(custom, "health-aware").accuracy).toBe(55);
   });
 
   it("sends no weights, so the server scores accuracy alone", () => {
@@ -175,7 +183,7 @@ describe("simple mode", () => {
 
 describe("toRequestWeights", () => {
   it("converts percents to fractions whose component shares sum to 1", () => {
-    const request = toRequestWeights(START, "health_aware");
+    const request = toRequestWeights(START, "health-aware");
     expect(request.accuracy_weight).toBe(0.7);
     expect(request.health_weight).toBe(0.3);
     expect(request.health_component_weights).toEqual({
@@ -195,7 +203,7 @@ describe("toRequestWeights", () => {
     for (let step = 0; step < 60; step++) {
       weights = setComponent(weights, names[step % names.length], (step * 37) % 101);
       weights = setAccuracy(weights, (step * 13) % 101);
-      const request = toRequestWeights(weights, "health_aware");
+      const request = toRequestWeights(weights, "health-aware");
       expect(request.accuracy_weight! + request.health_weight!).toBeCloseTo(1, 12);
       expect(Math.abs(sum(Object.values(request.health_component_weights!)) - 1)).toBeLessThan(
         1e-9,

@@ -3,9 +3,9 @@
  * (= 100 - accuracy), tier 3 the six health components' shares of the health weight. What
  * the sliders show and the request carries are whole percents that total exactly 100.
  */
-import type { DefaultScoringWeights, OptimizeRequest } from "@/lib/api/types";
+import type { DefaultScoringWeights, Mode, OptimizeRequest } from "@/lib/api/types";
 
-export type ScoringMode = OptimizeRequest["mode"];
+export type ScoringMode = Mode;
 
 export interface SliderWeights {
   /** Accuracy's whole percent of the total score; health gets the rest. */

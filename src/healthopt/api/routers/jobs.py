@@ -46,11 +46,12 @@ def get_status(job: JobDep, state: StateDep) -> JobStatus:
 
 @router.get("/jobs/{job_id}/trials", response_model=TrialList)
 def get_trials(files: FilesDep) -> TrialList:
-    results = files.results() or {"trials": []}
+    results = files.results()
+    trials = results.trials if results is not None else []
     return TrialList(
         trials=[
-            TrialSummary.model_validate({**t, "health_score": composite_health(t)})
-            for t in results["trials"]
+            TrialSummary.model_validate({**t.to_json(), "health_score": composite_health(t)})
+            for t in trials
         ]
     )
 

@@ -11,6 +11,7 @@ from healthopt.api.deps import StateDep
 from healthopt.api.schemas.meta import DefaultScoringWeights, Health, ModeWeights
 from healthopt.config import ScoringWeights
 from healthopt.data import dataset_names
+from healthopt.records import HealthComponent, Mode
 
 router = APIRouter(tags=["meta"])
 
@@ -46,17 +47,17 @@ def _mode_weights(weights: ScoringWeights) -> ModeWeights:
     return ModeWeights(
         accuracy_weight=_shown(weights.accuracy_weight),
         health_weight=_shown(weights.health_weight),
-        health_component_weights={k: _shown(v) for k, v in weights.health_components.items()},
+        health_component_weights={
+            HealthComponent(k): _shown(v) for k, v in weights.health_components.items()
+        },
     )
 
 
 @router.get("/default-scoring-weights", response_model=DefaultScoringWeights)
 def default_scoring_weights() -> DefaultScoringWeights:
-    health_aware = _mode_weights(ScoringWeights.for_mode("health-aware"))
+    modes = {mode: _mode_weights(ScoringWeights.for_mode(mode)) for mode in Mode}
     return DefaultScoringWeights(
-        **health_aware.model_dump(),
-        modes={
-            "simple": _mode_weights(ScoringWeights.for_mode("simple")),
-            "health_aware": health_aware,
-        },
+        **modes[Mode.HEALTH_AWARE].model_dump(),
+        health_components=list(HealthComponent),
+        modes=modes,
     )

@@ -13,15 +13,16 @@ import contextlib
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
 from healthopt.api.deps import ServerState, lookup_job
+from healthopt.api.schemas.progress import JobFinishedEvent, ProgressEvent, StatusEvent
 from healthopt.api.security import token_matches
 from healthopt.api.status import job_status
 
 router = APIRouter(tags=["progress"])
 
 
-def _status_event(state: ServerState, job_id: str) -> dict:
+def _status_event(state: ServerState, job_id: str) -> StatusEvent:
     record = state.store.get(job_id)
-    return {"kind": "status", **job_status(record, state.jobs.live(job_id)).model_dump()}
+    return StatusEvent(**job_status(record, state.jobs.live(job_id)).model_dump())
 
 
 @router.websocket("/ws/jobs/{job_id}")
@@ -44,8 +45,8 @@ async def job_progress(websocket: WebSocket, job_id: str) -> None:
     try:
         # Subscribed before the snapshot, so nothing falls between the two.
         snapshot = _status_event(state, job_id)
-        await websocket.send_json(snapshot)
-        if snapshot["status"] in ("completed", "failed", "cancelled"):
+        await websocket.send_text(snapshot.model_dump_json())
+        if snapshot.status in ("completed", "failed", "cancelled"):
             await websocket.close()
             return
         await _forward(websocket, listener.queue)
@@ -55,7 +56,7 @@ async def job_progress(websocket: WebSocket, job_id: str) -> None:
         state.jobs.hub.unsubscribe(listener)
 
 
-async def _forward(websocket: WebSocket, queue: asyncio.Queue) -> None:
+async def _forward(websocket: WebSocket, queue: asyncio.Queue[ProgressEvent]) -> None:
     """Send events until the job ends or the client goes away."""
     disconnected = asyncio.ensure_future(websocket.receive())
     try:
@@ -68,8 +69,9 @@ async def _forward(websocket: WebSocket, queue: asyncio.Queue) -> None:
                 next_event.cancel()
                 return
             event = next_event.result()
-            await websocket.send_json(event)
-            if event.get("kind") == "job_finished":
+            # JSON text from the record itself: a non-finite number in it goes out as null.
+            await websocket.send_text(event.model_dump_json(by_alias=True))
+            if isinstance(event, JobFinishedEvent):
                 await websocket.close()
                 return
     finally:

@@ -92,10 +92,10 @@ def get_study_results(study: StudyDep, state: StateDep) -> StudyResults:
             status.HTTP_404_NOT_FOUND,
             f"study {study.study_id} has no results yet ({study.phase}, {study.state})",
         ) from None
-    for module in (results.get("modules") or {}).values():
-        for figure in module.get("figures", []):
-            figure["url"] = _figure_url(study.study_id, figure.get("path", ""))
-    return StudyResults.model_validate(results)
+    for module in results.modules.values():
+        for figure in module.figures:
+            figure.url = _figure_url(study.study_id, figure.path)
+    return results
 
 
 @router.get(

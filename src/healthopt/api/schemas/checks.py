@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from healthopt.config import HEALTH_COMPONENTS
 from healthopt.data import dataset_names
+from healthopt.records import HEALTH_COMPONENTS
 
 WEIGHT_TOLERANCE = 1e-6
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -12,6 +12,7 @@ from healthopt.config import (
     HEALTH_AWARE_ACCURACY_WEIGHT,
     ScoringWeights,
 )
+from healthopt.records import Finite, Mode, TrialRecord
 
 JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
 
@@ -24,7 +25,11 @@ class OptimizeRequest(BaseModel):
     dataset_name: str = Field("digits", description="a registered dataset name (GET /health)")
     trials: int = Field(10, ge=1, le=100_000)
     max_epochs_per_trial: int = Field(10, ge=1, le=10_000)
-    mode: Literal["simple", "health_aware"] = "simple"
+    mode: Mode = Field(
+        Mode.SIMPLE,
+        description='"simple" or "health-aware". Deprecated: the old spelling "health_aware" '
+        "is still accepted for one release.",
+    )
     accuracy_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     health_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     health_component_weights: dict[str, float] | None = None
@@ -34,6 +39,12 @@ class OptimizeRequest(BaseModel):
     target_gpus_per_worker: int = Field(1, ge=1, le=8)
     plot_generation: Literal["all", "best", "none"] = "best"
     seed: int = Field(0, ge=0, le=2**32 - 1)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: object) -> object:
+        # Mode.parse reads "health_aware" (API v1) with a DeprecationWarning.
+        return Mode.parse(value) if isinstance(value, str) else value
 
     @field_validator("dataset_name")
     @classmethod
@@ -52,13 +63,13 @@ class OptimizeRequest(BaseModel):
             or self.health_weight is not None
             or self.health_component_weights is not None
         )
-        if self.mode == "simple" and weights_given:
+        if self.mode is Mode.SIMPLE and weights_given:
             accuracy = 1.0 if self.accuracy_weight is None else self.accuracy_weight
             health = 0.0 if self.health_weight is None else self.health_weight
             if accuracy != 1.0 or health != 0.0:
                 raise ValueError(
                     "accuracy_weight/health_weight: simple mode scores accuracy alone; "
-                    "use mode 'health_aware' to weight health"
+                    f"use mode '{Mode.HEALTH_AWARE}' to weight health"
                 )
         accuracy, health = self.resolved_split()
         if abs(accuracy + health - 1.0) > WEIGHT_TOLERANCE:
@@ -74,7 +85,7 @@ class OptimizeRequest(BaseModel):
 
     def resolved_split(self) -> tuple[float, float]:
         """(accuracy weight, health weight), one derived from the other when only one is set."""
-        if self.mode == "simple":
+        if self.mode is Mode.SIMPLE:
             return 1.0, 0.0
         accuracy, health = self.accuracy_weight, self.health_weight
         if accuracy is None and health is None:
@@ -115,7 +126,7 @@ class JobStatus(BaseModel):
     error: str | None
     run_name: str
     dataset_name: str
-    mode: str
+    mode: Mode
     created_at: str
     best_trial: int | None
 
@@ -124,22 +135,12 @@ class JobList(BaseModel):
     jobs: list[JobStatus]
 
 
-class TrialSummary(BaseModel):
-    """One finished trial as results.json records it."""
+class TrialSummary(TrialRecord):
+    """One finished trial as results.json records it, with its composite health."""
 
-    model_config = ConfigDict(extra="allow")
-
-    number: int
-    state: str
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    health: dict[str, Any]
-    total_score: float | None
-    health_score: float | None = Field(
+    health_score: Finite = Field(
         None, description="composite health in [0, 1] (healthopt.health.scoring.composite_health)"
     )
-    num_parameters: int = 0
-    error: str | None = None
 
 
 class TrialList(BaseModel):

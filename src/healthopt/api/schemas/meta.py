@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from healthopt.records import HealthComponent, Mode
+
 
 class Health(BaseModel):
     status: str
@@ -23,7 +25,7 @@ class Health(BaseModel):
 class ModeWeights(BaseModel):
     accuracy_weight: float
     health_weight: float
-    health_component_weights: dict[str, float]
+    health_component_weights: dict[HealthComponent, float]
 
 
 class DefaultScoringWeights(BaseModel):
@@ -32,5 +34,8 @@ class DefaultScoringWeights(BaseModel):
 
     accuracy_weight: float
     health_weight: float
-    health_component_weights: dict[str, float]
-    modes: dict[str, ModeWeights]
+    health_component_weights: dict[HealthComponent, float]
+    health_components: list[HealthComponent] = Field(
+        description="the six health components, in the order the dashboard shows them"
+    )
+    modes: dict[Mode, ModeWeights]

@@ -1,96 +1,55 @@
 """The events of `WS /ws/jobs/{id}`, as types for clients.
 
-WebSockets are not part of OpenAPI, so these models are added to the schema's components by
-`healthopt.api.openapi_export` under `ProgressEvent`: the dashboard's TypeScript types for
-them are generated like the rest. Each event may carry more fields than listed (`extra`).
+A run's own events are the records' (`healthopt.records.progress`); the server adds the three
+about the job itself: `status` (the snapshot a socket starts with), `job_status` and
+`job_finished`. WebSockets are not part of OpenAPI, so `healthopt.api.openapi_export` adds
+`ProgressEvent` to the schema's components: the dashboard's TypeScript types for it are
+generated like the rest.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from healthopt.api.schemas.jobs import JobStatus, JobStatusName
-
-
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    job_id: str
+from healthopt.records import (
+    EpochEndEvent,
+    NoticeEvent,
+    PlotsDrawnEvent,
+    Record,
+    RunFinishedEvent,
+    RunStartedEvent,
+    TrialFinishedEvent,
+    TrialStartedEvent,
+)
 
 
 class StatusEvent(JobStatus):
     """The first message on every socket: the job's status when it connected."""
 
-    model_config = ConfigDict(extra="allow")
-
-    kind: Literal["status"]
+    kind: Literal["status"] = "status"
 
 
-class RunStartedEvent(_Event):
-    kind: Literal["run_started"]
-    run_name: str
-    trials_total: int
-    trials_done: int
+class JobStatusEvent(Record):
+    """The job's status changed (started, cancelled, ended)."""
 
-
-class TrialStartedEvent(_Event):
-    kind: Literal["trial_started"]
-    trial_number: int
-
-
-class EpochEndEvent(_Event):
-    kind: Literal["epoch_end"]
-    trial_number: int
-    epoch: int = Field(description="1-based")
-    epochs: int
-    val_accuracy: float | None = None
-    val_loss: float | None = None
-
-
-class TrialFinishedEvent(_Event):
-    kind: Literal["trial_finished"]
-    trial_number: int
-    state: Literal["COMPLETE", "FAIL"]
-    error: str | None = None
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    total_score: float | None = None
-    trials_done: int
-    trials_total: int
-    best_trial: int | None = None
-    best_value: float | None = None
-
-
-class PlotsDrawnEvent(_Event):
-    kind: Literal["plots_drawn"]
-    trial_number: int
-    written: int
-
-
-class NoticeEvent(_Event):
-    kind: Literal["notice"]
-    message: str
-
-
-class JobStatusEvent(_Event):
-    kind: Literal["job_status"]
+    kind: Literal["job_status"] = "job_status"
+    job_id: str
     status: JobStatusName
 
 
-class JobFinishedEvent(_Event):
+class JobFinishedEvent(Record):
     """The last message: the server closes the socket after it."""
 
-    kind: Literal["job_finished"]
+    kind: Literal["job_finished"] = "job_finished"
+    job_id: str
     status: JobStatusName
 
 
-class RunFinishedEvent(_Event):
-    kind: Literal["run_finished"]
-    best_trial: int | None = None
-    best_value: float | None = None
-
-
+# Every member of records.RunEvent, plus the server's own; tests/api/test_openapi_export.py
+# checks that none of the records' events is missing here.
 ProgressEvent = Annotated[
     StatusEvent
     | RunStartedEvent
@@ -99,8 +58,8 @@ ProgressEvent = Annotated[
     | TrialFinishedEvent
     | PlotsDrawnEvent
     | NoticeEvent
+    | RunFinishedEvent
     | JobStatusEvent
-    | JobFinishedEvent
-    | RunFinishedEvent,
+    | JobFinishedEvent,
     Field(discriminator="kind"),
 ]

@@ -14,6 +14,7 @@ from healthopt.config import (
     ConfigError,
     ScoringWeights,
 )
+from healthopt.records.trial import ParamValue
 from healthopt.study.config import MODULES, StudyConfig, parse_modules
 
 PhaseName = Literal["building", "built", "analyzing", "analyzed"]
@@ -258,7 +259,7 @@ class SelectedModel(_Open):
     health_score: float | None
     total_score: float | None = None
     num_parameters: int | None
-    params: dict[str, Any]
+    params: dict[str, ParamValue]
 
 
 class StudyDesign(_Open):

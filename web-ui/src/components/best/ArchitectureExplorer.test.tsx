@@ -18,7 +18,8 @@ vi.mock("./ArchitectureGraph", () => ({
 
 function node(id: string, category: string, parameters: number, color: string) {
   const pct_of_total = parameters / 5;
-  return { data: { id, label: id, type: id, category, parameters, pct_of_total, color } };
+  const data = { id, label: id, type: id, category, parameters, pct_of_total, color };
+  return { data, classes: category };
 }
 
 const best = {

@@ -1,4 +1,4 @@
-import type { LegendEntry } from "./architecture";
+import type { LegendEntry } from "@/lib/api/types";
 import styles from "./best.module.css";
 
 /** Colour key of the layer categories drawn in the graph. */

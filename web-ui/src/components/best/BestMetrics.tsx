@@ -2,7 +2,7 @@ import type { BestModel } from "@/lib/api/types";
 import { formatFraction, formatScore } from "@/lib/format";
 
 import styles from "./best.module.css";
-import { formatDecimal, formatExactCount, numberField } from "./detailFormat";
+import { formatDecimal, formatExactCount } from "./detailFormat";
 
 /** The best trial's headline numbers. */
 export function BestMetrics({ best }: { best: BestModel }) {
@@ -10,9 +10,9 @@ export function BestMetrics({ best }: { best: BestModel }) {
   const rows: [string, string][] = [
     ["Trial", `#${best.trial_number}`],
     ["Total score", formatScore(best.total_score)],
-    ["Validation accuracy", formatFraction(numberField(best.metrics, "val_accuracy"))],
-    ["Test accuracy", formatFraction(numberField(best.metrics, "test_accuracy"))],
-    ["Validation loss", formatDecimal(numberField(best.metrics, "val_loss"), 4)],
+    ["Validation accuracy", formatFraction(best.metrics.val_accuracy)],
+    ["Test accuracy", formatFraction(best.metrics.test_accuracy)],
+    ["Validation loss", formatDecimal(best.metrics.val_loss, 4)],
     ["Parameters", formatExactCount(best.num_parameters)],
     ["Diagnostics health", score == null ? "—" : `${formatExactCount(score)} / 100`],
   ];

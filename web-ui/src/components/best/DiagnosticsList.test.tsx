@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import type { DiagnosticIssue } from "@/lib/api/types";
+import type { DiagnosticIssue, DiagnosticsSummary } from "@/lib/api/types";
 
 import { DiagnosticsList } from "./DiagnosticsList";
 
@@ -17,6 +17,10 @@ function issue(title: string, severity: DiagnosticIssue["severity"]): Diagnostic
   };
 }
 
+function summary(issues: DiagnosticIssue[]): DiagnosticsSummary {
+  return { issue_count: issues.length, severity_counts: {}, checks_skipped: [], issues };
+}
+
 describe("DiagnosticsList", () => {
   it("lists the issues most severe first with badge, text and suggestion", () => {
     const issues = [
@@ -24,7 +28,7 @@ describe("DiagnosticsList", () => {
       issue("Dead units", "critical"),
       issue("Bottleneck", "warning"),
     ];
-    render(<DiagnosticsList diagnostics={{ issue_count: 3, issues }} />);
+    render(<DiagnosticsList diagnostics={summary(issues)} />);
     const items = screen.getAllByTestId("diagnostic-issue");
     expect(items.map((item) => item.getAttribute("data-severity"))).toEqual([
       "critical",
@@ -38,7 +42,7 @@ describe("DiagnosticsList", () => {
   });
 
   it("shows an empty state when there are no issues", () => {
-    render(<DiagnosticsList diagnostics={{ issue_count: 0 }} />);
+    render(<DiagnosticsList diagnostics={summary([])} />);
     expect(screen.getByTestId("diagnostics-list").textContent).toBe(
       "No issues: every diagnostics check passed for this trial.",
     );

@@ -6,7 +6,7 @@ import { SeverityBadge } from "./SeverityBadge";
 
 /** The diagnostics engine's findings on the best trial, most severe first. */
 export function DiagnosticsList({ diagnostics }: { diagnostics: DiagnosticsSummary }) {
-  const issues = sortBySeverity(diagnostics.issues ?? []);
+  const issues = sortBySeverity(diagnostics.issues);
   return (
     <section className="card" aria-labelledby="diagnostics-title">
       <h2 id="diagnostics-title">Diagnostics</h2>

@@ -11,6 +11,7 @@ describe("HealthRadar", () => {
       training_stability: 0.969,
       gradient_health: null,
       convergence_quality: 0.147,
+      accuracy_consistency: null,
     };
     render(<HealthRadar health={health} compositeHealth={0.7158} />);
     const chart = screen.getByTestId("health-chart");

@@ -1,7 +1,8 @@
+import type { HealthComponent, HealthValues } from "@/lib/api/types";
 import { componentLabel } from "@/lib/weights";
 
 import styles from "./best.module.css";
-import { formatDecimal, numberField } from "./detailFormat";
+import { formatDecimal } from "./detailFormat";
 import {
   axisAngle,
   gridRing,
@@ -12,15 +13,11 @@ import {
   radarPolygon,
 } from "./radarGeometry";
 
-/** Seed 002's six health components, in the order the radar draws them clockwise. */
-export const HEALTH_COMPONENTS = [
-  "neuron_utilization",
-  "parameter_efficiency",
-  "training_stability",
-  "gradient_health",
-  "convergence_quality",
-  "accuracy_consistency",
-] as const;
+/** The components in the order the server lists them, which the radar draws clockwise:
+ * `HealthValues` carries one key per `HealthComponent`, null where it was not measured. */
+export function healthComponents(health: HealthValues): HealthComponent[] {
+  return Object.keys(health) as HealthComponent[];
+}
 
 const WIDTH = 360;
 const HEIGHT = 300;
@@ -35,10 +32,11 @@ export function HealthRadar({
   health,
   compositeHealth,
 }: {
-  health: Record<string, unknown>;
+  health: HealthValues;
   compositeHealth: number | null;
 }) {
-  const values = HEALTH_COMPONENTS.map((name) => numberField(health, name));
+  const names = healthComponents(health);
+  const values = names.map((name) => health[name] ?? null);
   return (
     <section className="card" aria-labelledby="health-title">
       <h2 id="health-title">Health components</h2>
@@ -49,14 +47,19 @@ export function HealthRadar({
         retrained.
       </p>
       <div className={styles.radarLayout}>
-        <RadarChart values={values} />
-        <HealthTable values={values} compositeHealth={compositeHealth} />
+        <RadarChart names={names} values={values} />
+        <HealthTable names={names} values={values} compositeHealth={compositeHealth} />
       </div>
     </section>
   );
 }
 
-function RadarChart({ values }: { values: (number | null)[] }) {
+interface ComponentValues {
+  names: HealthComponent[];
+  values: (number | null)[];
+}
+
+function RadarChart({ names, values }: ComponentValues) {
   const count = values.length;
   const polygon = radarPolygon(values, CENTER, RADIUS);
   return (
@@ -77,7 +80,7 @@ function RadarChart({ values }: { values: (number | null)[] }) {
           className={styles.radarRing}
         />
       ))}
-      {HEALTH_COMPONENTS.map((name, index) => {
+      {names.map((name, index) => {
         const angle = axisAngle(index, count);
         const end = polarPoint(CENTER, RADIUS, angle);
         return (
@@ -91,7 +94,7 @@ function RadarChart({ values }: { values: (number | null)[] }) {
       {polygon.map((point, index) =>
         values[index] === null ? null : (
           <circle
-            key={HEALTH_COMPONENTS[index]}
+            key={names[index]}
             cx={point.x}
             cy={point.y}
             r={3.5}
@@ -126,17 +129,15 @@ function AxisLabel({ name, angle, measured }: { name: string; angle: number; mea
 }
 
 function HealthTable({
+  names,
   values,
   compositeHealth,
-}: {
-  values: (number | null)[];
-  compositeHealth: number | null;
-}) {
+}: ComponentValues & { compositeHealth: number | null }) {
   return (
     <table className={styles.healthTable}>
       <caption>Component scores (0 = poor, 1 = healthy)</caption>
       <tbody>
-        {HEALTH_COMPONENTS.map((name, index) => (
+        {names.map((name, index) => (
           <tr key={name}>
             <th scope="row">{componentLabel(name)}</th>
             <td>{values[index] === null ? "not measured" : formatDecimal(values[index], 2)}</td>

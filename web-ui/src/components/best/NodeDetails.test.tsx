@@ -12,7 +12,7 @@ const conv: LayerNode = {
   type: "Conv2D",
   category: "convolution",
   parameters: 6416,
-  pctOfTotal: 91.6309625821194,
+  pct_of_total: 91.6309625821194,
   color: "#2563eb",
 };
 
@@ -70,7 +70,7 @@ describe("NodeDetails", () => {
       label: "Input",
       type: "Input",
       parameters: 0,
-      pctOfTotal: null,
+      pct_of_total: null,
     };
     render(<NodeDetails node={input} layerHealth={undefined} issues={[]} />);
     expect(value("Parameters")).toBe("0");

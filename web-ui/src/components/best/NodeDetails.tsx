@@ -24,7 +24,7 @@ export function NodeDetails({
         <Detail term="Layer id" value={node.id} />
         <Detail term="Type" value={node.type} />
         <Detail term="Parameters" value={formatExactCount(node.parameters)} />
-        <Detail term="Share of parameters" value={formatPercent(node.pctOfTotal)} />
+        <Detail term="Share of parameters" value={formatPercent(node.pct_of_total)} />
       </dl>
       <h4>Layer health</h4>
       {layerHealth ? (

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 
+import type { ArchitectureView } from "@/lib/api/types";
+
 import {
   type LayerNode,
   MAX_NODE_SIZE,
@@ -12,14 +14,18 @@ import {
 } from "./architecture";
 
 function layer(id: string, category: string, parameters = 0, color = "#000000"): LayerNode {
-  return { id, label: id, type: "Layer", category, parameters, pctOfTotal: 0, color };
+  return { id, label: id, type: "Layer", category, parameters, pct_of_total: 0, color };
 }
 
 function endpoint(id: "input" | "output", color: string) {
   const title = id === "input" ? "Input" : "Output";
-  return { data: { id, label: title, type: title, category: id, parameters: 0, color } };
+  return {
+    data: { id, label: title, type: title, category: id, parameters: 0, color },
+    classes: id,
+  };
 }
 
+// Only the graph is read; the 3D view is left out.
 const architecture = {
   cytoscape: {
     elements: [
@@ -40,8 +46,6 @@ const architecture = {
       { data: { id: "e1", source: "input", target: "conv_0" } },
       { data: { id: "e2", source: "conv_0", target: "output" } },
       { data: { id: "dangling", source: "conv_0", target: "missing" } },
-      { data: { label: "no id" } },
-      "not an element",
     ],
     legend: [
       { category: "input", label: "Input", color: "#6b7280" },
@@ -53,8 +57,8 @@ const architecture = {
 };
 
 describe("readArchitecture", () => {
-  it("reads nodes and edges, skipping malformed elements and edges to unknown nodes", () => {
-    const graph = readArchitecture(architecture);
+  it("reads nodes and edges, skipping edges to unknown nodes", () => {
+    const graph = readArchitecture(architecture as unknown as ArchitectureView);
     expect(graph.nodes.map((node) => node.id)).toEqual(["input", "conv_0", "output"]);
     expect(graph.nodes[1]).toEqual({
       id: "conv_0",
@@ -62,20 +66,20 @@ describe("readArchitecture", () => {
       type: "Conv2D",
       category: "convolution",
       parameters: 416,
-      pctOfTotal: 5.94,
+      pct_of_total: 5.94,
       color: "#2563eb",
     });
-    expect(graph.nodes[0].pctOfTotal).toBeNull();
+    expect(graph.nodes[0].pct_of_total).toBeUndefined();
     expect(graph.edges.map((edge) => edge.id)).toEqual(["e1", "e2"]);
   });
 
   it("keeps only the legend entries of categories the graph draws", () => {
-    const legend = readArchitecture(architecture).legend;
+    const legend = readArchitecture(architecture as unknown as ArchitectureView).legend;
     expect(legend.map((entry) => entry.category)).toEqual(["input", "convolution", "output"]);
   });
 
   it("is empty when the trial has no architecture view", () => {
-    expect(readArchitecture({})).toEqual({ nodes: [], edges: [], legend: [] });
+    expect(readArchitecture(null)).toEqual({ nodes: [], edges: [], legend: [] });
   });
 });
 

@@ -1,32 +1,18 @@
 /** The best model's architecture graph as the page uses it: layer nodes, edges, the legend
  * of the categories present, node sizes and a snake layout of the chain.
  *
- * The server types `architecture` as free JSON (`dict[str, Any]`), so the Cytoscape part is
- * read defensively here: anything malformed is skipped rather than trusted.
+ * The shapes are the server's (`ArchitectureView` in the generated API types).
  */
+import type {
+  ArchitectureView,
+  CytoscapeEdgeData,
+  CytoscapeNodeData,
+  LegendEntry,
+} from "@/lib/api/types";
 
-export interface LayerNode {
-  id: string;
-  label: string;
-  type: string;
-  category: string;
-  parameters: number;
-  /** Share of the model's parameters, 0-100; null for the input and output endpoints. */
-  pctOfTotal: number | null;
-  color: string;
-}
-
-export interface LayerEdge {
-  id: string;
-  source: string;
-  target: string;
-}
-
-export interface LegendEntry {
-  category: string;
-  label: string;
-  color: string;
-}
+/** A layer, or the input or output endpoint, of the graph. */
+export type LayerNode = CytoscapeNodeData;
+export type LayerEdge = CytoscapeEdgeData;
 
 export interface ArchitectureGraph {
   nodes: LayerNode[];
@@ -34,30 +20,22 @@ export interface ArchitectureGraph {
   legend: LegendEntry[];
 }
 
-const FALLBACK_COLOR = "#78716c";
 export const MIN_NODE_SIZE = 22;
 export const MAX_NODE_SIZE = 64;
 
 /** Nodes, edges and legend from `BestModel.architecture`; empty when there is no graph. */
-export function readArchitecture(architecture: Record<string, unknown>): ArchitectureGraph {
-  const cytoscape = asRecord(architecture.cytoscape);
-  const elements = Array.isArray(cytoscape?.elements) ? cytoscape.elements : [];
+export function readArchitecture(architecture: ArchitectureView | null): ArchitectureGraph {
+  if (!architecture) return { nodes: [], edges: [], legend: [] };
   const nodes: LayerNode[] = [];
   const edges: LayerEdge[] = [];
-  for (const element of elements) {
-    const data = asRecord(asRecord(element)?.data);
-    if (!data || typeof data.id !== "string") continue;
-    if (typeof data.source === "string" && typeof data.target === "string") {
-      edges.push({ id: data.id, source: data.source, target: data.target });
-    } else {
-      nodes.push(readNode(data.id, data));
-    }
+  for (const element of architecture.cytoscape.elements) {
+    if ("classes" in element) nodes.push(element.data);
+    else edges.push(element.data);
   }
   // Cytoscape refuses an edge to a node that does not exist.
   const ids = new Set(nodes.map((node) => node.id));
   const linked = edges.filter((edge) => ids.has(edge.source) && ids.has(edge.target));
-  const entries = Array.isArray(cytoscape?.legend) ? cytoscape.legend : [];
-  return { nodes, edges: linked, legend: presentLegend(entries.flatMap(readLegendEntry), nodes) };
+  return { nodes, edges: linked, legend: presentLegend(architecture.cytoscape.legend, nodes) };
 }
 
 /** One legend entry per category drawn, in order of first appearance along the graph; the
@@ -131,32 +109,6 @@ export function snakeColumns(
     }
   }
   return best;
-}
-
-function readNode(id: string, data: Record<string, unknown>): LayerNode {
-  const parameters = typeof data.parameters === "number" ? Math.max(data.parameters, 0) : 0;
-  return {
-    id,
-    label: typeof data.label === "string" ? data.label : id,
-    type: typeof data.type === "string" ? data.type : "Layer",
-    category: typeof data.category === "string" ? data.category : "other",
-    parameters,
-    pctOfTotal: typeof data.pct_of_total === "number" ? data.pct_of_total : null,
-    color: typeof data.color === "string" ? data.color : FALLBACK_COLOR,
-  };
-}
-
-function readLegendEntry(value: unknown): LegendEntry[] {
-  const entry = asRecord(value);
-  const { category, label, color } = entry ?? {};
-  if (typeof category !== "string" || typeof color !== "string") return [];
-  return [{ category, color, label: typeof label === "string" ? label : titleCase(category) }];
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : null;
 }
 
 function titleCase(category: string): string {

@@ -19,12 +19,6 @@ export function formatExactCount(value: Maybe): string {
   return isNumber(value) ? Math.round(value).toLocaleString("en-US") : MISSING;
 }
 
-/** A number field of a free-form JSON object (metrics, health), or null. */
-export function numberField(record: Record<string, unknown>, key: string): number | null {
-  const value = record[key];
-  return isNumber(value) ? value : null;
-}
-
 function isNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value);
 }

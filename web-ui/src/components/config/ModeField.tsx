@@ -10,7 +10,7 @@ const MODES: { value: ScoringMode; testId: string; label: string; description: s
     description: "score = validation accuracy",
   },
   {
-    value: "health_aware",
+    value: "health-aware",
     testId: "mode-health-aware",
     label: "Health-aware",
     description: "score = accuracy and model health, weighted below",

@@ -39,7 +39,7 @@ function move(testId: string, value: number) {
 
 describe("WeightSliders", () => {
   it("starts at the given weights with both totals at 100%", () => {
-    render(<Harness mode="health_aware" />);
+    render(<Harness mode="health-aware" />);
     expect(slider("weight-accuracy").value).toBe("70");
     expect(slider("weight-health").value).toBe("30");
     expect(componentValues()).toEqual([25, 15, 20, 15, 15, 10]);
@@ -48,7 +48,7 @@ describe("WeightSliders", () => {
   });
 
   it("moves health with accuracy and accuracy with health", () => {
-    render(<Harness mode="health_aware" />);
+    render(<Harness mode="health-aware" />);
     move("weight-accuracy", 80);
     expect(slider("weight-health").value).toBe("20");
     move("weight-health", 65);
@@ -57,7 +57,7 @@ describe("WeightSliders", () => {
   });
 
   it("rescales the other components in proportion when one moves", () => {
-    render(<Harness mode="health_aware" />);
+    render(<Harness mode="health-aware" />);
     move("weight-component-neuron_utilization", 50);
     expect(componentValues()).toEqual([50, 10, 13, 10, 10, 7]);
     expect(screen.getByTestId("components-total").textContent).toBe("100%");
@@ -67,7 +67,7 @@ describe("WeightSliders", () => {
   });
 
   it("shows each component's share of the whole score", () => {
-    render(<Harness mode="health_aware" />);
+    render(<Harness mode="health-aware" />);
     // neuron_utilization: 25% of a 30% health weight = 7.5% of the score.
     const value = slider("weight-component-neuron_utilization").parentElement!.querySelector(
       "output",
@@ -86,11 +86,11 @@ describe("WeightSliders", () => {
   });
 
   it("brings back the health-aware split when the mode switches back", () => {
-    const { rerender } = render(<Harness mode="health_aware" />);
+    const { rerender } = render(<Harness mode="health-aware" />);
     move("weight-accuracy", 60);
     rerender(<Harness mode="simple" />);
     expect(slider("weight-accuracy").value).toBe("100");
-    rerender(<Harness mode="health_aware" />);
+    rerender(<Harness mode="health-aware" />);
     expect(slider("weight-accuracy").value).toBe("60");
     expect(slider("weight-health").disabled).toBe(false);
   });

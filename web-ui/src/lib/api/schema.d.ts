@@ -473,24 +473,142 @@ export interface components {
             modules_requested: string[];
         };
         /**
+         * AnalysisSummary
+         * @description The model analyzer's summary in flat numbers; None where an analysis did not run,
+         *     `skipped` says why and `errors` names a step that failed.
+         */
+        AnalysisSummary: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /** Accuracy Gap */
+            accuracy_gap?: number | null;
+            /** Brier */
+            brier?: number | null;
+            /** Ece */
+            ece?: number | null;
+            /** Epochs To Convergence */
+            epochs_to_convergence?: number | null;
+            /**
+             * Errors
+             * @default {}
+             */
+            errors: {
+                [key: string]: string;
+            };
+            /** Mean Alpha */
+            mean_alpha?: number | null;
+            /** Mean Concentration */
+            mean_concentration?: number | null;
+            /** Mean Confidence */
+            mean_confidence?: number | null;
+            /** Mean Dead Fraction */
+            mean_dead_fraction?: number | null;
+            /** Mean Effective Rank */
+            mean_effective_rank?: number | null;
+            /** Mean Entropy */
+            mean_entropy?: number | null;
+            /** Mean Stable Rank */
+            mean_stable_rank?: number | null;
+            /** Mean Weight Health */
+            mean_weight_health?: number | null;
+            /** Median Alpha */
+            median_alpha?: number | null;
+            /** Min Specialization */
+            min_specialization?: number | null;
+            /** Min Weight Health */
+            min_weight_health?: number | null;
+            /**
+             * Over Trained Layers
+             * @default []
+             */
+            over_trained_layers: string[];
+            /** Overfitting */
+            overfitting?: boolean | null;
+            /** Overfitting Index */
+            overfitting_index?: number | null;
+            /** Parameters */
+            parameters?: number | null;
+            /** Peak Val Accuracy */
+            peak_val_accuracy?: number | null;
+            /**
+             * Recommendations
+             * @default []
+             */
+            recommendations: string[];
+            /**
+             * Skipped
+             * @default {}
+             */
+            skipped: {
+                [key: string]: string;
+            };
+            /** Spectral Layers */
+            spectral_layers?: number | null;
+            /** Spectral Status */
+            spectral_status?: string | null;
+            /**
+             * Under Trained Layers
+             * @default []
+             */
+            under_trained_layers: string[];
+            /** Val Loss Std */
+            val_loss_std?: number | null;
+            /** Weakest Layer */
+            weakest_layer?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ArchitectureView
+         * @description What the dashboard draws of a model: the Cytoscape graph and the 3D view.
+         */
+        ArchitectureView: {
+            cytoscape: components["schemas"]["CytoscapeGraph"];
+            visualization: components["schemas"]["ArchitectureVisualization"];
+        };
+        /**
+         * ArchitectureVisualization
+         * @description The 3D view of a model: its boxes in order, scaling references and score colours.
+         */
+        ArchitectureVisualization: {
+            /**
+             * Architecture Type
+             * @description "CNN", "LSTM" or "Generic"
+             */
+            architecture_type: string;
+            /** Health Color */
+            health_color: string;
+            /** Health Score */
+            health_score: number | null;
+            /** Layers */
+            layers: components["schemas"]["LayerBox"][];
+            /** Max Layer Height */
+            max_layer_height: number;
+            /** Max Layer Width */
+            max_layer_width: number;
+            /** Model Depth */
+            model_depth: number;
+            /** Performance Color */
+            performance_color: string;
+            /** Performance Score */
+            performance_score: number | null;
+            /** Total Parameters */
+            total_parameters: number;
+        };
+        /**
          * BestModel
          * @description The best trial so far: its numbers, its hyperparameters, its diagnostics and its
          *     architecture view (Cytoscape.js elements and seed 002's 3D layer records).
          */
         BestModel: {
-            /** Architecture */
-            architecture: {
-                [key: string]: unknown;
-            };
+            /** @description null when the trial recorded no architecture */
+            architecture: components["schemas"]["ArchitectureView"] | null;
             /** Architecture Url */
             architecture_url: string | null;
             /** Dataset Name */
             dataset_name: string;
-            diagnostics: components["schemas"]["DiagnosticsSummary"];
-            /** Health */
-            health: {
-                [key: string]: unknown;
-            };
+            diagnostics: components["schemas"]["BestModelDiagnostics"];
+            health: components["schemas"]["HealthValues"];
             /** Health Score */
             health_score: number | null;
             /** Job Id */
@@ -499,10 +617,7 @@ export interface components {
             layer_health: {
                 [key: string]: components["schemas"]["LayerHealth"];
             };
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["TrialMetrics"];
             /** Model Ready */
             model_ready: boolean;
             /** Model Url */
@@ -511,7 +626,7 @@ export interface components {
             num_parameters: number;
             /** Params */
             params: {
-                [key: string]: unknown;
+                [key: string]: number | string | boolean | null;
             };
             /** Plots Zip Url */
             plots_zip_url: string;
@@ -521,6 +636,155 @@ export interface components {
             total_score: number | null;
             /** Trial Number */
             trial_number: number;
+        };
+        /**
+         * BestModelDiagnostics
+         * @description The diagnostics engine's verdict on the best trial: a 0-100 score and its issues, most
+         *     severe first (read from the trial's diagnostics.json).
+         */
+        BestModelDiagnostics: {
+            /** Arch Type */
+            arch_type?: string | null;
+            /**
+             * Arch Type Source
+             * @description "recorded", "detected" (from the layers) or "none"
+             */
+            arch_type_source?: string | null;
+            /** Checks Run */
+            checks_run?: number | null;
+            /**
+             * Checks Skipped
+             * @description {"check", "needs"}: checks that did not run, and the inputs they lacked
+             * @default []
+             */
+            checks_skipped: {
+                [key: string]: string;
+            }[];
+            /**
+             * Health Score
+             * @description 0-100; None when the engine did not run
+             */
+            health_score?: number | null;
+            /**
+             * Issue Count
+             * @default 0
+             */
+            issue_count: number;
+            /**
+             * Issues
+             * @default []
+             */
+            issues: components["schemas"]["DiagnosticIssue"][];
+            /**
+             * Severity Counts
+             * @default {}
+             */
+            severity_counts: {
+                [key: string]: number;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** CytoscapeEdge */
+        CytoscapeEdge: {
+            data: components["schemas"]["CytoscapeEdgeData"];
+        };
+        /** CytoscapeEdgeData */
+        CytoscapeEdgeData: {
+            /** Id */
+            id: string;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
+        /**
+         * CytoscapeGraph
+         * @description Cytoscape.js elements (input, the layers along the model's path, output, and the edges
+         *     between them) and the legend of the categories drawn.
+         */
+        CytoscapeGraph: {
+            /** Elements */
+            elements: (components["schemas"]["CytoscapeNode"] | components["schemas"]["CytoscapeEdge"])[];
+            /** Legend */
+            legend: components["schemas"]["LegendEntry"][];
+        };
+        /** CytoscapeNode */
+        CytoscapeNode: {
+            /**
+             * Classes
+             * @description the node's category
+             */
+            classes: string;
+            data: components["schemas"]["CytoscapeNodeData"];
+        };
+        /**
+         * CytoscapeNodeData
+         * @description A node of the graph: a layer's GraphNode keys plus what the view adds to draw it. The
+         *     input and output endpoints are nodes too, with no share of the parameters.
+         */
+        CytoscapeNodeData: {
+            /** Bidirectional */
+            bidirectional?: boolean | null;
+            /** Category */
+            category: string;
+            /** Color */
+            color: string;
+            /** Embed Dim */
+            embed_dim?: number | null;
+            /**
+             * Filters
+             * @description out_channels, for convolutions
+             */
+            filters?: number | null;
+            /** Id */
+            id: string;
+            /** In Channels */
+            in_channels?: number | null;
+            /** In Features */
+            in_features?: number | null;
+            /** Input Dim */
+            input_dim?: number | null;
+            /** Input Size */
+            input_size?: number | null;
+            /** Kernel Size */
+            kernel_size?: number[] | null;
+            /** Key Dim */
+            key_dim?: number | null;
+            /**
+             * Kind
+             * @description normalization: "batch" or "layer"
+             */
+            kind?: string | null;
+            /** Label */
+            label: string;
+            /** Max Positions */
+            max_positions?: number | null;
+            /** Num Heads */
+            num_heads?: number | null;
+            /** Out Channels */
+            out_channels?: number | null;
+            /** Output Dim */
+            output_dim?: number | null;
+            /** Output Shape */
+            output_shape?: (number | null)[] | null;
+            /** Parameters */
+            parameters: number;
+            /**
+             * Pct Of Total
+             * @description share of the model's parameters, 0-100
+             */
+            pct_of_total?: number | null;
+            /** Return Sequences */
+            return_sequences?: boolean | null;
+            /** Strides */
+            strides?: number[] | null;
+            /** Type */
+            type: string;
+            /** Units */
+            units?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * DefaultScoringWeights
@@ -534,6 +798,11 @@ export interface components {
             health_component_weights: {
                 [key: string]: number;
             };
+            /**
+             * Health Components
+             * @description the six health components, in the order the dashboard shows them
+             */
+            health_components: components["schemas"]["HealthComponent"][];
             /** Health Weight */
             health_weight: number;
             /** Modes */
@@ -566,22 +835,45 @@ export interface components {
         };
         /**
          * DiagnosticsSummary
-         * @description The diagnostics engine's verdict on the best trial: a 0-100 score and its issues.
+         * @description The diagnostics engine's short verdict; diagnostics.json holds the full report.
          */
         DiagnosticsSummary: {
-            /** Health Score */
+            /** Arch Type */
+            arch_type?: string | null;
+            /**
+             * Arch Type Source
+             * @description "recorded", "detected" (from the layers) or "none"
+             */
+            arch_type_source?: string | null;
+            /** Checks Run */
+            checks_run?: number | null;
+            /**
+             * Checks Skipped
+             * @description {"check", "needs"}: checks that did not run, and the inputs they lacked
+             * @default []
+             */
+            checks_skipped: {
+                [key: string]: string;
+            }[];
+            /**
+             * Health Score
+             * @description 0-100; None when the engine did not run
+             */
             health_score?: number | null;
             /**
              * Issue Count
              * @default 0
              */
             issue_count: number;
-            /** Issues */
-            issues?: components["schemas"]["DiagnosticIssue"][];
-            /** Severity Counts */
-            severity_counts?: {
+            /**
+             * Severity Counts
+             * @default {}
+             */
+            severity_counts: {
                 [key: string]: number;
             };
+        } & {
+            [key: string]: unknown;
         };
         /** EpochEndEvent */
         EpochEndEvent: {
@@ -593,7 +885,7 @@ export interface components {
             /** Epochs */
             epochs: number;
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -601,16 +893,10 @@ export interface components {
             kind: "epoch_end";
             /** Trial Number */
             trial_number: number;
-            /**
-             * Val Accuracy
-             * @default null
-             */
-            val_accuracy: number | null;
-            /**
-             * Val Loss
-             * @default null
-             */
-            val_loss: number | null;
+            /** Val Accuracy */
+            val_accuracy?: number | null;
+            /** Val Loss */
+            val_loss?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -681,6 +967,33 @@ export interface components {
             /** Version */
             version: string;
         };
+        /**
+         * HealthComponent
+         * @description A health component's name; the API schema carries them to the dashboard as an enum.
+         * @enum {string}
+         */
+        HealthComponent: "neuron_utilization" | "parameter_efficiency" | "training_stability" | "gradient_health" | "convergence_quality" | "accuracy_consistency";
+        /**
+         * HealthValues
+         * @description Each component in [0, 1], or None where it could not be computed (the trial's
+         *     `health_reasons` then says why).
+         */
+        HealthValues: {
+            /** Accuracy Consistency */
+            accuracy_consistency?: number | null;
+            /** Convergence Quality */
+            convergence_quality?: number | null;
+            /** Gradient Health */
+            gradient_health?: number | null;
+            /** Neuron Utilization */
+            neuron_utilization?: number | null;
+            /** Parameter Efficiency */
+            parameter_efficiency?: number | null;
+            /** Training Stability */
+            training_stability?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** HealthWeights */
         HealthWeights: {
             /** Accuracy Weight */
@@ -745,8 +1058,7 @@ export interface components {
             error: string | null;
             /** Job Id */
             job_id: string;
-            /** Mode */
-            mode: string;
+            mode: components["schemas"]["Mode"];
             /** Run Name */
             run_name: string;
             /**
@@ -759,7 +1071,10 @@ export interface components {
             /** Trials Total */
             trials_total: number;
         };
-        /** JobStatusEvent */
+        /**
+         * JobStatusEvent
+         * @description The job's status changed (started, cancelled, ended).
+         */
         JobStatusEvent: {
             /** Job Id */
             job_id: string;
@@ -775,6 +1090,38 @@ export interface components {
             status: "pending" | "running" | "completed" | "failed" | "cancelled";
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * LayerBox
+         * @description One model layer as a box of the 3D view (sizing rules: visualization.architecture).
+         */
+        LayerBox: {
+            /** Category */
+            category: string;
+            /** Color Intensity */
+            color_intensity: number;
+            /** Depth */
+            depth: number;
+            /** Filters */
+            filters: number | null;
+            /** Height */
+            height: number;
+            /** Kernel Size */
+            kernel_size: number[] | null;
+            /** Layer Id */
+            layer_id: string;
+            /** Layer Type */
+            layer_type: string;
+            /** Opacity */
+            opacity: number;
+            /** Parameters */
+            parameters: number;
+            /** Position Z */
+            position_z: number;
+            /** Units */
+            units: number | null;
+            /** Width */
+            width: number;
         };
         /**
          * LayerHealth
@@ -794,6 +1141,21 @@ export interface components {
             /** Weight Health */
             weight_health?: number | null;
         };
+        /** LegendEntry */
+        LegendEntry: {
+            /** Category */
+            category: string;
+            /** Color */
+            color: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * Mode
+         * @description How a trial is scored: validation accuracy alone, or accuracy mixed with health.
+         * @enum {string}
+         */
+        Mode: "simple" | "health-aware";
         /**
          * ModeProgress
          * @description Phase 1a of one mode: its runs, the run in progress and the best model so far.
@@ -860,7 +1222,7 @@ export interface components {
         /** NoticeEvent */
         NoticeEvent: {
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -906,11 +1268,10 @@ export interface components {
              */
             max_epochs_per_trial: number;
             /**
-             * Mode
+             * @description "simple" or "health-aware". Deprecated: the old spelling "health_aware" is still accepted for one release.
              * @default simple
-             * @enum {string}
              */
-            mode: "simple" | "health_aware";
+            mode: components["schemas"]["Mode"];
             /**
              * Plot Generation
              * @default best
@@ -957,12 +1318,20 @@ export interface components {
         /** PlotsDrawnEvent */
         PlotsDrawnEvent: {
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             kind: "plots_drawn";
+            /**
+             * Skipped
+             * @description plot name -> why it was not drawn
+             * @default {}
+             */
+            skipped: {
+                [key: string]: string;
+            };
             /** Trial Number */
             trial_number: number;
             /** Written */
@@ -970,7 +1339,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        ProgressEvent: components["schemas"]["StatusEvent"] | components["schemas"]["RunStartedEvent"] | components["schemas"]["TrialStartedEvent"] | components["schemas"]["EpochEndEvent"] | components["schemas"]["TrialFinishedEvent"] | components["schemas"]["PlotsDrawnEvent"] | components["schemas"]["NoticeEvent"] | components["schemas"]["JobStatusEvent"] | components["schemas"]["JobFinishedEvent"] | components["schemas"]["RunFinishedEvent"];
+        ProgressEvent: components["schemas"]["StatusEvent"] | components["schemas"]["RunStartedEvent"] | components["schemas"]["TrialStartedEvent"] | components["schemas"]["EpochEndEvent"] | components["schemas"]["TrialFinishedEvent"] | components["schemas"]["PlotsDrawnEvent"] | components["schemas"]["NoticeEvent"] | components["schemas"]["RunFinishedEvent"] | components["schemas"]["JobStatusEvent"] | components["schemas"]["JobFinishedEvent"];
         /** ResultFigure */
         ResultFigure: {
             /** Caption */
@@ -1006,18 +1375,12 @@ export interface components {
         };
         /** RunFinishedEvent */
         RunFinishedEvent: {
-            /**
-             * Best Trial
-             * @default null
-             */
-            best_trial: number | null;
-            /**
-             * Best Value
-             * @default null
-             */
-            best_value: number | null;
+            /** Best Trial */
+            best_trial?: number | null;
+            /** Best Value */
+            best_value?: number | null;
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1029,18 +1392,42 @@ export interface components {
         /** RunStartedEvent */
         RunStartedEvent: {
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             kind: "run_started";
+            /** Run Dir */
+            run_dir?: string | null;
             /** Run Name */
             run_name: string;
             /** Trials Done */
             trials_done: number;
             /** Trials Total */
             trials_total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ScoreParts
+         * @description How a total score was made: the health part used and any redistributed weight.
+         */
+        ScoreParts: {
+            /**
+             * Component Weights Used
+             * @default {}
+             */
+            component_weights_used: {
+                [key: string]: number;
+            };
+            /** Health */
+            health?: number | null;
+            /**
+             * Missing Components
+             * @default []
+             */
+            missing_components: string[];
         } & {
             [key: string]: unknown;
         };
@@ -1056,7 +1443,7 @@ export interface components {
             num_parameters: number | null;
             /** Params */
             params: {
-                [key: string]: unknown;
+                [key: string]: number | string | boolean | null;
             };
             /** Test Accuracy */
             test_accuracy: number | null;
@@ -1095,8 +1482,7 @@ export interface components {
              * @enum {string}
              */
             kind: "status";
-            /** Mode */
-            mode: string;
+            mode: components["schemas"]["Mode"];
             /** Run Name */
             run_name: string;
             /**
@@ -1108,6 +1494,28 @@ export interface components {
             trials_completed: number;
             /** Trials Total */
             trials_total: number;
+        };
+        /**
+         * StoredArtifact
+         * @description Where a remote worker stored the trial's ZIP, and what its bytes hash to.
+         */
+        StoredArtifact: {
+            /** File Count */
+            file_count?: number | null;
+            /** Key */
+            key: string;
+            /** Plot Count */
+            plot_count?: number | null;
+            /** Runpod Job Id */
+            runpod_job_id?: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Store */
+            store?: string | null;
+            /** Uncompressed Bytes */
+            uncompressed_bytes?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1345,42 +1753,28 @@ export interface components {
         };
         /** TrialFinishedEvent */
         TrialFinishedEvent: {
-            /**
-             * Best Trial
-             * @default null
-             */
-            best_trial: number | null;
-            /**
-             * Best Value
-             * @default null
-             */
-            best_value: number | null;
-            /**
-             * Error
-             * @default null
-             */
-            error: string | null;
+            /** Best Trial */
+            best_trial?: number | null;
+            /** Best Value */
+            best_value?: number | null;
+            /** Error */
+            error?: string | null;
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             kind: "trial_finished";
-            /** Metrics */
-            metrics?: {
-                [key: string]: unknown;
-            };
+            /** @default {} */
+            metrics: components["schemas"]["TrialMetrics"];
             /**
              * State
              * @enum {string}
              */
-            state: "COMPLETE" | "FAIL";
-            /**
-             * Total Score
-             * @default null
-             */
-            total_score: number | null;
+            state: "COMPLETE" | "FAIL" | "PRUNED";
+            /** Total Score */
+            total_score?: number | null;
             /** Trial Number */
             trial_number: number;
             /** Trials Done */
@@ -1395,10 +1789,35 @@ export interface components {
             /** Trials */
             trials: components["schemas"]["TrialSummary"][];
         };
+        /**
+         * TrialMetrics
+         * @description The trained model's accuracy and loss; None when the trial did not get that far.
+         */
+        TrialMetrics: {
+            /** Test Accuracy */
+            test_accuracy?: number | null;
+            /** Test Loss */
+            test_loss?: number | null;
+            /** Train Accuracy */
+            train_accuracy?: number | null;
+            /** Train Loss */
+            train_loss?: number | null;
+            /** Val Accuracy */
+            val_accuracy?: number | null;
+            /** Val Loss */
+            val_loss?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** TrialStartedEvent */
         TrialStartedEvent: {
+            /**
+             * Attempt
+             * @description RunPod runs: 1 for the first submission
+             */
+            attempt?: number | null;
             /** Job Id */
-            job_id: string;
+            job_id?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1406,29 +1825,66 @@ export interface components {
             kind: "trial_started";
             /** Trial Number */
             trial_number: number;
+            /**
+             * Worker Pid
+             * @description local runs: the worker process
+             */
+            worker_pid?: number | null;
         } & {
             [key: string]: unknown;
         };
         /**
          * TrialSummary
-         * @description One finished trial as results.json records it.
+         * @description One finished trial as results.json records it, with its composite health.
          */
         TrialSummary: {
+            /**
+             * @default {
+             *       "errors": {},
+             *       "over_trained_layers": [],
+             *       "recommendations": [],
+             *       "skipped": {},
+             *       "under_trained_layers": []
+             *     }
+             */
+            analysis: components["schemas"]["AnalysisSummary"];
+            artifact?: components["schemas"]["StoredArtifact"] | null;
+            /**
+             * @default {
+             *       "checks_skipped": [],
+             *       "issue_count": 0,
+             *       "severity_counts": {}
+             *     }
+             */
+            diagnostics: components["schemas"]["DiagnosticsSummary"];
+            /**
+             * Epochs Run
+             * @default 0
+             */
+            epochs_run: number;
             /** Error */
             error?: string | null;
-            /** Health */
-            health: {
-                [key: string]: unknown;
+            /** @default {} */
+            health: components["schemas"]["HealthValues"];
+            /**
+             * Health Reasons
+             * @default {}
+             */
+            health_reasons: {
+                [key: string]: string;
             };
             /**
              * Health Score
              * @description composite health in [0, 1] (healthopt.health.scoring.composite_health)
              */
             health_score?: number | null;
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            /**
+             * Interrupted
+             * @default false
+             */
+            interrupted: boolean;
+            /** @default {} */
+            metrics: components["schemas"]["TrialMetrics"];
             /**
              * Num Parameters
              * @default 0
@@ -1436,14 +1892,30 @@ export interface components {
             num_parameters: number;
             /** Number */
             number: number;
-            /** Params */
+            /**
+             * Params
+             * @default {}
+             */
             params: {
-                [key: string]: unknown;
+                [key: string]: number | string | boolean | null;
             };
-            /** State */
+            score?: components["schemas"]["ScoreParts"] | null;
+            /**
+             * State
+             * @description COMPLETE, FAIL or PRUNED
+             */
             state: string;
+            /**
+             * Timings
+             * @default {}
+             */
+            timings: {
+                [key: string]: number;
+            };
             /** Total Score */
-            total_score: number | null;
+            total_score?: number | null;
+            /** Value */
+            value?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2160,7 +2632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ArchitectureView"];
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */
@@ -2219,7 +2691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["BestModel"];
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */

@@ -3,10 +3,18 @@ import type { components } from "./schema";
 
 type Schemas = components["schemas"];
 
+export type ArchitectureView = Schemas["ArchitectureView"];
 export type BestModel = Schemas["BestModel"];
+export type CytoscapeEdgeData = Schemas["CytoscapeEdgeData"];
+export type CytoscapeNodeData = Schemas["CytoscapeNodeData"];
 export type DefaultScoringWeights = Schemas["DefaultScoringWeights"];
 export type DiagnosticIssue = Schemas["DiagnosticIssue"];
-export type DiagnosticsSummary = Schemas["DiagnosticsSummary"];
+export type DiagnosticsSummary = Schemas["BestModelDiagnostics"];
+export type HealthComponent = Schemas["HealthComponent"];
+export type HealthValues = Schemas["HealthValues"];
+export type LegendEntry = Schemas["LegendEntry"];
+export type Mode = Schemas["Mode"];
+export type TrialMetrics = Schemas["TrialMetrics"];
 export type Health = Schemas["Health"];
 export type JobStatus = Schemas["JobStatus"];
 export type JobStatusName = JobStatus["status"];
