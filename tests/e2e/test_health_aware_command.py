@@ -11,6 +11,7 @@ import pytest
 
 from healthopt.config import ScoringWeights
 from healthopt.health.scoring import total_score
+from healthopt.records import DiagnosticsSummary, RunResults
 
 HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 
@@ -45,13 +46,17 @@ def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
         timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
-    results = json.loads((tmp_path / "ha" / "results.json").read_text())
-    weights = ScoringWeights(**results["scoring_weights"])
+    text = (tmp_path / "ha" / "results.json").read_text()
+    results = RunResults.from_json(text)
+    weights = ScoringWeights(**results.scoring_weights.to_json())
     assert weights.accuracy_weight == 0.6
-    for trial in results["trials"]:
-        expected = total_score(trial["metrics"]["val_accuracy"], trial["health"], weights)
-        assert trial["total_score"] == pytest.approx(expected.total, abs=1e-12)
-        assert set(trial["diagnostics"]) == {"health_score", "issue_count", "severity_counts"}
+    for trial, written in zip(results.trials, json.loads(text)["trials"], strict=True):
+        assert trial.metrics.val_accuracy is not None
+        expected = total_score(trial.metrics.val_accuracy, trial.health, weights)
+        assert trial.total_score == pytest.approx(expected.total, abs=1e-12)
+        # The engine's short summary, every key written; diagnostics.json has the full report.
+        assert set(written["diagnostics"]) == set(DiagnosticsSummary.model_fields)
+        assert trial.diagnostics.health_score is not None
 
     report = subprocess.run(
         [*HEALTHOPT, "diagnose", str(tmp_path / "ha"), "--json"],
@@ -63,5 +68,5 @@ def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
     trials = json.loads(report.stdout)["trials"]
     assert [t["trial"] for t in trials] == ["trial_0", "trial_1", "trial_2"]
     # The command recomputes what each worker stored.
-    for trial, stored in zip(trials, results["trials"], strict=True):
-        assert trial["health_score"] == stored["diagnostics"]["health_score"]
+    for trial, stored in zip(trials, results.trials, strict=True):
+        assert trial["health_score"] == stored.diagnostics.health_score

@@ -14,6 +14,7 @@ import keras
 import pytest
 
 from healthopt.data import load_dataset
+from healthopt.records import COMPLETE, RunResults
 
 HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 
@@ -43,14 +44,17 @@ def test_optimize_writes_results_whose_best_model_reproduces_test_accuracy(tmp_p
     assert completed.returncode == 0, completed.stderr
     assert "Trials" in completed.stdout and "best trial" in completed.stdout
     run_dir = tmp_path / "r"
-    results = json.loads((run_dir / "results.json").read_text())
-    assert len(results["trials"]) == 5
-    best = next(t for t in results["trials"] if t["number"] == results["best_trial"])
+    text = (run_dir / "results.json").read_text()
+    assert json.loads(text)["schema_version"] == RunResults.SCHEMA_VERSION
+    results = RunResults.from_json(text)
+    assert len(results.trials) == 5
+    best = results.best()
+    assert best is not None and results.optimized_model_path is not None
     split_seed = json.loads((run_dir / "config.json").read_text())["split_seed"]
     test = load_dataset("digits", seed=split_seed).test
-    model = keras.models.load_model(run_dir / results["optimized_model_path"])
+    model = keras.models.load_model(run_dir / results.optimized_model_path)
     _, accuracy = model.evaluate(test.x, test.y, verbose=0)
-    assert accuracy == pytest.approx(best["metrics"]["test_accuracy"], abs=1e-6)
+    assert accuracy == pytest.approx(best.metrics.test_accuracy, abs=1e-6)
 
 
 def test_orchestrator_never_imports_tensorflow(tmp_path: Path):
@@ -78,7 +82,7 @@ def _wait_for_finished_trials(results: Path, count: int, process, timeout: float
     while time.monotonic() < deadline:
         assert process.poll() is None, "healthopt ended before it was interrupted"
         if results.exists():
-            if len(json.loads(results.read_text())["trials"]) >= count:
+            if len(RunResults.from_json(results.read_text()).trials) >= count:
                 return
         time.sleep(0.2)
     raise AssertionError(f"no {count} finished trials within {timeout}s")
@@ -113,12 +117,12 @@ def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
             process.kill()
     assert process.returncode == 130
     assert "resume with --run-name stop" in stdout
-    kept = json.loads(results.read_text())["trials"]
-    assert kept[0]["state"] == "COMPLETE"
-    assert any(t.get("interrupted") for t in kept)
+    kept = RunResults.from_json(results.read_text()).trials
+    assert kept[0].state == COMPLETE
+    assert any(t.interrupted for t in kept)
 
     resumed = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    final = json.loads(results.read_text())["trials"]
+    final = RunResults.from_json(results.read_text()).trials
     assert final[0] == kept[0]
-    assert len([t for t in final if not t.get("interrupted")]) == 3
+    assert len([t for t in final if not t.interrupted]) == 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,8 +21,19 @@ import pytest
 from healthopt.artifacts import S3ArtifactStore, S3Settings, sha256_file
 from healthopt.config import OptimizationConfig
 from healthopt.optimize import ModelOptimizer
+from healthopt.optimize.executors import EventCallback, JobSubmitted
 from healthopt.optimize.executors.runpod import RunPodExecutor
 from healthopt.optimize.inflight import RUNPOD_JOBS_ATTR
+from healthopt.optimize.results import RESULT_ATTR
+from healthopt.records import (
+    COMPLETE,
+    FAIL,
+    EpochEndEvent,
+    NoticeEvent,
+    RunEvent,
+    RunResults,
+    TrialResult,
+)
 from healthopt.remote.client import RunPodClient
 from healthopt.remote.settings import RunPodSettings
 
@@ -92,7 +103,12 @@ def _config(tmp_path: Path, **changes) -> OptimizationConfig:
 
 
 def _executor(
-    cloud: dict, run_dir: Path, capacity: int = 2, on_event=None, **settings
+    cloud: dict,
+    run_dir: Path,
+    capacity: int = 2,
+    on_event: EventCallback | None = None,
+    on_control: Callable[[JobSubmitted], None] | None = None,
+    **settings,
 ) -> RunPodExecutor:
     env = cloud["orchestrator_env"]
     base = RunPodSettings.from_env(env, backoff_base_s=0.05, backoff_max_s=0.2)
@@ -101,8 +117,9 @@ def _executor(
         S3Settings(bucket=BUCKET, endpoint_url=env["HEALTHOPT_S3_ENDPOINT_URL"])
     )
     return RunPodExecutor(
-        client, store, run_dir, capacity=capacity, execution_timeout_s=300, on_event=on_event
-    )
+        client, store, run_dir, capacity=capacity, execution_timeout_s=300,
+        on_event=on_event, on_control=on_control,
+    )  # fmt: skip
 
 
 def _file_names(folder: Path) -> set[str]:
@@ -112,7 +129,7 @@ def _file_names(folder: Path) -> set[str]:
 def test_six_trials_on_two_workers_match_a_local_runs_layout(
     tmp_path: Path, cloud: dict, orchestrator_env: dict
 ):
-    events: list[dict] = []
+    events: list[RunEvent] = []
     remote = ModelOptimizer(
         _config(tmp_path / "remote", trials=6, max_epochs_per_trial=2, plot_generation="all",
                 use_runpod_service=True, concurrent_workers=2, run_name="six"),
@@ -123,44 +140,51 @@ def test_six_trials_on_two_workers_match_a_local_runs_layout(
                 run_name="six")
     ).optimize_model()  # fmt: skip
 
-    assert not [e for e in events if e["kind"] == "notice"]  # RunPod was used, no fallback
-    remote_results = json.loads(remote.results_path.read_text())
-    local_results = json.loads(local.results_path.read_text())
-    assert set(remote_results) == set(local_results)
-    assert [t["state"] for t in remote_results["trials"]] == ["COMPLETE"] * 6
-    # The same record per trial, plus where its ZIP is.
-    assert set(remote_results["trials"][0]) == set(local_results["trials"][0]) | {"artifact"}
+    assert not [e for e in events if isinstance(e, NoticeEvent)]  # RunPod used, no fallback
+    remote_json = json.loads(remote.results_path.read_text())
+    local_json = json.loads(local.results_path.read_text())
+    assert set(remote_json) == set(local_json)
+    # The same record per trial, keys and all; only the remote one says where its ZIP is.
+    assert set(remote_json["trials"][0]) == set(local_json["trials"][0])
+    remote_results = RunResults.from_json(remote.results_path.read_text())
+    local_results = RunResults.from_json(local.results_path.read_text())
+    assert [t.state for t in remote_results.trials] == [COMPLETE] * 6
+    assert local_results.trials[0].artifact is None
     # Trial 0 had the same parameters and seed in both runs: the same files, the same numbers.
-    assert remote_results["trials"][0]["params"] == local_results["trials"][0]["params"]
+    assert remote_results.trials[0].params == local_results.trials[0].params
     for sub in ("trials/trial_0", "plots/trial_0"):
         assert _file_names(remote.run_dir / sub) == _file_names(local.run_dir / sub), sub
-    assert remote_results["trials"][0]["metrics"]["val_accuracy"] == pytest.approx(
-        local_results["trials"][0]["metrics"]["val_accuracy"], abs=0.02
-    )
+    remote_accuracy = remote_results.trials[0].metrics.val_accuracy
+    local_accuracy = local_results.trials[0].metrics.val_accuracy
+    assert remote_accuracy is not None and local_accuracy is not None
+    assert remote_accuracy == pytest.approx(local_accuracy, abs=0.02)
     assert remote.optimized_model_path is not None and remote.optimized_model_path.is_file()
 
     # Every trial came back through S3 from a worker, its digest checked against the object's.
     admin = cloud["admin"]
     workers_seen = set()
-    for trial in remote_results["trials"]:
-        artifact = trial["artifact"]
-        head = admin.head_object(Bucket=BUCKET, Key=artifact["key"])
-        assert head["Metadata"]["sha256"] == artifact["sha256"]
-        assert head["ContentLength"] == artifact["size_bytes"]
-        plots = remote.run_dir / "plots" / f"trial_{trial['number']}"
-        assert len(list(plots.glob("*.png"))) == artifact["plot_count"] - 1 > 5  # + plots.json
-        assert (remote.run_dir / "trials" / f"trial_{trial['number']}" / "model.keras").is_file()
-        workers_seen.add(cloud["emulator"].job(artifact["runpod_job_id"]).worker_id)
+    for trial in remote_results.trials:
+        artifact = trial.artifact
+        assert artifact is not None and artifact.plot_count is not None, trial.number
+        head = admin.head_object(Bucket=BUCKET, Key=artifact.key)
+        assert head["Metadata"]["sha256"] == artifact.sha256
+        assert head["ContentLength"] == artifact.size_bytes
+        plots = remote.run_dir / "plots" / f"trial_{trial.number}"
+        assert len(list(plots.glob("*.png"))) == artifact.plot_count - 1 > 5  # + plots.json
+        assert (remote.run_dir / "trials" / f"trial_{trial.number}" / "model.keras").is_file()
+        assert artifact.runpod_job_id is not None
+        workers_seen.add(cloud["emulator"].job(artifact.runpod_job_id).worker_id)
     assert workers_seen == {w.name for w in cloud["workers"]}
     assert not (remote.run_dir / "downloads").exists() or not any(
         (remote.run_dir / "downloads").iterdir()
     )
-    epochs = [e for e in events if e["kind"] == "epoch_end"]
-    assert {(e["trial_number"], e["epoch"]) for e in epochs} >= {(n, 2) for n in range(6)}
+    epochs = [e for e in events if isinstance(e, EpochEndEvent)]
+    assert {(e.trial_number, e.epoch) for e in epochs} >= {(n, 2) for n in range(6)}
     study = optuna.load_study(study_name="six", storage=f"sqlite:///{remote.run_dir}/study.db")
     for trial in study.trials:
-        assert trial.user_attrs[RUNPOD_JOBS_ATTR] == [trial.user_attrs["result"]["artifact"]
-                                                      ["runpod_job_id"]]  # fmt: skip
+        stored = TrialResult.from_json(trial.user_attrs[RESULT_ATTR]).artifact
+        assert stored is not None
+        assert trial.user_attrs[RUNPOD_JOBS_ATTR] == [stored.runpod_job_id]
 
 
 def test_429_and_500_answers_are_retried_without_duplicate_jobs(
@@ -174,7 +198,7 @@ def test_429_and_500_answers_are_retried_without_duplicate_jobs(
     executor = _executor(cloud, tmp_path / config.run_name)
     result = ModelOptimizer(config, executor=executor).optimize_model()
     executor.shutdown()
-    assert [t["state"] for t in result.trials] == ["COMPLETE", "COMPLETE"], result.trials
+    assert [t.state for t in result.trials] == [COMPLETE, COMPLETE], result.trials
     assert emulator.run_requests() - before == 2  # one job per trial
     assert executor._client.retries_used == 5
 
@@ -184,24 +208,25 @@ def test_a_worker_killed_mid_trial_has_its_trial_resubmitted_once(
 ):
     emulator = cloud["emulator"]
     config = _config(tmp_path, trials=1, max_epochs_per_trial=3)
-    # The optimizer's own _emit stores job ids in Optuna, as with the executor it builds.
-    executor = _executor(
-        cloud, tmp_path / config.run_name, capacity=1, on_event=lambda e: optimizer._emit(e)
-    )
-    optimizer = ModelOptimizer(config, executor=executor)
+    optimizer: ModelOptimizer  # made below, with the executor these callbacks serve
+    optimizer_jobs: list[str] = []
     victims: list[str] = []
 
-    def kill_the_first_runner(event: dict) -> None:
-        if event["kind"] == "epoch_end" and not victims:
+    def job_submitted(message: JobSubmitted) -> None:
+        optimizer_jobs.append(message.runpod_job_id)
+        optimizer._job_submitted(message)  # stores it in Optuna, as with the executor it builds
+
+    def kill_the_first_runner(event: RunEvent) -> None:
+        if isinstance(event, EpochEndEvent) and not victims:
             job_id = optimizer_jobs[-1]
             victims.append(emulator.job(job_id).worker_id)
             next(w for w in cloud["workers"] if w.name == victims[0]).kill()
 
-    optimizer_jobs: list[str] = []
-    optimizer.on_event = lambda e: (
-        optimizer_jobs.append(e["runpod_job_id"]) if e.get("runpod_job_id") else None,
-        kill_the_first_runner(e),
-    )
+    executor = _executor(
+        cloud, tmp_path / config.run_name, capacity=1,
+        on_event=lambda e: optimizer._emit(e), on_control=job_submitted,
+    )  # fmt: skip
+    optimizer = ModelOptimizer(config, executor=executor, on_event=kill_the_first_runner)
     try:
         result = optimizer.optimize_model()
     finally:
@@ -211,12 +236,17 @@ def test_a_worker_killed_mid_trial_has_its_trial_resubmitted_once(
             if not worker.alive():
                 cloud["workers"][index] = emulator.start_worker(HANDLER, cloud["worker_env"])
     assert victims, "no epoch ended before the run finished"
-    assert result.trials[0]["state"] == "COMPLETE"
+    assert result.trials[0].state == COMPLETE
     assert len(optimizer_jobs) == 2
     first, second = (emulator.job(j) for j in optimizer_jobs)
     assert first.status == "FAILED" and "worker lost" in (first.error or "")
     assert second.status == "COMPLETED" and second.worker_id != victims[0]
-    assert result.trials[0]["timings"]["remote_resubmits"] == 1
+    assert result.trials[0].timings["remote_resubmits"] == 1
+    # Both jobs are kept on the trial, so either can be found from the study alone.
+    study = optuna.load_study(
+        study_name=config.run_name, storage=f"sqlite:///{result.run_dir}/study.db"
+    )
+    assert study.trials[0].user_attrs[RUNPOD_JOBS_ATTR] == optimizer_jobs
 
 
 def test_a_job_the_endpoint_loses_is_resubmitted(
@@ -225,19 +255,20 @@ def test_a_job_the_endpoint_loses_is_resubmitted(
     emulator = cloud["emulator"]
     jobs: list[str] = []
 
-    def lose_the_first_job(event: dict) -> None:
-        if event.get("runpod_job_id"):
-            jobs.append(event["runpod_job_id"])
-            if len(jobs) == 1:
-                emulator.lose(event["runpod_job_id"])  # later /status answers 404
+    def lose_the_first_job(message: JobSubmitted) -> None:
+        jobs.append(message.runpod_job_id)
+        if len(jobs) == 1:
+            emulator.lose(message.runpod_job_id)  # later /status answers 404
 
     config = _config(tmp_path, trials=1)
-    executor = _executor(cloud, tmp_path / config.run_name, capacity=1, on_event=lose_the_first_job)
+    executor = _executor(
+        cloud, tmp_path / config.run_name, capacity=1, on_control=lose_the_first_job
+    )
     try:
         result = ModelOptimizer(config, executor=executor).optimize_model()
     finally:
         executor.shutdown()
-    assert result.trials[0]["state"] == "COMPLETE"
+    assert result.trials[0].state == COMPLETE
     assert len(jobs) == 2 and emulator.job(jobs[1]).status == "COMPLETED"
     assert jobs[0] not in {job.id for job in emulator.jobs()}  # forgotten by the endpoint
 
@@ -256,8 +287,8 @@ def test_a_job_stuck_past_its_deadline_is_cancelled_and_fails(
         emulator.hold_queue(False)
         executor.shutdown()
     trial = result.trials[0]
-    assert trial["state"] == "FAIL"
-    assert "deadline" in trial["error"] and "cancelled" in trial["error"]
+    assert trial.state == FAIL and trial.error is not None
+    assert "deadline" in trial.error and "cancelled" in trial.error
     stuck = [j for j in emulator.jobs() if j.input["trial_spec"]["run_name"] == config.run_name]
     assert [j.status for j in stuck] == ["CANCELLED"]  # cancelled, not resubmitted
 
@@ -279,11 +310,11 @@ def test_a_corrupt_zip_fails_only_its_trial(tmp_path: Path, cloud: dict, orchest
     finally:
         emulator.on_result(None)
         executor.shutdown()
-    states = {t["number"]: t for t in result.trials}
+    states = {t.number: t for t in result.trials}
     bad = states[corrupted[0]]
-    assert bad["state"] == "FAIL" and "sha256" in bad["error"], bad.get("error")
+    assert bad.state == FAIL and "sha256" in (bad.error or ""), bad.error
     good = [t for n, t in states.items() if n != corrupted[0]]
-    assert [t["state"] for t in good] == ["COMPLETE"]
+    assert [t.state for t in good] == [COMPLETE]
     assert not (result.run_dir / "trials" / f"trial_{corrupted[0]}").exists()
 
 

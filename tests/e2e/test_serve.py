@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from healthopt.api.db import JobStore
+from healthopt.records import COMPLETE, RunResults
 
 from .serving import Server
 
@@ -37,7 +38,7 @@ def test_a_job_survives_sigkill_of_the_server_and_runs_its_trials_once(server: S
     workers = psutil.Process(server.process.pid).children(recursive=True)
     assert workers, "trials run in worker processes"
     run_dir = Path(JobStore(f"sqlite:///{server.results / 'jobs.db'}").get(job_id).run_dir)
-    before = json.loads((run_dir / "results.json").read_text())["trials"]
+    before = RunResults.from_json((run_dir / "results.json").read_text()).trials
 
     server.process.kill()  # SIGKILL: no cleanup of any kind
     server.process.wait()
@@ -49,13 +50,13 @@ def test_a_job_survives_sigkill_of_the_server_and_runs_its_trials_once(server: S
     assert status["status"] == "completed", status
     assert (status["trials_completed"], status["trials_total"]) == (3, 3)
 
-    trials = json.loads((run_dir / "results.json").read_text())["trials"]
-    numbers = [t["number"] for t in trials]
+    trials = RunResults.from_json((run_dir / "results.json").read_text()).trials
+    numbers = [t.number for t in trials]
     assert len(numbers) == len(set(numbers))  # no trial number was run twice
-    counted = [t for t in trials if not t.get("interrupted")]
-    assert [t["state"] for t in counted] == ["COMPLETE"] * 3
-    interrupted = [t for t in trials if t.get("interrupted")]
-    assert [t["number"] for t in interrupted] == [1]  # the one killed mid-training
+    counted = [t for t in trials if not t.interrupted]
+    assert [t.state for t in counted] == [COMPLETE] * 3
+    interrupted = [t for t in trials if t.interrupted]
+    assert [t.number for t in interrupted] == [1]  # the one killed mid-training
     assert trials[0] == before[0]  # the finished trial is kept as it was
     assert server.get(f"/jobs/{job_id}/best-model")["model_ready"] is True
     store = JobStore(f"sqlite:///{server.results / 'jobs.db'}")

@@ -7,7 +7,6 @@ trial number run twice."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,6 +17,8 @@ from pathlib import Path
 import optuna
 import pytest
 from optuna.trial import TrialState
+
+from healthopt.records import COMPLETE, RunResults
 
 HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 TRIALS = 4
@@ -92,7 +93,7 @@ def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, pos
     assert not ran_here & ran_there
     assert stale[0].number in ran_here and retry[0].number in ran_there
 
-    results = json.loads((worker_dir / study_name / "results.json").read_text())
-    shown = {t["number"]: t for t in results["trials"]}
-    assert f"retried as trial {retry[0].number}" in shown[stale[0].number]["error"]
-    assert sum(t["state"] == "COMPLETE" for t in shown.values()) == TRIALS
+    results = RunResults.from_json((worker_dir / study_name / "results.json").read_text())
+    shown = {t.number: t for t in results.trials}
+    assert f"retried as trial {retry[0].number}" in (shown[stale[0].number].error or "")
+    assert sum(t.state == COMPLETE for t in shown.values()) == TRIALS

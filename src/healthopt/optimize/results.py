@@ -39,9 +39,6 @@ def stored_result(trial: FrozenTrial) -> TrialResult | None:
     data = trial.user_attrs.get(RESULT_ATTR)
     if data is None:
         return None
-    if isinstance(data, dict) and data.get("artifact") == {}:
-        # Results stored before records were typed wrote "no artifact" as an empty object.
-        data = {key: value for key, value in data.items() if key != "artifact"}
     return TrialResult.from_json(data)
 
 
