@@ -36,8 +36,8 @@ import boto3
 from healthopt.config import ModelConfig, OptimizationConfig
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, OptimizationResult
-from healthopt.remote.client import RunPodClient
-from healthopt.remote.settings import RunPodSettings
+from healthopt.runpod_serverless.client import RunPodClient
+from healthopt.runpod_serverless.settings import RunPodSettings
 
 # The emulator and the S3 server are test helpers; tests/ is a namespace package off the root.
 ROOT = Path(__file__).resolve().parents[1]

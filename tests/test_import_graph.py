@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "health diagnostics models training artifacts analysis",
         "plots visualization trial_analysis",
         "trial",
-        "optimize remote",
+        "optimize runpod_serverless",
         "display study",
         "api",
         "cli __main__",

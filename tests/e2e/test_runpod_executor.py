@@ -34,8 +34,8 @@ from healthopt.records import (
     RunResults,
     TrialResult,
 )
-from healthopt.remote.client import RunPodClient
-from healthopt.remote.settings import RunPodSettings
+from healthopt.runpod_serverless.client import RunPodClient
+from healthopt.runpod_serverless.settings import RunPodSettings
 
 from ..s3 import moto_s3_server
 from .runpod_emulator import RunPodEmulator

@@ -102,8 +102,8 @@ def _make(kind: str, run_dir: Path, request: pytest.FixtureRequest) -> Case:
     else:
         from healthopt.artifacts import FileSystemArtifactStore
         from healthopt.optimize.executors.runpod import RunPodExecutor
-        from healthopt.remote.client import RunPodClient
-        from healthopt.remote.settings import RunPodSettings
+        from healthopt.runpod_serverless.client import RunPodClient
+        from healthopt.runpod_serverless.settings import RunPodSettings
 
         cloud = request.getfixturevalue("cloud")
         emulator = cloud["emulator"]

@@ -22,7 +22,7 @@ from healthopt.records import NoticeEvent
 
 if TYPE_CHECKING:
     from healthopt.artifacts import ArtifactStore
-    from healthopt.remote.settings import RunPodSettings
+    from healthopt.runpod_serverless.settings import RunPodSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _runpod_parts(env: Mapping[str, str]) -> tuple[RunPodSettings, ArtifactStore
     """(RunPodSettings, ArtifactStore) from the environment, or the one-line reason why not."""
     try:
         from healthopt.artifacts import artifact_store_from_env
-        from healthopt.remote.settings import RunPodConfigError, RunPodSettings
+        from healthopt.runpod_serverless.settings import RunPodConfigError, RunPodSettings
     except ImportError as exc:
         return f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
     try:
@@ -93,7 +93,7 @@ def _runpod_executor(
     settings, store = parts
     try:
         from healthopt.optimize.executors.runpod import RunPodExecutor
-        from healthopt.remote.client import RunPodClient, RunPodError
+        from healthopt.runpod_serverless.client import RunPodClient, RunPodError
     except ImportError as exc:
         return None, f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
 

@@ -42,7 +42,7 @@ from healthopt.records import (
     TrialStartedEvent,
     read_event,
 )
-from healthopt.remote.client import (
+from healthopt.runpod_serverless.client import (
     CANCELLED,
     COMPLETED,
     IN_PROGRESS,

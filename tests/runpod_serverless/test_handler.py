@@ -12,7 +12,7 @@ import pytest
 from healthopt.artifacts import ArtifactRef, FileSystemArtifactStore, sha256_file
 from healthopt.config import ModelConfig
 from healthopt.records import EpochEndEvent, StoredArtifact, TrialResult, TrialSpec
-from healthopt.remote.handler import TrialJob, build_handler
+from healthopt.runpod_serverless.handler import TrialJob, build_handler
 
 
 def _spec(tmp_path: Path, plots: bool) -> TrialSpec:

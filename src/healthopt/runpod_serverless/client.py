@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from healthopt.remote.settings import RunPodSettings
+from healthopt.runpod_serverless.settings import RunPodSettings
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from healthopt.remote.settings import DEFAULT_API_BASE_URL, RunPodConfigError, RunPodSettings
+from healthopt.runpod_serverless.settings import (
+    DEFAULT_API_BASE_URL,
+    RunPodConfigError,
+    RunPodSettings,
+)
 
 KEY = "rp-key-VERY-SECRET-0123"
 

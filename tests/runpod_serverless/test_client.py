@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from healthopt.remote.client import JobLost, JobStatus, RunPodClient, RunPodError
-from healthopt.remote.settings import RunPodSettings
+from healthopt.runpod_serverless.client import JobLost, JobStatus, RunPodClient, RunPodError
+from healthopt.runpod_serverless.settings import RunPodSettings
 
 from ..http_server import serve_in_thread, unused_port
 
