@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from healthopt.api.model_health import diagnostics_summary, layer_health
+from healthopt.records import ArchitectureSummary
+from healthopt.visualization import ArchitectureView, CytoscapeNodeData, build_view
 
-from .conftest import finished_job
+from .conftest import ARCHITECTURE, finished_job
 
 
 def _issue(check: str, severity: str, layer_id: str | None = None) -> dict:
@@ -98,3 +100,20 @@ def test_a_corrupt_diagnostics_file_gives_an_empty_summary(client, settings):
     (folder / "diagnostics.json").write_text("{not json")
     best = client.get(f"/jobs/{job.id}/best-model")
     assert best.status_code == 200 and best.json()["diagnostics"]["issues"] == []
+
+
+def test_the_served_architecture_is_build_views_own_json(client, settings):
+    """The API serves the view's record as it is, keys in its order, and OpenAPI describes
+    that record, not a copy of it."""
+    job = finished_job(client.app.state.healthopt.store, settings.results_dir)
+    best = client.get(f"/jobs/{job.id}/best-model").json()
+    summary = ArchitectureSummary.from_json(ARCHITECTURE.read_text())
+    view = build_view(summary, 0.9, best["health_score"]).to_json()
+    assert json.dumps(best["architecture"]) == json.dumps(view)
+    served = client.get(best["architecture_url"])
+    assert served.text == json.dumps(view, indent=2)
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model in (ArchitectureView, CytoscapeNodeData):
+        own = model.model_json_schema(mode="serialization")
+        assert schemas[model.__name__]["properties"].keys() == own["properties"].keys()
+        assert schemas[model.__name__]["required"] == own["required"]

@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from healthopt.records import SchemaError
+from healthopt.records import GraphNode, SchemaError
 from healthopt.visualization.architecture import (
     CATEGORY_COLORS,
     NO_SCORE_COLOR,
     ArchitectureView,
     CytoscapeEdge,
     CytoscapeNode,
+    CytoscapeNodeData,
     architecture_visualization,
     build_view,
     cytoscape_elements,
@@ -414,6 +415,54 @@ def test_a_summary_and_its_json_give_one_view_that_reads_back() -> None:
     assert len(nodes) == len(summary.layers) + 2 and len(edges) == len(nodes) - 1
     pool = next(n.data for n in nodes if n.data.id == "conv_0_pool")
     assert "filters" not in pool.to_json() and pool.filters is None  # details it lacks: omitted
+
+
+TRANSFORMER = _arch(
+    "transformer",
+    [
+        {"id": "tok", "type": "Embedding", "category": "embedding", "input_dim": 500,
+         "output_dim": 32},
+        {"id": "pos", "type": "PositionEmbedding", "category": "positional_embedding",
+         "max_positions": 64},
+        {"id": "mha", "type": "MultiHeadAttention", "category": "attention", "num_heads": 4,
+         "key_dim": 8, "embed_dim": 32},
+        {"id": "norm", "type": "LayerNormalization", "category": "normalization", "kind": "layer"},
+        _dense("predictions", 3),
+    ],
+    {"tok": 16000, "mha": 4224, "norm": 64, "predictions": 99},
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("architecture", [CNN, LSTM, GENERIC, TRANSFORMER])
+def test_the_schema_describes_every_key_the_view_serves(architecture: dict) -> None:
+    """The API's schema (and so the dashboard's types) is this model's: each served object
+    has its schema's required keys, and no key the schema does not name."""
+    defs = ArchitectureView.model_json_schema(mode="serialization")["$defs"]
+    assert not any(d.get("additionalProperties") for d in defs.values())
+
+    def check(obj: dict[str, Any], name: str) -> None:
+        keys, schema = set(obj), defs[name]
+        assert set(schema["required"]) <= keys <= set(schema["properties"]), name
+
+    data = build_view(architecture, 0.7, None).to_dict()
+    for element in data["cytoscape"]["elements"]:
+        edge = "source" in element["data"]
+        check(element, "CytoscapeEdge" if edge else "CytoscapeNode")
+        check(element["data"], "CytoscapeEdgeData" if edge else "CytoscapeNodeData")
+    for entry in data["cytoscape"]["legend"]:
+        check(entry, "LegendEntry")
+    check(data["visualization"], "ArchitectureVisualization")
+    for box in data["visualization"]["layers"]:
+        check(box, "LayerVisualization")
+
+
+def test_node_data_is_a_graph_node_that_drops_unknown_keys() -> None:
+    node = {"id": "c", "type": "Conv2d", "category": "convolution", "label": "c",
+            "parameters": 3, "color": "#000", "stride": 2, "bogus": 1}  # fmt: skip
+    data = CytoscapeNodeData.from_json(node)
+    assert isinstance(data, GraphNode) and data.strides == [2, 2]  # PyTorch's spelling read
+    assert data.to_json() == {**{k: v for k, v in node.items() if k not in ("stride", "bogus")},
+                              "strides": [2, 2]}  # fmt: skip
 
 
 def test_real_architecture_json_from_a_digits_run() -> None:

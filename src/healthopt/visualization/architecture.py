@@ -2,12 +2,12 @@
 
 Input is a trial's ``architecture.json`` as a `records.ArchitectureSummary` (a parsed JSON
 object is validated into one). The output is typed (`ArchitectureView`: a `CytoscapeGraph`
-and an `ArchitectureVisualization`), pydantic records the API can serve as they are;
+and an `ArchitectureVisualization`); these records are the API's schema for the view, so
+OpenAPI (and the dashboard's generated types) describe exactly what `build_view` makes.
 `ArchitectureView.to_dict()` is the JSON ``GET /jobs/{id}/best-model`` and
-``architecture_view.json`` carry, the same shape as before the records were typed (node data
-leaves out the details a layer does not have). Old or partial files are accepted: without
-``layer_graph`` the nodes are rebuilt from ``layers`` (categories guessed from the Keras class
-name), in file order.
+``architecture_view.json`` carry (node data leaves out the details a layer does not have).
+Old or partial files are accepted: without ``layer_graph`` the nodes are rebuilt from
+``layers`` (categories guessed from the Keras class name), in file order.
 
 3D sizing (every model layer is a box stacked along z; all rules are deterministic and
 monotone). A layer's width n is its filters (convolution), units (linear; recurrent, doubled
@@ -34,9 +34,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ConfigDict, computed_field, model_serializer
+from pydantic import (
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+)
 
-from healthopt.records import ArchitectureSummary, GraphNode, Record
+from healthopt.records import ArchitectureSummary, Finite, GraphNode, Record
 
 SCORE_BANDS = ((0.8, "#16a34a"), (0.6, "#eab308"), (0.4, "#f97316"), (0.0, "#dc2626"))
 NO_SCORE_COLOR = "#9ca3af"
@@ -85,74 +91,74 @@ _DETAIL_KEYS = (
 )
 
 
-class NodeData(Record):
-    """A Cytoscape node's `data`: a layer, or the input/output endpoint. Only the details
-    the layer has are set; the JSON leaves the others out."""
+class _ViewRecord(Record):
+    """A record the view builds: keys it does not know mean nothing, so they are dropped (and
+    the API schema, hence the dashboard's types, admits no others)."""
 
-    id: str
-    label: str
+    model_config = ConfigDict(**{**Record.model_config, "extra": "ignore"})
+
+
+class CytoscapeNodeData(GraphNode):
+    """A node of the graph: a layer's GraphNode keys plus what the view adds to draw it. The
+    input and output endpoints are nodes too, with no share of the parameters. Only the
+    details the layer has are set; the JSON leaves the others out."""
+
+    model_config = ConfigDict(**{**GraphNode.model_config, "extra": "ignore"})
+
     type: str
     category: str
+    label: str
     parameters: int
-    pct_of_total: float | None = None  # share of the model's parameters, 0-100; None: endpoint
+    pct_of_total: Finite = Field(None, description="share of the model's parameters, 0-100")
     color: str
-    filters: int | None = None
-    units: int | None = None
-    bidirectional: bool | None = None
-    return_sequences: bool | None = None
-    in_channels: int | None = None
-    in_features: int | None = None
-    kernel_size: list[int] | None = None
-    strides: list[int] | None = None
-    input_dim: int | None = None
-    output_dim: int | None = None
-    max_positions: int | None = None
-    num_heads: int | None = None
-    key_dim: int | None = None
-    embed_dim: int | None = None
-    kind: str | None = None
-    output_shape: list[int | None] | None = None  # endpoints: the input shape, [classes]
+    filters: int | None = Field(None, description="out_channels, for convolutions")
+    output_shape: list[int | None] | None = Field(
+        None, description="endpoints only: the input shape, or [classes]"
+    )
 
+    # The return type stays unannotated: pydantic would describe the annotation instead of
+    # the fields in the JSON schema the dashboard's types are generated from.
     @model_serializer(mode="wrap")
-    def _sparse(self, handler):  # unannotated: the JSON schema stays that of the fields
+    def _without_absent_keys(self, handler: SerializerFunctionWrapHandler):
         return {key: value for key, value in handler(self).items() if value is not None}
 
 
-class EdgeData(Record):
+class CytoscapeEdgeData(_ViewRecord):
     id: str
     source: str
     target: str
 
 
-class CytoscapeNode(Record):
-    data: NodeData
-    classes: str  # the node's category, for the stylesheet
+class CytoscapeNode(_ViewRecord):
+    data: CytoscapeNodeData
+    classes: str = Field(description="the node's category, for the stylesheet")
 
 
-class CytoscapeEdge(Record):
-    data: EdgeData
+class CytoscapeEdge(_ViewRecord):
+    data: CytoscapeEdgeData
 
 
-class LegendEntry(Record):
+class LegendEntry(_ViewRecord):
     category: str
     label: str
     color: str
 
 
-class CytoscapeGraph(Record):
-    """Cytoscape.js elements (input, layers, output, and edges along the chain) and the
-    legend of the categories drawn."""
+class CytoscapeGraph(_ViewRecord):
+    """Cytoscape.js elements (input, the layers along the model's path, output, and the edges
+    between them) and the legend of the categories drawn."""
 
     elements: list[CytoscapeNode | CytoscapeEdge]
     legend: list[LegendEntry]
 
 
-class LayerVisualization(Record):
-    """One model layer as a box in the 3D view (sizes in scene units; rules in module doc)."""
+class LayerVisualization(_ViewRecord):
+    """One model layer as a box in the 3D view (sizes in scene units; the sizing rules are in
+    healthopt.visualization.architecture's docstring)."""
 
     layer_id: str
-    layer_type: str  # the Keras class name, e.g. "Conv2D"
-    category: str  # describe_model's category, e.g. "convolution"
+    layer_type: str = Field(description='the Keras class name, e.g. "Conv2D"')
+    category: str = Field(description='describe_model\'s category, e.g. "convolution"')
     position_z: float
     width: float
     height: float
@@ -165,13 +171,10 @@ class LayerVisualization(Record):
     opacity: float
 
 
-class ArchitectureVisualization(Record):
+class ArchitectureVisualization(_ViewRecord):
     """The 3D view of a model: its boxes in order, scaling references and score colours."""
 
-    # The colours are computed from the scores; read back from JSON they are not extras.
-    model_config = ConfigDict(**{**Record.model_config, "extra": "ignore"})
-
-    architecture_type: str  # "CNN", "LSTM" (any recurrent model) or "Generic"
+    architecture_type: str = Field(description='"CNN", "LSTM" (any recurrent model) or "Generic"')
     layers: tuple[LayerVisualization, ...]
     total_parameters: int
     model_depth: int
@@ -180,6 +183,7 @@ class ArchitectureVisualization(Record):
     performance_score: float | None
     health_score: float | None
 
+    # Computed from the scores, so they are served but never read back (extras are ignored).
     @computed_field  # type: ignore[prop-decorator]
     @property
     def performance_color(self) -> str:
@@ -191,8 +195,8 @@ class ArchitectureVisualization(Record):
         return score_color(self.health_score)
 
 
-class ArchitectureView(Record):
-    """What the best-model endpoint serves: the Cytoscape graph plus the 3D view."""
+class ArchitectureView(_ViewRecord):
+    """What the dashboard draws of a model: the Cytoscape graph and the 3D view."""
 
     cytoscape: CytoscapeGraph
     visualization: ArchitectureVisualization
@@ -257,7 +261,9 @@ def cytoscape_elements(architecture: Architecture) -> list[CytoscapeNode | Cytos
     chain = [input_id, *(layer.id for layer in layers), output_id]
     for source, target in itertools.pairwise(chain):
         edge_id = _fresh(f"e_{source}_{target}", used)
-        elements.append(CytoscapeEdge(data=EdgeData(id=edge_id, source=source, target=target)))
+        elements.append(
+            CytoscapeEdge(data=CytoscapeEdgeData(id=edge_id, source=source, target=target))
+        )
     return elements
 
 
@@ -385,10 +391,10 @@ def _width_units(layer: _Layer) -> int | None:
     return 2 * n if layer.node.bidirectional else n  # both directions are concatenated
 
 
-def _node_data(layer: _Layer, total: int) -> NodeData:
+def _node_data(layer: _Layer, total: int) -> CytoscapeNodeData:
     node = layer.node
     details = {key: getattr(node, key) for key in _DETAIL_KEYS}
-    return NodeData(
+    return CytoscapeNodeData(
         id=layer.id,
         label=_label(layer),
         type=layer.type,
@@ -416,7 +422,7 @@ def _label(layer: _Layer) -> str:
 
 
 def _endpoint(node_id: str, category: str, shape: list[int | None] | None) -> CytoscapeNode:
-    data = NodeData(
+    data = CytoscapeNodeData(
         id=node_id,
         label=category.title(),
         type=category.title(),

@@ -12,10 +12,10 @@ from healthopt.api.db import JobRecord
 from healthopt.api.deps import FilesDep, JobDep
 from healthopt.api.files import FileMissing, RunFiles
 from healthopt.api.model_health import diagnostics_summary, layer_health
-from healthopt.api.schemas.models import ArchitectureView, BestModel
+from healthopt.api.schemas.models import BestModel
 from healthopt.health.scoring import composite_health
 from healthopt.records import HealthValues, RunResults, TrialRecord
-from healthopt.visualization.architecture import build_view
+from healthopt.visualization import ArchitectureView, build_view
 
 router = APIRouter(tags=["models"])
 KERAS_MEDIA_TYPE = "application/octet-stream"
@@ -37,12 +37,9 @@ def _architecture_view(files: RunFiles, record: TrialRecord) -> ArchitectureView
     if architecture is None:
         return None
     try:
-        view = build_view(
-            architecture.to_json(), record.metrics.val_accuracy, composite_health(record)
-        )
+        return build_view(architecture, record.metrics.val_accuracy, composite_health(record))
     except ValueError:
         return None
-    return ArchitectureView.model_validate(view.to_dict())
 
 
 def best_model(job: JobRecord, files: RunFiles) -> BestModel:
