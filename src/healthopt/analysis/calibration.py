@@ -34,6 +34,17 @@ class ReliabilityBin:
     def to_json(self) -> ReliabilityBinEntry:
         return entry_from(self, ReliabilityBinEntry)
 
+    @classmethod
+    def from_json(cls, entry: ReliabilityBinEntry) -> ReliabilityBin:
+        """The bin as analysis.json wrote it (plots and the study read it back)."""
+        return cls(
+            lower=entry.lower,
+            upper=entry.upper,
+            count=entry.count,
+            mean_confidence=entry.mean_confidence,
+            accuracy=entry.accuracy,
+        )
+
 
 @dataclass(frozen=True)
 class CalibrationReport:

@@ -188,17 +188,7 @@ def _bins_from_analysis(data: TrialData) -> tuple[list[ReliabilityBin], float | 
     found = data.analysis().calibration
     if found is None or not found.bins:
         raise MissingInput("analysis.json calibration has no reliability bins")
-    bins = [
-        ReliabilityBin(
-            lower=b.lower,
-            upper=b.upper,
-            count=b.count,
-            mean_confidence=b.mean_confidence,
-            accuracy=b.accuracy,
-        )
-        for b in found.bins
-    ]
-    return bins, found.ece
+    return [ReliabilityBin.from_json(b) for b in found.bins], found.ece
 
 
 def calibration(data: TrialData, path: Path, dpi: int) -> Path:
