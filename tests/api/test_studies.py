@@ -100,6 +100,7 @@ def test_results_carry_the_summary_and_the_modules(analysed):
     client, study_id, seen = analysed
     results = client.get(f"/comparison-study/{study_id}/results").json()
     assert results["study_id"] == study_id and results["dataset"] == "digits"
+    assert results["schema_version"] == 1 and "report" in results
     summary = results["executive_summary"]
     assert [row["metric"] for row in summary["rows"]] == [
         "Validation accuracy",
@@ -116,6 +117,9 @@ def test_results_carry_the_summary_and_the_modules(analysed):
         assert module["available"], module["reason"]
         assert module["summary"] and module["figures"]
         assert all(len(row) == len(t["columns"]) for t in module["tables"] for row in t["rows"])
+        for test in module["tests"]:  # a comparison of the modes, or one test (McNemar)
+            single = test.get("primary", test)
+            assert single["name"] and single["significant"] in (True, False)
     assert set(results["best_models"]) == set(MODES)
     holdout = {m: results["best_models"][m]["holdout_accuracy"] for m in MODES}
     assert holdout == {m: seen[-1][f"{m}_progress"]["best_holdout_accuracy"] for m in MODES}

@@ -10,6 +10,8 @@ from healthopt.records import EpochEndEvent, Mode, RunStartedEvent, TrialFinishe
 from healthopt.study.config import StudyConfig
 from healthopt.study.runner import ComparisonStudy
 
+RESULTS_V0 = Path(__file__).parents[1] / "study" / "data" / "results_v0_digits.json"
+
 
 def _finished(done: int, accuracy: float) -> TrialFinishedEvent:
     return TrialFinishedEvent(
@@ -82,10 +84,15 @@ def test_module_events_and_the_holdout_of_results_json(tmp_path):
     assert study_status(metadata, paths, None).best_models_selected is True
 
     paths.analysis_dir.mkdir(parents=True)
-    paths.results.write_text(
-        json.dumps({"best_models": {"accuracy_only": {"holdout_accuracy": 0.75}}})
-    )
-    status = study_status(metadata.with_updates(phase="analyzed", state="completed"), paths, None)
+    results = json.loads(RESULTS_V0.read_text())  # a results.json as written before versioning
+    results["best_models"]["accuracy_only"]["holdout_accuracy"] = 0.75
+    del results["best_models"]["health_aware"]
+    paths.results.write_text(json.dumps(results))
+    analysed = metadata.with_updates(phase="analyzed", state="completed")
+    status = study_status(analysed, paths, None)
     assert status.accuracy_only_progress.best_holdout_accuracy == 0.75
     assert status.health_aware_progress.best_holdout_accuracy is None
     assert status.results_available and not status.report_available
+    # a results.json that is not one leaves the holdout unknown instead of failing the status
+    paths.results.write_text(json.dumps({"best_models": {"accuracy_only": {}}}))
+    assert study_status(analysed, paths, None).accuracy_only_progress.best_holdout_accuracy is None

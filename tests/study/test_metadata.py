@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from healthopt.records import Mode
-from healthopt.study.config import STUDY_MODES, StudyConfig, arm_json, arm_mode
+from healthopt.records import Mode, SchemaError
+from healthopt.records.study import ExecutiveRow, ExecutiveSummary, StudyDesign
+from healthopt.study.config import STUDY_MODES, StudyConfig, arm_mode
 from healthopt.study.metadata import RunRecord, StudyMetadata
 from healthopt.study.runner import ComparisonStudy
 
@@ -116,13 +117,30 @@ def test_a_run_record_refuses_a_mode_no_study_has():
 
 def test_arms_are_spelt_by_their_on_disk_names_in_results_json():
     assert arm_mode("health_aware") is arm_mode("health-aware") is Mode.HEALTH_AWARE
-    payload = {
-        "best_models": {Mode.SIMPLE: {"label": "accuracy_only run 0"}, Mode.HEALTH_AWARE: None},
-        "executive_summary": {"winner": Mode.HEALTH_AWARE, "rows": [{Mode.SIMPLE: float("nan")}]},
-        "counts": {1: 2},
-    }
-    assert arm_json(payload) == {
-        "best_models": {"accuracy_only": {"label": "accuracy_only run 0"}, "health_aware": None},
-        "executive_summary": {"winner": "health_aware", "rows": [{"accuracy_only": None}]},
-        "counts": {"1": 2},
-    }
+    design = StudyDesign(
+        paired=True,
+        search="s",
+        runs_per_mode=2,
+        completed_runs={Mode.SIMPLE: 2, Mode.HEALTH_AWARE: 1},
+        split_sizes={"holdout": 10},
+        selection="s",
+        tests="t",
+    )
+    assert design.to_json()["completed_runs"] == {"accuracy_only": 2, "health_aware": 1}
+    assert StudyDesign.from_json(design.to_json()) == design
+    row = ExecutiveRow(
+        metric="m",
+        accuracy_only=float("nan"),
+        health_aware=0.5,
+        difference=None,
+        p_value=None,
+        significant=False,
+    )
+    summary = ExecutiveSummary(rows=[row], winner=Mode.HEALTH_AWARE, verdict="v")
+    written = summary.to_json()
+    assert written["winner"] == "health_aware" and written["rows"][0]["accuracy_only"] is None
+    assert ExecutiveSummary.from_json(written).winner is Mode.HEALTH_AWARE
+    # either spelling reads; a name no study has is refused
+    assert ExecutiveSummary.from_json({**written, "winner": "health-aware"}) == summary
+    with pytest.raises(SchemaError, match="not a study mode"):
+        ExecutiveSummary.from_json({**written, "winner": "accuracy"})

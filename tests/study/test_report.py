@@ -1,4 +1,4 @@
-"""The study's PDF report: built from a results.json-shaped dict, read back with pypdf."""
+"""The study's PDF report: built from results.json's records, read back with pypdf."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ import matplotlib
 import pytest
 from pypdf import PdfReader
 
+from healthopt.records import Mode
+from healthopt.records.study import (
+    ExecutiveRow,
+    ModuleOutcome,
+    ResultFigure,
+    ResultTable,
+    RunRecord,
+    StudyResults,
+)
 from healthopt.study.config import StudyConfig
-from healthopt.study.metadata import RunRecord
 from healthopt.study.report import FRAME_WIDTH, _column_widths, _Styles, build_report
 from healthopt.study.report_format import (
     appendix_row,
@@ -24,8 +32,7 @@ from healthopt.study.report_format import (
     run_row,
     summary_row,
 )
-from healthopt.study.results import Figure, ModuleResult, Table
-from healthopt.study.stats import compare, mcnemar_exact
+from healthopt.study.stats import compare, mcnemar_exact, paired_t_test
 
 matplotlib.use("Agg")
 
@@ -77,74 +84,73 @@ def _runs() -> list[dict]:
     return runs
 
 
-def full_results(analysis_dir: Path) -> dict:
+def full_results(analysis_dir: Path) -> StudyResults:
     """Two available modules (tables, figures, both kinds of test record), one unavailable,
     None values in tables and summaries, a figure whose file is missing."""
     figures = analysis_dir / "figures"
     wide = _png(figures / "generalization_gap.png", (10, 4), "Generalization gap per run")
     tall = _png(figures / "robustness_curves.png", (6, 9), "Accuracy under corruption")
     a, b = [0.90, 0.91, 0.92], [0.89, 0.915, 0.93]
-    generalization = ModuleResult(
+    generalization = ModuleOutcome(
         name="generalization",
         title="Generalization to the holdout",
         summary=[
             "The gap is 1.2 pp smaller for health-aware models (p = 0.04, n = 3 pairs).",
             "Markup is text here: <b>not bold</b> & co.",
         ],
-        data={"gap": 0.012},
         tables=[
-            Table(
-                "Holdout accuracy per run",
-                ["Run", "Mode", "Val", "Holdout", "Gap", "Parameters"],
-                [
+            ResultTable(
+                title="Holdout accuracy per run",
+                columns=["Run", "Mode", "Val", "Holdout", "Gap", "Parameters"],
+                rows=[
                     ["run 0", "accuracy_only", 0.91, 0.88, 0.03, 7002],
                     ["run 1", "health_aware", 0.905, None, None, 5120],
                 ],
                 note="Gap = validation minus holdout accuracy.",
             ),
-            Table(
-                "A wide table with long headers",
-                [f"Long column header number {i}" for i in range(10)],
-                [[f"value_{i}_with_a_long_identifier" for i in range(10)] for _ in range(3)],
+            ResultTable(
+                title="A wide table with long headers",
+                columns=[f"Long column header number {i}" for i in range(10)],
+                rows=[[f"value_{i}_with_a_long_identifier" for i in range(10)] for _ in range(3)],
             ),
         ],
         figures=[
-            Figure(wide, "Gap per run, both modes."),
-            Figure("figures/not_there.png", "This file was never written."),
+            ResultFigure(path=wide, caption="Gap per run, both modes."),
+            ResultFigure(path="figures/not_there.png", caption="This file was never written."),
         ],
         tests=[
-            compare("Holdout accuracy", a, b, paired=True).to_dict(),
-            mcnemar_exact([True, True, False, True], [True, False, True, True]).to_dict(),
+            compare("Holdout accuracy", a, b, paired=True).record(),
+            mcnemar_exact([True, True, False, True], [True, False, True, True]).record(),
         ],
     )
-    robustness = ModuleResult(
+    robustness = ModuleOutcome(
         name="robustness",
         title="Robustness to corruptions",
         summary=["Accuracy falls with noise σ ≥ 0.2 in both modes; no significant difference."],
         tables=[
-            Table(
-                "Accuracy per corruption level",
-                ["Corruption", "Level", "Accuracy-only", "Health-aware", "Difference"],
-                [
+            ResultTable(
+                title="Accuracy per corruption level",
+                columns=["Corruption", "Level", "Accuracy-only", "Health-aware", "Difference"],
+                rows=[
                     ["gaussian_noise", level / 100, 0.9 - level / 200, 0.9, None]
                     for level in range(70)
                 ],
             )
         ],
-        figures=[Figure(tall, "Accuracy against severity (a tall figure).")],
-        tests=[compare("Robustness score", [0.5], [0.6], paired=True).to_dict()],
+        figures=[ResultFigure(path=tall, caption="Accuracy against severity (a tall figure).")],
+        tests=[compare("Robustness score", [0.5], [0.6], paired=True).record()],
     )
-    transfer = ModuleResult.unavailable("transfer", "Cross-dataset transfer", UNAVAILABLE)
-    modules = {m.name: m.to_dict() for m in (generalization, robustness, transfer)}
+    transfer = ModuleOutcome.unavailable("transfer", "Cross-dataset transfer", UNAVAILABLE)
+    modules = {m.name: m.to_json() for m in (generalization, robustness, transfer)}
     summary_rows = [
         {"metric": "Validation accuracy", "accuracy_only": 0.91, "health_aware": 0.905,
          "difference": -0.005, "p_value": 0.412, "significant": False},
         {"metric": "Holdout accuracy", "accuracy_only": None, "health_aware": None,
-         "difference": None, "p_value": None, "significant": None},
+         "difference": None, "p_value": None, "significant": False},
         {"metric": "Generalization gap (val - holdout)", "accuracy_only": 0.03,
          "health_aware": 0.018, "difference": -0.012, "p_value": 0.0004, "significant": True},
     ]  # fmt: skip
-    return {
+    return StudyResults.from_json({
         "study_id": "study_digits_test",
         "dataset": "digits",
         "generated_at": "2025-01-02T10:30:00+00:00",
@@ -152,6 +158,7 @@ def full_results(analysis_dir: Path) -> dict:
         "hypothesis": "Health-aware optimization selects models that generalize better.",
         "design": {
             "paired": True,
+            "search": "Beyond TPE's start-up trials each mode's search follows its own objective.",
             "runs_per_mode": 3,
             "completed_runs": {"accuracy_only": 3, "health_aware": 3},
             "split_sizes": {"train": 1078, "val": 359, "test": 180, "holdout": 180},
@@ -181,10 +188,10 @@ def full_results(analysis_dir: Path) -> dict:
         "executive_summary": {"rows": summary_rows, "winner": "health_aware", "verdict": VERDICT},
         "modules_requested": ["generalization", "robustness", "transfer"],
         "modules": modules,
-        "conclusions": ["The health-aware models generalize slightly better.", None],
+        "conclusions": ["The health-aware models generalize slightly better."],
         "runs": _runs(),
         "timings": {"analysis_seconds": 12.3},
-    }
+    })  # fmt: skip
 
 
 def _text(path: Path) -> tuple[int, str]:
@@ -230,29 +237,54 @@ def test_full_report_has_every_section_and_reads_back(full_report):
     assert "split seed" in text and "1078" in text
 
 
+def _minimal(**changes) -> StudyResults:
+    """Results with nothing measured: no modules, no rows, no runs."""
+    fields = {
+        "study_id": "s1",
+        "dataset": "digits",
+        "generated_at": "",
+        "config": StudyConfig(study_id="s1").record(),
+        "hypothesis": "",
+        "design": {
+            "paired": False,
+            "search": "",
+            "runs_per_mode": 1,
+            "completed_runs": {},
+            "split_sizes": {},
+            "selection": "",
+            "tests": "",
+        },
+        "best_models": {},
+        "executive_summary": {"rows": [], "winner": None, "verdict": ""},
+        "modules_requested": [],
+        "modules": {},
+        "conclusions": [],
+        "runs": [],
+        "timings": {},
+    }
+    return StudyResults.create(**{**fields, **changes})
+
+
 def test_minimal_results_still_render(tmp_path):
-    info = build_report({}, tmp_path, tmp_path / "out" / "report.pdf")
+    info = build_report(_minimal(), tmp_path, tmp_path / "out" / "report.pdf")
     pages, text = _text(info.path)
     assert info.pages == pages >= 1
     assert "No summary metrics were recorded." in text
     assert "No verdict was recorded." in text and "Winner" not in text
+    assert "No hypothesis was recorded." in text and "No conclusions were recorded." in text
     assert "Conclusions" in text and "Page 1 of" in text
 
 
 def test_empty_modules_and_rows_with_nulls(tmp_path):
-    results = {
-        "study_id": "s1",
-        "config": None,
-        "design": {"paired": None, "split_sizes": None},
-        "executive_summary": {"rows": [], "winner": None, "verdict": None},
-        "best_models": {"accuracy_only": None},
-        "modules": {"calibration": {"name": "calibration", "available": True}},
-        "runs": [{"mode": None}],
-    }
+    results = _minimal(
+        modules={"calibration": ModuleOutcome(name="calibration", title="")},
+        runs=[RunRecord(mode=Mode.SIMPLE, index=0, seed=0, run_dir="accuracy_only/run_0")],
+    )
     info = build_report(results, tmp_path, tmp_path / "report.pdf")
     pages, text = _text(info.path)
     assert info.pages == pages
     assert "calibration" in text and "The module recorded no findings." in text
+    assert "pending" in text
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -291,40 +323,49 @@ def test_number_formatting():
     assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d" and escape(None) == "n/a"
 
 
+def _row(metric: str, **values) -> ExecutiveRow:
+    empty = dict.fromkeys(("accuracy_only", "health_aware", "difference", "p_value"))
+    return ExecutiveRow(**{"metric": metric, **empty, "significant": False, **values})
+
+
 def test_summary_row_formats_by_metric():
-    row = {"metric": "Test accuracy", "accuracy_only": 0.88, "health_aware": 0.9,
-           "difference": 0.02, "p_value": 0.0001, "significant": True}  # fmt: skip
+    row = _row("Test accuracy", accuracy_only=0.88, health_aware=0.9, difference=0.02,
+               p_value=0.0001, significant=True)  # fmt: skip
     assert summary_row(row) == ["Test accuracy", "88.0%", "90.0%", "+2.00 pp", "< 0.001", "yes"]
-    gap = {"metric": "Generalization gap (val - holdout)", "accuracy_only": 0.03}
-    assert summary_row(gap) == [gap["metric"], "+3.00 pp", "n/a", "n/a", "n/a", "n/a"]
-    other = {"metric": "Health score", "accuracy_only": 0.5, "health_aware": 0.6,
-             "difference": 0.1, "p_value": 0.2, "significant": False}  # fmt: skip
+    gap = _row("Generalization gap (val - holdout)", accuracy_only=0.03)
+    assert summary_row(gap) == [gap.metric, "+3.00 pp", "n/a", "n/a", "n/a", "no"]
+    other = _row("Health score", accuracy_only=0.5, health_aware=0.6, difference=0.1, p_value=0.2)
     assert summary_row(other)[1:4] == ["0.500", "0.600", "+0.100"]
 
 
 def test_appendix_rows_for_both_record_kinds():
     comparison = compare("Holdout accuracy", [0.9, 0.91, 0.92], [0.89, 0.915, 0.93], paired=True)
-    row = appendix_row("Generalization", comparison.to_dict())
+    row = appendix_row("Generalization", comparison.record())
     assert row[0:3] == ["Generalization", "Holdout accuracy", "3 pairs"]
     assert row[3].startswith("+0.002 [") and row[4].startswith("cohens_dz = ")
     assert row[5] == "paired t-test\nWilcoxon signed-rank"
     assert row[7] == f"{fmt_p(comparison.primary.p_value)}\n{fmt_p(comparison.secondary.p_value)}"
-    undefined = appendix_row("R", compare("Score", [0.5], [0.6], paired=False).to_dict())
+    undefined = appendix_row("R", compare("Score", [0.5], [0.6], paired=False).record())
     assert undefined[2] == "1 / 1" and undefined[7] == "n/a\nn/a"
     # both tests are undefined for the same reason: said once, after the metric
     assert undefined[1] == "Score\n(fewer than two values in a sample; the test is undefined)"
-    assert appendix_row("R", compare("S", [0.5], [0.6], paired=True).to_dict())[2] == "1 pair"
-    test = mcnemar_exact([True, True, False], [True, False, True]).to_dict()
+    assert appendix_row("R", compare("S", [0.5], [0.6], paired=True).record())[2] == "1 pair"
+    test = mcnemar_exact([True, True, False], [True, False, True]).record()
     row = appendix_row("Per class", test)
     assert row[1:6] == ["McNemar exact", "3 / 3", "n/a", "n/a", "McNemar exact"]
-    assert row[7] == fmt_p(test["p_value"])
-    assert appendix_row("M", {})[1:3] == ["n/a", "n/a / n/a"]
+    assert row[7] == fmt_p(test.p_value)
+    t_test = paired_t_test([0.9, 0.91, 0.92], [0.89, 0.915, 0.94]).record()
+    assert appendix_row("M", t_test)[6] == f"{fmt_number(t_test.statistic)} (df 2.000)"
 
 
 def test_run_row_with_missing_values():
-    row = run_row({"mode": "accuracy_only", "index": 0, "seed": 0, "status": "completed",
-                   "val_accuracy": 0.9, "num_parameters": 12345})  # fmt: skip
+    run = RunRecord(mode="accuracy_only", index=0, seed=0, run_dir="accuracy_only/run_0",
+                    status="completed", val_accuracy=0.9, num_parameters=12345)  # fmt: skip
+    row = run_row(run)
     assert row == ["Accuracy-only", "0", "0", "completed", "90.0%", "n/a", "n/a", "n/a", "12,345"]
-    ablation = run_row({"kind": "ablation", "component": "gradient_health", "status": "failed",
-                        "error": "x" * 300})  # fmt: skip
+    ablation = run_row(
+        run.with_updates(
+            kind="ablation", component="gradient_health", status="failed", error="x" * 300
+        )  # fmt: skip
+    )
     assert ablation[:2] == ["Ablation", "gradient_health"] and ablation[3].endswith("...")

@@ -340,7 +340,7 @@ def test_constant_nonzero_difference_is_undefined():
 
 
 def test_constant_samples_have_point_intervals():
-    assert summarize([0.9, 0.9, 0.9]).to_dict() == {
+    assert summarize([0.9, 0.9, 0.9]).record().to_json() == {
         "n": 3,
         "mean": 0.9,
         "std": 0.0,
@@ -362,7 +362,7 @@ def test_fewer_than_two_values_is_undefined(test):
 
 
 def test_small_samples_summarize_without_nan():
-    assert summarize([]).to_dict() == {
+    assert summarize([]).record().to_json() == {
         "n": 0,
         "mean": None,
         "std": None,
@@ -408,7 +408,7 @@ def test_every_p_value_is_a_probability():
         for result in [*tests, mcnemar_exact(a > 0.5, b > 0.5)]:
             assert result.p_value is None or 0.0 <= result.p_value <= 1.0
             assert result.statistic is None or math.isfinite(result.statistic)
-        json.dumps([c.to_dict() for c in got], allow_nan=False)
+        json.dumps([c.record().to_json() for c in got], allow_nan=False)
 
 
 def test_significance_uses_alpha():
@@ -445,10 +445,9 @@ def test_compare_unpaired_uses_independent_tests():
         ([0.8], [0.9], False),
     ],
 )
-def test_comparison_dict_is_strict_json(a, b, paired):
-    record = compare("accuracy", a, b, paired=paired).to_dict()
-    text = json.dumps(record, allow_nan=False)
-    back = json.loads(text)
+def test_comparison_record_is_strict_json(a, b, paired):
+    record = compare("accuracy", a, b, paired=paired).record()
+    back = json.loads(record.to_json_text())
     assert back["metric"] == "accuracy" and back["paired"] is paired
     assert back["primary"]["significant"] in (True, False)
     assert set(back["a"]) == {"n", "mean", "std", "ci_low", "ci_high"}

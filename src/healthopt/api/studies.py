@@ -22,14 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from healthopt.api.files import PLOT_NAME, FileMissing, confine
 from healthopt.api.jobs import RequestRejected
 from healthopt.api.schemas.studies import StudyResults, StudyStartRequest, StudyStatus
 from healthopt.api.study_status import LiveStudy, study_status
 from healthopt.config import ConfigError
-from healthopt.records import Record
+from healthopt.records import Record, SchemaError
 from healthopt.study.config import STUDY_ID, default_study_id
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
@@ -95,10 +93,8 @@ class StudyManager:
     def results(self, study_id: str) -> StudyResults:
         """analysis_results/results.json; FileMissing when it is not there or not readable."""
         try:
-            return StudyResults.model_validate_json(
-                self.file(study_id, "results.json").read_bytes()
-            )
-        except ValidationError:
+            return StudyResults.from_json(self.file(study_id, "results.json").read_bytes())
+        except SchemaError:
             raise FileMissing("results.json") from None
 
     def study_ids(self) -> list[str]:

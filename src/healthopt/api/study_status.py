@@ -16,7 +16,6 @@ from healthopt.api.schemas.studies import (
 )
 from healthopt.records import (
     HEALTH_COMPONENTS,
-    Finite,
     Mode,
     Record,
     RunStartedEvent,
@@ -24,7 +23,8 @@ from healthopt.records import (
     TrialFinishedEvent,
     read_event,
 )
-from healthopt.study.config import ARM_NAMES, STUDY_MODES
+from healthopt.records.study import StudyResults
+from healthopt.study.config import STUDY_MODES
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
 
@@ -163,21 +163,10 @@ def _analysis_progress(metadata: StudyMetadata, live: LiveStudy | None) -> Analy
     )
 
 
-class _SelectedModel(Record):
-    holdout_accuracy: Finite = None
-
-
-class _StudyResultsFile(Record):
-    """The part of the study's analysis_results/results.json the status reads."""
-
-    best_models: dict[str, _SelectedModel | None] = {}
-
-
 def _holdout_accuracies(paths: StudyPaths) -> dict[Mode, float | None]:
-    """Each arm's selected model on the holdout; results.json keys them by arm name."""
+    """Each mode's selected model on the holdout, from the study's results.json."""
     try:
-        best = _StudyResultsFile.from_json(paths.results.read_bytes()).best_models
+        best = StudyResults.from_json(paths.results.read_bytes()).best_models
     except (OSError, SchemaError):
         return {}
-    selected = {mode: best.get(ARM_NAMES[mode]) for mode in STUDY_MODES}
-    return {mode: model.holdout_accuracy if model else None for mode, model in selected.items()}
+    return {mode: best[mode].holdout_accuracy for mode in STUDY_MODES if mode in best}

@@ -19,12 +19,11 @@ from typing import Any
 
 from healthopt.jsonio import write_json_atomic
 from healthopt.optimize.executors.local import redirect_output
-from healthopt.study.config import arm_json
+from healthopt.records.study import ModuleError, ModuleOutcome, ReportFile, StudyResults
 from healthopt.study.context import AnalysisContext
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.modules import module_runner
-from healthopt.study.results import ModuleResult
 from healthopt.study.summary import (
     HYPOTHESIS,
     best_models,
@@ -34,12 +33,15 @@ from healthopt.study.summary import (
 )
 
 log = logging.getLogger(__name__)
-EventCallback = Callable[[dict[str, Any]], None]
+# The analysis's own events (module_started, module_finished, report_started): small JSON
+# objects that the runner passes on to its listener as they are.
+AnalysisEvent = dict[str, str | int | bool]
+EventCallback = Callable[[AnalysisEvent], None]
 
 
 def run_analysis(
     study_dir: Path, modules: Sequence[str], on_event: EventCallback | None = None
-) -> dict[str, Any]:
+) -> StudyResults:
     """Analyse the study in `study_dir` with `modules` (names, in order); returns results."""
     started = time.perf_counter()
     paths = StudyPaths(Path(study_dir))
@@ -47,7 +49,7 @@ def run_analysis(
     paths.analysis_dir.mkdir(parents=True, exist_ok=True)
     context = AnalysisContext(metadata, paths)
     emit = on_event or (lambda _event: None)
-    results: dict[str, ModuleResult] = {}
+    results: dict[str, ModuleOutcome] = {}
     timings: dict[str, float] = {}
     for position, name in enumerate(modules):
         _write_progress(paths, modules, list(results), name)
@@ -68,43 +70,46 @@ def run_analysis(
         )
     _write_progress(paths, modules, list(results), None)
     executive = executive_summary(context, results)
-    payload: dict[str, Any] = {
-        "study_id": metadata.study_id,
-        "dataset": context.config.dataset_name,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": context.config.to_dict(),
-        "hypothesis": HYPOTHESIS,
-        "design": design(context),
-        "best_models": best_models(context, results),
-        "executive_summary": executive,
-        "modules_requested": list(modules),
-        "modules": {name: result.to_dict() for name, result in results.items()},
-        "conclusions": conclusions(executive, results, context),
-        "runs": [r.to_json() for r in metadata.runs],
-        "timings": {**timings, "analysis_seconds": time.perf_counter() - started},
-    }
-    payload = arm_json(payload)  # arms (Mode in code) by their names on disk
-    write_json_atomic(paths.results, payload)
+    study_results = StudyResults.create(
+        study_id=metadata.study_id,
+        dataset=context.config.dataset_name,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        config=context.config.record(),
+        hypothesis=HYPOTHESIS,
+        design=design(context),
+        best_models=best_models(context, results),
+        executive_summary=executive,
+        modules_requested=list(modules),
+        modules=results,
+        conclusions=conclusions(executive, results, context),
+        runs=metadata.runs,
+        timings={**timings, "analysis_seconds": time.perf_counter() - started},
+    )
+    write_json_atomic(paths.results, study_results.to_json())
     emit({"kind": "report_started"})
     from healthopt.study.report import build_report
 
-    report = build_report(payload, paths.analysis_dir, paths.report)
-    payload["timings"]["report_seconds"] = report.seconds
-    payload["report"] = {"path": paths.report.name, "pages": report.pages}
-    write_json_atomic(paths.results, payload)
-    return payload
+    report = build_report(study_results, paths.analysis_dir, paths.report)
+    study_results = study_results.model_copy(
+        update={
+            "timings": {**study_results.timings, "report_seconds": report.seconds},
+            "report": ReportFile(path=paths.report.name, pages=report.pages),
+        }
+    )
+    write_json_atomic(paths.results, study_results.to_json())
+    return study_results
 
 
-def _run_module(name: str, context: AnalysisContext) -> ModuleResult:
+def _run_module(name: str, context: AnalysisContext) -> ModuleOutcome:
     title, run = module_runner(name)
     try:
         return run(context)
     except Exception as exc:  # one broken module must not cost the others or the report
         log.error("analysis module %s failed:\n%s", name, traceback.format_exc())
-        result = ModuleResult.unavailable(
+        result = ModuleOutcome.unavailable(
             name, title, f"the module failed: {type(exc).__name__}: {exc}"
         )
-        return ModuleResult.from_dict({**result.to_dict(), "data": {"error": str(exc)}})
+        return result.model_copy(update={"data": ModuleError(error=str(exc))})
 
 
 def _write_progress(
@@ -122,13 +127,15 @@ def analysis_process_main(study_dir: str, modules: list[str], pipe: Any, log_dir
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO)
     try:
-        payload = run_analysis(
+        results = run_analysis(
             Path(study_dir), modules, on_event=lambda event: pipe.send(("event", event))
         )
     except Exception as exc:
         log.error("analysis failed:\n%s", traceback.format_exc())
         pipe.send(("error", f"{type(exc).__name__}: {exc}"))
     else:
-        pipe.send(("result", payload))
+        # JSON, not the record: its modules' data classes live in the analysis's imports,
+        # which the parent process never loads.
+        pipe.send(("result", results.to_json()))
     finally:
         pipe.close()

@@ -8,8 +8,9 @@ holdout.
 
 In code a study's arms are `records.Mode`. Outside it, in the run folders
 (`accuracy_only/run_0`), metadata.json, results.json (which the API serves as is) and the
-report, an arm keeps the name studies have always had: `ARM_NAMES` is that one mapping, so
-studies written before still load and resume, and results.json keeps its shape.
+report, an arm keeps the name studies have always had: `ARM_NAMES` (from `records.study`,
+whose `ArmMode` fields write it) is that one mapping, so studies written before still load
+and resume, and results.json keeps its shape.
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from healthopt.config import (
     ScoringWeights,
 )
 from healthopt.data import DatasetError, lookup
-from healthopt.jsonio import json_safe
 from healthopt.records import Mode
+
+# The arm names on disk live with the records that write them; re-exported here, where
+# studies have always looked them up.
+from healthopt.records.study import ARM_NAMES as ARM_NAMES
+from healthopt.records.study import StudyConfigRecord
+from healthopt.records.study import arm_mode as arm_mode
+from healthopt.records.study import arm_name as arm_name
 
 # The two arms, in the order they run and are shown.
 STUDY_MODES: tuple[Mode, Mode] = (Mode.SIMPLE, Mode.HEALTH_AWARE)
-# An arm's name on disk (run folders, metadata.json, results.json keys); see the docstring.
-ARM_NAMES: dict[Mode, str] = {Mode.SIMPLE: "accuracy_only", Mode.HEALTH_AWARE: "health_aware"}
 # An arm as the report, the figures and the terminal name it for people.
 MODE_LABELS: dict[Mode, str] = {Mode.SIMPLE: "Accuracy-only", Mode.HEALTH_AWARE: "Health-aware"}
 MODULES = (
@@ -50,38 +55,6 @@ MODULES = (
 RUN_SEED_STRIDE = 1000
 # What a study id may be: it names a folder, so no separators and no leading dot.
 STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-def arm_name(mode: Mode) -> str:
-    """The arm's name on disk: `health_aware` for `Mode.HEALTH_AWARE`."""
-    return ARM_NAMES[mode]
-
-
-def arm_mode(name: str) -> Mode:
-    """The mode an arm's on-disk name (or the mode's own spelling) stands for."""
-    for mode, arm in ARM_NAMES.items():
-        if name == arm:
-            return mode
-    try:
-        return Mode(name)
-    except ValueError:
-        raise ValueError(
-            f"not a study mode: {name!r} (expected {' or '.join(ARM_NAMES.values())})"
-        ) from None
-
-
-def arm_json(value: Any) -> Any:
-    """`json_safe(value)` with every `Mode` key or value spelt by its arm's name, as
-    results.json has always spelt the arms (in code `Mode` keys them)."""
-    if isinstance(value, Mode):
-        return ARM_NAMES[value]
-    if isinstance(value, dict):
-        return {
-            ARM_NAMES[k] if isinstance(k, Mode) else str(k): arm_json(v) for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [arm_json(v) for v in value]
-    return json_safe(value)
 
 
 def parse_modules(names: str | Sequence[str]) -> tuple[str, ...]:
@@ -206,6 +179,10 @@ class StudyConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def record(self) -> StudyConfigRecord:
+        """The config as results.json writes it."""
+        return StudyConfigRecord.from_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StudyConfig:

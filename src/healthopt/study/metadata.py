@@ -3,7 +3,7 @@
 It is rewritten atomically after every run, so a killed study loses at most the run in
 progress, and `healthopt study --study-id ID` (or the server on restart) resumes from it.
 A run's mode is written by its arm's name (`study.config.ARM_NAMES`), as it always was, so
-files written before records were typed load unchanged.
+files written before records were typed load unchanged (`records.study.RunRecord`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, field_serializer, field_validator
+from pydantic import Field
 
 from healthopt.jsonio import write_json_atomic
 from healthopt.records import Finite, Mode, Record
-from healthopt.records.trial import ParamValue
-from healthopt.study.config import StudyConfig, arm_mode, arm_name
+
+# A run's record is part of results.json too, so it lives with the study's records.
+from healthopt.records.study import RunRecord as RunRecord
+from healthopt.study.config import StudyConfig
 
 # Phases, in order. "built": phase 1a finished, phase 1b not started (or finished earlier
 # and may be run again with other modules).
@@ -34,61 +36,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Updatable(Record):
-    def with_updates(self, **changes: Any) -> Self:
-        """A validated copy with `changes` (model_copy would skip validation)."""
-        return self.model_validate({**self.model_dump(), **changes})
-
-
-class RunRecord(_Updatable):
-    """One optimization of the study (or of its ablation) and its selected model."""
-
-    mode: Mode
-    index: int
-    seed: int
-    run_dir: str  # relative to the study folder
-    kind: Literal["study", "ablation"] = "study"
-    component: str | None = None  # ablation: the one health component scored
-    status: RunState = "pending"
-    error: str | None = None
-    trials_done: int = 0
-    trials_total: int = 0
-    best_trial: int | None = None
-    val_accuracy: Finite = None
-    test_accuracy: Finite = None
-    health_score: Finite = None  # the six components by seed 002's default shares
-    total_score: Finite = None
-    num_parameters: int | None = None
-    params: dict[str, ParamValue] = {}
-    model_path: str | None = None  # relative to the study folder
-
-    @field_validator("mode", mode="before")
-    @classmethod
-    def _read_mode(cls, value: Any) -> Mode:
-        return arm_mode(value) if isinstance(value, str) else value
-
-    @field_serializer("mode", when_used="json")
-    def _write_mode(self, mode: Mode) -> str:
-        return arm_name(mode)
-
-    @property
-    def key(self) -> str:
-        if self.kind == "ablation":
-            return f"ablation:{self.component}"
-        return f"{arm_name(self.mode)}:{self.index}"
-
-    @property
-    def label(self) -> str:
-        if self.kind == "ablation":
-            return f"ablation {self.component}"
-        return f"{arm_name(self.mode)} run {self.index}"
-
-    @property
-    def completed(self) -> bool:
-        return self.status == "completed" and self.model_path is not None
-
-
-class StudyMetadata(_Updatable):
+class StudyMetadata(Record):
     """The whole of metadata.json. `config` stays StudyConfig's plain dict: StudyConfig
     validates it (`study_config`) and the API shows it as stored."""
 
@@ -123,7 +71,8 @@ class StudyMetadata(_Updatable):
         return self.with_updates(runs=runs)
 
     def with_updates(self, **changes: Any) -> Self:
-        return super().with_updates(**{"updated_at": now(), **changes})
+        """A validated copy with `changes`, stamped now (model_copy would skip validation)."""
+        return self.model_validate({**self.model_dump(), "updated_at": now(), **changes})
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

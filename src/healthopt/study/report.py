@@ -1,8 +1,9 @@
 """The comparison study's PDF report, laid out from results.json alone.
 
-The report reads only the JSON the analysis wrote (and the figures it saved), so it can be
-rebuilt at any time without models or TensorFlow, and a module added later shows up without
-report code of its own: every module speaks the same ModuleResult shape.
+The report reads only the results the analysis wrote (`records.study.StudyResults`, and the
+figures it saved), so it can be rebuilt from results.json at any time without models or
+TensorFlow, and a module added later shows up without report code of its own: every module
+speaks the same ModuleOutcome shape.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from healthopt.records.study import Cell, ModuleOutcome, ResultFigure, StudyResults
 from healthopt.study.report_format import (
     APPENDIX_COLUMNS,
     BEST_MODEL_COLUMNS,
@@ -43,7 +45,6 @@ from healthopt.study.report_format import (
     RUN_COLUMNS,
     STUDY_COLUMNS,
     appendix_row,
-    as_dict,
     best_model_row,
     escape,
     fmt_cell,
@@ -115,10 +116,6 @@ def _markup(text: Any) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _column_widths(rows: list[list[str]], st: _Styles) -> list[float]:
     """Each column as wide as its longest line when the page allows; otherwise every column
     keeps room for its longest word and the rest of the width goes where text is longest."""
@@ -178,7 +175,7 @@ def _table(header: list[str], rows: list[list[str]], st: _Styles, right: set[int
     return table
 
 
-def _bullets(items: list[Any], st: _Styles) -> ListFlowable:
+def _bullets(items: list[str], st: _Styles) -> ListFlowable:
     return ListFlowable(
         [ListItem(Paragraph(_markup(item), st.body), leftIndent=12) for item in items],
         bulletType="bullet",
@@ -189,9 +186,9 @@ def _bullets(items: list[Any], st: _Styles) -> ListFlowable:
     )
 
 
-def _figure(figure: dict[str, Any], analysis_dir: Path, number: int, st: _Styles) -> Flowable:
+def _figure(figure: ResultFigure, analysis_dir: Path, number: int, st: _Styles) -> Flowable:
     """The image at frame width (shorter when tall, so it and its caption fit one page)."""
-    relative = str(figure.get("path") or "")
+    relative = figure.path
     path = analysis_dir / relative
     try:
         pixels_wide, pixels_high = ImageReader(str(path)).getSize()
@@ -200,11 +197,11 @@ def _figure(figure: dict[str, Any], analysis_dir: Path, number: int, st: _Styles
         return Paragraph(_markup(f"(figure {state}: {relative or NA})"), st.note)
     scale = min(FRAME_WIDTH / pixels_wide, 0.62 * FRAME_HEIGHT / pixels_high)
     image = Image(str(path), pixels_wide * scale, pixels_high * scale, hAlign="CENTER")
-    caption = Paragraph(f"Figure {number}. {_markup(figure.get('caption') or '')}", st.caption)
+    caption = Paragraph(f"Figure {number}. {_markup(figure.caption)}", st.caption)
     return KeepTogether([Spacer(1, 8), image, caption])
 
 
-def _numeric_columns(rows: list[list[Any]]) -> set[int]:
+def _numeric_columns(rows: list[list[Cell]]) -> set[int]:
     """Columns whose values are all numbers (None aside) read best right-aligned."""
     columns = set()
     for j in range(max((len(r) for r in rows), default=0)):
@@ -217,7 +214,7 @@ def _numeric_columns(rows: list[list[Any]]) -> set[int]:
 class _Report:
     """Builds the story section by section, numbering sections and figures as it goes."""
 
-    def __init__(self, results: dict[str, Any], analysis_dir: Path, st: _Styles) -> None:
+    def __init__(self, results: StudyResults, analysis_dir: Path, st: _Styles) -> None:
         self.results = results
         self.analysis_dir = analysis_dir
         self.st = st
@@ -245,11 +242,11 @@ class _Report:
         self.title_block()
         self.executive_summary()
         self.hypothesis_and_method()
-        for name, module in as_dict(self.results.get("modules")).items():
-            self.module(name, module.to_dict() if hasattr(module, "to_dict") else as_dict(module))
+        for name, module in self.results.modules.items():
+            self.module(name, module)
         self.appendix()
         self.heading("Conclusions")
-        conclusions = _list(self.results.get("conclusions"))
+        conclusions = self.results.conclusions
         if conclusions:
             self.story.append(_bullets(conclusions, self.st))
         else:
@@ -263,8 +260,8 @@ class _Report:
 
     def executive_summary(self) -> None:
         self.heading("Executive summary")
-        summary = as_dict(self.results.get("executive_summary"))
-        rows = [summary_row(as_dict(row)) for row in _list(summary.get("rows"))]
+        summary = self.results.executive_summary
+        rows = [summary_row(row) for row in summary.rows]
         if rows:
             self.story.append(_table(STUDY_COLUMNS, rows, self.st, {1, 2, 3, 4}))
             self.para(
@@ -274,43 +271,39 @@ class _Report:
             )
         else:
             self.para("No summary metrics were recorded.", self.st.note)
-        self.para(summary.get("verdict") or "No verdict was recorded.", self.st.strong)
-        if summary.get("winner"):
+        self.para(summary.verdict or "No verdict was recorded.", self.st.strong)
+        if summary.winner is not None:
             self.para(
-                f"Winner: {mode_name(summary['winner'])} (significant at alpha = {ALPHA}).",
+                f"Winner: {mode_name(summary.winner)} (significant at alpha = {ALPHA}).",
                 self.st.strong,
             )
         self.subheading("Selected models")
-        models = as_dict(self.results.get("best_models")).items()
-        rows = [best_model_row(mode, as_dict(model)) for mode, model in models]
+        models = self.results.best_models.items()
+        rows = [best_model_row(mode, model) for mode, model in models]
         self.table(BEST_MODEL_COLUMNS, rows, {2, 3, 4, 5, 6})
 
     def hypothesis_and_method(self) -> None:
         self.heading("Hypothesis")
-        self.para(self.results.get("hypothesis") or "No hypothesis was recorded.")
+        self.para(self.results.hypothesis or "No hypothesis was recorded.")
         self.heading("Method")
         self.story.append(_bullets(method_items(self.results), self.st))
 
-    def module(self, name: str, module: dict[str, Any]) -> None:
-        self.heading(str(module.get("title") or name))
-        if not module.get("available", True):
-            self.para(module.get("reason") or "The module was not available.", self.st.note)
+    def module(self, name: str, module: ModuleOutcome) -> None:
+        self.heading(module.title or name)
+        if not module.available:
+            self.para(module.reason or "The module was not available.", self.st.note)
             return
-        summary = _list(module.get("summary"))
-        tables, figures = _list(module.get("tables")), _list(module.get("figures"))
+        summary, tables, figures = module.summary, module.tables, module.figures
         if summary:
             self.story.append(_bullets(summary, self.st))
-        for table in map(as_dict, tables):
-            columns = [str(c) for c in _list(table.get("columns"))]
-            raw = [_list(row) for row in _list(table.get("rows"))]
-            self.subheading(table.get("title") or "Table")
-            if columns:
-                self.table(
-                    columns, [[fmt_cell(c) for c in row] for row in raw], _numeric_columns(raw)
-                )
-            if table.get("note"):
-                self.para(table["note"], self.st.note)
-        for figure in map(as_dict, figures):
+        for table in tables:
+            self.subheading(table.title or "Table")
+            if table.columns:
+                cells = [[fmt_cell(c) for c in row] for row in table.rows]
+                self.table(table.columns, cells, _numeric_columns(table.rows))
+            if table.note:
+                self.para(table.note, self.st.note)
+        for figure in figures:
             self.figures += 1
             self.story.append(_figure(figure, self.analysis_dir, self.figures, self.st))
         if not (summary or tables or figures):
@@ -320,10 +313,9 @@ class _Report:
         self.heading("Statistical appendix")
         self.subheading("Hypothesis tests")
         rows = []
-        for name, module in as_dict(self.results.get("modules")).items():
-            module = as_dict(module)
-            title = str(module.get("title") or name)
-            rows += [appendix_row(title, as_dict(t)) for t in _list(module.get("tests"))]
+        for name, module in self.results.modules.items():
+            title = module.title or name
+            rows += [appendix_row(title, t) for t in module.tests]
         self.table(APPENDIX_COLUMNS, rows, {2, 6, 7})
         if rows:
             self.para(
@@ -333,7 +325,7 @@ class _Report:
                 self.st.note,
             )
         self.subheading("Optimization runs")
-        runs = [run_row(as_dict(run)) for run in _list(self.results.get("runs"))]
+        runs = [run_row(run) for run in self.results.runs]
         self.table(RUN_COLUMNS, runs, {2, 4, 5, 6, 7, 8})
 
 
@@ -375,12 +367,12 @@ class _Document(SimpleDocTemplate):
             self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0)
 
 
-def build_report(results: dict[str, Any], analysis_dir: Path, output: Path) -> ReportInfo:
-    """Write the study's PDF to `output` (atomically) from results.json's content; figure
-    paths are read relative to `analysis_dir`."""
+def build_report(results: StudyResults, analysis_dir: Path, output: Path) -> ReportInfo:
+    """Write the study's PDF to `output` (atomically) from its results; figure paths are
+    read relative to `analysis_dir`."""
     start = time.perf_counter()
     st = _Styles()
-    study_id = str(results.get("study_id") or as_dict(results.get("config")).get("study_id") or NA)
+    study_id = results.study_id or results.config.study_id or NA
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     doc = _Document(

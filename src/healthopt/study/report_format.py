@@ -3,18 +3,30 @@
 Kept apart from the layout so every rule (how a p-value or an accuracy difference reads, what
 a missing value shows) is pure, testable string formatting. Every formatter accepts None and
 non-finite numbers and prints "n/a" rather than failing, because results.json holds null
-wherever a module could not measure something.
+wherever a module could not measure something. The rows read the typed records of
+`records.study`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
-from healthopt.records import Mode
-from healthopt.study.config import MODE_LABELS, arm_mode, arm_name
+from healthopt.records import Mode, ScoringWeightsRecord
+from healthopt.records.study import (
+    ExecutiveRow,
+    HypothesisTest,
+    ModeComparison,
+    RunRecord,
+    SelectedModel,
+    StudyResults,
+    StudyTest,
+)
+from healthopt.records.trial import ParamValue
+from healthopt.study.config import MODE_LABELS
 from healthopt.study.stats import ALPHA
 
 NA = "n/a"
@@ -139,9 +151,9 @@ def fmt_ci(difference: Any, low: Any, high: Any) -> str:
     return f"{fmt_signed(difference)} [{fmt_signed(low)}, {fmt_signed(high)}]"
 
 
-def fmt_params(params: Any) -> str:
+def fmt_params(params: Mapping[str, ParamValue]) -> str:
     """Hyperparameters as 'name=value' pairs, floats compact ('0.001', not '1.000e-03')."""
-    if not isinstance(params, dict) or not params:
+    if not params:
         return NA
     parts = []
     for name, value in params.items():
@@ -150,29 +162,22 @@ def fmt_params(params: Any) -> str:
     return ", ".join(parts)
 
 
-def fmt_weights(weights: Any, shares: bool = True) -> str:
+def fmt_weights(weights: ScoringWeightsRecord, shares: bool = True) -> str:
     """The health-aware scoring weights in one line (with the components' shares)."""
-    if not isinstance(weights, dict):
-        return NA
     line = (
-        f"accuracy {fmt_number(weights.get('accuracy_weight'))}, "
-        f"health {fmt_number(weights.get('health_weight'))}"
+        f"accuracy {fmt_number(weights.accuracy_weight)}, "
+        f"health {fmt_number(weights.health_weight)}"
     )
-    components = weights.get("health_components")
-    if shares and isinstance(components, dict) and components:
+    components = weights.health_components
+    if shares and components:
         listed = ", ".join(f"{name} {fmt_number(w)}" for name, w in components.items())
         line += f" (health shares: {listed})"
     return line
 
 
-def mode_name(mode: Any) -> str:
-    """An arm as people read it, from its name in results.json ("health_aware")."""
-    if mode is None:
-        return NA
-    try:
-        return MODE_LABELS[arm_mode(str(mode))]
-    except ValueError:
-        return str(mode)
+def mode_name(mode: Mode | None) -> str:
+    """An arm as people read it: "Health-aware"."""
+    return NA if mode is None else MODE_LABELS[mode]
 
 
 def _metric_kind(metric: str) -> str:
@@ -183,101 +188,90 @@ def _metric_kind(metric: str) -> str:
     return "percent" if "accuracy" in name else "number"
 
 
-def summary_row(row: dict[str, Any]) -> list[str]:
+def summary_row(row: ExecutiveRow) -> list[str]:
     """One executive summary row as STUDY_COLUMNS cells."""
-    metric = str(row.get("metric") or NA)
+    metric = row.metric or NA
     kind = _metric_kind(metric)
     value = {"pp": fmt_pp, "percent": fmt_percent, "number": fmt_number}[kind]
     difference = fmt_signed if kind == "number" else fmt_pp
     return [
         metric,
-        value(row.get(arm_name(Mode.SIMPLE))),
-        value(row.get(arm_name(Mode.HEALTH_AWARE))),
-        difference(row.get("difference")),
-        fmt_p(row.get("p_value")),
-        fmt_yes_no(row.get("significant")),
+        *(value(row.value(mode)) for mode in MODE_LABELS),
+        difference(row.difference),
+        fmt_p(row.p_value),
+        fmt_yes_no(row.significant),
     ]
 
 
-def _n(a: Any, b: Any, paired: bool) -> str:
+def _n(a: int | None, b: int | None, paired: bool) -> str:
     if paired and a is not None:
         return f"{a} pair{'' if a == 1 else 's'}"
     return f"{NA if a is None else a} / {NA if b is None else b}"
 
 
-def _notes(*tests: dict[str, Any]) -> list[str]:
+def _notes(*tests: HypothesisTest) -> list[str]:
     """Why a test has no p-value; approximation notes would repeat on every row, so they stay
     in results.json."""
     notes: list[str] = []
     for test in tests:
-        note = test.get("note")
-        if note and _number(test.get("p_value")) is None and f"({note})" not in notes:
-            notes.append(f"({note})")
+        if test.note and test.p_value is None and f"({test.note})" not in notes:
+            notes.append(f"({test.note})")
     return notes
 
 
-def appendix_row(module: str, record: dict[str, Any]) -> list[str]:
-    """One appendix row (APPENDIX_COLUMNS) from a Comparison or a TestResult dict.
+def appendix_row(module: str, record: StudyTest) -> list[str]:
+    """One appendix row (APPENDIX_COLUMNS) from a comparison or a single test.
 
-    A Comparison shows its primary and secondary test on two lines of the same row, so the
+    A comparison shows its primary and secondary test on two lines of the same row, so the
     reader sees both tests next to the one difference they are about.
     """
-    if isinstance(record.get("primary"), dict):
-        primary = record["primary"]
-        secondary = as_dict(record.get("secondary"))
-        a = as_dict(record.get("a"))
-        b = as_dict(record.get("b"))
-        label = "\n".join([str(record.get("metric") or NA), *_notes(primary, secondary)])
-        effect = _number(record.get("effect_size"))
-        effect_name = "dz" if record.get("paired") else "d"
-        tests = [t for t in (primary, secondary) if t]
+    if isinstance(record, ModeComparison):
+        tests = (record.primary, record.secondary)
+        label = "\n".join([record.metric or NA, *_notes(*tests)])
+        effect = record.effect_size
         return [
             module,
             label,
-            _n(a.get("n"), b.get("n"), bool(record.get("paired"))),
-            fmt_ci(record.get("difference"), record.get("ci_low"), record.get("ci_high")),
-            NA
-            if effect is None
-            else f"{record.get('effect_size_name') or effect_name} = {fmt_signed(effect)}",
-            "\n".join(str(t.get("name") or NA) for t in tests),
-            "\n".join(fmt_number(t.get("statistic")) for t in tests),
-            "\n".join(fmt_p(t.get("p_value")) for t in tests),
+            _n(record.a.n, record.b.n, record.paired),
+            fmt_ci(record.difference, record.ci_low, record.ci_high),
+            NA if effect is None else f"{record.effect_size_name} = {fmt_signed(effect)}",
+            "\n".join(t.name or NA for t in tests),
+            "\n".join(fmt_number(t.statistic) for t in tests),
+            "\n".join(fmt_p(t.p_value) for t in tests),
         ]
-    name = str(record.get("name") or NA)
-    label = record.get("metric") or record.get("label") or name
-    statistic = fmt_number(record.get("statistic"))
-    if _number(record.get("df")) is not None and statistic != NA:
-        statistic += f" (df {fmt_number(record.get('df'))})"
+    name = record.name or NA
+    statistic = fmt_number(record.statistic)
+    if record.df is not None and statistic != NA:
+        statistic += f" (df {fmt_number(record.df)})"
     return [
         module,
-        "\n".join([str(label), *_notes(record)]),
-        _n(record.get("n_a"), record.get("n_b"), paired=False),
+        "\n".join([name, *_notes(record)]),
+        _n(record.n_a, record.n_b, paired=False),
         NA,
         NA,
         name,
         statistic,
-        fmt_p(record.get("p_value")),
+        fmt_p(record.p_value),
     ]
 
 
-def run_row(run: dict[str, Any]) -> list[str]:
-    """One RunRecord dict as RUN_COLUMNS cells."""
-    ablation = run.get("kind") == "ablation"
-    status = str(run.get("status") or NA)
-    if run.get("error"):
-        error = str(run["error"])
-        status += f": {error[:160]}{'...' if len(error) > 160 else ''}"
-    index = run.get("component") if ablation else run.get("index")
+def run_row(run: RunRecord) -> list[str]:
+    """One optimization run as RUN_COLUMNS cells."""
+    ablation = run.kind == "ablation"
+    status: str = run.status
+    if run.error:
+        status += f": {run.error[:160]}{'...' if len(run.error) > 160 else ''}"
+    index = run.component if ablation else run.index
     return [
-        "Ablation" if ablation else mode_name(run.get("mode")),
+        "Ablation" if ablation else mode_name(run.mode),
         NA if index is None else str(index),
-        NA if run.get("seed") is None else str(run.get("seed")),
+        str(run.seed),
         status,
-        fmt_percent(run.get("val_accuracy")),
-        fmt_percent(run.get("test_accuracy")),
-        fmt_number(run.get("health_score")),
-        fmt_number(run.get("total_score")),
-        fmt_number(run.get("num_parameters")),
+        fmt_percent(run.val_accuracy),
+        fmt_percent(run.test_accuracy),
+        fmt_number(run.health_score),
+        fmt_number(run.total_score),
+        fmt_number(run.num_parameters),
     ]
 
 
@@ -293,76 +287,66 @@ def fmt_date(value: Any) -> str:
     return f"{moment:%Y-%m-%d %H:%M}{zone}"
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """`value` when it is a dict, else {}: results.json may hold null where a dict belongs."""
-    return value if isinstance(value, dict) else {}
-
-
-def title_lines(results: dict[str, Any]) -> list[tuple[str, str]]:
+def title_lines(results: StudyResults) -> list[tuple[str, str]]:
     """(label, value) lines under the report's title."""
-    config = as_dict(results.get("config"))
+    config = results.config
     return [
-        ("Dataset", str(results.get("dataset") or config.get("dataset_name") or NA)),
-        ("Study id", str(results.get("study_id") or config.get("study_id") or NA)),
-        ("Date", fmt_date(results.get("generated_at"))),
+        ("Dataset", results.dataset or config.dataset_name or NA),
+        ("Study id", results.study_id or config.study_id or NA),
+        ("Date", fmt_date(results.generated_at)),
         (
             "Configuration",
-            f"{fmt_number(config.get('runs_per_mode'))} runs per mode, "
-            f"{fmt_number(config.get('trials_per_run'))} trials per run, at most "
-            f"{fmt_number(config.get('max_epochs_per_trial'))} epochs per trial; "
-            f"health-aware weights: {fmt_weights(config.get('health_weights'), shares=False)}",
+            f"{fmt_number(config.runs_per_mode)} runs per mode, "
+            f"{fmt_number(config.trials_per_run)} trials per run, at most "
+            f"{fmt_number(config.max_epochs_per_trial)} epochs per trial; "
+            f"health-aware weights: {fmt_weights(config.health_weights, shares=False)}",
         ),
     ]
 
 
-def best_model_row(mode: str, model: dict[str, Any]) -> list[str]:
+def best_model_row(mode: Mode, model: SelectedModel) -> list[str]:
     """A mode's selected model as BEST_MODEL_COLUMNS cells."""
     return [
         mode_name(mode),
-        str(model.get("label") or NA),
-        fmt_percent(model.get("val_accuracy")),
-        fmt_percent(model.get("test_accuracy")),
-        fmt_percent(model.get("holdout_accuracy")),
-        fmt_number(model.get("health_score")),
-        fmt_number(model.get("num_parameters")),
-        fmt_params(model.get("params")),
+        model.label or NA,
+        fmt_percent(model.val_accuracy),
+        fmt_percent(model.test_accuracy),
+        fmt_percent(model.holdout_accuracy),
+        fmt_number(model.health_score),
+        fmt_number(model.num_parameters),
+        fmt_params(model.params),
     ]
 
 
-def method_items(results: dict[str, Any]) -> list[str]:
+def method_items(results: StudyResults) -> list[str]:
     """The Method section's bullets, from the study's config and design."""
-    config, design = as_dict(results.get("config")), as_dict(results.get("design"))
-    sizes = as_dict(design.get("split_sizes"))
+    config, design = results.config, results.design
+    sizes = design.split_sizes
     splits = ", ".join(f"{name} {fmt_number(n)}" for name, n in sizes.items()) or NA
-    completed = as_dict(design.get("completed_runs"))
+    completed = design.completed_runs
     done = ", ".join(f"{mode_name(m)} {fmt_number(n)}" for m, n in completed.items()) or NA
-    paired = design.get("paired")
-    if paired is None:
-        pairing = "pairing not recorded"
-    elif paired:
+    if design.paired:
         pairing = "run i of both modes uses the same seed, so the runs are compared as pairs"
     else:
         pairing = "the runs are compared as independent samples"
     modules = [
-        str(as_dict(m).get("title") or name)
-        + ("" if as_dict(m).get("available", True) else " (not available)")
-        for name, m in as_dict(results.get("modules")).items()
+        (m.title or name) + ("" if m.available else " (not available)")
+        for name, m in results.modules.items()
     ]
-    seconds = as_dict(results.get("timings")).get("analysis_seconds")
+    seconds = results.timings.get("analysis_seconds")
     return [
-        f"Data splits (samples): {splits}; split seed {fmt_number(config.get('split_seed'))}, "
+        f"Data splits (samples): {splits}; split seed {fmt_number(config.split_seed)}, "
         "the same for every run. Trials train on the training split and are scored on "
         "validation; the holdout split is never read during optimization and is used only by "
         "the analysis.",
-        f"{fmt_number(config.get('runs_per_mode') or design.get('runs_per_mode'))} "
+        f"{fmt_number(config.runs_per_mode or design.runs_per_mode)} "
         f"optimization runs per mode (completed: {done}); {pairing}.",
-        f"Each run: {fmt_number(config.get('trials_per_run'))} trials of at most "
-        f"{fmt_number(config.get('max_epochs_per_trial'))} epochs. {design.get('search') or ''}",
-        f"Model selection: {design.get('selection') or NA}",
+        f"Each run: {fmt_number(config.trials_per_run)} trials of at most "
+        f"{fmt_number(config.max_epochs_per_trial)} epochs. {design.search}",
+        f"Model selection: {design.selection or NA}",
         "Scoring: accuracy-only scores validation accuracy alone; health-aware scores "
-        f"{fmt_weights(config.get('health_weights'))}.",
-        f"Statistics: {design.get('tests') or NA} Two-sided tests at significance level "
-        f"alpha = {ALPHA}.",
+        f"{fmt_weights(config.health_weights)}.",
+        f"Statistics: {design.tests or NA} Two-sided tests at significance level alpha = {ALPHA}.",
         f"Analysis modules run: {', '.join(modules) if modules else 'none'}"
         + (f" (analysis took {fmt_number(seconds)} s)." if seconds is not None else "."),
     ]

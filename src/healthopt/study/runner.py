@@ -28,6 +28,7 @@ from healthopt.optimize import ModelOptimizer, OptimizationResult, RunStopped
 from healthopt.optimize.executors import Executor
 from healthopt.optimize.executors.local import LocalExecutor, exit_reason
 from healthopt.records import Mode, RunEvent, RunResults
+from healthopt.records.study import StudyResults
 from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, arm_name, parse_modules
 from healthopt.study.layout import StudyPaths
 from healthopt.study.metadata import RunRecord, StudyMetadata
@@ -247,7 +248,10 @@ class ComparisonStudy:
     # -- phase 1b ------------------------------------------------------------------------
     def analyze(self, modules: Sequence[str] | str = MODULES) -> dict[str, Any]:
         """Run the selected analysis modules (ablation optimizations first, if selected) and
-        write results.json and report.pdf; returns the results."""
+        write results.json and report.pdf; returns results.json's content.
+
+        JSON rather than the `StudyResults` record because `cli/study.py` prints it by key;
+        `StudyResults.from_json` reads it."""
         selected = parse_modules(modules)
         if not selected:
             raise ConfigError("choose at least one analysis module")
@@ -281,12 +285,12 @@ class ComparisonStudy:
             self.metadata().with_updates(
                 phase="analyzed",
                 state="completed",
-                modules_completed=list(results.get("modules", {})),
-                report_seconds=results.get("timings", {}).get("report_seconds"),
+                modules_completed=list(results.modules),
+                report_seconds=results.timings.get("report_seconds"),
             )
         )
         self._emit({"kind": "phase_finished", "phase": "1b"})
-        return results
+        return results.to_json()
 
     def _run_ablation(self, metadata: StudyMetadata) -> StudyMetadata:
         """One health-aware optimization per health component, all the health weight on it."""
@@ -306,7 +310,7 @@ class ComparisonStudy:
             jobs.append(_Job(record, self._run_config(record)))
         return self._run_jobs(self._save(metadata), jobs)
 
-    def _analyze_in_child(self, modules: tuple[str, ...]) -> dict[str, Any]:
+    def _analyze_in_child(self, modules: tuple[str, ...]) -> StudyResults:
         ctx = mp.get_context("spawn")
         receiver, sender = ctx.Pipe(duplex=False)
         process = ctx.Process(
@@ -345,8 +349,9 @@ class ComparisonStudy:
         kind, payload = outcome
         if kind == "error":
             raise StudyError(f"analysis failed: {payload}")
-        self._emit({"kind": "analysis_finished", "modules": list(payload.get("modules", {}))})
-        return payload
+        results = StudyResults.from_json(payload)
+        self._emit({"kind": "analysis_finished", "modules": list(results.modules)})
+        return results
 
 
 def _analysis_child(study_dir: str, modules: list[str], pipe: Any, log_dir: str) -> None:

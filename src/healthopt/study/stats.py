@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
+from healthopt.records.study import HypothesisTest, ModeComparison, SampleStats
+
 ALPHA = 0.05
 # Zero differences (runs where both modes scored the same) are dropped, scipy's default and
 # Wilcoxon's own rule: a tie between the modes says nothing about which one is better. It costs
@@ -55,8 +57,9 @@ class TestResult:
     def significant(self) -> bool:
         return self.p_value is not None and self.p_value < ALPHA
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "significant": self.significant, "alpha": ALPHA}
+    def record(self) -> HypothesisTest:
+        """The test as results.json writes it."""
+        return HypothesisTest(**asdict(self), significant=self.significant, alpha=ALPHA)
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ class Summary:
     ci_low: float | None
     ci_high: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def record(self) -> SampleStats:
+        return SampleStats(**asdict(self))
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,22 @@ class Comparison:
     def significant(self) -> bool:
         return self.primary.significant
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **asdict(self),
-            "effect_size_name": "cohens_dz" if self.paired else "cohens_d",
-            "primary": self.primary.to_dict(),
-            "secondary": self.secondary.to_dict(),
-            "significant": self.significant,
-        }
+    def record(self) -> ModeComparison:
+        """The comparison as results.json writes it."""
+        return ModeComparison(
+            metric=self.metric,
+            a=self.a.record(),
+            b=self.b.record(),
+            difference=self.difference,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            effect_size=self.effect_size,
+            primary=self.primary.record(),
+            secondary=self.secondary.record(),
+            paired=self.paired,
+            effect_size_name="cohens_dz" if self.paired else "cohens_d",
+            significant=self.significant,
+        )
 
 
 def _values(values: Any, name: str) -> np.ndarray:

@@ -7,13 +7,20 @@ of all the tests came out significant against how many chance alone would give.
 
 from __future__ import annotations
 
-from typing import Any
-
 from healthopt.records import Mode
+from healthopt.records.study import (
+    ExecutiveRow,
+    ExecutiveSummary,
+    HypothesisTest,
+    ModeComparison,
+    ModuleOutcome,
+    SelectedModel,
+    StudyDesign,
+)
 from healthopt.study import stats
 from healthopt.study.config import MODE_LABELS
 from healthopt.study.context import AnalysisContext
-from healthopt.study.results import ModuleResult
+from healthopt.study.modules.generalization import GeneralizationData
 
 HYPOTHESIS = (
     "Models chosen by health-aware optimization (validation accuracy mixed with training "
@@ -32,7 +39,7 @@ _EXECUTIVE_METRICS = (
 )
 
 
-def design(context: AnalysisContext) -> dict[str, Any]:
+def design(context: AnalysisContext) -> StudyDesign:
     config = context.config
     tests = (
         "Runs of the two modes share seeds, so modes are compared with paired t-tests "
@@ -49,117 +56,131 @@ def design(context: AnalysisContext) -> dict[str, Any]:
         if config.trials_per_run <= TPE_STARTUP_TRIALS
         else "Beyond TPE's start-up trials each mode's search follows its own objective."
     )
-    return {
-        "paired": context.paired,
-        "search": search,
-        "runs_per_mode": config.runs_per_mode,
-        "completed_runs": {mode: len(context.models[mode]) for mode in context.modes},
-        "split_sizes": {name: len(split) for name, split in context.dataset.splits.items()},
-        "selection": (
+    return StudyDesign(
+        paired=context.paired,
+        search=search,
+        runs_per_mode=config.runs_per_mode,
+        completed_runs={mode: len(context.models[mode]) for mode in context.modes},
+        split_sizes={name: len(split) for name, split in context.dataset.splits.items()},
+        selection=(
             "Each run keeps its best trial. Across runs, the accuracy-only model with the "
             "highest validation accuracy and the health-aware model with the highest total "
             "(accuracy + health) score are the two selected models."
         ),
-        "tests": tests + "; 95% t-intervals; the two selected models are compared per holdout "
+        tests=tests + "; 95% t-intervals; the two selected models are compared per holdout "
         "sample with McNemar's exact test.",
-    }
+    )
+
+
+def _generalization(modules: dict[str, ModuleOutcome]) -> GeneralizationData | None:
+    """The generalization module's data, when it ran and measured the holdout."""
+    found = modules.get("generalization")
+    if found is None or not found.available or not isinstance(found.data, GeneralizationData):
+        return None
+    return found.data
 
 
 def best_models(
-    context: AnalysisContext, modules: dict[str, ModuleResult]
-) -> dict[Mode, dict[str, Any]]:
-    measured = {}
-    if "generalization" in modules and modules["generalization"].available:
-        measured = modules["generalization"].data.get("best_models", {})
+    context: AnalysisContext, modules: dict[str, ModuleOutcome]
+) -> dict[Mode, SelectedModel]:
+    generalization = _generalization(modules)
+    measured = generalization.best_models if generalization is not None else {}
     out = {}
     for mode in context.modes:
         mut = context.best[mode]
         if mut is None:
             continue
-        out[mode] = {
-            "label": mut.label,
-            "val_accuracy": mut.val_accuracy,
-            "test_accuracy": mut.test_accuracy,
-            "holdout_accuracy": measured.get(mode, {}).get("holdout_accuracy"),
-            "health_score": mut.health_score,
-            "total_score": mut.record.total_score,
-            "num_parameters": mut.record.num_parameters,
-            "params": mut.record.params,
-        }
+        holdout = measured.get(mode)
+        out[mode] = SelectedModel(
+            label=mut.label,
+            val_accuracy=mut.val_accuracy,
+            test_accuracy=mut.test_accuracy,
+            holdout_accuracy=holdout.holdout_accuracy if holdout is not None else None,
+            health_score=mut.health_score,
+            total_score=mut.record.total_score,
+            num_parameters=mut.record.num_parameters,
+            params=mut.record.params,
+        )
     return out
 
 
-def executive_summary(context: AnalysisContext, modules: dict[str, ModuleResult]) -> dict[str, Any]:
-    generalization = modules.get("generalization")
-    comparisons: dict[str, dict[str, Any]] = {}
-    if generalization is not None and generalization.available:
-        comparisons = generalization.data["comparisons"]
+def executive_summary(
+    context: AnalysisContext, modules: dict[str, ModuleOutcome]
+) -> ExecutiveSummary:
+    generalization = _generalization(modules)
+    comparisons: dict[str, ModeComparison] = {}
+    if generalization is not None:
+        comparisons = generalization.comparisons
     else:  # without the holdout, validation and test still compare
         for key, label in _EXECUTIVE_METRICS[:2]:
             a = [getattr(m, key) for m in context.models[Mode.SIMPLE]]
             b = [getattr(m, key) for m in context.models[Mode.HEALTH_AWARE]]
             if all(v is not None for v in a + b) and a and b:
-                comparisons[key] = stats.compare(label, a, b, context.paired).to_dict()
+                comparisons[key] = stats.compare(label, a, b, context.paired).record()
     rows = []
     for key, label in _EXECUTIVE_METRICS:
         c = comparisons.get(key)
         rows.append(
-            {
-                "metric": label,
-                Mode.SIMPLE: c["a"]["mean"] if c else None,
-                Mode.HEALTH_AWARE: c["b"]["mean"] if c else None,
-                "difference": c["difference"] if c else None,
-                "p_value": c["primary"]["p_value"] if c else None,
-                "significant": bool(c and c["significant"]),
-            }
+            ExecutiveRow(
+                metric=label,
+                accuracy_only=c.a.mean if c else None,
+                health_aware=c.b.mean if c else None,
+                difference=c.difference if c else None,
+                p_value=c.primary.p_value if c else None,
+                significant=bool(c and c.significant),
+            )
         )
     holdout = comparisons.get("holdout_accuracy")
-    return {"rows": rows, "winner": _winner(holdout), "verdict": _verdict(holdout, context)}
+    return ExecutiveSummary(rows=rows, winner=_winner(holdout), verdict=_verdict(holdout, context))
 
 
-def _winner(holdout: dict[str, Any] | None) -> Mode | None:
-    if not holdout or not holdout["significant"] or not holdout["difference"]:
+def _winner(holdout: ModeComparison | None) -> Mode | None:
+    if not holdout or not holdout.significant or not holdout.difference:
         return None
-    return Mode.HEALTH_AWARE if holdout["difference"] > 0 else Mode.SIMPLE
+    return Mode.HEALTH_AWARE if holdout.difference > 0 else Mode.SIMPLE
 
 
-def _verdict(holdout: dict[str, Any] | None, context: AnalysisContext) -> str:
+def _verdict(holdout: ModeComparison | None, context: AnalysisContext) -> str:
     if holdout is None:
         return (
             "Holdout accuracy was not measured (the generalization module did not run), so "
             "the study draws no conclusion about generalization."
         )
-    p = holdout["primary"]["p_value"]
+    p = holdout.primary.p_value
     p_text = "undefined" if p is None else f"p = {p:.3g}"
-    n = f"{holdout['a']['n']} vs {holdout['b']['n']} runs"
+    n = f"{holdout.a.n} vs {holdout.b.n} runs"
     winner = _winner(holdout)
-    if winner is None:
+    if winner is None or holdout.difference is None:
         return (
             f"No significant difference in holdout accuracy between the modes "
-            f"({holdout['primary']['name']}, {p_text}, {n}); the study does not support "
+            f"({holdout.primary.name}, {p_text}, {n}); the study does not support "
             f"the hypothesis at this budget, nor refute it."
         )
-    diff = abs(holdout["difference"]) * 100
+    diff = abs(holdout.difference) * 100
     return (
         f"{MODE_LABELS[winner]} optimization generalizes better: {diff:.2f} points higher "
-        f"mean holdout accuracy ({holdout['primary']['name']}, {p_text}, {n})."
+        f"mean holdout accuracy ({holdout.primary.name}, {p_text}, {n})."
     )
 
 
+def _test_label(test: ModeComparison | HypothesisTest) -> str:
+    return (test.metric if isinstance(test, ModeComparison) else test.name) or "?"
+
+
 def conclusions(
-    executive: dict[str, Any], modules: dict[str, ModuleResult], context: AnalysisContext
+    executive: ExecutiveSummary, modules: dict[str, ModuleOutcome], context: AnalysisContext
 ) -> list[str]:
-    lines = [executive["verdict"]]
+    lines = [executive.verdict]
     total = significant = 0
     for result in modules.values():
         if not result.available:
             lines.append(f"{result.title}: not measured ({result.reason}).")
             continue
-        found = [t for t in result.tests if t.get("significant")]
+        found = [t for t in result.tests if t.significant]
         total += len(result.tests)
         significant += len(found)
         if found:
-            names = ", ".join(t.get("metric") or t.get("name", "?") for t in found[:4])
+            names = ", ".join(_test_label(t) for t in found[:4])
             lines.append(f"{result.title}: significant differences in {names}.")
         elif result.tests:
             tests = f"{len(result.tests)} test{'' if len(result.tests) == 1 else 's'}"

@@ -33,15 +33,15 @@ def test_ranks_components_by_their_generalization_gap(tiny_image_study):
     context = AnalysisContext(_with_ablation(metadata), paths)
     result = ablation.run(context)
     assert result.available
-    components = result.data["components"]
-    assert sorted(c["component"] for c in components) == sorted(HEALTH_COMPONENTS)
-    gaps = [c["gap"] for c in components]
+    components = result.data.components
+    assert sorted(c.component for c in components) == sorted(HEALTH_COMPONENTS)
+    gaps = [c.gap for c in components]
     assert gaps == sorted(gaps)
-    assert result.data["ranking_by_gap"] == [c["component"] for c in components]
+    assert result.data.ranking_by_gap == [c.component for c in components]
     for row in components:
-        mut = next(m for m in context.ablation if m.record.component == row["component"])
-        assert row["holdout_accuracy"] == context.holdout_accuracy(mut)
-    assert set(result.data["references"]) == {Mode.SIMPLE, Mode.HEALTH_AWARE}
+        mut = next(m for m in context.ablation if m.record.component == row.component)
+        assert row.holdout_accuracy == context.holdout_accuracy(mut)
+    assert set(result.data.references) == {Mode.SIMPLE, Mode.HEALTH_AWARE}
     assert any("no significance test" in line for line in result.summary)
     # the fixture's records all selected trial 0: the module says they cannot differ
     assert any("Every component selected the same trial (trial 0)" in x for x in result.summary)
@@ -52,7 +52,7 @@ def test_failed_components_are_left_out_and_none_is_unavailable(tiny_image_study
     metadata, paths = tiny_image_study
     partial = _with_ablation(metadata, {"gradient_health": "failed"})
     result = ablation.run(AnalysisContext(partial, paths))
-    assert "gradient_health" not in result.data["ranking_by_gap"]
+    assert "gradient_health" not in result.data.ranking_by_gap
     failed_all = _with_ablation(metadata, dict.fromkeys(HEALTH_COMPONENTS, "failed"))
     result = ablation.run(AnalysisContext(failed_all, paths))
     assert not result.available and "no ablation run completed" in result.reason

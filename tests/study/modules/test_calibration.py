@@ -3,8 +3,6 @@ library's numbers for each model, figures are written, and the text and unavaila
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -26,8 +24,8 @@ def _assert_figures(context: AnalysisContext, result) -> None:
 
 def _assert_p_values(result) -> None:
     for record in result.tests:
-        for test in (record["primary"], record["secondary"]):
-            assert test["p_value"] is None or 0.0 <= test["p_value"] <= 1.0
+        for test in (record.primary, record.secondary):
+            assert test.p_value is None or 0.0 <= test.p_value <= 1.0
 
 
 def test_image_study_measures_every_model_and_draws_both_figures(image_context):
@@ -36,11 +34,11 @@ def test_image_study_measures_every_model_and_draws_both_figures(image_context):
     assert result.available and result.name == "calibration" and result.title == "Calibration"
     assert len(result.figures) == 2
     _assert_figures(image_context, result)
-    assert [t["metric"] for t in result.tests] == ["ece", "brier", "separation"]
+    assert [t.metric for t in result.tests] == ["ece", "brier", "separation"]
     _assert_p_values(result)
     assert 2 <= len(result.summary) <= 5
-    json.dumps(result.to_dict(), allow_nan=False)
-    assert [len(result.data["models"][mode]) for mode in image_context.modes] == [2, 2]
+    result.to_json_text()
+    assert [len(result.data.models[mode]) for mode in image_context.modes] == [2, 2]
 
 
 def test_numbers_equal_the_calibration_library_on_holdout_predictions(image_context):
@@ -48,23 +46,21 @@ def test_numbers_equal_the_calibration_library_on_holdout_predictions(image_cont
     y = image_context.dataset.holdout.y
 
     for mode in image_context.modes:
-        for mut, measured in zip(
-            image_context.models[mode], result.data["models"][mode], strict=True
-        ):
+        for mut, measured in zip(image_context.models[mode], result.data.models[mode], strict=True):
             probs = image_context.holdout_probabilities(mut)
-            assert measured["label"] == mut.label
-            assert measured["ece"] == pytest.approx(expected_calibration_error(probs, y, 10))
-            assert measured["brier"] == pytest.approx(brier_score(probs, y))
+            assert measured.label == mut.label
+            assert measured.ece == pytest.approx(expected_calibration_error(probs, y, 10))
+            assert measured.brier == pytest.approx(brier_score(probs, y))
             conf, correct = probs.max(axis=1), probs.argmax(axis=1) == y
-            assert measured["num_errors"] == int((~correct).sum())
+            assert measured.num_errors == int((~correct).sum())
             if correct.all():
-                assert measured["separation"] is None
+                assert measured.separation is None
             else:
                 expected = conf[correct].mean() - conf[~correct].mean()
-                assert measured["separation"] == pytest.approx(expected)
-            assert sum(b["count"] for b in measured["bins"]) == len(y)
-        selected = result.data["selected"][mode]
-        assert selected["label"] == image_context.best[mode].label
+                assert measured.separation == pytest.approx(expected)
+            assert sum(b.count for b in measured.bins) == len(y)
+        selected = result.data.selected[mode]
+        assert selected.label == image_context.best[mode].label
 
 
 def test_comparison_table_holds_the_mode_means(image_context):
@@ -73,7 +69,7 @@ def test_comparison_table_holds_the_mode_means(image_context):
     ece = next(row for row in table.rows if row[0] == "ECE")
 
     for column, mode in ((1, Mode.SIMPLE), (2, Mode.HEALTH_AWARE)):
-        values = [m["ece"] for m in result.data["models"][mode]]
+        values = [m.ece for m in result.data.models[mode]]
         assert ece[column] == pytest.approx(np.mean(values))
     assert ece[3] == pytest.approx(ece[2] - ece[1])
 
@@ -91,8 +87,8 @@ def test_text_study(text_context):
     assert result.available
     _assert_figures(text_context, result)
     _assert_p_values(result)
-    for measured in result.data["models"][Mode.HEALTH_AWARE]:
-        assert 0.0 <= measured["ece"] <= 1.0 and 0.0 <= measured["brier"] <= 2.0
+    for measured in result.data.models[Mode.HEALTH_AWARE]:
+        assert 0.0 <= measured.ece <= 1.0 and 0.0 <= measured.brier <= 2.0
 
 
 def test_unavailable_without_a_health_aware_model(tiny_image_study):

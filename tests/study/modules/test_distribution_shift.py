@@ -3,8 +3,6 @@ unshifted level at the clean accuracy, the text shifts and the unavailable path.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -38,36 +36,34 @@ def test_image_shifts_measure_every_model_at_every_level(image_run):
     context, result = image_run
     assert result.available and result.name == "distribution_shift"
     data = result.data
-    assert set(data["shifts"]) == set(IMAGE_SHIFTS)
-    for name, shift in data["shifts"].items():
-        assert shift["values"] == sorted(IMAGE_SHIFTS[name].levels)
-        assert shift["identity"] == IMAGE_SHIFTS[name].identity
+    assert set(data.shifts) == set(IMAGE_SHIFTS)
+    for name, shift in data.shifts.items():
+        assert shift.values == sorted(IMAGE_SHIFTS[name].levels)
+        assert shift.identity == IMAGE_SHIFTS[name].identity
     for mode in context.modes:
         for mut in context.models[mode]:
-            model = data["models"][mut.key]
+            model = data.models[mut.key]
             clean = context.holdout_accuracy(mut)
-            assert model["clean_accuracy"] == pytest.approx(clean)
-            for name, accuracy in model["accuracy"].items():
-                values = data["shifts"][name]["values"]
+            assert model.clean_accuracy == pytest.approx(clean)
+            for name, accuracy in model.accuracy.items():
+                values = data.shifts[name].values
                 identity = values.index(IMAGE_SHIFTS[name].identity)
                 assert accuracy[identity] == pytest.approx(clean)
                 shifted = [a for i, a in enumerate(accuracy) if i != identity]
-                assert model["mean_drop"][name] == pytest.approx(clean - np.mean(shifted))
-            assert model["mean_drop_overall"] == pytest.approx(
-                np.mean(list(model["mean_drop"].values()))
-            )
+                assert model.mean_drop[name] == pytest.approx(clean - np.mean(shifted))
+            assert model.mean_drop_overall == pytest.approx(np.mean(list(model.mean_drop.values())))
     # a 90 degree rotation of digits costs every model accuracy
-    for model in data["models"].values():
-        assert model["accuracy"]["rotation"][-1] < model["clean_accuracy"]
+    for model in data.models.values():
+        assert model.accuracy["rotation"][-1] < model.clean_accuracy
 
 
 def test_image_shifts_compare_the_modes_and_draw_the_curves(image_run):
     context, result = image_run
-    metrics = {t["metric"] for t in result.tests}
+    metrics = {t.metric for t in result.tests}
     assert "distribution shift mean accuracy drop" in metrics
     assert {f"mean accuracy drop {n}" for n in IMAGE_SHIFTS} <= metrics
     for test in result.tests:
-        for p in (test["primary"]["p_value"], test["secondary"]["p_value"]):
+        for p in (test.primary.p_value, test.secondary.p_value):
             assert p is None or 0.0 <= p <= 1.0
     assert len(result.tables[0].rows) == len(IMAGE_SHIFTS) + 1
     assert [row[0] for row in result.tables[1].rows] == [
@@ -80,17 +76,17 @@ def test_image_shifts_compare_the_modes_and_draw_the_curves(image_run):
     for figure in result.figures:
         assert (context.paths.analysis_dir / figure.path).read_bytes()[:8] == PNG
     assert 2 <= len(result.summary) <= 5
-    json.dumps(result.to_dict(), allow_nan=False)
+    result.to_json_text()
 
 
 def test_text_shifts(text_context):
     result = distribution_shift.run(text_context)
     assert result.available
-    assert set(result.data["shifts"]) == set(TEXT_SHIFTS)
-    for model in result.data["models"].values():
-        for accuracy in model["accuracy"].values():
-            assert accuracy[0] == pytest.approx(model["clean_accuracy"])  # identity is 0
-    json.dumps(result.to_dict(), allow_nan=False)
+    assert set(result.data.shifts) == set(TEXT_SHIFTS)
+    for model in result.data.models.values():
+        for accuracy in model.accuracy.values():
+            assert accuracy[0] == pytest.approx(model.clean_accuracy)  # identity is 0
+    result.to_json_text()
 
 
 def test_unavailable_when_a_mode_has_no_model(tiny_text_study):

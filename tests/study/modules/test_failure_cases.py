@@ -3,7 +3,6 @@ counts the discordant samples, samples come from their category; severity on cra
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 
 import numpy as np
@@ -31,18 +30,18 @@ def test_image_study_categories_partition_the_holdout(image_context):
     a, b = pred[Mode.SIMPLE], pred[Mode.HEALTH_AWARE]
 
     assert result.available and result.name == "failure_cases" and result.title == "Failure cases"
-    counts = result.data["counts"]
+    counts = result.data.counts
     assert list(counts) == list(failure_cases.CATEGORIES)
-    assert sum(counts.values()) == len(y) == result.data["holdout_size"]
-    assert sum(result.data["fractions"].values()) == pytest.approx(1.0)
+    assert sum(counts.values()) == len(y) == result.data.holdout_size
+    assert sum(result.data.fractions.values()) == pytest.approx(1.0)
     assert counts["both_right"] == np.sum((a == y) & (b == y))
     assert counts["both_wrong_same"] == np.sum((a != y) & (a == b))
     assert counts["only_health_aware_right"] == np.sum((a != y) & (b == y))
-    mcnemar = result.data["mcnemar"]
-    assert mcnemar["name"] == "McNemar exact" and result.tests[0] == mcnemar
-    assert mcnemar["statistic"] == counts["only_health_aware_right"]
-    assert 0.0 <= mcnemar["p_value"] <= 1.0
-    json.dumps(result.to_dict(), allow_nan=False)
+    mcnemar = result.data.mcnemar
+    assert mcnemar.name == "McNemar exact" and result.tests[0] == mcnemar
+    assert mcnemar.statistic == counts["only_health_aware_right"]
+    assert 0.0 <= mcnemar.p_value <= 1.0
+    result.to_json_text()
 
 
 def test_image_samples_come_from_their_category_and_are_drawn(image_context):
@@ -56,10 +55,10 @@ def test_image_samples_come_from_their_category_and_are_drawn(image_context):
         "only_health_aware_right": (a != y) & (b == y),
     }
 
-    for kind, indices in result.data["samples"].items():
+    for kind, indices in result.data.samples.items():
         assert len(indices) == min(8, members[kind].sum())
         assert all(members[kind][i] for i in indices)
-    assert result.data["samples"] == failure_cases.run(image_context).data["samples"]
+    assert result.data.samples == failure_cases.run(image_context).data.samples
     assert len(result.figures) == 1
     assert (image_context.paths.analysis_dir / result.figures[0].path).read_bytes()[:4] == PNG
 
@@ -67,10 +66,10 @@ def test_image_samples_come_from_their_category_and_are_drawn(image_context):
 def test_digits_has_no_semantic_groups(image_context):
     result = failure_cases.run(image_context)
 
-    assert result.data["severity"]["measured"] is False
-    assert "no semantic groups" in result.data["severity"]["reason"]
+    assert result.data.severity.measured is False
+    assert "no semantic groups" in result.data.severity.reason
     assert any("not measured" in line for line in result.summary)
-    assert [t["name"] for t in result.tests] == ["McNemar exact"]
+    assert [t.name for t in result.tests] == ["McNemar exact"]
 
 
 def test_grouped_dataset_compares_error_severity(tiny_image_study):
@@ -82,22 +81,20 @@ def test_grouped_dataset_compares_error_severity(tiny_image_study):
 
     result = failure_cases.run(context)
 
-    severity = result.data["severity"]
-    assert severity["measured"] is True
-    assert [t["metric"] for t in result.tests[1:]] == [
+    severity = result.data.severity
+    assert severity.measured is True
+    assert [t.metric for t in result.tests[1:]] == [
         "mean_severity",
         "mean_severity_of_errors",
     ]
     for mode in context.modes:
-        for mut, measured in zip(context.models[mode], severity["models"][mode], strict=True):
+        for mut, measured in zip(context.models[mode], severity.models[mode], strict=True):
             pred = context.holdout_probabilities(mut).argmax(axis=1)
             expected = error_severity(y, pred, SEMANTIC_GROUPS["fashion_mnist"])
-            assert measured["mean_severity"] == pytest.approx(expected.mean())
-            assert measured["errors"] == np.sum(pred != y)
-            assert measured["within_group_errors"] + measured["across_group_errors"] == np.sum(
-                pred != y
-            )
-    json.dumps(result.to_dict(), allow_nan=False)
+            assert measured.mean_severity == pytest.approx(expected.mean())
+            assert measured.errors == np.sum(pred != y)
+            assert measured.within_group_errors + measured.across_group_errors == np.sum(pred != y)
+    result.to_json_text()
 
 
 def test_error_severity_on_crafted_cifar10_labels():
@@ -110,10 +107,10 @@ def test_error_severity_on_crafted_cifar10_labels():
 
     assert severity.tolist() == [0, 1, 2, 1, 2]
     summary = failure_cases.severity_summary(severity)
-    assert summary["mean_severity"] == pytest.approx(6 / 5)
-    assert summary["mean_severity_of_errors"] == pytest.approx(6 / 4)
-    assert (summary["within_group_errors"], summary["across_group_errors"]) == (2, 2)
-    assert failure_cases.severity_summary(np.zeros(3, dtype=int))["mean_severity_of_errors"] is None
+    assert summary.mean_severity == pytest.approx(6 / 5)
+    assert summary.mean_severity_of_errors == pytest.approx(6 / 4)
+    assert (summary.within_group_errors, summary.across_group_errors) == (2, 2)
+    assert failure_cases.severity_summary(np.zeros(3, dtype=int)).mean_severity_of_errors is None
 
 
 def test_every_class_of_a_grouped_dataset_is_in_exactly_one_group():
@@ -143,14 +140,14 @@ def test_text_study_lists_samples_in_tables(text_context):
     x, y = text_context.dataset.holdout.x, text_context.dataset.holdout.y
 
     assert result.available and result.figures == []
-    assert sum(result.data["counts"].values()) == len(y)
-    assert result.data["severity"]["measured"] is False
+    assert sum(result.data.counts.values()) == len(y)
+    assert result.data.severity.measured is False
     for table in result.tables[1:]:
         assert 1 <= len(table.rows) <= 8
         for index, label, _, _, tokens in table.rows:
             assert label == y[index] and tokens == np.count_nonzero(x[index])
     shown = sum(len(t.rows) for t in result.tables[1:])
-    assert shown == sum(len(v) for v in result.data["samples"].values())
+    assert shown == sum(len(v) for v in result.data.samples.values())
 
 
 def test_unavailable_without_a_health_aware_model(tiny_image_study):

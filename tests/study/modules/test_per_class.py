@@ -3,8 +3,6 @@ a direct computation from the holdout predictions; balance and weak classes on c
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -29,39 +27,37 @@ def test_image_study_structure_and_figures(image_context):
     assert len(result.figures) == 3
     for figure in result.figures:
         assert (image_context.paths.analysis_dir / figure.path).read_bytes()[:4] == PNG
-    assert [t["metric"] for t in result.tests] == ["balance", "worst_class_accuracy"]
+    assert [t.metric for t in result.tests] == ["balance", "worst_class_accuracy"]
     for record in result.tests:
-        p = record["primary"]["p_value"]
+        p = record.primary.p_value
         assert p is None or 0.0 <= p <= 1.0
     assert 2 <= len(result.summary) <= 5
-    json.dumps(result.to_dict(), allow_nan=False)
+    result.to_json_text()
 
 
 def test_per_class_accuracy_matches_numpy_for_every_model(image_context):
     result = per_class.run(image_context)
 
     for mode in image_context.modes:
-        for mut, measured in zip(
-            image_context.models[mode], result.data["models"][mode], strict=True
-        ):
+        for mut, measured in zip(image_context.models[mode], result.data.models[mode], strict=True):
             expected = _direct(image_context, mut)
-            assert measured["per_class_accuracy"] == pytest.approx(expected)
-            assert measured["balance"] == pytest.approx(np.std(expected))
-            assert measured["worst_class_accuracy"] == pytest.approx(min(expected))
-            assert measured["accuracy"] == pytest.approx(image_context.holdout_accuracy(mut))
+            assert measured.per_class_accuracy == pytest.approx(expected)
+            assert measured.balance == pytest.approx(np.std(expected))
+            assert measured.worst_class_accuracy == pytest.approx(min(expected))
+            assert measured.accuracy == pytest.approx(image_context.holdout_accuracy(mut))
 
 
 def test_confusion_matrices_and_their_difference(image_context):
     result = per_class.run(image_context)
     y = image_context.dataset.holdout.y
-    confusion = {mode: np.array(m) for mode, m in result.data["confusion"].items()}
+    confusion = {mode: np.array(m) for mode, m in result.data.confusion.items()}
 
     for mode, matrix in confusion.items():
         assert matrix.sum() == len(y)
         assert matrix.sum(axis=1).tolist() == np.bincount(y, minlength=10).tolist()
         pred = image_context.holdout_probabilities(image_context.best[mode]).argmax(axis=1)
         assert matrix[3, 5] == np.sum((y == 3) & (pred == 5))
-    difference = np.array(result.data["confusion_difference"])
+    difference = np.array(result.data.confusion_difference)
     np.testing.assert_array_equal(difference, confusion[Mode.HEALTH_AWARE] - confusion[Mode.SIMPLE])
     table = result.tables[1]
     assert [row[0] for row in table.rows] == list(range(10))
@@ -88,10 +84,8 @@ def test_text_study(text_context):
 
     assert result.available
     for mode in text_context.modes:
-        for mut, measured in zip(
-            text_context.models[mode], result.data["models"][mode], strict=True
-        ):
-            assert measured["per_class_accuracy"] == pytest.approx(_direct(text_context, mut))
+        for mut, measured in zip(text_context.models[mode], result.data.models[mode], strict=True):
+            assert measured.per_class_accuracy == pytest.approx(_direct(text_context, mut))
     assert len(result.tables[1].rows) == 3
 
 

@@ -3,7 +3,6 @@ the weighted overall score, the text corruptions and the unavailable path."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -53,25 +52,25 @@ def test_image_result_measures_every_model_at_every_level(image_run):
     assert result.available and result.name == "robustness"
     data = result.data
     holdout = context.dataset.holdout
-    assert set(data["corruptions"]) == set(IMAGE_CORRUPTIONS)
+    assert set(data.corruptions) == set(IMAGE_CORRUPTIONS)
     keys = {m.key for mode in context.modes for m in context.models[mode]}
-    assert set(data["models"]) == keys and len(keys) == 4
-    for name, curve in data["corruptions"].items():
-        assert curve["values"] == sorted(IMAGE_CORRUPTIONS[name].levels)
-        assert curve["values"][0] == 0.0
+    assert set(data.models) == keys and len(keys) == 4
+    for name, curve in data.corruptions.items():
+        assert curve.values == sorted(IMAGE_CORRUPTIONS[name].levels)
+        assert curve.values[0] == 0.0
     for mode in context.modes:
         for mut in context.models[mode]:
-            model = data["models"][mut.key]
+            model = data.models[mut.key]
             predicted = mut.model.predict(holdout.x, verbose=0).argmax(axis=1)
             clean = float(np.mean(predicted == holdout.y))
-            assert model["clean_accuracy"] == pytest.approx(clean)
-            for name, accuracy in model["accuracy"].items():
+            assert model.clean_accuracy == pytest.approx(clean)
+            for name, accuracy in model.accuracy.items():
                 assert accuracy[0] == pytest.approx(clean)  # level 0 is the clean holdout
                 assert all(0.0 <= a <= 1.0 for a in accuracy)
-                assert 0.0 <= model["auc"][name] <= 1.0
-            weighted = sum(IMAGE_WEIGHTS[n] * auc for n, auc in model["auc"].items())
-            assert model["overall"] == pytest.approx(weighted)
-            assert model["relative"] == pytest.approx(model["overall"] / clean)
+                assert 0.0 <= model.auc[name] <= 1.0
+            weighted = sum(IMAGE_WEIGHTS[n] * auc for n, auc in model.auc.items())
+            assert model.overall == pytest.approx(weighted)
+            assert model.relative == pytest.approx(model.overall / clean)
 
 
 def test_a_corrupted_level_is_the_accuracy_on_that_seeded_corruption(image_run):
@@ -81,19 +80,19 @@ def test_a_corrupted_level_is_the_accuracy_on_that_seeded_corruption(image_run):
     x = noise.apply(holdout.x, 0.3, seed=context.seed)
     mut = context.models[Mode.HEALTH_AWARE][0]
     expected = float(np.mean(mut.model.predict(x, verbose=0).argmax(axis=1) == holdout.y))
-    values = result.data["corruptions"]["gaussian_noise"]["values"]
-    accuracy = result.data["models"][mut.key]["accuracy"]["gaussian_noise"]
+    values = result.data.corruptions["gaussian_noise"].values
+    accuracy = result.data.models[mut.key].accuracy["gaussian_noise"]
     assert accuracy[values.index(0.3)] == pytest.approx(expected)
 
 
 def test_image_result_reports_comparisons_tables_and_figures(image_run):
     context, result = image_run
-    metrics = {t["metric"] for t in result.tests}
+    metrics = {t.metric for t in result.tests}
     assert {"robustness overall AUC", "relative robustness"} <= metrics
     assert {f"robustness AUC {n}" for n in IMAGE_CORRUPTIONS} <= metrics
     for test in result.tests:
-        assert test["paired"] is True  # both modes completed runs 0 and 1
-        for p in (test["primary"]["p_value"], test["secondary"]["p_value"]):
+        assert test.paired is True  # both modes completed runs 0 and 1
+        for p in (test.primary.p_value, test.secondary.p_value):
             assert p is None or 0.0 <= p <= 1.0
     table = result.tables[0]
     assert [row[0] for row in table.rows][-2:] == [
@@ -106,18 +105,18 @@ def test_image_result_reports_comparisons_tables_and_figures(image_run):
         path = context.paths.analysis_dir / figure.path
         assert Path(path).read_bytes()[:8] == PNG
     assert 2 <= len(result.summary) <= 5
-    json.dumps(result.to_dict(), allow_nan=False)
+    result.to_json_text()
 
 
 def test_text_corruptions_score_the_plain_mean(text_context):
     result = robustness.run(text_context)
     assert result.available
-    assert set(result.data["corruptions"]) == set(TEXT_CORRUPTIONS)
-    for model in result.data["models"].values():
-        assert model["overall"] == pytest.approx(np.mean(list(model["auc"].values())))
-        for accuracy in model["accuracy"].values():
-            assert accuracy[0] == pytest.approx(model["clean_accuracy"])
-    json.dumps(result.to_dict(), allow_nan=False)
+    assert set(result.data.corruptions) == set(TEXT_CORRUPTIONS)
+    for model in result.data.models.values():
+        assert model.overall == pytest.approx(np.mean(list(model.auc.values())))
+        for accuracy in model.accuracy.values():
+            assert accuracy[0] == pytest.approx(model.clean_accuracy)
+    result.to_json_text()
 
 
 def test_unavailable_when_a_mode_has_no_model(tiny_image_study):

@@ -4,7 +4,6 @@ perfectly: its accuracy is the holdout accuracy)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -136,14 +135,12 @@ def test_a_copy_of_the_holdout_transfers_at_the_holdout_accuracy(tiny_image_stud
     context = _with_transfer(tiny_image_study, holdout.x, holdout.y, tmp_path / "same.npz")
     result = transfer.run(context)
     assert result.available
-    assert result.data["samples"] == len(holdout.y) and result.data["resize"] is None
+    assert result.data.samples == len(holdout.y) and result.data.resize is None
     for mode in context.modes:
         for mut in context.models[mode]:
-            model = result.data["models"][mut.key]
-            assert model["transfer_accuracy"] == pytest.approx(context.holdout_accuracy(mut))
-            assert model["transfer_ratio"] == pytest.approx(
-                model["transfer_accuracy"] / mut.val_accuracy
-            )
+            model = result.data.models[mut.key]
+            assert model.transfer_accuracy == pytest.approx(context.holdout_accuracy(mut))
+            assert model.transfer_ratio == pytest.approx(model.transfer_accuracy / mut.val_accuracy)
 
 
 def test_shifted_digits_compare_the_modes(tiny_image_study, tmp_path):
@@ -154,17 +151,17 @@ def test_shifted_digits_compare_the_modes(tiny_image_study, tmp_path):
     result = transfer.run(context)
     assert result.available and result.name == "transfer"
     data = result.data
-    assert data["source"].startswith("npz:") and data["samples"] == len(holdout.y)
-    for model in data["models"].values():
-        assert 0.0 <= model["transfer_accuracy"] <= 1.0
-    assert {t["metric"] for t in result.tests} == {"transfer accuracy", "transfer ratio"}
+    assert data.source.startswith("npz:") and data.samples == len(holdout.y)
+    for model in data.models.values():
+        assert 0.0 <= model.transfer_accuracy <= 1.0
+    assert {t.metric for t in result.tests} == {"transfer accuracy", "transfer ratio"}
     for test in result.tests:
-        for p in (test["primary"]["p_value"], test["secondary"]["p_value"]):
+        for p in (test.primary.p_value, test.secondary.p_value):
             assert p is None or 0.0 <= p <= 1.0
     (figure,) = result.figures
     assert (context.paths.analysis_dir / figure.path).read_bytes()[:8] == PNG
     assert len(result.tables[1].rows) == 2 and 2 <= len(result.summary) <= 5
-    json.dumps(result.to_dict(), allow_nan=False)
+    result.to_json_text()
 
 
 def test_text_transfer(tiny_text_study, tmp_path, text_context):
@@ -175,7 +172,7 @@ def test_text_transfer(tiny_text_study, tmp_path, text_context):
     assert result.available
     for mode in same.modes:
         for mut in same.models[mode]:
-            accuracy = result.data["models"][mut.key]["transfer_accuracy"]
+            accuracy = result.data.models[mut.key].transfer_accuracy
             assert accuracy == pytest.approx(same.holdout_accuracy(mut))
     longer = np.pad(holdout.x, ((0, 0), (4, 0)))
     other = _with_transfer(tiny_text_study, longer, holdout.y, tmp_path / "longer.npz")
@@ -204,7 +201,7 @@ def test_a_cached_mnist_is_resized_to_the_digits_models(tiny_image_study, empty_
         y_test=holdout.y[half:],
     )
     result = transfer.run(AnalysisContext(*tiny_image_study))
-    assert result.available and result.data["source"] == "mnist"
-    assert result.data["resize"] == "box" and result.data["original_shape"] == [28, 28, 1]
-    assert result.data["samples"] == len(holdout.y)
+    assert result.available and result.data.source == "mnist"
+    assert result.data.resize == "box" and result.data.original_shape == [28, 28, 1]
+    assert result.data.samples == len(holdout.y)
     assert "block averaging" in result.summary[0]

@@ -92,10 +92,18 @@ def get_study_results(study: StudyDep, state: StateDep) -> StudyResults:
             status.HTTP_404_NOT_FOUND,
             f"study {study.study_id} has no results yet ({study.phase}, {study.state})",
         ) from None
-    for module in results.modules.values():
-        for figure in module.figures:
-            figure.url = _figure_url(study.study_id, figure.path)
-    return results
+    modules = {
+        name: module.model_copy(
+            update={
+                "figures": [
+                    figure.model_copy(update={"url": _figure_url(study.study_id, figure.path)})
+                    for figure in module.figures
+                ]
+            }
+        )
+        for name, module in results.modules.items()
+    }
+    return results.model_copy(update={"modules": modules})
 
 
 @router.get(

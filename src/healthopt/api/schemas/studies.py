@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,7 +14,16 @@ from healthopt.config import (
     ConfigError,
     ScoringWeights,
 )
-from healthopt.records.trial import ParamValue
+
+# results.json is served as written: its schema is the study's own records.
+from healthopt.records.study import ExecutiveRow as ExecutiveRow
+from healthopt.records.study import ExecutiveSummary as ExecutiveSummary
+from healthopt.records.study import ModuleOutcome as ModuleOutcome
+from healthopt.records.study import ResultFigure as ResultFigure
+from healthopt.records.study import ResultTable as ResultTable
+from healthopt.records.study import SelectedModel as SelectedModel
+from healthopt.records.study import StudyDesign as StudyDesign
+from healthopt.records.study import StudyResults as StudyResults
 from healthopt.study.config import MODULES, StudyConfig, parse_modules
 
 PhaseName = Literal["building", "built", "analyzing", "analyzed"]
@@ -200,90 +209,3 @@ class StudyStatus(BaseModel):
     config: StudySettings
     created_at: str
     updated_at: str
-
-
-# -- results.json ---------------------------------------------------------------------------
-class _Open(BaseModel):
-    """results.json records may carry more than the API names; nothing is dropped."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class ExecutiveRow(_Open):
-    metric: str
-    accuracy_only: float | None
-    health_aware: float | None
-    difference: float | None = Field(description="health_aware - accuracy_only")
-    p_value: float | None
-    significant: bool
-
-
-class ExecutiveSummary(_Open):
-    rows: list[ExecutiveRow]
-    winner: Literal["accuracy_only", "health_aware"] | None = Field(
-        description="named only when the holdout difference is significant"
-    )
-    verdict: str
-
-
-class ResultTable(_Open):
-    title: str
-    columns: list[str]
-    rows: list[list[str | float | int | None]]
-    note: str = ""
-
-
-class ResultFigure(_Open):
-    path: str = Field(description="relative to analysis_results/")
-    caption: str
-    url: str | None = Field(None, description="where the API serves the PNG")
-
-
-class ModuleOutcome(_Open):
-    name: str
-    title: str
-    available: bool
-    reason: str | None
-    summary: list[str]
-    tables: list[ResultTable]
-    figures: list[ResultFigure]
-    tests: list[dict[str, Any]]
-    data: dict[str, Any]
-
-
-class SelectedModel(_Open):
-    label: str
-    val_accuracy: float | None
-    test_accuracy: float | None
-    holdout_accuracy: float | None
-    health_score: float | None
-    total_score: float | None = None
-    num_parameters: int | None
-    params: dict[str, ParamValue]
-
-
-class StudyDesign(_Open):
-    paired: bool
-    runs_per_mode: int
-    completed_runs: dict[str, int]
-    split_sizes: dict[str, int]
-    selection: str
-    tests: str
-
-
-class StudyResults(_Open):
-    """analysis_results/results.json as written by phase 1b."""
-
-    study_id: str
-    dataset: str
-    generated_at: str
-    config: dict[str, Any]
-    hypothesis: str
-    design: StudyDesign
-    best_models: dict[str, SelectedModel]
-    executive_summary: ExecutiveSummary
-    modules_requested: list[str]
-    modules: dict[str, ModuleOutcome]
-    conclusions: list[str]
-    runs: list[dict[str, Any]]
-    timings: dict[str, float]

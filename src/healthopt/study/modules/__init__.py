@@ -1,6 +1,6 @@
 """Phase 1b's analysis modules (seed 002's modules 1-8), one file each.
 
-Each module defines NAME, TITLE and `run(context) -> ModuleResult`. They import TensorFlow
+Each module defines NAME, TITLE and `run(context) -> ModuleOutcome`. They import TensorFlow
 through the context's models, so they are imported only inside the analysis process.
 """
 
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from healthopt.study.config import MODULES
 
 if TYPE_CHECKING:
+    from healthopt.records.study import ModuleOutcome
     from healthopt.study.context import AnalysisContext
-    from healthopt.study.results import ModuleResult
 
-ModuleFunction = Callable[["AnalysisContext"], "ModuleResult"]
+ModuleFunction = Callable[["AnalysisContext"], "ModuleOutcome"]
 
 
 def module_runner(name: str) -> tuple[str, ModuleFunction]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from healthopt.records import Mode
+from healthopt.records.study import Cell
 from healthopt.study import stats
 from healthopt.study.config import STUDY_MODES
 
@@ -45,10 +46,10 @@ COMPARISON_TEST_COLUMNS = [
 
 def comparison_rows(
     comparisons: dict[str, stats.Comparison], metrics: dict[str, tuple[str, str]]
-) -> list[list[Any]]:
+) -> list[list[Cell]]:
     """Table rows (title, both means, difference, p, test name) in the order of `metrics`,
     which maps each metric to its (title, better direction)."""
-    rows = []
+    rows: list[list[Cell]] = []
     for metric, (title, _) in metrics.items():
         c = comparisons[metric]
         rows.append([title, c.a.mean, c.b.mean, c.difference, c.primary.p_value, c.primary.name])

@@ -9,13 +9,11 @@ confidence histograms of their right and wrong predictions.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import numpy as np
 
 from healthopt.analysis.calibration import analyze_calibration
-from healthopt.records import Mode
+from healthopt.records import Finite, Mode, Record
+from healthopt.records.study import ArmMode, ModuleData, ModuleOutcome, ResultFigure, ResultTable
 from healthopt.study import stats
 from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext, ModelUnderTest
@@ -26,7 +24,6 @@ from healthopt.study.modules.across_runs import (
     describe,
     metric_values,
 )
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "calibration"
 TITLE = "Calibration"
@@ -40,23 +37,39 @@ METRICS = {
 }
 
 
-@dataclass(frozen=True)
-class ModelCalibration:
+class CalibrationBin(Record):
+    """One reliability-diagram bin; an empty bin has None for both means."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_confidence: Finite
+    accuracy: Finite
+
+
+class ModelCalibration(Record):
     """One model's calibration on the holdout; `separation` is None without errors."""
 
     label: str
-    mode: str
+    mode: ArmMode
     index: int
     ece: float
     brier: float
     mean_confidence: float
     accuracy: float
-    separation: float | None
+    separation: Finite
     num_errors: int
-    bins: list[dict[str, Any]]
+    bins: list[CalibrationBin]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+class CalibrationData(ModuleData):
+    n_bins: int
+    holdout_size: int
+    paired: bool
+    models: dict[ArmMode, list[ModelCalibration]]
+    selected: dict[ArmMode, ModelCalibration]
+    separation_undefined: list[str]  # labels of models without errors
+    values_left_out: dict[str, bool]  # metric -> some model had no value
 
 
 def confidence_separation(confidence: np.ndarray, correct: np.ndarray) -> float | None:
@@ -81,13 +94,22 @@ def measure(mut: ModelUnderTest, probs: np.ndarray, y: np.ndarray) -> ModelCalib
         accuracy=report.accuracy,
         separation=confidence_separation(report.confidences, correct),
         num_errors=int((~correct).sum()),
-        bins=[b.to_json().to_json() for b in report.bins],
+        bins=[
+            CalibrationBin(
+                lower=b.lower,
+                upper=b.upper,
+                count=b.count,
+                mean_confidence=b.mean_confidence,
+                accuracy=b.accuracy,
+            )
+            for b in report.bins
+        ],
     )
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+def run(context: AnalysisContext) -> ModuleOutcome:
     if not context.comparable:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME, TITLE, "calibration needs a completed model in both modes"
         )
     y = np.asarray(context.dataset.holdout.y, dtype=np.int64)
@@ -107,22 +129,22 @@ def run(context: AnalysisContext) -> ModuleResult:
         _confidence_figure(context, {mode: context.best[mode] for mode in context.modes}, y),
     ]
     no_errors = [m.label for ms in per_mode.values() for m in ms if m.separation is None]
-    return ModuleResult(
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=_summary(best, comparisons, no_errors, len(y)),
-        data={
-            "n_bins": N_BINS,
-            "holdout_size": int(len(y)),
-            "paired": context.paired,
-            "models": {mode: [m.to_dict() for m in ms] for mode, ms in per_mode.items()},
-            "selected": {mode: best[mode].to_dict() for mode in context.modes},
-            "separation_undefined": no_errors,
-            "values_left_out": dropped,
-        },
+        data=CalibrationData(
+            n_bins=N_BINS,
+            holdout_size=int(len(y)),
+            paired=context.paired,
+            models=per_mode,
+            selected={mode: best[mode] for mode in context.modes},
+            separation_undefined=no_errors,
+            values_left_out=dropped,
+        ),
         tables=[_comparison_table(comparisons, dropped), _selected_table(best)],
         figures=figures,
-        tests=[c.to_dict() for c in comparisons.values()],
+        tests=[c.record() for c in comparisons.values()],
     )
 
 
@@ -153,7 +175,9 @@ def _summary(
     return lines
 
 
-def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[str, bool]) -> Table:
+def _comparison_table(
+    comparisons: dict[str, stats.Comparison], dropped: dict[str, bool]
+) -> ResultTable:
     rows = comparison_rows(comparisons, METRICS)
     note = (
         f"ECE over {N_BINS} equal-width confidence bins; separation = mean confidence of "
@@ -161,7 +185,7 @@ def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[st
     )
     if any(dropped.values()):
         note += " Models without errors are left out of the separation comparison."
-    return Table(
+    return ResultTable(
         title="Calibration across runs (holdout)",
         columns=COMPARISON_TEST_COLUMNS,
         rows=rows,
@@ -169,8 +193,8 @@ def _comparison_table(comparisons: dict[str, stats.Comparison], dropped: dict[st
     )
 
 
-def _selected_table(best: dict[Mode, ModelCalibration]) -> Table:
-    return Table(
+def _selected_table(best: dict[Mode, ModelCalibration]) -> ResultTable:
+    return ResultTable(
         title="Selected models' calibration (holdout)",
         columns=["Model", "Accuracy", "ECE", "Brier", "Mean confidence", "Separation"],
         rows=[
@@ -180,18 +204,20 @@ def _selected_table(best: dict[Mode, ModelCalibration]) -> Table:
     )
 
 
-def _reliability_figure(context: AnalysisContext, best: dict[Mode, ModelCalibration]) -> Figure:
+def _reliability_figure(
+    context: AnalysisContext, best: dict[Mode, ModelCalibration]
+) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True)
     width = 1.0 / N_BINS
     for ax, mode in zip(axes, context.modes, strict=True):
         m = best[mode]
-        filled = [b for b in m.bins if b["count"]]
-        lowers = [b["lower"] for b in filled]
+        filled = [b for b in m.bins if b.count]
+        lowers = [b.lower for b in filled]
         ax.bar(
             lowers,
-            [b["accuracy"] for b in filled],
+            [b.accuracy or 0.0 for b in filled],
             width=width,
             align="edge",
             color=mode_color(mode),
@@ -201,8 +227,8 @@ def _reliability_figure(context: AnalysisContext, best: dict[Mode, ModelCalibrat
         )
         ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="perfect calibration (y = x)")
         ax.plot(
-            [b["mean_confidence"] for b in filled],
-            [b["accuracy"] for b in filled],
+            [b.mean_confidence or 0.0 for b in filled],
+            [b.accuracy or 0.0 for b in filled],
             "o",
             color="black",
             markersize=4,
@@ -210,9 +236,9 @@ def _reliability_figure(context: AnalysisContext, best: dict[Mode, ModelCalibrat
         )
         for b in filled:
             ax.text(
-                b["lower"] + width / 2,
-                b["accuracy"] + 0.025,
-                str(b["count"]),
+                b.lower + width / 2,
+                (b.accuracy or 0.0) + 0.025,
+                str(b.count),
                 ha="center",
                 va="bottom",
                 fontsize=9,
@@ -223,17 +249,17 @@ def _reliability_figure(context: AnalysisContext, best: dict[Mode, ModelCalibrat
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, bbox_to_anchor=(0.5, -0.06))
     path = save(fig, context.figure_path("calibration_reliability.png"))
-    return Figure(
-        context.relative(path),
-        f"Reliability diagrams of the two selected models on the holdout ({N_BINS} confidence "
-        "bins; the number above a bar is its sample count). Bars below the diagonal mean "
-        "overconfidence, above it underconfidence.",
+    return ResultFigure(
+        path=context.relative(path),
+        caption=f"Reliability diagrams of the two selected models on the holdout ({N_BINS} "
+        "confidence bins; the number above a bar is its sample count). Bars below the diagonal "
+        "mean overconfidence, above it underconfidence.",
     )
 
 
 def _confidence_figure(
     context: AnalysisContext, best: dict[Mode, ModelUnderTest | None], y: np.ndarray
-) -> Figure:
+) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
@@ -261,9 +287,9 @@ def _confidence_figure(
         ax.set_title(f"{mode_label(mode)}, run {mut.index}", fontsize=10)
         ax.legend(loc="upper left", fontsize=9)
     path = save(fig, context.figure_path("calibration_confidence.png"))
-    return Figure(
-        context.relative(path),
-        "Confidence of the two selected models' correct and incorrect holdout predictions "
+    return ResultFigure(
+        path=context.relative(path),
+        caption="Confidence of the two selected models' correct and incorrect holdout predictions "
         "(each histogram normalized to unit area); a well-separated model is less confident "
         "when it is wrong.",
     )

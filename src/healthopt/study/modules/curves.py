@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from healthopt.data.corruptions import Corruption
+from healthopt.records import Mode, Record
+from healthopt.records.study import Cell
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
@@ -24,6 +26,16 @@ if TYPE_CHECKING:
 # Keyed by matplotlib's Literal of rc names so rc_context accepts it; matplotlib itself is
 # imported only where a figure is drawn.
 FONT: dict[RcKeyType, Any] = {"font.size": 10, "axes.titlesize": 11, "legend.fontsize": 9}
+
+
+class LevelCurveRecord(Record):
+    """A LevelCurve as a module's data writes it."""
+
+    title: str
+    parameter: str
+    identity: float
+    values: list[float]
+    accuracy: dict[str, list[float]]  # model key -> accuracy at each value
 
 
 @dataclass(frozen=True)
@@ -41,14 +53,14 @@ class LevelCurve:
     def of(self, mut: ModelUnderTest) -> tuple[float, ...]:
         return self.accuracy[mut.key]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.corruption.title,
-            "parameter": self.corruption.parameter,
-            "identity": float(self.corruption.identity),
-            "values": [float(v) for v in self.values],
-            "accuracy": {key: list(acc) for key, acc in self.accuracy.items()},
-        }
+    def record(self) -> LevelCurveRecord:
+        return LevelCurveRecord(
+            title=self.corruption.title,
+            parameter=self.corruption.parameter,
+            identity=float(self.corruption.identity),
+            values=[float(v) for v in self.values],
+            accuracy={key: list(acc) for key, acc in self.accuracy.items()},
+        )
 
 
 def all_models(context: AnalysisContext) -> list[ModelUnderTest]:
@@ -119,7 +131,7 @@ def compare_modes(
     return stats.compare(metric, kept[0], kept[1], paired=context.paired and complete)
 
 
-def comparison_row(label: str, comparison: stats.Comparison | None) -> list[Any]:
+def comparison_row(label: str, comparison: stats.Comparison | None) -> list[Cell]:
     """A table row: label, mean per mode, difference (health-aware minus accuracy-only), p."""
     if comparison is None:
         return [label, None, None, None, None]
@@ -261,7 +273,7 @@ def bars_figure(
     return context.relative(path)
 
 
-def selected_models(context: AnalysisContext) -> dict[str, str | None]:
+def selected_models(context: AnalysisContext) -> dict[Mode, str | None]:
     """Each mode's selected model key, for `data`."""
     return {mode: (m.key if m is not None else None) for mode, m in context.best.items()}
 

@@ -9,17 +9,25 @@ counts as milder than one across groups (a cat for a truck).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 import numpy as np
 
-from healthopt.records import Mode
+from healthopt.records import Finite, Mode, Record
+from healthopt.records.study import (
+    ArmMode,
+    HypothesisTest,
+    ModuleData,
+    ModuleOutcome,
+    ResultFigure,
+    ResultTable,
+    StudyTest,
+)
 from healthopt.study import stats
 from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext
 from healthopt.study.figures import mode_label, save
 from healthopt.study.modules.across_runs import COMPARISON_TEST_COLUMNS, comparison_rows, describe
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "failure_cases"
 TITLE = "Failure cases"
@@ -48,6 +56,52 @@ SEVERITY_METRICS = {
     "mean_severity": ("Mean error severity over all samples", "lower"),
     "mean_severity_of_errors": ("Mean severity of errors", "lower"),
 }
+
+
+class Severity(Record):
+    """How bad one model's holdout errors are (see `error_severity`)."""
+
+    mean_severity: Finite
+    mean_severity_of_errors: Finite  # None without errors
+    errors: int
+    within_group_errors: int
+    across_group_errors: int
+
+
+class ModelSeverity(Record):
+    """One model's `Severity`, named."""
+
+    label: str
+    index: int
+    mean_severity: Finite
+    mean_severity_of_errors: Finite
+    errors: int
+    within_group_errors: int
+    across_group_errors: int
+
+
+class SeverityMeasured(Record):
+    measured: Literal[True] = True
+    groups: dict[str, list[int]]
+    models: dict[ArmMode, list[ModelSeverity]]
+    selected: dict[ArmMode, ModelSeverity]
+
+
+class SeverityNotMeasured(Record):
+    """No semantic groups are known for the dataset."""
+
+    measured: Literal[False] = False
+    reason: str
+
+
+class FailureCasesData(ModuleData):
+    holdout_size: int
+    selected: dict[ArmMode, str]  # each mode's selected model label
+    counts: dict[str, int]  # per CATEGORIES entry
+    fractions: dict[str, float]
+    mcnemar: HypothesisTest
+    samples: dict[str, list[int]]  # per SAMPLE_KINDS entry: holdout indices shown
+    severity: SeverityMeasured | SeverityNotMeasured
 
 
 def categorize(y: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict[str, np.ndarray]:
@@ -81,21 +135,21 @@ def error_severity(
     return severity.astype(np.int64)
 
 
-def severity_summary(severity: np.ndarray) -> dict[str, Any]:
+def severity_summary(severity: np.ndarray) -> Severity:
     errors = severity[severity > 0]
-    return {
-        "mean_severity": float(severity.mean()) if severity.size else None,
-        "mean_severity_of_errors": float(errors.mean()) if errors.size else None,
-        "errors": int(errors.size),
-        "within_group_errors": int(np.sum(severity == 1)),
-        "across_group_errors": int(np.sum(severity == 2)),
-    }
+    return Severity(
+        mean_severity=float(severity.mean()) if severity.size else None,
+        mean_severity_of_errors=float(errors.mean()) if errors.size else None,
+        errors=int(errors.size),
+        within_group_errors=int(np.sum(severity == 1)),
+        across_group_errors=int(np.sum(severity == 2)),
+    )
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+def run(context: AnalysisContext) -> ModuleOutcome:
     best_a, best_b = context.best[A], context.best[B]
     if best_a is None or best_b is None:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME, TITLE, "failure cases need a completed model in both modes"
         )
     holdout = context.dataset.holdout
@@ -111,49 +165,50 @@ def run(context: AnalysisContext) -> ModuleResult:
     mcnemar = stats.mcnemar_exact(pred[A] == y, pred[B] == y)
     samples = _choose_samples(masks, context.seed)
 
-    data: dict[str, Any] = {
-        "holdout_size": n,
-        "selected": {A: best_a.label, B: best_b.label},
-        "counts": counts,
-        "fractions": fractions,
-        "mcnemar": mcnemar.to_dict(),
-        "samples": {kind: idx.tolist() for kind, idx in samples.items()},
-    }
     tables = [_category_table(counts, fractions)]
-    figures: list[Figure] = []
+    figures: list[ResultFigure] = []
     if context.dataset.modality == "image":
         figures.append(_sample_figure(context, samples, y, pred))
     else:
         tables += _sample_tables(samples, holdout.x, y, pred)
     summary = _summary(counts, fractions, n, mcnemar)
-    tests = [mcnemar.to_dict()]
+    tests: list[StudyTest] = [mcnemar.record()]
 
     groups = SEMANTIC_GROUPS.get(context.dataset.name)
+    severity: SeverityMeasured | SeverityNotMeasured
     if groups is None:
         reason = (
             f"Error severity is not measured: no semantic groups are defined for dataset "
             f"{context.dataset.name!r}."
         )
-        data["severity"] = {"measured": False, "reason": reason}
+        severity = SeverityNotMeasured(reason=reason)
         summary.append(reason)
     else:
         severity, comparisons = _severity(context, groups, y)
-        data["severity"] = severity
-        tests += [c.to_dict() for c in comparisons.values()]
+        tests += [c.record() for c in comparisons.values()]
         tables.append(_severity_table(comparisons))
-        sel = severity["selected"]
+        sel = severity.selected
         summary.append(
             f"Error severity (0 right, 1 wrong within a semantic group, 2 across groups): "
             f"the selected models' mean severity of errors is "
-            f"{_fmt(sel[A]['mean_severity_of_errors'])} (accuracy-only) and "
-            f"{_fmt(sel[B]['mean_severity_of_errors'])} (health-aware)."
+            f"{_fmt(sel[A].mean_severity_of_errors)} (accuracy-only) and "
+            f"{_fmt(sel[B].mean_severity_of_errors)} (health-aware)."
         )
         summary.append(
             describe(
                 comparisons["mean_severity_of_errors"], *SEVERITY_METRICS["mean_severity_of_errors"]
             )
         )
-    return ModuleResult(
+    data = FailureCasesData(
+        holdout_size=n,
+        selected={A: best_a.label, B: best_b.label},
+        counts=counts,
+        fractions=fractions,
+        mcnemar=mcnemar.record(),
+        samples={kind: idx.tolist() for kind, idx in samples.items()},
+        severity=severity,
+    )
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=summary,
@@ -186,24 +241,24 @@ def _choose_samples(masks: dict[str, np.ndarray], seed: int) -> dict[str, np.nda
 
 def _severity(
     context: AnalysisContext, groups: dict[str, tuple[int, ...]], y: np.ndarray
-) -> tuple[dict[str, Any], dict[str, stats.Comparison]]:
+) -> tuple[SeverityMeasured, dict[str, stats.Comparison]]:
     per_mode = {
         mode: [
-            {
-                "label": m.label,
-                "index": m.index,
+            ModelSeverity(
+                label=m.label,
+                index=m.index,
                 **severity_summary(
                     error_severity(y, context.holdout_probabilities(m).argmax(axis=1), groups)
-                ),
-            }
+                ).model_dump(),
+            )
             for m in context.models[mode]
         ]
         for mode in context.modes
     }
     comparisons = {}
     for metric in SEVERITY_METRICS:
-        a = {r["index"]: r[metric] for r in per_mode[A]}
-        b = {r["index"]: r[metric] for r in per_mode[B]}
+        a: dict[int, float | None] = {r.index: getattr(r, metric) for r in per_mode[A]}
+        b: dict[int, float | None] = {r.index: getattr(r, metric) for r in per_mode[B]}
         if context.paired:  # a model without errors has no error severity: drop its pair
             keep = [i for i in sorted(a) if a[i] is not None and b.get(i) is not None]
             xs, ys = [a[i] for i in keep], [b[i] for i in keep]
@@ -215,13 +270,12 @@ def _severity(
     for mode in context.modes:
         mut = context.best[mode]
         assert mut is not None
-        selected[mode] = next(r for r in per_mode[mode] if r["index"] == mut.index)
-    severity = {
-        "measured": True,
-        "groups": {name: list(classes) for name, classes in groups.items()},
-        "models": per_mode,
-        "selected": selected,
-    }
+        selected[mode] = next(r for r in per_mode[mode] if r.index == mut.index)
+    severity = SeverityMeasured(
+        groups={name: list(classes) for name, classes in groups.items()},
+        models=per_mode,
+        selected=selected,
+    )
     return severity, comparisons
 
 
@@ -250,7 +304,7 @@ def _summary(
     ]
 
 
-def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> Table:
+def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> ResultTable:
     titles = {
         "both_right": "Both right",
         "both_wrong_same": "Both wrong, same label",
@@ -258,7 +312,7 @@ def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> Tabl
         "only_accuracy_only_right": "Only accuracy-only right",
         "only_health_aware_right": "Only health-aware right",
     }
-    return Table(
+    return ResultTable(
         title="Agreement of the selected models on the holdout",
         columns=["Category", "Samples", "Fraction"],
         rows=[[titles[name], counts[name], fractions[name]] for name in CATEGORIES],
@@ -267,7 +321,7 @@ def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> Tabl
 
 def _sample_tables(
     samples: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, pred: dict[Mode, np.ndarray]
-) -> list[Table]:
+) -> list[ResultTable]:
     tables = []
     for kind, title in SAMPLE_KINDS.items():
         idx = samples[kind]
@@ -275,7 +329,7 @@ def _sample_tables(
             continue
         tokens = np.count_nonzero(x[idx], axis=1)
         tables.append(
-            Table(
+            ResultTable(
                 title=f"Sample holdout texts: {title.lower()}",
                 columns=[
                     "Holdout index",
@@ -299,7 +353,7 @@ def _sample_figure(
     samples: dict[str, np.ndarray],
     y: np.ndarray,
     pred: dict[Mode, np.ndarray],
-) -> Figure:
+) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     x = context.dataset.holdout.x
@@ -330,16 +384,16 @@ def _sample_figure(
         f"Holdout samples: AO = {mode_label(A)}, HA = {mode_label(B)} prediction", fontsize=10
     )
     path = save(fig, context.figure_path("failure_cases_samples.png"))
-    return Figure(
-        context.relative(path),
-        f"Up to {SAMPLES_PER_KIND} holdout images per kind of error (rows), chosen at random "
-        "with the study's seed; each is titled with its true label and the two selected "
+    return ResultFigure(
+        path=context.relative(path),
+        caption=f"Up to {SAMPLES_PER_KIND} holdout images per kind of error (rows), chosen at "
+        "random with the study's seed; each is titled with its true label and the two selected "
         "models' predictions.",
     )
 
 
-def _severity_table(comparisons: dict[str, stats.Comparison]) -> Table:
-    return Table(
+def _severity_table(comparisons: dict[str, stats.Comparison]) -> ResultTable:
+    return ResultTable(
         title="Error severity across runs (holdout)",
         columns=COMPARISON_TEST_COLUMNS,
         rows=comparison_rows(comparisons, SEVERITY_METRICS),

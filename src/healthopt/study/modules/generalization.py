@@ -8,16 +8,22 @@ per sample with McNemar's exact test.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from healthopt.records import Mode
+from healthopt.records import Finite, Mode, Record
+from healthopt.records.study import (
+    ArmMode,
+    HypothesisTest,
+    ModeComparison,
+    ModuleData,
+    ModuleOutcome,
+    ResultFigure,
+    ResultTable,
+)
 from healthopt.study import stats
 from healthopt.study.context import AnalysisContext, ModelUnderTest
 from healthopt.study.figures import mode_color, mode_label, save
 from healthopt.study.modules.across_runs import pct
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "generalization"
 TITLE = "Generalization on the holdout"
@@ -30,9 +36,35 @@ METRICS = (
 )
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+class RunRow(Record):
+    """One run's selected model on the holdout."""
+
+    label: str
+    index: int
+    val_accuracy: Finite
+    test_accuracy: Finite
+    holdout_accuracy: Finite
+    gap: Finite
+    health_score: Finite
+
+    def metric(self, key: str) -> float | None:
+        value: float | None = getattr(self, key)
+        return value
+
+
+class GeneralizationData(ModuleData):
+    holdout_size: int
+    paired: bool
+    runs: dict[ArmMode, list[RunRow]]
+    comparisons: dict[str, ModeComparison]  # keyed by METRICS' keys
+    best_models: dict[ArmMode, RunRow]
+    best_models_mcnemar: HypothesisTest
+    identical_selections: int | None
+
+
+def run(context: AnalysisContext) -> ModuleOutcome:
     if not context.comparable:
-        return ModuleResult.unavailable(NAME, TITLE, "a mode has no completed run to measure")
+        return ModuleOutcome.unavailable(NAME, TITLE, "a mode has no completed run to measure")
     rows = {mode: [_row(context, m) for m in context.models[mode]] for mode in context.modes}
     a, b = rows[Mode.SIMPLE], rows[Mode.HEALTH_AWARE]
     comparisons = {
@@ -55,22 +87,22 @@ def run(context: AnalysisContext) -> ModuleResult:
             f"In {same} of {len(context.models[Mode.SIMPLE])} seed-paired runs both modes "
             "selected the same trial, i.e. the very same model; only the other runs can differ.",
         )
-    return ModuleResult(
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=summary,
-        data={
-            "holdout_size": len(context.dataset.holdout),
-            "paired": context.paired,
-            "runs": {mode: rows[mode] for mode in context.modes},
-            "comparisons": {key: c.to_dict() for key, c in comparisons.items()},
-            "best_models": best_rows,
-            "best_models_mcnemar": mcnemar.to_dict(),
-            "identical_selections": same,
-        },
+        data=GeneralizationData(
+            holdout_size=len(context.dataset.holdout),
+            paired=context.paired,
+            runs={mode: rows[mode] for mode in context.modes},
+            comparisons={key: c.record() for key, c in comparisons.items()},
+            best_models=best_rows,
+            best_models_mcnemar=mcnemar.record(),
+            identical_selections=same,
+        ),
         tables=[_means_table(comparisons), _runs_table(rows)],
         figures=[figure],
-        tests=[c.to_dict() for c in comparisons.values()] + [mcnemar.to_dict()],
+        tests=[*(c.record() for c in comparisons.values()), mcnemar.record()],
     )
 
 
@@ -86,22 +118,23 @@ def identical_selections(context: AnalysisContext) -> int | None:
     return sum(1 for index, trial in a.items() if trial is not None and b.get(index) == trial)
 
 
-def _row(context: AnalysisContext, mut: ModelUnderTest) -> dict[str, Any]:
+def _row(context: AnalysisContext, mut: ModelUnderTest) -> RunRow:
     holdout = context.holdout_accuracy(mut)
     val = mut.val_accuracy
-    return {
-        "label": mut.label,
-        "index": mut.index,
-        "val_accuracy": val,
-        "test_accuracy": mut.test_accuracy,
-        "holdout_accuracy": holdout,
-        "gap": None if val is None else val - holdout,
-        "health_score": mut.health_score,
-    }
+    return RunRow(
+        label=mut.label,
+        index=mut.index,
+        val_accuracy=val,
+        test_accuracy=mut.test_accuracy,
+        holdout_accuracy=holdout,
+        gap=None if val is None else val - holdout,
+        health_score=mut.health_score,
+    )
 
 
-def _values(rows: list[dict[str, Any]], key: str) -> list[float]:
-    return [float(r[key]) for r in sorted(rows, key=lambda r: r["index"]) if r[key] is not None]
+def _values(rows: list[RunRow], key: str) -> list[float]:
+    ordered = (r.metric(key) for r in sorted(rows, key=lambda r: r.index))
+    return [float(v) for v in ordered if v is not None]
 
 
 def _correct(context: AnalysisContext, mut: ModelUnderTest | None) -> np.ndarray:
@@ -118,7 +151,7 @@ def _summary(
     holdout: stats.Comparison,
     gap: stats.Comparison,
     mcnemar: stats.TestResult,
-    best: dict[Mode, dict[str, Any]],
+    best: dict[Mode, RunRow],
     context: AnalysisContext,
 ) -> list[str]:
     design = (
@@ -147,21 +180,21 @@ def _summary(
                 f"No significant difference in {label} ({comparison.primary.name}, "
                 f"{_p(comparison.primary)}{note})."
             )
-    a, b = best.get(Mode.SIMPLE, {}), best.get(Mode.HEALTH_AWARE, {})
+    a, b = best[Mode.SIMPLE], best[Mode.HEALTH_AWARE]  # run() checked both exist
     lines.append(
-        f"Selected models: {a.get('label')} {pct(a.get('holdout_accuracy'))} vs "
-        f"{b.get('label')} {pct(b.get('holdout_accuracy'))} on the holdout; McNemar exact "
+        f"Selected models: {a.label} {pct(a.holdout_accuracy)} vs "
+        f"{b.label} {pct(b.holdout_accuracy)} on the holdout; McNemar exact "
         f"test on per-sample correctness {_p(mcnemar)}."
     )
     return lines
 
 
-def _means_table(comparisons: dict[str, stats.Comparison]) -> Table:
+def _means_table(comparisons: dict[str, stats.Comparison]) -> ResultTable:
     rows = []
     for key, label in METRICS:
         c = comparisons[key]
         rows.append([label, c.a.mean, c.a.std, c.b.mean, c.b.std, c.difference, c.primary.p_value])
-    return Table(
+    return ResultTable(
         title="Per-mode means over runs",
         columns=["Metric", "Accuracy-only", "SD", "Health-aware", "SD", "Difference (B - A)", "p"],
         rows=rows,
@@ -169,26 +202,19 @@ def _means_table(comparisons: dict[str, stats.Comparison]) -> Table:
     )
 
 
-def _runs_table(rows: dict[Mode, list[dict[str, Any]]]) -> Table:
-    return Table(
+def _runs_table(rows: dict[Mode, list[RunRow]]) -> ResultTable:
+    return ResultTable(
         title="Every run's selected model",
         columns=["Run", "Validation", "Test", "Holdout", "Gap", "Health"],
         rows=[
-            [
-                r["label"],
-                r["val_accuracy"],
-                r["test_accuracy"],
-                r["holdout_accuracy"],
-                r["gap"],
-                r["health_score"],
-            ]
+            [r.label, r.val_accuracy, r.test_accuracy, r.holdout_accuracy, r.gap, r.health_score]
             for mode_rows in rows.values()
             for r in mode_rows
         ],
     )
 
 
-def _figure(context: AnalysisContext, rows: dict[Mode, list[dict[str, Any]]]) -> Figure:
+def _figure(context: AnalysisContext, rows: dict[Mode, list[RunRow]]) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -213,4 +239,4 @@ def _figure(context: AnalysisContext, rows: dict[Mode, list[dict[str, Any]]]) ->
     caption = "Each dot is one run's selected model on the holdout" + (
         "; grey lines join the runs that share a seed." if context.paired else "."
     )
-    return Figure(context.relative(path), caption)
+    return ResultFigure(path=context.relative(path), caption=caption)

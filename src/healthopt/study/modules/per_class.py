@@ -8,12 +8,12 @@ on both, and the two selected models' confusion matrices are drawn with their di
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from healthopt.records import Mode
+from healthopt.records import Finite, Mode, Record
+from healthopt.records.study import ArmMode, ModuleData, ModuleOutcome, ResultFigure, ResultTable
 from healthopt.study import stats
 from healthopt.study.config import STUDY_MODES
 from healthopt.study.context import AnalysisContext, ModelUnderTest
@@ -24,7 +24,6 @@ from healthopt.study.modules.across_runs import (
     describe,
     metric_values,
 )
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "per_class"
 TITLE = "Per-class performance"
@@ -72,23 +71,31 @@ def weak_classes(accuracies: list[float | None]) -> list[int]:
     return [k for k, v in enumerate(accuracies) if v is not None and v < mean]
 
 
-@dataclass(frozen=True)
-class ClassReport:
+class ClassReport(Record):
     """One model's per-class holdout performance."""
 
     label: str
-    mode: Mode
+    mode: ArmMode
     index: int
     accuracy: float
-    per_class_accuracy: list[float | None]
-    macro_recall: float | None
-    balance: float | None
-    worst_class_accuracy: float | None
+    per_class_accuracy: list[Finite]  # None for a class absent from the holdout
+    macro_recall: Finite
+    balance: Finite
+    worst_class_accuracy: Finite
     worst_class: int | None
     weak_classes: list[int]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+class PerClassData(ModuleData):
+    num_classes: int
+    holdout_size: int
+    class_counts: list[int]
+    paired: bool
+    models: dict[ArmMode, list[ClassReport]]
+    selected: dict[ArmMode, ClassReport]
+    confusion: dict[ArmMode, list[list[int]]]  # the selected models' (true, predicted) counts
+    confusion_difference: list[list[int]]  # health-aware minus accuracy-only
+    per_class_difference: list[Finite]
 
 
 def measure(mut: ModelUnderTest, confusion: np.ndarray) -> ClassReport:
@@ -110,9 +117,9 @@ def measure(mut: ModelUnderTest, confusion: np.ndarray) -> ClassReport:
     )
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+def run(context: AnalysisContext) -> ModuleOutcome:
     if not context.comparable:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME, TITLE, "per-class performance needs a completed model in both modes"
         )
     y = np.asarray(context.dataset.holdout.y, dtype=np.int64)
@@ -146,28 +153,28 @@ def run(context: AnalysisContext) -> ModuleResult:
         None if a is None or b is None else b - a
         for a, b in zip(best[A].per_class_accuracy, best[B].per_class_accuracy, strict=True)
     ]
-    return ModuleResult(
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=_summary(best, comparisons, differences),
-        data={
-            "num_classes": classes,
-            "holdout_size": int(len(y)),
-            "class_counts": np.bincount(y, minlength=classes).tolist(),
-            "paired": context.paired,
-            "models": {mode: [r.to_dict() for r in rs] for mode, rs in per_mode.items()},
-            "selected": {mode: best[mode].to_dict() for mode in context.modes},
-            "confusion": {mode: best_confusion[mode].tolist() for mode in context.modes},
-            "confusion_difference": difference.tolist(),
-            "per_class_difference": differences,
-        },
+        data=PerClassData(
+            num_classes=classes,
+            holdout_size=int(len(y)),
+            class_counts=np.bincount(y, minlength=classes).tolist(),
+            paired=context.paired,
+            models=per_mode,
+            selected={mode: best[mode] for mode in context.modes},
+            confusion={mode: best_confusion[mode].tolist() for mode in context.modes},
+            confusion_difference=difference.tolist(),
+            per_class_difference=differences,
+        ),
         tables=[_comparison_table(comparisons), _per_class_table(best, differences)],
         figures=[
             _confusion_figure(context, best, best_confusion),
             _difference_figure(context, difference),
             _per_class_figure(context, best),
         ],
-        tests=[c.to_dict() for c in comparisons.values()],
+        tests=[c.record() for c in comparisons.values()],
     )
 
 
@@ -198,8 +205,8 @@ def _summary(
     return lines
 
 
-def _comparison_table(comparisons: dict[str, stats.Comparison]) -> Table:
-    return Table(
+def _comparison_table(comparisons: dict[str, stats.Comparison]) -> ResultTable:
+    return ResultTable(
         title="Per-class balance across runs (holdout)",
         columns=COMPARISON_TEST_COLUMNS,
         rows=comparison_rows(comparisons, METRICS),
@@ -208,14 +215,14 @@ def _comparison_table(comparisons: dict[str, stats.Comparison]) -> Table:
     )
 
 
-def _per_class_table(best: dict[Mode, ClassReport], differences: list[float | None]) -> Table:
+def _per_class_table(best: dict[Mode, ClassReport], differences: list[float | None]) -> ResultTable:
     classes = list(range(len(differences)))
     note = "Per-class accuracy is the recall of the class on the holdout."
     if len(classes) > TABLE_MAX_CLASSES:
         classes = sorted(classes, key=lambda k: -abs(differences[k] or 0.0))[:TABLE_MAX_CLASSES]
         classes.sort()
         note += f" The {TABLE_MAX_CLASSES} classes with the largest differences are shown."
-    return Table(
+    return ResultTable(
         title="Per-class accuracy of the selected models (holdout)",
         columns=["Class", "Accuracy-only", "Health-aware", "Difference"],
         rows=[
@@ -250,7 +257,7 @@ def _heatmap(ax: Any, matrix: np.ndarray, cmap: str, vmin: float, vmax: float) -
 
 def _confusion_figure(
     context: AnalysisContext, best: dict[Mode, ClassReport], confusion: dict[Mode, np.ndarray]
-) -> Figure:
+) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
@@ -260,14 +267,14 @@ def _confusion_figure(
         ax.set_title(f"{mode_label(mode)}, run {best[mode].index}", fontsize=10)
     fig.colorbar(image, ax=list(axes), shrink=0.8, label="Holdout samples")
     path = save(fig, context.figure_path("per_class_confusion.png"))
-    return Figure(
-        context.relative(path),
-        "Confusion matrices (counts) of the two selected models on the holdout; rows are true "
-        "classes, columns predicted classes, the same colour scale in both.",
+    return ResultFigure(
+        path=context.relative(path),
+        caption="Confusion matrices (counts) of the two selected models on the holdout; rows are "
+        "true classes, columns predicted classes, the same colour scale in both.",
     )
 
 
-def _difference_figure(context: AnalysisContext, difference: np.ndarray) -> Figure:
+def _difference_figure(context: AnalysisContext, difference: np.ndarray) -> ResultFigure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 5.5))
@@ -276,15 +283,15 @@ def _difference_figure(context: AnalysisContext, difference: np.ndarray) -> Figu
     ax.set_title("Health-aware minus accuracy-only (counts)", fontsize=10)
     fig.colorbar(image, ax=ax, label="Difference in samples")
     path = save(fig, context.figure_path("per_class_confusion_difference.png"))
-    return Figure(
-        context.relative(path),
-        "Difference of the selected models' confusion matrices (health-aware minus "
+    return ResultFigure(
+        path=context.relative(path),
+        caption="Difference of the selected models' confusion matrices (health-aware minus "
         "accuracy-only): a positive diagonal cell means health-aware gets more of that class "
         "right, a positive off-diagonal cell that it makes that confusion more often.",
     )
 
 
-def _per_class_figure(context: AnalysisContext, best: dict[Mode, ClassReport]) -> Figure:
+def _per_class_figure(context: AnalysisContext, best: dict[Mode, ClassReport]) -> ResultFigure:
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -312,8 +319,8 @@ def _per_class_figure(context: AnalysisContext, best: dict[Mode, ClassReport]) -
     ]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=9)
     path = save(fig, context.figure_path("per_class_accuracy.png"))
-    return Figure(
-        context.relative(path),
-        "Per-class accuracy of the two selected models; dashed lines are each model's mean "
+    return ResultFigure(
+        path=context.relative(path),
+        caption="Per-class accuracy of the two selected models; dashed lines are each model's mean "
         "per-class accuracy and hatched bars its weak classes (below that mean).",
     )

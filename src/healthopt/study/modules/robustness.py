@@ -10,17 +10,27 @@ is not called robust merely for being accurate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from healthopt.data import IMAGE
 from healthopt.data.corruptions import corruptions_for
+from healthopt.records import Finite, Record
+from healthopt.records.study import (
+    ArmMode,
+    Cell,
+    ModuleData,
+    ModuleOutcome,
+    ResultFigure,
+    ResultTable,
+)
+from healthopt.study import stats
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules.across_runs import describe
 from healthopt.study.modules.curves import (
     COMPARISON_COLUMNS,
     LevelCurve,
+    LevelCurveRecord,
     all_models,
     bars_figure,
     by_title,
@@ -32,12 +42,34 @@ from healthopt.study.modules.curves import (
     selected_models,
     significance_sentence,
 )
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "robustness"
 TITLE = "Robustness to corruptions"
 # Seed 002's overall image score: noise and blur matter most in practice.
 IMAGE_WEIGHTS = {"gaussian_noise": 0.4, "gaussian_blur": 0.3, "jpeg": 0.2, "salt_pepper": 0.1}
+
+
+class ModelRobustness(Record):
+    """One model's accuracy under every corruption level and its robustness scores."""
+
+    label: str
+    mode: ArmMode
+    index: int
+    clean_accuracy: float
+    accuracy: dict[str, list[float]]  # corruption -> accuracy at each level
+    auc: dict[str, float]  # corruption -> normalised area under that curve
+    overall: float
+    relative: Finite  # overall / clean accuracy; None when clean accuracy is 0
+
+
+class RobustnessData(ModuleData):
+    holdout_samples: int
+    seed: int
+    weights: dict[str, float]
+    paired: bool
+    selected: dict[ArmMode, str | None]  # each mode's selected model key
+    corruptions: dict[str, LevelCurveRecord]
+    models: dict[str, ModelRobustness]  # keyed by model key
 
 
 def normalized_auc(values: Sequence[float], accuracy: Sequence[float]) -> float:
@@ -63,9 +95,9 @@ def overall_weights(modality: str, names: Sequence[str]) -> dict[str, float]:
     return {name: 1.0 / len(names) for name in names}
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+def run(context: AnalysisContext) -> ModuleOutcome:
     if not context.comparable:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME, TITLE, "Robustness needs a completed model in both modes; a mode has none."
         )
     modality = context.dataset.modality
@@ -73,14 +105,15 @@ def run(context: AnalysisContext) -> ModuleResult:
     weights = overall_weights(modality, [c.corruption.name for c in curves])
     models = _per_model(context, curves, weights)
 
-    def values(metric: str, name: str | None = None) -> dict[str, float | None]:
-        return {k: (m[metric][name] if name else m[metric]) for k, m in models.items()}
-
-    overall = compare_modes(context, "robustness overall AUC", values("overall"))
-    relative = compare_modes(context, "relative robustness", values("relative"))
+    overall_values: dict[str, float | None] = {k: m.overall for k, m in models.items()}
+    relative_values = {k: m.relative for k, m in models.items()}
+    overall = compare_modes(context, "robustness overall AUC", overall_values)
+    relative = compare_modes(context, "relative robustness", relative_values)
     per_corruption = {
         c.corruption.name: compare_modes(
-            context, f"robustness AUC {c.corruption.name}", values("auc", c.corruption.name)
+            context,
+            f"robustness AUC {c.corruption.name}",
+            {k: m.auc[c.corruption.name] for k, m in models.items()},
         )
         for c in curves
     }
@@ -92,97 +125,99 @@ def run(context: AnalysisContext) -> ModuleResult:
     rows.append(comparison_row("Relative (overall / clean)", relative))
     weight_text = ", ".join(f"{titles[n]} {w:.2g}" for n, w in weights.items())
     tables = [
-        Table(
-            "Robustness AUC by corruption (mean over runs)",
-            COMPARISON_COLUMNS,
-            rows,
+        ResultTable(
+            title="Robustness AUC by corruption (mean over runs)",
+            columns=COMPARISON_COLUMNS,
+            rows=rows,
             note=f"AUC of accuracy over normalised levels, in [0, 1]; overall weights: "
             f"{weight_text}. Difference = health-aware minus accuracy-only.",
         ),
         _selected_table(context, models),
     ]
     figures = [
-        Figure(
-            curves_figure(context, curves, "robustness_curves.png", "Accuracy under corruption"),
-            "Holdout accuracy at each corruption level: mean over each mode's runs, band from "
-            "the lowest to the highest run.",
+        ResultFigure(
+            path=curves_figure(
+                context, curves, "robustness_curves.png", "Accuracy under corruption"
+            ),
+            caption="Holdout accuracy at each corruption level: mean over each mode's runs, band "
+            "from the lowest to the highest run.",
         ),
-        Figure(
-            bars_figure(
+        ResultFigure(
+            path=bars_figure(
                 context,
                 [
-                    (values("overall"), "Overall robustness (AUC)", "Overall robustness score"),
-                    (values("relative"), "Overall AUC / clean accuracy", "Relative robustness"),
+                    (overall_values, "Overall robustness (AUC)", "Overall robustness score"),
+                    (relative_values, "Overall AUC / clean accuracy", "Relative robustness"),
                 ],
                 "robustness_scores.png",
                 "Robustness per model",
             ),
-            "Overall robustness score and relative robustness of every model; dashed lines are "
-            "mode means, hatched bars the selected models.",
+            caption="Overall robustness score and relative robustness of every model; dashed lines "
+            "are mode means, hatched bars the selected models.",
         ),
     ]
-    data = {
-        "holdout_samples": int(len(context.dataset.holdout.y)),
-        "seed": int(context.seed),
-        "weights": weights,
-        "paired": context.paired,
-        "selected": selected_models(context),
-        "corruptions": {c.corruption.name: c.to_dict() for c in curves},
-        "models": models,
-    }
-    return ModuleResult(
+    data = RobustnessData(
+        holdout_samples=int(len(context.dataset.holdout.y)),
+        seed=int(context.seed),
+        weights=weights,
+        paired=context.paired,
+        selected=selected_models(context),
+        corruptions={c.corruption.name: c.record() for c in curves},
+        models=models,
+    )
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=_summary(context, curves, models, overall, relative, per_corruption),
         data=data,
         tables=tables,
         figures=figures,
-        tests=[c.to_dict() for c in comparisons if c is not None],
+        tests=[c.record() for c in comparisons if c is not None],
     )
 
 
 def _per_model(
     context: AnalysisContext, curves: list[LevelCurve], weights: dict[str, float]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, ModelRobustness]:
     models = {}
     for mut in all_models(context):
         clean = curves[0].of(mut)[curves[0].identity_index]
         auc = {c.corruption.name: normalized_auc(c.values, c.of(mut)) for c in curves}
         overall = float(sum(weights[name] * value for name, value in auc.items()))
-        models[mut.key] = {
-            "label": mut.label,
-            "mode": mut.mode,
-            "index": mut.index,
-            "clean_accuracy": clean,
-            "accuracy": {c.corruption.name: list(c.of(mut)) for c in curves},
-            "auc": auc,
-            "overall": overall,
-            "relative": overall / clean if clean > 0 else None,
-        }
+        models[mut.key] = ModelRobustness(
+            label=mut.label,
+            mode=mut.mode,
+            index=mut.index,
+            clean_accuracy=clean,
+            accuracy={c.corruption.name: list(c.of(mut)) for c in curves},
+            auc=auc,
+            overall=overall,
+            relative=overall / clean if clean > 0 else None,
+        )
     return models
 
 
-def _selected_table(context: AnalysisContext, models: dict[str, dict[str, Any]]) -> Table:
-    rows: list[list[Any]] = []
+def _selected_table(context: AnalysisContext, models: dict[str, ModelRobustness]) -> ResultTable:
+    rows: list[list[Cell]] = []
     for mode in context.modes:
         best = context.best[mode]
         if best is not None:
             m = models[best.key]
-            rows.append([best.label, m["clean_accuracy"], m["overall"], m["relative"]])
-    return Table(
-        "Selected models",
-        ["Model", "Clean accuracy", "Overall robustness", "Relative robustness"],
-        rows,
+            rows.append([best.label, m.clean_accuracy, m.overall, m.relative])
+    return ResultTable(
+        title="Selected models",
+        columns=["Model", "Clean accuracy", "Overall robustness", "Relative robustness"],
+        rows=rows,
     )
 
 
 def _summary(
     context: AnalysisContext,
     curves: list[LevelCurve],
-    models: dict[str, dict[str, Any]],
-    overall: Any,
-    relative: Any,
-    per_corruption: dict[str, Any],
+    models: dict[str, ModelRobustness],
+    overall: stats.Comparison | None,
+    relative: stats.Comparison | None,
+    per_corruption: dict[str, stats.Comparison | None],
 ) -> list[str]:
     lines = [
         measured_sentence(context, curves),
@@ -191,7 +226,7 @@ def _summary(
     ]
     lines.append(significance_sentence(by_title(curves, per_corruption), "per-corruption AUC"))
     chosen = [
-        f"{m.label} {models[m.key]['overall']:.3f}" for m in context.best.values() if m is not None
+        f"{m.label} {models[m.key].overall:.3f}" for m in context.best.values() if m is not None
     ]
     lines.append("Overall robustness of the selected models: " + "; ".join(chosen) + ".")
     return lines

@@ -11,12 +11,20 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from healthopt.data import IMAGE, DatasetError, lookup
 from healthopt.data.corruptions import OOV_ID
+from healthopt.records import Finite, Record
+from healthopt.records.study import (
+    ArmMode,
+    Cell,
+    ModuleData,
+    ModuleOutcome,
+    ResultFigure,
+    ResultTable,
+)
 from healthopt.study.context import AnalysisContext
 from healthopt.study.modules.across_runs import describe
 from healthopt.study.modules.curves import (
@@ -27,7 +35,6 @@ from healthopt.study.modules.curves import (
     comparison_row,
     selected_models,
 )
-from healthopt.study.results import Figure, ModuleResult, Table
 
 NAME = "transfer"
 TITLE = "Cross-dataset transfer"
@@ -37,6 +44,35 @@ RELATED = {"digits": "mnist", "mnist": "digits"}
 # Keras datasets readable offline from their cache file (arrays x_train, y_train, x_test, y_test).
 KERAS_CACHE_FILES = {"mnist": "mnist.npz"}
 OFFLINE = {"digits"}  # bundled with scikit-learn
+
+
+class ModelTransfer(Record):
+    """One model's accuracy on the transfer dataset next to its own validation accuracy."""
+
+    label: str
+    mode: ArmMode
+    index: int
+    val_accuracy: Finite
+    holdout_accuracy: float
+    transfer_accuracy: float
+    transfer_ratio: Finite  # transfer / validation accuracy
+
+
+class TransferData(ModuleData):
+    source: str
+    description: str
+    samples: int
+    samples_available: int
+    dropped_unknown_labels: int
+    original_shape: list[int]
+    input_shape: list[int]
+    resize: str | None
+    channels: str | None
+    remapped_tokens: int
+    seed: int
+    paired: bool
+    selected: dict[ArmMode, str | None]  # each mode's selected model key
+    models: dict[str, ModelTransfer]  # keyed by model key
 
 
 @dataclass(frozen=True)
@@ -175,21 +211,21 @@ def prepare(
     return Prepared(x, y, available, int((~known).sum()), original, resize, channels, remapped)
 
 
-def run(context: AnalysisContext) -> ModuleResult:
+def run(context: AnalysisContext) -> ModuleOutcome:
     if not context.comparable:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME, TITLE, "Transfer needs a completed model in both modes; a mode has none."
         )
     dataset = context.dataset
     source = resolve_source(context.config.transfer_dataset, dataset.name)
     if isinstance(source, str):
-        return ModuleResult.unavailable(NAME, TITLE, source)
+        return ModuleOutcome.unavailable(NAME, TITLE, source)
     try:
         x, y = source.fetch()
     except DatasetError as exc:
-        return ModuleResult.unavailable(NAME, TITLE, f"The transfer dataset cannot be read: {exc}")
+        return ModuleOutcome.unavailable(NAME, TITLE, f"The transfer dataset cannot be read: {exc}")
     if source.modality != dataset.modality:
-        return ModuleResult.unavailable(
+        return ModuleOutcome.unavailable(
             NAME,
             TITLE,
             f"The transfer dataset {source.name} holds {source.modality} data but the study's "
@@ -205,64 +241,63 @@ def run(context: AnalysisContext) -> ModuleResult:
         context.seed,
     )
     if isinstance(prepared, str):
-        return ModuleResult.unavailable(NAME, TITLE, f"Transfer to {source.name}: {prepared}.")
+        return ModuleOutcome.unavailable(NAME, TITLE, f"Transfer to {source.name}: {prepared}.")
     return _evaluate(context, source, prepared)
 
 
-def _evaluate(context: AnalysisContext, source: Source, prepared: Prepared) -> ModuleResult:
-    models: dict[str, dict[str, Any]] = {}
+def _evaluate(context: AnalysisContext, source: Source, prepared: Prepared) -> ModuleOutcome:
+    models: dict[str, ModelTransfer] = {}
     for mut in all_models(context):
         accuracy = context.accuracy(mut, prepared.x, prepared.y, f"transfer/{source.name}")
         val = mut.val_accuracy
-        models[mut.key] = {
-            "label": mut.label,
-            "mode": mut.mode,
-            "index": mut.index,
-            "val_accuracy": val,
-            "holdout_accuracy": context.holdout_accuracy(mut),
-            "transfer_accuracy": accuracy,
-            "transfer_ratio": accuracy / val if val else None,
-        }
-    accuracy_values = {k: m["transfer_accuracy"] for k, m in models.items()}
-    ratio_values = {k: m["transfer_ratio"] for k, m in models.items()}
+        models[mut.key] = ModelTransfer(
+            label=mut.label,
+            mode=mut.mode,
+            index=mut.index,
+            val_accuracy=val,
+            holdout_accuracy=context.holdout_accuracy(mut),
+            transfer_accuracy=accuracy,
+            transfer_ratio=accuracy / val if val else None,
+        )
+    accuracy_values: dict[str, float | None] = {k: m.transfer_accuracy for k, m in models.items()}
+    ratio_values = {k: m.transfer_ratio for k, m in models.items()}
     accuracy_cmp = compare_modes(context, "transfer accuracy", accuracy_values)
     ratio_cmp = compare_modes(context, "transfer ratio", ratio_values)
     adapted = _adaptation(prepared, context.dataset.input_shape)
-    data = {
-        "source": source.name,
-        "description": source.description,
-        "samples": int(len(prepared.y)),
-        "samples_available": prepared.available,
-        "dropped_unknown_labels": prepared.dropped_labels,
-        "original_shape": list(prepared.original_shape),
-        "input_shape": list(context.dataset.input_shape),
-        "resize": prepared.resize,
-        "channels": prepared.channels,
-        "remapped_tokens": prepared.remapped_tokens,
-        "seed": int(context.seed),
-        "paired": context.paired,
-        "selected": selected_models(context),
-        "models": models,
-    }
+    data = TransferData(
+        source=source.name,
+        description=source.description,
+        samples=int(len(prepared.y)),
+        samples_available=prepared.available,
+        dropped_unknown_labels=prepared.dropped_labels,
+        original_shape=list(prepared.original_shape),
+        input_shape=list(context.dataset.input_shape),
+        resize=prepared.resize,
+        channels=prepared.channels,
+        remapped_tokens=prepared.remapped_tokens,
+        seed=int(context.seed),
+        paired=context.paired,
+        selected=selected_models(context),
+        models=models,
+    )
     selected = [models[m.key] for m in context.best.values() if m is not None]
-    rows: list[list[Any]] = [
-        [m["label"], m["val_accuracy"], m["transfer_accuracy"], m["transfer_ratio"]]
-        for m in selected
+    rows: list[list[Cell]] = [
+        [m.label, m.val_accuracy, m.transfer_accuracy, m.transfer_ratio] for m in selected
     ]
     tables = [
-        Table(
-            f"Transfer to {source.short_name} (mean over runs)",
-            COMPARISON_COLUMNS,
-            [
+        ResultTable(
+            title=f"Transfer to {source.short_name} (mean over runs)",
+            columns=COMPARISON_COLUMNS,
+            rows=[
                 comparison_row("Transfer accuracy", accuracy_cmp),
                 comparison_row("Transfer ratio (transfer / validation accuracy)", ratio_cmp),
             ],
             note=f"{len(prepared.y)} samples of {source.description}; {adapted}.",
         ),
-        Table(
-            "Selected models",
-            ["Model", "Validation accuracy", "Transfer accuracy", "Transfer ratio"],
-            rows,
+        ResultTable(
+            title="Selected models",
+            columns=["Model", "Validation accuracy", "Transfer accuracy", "Transfer ratio"],
+            rows=rows,
         ),
     ]
     figure = bars_figure(
@@ -280,29 +315,29 @@ def _evaluate(context: AnalysisContext, source: Source, prepared: Prepared) -> M
         describe(ratio_cmp, "Transfer ratio (transfer accuracy / validation accuracy)"),
         "Selected models: " + "; ".join(_selected_phrase(m) for m in selected) + ".",
     ]
-    return ModuleResult(
+    return ModuleOutcome(
         name=NAME,
         title=TITLE,
         summary=summary,
         data=data,
         tables=tables,
         figures=[
-            Figure(
-                figure,
-                f"Accuracy of every model on {source.short_name} and its ratio to the model's "
-                "validation accuracy; dashed lines are mode means, hatched bars the selected "
-                "models.",
+            ResultFigure(
+                path=figure,
+                caption=f"Accuracy of every model on {source.short_name} and its ratio to the "
+                "model's validation accuracy; dashed lines are mode means, hatched bars the "
+                "selected models.",
             )
         ],
-        tests=[c.to_dict() for c in (accuracy_cmp, ratio_cmp) if c is not None],
+        tests=[c.record() for c in (accuracy_cmp, ratio_cmp) if c is not None],
     )
 
 
-def _selected_phrase(model: dict[str, Any]) -> str:
-    phrase = f"{model['label']} {model['transfer_accuracy']:.3f}"
-    if model["transfer_ratio"] is None:
+def _selected_phrase(model: ModelTransfer) -> str:
+    phrase = f"{model.label} {model.transfer_accuracy:.3f}"
+    if model.transfer_ratio is None:
         return phrase
-    return f"{phrase} ({model['transfer_ratio']:.0%} of its validation accuracy)"
+    return f"{phrase} ({model.transfer_ratio:.0%} of its validation accuracy)"
 
 
 def _adaptation(prepared: Prepared, input_shape: tuple[int, ...]) -> str:

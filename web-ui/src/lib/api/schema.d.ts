@@ -573,15 +573,15 @@ export interface components {
         ArchitectureVisualization: {
             /**
              * Architecture Type
-             * @description "CNN", "LSTM" or "Generic"
+             * @description "CNN", "LSTM" (any recurrent model) or "Generic"
              */
             architecture_type: string;
             /** Health Color */
-            health_color: string;
+            readonly health_color: string;
             /** Health Score */
             health_score: number | null;
             /** Layers */
-            layers: components["schemas"]["LayerBox"][];
+            layers: components["schemas"]["LayerVisualization"][];
             /** Max Layer Height */
             max_layer_height: number;
             /** Max Layer Width */
@@ -589,7 +589,7 @@ export interface components {
             /** Model Depth */
             model_depth: number;
             /** Performance Color */
-            performance_color: string;
+            readonly performance_color: string;
             /** Performance Score */
             performance_score: number | null;
             /** Total Parameters */
@@ -713,7 +713,7 @@ export interface components {
         CytoscapeNode: {
             /**
              * Classes
-             * @description the node's category
+             * @description the node's category, for the stylesheet
              */
             classes: string;
             data: components["schemas"]["CytoscapeNodeData"];
@@ -721,7 +721,8 @@ export interface components {
         /**
          * CytoscapeNodeData
          * @description A node of the graph: a layer's GraphNode keys plus what the view adds to draw it. The
-         *     input and output endpoints are nodes too, with no share of the parameters.
+         *     input and output endpoints are nodes too, with no share of the parameters. Only the
+         *     details the layer has are set; the JSON leaves the others out.
          */
         CytoscapeNodeData: {
             /** Bidirectional */
@@ -766,7 +767,10 @@ export interface components {
             out_channels?: number | null;
             /** Output Dim */
             output_dim?: number | null;
-            /** Output Shape */
+            /**
+             * Output Shape
+             * @description endpoints only: the input shape, or [classes]
+             */
             output_shape?: (number | null)[] | null;
             /** Parameters */
             parameters: number;
@@ -783,8 +787,6 @@ export interface components {
             type: string;
             /** Units */
             units?: number | null;
-        } & {
-            [key: string]: unknown;
         };
         /**
          * DefaultScoringWeights
@@ -926,10 +928,7 @@ export interface components {
             rows: components["schemas"]["ExecutiveRow"][];
             /** Verdict */
             verdict: string;
-            /**
-             * Winner
-             * @description named only when the holdout difference is significant
-             */
+            /** @description named only when the holdout difference is significant */
             winner: ("accuracy_only" | "health_aware") | null;
         } & {
             [key: string]: unknown;
@@ -1004,6 +1003,35 @@ export interface components {
             };
             /** Health Weight */
             health_weight: number;
+        };
+        /**
+         * HypothesisTest
+         * @description One test (`study.stats.TestResult`); p_value is None when the test is undefined.
+         */
+        HypothesisTest: {
+            /** Alpha */
+            alpha: number;
+            /** Df */
+            df: number | null;
+            /** N A */
+            n_a: number;
+            /** N B */
+            n_b: number;
+            /** Name */
+            name: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** P Value */
+            p_value: number | null;
+            /** Significant */
+            significant: boolean;
+            /** Statistic */
+            statistic: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** JobCreated */
         JobCreated: {
@@ -1092,38 +1120,6 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * LayerBox
-         * @description One model layer as a box of the 3D view (sizing rules: visualization.architecture).
-         */
-        LayerBox: {
-            /** Category */
-            category: string;
-            /** Color Intensity */
-            color_intensity: number;
-            /** Depth */
-            depth: number;
-            /** Filters */
-            filters: number | null;
-            /** Height */
-            height: number;
-            /** Kernel Size */
-            kernel_size: number[] | null;
-            /** Layer Id */
-            layer_id: string;
-            /** Layer Type */
-            layer_type: string;
-            /** Opacity */
-            opacity: number;
-            /** Parameters */
-            parameters: number;
-            /** Position Z */
-            position_z: number;
-            /** Units */
-            units: number | null;
-            /** Width */
-            width: number;
-        };
-        /**
          * LayerHealth
          * @description What the analyzer and the diagnostics say about one layer (a node of the graph).
          */
@@ -1141,6 +1137,45 @@ export interface components {
             /** Weight Health */
             weight_health?: number | null;
         };
+        /**
+         * LayerVisualization
+         * @description One model layer as a box in the 3D view (sizes in scene units; the sizing rules are in
+         *     healthopt.visualization.architecture's docstring).
+         */
+        LayerVisualization: {
+            /**
+             * Category
+             * @description describe_model's category, e.g. "convolution"
+             */
+            category: string;
+            /** Color Intensity */
+            color_intensity: number;
+            /** Depth */
+            depth: number;
+            /** Filters */
+            filters: number | null;
+            /** Height */
+            height: number;
+            /** Kernel Size */
+            kernel_size: number[] | null;
+            /** Layer Id */
+            layer_id: string;
+            /**
+             * Layer Type
+             * @description the Keras class name, e.g. "Conv2D"
+             */
+            layer_type: string;
+            /** Opacity */
+            opacity: number;
+            /** Parameters */
+            parameters: number;
+            /** Position Z */
+            position_z: number;
+            /** Units */
+            units: number | null;
+            /** Width */
+            width: number;
+        };
         /** LegendEntry */
         LegendEntry: {
             /** Category */
@@ -1156,6 +1191,37 @@ export interface components {
          * @enum {string}
          */
         Mode: "simple" | "health-aware";
+        /**
+         * ModeComparison
+         * @description Metric b (health-aware) versus a (accuracy-only): `study.stats.Comparison`.
+         */
+        ModeComparison: {
+            a: components["schemas"]["SampleStats"];
+            b: components["schemas"]["SampleStats"];
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Difference */
+            difference: number | null;
+            /** Effect Size */
+            effect_size: number | null;
+            /**
+             * Effect Size Name
+             * @enum {string}
+             */
+            effect_size_name: "cohens_d" | "cohens_dz";
+            /** Metric */
+            metric: string;
+            /** Paired */
+            paired: boolean;
+            primary: components["schemas"]["HypothesisTest"];
+            secondary: components["schemas"]["HypothesisTest"];
+            /** Significant */
+            significant: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * ModeProgress
          * @description Phase 1a of one mode: its runs, the run in progress and the best model so far.
@@ -1192,28 +1258,51 @@ export interface components {
             /** Health Weight */
             health_weight: number;
         };
-        /** ModuleOutcome */
+        /**
+         * ModuleData
+         * @description A module's measured numbers. Each module writes its own subclass (in its
+         *     `study.modules` file); read back from disk it is this open record, every key kept,
+         *     because the file says which module wrote it only one level up.
+         */
+        ModuleData: {
+            [key: string]: unknown;
+        };
+        /**
+         * ModuleOutcome
+         * @description One analysis module's outcome. `available` is False (with `reason`) when the module
+         *     cannot apply to this study, e.g. no related dataset for a transfer test.
+         */
         ModuleOutcome: {
-            /** Available */
+            /**
+             * Available
+             * @default true
+             */
             available: boolean;
-            /** Data */
-            data: {
-                [key: string]: unknown;
-            };
-            /** Figures */
+            data: components["schemas"]["ModuleData"];
+            /**
+             * Figures
+             * @default []
+             */
             figures: components["schemas"]["ResultFigure"][];
             /** Name */
             name: string;
             /** Reason */
             reason: string | null;
-            /** Summary */
+            /**
+             * Summary
+             * @default []
+             */
             summary: string[];
-            /** Tables */
+            /**
+             * Tables
+             * @default []
+             */
             tables: components["schemas"]["ResultTable"][];
-            /** Tests */
-            tests: {
-                [key: string]: unknown;
-            }[];
+            /**
+             * Tests
+             * @default []
+             */
+            tests: (components["schemas"]["ModeComparison"] | components["schemas"]["HypothesisTest"])[];
             /** Title */
             title: string;
         } & {
@@ -1340,6 +1429,18 @@ export interface components {
             [key: string]: unknown;
         };
         ProgressEvent: components["schemas"]["StatusEvent"] | components["schemas"]["RunStartedEvent"] | components["schemas"]["TrialStartedEvent"] | components["schemas"]["EpochEndEvent"] | components["schemas"]["TrialFinishedEvent"] | components["schemas"]["PlotsDrawnEvent"] | components["schemas"]["NoticeEvent"] | components["schemas"]["RunFinishedEvent"] | components["schemas"]["JobStatusEvent"] | components["schemas"]["JobFinishedEvent"];
+        /** ReportFile */
+        ReportFile: {
+            /** Pages */
+            pages: number;
+            /**
+             * Path
+             * @description relative to analysis_results/
+             */
+            path: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** ResultFigure */
         ResultFigure: {
             /** Caption */
@@ -1389,6 +1490,69 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * RunRecord
+         * @description One optimization of the study (or of its ablation) and its selected model.
+         */
+        RunRecord: {
+            /** Best Trial */
+            best_trial: number | null;
+            /** Component */
+            component: string | null;
+            /** Error */
+            error: string | null;
+            /** Health Score */
+            health_score: number | null;
+            /** Index */
+            index: number;
+            /**
+             * Kind
+             * @default study
+             * @enum {string}
+             */
+            kind: "study" | "ablation";
+            /** @enum {string} */
+            mode: "accuracy_only" | "health_aware";
+            /** Model Path */
+            model_path: string | null;
+            /** Num Parameters */
+            num_parameters: number | null;
+            /**
+             * Params
+             * @default {}
+             */
+            params: {
+                [key: string]: number | string | boolean | null;
+            };
+            /** Run Dir */
+            run_dir: string;
+            /** Seed */
+            seed: number;
+            /**
+             * Status
+             * @default pending
+             * @enum {string}
+             */
+            status: "pending" | "running" | "completed" | "failed";
+            /** Test Accuracy */
+            test_accuracy: number | null;
+            /** Total Score */
+            total_score: number | null;
+            /**
+             * Trials Done
+             * @default 0
+             */
+            trials_done: number;
+            /**
+             * Trials Total
+             * @default 0
+             */
+            trials_total: number;
+            /** Val Accuracy */
+            val_accuracy: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** RunStartedEvent */
         RunStartedEvent: {
             /** Job Id */
@@ -1406,6 +1570,24 @@ export interface components {
             trials_done: number;
             /** Trials Total */
             trials_total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SampleStats
+         * @description One sample's n, mean, standard deviation and the t-interval of its mean.
+         */
+        SampleStats: {
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Mean */
+            mean: number | null;
+            /** N */
+            n: number;
+            /** Std */
+            std: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -1431,7 +1613,26 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** SelectedModel */
+        /**
+         * ScoringWeightsRecord
+         * @description The weights a run scored with (validated where they are made: `config.ScoringWeights`).
+         */
+        ScoringWeightsRecord: {
+            /** Accuracy Weight */
+            accuracy_weight: number;
+            /** Health Components */
+            health_components: {
+                [key: string]: number;
+            };
+            /** Health Weight */
+            health_weight: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * SelectedModel
+         * @description A mode's model the study compares, with its holdout accuracy once measured.
+         */
         SelectedModel: {
             /** Health Score */
             health_score: number | null;
@@ -1448,7 +1649,7 @@ export interface components {
             /** Test Accuracy */
             test_accuracy: number | null;
             /** Total Score */
-            total_score?: number | null;
+            total_score: number | null;
             /** Val Accuracy */
             val_accuracy: number | null;
         } & {
@@ -1527,6 +1728,39 @@ export interface components {
             /** Modules To Run */
             modules_to_run?: string[];
         };
+        /**
+         * StudyConfigRecord
+         * @description `study.config.StudyConfig` as written (validated where it is made).
+         */
+        StudyConfigRecord: {
+            /** Ablation Trials */
+            ablation_trials: number | null;
+            /** Concurrent Workers */
+            concurrent_workers: number;
+            /** Dataset Name */
+            dataset_name: string;
+            health_weights: components["schemas"]["ScoringWeightsRecord"];
+            /** Max Epochs Per Trial */
+            max_epochs_per_trial: number;
+            /** Output Dir */
+            output_dir: string;
+            /** Runs Per Mode */
+            runs_per_mode: number;
+            /** Seed */
+            seed: number;
+            /** Split Seed */
+            split_seed: number;
+            /** Study Id */
+            study_id: string | null;
+            /** Transfer Dataset */
+            transfer_dataset: string | null;
+            /** Trials Per Run */
+            trials_per_run: number;
+            /** Use Runpod Service */
+            use_runpod_service: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** StudyDesign */
         StudyDesign: {
             /** Completed Runs */
@@ -1537,6 +1771,8 @@ export interface components {
             paired: boolean;
             /** Runs Per Mode */
             runs_per_mode: number;
+            /** Search */
+            search: string;
             /** Selection */
             selection: string;
             /** Split Sizes */
@@ -1551,6 +1787,9 @@ export interface components {
         /**
          * StudyResults
          * @description analysis_results/results.json as written by phase 1b.
+         *
+         *     It is written twice: once when the modules are done, again with `report` (and
+         *     `timings.report_seconds`) once the PDF exists.
          */
         StudyResults: {
             /** Best Models */
@@ -1559,10 +1798,7 @@ export interface components {
             };
             /** Conclusions */
             conclusions: string[];
-            /** Config */
-            config: {
-                [key: string]: unknown;
-            };
+            config: components["schemas"]["StudyConfigRecord"];
             /** Dataset */
             dataset: string;
             design: components["schemas"]["StudyDesign"];
@@ -1577,10 +1813,14 @@ export interface components {
             };
             /** Modules Requested */
             modules_requested: string[];
+            report?: components["schemas"]["ReportFile"] | null;
             /** Runs */
-            runs: {
-                [key: string]: unknown;
-            }[];
+            runs: components["schemas"]["RunRecord"][];
+            /**
+             * Schema Version
+             * @default 0
+             */
+            schema_version: number;
             /** Study Id */
             study_id: string;
             /** Timings */
