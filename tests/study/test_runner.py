@@ -113,14 +113,15 @@ def test_phase_1b_runs_ablation_then_writes_results_and_report(built):
     assert (metadata.phase, metadata.state) == ("analyzed", "completed")
     assert sorted(r.component for r in metadata.ablation_runs()) == sorted(HEALTH_COMPONENTS)
     assert all(r.completed for r in metadata.ablation_runs())
-    assert list(results["modules"]) == ["generalization", "ablation", "failure_cases"]
-    assert json.loads(study.paths.results.read_text()) == results
-    for row in results["executive_summary"]["rows"]:
-        assert row["p_value"] is None or 0.0 <= row["p_value"] <= 1.0
-    if results["executive_summary"]["winner"] is None:
-        assert "No significant difference" in results["executive_summary"]["verdict"]
+    assert list(results.modules) == ["generalization", "ablation", "failure_cases"]
+    assert json.loads(study.paths.results.read_text()) == results.to_json()
+    for row in results.executive_summary.rows:
+        assert row.p_value is None or 0.0 <= row.p_value <= 1.0
+    if results.executive_summary.winner is None:
+        assert "No significant difference" in results.executive_summary.verdict
     reader = PdfReader(study.paths.report)
-    assert len(reader.pages) == results["report"]["pages"] >= 3
+    assert results.report is not None
+    assert len(reader.pages) == results.report.pages >= 3
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Executive summary" in text and "Ablation" in text
     modules = [e["module"] for e in events if e["kind"] == "module_finished"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from healthopt.cli.common import (
     EXIT_BAD_INPUT,
@@ -21,12 +21,13 @@ from healthopt.cli.common import (
 )
 from healthopt.config import HEALTH_AWARE_ACCURACY_WEIGHT, ConfigError, ScoringWeights
 from healthopt.records import Mode
-from healthopt.study.config import MODULES, STUDY_MODES, StudyConfig, arm_name, parse_modules
+from healthopt.study.config import MODULES, StudyConfig, arm_name, parse_modules
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from healthopt.cli.common import Subcommands
+    from healthopt.records.study import StudyResults
     from healthopt.study.runner import StudyEvent
 
 
@@ -262,30 +263,31 @@ def _pct(value: float | None, signed: bool = False) -> str:
     return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}%"
 
 
-def _print_results(console: Console, results: dict[str, Any], root: Path, seconds: float) -> None:
+def _print_results(console: Console, results: StudyResults, root: Path, seconds: float) -> None:
     """The executive summary as a table, each module's state, and where the files are."""
     from rich.table import Table
 
-    summary = results["executive_summary"]
+    summary = results.executive_summary
     table = Table(title="Comparison study: mean over runs")
     for column in ("metric", "accuracy-only", "health-aware", "difference (pts)", "p"):
         table.add_column(column)
-    for row in summary["rows"]:
-        p = row["p_value"]
+    for row in summary.rows:
+        p = row.p_value
         table.add_row(
-            row["metric"],
-            *(_pct(row[arm_name(mode)]) for mode in STUDY_MODES),
-            _pct(row["difference"], signed=True),
-            "n/a" if p is None else f"{p:.3g}" + (" *" if row["significant"] else ""),
+            row.metric,
+            _pct(row.accuracy_only),
+            _pct(row.health_aware),
+            _pct(row.difference, signed=True),
+            "n/a" if p is None else f"{p:.3g}" + (" *" if row.significant else ""),
         )
     console.print(table)
-    console.print(f"[bold]{summary['verdict']}[/]", soft_wrap=True)
-    for module in results["modules"].values():
-        state = "" if module["available"] else f" (not measured: {module['reason']})"
-        console.print(f"- {module['title']}{state}", soft_wrap=True)
-    timings = results.get("timings", {})
+    console.print(f"[bold]{summary.verdict}[/]", soft_wrap=True)
+    for module in results.modules.values():
+        state = "" if module.available else f" (not measured: {module.reason})"
+        console.print(f"- {module.title}{state}", soft_wrap=True)
+    report_seconds = results.timings.get("report_seconds", 0.0)
     console.print(
-        f"analysis {seconds:.0f} s (report {timings.get('report_seconds', 0):.1f} s)\n"
+        f"analysis {seconds:.0f} s (report {report_seconds:.1f} s)\n"
         f"results: {root / 'analysis_results' / 'results.json'}\n"
         f"report: {root / 'analysis_results' / 'report.pdf'}",
         soft_wrap=True,

@@ -246,12 +246,9 @@ class ComparisonStudy:
                 log.exception("study event listener failed")
 
     # -- phase 1b ------------------------------------------------------------------------
-    def analyze(self, modules: Sequence[str] | str = MODULES) -> dict[str, Any]:
+    def analyze(self, modules: Sequence[str] | str = MODULES) -> StudyResults:
         """Run the selected analysis modules (ablation optimizations first, if selected) and
-        write results.json and report.pdf; returns results.json's content.
-
-        JSON rather than the `StudyResults` record because `cli/study.py` prints it by key;
-        `StudyResults.from_json` reads it."""
+        write results.json and report.pdf; returns what results.json holds."""
         selected = parse_modules(modules)
         if not selected:
             raise ConfigError("choose at least one analysis module")
@@ -290,7 +287,7 @@ class ComparisonStudy:
             )
         )
         self._emit({"kind": "phase_finished", "phase": "1b"})
-        return results.to_json()
+        return results
 
     def _run_ablation(self, metadata: StudyMetadata) -> StudyMetadata:
         """One health-aware optimization per health component, all the health weight on it."""
