@@ -21,4 +21,3 @@ def test_records_import_no_tensorflow_or_other_heavy_library():
     assert "healthopt.records" in imported
     heavy = sorted(m for m in imported if m.split(".")[0] in HEAVY)
     assert heavy == []
-
