@@ -93,9 +93,9 @@ def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
         *HEALTHOPT,
         "optimize",
         "--trials",
-        "3",
+        "2",
         "--epochs",
-        "40",
+        "20",
         "--seed",
         "2",
         "--output-dir",
@@ -125,4 +125,4 @@ def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
     assert resumed.returncode == 0, resumed.stderr
     final = RunResults.from_json(results.read_text()).trials
     assert final[0] == kept[0]
-    assert len([t for t in final if not t.interrupted]) == 3
+    assert len([t for t in final if not t.interrupted]) == 2
