@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from healthopt.analysis.calibration import analyze_calibration
+from healthopt.analysis.files import ReliabilityBinEntry
 from healthopt.records import Finite, Mode, Record
 from healthopt.records.study import ArmMode, ModuleData, ModuleOutcome, ResultFigure, ResultTable
 from healthopt.study import stats
@@ -37,16 +38,6 @@ METRICS = {
 }
 
 
-class CalibrationBin(Record):
-    """One reliability-diagram bin; an empty bin has None for both means."""
-
-    lower: float
-    upper: float
-    count: int
-    mean_confidence: Finite
-    accuracy: Finite
-
-
 class ModelCalibration(Record):
     """One model's calibration on the holdout; `separation` is None without errors."""
 
@@ -59,7 +50,7 @@ class ModelCalibration(Record):
     accuracy: float
     separation: Finite
     num_errors: int
-    bins: list[CalibrationBin]
+    bins: list[ReliabilityBinEntry]  # the analyzer's own bin record, as analysis.json has it
 
 
 class CalibrationData(ModuleData):
@@ -94,16 +85,7 @@ def measure(mut: ModelUnderTest, probs: np.ndarray, y: np.ndarray) -> ModelCalib
         accuracy=report.accuracy,
         separation=confidence_separation(report.confidences, correct),
         num_errors=int((~correct).sum()),
-        bins=[
-            CalibrationBin(
-                lower=b.lower,
-                upper=b.upper,
-                count=b.count,
-                mean_confidence=b.mean_confidence,
-                accuracy=b.accuracy,
-            )
-            for b in report.bins
-        ],
+        bins=[b.to_json() for b in report.bins],
     )
 
 
