@@ -20,6 +20,9 @@ from healthopt.records.mode import Mode
 
 MODES = tuple(mode.value for mode in Mode)
 PLOT_MODES = ("all", "best", "none")
+# Optuna's own samplers and pruners, by the names the CLI takes (`optimize/search.py`).
+SAMPLERS = ("tpe", "random", "gp", "cmaes")
+PRUNERS = ("auto", "none", "median", "percentile", "successive-halving", "hyperband")
 ACTIVATIONS = ("relu", "elu", "gelu", "swish", "tanh", "leaky_relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
 # Seed 002's default proportions of the health weight among the six components.
@@ -211,6 +214,10 @@ class OptimizationConfig:
     output_dir: str = "optimization_results"
     timeout_seconds: float | None = None
     heartbeat_seconds: int = 10  # shared studies: a trial is stale after 3 missed heartbeats
+    sampler: str = "tpe"
+    pruner: str = "auto"  # auto: chosen for the budget by `optimize.search.make_pruner`
+    health_pruning: bool = True  # stop a trial whose epochs show more training is pointless
+    chance_patience_epochs: int = 3  # health pruning: epochs a model may stay at chance
 
     def __post_init__(self) -> None:
         _require(
@@ -251,6 +258,15 @@ class OptimizationConfig:
         if self.trial_timeout_seconds is not None:
             _require_float(self.trial_timeout_seconds, "trial_timeout_seconds", 1.0, 86_400.0)
         _require_int(self.heartbeat_seconds, "heartbeat_seconds", 1, 3600)
+        _require_choice(self.sampler, "sampler", SAMPLERS)
+        _require_choice(self.pruner, "pruner", PRUNERS)
+        _require(
+            isinstance(self.health_pruning, bool),
+            "health_pruning",
+            "a boolean",
+            self.health_pruning,
+        )
+        _require_int(self.chance_patience_epochs, "chance_patience_epochs", 1, 10_000)
         _require_choice(self.plot_generation, "plot_generation", PLOT_MODES)
         _require_int(self.seed, "seed", 0, 2**32 - 1)
         if self.split_seed is None:

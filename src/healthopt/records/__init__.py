@@ -29,6 +29,7 @@ from healthopt.records.progress import (
     TrialStartedEvent,
     read_event,
 )
+from healthopt.records.pruning import PRUNED, ComputeSummary, HealthAlarm, PruneInfo
 from healthopt.records.run import RunResults, ScoringWeightsRecord
 from healthopt.records.study import (
     ExecutiveSummary,
@@ -58,6 +59,10 @@ __all__ = [
     "ARCH_TYPES",
     "COMPLETE",
     "FAIL",
+    "PRUNED",
+    "ComputeSummary",
+    "HealthAlarm",
+    "PruneInfo",
     "HEALTH_COMPONENTS",
     "AnalysisSummary",
     "ArchitectureSummary",

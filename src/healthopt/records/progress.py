@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from healthopt.records.base import Finite, Record, SchemaError
+from healthopt.records.pruning import HealthAlarm, PruneInfo
 from healthopt.records.trial import TrialMetrics
 
 
@@ -43,6 +44,9 @@ class EpochEndEvent(_Event):
     epochs: int
     val_accuracy: Finite = None
     val_loss: Finite = None
+    health_alarm: HealthAlarm | None = Field(
+        None, description="the worker's live health check found training pointless"
+    )
 
 
 class TrialFinishedEvent(_Event):
@@ -56,6 +60,7 @@ class TrialFinishedEvent(_Event):
     trials_total: int
     best_trial: int | None = None
     best_value: Finite = None
+    pruned: PruneInfo | None = None
 
 
 class PlotsDrawnEvent(_Event):

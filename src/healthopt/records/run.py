@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from healthopt.records.base import Finite, Record, VersionedRecord
 from healthopt.records.mode import Mode
+from healthopt.records.pruning import ComputeSummary
 from healthopt.records.trial import TrialRecord
 
 
@@ -33,6 +34,7 @@ class RunResults(VersionedRecord):
     best_value: Finite = None
     optimized_model_path: str | None = None
     trials: list[TrialRecord] = Field(default_factory=list)
+    compute: ComputeSummary | None = None  # epochs used and saved; None before pruning existed
 
     @field_validator("mode", mode="before")
     @classmethod

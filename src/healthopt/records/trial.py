@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field
 
 from healthopt.records.base import Finite, Record, VersionedRecord
 from healthopt.records.health import HealthValues
+from healthopt.records.pruning import PRUNED, PruneInfo
 
 COMPLETE = "COMPLETE"
 FAIL = "FAIL"
@@ -132,6 +133,9 @@ class TrialSpec(VersionedRecord):
     output_dir: str
     plots_dir: str | None = None  # where the worker draws the trial plots; None: no plots
     gpus_per_worker: int = 1  # above 1, training is mirrored over that many visible GPUs
+    # The worker checks each epoch's records for a reason to stop (`diagnostics.live`).
+    health_pruning: bool = False
+    chance_patience_epochs: int = 3  # epochs a model may stay at chance before it is stopped
 
 
 class TrialResult(VersionedRecord):
@@ -147,7 +151,7 @@ class TrialResult(VersionedRecord):
     SCHEMA_VERSION = 1
 
     trial_number: int
-    state: Literal["COMPLETE", "FAIL"]
+    state: Literal["COMPLETE", "FAIL", "PRUNED"]
     metrics: TrialMetrics = TrialMetrics()
     timings: dict[str, float] = {}
     epochs_run: int = 0
@@ -159,10 +163,16 @@ class TrialResult(VersionedRecord):
     analysis: AnalysisSummary = AnalysisSummary()
     error: str | None = None
     artifact: OptionalArtifact = None
+    pruned: PruneInfo | None = None  # set when state is PRUNED
 
     @property
     def ok(self) -> bool:
         return self.state == COMPLETE
+
+    @classmethod
+    def pruned_at(cls, trial_number: int, prune: PruneInfo, **extra: Any) -> TrialResult:
+        """A trial stopped early: what it trained so far is kept, it is never scored."""
+        return cls.create(trial_number=trial_number, state=PRUNED, pruned=prune, **extra)
 
     @classmethod
     def failed(cls, trial_number: int, error: str, **extra: Any) -> TrialResult:
@@ -194,6 +204,7 @@ class TrialRecord(Record):
     score: ScoreParts | None = None
     error: str | None = None
     interrupted: bool = False
+    pruned: PruneInfo | None = None
 
     @property
     def complete(self) -> bool:
