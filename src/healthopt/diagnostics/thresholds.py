@@ -80,6 +80,11 @@ class DiagnosticThresholds:
     post_ln_deep_attention: int = 6  # post-LN stacks this deep need learning-rate warm-up
     embedding_vocab_ratio: float = 1.0  # embedding dim above vocab * ratio is oversized
     attention_entropy_min: float = 0.1  # nats; below this a head attends to one position
+    # Health pruning (diagnostics.live): val accuracy within this share of the way from chance
+    # to 1.0 counts as at chance (0.118 for 10 balanced classes, 0.51 for 2). A model stuck on
+    # the majority class scores chance exactly; the margin absorbs a few lucky validation
+    # samples, while any model that has started to learn clears it.
+    chance_margin: float = 0.02
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -126,7 +126,7 @@ class Vanishing:
     flagged: bool
 
 
-def _has_weights(entry: LayerHealth) -> bool:
+def has_weights(entry: LayerHealth) -> bool:
     """Unlike `_has_params`, an entry that does not say is taken to have weights: only a
     layer with weights records a gradient norm or a vanishing verdict at all."""
     return entry.num_parameters is None or entry.num_parameters > 0
@@ -144,7 +144,7 @@ def vanishing_layers(data: DiagnosticInput, t: DiagnosticThresholds) -> list[Van
     for name, entries in layer_series(data.epochs):
         measured, low, flagged, key = 0, [], False, None
         for i, entry in enumerate(entries):
-            if entry is None or not _has_weights(entry):
+            if entry is None or not has_weights(entry):
                 continue
             norm, flag = entry.gradient_norm, entry.has_vanishing_gradients
             if norm is None and flag is None:
