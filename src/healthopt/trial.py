@@ -5,6 +5,11 @@ that cross a process or network boundary, so both are versioned and round-trip t
 The same `run_trial` runs in a local worker process and inside the RunPod handler. A trial
 never raises: any error, or a loss that goes NaN, comes back as a FAIL result with the reason.
 
+After each epoch the worker reports the epoch (with a health alarm from `diagnostics.live`
+when the spec asks for health pruning) and, given a `judge`, asks whether to go on: a trial
+the judge stops ends after that epoch as PRUNED, with its records so far and their
+diagnostics, never scored.
+
 After training the worker also computes the six health components, runs the diagnostics
 engine and the model analyzer, and draws the plots when asked, because only it holds the
 model, records and predictions they read; the orchestrator gets the figures and mixes them
@@ -38,6 +43,7 @@ from healthopt.records import (
     EpochRecord,
     LogEntry,
     ProgressCallback,
+    PruneInfo,
     SchemaError,
     TrialMetrics,
     TrialResult,
@@ -62,11 +68,18 @@ __all__ = [
 ]
 
 
-def run_trial(spec: TrialSpec, on_event: ProgressCallback | None = None) -> TrialResult:
-    """Load data, build, train, evaluate on val and test, save the model and records."""
+EpochJudge = Callable[[EpochEndEvent], PruneInfo | None]
+
+
+def run_trial(
+    spec: TrialSpec, on_event: ProgressCallback | None = None, judge: EpochJudge | None = None
+) -> TrialResult:
+    """Load data, build, train, evaluate on val and test, save the model and records.
+
+    `judge` is asked after every epoch whether the trial stops there (pruning)."""
     out = Path(spec.output_dir)
     with capture_logs() as logs:
-        run = _TrialRun(spec, out, logs, on_event)
+        run = _TrialRun(spec, out, logs, on_event, judge)
         try:
             out.mkdir(parents=True, exist_ok=True)
             result = _run(run)
@@ -98,6 +111,8 @@ class _TrialRun:
     out: Path
     logs: list[LogEntry]
     on_event: ProgressCallback | None
+    judge: EpochJudge | None = None
+    pruned: PruneInfo | None = None  # set when the judge stopped training
     timings: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
@@ -147,6 +162,8 @@ def _run(run: _TrialRun) -> TrialResult:
     model = _build(run, config, dataset)
     trained = _train(run, model, config, dataset)
     _save_records(run, trained)
+    if run.pruned is not None:
+        return _pruned(run, trained, run.pruned)
     if trained.outcome.nan_detected_at is not None:
         epoch, batch = trained.outcome.nan_detected_at
         return _failed(
@@ -174,6 +191,7 @@ def _run(run: _TrialRun) -> TrialResult:
         metrics=_metrics(evaluation, trained.outcome.history),
         timings=run.timings,
         epochs_run=trained.outcome.epochs_run,
+        energy_kwh=_energy_kwh(trained.outcome.records),
         num_parameters=trained.num_parameters,
         artifacts=run.artifacts,
         health=health.values(),
@@ -212,31 +230,50 @@ def _train(run: _TrialRun, model: keras.Model, config: ModelConfig, dataset: Dat
     from healthopt.models.architecture import describe_model
     from healthopt.training import trainer
 
-    outcome = trainer.fit(model, dataset, run.spec.epochs, config.batch_size, _epoch_events(run))
+    hook = _epoch_hook(run, model, dataset)
+    outcome = trainer.fit(model, dataset, run.spec.epochs, config.batch_size, hook)
     run.timings["fit_seconds"] = outcome.fit_seconds
     run.lap("train_seconds")
     return _Trained(model, outcome, describe_model(model))
 
 
-def _epoch_events(run: _TrialRun) -> Callable[[EpochRecord], None] | None:
-    """The observer's per-epoch hook that reports progress, or None when nobody listens."""
-    on_event = run.on_event
-    if on_event is None:
+def _epoch_hook(
+    run: _TrialRun, model: keras.Model, dataset: Dataset
+) -> Callable[[EpochRecord], None] | None:
+    """The observer's per-epoch hook: report the epoch (with any health alarm), then ask the
+    judge whether to go on. None when nobody listens and nobody judges."""
+    if run.on_event is None and run.judge is None:
         return None
+    seen: list[EpochRecord] = []
+    chance = dataset.val.majority_fraction() if len(dataset.val) else None
 
-    def report(record: EpochRecord) -> None:
+    def after_epoch(record: EpochRecord) -> None:
+        from healthopt.diagnostics.live import health_alarm
+
+        seen.append(record)
         assert record.epoch is not None  # the observer numbers every record it makes
-        on_event(
-            EpochEndEvent(
-                trial_number=run.spec.trial_number,
-                epoch=record.epoch + 1,
-                epochs=run.spec.epochs,
-                val_accuracy=record.loss.val.val_acc,
-                val_loss=record.loss.val.val_loss,
-            )
+        alarm = (
+            health_alarm(seen, chance, run.spec.chance_patience_epochs)
+            if run.spec.health_pruning
+            else None
         )
+        event = EpochEndEvent(
+            trial_number=run.spec.trial_number,
+            epoch=record.epoch + 1,
+            epochs=run.spec.epochs,
+            val_accuracy=record.loss.val.val_acc,
+            val_loss=record.loss.val.val_loss,
+            health_alarm=alarm,
+        )
+        if run.on_event is not None:
+            run.on_event(event)
+        verdict = run.judge(event) if run.judge is not None else None
+        if verdict is not None:
+            run.pruned = verdict
+            run.logs.append(log_entry("INFO", f"pruned: {verdict.reason}", "system"))
+            model.stop_training = True  # Keras ends fit after this epoch's callbacks
 
-    return report
+    return after_epoch
 
 
 def _save_records(run: _TrialRun, trained: _Trained) -> None:
@@ -264,10 +301,49 @@ def _failed(run: _TrialRun, trained: _Trained, error: str) -> TrialResult:
         error,
         timings=run.timings,
         epochs_run=trained.outcome.epochs_run,
+        energy_kwh=_energy_kwh(trained.outcome.records),
         num_parameters=trained.num_parameters,
         artifacts=run.artifacts,
         diagnostics=diagnostics,
     )
+
+
+def _pruned(run: _TrialRun, trained: _Trained, prune: PruneInfo) -> TrialResult:
+    """A trial stopped early: its records so far, diagnosed, and the figures of its last
+    epoch; no model is saved, since a pruned trial never becomes the best."""
+    diagnostics = _diagnose(run, trained)
+    run.finish()
+    history = trained.outcome.history
+    return TrialResult.pruned_at(
+        run.spec.trial_number,
+        prune,
+        metrics=TrialMetrics(
+            val_accuracy=_last(history, "val_accuracy"),
+            val_loss=_last(history, "val_loss"),
+            train_accuracy=_last(history, "accuracy"),
+            train_loss=_last(history, "loss"),
+        ),
+        timings=run.timings,
+        epochs_run=trained.outcome.epochs_run,
+        energy_kwh=_energy_kwh(trained.outcome.records),
+        num_parameters=trained.num_parameters,
+        artifacts=run.artifacts,
+        diagnostics=diagnostics,
+    )
+
+
+def _energy_kwh(records: list[EpochRecord]) -> float | None:
+    """The energy module's per-epoch estimates, summed; None when no epoch measured one."""
+    values = [
+        r.carbon_emissions.epoch_energy_kwh
+        for r in records
+        if r.carbon_emissions.epoch_energy_kwh is not None
+    ]
+    return sum(values) if values else None
+
+
+def _last(history: dict[str, list[float | None]], key: str) -> float | None:
+    return (history.get(key) or [None])[-1]
 
 
 def _evaluate(run: _TrialRun, model: keras.Model, dataset: Dataset) -> _Evaluation:
@@ -350,6 +426,6 @@ def _metrics(evaluation: _Evaluation, history: dict[str, list[float | None]]) ->
         val_loss=evaluation.val_loss,
         test_accuracy=evaluation.test_accuracy,
         test_loss=evaluation.test_loss,
-        train_accuracy=(history.get("accuracy") or [None])[-1],
-        train_loss=(history.get("loss") or [None])[-1],
+        train_accuracy=_last(history, "accuracy"),
+        train_loss=_last(history, "loss"),
     )

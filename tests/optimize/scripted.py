@@ -22,14 +22,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from healthopt.optimize.executors import EventCallback
-from healthopt.optimize.executors.base import emit_quietly
+from healthopt.optimize.executors import EpochJudge, EventCallback
+from healthopt.optimize.executors.base import emit_quietly, judge_quietly
 from healthopt.records import (
     COMPLETE,
     FAIL,
     AnalysisSummary,
     DiagnosticsSummary,
     EpochEndEvent,
+    HealthAlarm,
     HealthValues,
     TrialMetrics,
     TrialResult,
@@ -56,6 +57,8 @@ class Outcome:
 
     `seconds` is how long the trial takes (spread over its epochs); `health` gives the six
     components by name (missing ones are None, as for a trial that could not measure them).
+    `curve` gives the validation accuracy of each epoch (default: `val_accuracy` throughout);
+    `alarm` is a health alarm the worker raises at `alarm.epoch`.
     """
 
     state: str = COMPLETE
@@ -66,6 +69,27 @@ class Outcome:
     hang: bool = False
     diagnostics: DiagnosticsSummary = DiagnosticsSummary()
     analysis: AnalysisSummary = AnalysisSummary()
+    curve: tuple[float, ...] = ()
+    alarm: HealthAlarm | None = None
+
+    def accuracy_at(self, epoch: int) -> float | None:
+        """The validation accuracy after 1-based `epoch`."""
+        if self.curve:
+            return self.curve[min(epoch, len(self.curve)) - 1]
+        return self.val_accuracy
+
+
+def learning(curve: Sequence[float], **health: float | None) -> Outcome:
+    """A trial whose validation accuracy follows `curve`, one value per epoch."""
+    return Outcome(COMPLETE, val_accuracy=curve[-1], health=health, curve=tuple(curve))
+
+
+def alarmed(epoch: int, check: str = "nan_in_loss") -> Outcome:
+    """A trial whose worker raises a health alarm at `epoch`."""
+    message = f"{check} at epoch {epoch}"
+    return Outcome(
+        COMPLETE, val_accuracy=0.1, alarm=HealthAlarm(check=check, message=message, epoch=epoch)
+    )
 
 
 def complete(val_accuracy: float, seconds: float = 0.0, **health: float | None) -> Outcome:
@@ -90,7 +114,8 @@ class ScriptedExecutor:
 
     `specs` lists every spec submitted, in order, so a test can see what the optimizer asked
     for (seeds, plots_dir, which trials a resumed run re-ran). Like every executor, a future
-    always resolves to a TrialResult, never to an exception.
+    always resolves to a TrialResult, never to an exception, and a trial its judge stops
+    after an epoch resolves to PRUNED there.
     """
 
     def __init__(
@@ -105,14 +130,14 @@ class ScriptedExecutor:
         self._closed = False
         self._pool = ThreadPoolExecutor(capacity, thread_name_prefix="scripted-trial")
 
-    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+    def submit(self, spec: TrialSpec, judge: EpochJudge | None = None) -> Future[TrialResult]:
         with self._lock:
             if self._closed:
                 raise RuntimeError("executor is shut down")
             taken = len(self.specs)
             self.specs.append(spec)
         future: Future[TrialResult] = Future()
-        self._pool.submit(self._resolve, spec, taken, future)
+        self._pool.submit(self._resolve, spec, taken, future, judge)
         return future
 
     def shutdown(self, cancel: bool = False) -> None:
@@ -133,16 +158,22 @@ class ScriptedExecutor:
             raise LookupError(f"the script has no outcome for submission {index + 1}")
         return self._script[index]
 
-    def _resolve(self, spec: TrialSpec, index: int, future: Future[TrialResult]) -> None:
+    def _resolve(
+        self,
+        spec: TrialSpec,
+        index: int,
+        future: Future[TrialResult],
+        judge: EpochJudge | None,
+    ) -> None:
         try:
-            result = self._run(spec, self._outcome(spec, index))
+            result = self._run(spec, self._outcome(spec, index), judge)
         except Exception as exc:  # the Executor contract: a FAIL result, never an exception
             result = TrialResult.failed(
                 spec.trial_number, f"scripted executor: {type(exc).__name__}: {exc}"
             )
         future.set_result(result)
 
-    def _run(self, spec: TrialSpec, outcome: Outcome) -> TrialResult:
+    def _run(self, spec: TrialSpec, outcome: Outcome, judge: EpochJudge | None) -> TrialResult:
         if self._cancel.is_set():
             return TrialResult.failed(spec.trial_number, INTERRUPTED)
         emit_quietly(self._on_event, TrialStartedEvent(trial_number=spec.trial_number))
@@ -154,16 +185,27 @@ class ScriptedExecutor:
         for epoch in range(1, spec.epochs + 1):
             if self._cancel.wait(outcome.seconds / max(spec.epochs, 1)):
                 return TrialResult.failed(spec.trial_number, INTERRUPTED)
-            emit_quietly(
-                self._on_event,
-                EpochEndEvent(
-                    trial_number=spec.trial_number,
-                    epoch=epoch,
-                    epochs=spec.epochs,
-                    val_accuracy=outcome.val_accuracy,
-                ),
+            alarm = outcome.alarm if outcome.alarm and outcome.alarm.epoch <= epoch else None
+            event = EpochEndEvent(
+                trial_number=spec.trial_number,
+                epoch=epoch,
+                epochs=spec.epochs,
+                val_accuracy=outcome.accuracy_at(epoch),
+                health_alarm=alarm if spec.health_pruning else None,
             )
-        artifacts = _write_trial_files(spec, outcome)
+            emit_quietly(self._on_event, event)
+            verdict = judge_quietly(judge, event)
+            if verdict is not None:
+                artifacts = _write_trial_files(spec, outcome, epoch)
+                return TrialResult.pruned_at(
+                    spec.trial_number,
+                    verdict,
+                    metrics=TrialMetrics(val_accuracy=outcome.accuracy_at(epoch)),
+                    timings={"total_seconds": time.perf_counter() - started},
+                    epochs_run=epoch,
+                    artifacts=artifacts,
+                )
+        artifacts = _write_trial_files(spec, outcome, spec.epochs)
         result = TrialResult.create(
             trial_number=spec.trial_number,
             state=outcome.state,
@@ -188,16 +230,17 @@ def _metrics(outcome: Outcome) -> TrialMetrics:
     return TrialMetrics(val_accuracy=accuracy, val_loss=1.0 - accuracy, test_accuracy=accuracy)
 
 
-def _write_trial_files(spec: TrialSpec, outcome: Outcome) -> dict[str, str]:
-    """The files a real trial leaves in its folder (and plots folder), by role."""
+def _write_trial_files(spec: TrialSpec, outcome: Outcome, epochs_run: int) -> dict[str, str]:
+    """The files a real trial leaves in its folder (and plots folder), by role; a pruned
+    trial saves no model."""
     out = Path(spec.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    epochs = [healthy_epoch(k) for k in range(spec.epochs)]
+    epochs = [healthy_epoch(k) for k in range(epochs_run)]
     history = {  # Keras's History.history, as trainer.fit leaves it
         "loss": [e["loss"]["train_epoch"] for e in epochs],
         "accuracy": [e["accuracy"]["train"] for e in epochs],
         "val_loss": [e["loss"]["val"]["val_loss"] for e in epochs],
-        "val_accuracy": [outcome.val_accuracy] * spec.epochs,
+        "val_accuracy": [outcome.accuracy_at(k + 1) for k in range(epochs_run)],
     }
     files = {
         "history": ("history.json", history),
@@ -206,7 +249,7 @@ def _write_trial_files(spec: TrialSpec, outcome: Outcome) -> dict[str, str]:
     for name, data in files.values():
         (out / name).write_text(json.dumps(data))
     artifacts = {role: name for role, (name, _) in files.items()}
-    if outcome.state == COMPLETE:  # a failed trial saves no model
+    if outcome.state == COMPLETE and epochs_run == spec.epochs:  # failed or pruned: no model
         (out / "model.keras").write_bytes(MODEL_BYTES)
         artifacts["model"] = "model.keras"
     if spec.plots_dir:

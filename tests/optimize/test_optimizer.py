@@ -95,7 +95,7 @@ def test_a_failing_trial_is_recorded_and_the_study_completes(tmp_path: Path):
     assert data["trials"][1]["error"] == NAN_ERROR
     for trial in data["trials"]:
         assert {"number", "state", "params", "metrics", "timings"} <= set(trial)
-        assert set(trial["params"]) >= {"learning_rate", "optimizer", "num_layers_conv"}
+        assert set(trial["params"]) >= {"lr_schedule", "optimizer", "num_layers_conv"}
     # Best by accuracy, though it is neither the last trial nor the last complete one.
     assert data["best_trial"] == 0 == result.best_trial
     assert {"val_accuracy", "val_loss", "test_accuracy"} <= set(data["trials"][0]["metrics"])

@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from healthopt.config import ConfigError, OptimizationConfig, ScoringWeights
 from healthopt.optimize import results as results_io
 from healthopt.optimize.study import (
-    CONFIG_ATTR,
+    stored_study_config,
     beyond_budget,
     budget_view,
     excluded_numbers,
@@ -109,12 +109,12 @@ def _wait_until_stale(study: optuna.Study, number: int, check) -> float:
 def test_open_study_creates_then_loads_and_keeps_the_first_config(tmp_path: Path):
     config = _shared(tmp_path, trials=3)
     study = open_study(config, default_url="sqlite:///unused.db")
-    assert study.study_name == "s1" and study.user_attrs[CONFIG_ATTR] == config.to_dict()
+    assert study.study_name == "s1" and stored_study_config(study) == config.to_dict()
     study.ask()
 
     again = open_study(_shared(tmp_path, trials=9), default_url="sqlite:///unused.db")
     assert len(again.trials) == 1
-    assert again.user_attrs[CONFIG_ATTR]["trials"] == 3  # the creator's config stays
+    assert stored_study_config(again)["trials"] == 3  # the creator's config stays
     assert not (Path.cwd() / "unused.db").exists()
 
 
@@ -122,7 +122,7 @@ def test_open_study_without_storage_url_uses_the_default_file(tmp_path: Path):
     config = OptimizationConfig(run_name="local", output_dir=str(tmp_path))
     study = open_study(config, default_url=f"sqlite:///{tmp_path / 'run.db'}")
     assert (tmp_path / "run.db").is_file()
-    assert study.user_attrs[CONFIG_ATTR]["run_name"] == "local"
+    assert stored_study_config(study)["run_name"] == "local"
 
 
 def test_load_shared_config_round_trips_what_open_study_stored(tmp_path: Path):
@@ -184,7 +184,7 @@ def test_optunas_own_tools_open_a_shared_study_by_its_plain_postgresql_url(
     trial = study.ask(DISTRIBUTIONS)
     study.tell(trial, 0.75)
     loaded = optuna.load_study(study_name="plain-url", storage=postgres_url)
-    assert loaded.user_attrs[CONFIG_ATTR]["run_name"] == "plain-url"
+    assert stored_study_config(loaded)["run_name"] == "plain-url"
     assert [(t.params, t.value) for t in loaded.get_trials()] == [(trial.params, 0.75)]
     assert load_shared_config(postgres_url, "plain-url").run_name == "plain-url"
     # The optuna CLI is what optuna-dashboard users reach for first; it opens the same URL.
@@ -247,7 +247,7 @@ def _crafted_study() -> optuna.Study:
     _add(study, TrialState.FAIL)
     study.ask(DISTRIBUTIONS)  # 4: RUNNING
     _add(study, TrialState.WAITING, system_attrs={"failed_trial": 3, "retry_history": [3]})
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(6, "NaN")})
+    _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: _failed(6, "NaN")})
     _add(study, TrialState.PRUNED)
     return study
 
@@ -276,7 +276,7 @@ def test_complete_once_counted_trials_reach_the_budget_and_nothing_is_active():
     _add(study, TrialState.FAIL, user_attrs={results_io.INTERRUPTED_ATTR: True})
     assert not budget_view(study).complete(2)
     assert budget_view(study).open_slots(2) == 1
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(2, "boom")})
+    _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: _failed(2, "boom")})
     view = budget_view(study)
     assert view.complete(2) and view.open_slots(2) == 0
 
@@ -350,7 +350,9 @@ def test_a_stale_trial_is_failed_and_retried_once_with_the_same_params(tmp_path:
     view = budget_view(study)
     assert (view.counted_finished, view.running, view.waiting) == (1, 0, 0)
 
-    payload = results_io.build_results(study, "s1", "digits", "simple", 2, None, ScoringWeights())
+    payload = results_io.build_results(
+        study, "s1", "digits", "simple", 2, None, ScoringWeights(), 10
+    )
     errors = {t.number: t.error or "" for t in payload.trials}
     assert errors[0].endswith("retried as trial 1") and errors[0].startswith("stale:")
     assert errors[1].endswith("not retried")
@@ -364,11 +366,16 @@ def test_results_note_the_retry_and_leave_out_over_budget_trials():
         study,
         TrialState.COMPLETE,
         value=0.8,
-        user_attrs={results_io.RESULT_ATTR: _result(2)},
-        system_attrs={"failed_trial": 0, "retry_history": [0]},
+        system_attrs={
+            results_io.RESULT_ATTR: _result(2),
+            "failed_trial": 0,
+            "retry_history": [0],
+        },
     )
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: _failed(3, "NaN loss")})
-    payload = results_io.build_results(study, "s1", "digits", "simple", 3, None, ScoringWeights())
+    _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: _failed(3, "NaN loss")})
+    payload = results_io.build_results(
+        study, "s1", "digits", "simple", 3, None, ScoringWeights(), 10
+    )
     records = {t.number: t for t in payload.trials}
     assert sorted(records) == [0, 2, 3]
     assert records[0].error == (
@@ -409,7 +416,10 @@ LEGACY_SCORE = {
 
 def test_a_trial_stored_by_the_previous_release_reads_as_a_typed_record():
     study = optuna.create_study(direction="maximize")
-    attrs = {results_io.RESULT_ATTR: LEGACY_RESULT, results_io.SCORE_ATTR: LEGACY_SCORE}
+    attrs = {
+        results_io.LEGACY_RESULT_ATTR: LEGACY_RESULT,
+        results_io.LEGACY_SCORE_ATTR: LEGACY_SCORE,
+    }
     _add(study, TrialState.COMPLETE, value=0.78, user_attrs=attrs)
     record = results_io.trial_record(study.trials[0])
 
@@ -435,12 +445,17 @@ def test_results_round_trip_through_the_file_with_a_remote_trials_artifact(tmp_p
     stored = TrialResult.from_json(_result(0)).model_copy(update={"artifact": artifact})
     study = optuna.create_study(direction="maximize")
     _add(
-        study, TrialState.COMPLETE, value=0.8, user_attrs={results_io.RESULT_ATTR: stored.to_json()}
+        study,
+        TrialState.COMPLETE,
+        value=0.8,
+        system_attrs={results_io.RESULT_ATTR: stored.to_json()},
     )
     interrupted = {results_io.INTERRUPTED_ATTR: True, "result": _failed(1, "interrupted")}
     _add(study, TrialState.FAIL, user_attrs=interrupted)
     weights = ScoringWeights.for_mode(Mode.HEALTH_AWARE)
-    results = results_io.build_results(study, "s1", "digits", Mode.HEALTH_AWARE, 2, None, weights)
+    results = results_io.build_results(
+        study, "s1", "digits", Mode.HEALTH_AWARE, 2, None, weights, 10
+    )
     path = tmp_path / "results.json"
     path.write_text(results.to_json_text())
 
@@ -454,9 +469,11 @@ def test_results_round_trip_through_the_file_with_a_remote_trials_artifact(tmp_p
 
 def test_an_unreadable_stored_result_costs_that_trial_its_figures_not_the_file():
     study = optuna.create_study(direction="maximize")
-    _add(study, TrialState.FAIL, user_attrs={results_io.RESULT_ATTR: {"state": "MAYBE"}})
-    _add(study, TrialState.COMPLETE, value=0.8, user_attrs={results_io.RESULT_ATTR: _result(1)})
-    results = results_io.build_results(study, "s1", "digits", "simple", 2, None, ScoringWeights())
+    _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: {"state": "MAYBE"}})
+    _add(study, TrialState.COMPLETE, value=0.8, system_attrs={results_io.RESULT_ATTR: _result(1)})
+    results = results_io.build_results(
+        study, "s1", "digits", "simple", 2, None, ScoringWeights(), 10
+    )
     broken, fine = results.trials
     assert broken.error is not None
     assert broken.error.startswith("its stored result is unreadable: not a valid TrialResult")

@@ -11,6 +11,13 @@ of one study: `healthopt optimize` (role "orchestrator") and any number of `heal
 (role "worker"). Each keeps a heartbeat per trial it runs, takes queued retries of trials
 whose process died, and stays until the study has its budget and nothing runs; only the
 orchestrator assembles the best model.
+
+Pruning: each trial is submitted with a judge (`_judge_for`). After every epoch the executor
+hands it the epoch's event; the judge reports the validation accuracy to Optuna as the
+intermediate value, stores any health alarm the worker raised, and asks the study's pruner
+(`optimize.search`), which in a shared study compares against every process's trials. A
+pruned trial stops at that epoch, is told PRUNED with its epoch and reason, and is never the
+best. Each trial's user attributes are flat figures optuna-dashboard can sort and show.
 """
 
 from __future__ import annotations
@@ -35,9 +42,16 @@ from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
 from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
-from healthopt.optimize.executors import EventCallback, Executor, JobSubmitted, create_executor
+from healthopt.optimize.executors import (
+    EpochJudge,
+    EventCallback,
+    Executor,
+    JobSubmitted,
+    create_executor,
+)
 from healthopt.optimize.inflight import InFlightTrials
 from healthopt.optimize.resume import check_study_data, prepare_run_dir
+from healthopt.optimize.search import HEALTH_ALARM_ATTR, pruner_name
 from healthopt.optimize.study import (
     beyond_budget,
     budget_view,
@@ -45,7 +59,10 @@ from healthopt.optimize.study import (
     open_study,
 )
 from healthopt.records import (
+    EpochEndEvent,
+    Mode,
     PlotsDrawnEvent,
+    PruneInfo,
     RunEvent,
     RunFinishedEvent,
     RunResults,
@@ -56,6 +73,7 @@ from healthopt.records import (
     TrialResult,
     TrialSpec,
 )
+from healthopt.records.pruning import PRUNED
 from healthopt.records.trial import ParamValue
 
 log = logging.getLogger(__name__)
@@ -127,6 +145,7 @@ class ModelOptimizer:
         selector: HyperparameterSelector | None = None,
         on_event: EventCallback | None = None,
         role: str = "orchestrator",
+        sampler: optuna.samplers.BaseSampler | None = None,
     ) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES} (got {role!r})")
@@ -142,6 +161,7 @@ class ModelOptimizer:
         self.modality = lookup(config.dataset_name).modality
         self.selector = selector or HyperparameterSelector(self.modality)
         self._executor = executor
+        self._sampler = sampler  # None: the config's (`optimize.search.make_sampler`)
         self.on_event = on_event
         self.run_dir = Path(self.config.output_dir) / self.run_name
         self._stop = threading.Event()
@@ -224,7 +244,7 @@ class ModelOptimizer:
                     view = budget_view(study)
                     break
                 self._in_flight.started(study, trial)
-                in_flight[executor.submit(self._spec_for(trial))] = trial
+                in_flight[executor.submit(self._spec_for(trial), self._judge_for(trial))] = trial
                 view = budget_view(study)
             if not in_flight and (not shared or view.complete(self.config.trials)):
                 return
@@ -257,17 +277,62 @@ class ModelOptimizer:
                 if self.config.plot_generation == "all"
                 else None
             ),
+            health_pruning=self.config.health_pruning,
+            chance_patience_epochs=self.config.chance_patience_epochs,
         )
+
+    def _judge_for(self, trial: optuna.Trial) -> EpochJudge:
+        """The trial's judge, asked by the executor after each epoch (from its thread)."""
+        pruner = pruner_name(self.config)
+
+        def judge(event: EpochEndEvent) -> PruneInfo | None:
+            if event.val_accuracy is not None:
+                trial.report(event.val_accuracy, event.epoch)
+            alarm = event.health_alarm if self.config.health_pruning else None
+            if alarm is not None:
+                study_storage = trial.study._storage
+                study_storage.set_trial_system_attr(
+                    trial._trial_id, HEALTH_ALARM_ATTR, alarm.to_json()
+                )
+            if event.epoch >= event.epochs:
+                return None  # the last epoch: stopping now saves nothing
+            if not trial.should_prune():
+                return None
+            if alarm is not None:
+                return PruneInfo(
+                    pruned_by="health",
+                    check=alarm.check,
+                    epoch=event.epoch,
+                    reason=f"health: {alarm.message}",
+                )
+            return PruneInfo(
+                pruned_by="pruner",
+                pruner=pruner,
+                epoch=event.epoch,
+                reason=(
+                    f"{pruner} pruner: val_accuracy {event.val_accuracy} at epoch {event.epoch} "
+                    "is behind the other trials at that epoch"
+                ),
+            )
+
+        return judge
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
         total = None
         try:
-            trial.set_user_attr(results_io.RESULT_ATTR, result.to_json())
-            if result.ok:
-                score = score_trial(result, self.config)
-                trial.set_user_attr(results_io.SCORE_ATTR, score.to_dict())  # all of it, as before
+            storage = study._storage
+            storage.set_trial_system_attr(trial._trial_id, results_io.RESULT_ATTR, result.to_json())
+            score = score_trial(result, self.config) if result.ok else None
+            for key, value in results_io.flat_attrs(result, self._health(result)).items():
+                trial.set_user_attr(key, value)
+            if score is not None:
+                storage.set_trial_system_attr(
+                    trial._trial_id, results_io.SCORE_ATTR, score.to_dict()
+                )
                 total = score.total
                 study.tell(trial, total)
+            elif result.state == PRUNED:
+                study.tell(trial, state=TrialState.PRUNED)
             else:
                 study.tell(trial, state=TrialState.FAIL)
         except UpdateFinishedTrialError:
@@ -291,8 +356,20 @@ class ModelOptimizer:
                 trials_total=self.config.trials,
                 best_trial=best.number if best else None,
                 best_value=best.value if best else None,
+                pruned=result.pruned,
             )
         )
+
+    def _health(self, result: TrialResult) -> float | None:
+        """The trial's health as one number: the run's weighted health, or in simple mode
+        (whose weights ignore health) the health-aware default weighting."""
+        accuracy = result.metrics.val_accuracy
+        if not result.ok or accuracy is None:
+            return None
+        weights = self.scoring_weights
+        if self.config.mode is Mode.SIMPLE:
+            weights = ScoringWeights.for_mode(Mode.HEALTH_AWARE)
+        return total_score(accuracy, result.health, weights).health
 
     # -- run folder, study, results -----------------------------------------------------
     def _storage_url(self) -> str:
@@ -312,14 +389,16 @@ class ModelOptimizer:
     @staticmethod
     def _mark_interrupted(study: optuna.Study, trial: optuna.Trial) -> None:
         trial.set_user_attr(results_io.INTERRUPTED_ATTR, True)
-        trial.set_user_attr(
-            results_io.RESULT_ATTR,
-            TrialResult.failed(
-                trial.number,
-                "interrupted before the trial finished; it is not counted and the "
-                "run can be resumed with the same run name",
-            ).to_json(),
+        result = TrialResult.failed(
+            trial.number,
+            "interrupted before the trial finished; it is not counted and the "
+            "run can be resumed with the same run name",
         )
+        study._storage.set_trial_system_attr(
+            trial._trial_id, results_io.RESULT_ATTR, result.to_json()
+        )
+        for key, value in results_io.flat_attrs(result, None).items():
+            trial.set_user_attr(key, value)
         study.tell(trial, state=TrialState.FAIL)
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
@@ -331,6 +410,7 @@ class ModelOptimizer:
             self.config.trials,
             optimized_model_path,
             self.scoring_weights,
+            self.config.max_epochs_per_trial,
         )
         write_json_atomic(self.run_dir / "results.json", results.to_json())
         return results

@@ -1,9 +1,11 @@
 """results.json: every finished trial of a run, rebuilt from the Optuna study after each trial.
 
-The study's storage is the single source of truth (each trial's TrialResult lives in its user
-attributes), so a resumed run, or another process reading the same storage, writes the same
-file. Its shape is `records.RunResults`: each trial's `total_score` can be recomputed from its
-`health`, `metrics.val_accuracy` and the run's `scoring_weights`
+The study's storage is the single source of truth (each trial's TrialResult lives in its
+system attributes; studies written before issue 18 kept it among the user attributes, and
+still load), so a resumed run, or another process reading the same storage, writes the same
+file. The user attributes hold only flat figures, for optuna-dashboard and
+`trials_dataframe()`. Its shape is `records.RunResults`: each trial's `total_score` can be
+recomputed from its `health`, `metrics.val_accuracy` and the run's `scoring_weights`
 (`healthopt.health.scoring.total_score`; `score` says how missing components were handled).
 """
 
@@ -17,6 +19,9 @@ from optuna.trial import FrozenTrial, TrialState
 from healthopt.config import ScoringWeights
 from healthopt.records import (
     FAIL,
+    HEALTH_COMPONENTS,
+    PRUNED,
+    ComputeSummary,
     Mode,
     RunResults,
     SchemaError,
@@ -25,8 +30,10 @@ from healthopt.records import (
     TrialResult,
 )
 
-RESULT_ATTR = "result"
-SCORE_ATTR = "score"
+RESULT_ATTR = "healthopt:result"  # system attribute
+SCORE_ATTR = "healthopt:score"  # system attribute
+LEGACY_RESULT_ATTR = "result"  # user attribute, before issue 18
+LEGACY_SCORE_ATTR = "score"
 INTERRUPTED_ATTR = "interrupted"
 OVER_BUDGET_ATTR = "over_budget"  # asked by a process that lost the race for the last slot
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
@@ -36,16 +43,20 @@ log = logging.getLogger(__name__)
 def stored_result(trial: FrozenTrial) -> TrialResult | None:
     """The TrialResult kept in the trial's user attributes, None when it has none (a trial
     failed by another process); SchemaError when it cannot be read."""
-    data = trial.user_attrs.get(RESULT_ATTR)
+    data = trial.system_attrs.get(RESULT_ATTR, trial.user_attrs.get(LEGACY_RESULT_ATTR))
     if data is None:
         return None
     return TrialResult.from_json(data)
 
 
+def has_result(trial: FrozenTrial) -> bool:
+    return RESULT_ATTR in trial.system_attrs or LEGACY_RESULT_ATTR in trial.user_attrs
+
+
 def stored_score(trial: FrozenTrial) -> ScoreParts | None:
     """How the trial's total was made. Scores stored before records were typed also hold
     the total and the accuracy, which results.json shows elsewhere: those are left out."""
-    data = trial.user_attrs.get(SCORE_ATTR)
+    data = trial.system_attrs.get(SCORE_ATTR, trial.user_attrs.get(LEGACY_SCORE_ATTR))
     if not isinstance(data, dict) or not data:
         return None
     return ScoreParts.from_json({k: v for k, v in data.items() if k in ScoreParts.model_fields})
@@ -62,7 +73,7 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
     except SchemaError as exc:
         log.warning("trial %s: %s", trial.number, exc)
         result, score, error = None, None, f"its stored result is unreadable: {exc}"
-    if trial.state == TrialState.FAIL and RESULT_ATTR not in trial.user_attrs:
+    if trial.state == TrialState.FAIL and not has_result(trial):
         # Failed by another process: the one running it stopped sending heartbeats.
         again = f"retried as trial {retried_as}" if retried_as is not None else "not retried"
         error = f"stale: the process running it stopped sending heartbeats; {again}"
@@ -87,6 +98,69 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
         score=score,
         error=None if complete else error,
         interrupted=bool(trial.user_attrs.get(INTERRUPTED_ATTR)),
+        pruned=known.pruned,
+        energy_kwh=known.energy_kwh,
+    )
+
+
+# optuna-dashboard shows a user attribute of up to 1,024 characters; longer text is cut here.
+ATTR_TEXT_LIMIT = 1000
+
+
+def flat_attrs(result: TrialResult, health: float | None) -> dict[str, float | int | str]:
+    """The trial's figures as flat user attributes, each sortable in optuna-dashboard and a
+    column of `trials_dataframe()`; figures a trial did not measure are left out."""
+    values: dict[str, float | int | str | None] = {
+        "val_accuracy": result.metrics.val_accuracy,
+        "test_accuracy": result.metrics.test_accuracy,
+        **{name: getattr(result.health, name) for name in HEALTH_COMPONENTS},
+        "health": health,
+        "diagnostics_score": result.diagnostics.health_score,
+        "parameters": result.num_parameters or None,
+        "fit_seconds": result.timings.get("fit_seconds"),
+        "epochs_run": result.epochs_run,
+        "fail_reason": result.error if result.state == FAIL else None,
+    }
+    if result.pruned is not None:
+        values.update(
+            pruned_by=result.pruned.pruned_by,
+            prune_check=result.pruned.check or result.pruned.pruner,
+            prune_epoch=result.pruned.epoch,
+            prune_reason=result.pruned.reason,
+        )
+    return {
+        key: value[:ATTR_TEXT_LIMIT] if isinstance(value, str) else value
+        for key, value in values.items()
+        if value is not None
+    }
+
+
+def compute_summary(trials: list[TrialRecord], epochs_per_trial: int) -> ComputeSummary:
+    """Epochs run against epochs budgeted, and the epochs (and energy) pruning saved.
+
+    Interrupted trials are left out: they do not count toward the budget and are re-run."""
+    counted = [t for t in trials if not t.interrupted]
+    saved_by: dict[str, int] = {}
+    for trial in counted:
+        if trial.state == PRUNED and trial.pruned is not None:
+            by_health = trial.pruned.pruned_by == "health"
+            key = "health" if by_health else trial.pruned.pruner or "pruner"
+            saved_by[key] = saved_by.get(key, 0) + max(0, epochs_per_trial - trial.epochs_run)
+    measured = [t for t in counted if t.energy_kwh is not None and t.epochs_run > 0]
+    per_epoch = (
+        sum(t.energy_kwh or 0.0 for t in measured) / sum(t.epochs_run for t in measured)
+        if measured
+        else None
+    )
+    saved = sum(saved_by.values())
+    return ComputeSummary(
+        epochs_budgeted=len(counted) * epochs_per_trial,
+        epochs_run=sum(t.epochs_run for t in counted),
+        epochs_saved=saved,
+        epochs_saved_by=saved_by,
+        trials_pruned=sum(1 for t in counted if t.state == PRUNED),
+        energy_kwh_per_epoch=per_epoch,
+        energy_saved_kwh=per_epoch * saved if per_epoch is not None else None,
     )
 
 
@@ -122,9 +196,11 @@ def build_results(
     trials_requested: int,
     optimized_model_path: str | None,
     scoring_weights: ScoringWeights,
+    epochs_per_trial: int,
 ) -> RunResults:
     best = best_trial(study)
     retries = retried_by(study.get_trials(deepcopy=False))
+    records = [trial_record(t, retries.get(t.number)) for t in finished_trials(study)]
     return RunResults.create(
         run_name=run_name,
         dataset=dataset,
@@ -134,5 +210,6 @@ def build_results(
         best_trial=best.number if best else None,
         best_value=best.value if best else None,
         optimized_model_path=optimized_model_path,
-        trials=[trial_record(t, retries.get(t.number)) for t in finished_trials(study)],
+        trials=records,
+        compute=compute_summary(records, epochs_per_trial),
     )

@@ -24,8 +24,10 @@ from optuna.trial import FrozenTrial, TrialState
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize import results as results_io
+from healthopt.optimize.search import make_pruner, make_sampler
 
 CONFIG_ATTR = "healthopt_config"
+METRIC_NAMES = ["total_score"]  # what optuna-dashboard calls the objective
 STALE_GRACE_HEARTBEATS = 3
 
 # Heartbeats are used with ask/tell on purpose (trials run in executors, not in
@@ -35,8 +37,10 @@ warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to b
 warnings.filterwarnings(
     "ignore",
     message=r".*(fail_stale_trials|RetryHeartbeatStaleTrialCallback|heartbeat_interval|"
-    r"grace_period|heartbeat_stale_trial_callback).*experimental",
+    r"grace_period|heartbeat_stale_trial_callback|set_metric_names).*experimental",
 )
+# TPE's multivariate, group and constant_liar switches are marked experimental too.
+warnings.filterwarnings("ignore", message=r"Argument ``\w+`` is an experimental feature")
 _ACTIVE_STATES = (TrialState.RUNNING, TrialState.WAITING)
 
 
@@ -93,8 +97,15 @@ def is_shared(config: OptimizationConfig) -> bool:
     return config.storage_url is not None
 
 
-def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
-    """Create or load the run's study; a shared one gets heartbeats and stale-trial retry."""
+def open_study(
+    config: OptimizationConfig,
+    default_url: str,
+    sampler: optuna.samplers.BaseSampler | None = None,
+) -> optuna.Study:
+    """Create or load the run's study; a shared one gets heartbeats and stale-trial retry.
+
+    The sampler and pruner come from the config (`optimize.search`); `sampler` replaces the
+    config's (benchmarks compare against Optuna's defaults this way)."""
     assert config.run_name is not None
     storage: str | RDBStorage = default_url
     if is_shared(config):
@@ -108,13 +119,21 @@ def open_study(config: OptimizationConfig, default_url: str) -> optuna.Study:
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
             raise _storage_error(config.storage_url or "", exc) from None
     study = optuna.create_study(
-        study_name=config.run_name, storage=storage, direction="maximize", load_if_exists=True
+        study_name=config.run_name,
+        storage=storage,
+        direction="maximize",
+        load_if_exists=True,
+        pruner=make_pruner(config),
     )
     # A resumed run continues the seeded sequence instead of replaying its first draws.
-    study.sampler = optuna.samplers.TPESampler(seed=config.seed + len(study.trials))
-    if CONFIG_ATTR not in study.user_attrs:
+    study.sampler = sampler or make_sampler(config, config.seed + len(study.trials))
+    if study.metric_names != METRIC_NAMES:
+        study.set_metric_names(METRIC_NAMES)
+    if stored_study_config(study) is None:
         # Workers bring their own storage URL; the stored one never carries the password.
-        study.set_user_attr(CONFIG_ATTR, stored_config(config))
+        # A system attribute: optuna-dashboard shows user attributes, and cuts them at 1,024
+        # characters.
+        study._storage.set_study_system_attr(study._study_id, CONFIG_ATTR, stored_config(config))
     if is_shared(config):
         fail_stale_trials(study)
     return study
@@ -131,10 +150,18 @@ def load_shared_config(storage_url: str, study_name: str) -> OptimizationConfig:
         ) from None
     except Exception as exc:
         raise _storage_error(storage_url, exc) from None
-    data = study.user_attrs.get(CONFIG_ATTR)
-    if not isinstance(data, dict):
+    data = stored_study_config(study)
+    if data is None:
         raise ConfigError(f"study {study_name!r} was not created by healthopt optimize")
     return OptimizationConfig.from_dict(data)
+
+
+def stored_study_config(study: optuna.Study) -> dict | None:
+    """The config `healthopt optimize` stored in the study (studies made before it moved to
+    the system attributes kept it among the user attributes)."""
+    system = study._storage.get_study_system_attrs(study._study_id)
+    data = system.get(CONFIG_ATTR, study.user_attrs.get(CONFIG_ATTR))
+    return data if isinstance(data, dict) else None
 
 
 def excluded_numbers(trials: Iterable[FrozenTrial]) -> frozenset[int]:

@@ -164,6 +164,7 @@ class TrialResult(VersionedRecord):
     error: str | None = None
     artifact: OptionalArtifact = None
     pruned: PruneInfo | None = None  # set when state is PRUNED
+    energy_kwh: Finite = None  # the energy module's estimate, summed over the epochs run
 
     @property
     def ok(self) -> bool:
@@ -205,6 +206,7 @@ class TrialRecord(Record):
     error: str | None = None
     interrupted: bool = False
     pruned: PruneInfo | None = None
+    energy_kwh: Finite = None
 
     @property
     def complete(self) -> bool:

@@ -2,6 +2,7 @@
 
 from healthopt.optimize.executors.base import (
     ControlCallback,
+    EpochJudge,
     EventCallback,
     Executor,
     JobSubmitted,
@@ -11,6 +12,7 @@ from healthopt.optimize.executors.local import LocalExecutor
 
 __all__ = [
     "ControlCallback",
+    "EpochJudge",
     "EventCallback",
     "Executor",
     "JobSubmitted",

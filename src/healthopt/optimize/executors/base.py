@@ -3,6 +3,10 @@
 Executors report on two channels. Progress events (`records.RunEvent`) go to the display,
 the API and the dashboard. Control messages (`JobSubmitted`) go to the optimizer alone: they
 carry what the trial loop must act on, so no consumer of progress has to know about them.
+
+A third path runs the other way: `submit(spec, judge)` takes the trial's `EpochJudge`, which
+the executor asks after every epoch whether to stop the trial there (pruning). A trial it
+stops resolves to a PRUNED result at that epoch.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from healthopt.records import RunEvent, TrialResult, TrialSpec
+from healthopt.records import EpochEndEvent, PruneInfo, RunEvent, TrialResult, TrialSpec
 
 EventCallback = Callable[[RunEvent], None]
+# Asked after each epoch of one trial: None to go on, or why the trial stops at that epoch.
+EpochJudge = Callable[[EpochEndEvent], PruneInfo | None]
 log = logging.getLogger(__name__)
 
 
@@ -51,12 +57,23 @@ def control_quietly(callback: ControlCallback | None, message: JobSubmitted) -> 
         log.exception("control callback failed")
 
 
+def judge_quietly(judge: EpochJudge | None, event: EpochEndEvent) -> PruneInfo | None:
+    """The judge's verdict; a judge that fails (a storage hiccup) lets the trial go on."""
+    if judge is None:
+        return None
+    try:
+        return judge(event)
+    except Exception:
+        log.exception("pruning judge failed for trial %s", event.trial_number)
+        return None
+
+
 class Executor(Protocol):
     """Runs trials. A future always resolves to a TrialResult (FAIL on any infrastructure
     error), never to an exception, so one broken trial cannot end the study."""
 
     capacity: int
 
-    def submit(self, spec: TrialSpec) -> Future[TrialResult]: ...
+    def submit(self, spec: TrialSpec, judge: EpochJudge | None = None) -> Future[TrialResult]: ...
 
     def shutdown(self, cancel: bool = False) -> None: ...

@@ -6,7 +6,9 @@ its TrialResult either way.
 
 Workers are started with `spawn` and import TensorFlow themselves, so the orchestrator's
 process never does. Only JSON crosses the process boundary (TrialSpec in, TrialResult and
-progress events out: each record's `to_json()`, read back with its `from_json`). A worker
+progress events out: each record's `to_json()`, read back with its `from_json`). A trial
+submitted with a judge waits after each epoch for its verdict on the same task pipe: the
+worker stops training between epochs when told, with no process restart. A worker
 that dies mid-trial (killed, out of memory) fails that one trial with the exit reason and is
 replaced; every other trial goes on.
 """
@@ -28,8 +30,15 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import cast
 
-from healthopt.optimize.executors.base import EventCallback, emit_quietly
+from healthopt.optimize.executors.base import (
+    EpochJudge,
+    EventCallback,
+    emit_quietly,
+    judge_quietly,
+)
 from healthopt.records import (
+    EpochEndEvent,
+    PruneInfo,
     RunEvent,
     SchemaError,
     TrialResult,
@@ -86,15 +95,33 @@ def _worker_main(
         os.environ["TF_NUM_INTEROP_THREADS"] = str(max(1, threads // 2))
     from healthopt.trial import run_trial
 
+    def await_verdict(event: EpochEndEvent) -> PruneInfo | None:
+        """The orchestrator answers every epoch event of a judged trial: stop, or go on."""
+        kind, payload = tasks.recv()
+        if kind != "verdict":
+            raise RuntimeError(f"expected a verdict after epoch {event.epoch}, got {kind!r}")
+        return PruneInfo.from_json(payload) if payload else None
+
     try:
         while (item := tasks.recv()) is not None:
-            spec = TrialSpec.from_json(item)
+            spec = TrialSpec.from_json(item["spec"])
             result = run_trial(
-                spec, on_event=lambda event: messages.send(("event", event.to_json()))
+                spec,
+                on_event=lambda event: messages.send(("event", event.to_json())),
+                judge=await_verdict if item["judged"] else None,
             )
             messages.send(("result", result.to_json()))
     except EOFError:  # the orchestrator is gone
         return
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A submitted trial: its spec, the future its result resolves, and its judge."""
+
+    spec: TrialSpec
+    future: Future[TrialResult]
+    judge: EpochJudge | None = None
 
 
 @dataclass
@@ -106,7 +133,7 @@ class _Worker:
     process: mp.process.BaseProcess
     tasks: Connection  # orchestrator -> worker
     messages: Connection  # worker -> orchestrator
-    job: tuple[TrialSpec, Future[TrialResult]] | None = field(default=None)
+    job: _Job | None = field(default=None)
 
 
 def exit_reason(exitcode: int | None) -> str:
@@ -137,7 +164,7 @@ class LocalExecutor:
         self._threads = threads_per_worker or max(1, (os.cpu_count() or 1) // workers)
         self._ctx = mp.get_context("spawn")
         self._workers: dict[int, _Worker] = {}
-        self._pending: deque[tuple[TrialSpec, Future[TrialResult]]] = deque()
+        self._pending: deque[_Job] = deque()
         self._lock = threading.RLock()
         self._next_worker_id = 0
         self._closed = threading.Event()
@@ -147,12 +174,12 @@ class LocalExecutor:
         self._monitor.start()
 
     # -- public ------------------------------------------------------------------------
-    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+    def submit(self, spec: TrialSpec, judge: EpochJudge | None = None) -> Future[TrialResult]:
         if self._closed.is_set():
             raise RuntimeError("executor is shut down")
         future: Future[TrialResult] = Future()
         with self._lock:
-            self._pending.append((spec, future))
+            self._pending.append(_Job(spec, future, judge))
             self._dispatch()
         return future
 
@@ -160,7 +187,7 @@ class LocalExecutor:
         """Trial number -> pid of the worker running it (for monitoring and tests)."""
         with self._lock:
             return {
-                w.job[0].trial_number: w.process.pid
+                w.job.spec.trial_number: w.process.pid
                 for w in self._workers.values()
                 if w.job is not None and w.process.pid is not None
             }
@@ -185,11 +212,11 @@ class LocalExecutor:
                     worker.process.kill()
                     worker.process.join(timeout=5)
             self._workers.clear()
-        for spec, future in jobs:
-            if not future.done():
-                future.set_result(
+        for job in jobs:
+            if not job.future.done():
+                job.future.set_result(
                     TrialResult.failed(
-                        spec.trial_number, "interrupted: the executor was shut down mid-trial"
+                        job.spec.trial_number, "interrupted: the executor was shut down mid-trial"
                     )
                 )
 
@@ -223,12 +250,11 @@ class LocalExecutor:
                 idle = self._start_worker()
             if idle is None:
                 return
-            spec, future = self._pending.popleft()
-            idle.job = (spec, future)
-            _send_quietly(idle.tasks, spec.to_json())  # a dead worker is reaped next tick
-            # worker_pid is an extra field, not (yet) in the record: for monitoring only.
+            job = idle.job = self._pending.popleft()
+            task = {"spec": job.spec.to_json(), "judged": job.judge is not None}
+            _send_quietly(idle.tasks, task)  # a dead worker is reaped next tick
             pid = idle.process.pid
-            self._emit(TrialStartedEvent(trial_number=spec.trial_number, worker_pid=pid))
+            self._emit(TrialStartedEvent(trial_number=job.spec.trial_number, worker_pid=pid))
 
     def _emit(self, event: RunEvent) -> None:
         emit_quietly(self._on_event, event)
@@ -255,17 +281,33 @@ class LocalExecutor:
             worker.process.join(timeout=5)
             return False
         if kind == "event":
-            try:
-                self._emit(read_event(payload))
-            except SchemaError as exc:  # progress is informative; the trial goes on
-                log.warning("worker %s sent an unreadable event: %s", worker.id, exc)
+            self._relay(worker, payload)
             return True
         with self._lock:
             job, worker.job = worker.job, None
             self._dispatch()
-        if job is not None and not job[1].done():
-            job[1].set_result(_read_result(job[0], payload))
+        if job is not None and not job.future.done():
+            job.future.set_result(_read_result(job.spec, payload))
         return True
+
+    def _relay(self, worker: _Worker, payload: object) -> None:
+        """Hand a worker's event on; answer a judged trial's epoch with its verdict."""
+        event: RunEvent | None
+        try:
+            event = read_event(payload if isinstance(payload, dict) else str(payload))
+        except SchemaError as exc:  # progress is informative; the trial goes on
+            log.warning("worker %s sent an unreadable event: %s", worker.id, exc)
+            event = None
+        if event is not None:
+            self._emit(event)
+        job = worker.job
+        if job is None or job.judge is None or not isinstance(payload, dict):
+            return
+        if payload.get("kind") != "epoch_end":
+            return
+        # The worker waits for an answer to every epoch_end, even one we could not read.
+        verdict = judge_quietly(job.judge, event) if isinstance(event, EpochEndEvent) else None
+        _send_quietly(worker.tasks, ("verdict", verdict.to_json() if verdict else None))
 
     def _reap_dead_workers(self) -> None:
         with self._lock:
@@ -284,12 +326,12 @@ class LocalExecutor:
                 if worker.job is not None:
                     failed.append((worker.job, exit_reason(worker.process.exitcode)))
             self._dispatch()
-        for (spec, future), reason in failed:
-            if not future.done():
-                log.warning("worker for trial %s %s", spec.trial_number, reason)
-                future.set_result(
+        for job, reason in failed:
+            if not job.future.done():
+                log.warning("worker for trial %s %s", job.spec.trial_number, reason)
+                job.future.set_result(
                     TrialResult.failed(
-                        spec.trial_number, f"worker process {reason} while running the trial"
+                        job.spec.trial_number, f"worker process {reason} while running the trial"
                     )
                 )
 

@@ -13,6 +13,11 @@ match fails that trial alone. A future always resolves to a TrialResult, never a
 
 Each job sent is reported as a `JobSubmitted` control message (`on_control`), not as progress:
 the optimizer records it on the trial so the job can be cancelled from the study alone.
+
+Pruning: each relayed epoch is put to the trial's judge; a trial it stops has its job
+cancelled through the API's `cancel` (the handler stops training at its next epoch end) and
+resolves to PRUNED with the figures of the judged epoch. Its files stay on the worker: the
+partial records of a RunPod trial are the epochs its progress reported.
 """
 
 from __future__ import annotations
@@ -28,15 +33,19 @@ from healthopt.artifacts import ArtifactError, ArtifactStore
 from healthopt.optimize.assembly import fetch_trial_files
 from healthopt.optimize.executors.base import (
     ControlCallback,
+    EpochJudge,
     EventCallback,
     JobSubmitted,
     control_quietly,
     emit_quietly,
+    judge_quietly,
 )
 from healthopt.records import (
     EpochEndEvent,
+    PruneInfo,
     RunEvent,
     SchemaError,
+    TrialMetrics,
     TrialResult,
     TrialSpec,
     TrialStartedEvent,
@@ -63,6 +72,7 @@ class _Attempt:
     status: JobStatus | None
     reason: str  # "" when COMPLETED
     retryable: bool
+    pruned: tuple[PruneInfo, EpochEndEvent] | None = None  # the verdict and the epoch judged
 
 
 class RunPodExecutor:
@@ -93,10 +103,10 @@ class RunPodExecutor:
         self._closed = False
 
     # -- public ------------------------------------------------------------------------
-    def submit(self, spec: TrialSpec) -> Future[TrialResult]:
+    def submit(self, spec: TrialSpec, judge: EpochJudge | None = None) -> Future[TrialResult]:
         if self._closed:
             raise RuntimeError("executor is shut down")
-        return self._pool.submit(self._run_guarded, spec)
+        return self._pool.submit(self._run_guarded, spec, judge)
 
     def shutdown(self, cancel: bool = False) -> None:
         """Wait for the trials in flight; with `cancel`, cancel their RunPod jobs first."""
@@ -109,14 +119,14 @@ class RunPodExecutor:
         self._client.close()
 
     # -- one trial ---------------------------------------------------------------------
-    def _run_guarded(self, spec: TrialSpec) -> TrialResult:
+    def _run_guarded(self, spec: TrialSpec, judge: EpochJudge | None) -> TrialResult:
         try:
-            return self._run(spec)
+            return self._run(spec, judge)
         except Exception as exc:  # one broken trial must not end the study
             log.exception("RunPod trial %s failed in the executor", spec.trial_number)
             return TrialResult.failed(spec.trial_number, f"RunPod executor: {exc}")
 
-    def _run(self, spec: TrialSpec) -> TrialResult:
+    def _run(self, spec: TrialSpec, judge: EpochJudge | None) -> TrialResult:
         payload = {"trial_spec": spec.to_json()}
         history: list[str] = []
         timings = {"remote_submit_seconds": 0.0, "remote_poll_seconds": 0.0}
@@ -129,7 +139,17 @@ class RunPodExecutor:
             timings["remote_submit_seconds"] += time.perf_counter() - clock
             control_quietly(self._on_control, JobSubmitted(spec.trial_number, job_id))
             self._emit(TrialStartedEvent(trial_number=spec.trial_number, attempt=attempt + 1))
-            outcome = self._follow(spec, job_id, timings)
+            outcome = self._follow(spec, job_id, timings, judge)
+            if outcome.pruned is not None:
+                verdict, event = outcome.pruned
+                timings["remote_wall_seconds"] = time.perf_counter() - started
+                return TrialResult.pruned_at(
+                    spec.trial_number,
+                    verdict,
+                    metrics=TrialMetrics(val_accuracy=event.val_accuracy, val_loss=event.val_loss),
+                    timings=timings,
+                    epochs_run=event.epoch,
+                )
             if outcome.status is not None and outcome.status.status == COMPLETED:
                 timings["remote_wall_seconds"] = time.perf_counter() - started
                 return self._collect(spec, outcome, timings, history)
@@ -149,8 +169,11 @@ class RunPodExecutor:
             spec.trial_number, "RunPod: " + "; then ".join(history), timings=timings
         )
 
-    def _follow(self, spec: TrialSpec, job_id: str, timings: dict[str, float]) -> _Attempt:
-        """Poll one job until it is final, lost, past its deadline, or we are cancelled."""
+    def _follow(
+        self, spec: TrialSpec, job_id: str, timings: dict[str, float], judge: EpochJudge | None
+    ) -> _Attempt:
+        """Poll one job until it is final, lost, past its deadline, pruned, or we are
+        cancelled."""
         deadline = time.monotonic() + self._execution_timeout_s + self._settings.queue_timeout_s
         last_epoch = 0
         while True:
@@ -172,7 +195,13 @@ class RunPodExecutor:
                     job_id, status, f"ended {status.status}{detail}", status.status != CANCELLED
                 )
             if status.status == IN_PROGRESS:
-                last_epoch = self._relay_progress(spec, status.output, last_epoch)
+                event = self._relay_progress(spec, status.output, last_epoch)
+                if event is not None:
+                    last_epoch = event.epoch
+                    verdict = judge_quietly(judge, event)
+                    if verdict is not None:
+                        self._cancel_quietly(job_id)
+                        return _Attempt(job_id, status, verdict.reason, False, (verdict, event))
             if time.monotonic() > deadline:
                 self._cancel_quietly(job_id)
                 return _Attempt(
@@ -185,18 +214,21 @@ class RunPodExecutor:
                 )
             self._cancel.wait(self._settings.poll_interval_s)
 
-    def _relay_progress(self, spec: TrialSpec, output: object, last_epoch: int) -> int:
-        """Relay the handler's latest epoch_end once; anything else in `output` is ignored."""
+    def _relay_progress(
+        self, spec: TrialSpec, output: object, last_epoch: int
+    ) -> EpochEndEvent | None:
+        """Relay the handler's latest epoch_end once and return it; None when there is no
+        new one (anything else in `output` is ignored)."""
         if not isinstance(output, dict):
-            return last_epoch
+            return None
         try:
             event = read_event({**output, "trial_number": spec.trial_number})
         except SchemaError:
-            return last_epoch
+            return None
         if not isinstance(event, EpochEndEvent) or event.epoch <= last_epoch:
-            return last_epoch
+            return None
         self._emit(event)
-        return event.epoch
+        return event
 
     def _collect(
         self, spec: TrialSpec, outcome: _Attempt, timings: dict[str, float], history: list[str]
