@@ -37,7 +37,7 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
 # in pyproject.toml allow, for every platform and Python the project supports. Run `make test`
 # after it: the lock is what CI and every install path use.
 lock: $(VENV)/.installed-dev
-	$(BIN)/uv pip compile pyproject.toml requirements/gpu-worker.in --extra dev --extra postgres \
+	$(BIN)/uv pip compile pyproject.toml requirements/gpu-worker.in --extra dev --extra postgres --extra gp \
 		--universal --upgrade --quiet -o $(LOCK)
 
 $(WEB)/node_modules/.installed: $(WEB)/package-lock.json
