@@ -25,6 +25,9 @@ def _run_cli(*args: str) -> subprocess.CompletedProcess:
         (["--workers", "0"], "concurrent_workers must be an integer"),
         (["--run-name", "a/b"], "run_name must be"),
         (["--colour", "red"], "unrecognized arguments: --colour"),
+        (["--sampler", "bayes"], "argument --sampler: invalid choice: 'bayes'"),
+        (["--pruner", "asha"], "argument --pruner: invalid choice: 'asha'"),
+        (["--chance-patience", "0"], "chance_patience_epochs must be an integer in [1, 10000]"),
         (["--accuracy-weight", "0.6"], "apply only with --mode health-aware"),
         (
             ["--mode", "health-aware", "--accuracy-weight", "1.5"],
@@ -77,6 +80,10 @@ def test_help_documents_every_flag():
         "--timeout",
         "--accuracy-weight",
         "--health-weights",
+        "--sampler",
+        "--pruner",
+        "--no-health-pruning",
+        "--chance-patience",
     ):
         assert flag in completed.stdout
     assert "(default: digits)" in completed.stdout
@@ -94,6 +101,31 @@ def test_flags_map_onto_config_and_defaults_come_from_it():
         config.run_name,
     ) == (5, 3, 2, "r")
     assert config.dataset_name == "digits" and config.mode == "simple"
+
+
+def test_search_flags_map_onto_config():
+    defaults = config_from_args(build_parser().parse_args(["optimize"]))
+    assert (defaults.sampler, defaults.pruner, defaults.health_pruning) == ("tpe", "auto", True)
+    assert defaults.chance_patience_epochs == 3
+    args = build_parser().parse_args(
+        [
+            "optimize",
+            "--sampler",
+            "cmaes",
+            "--pruner",
+            "successive-halving",
+            "--no-health-pruning",
+            "--chance-patience",
+            "5",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.sampler, config.pruner, config.health_pruning) == (
+        "cmaes",
+        "successive-halving",
+        False,
+    )
+    assert config.chance_patience_epochs == 5
 
 
 def test_health_aware_weights_map_onto_scoring_weights():

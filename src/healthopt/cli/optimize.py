@@ -20,6 +20,8 @@ from healthopt.cli.common import (
 )
 from healthopt.config import (
     HEALTH_AWARE_ACCURACY_WEIGHT,
+    PRUNERS,
+    SAMPLERS,
     ConfigError,
     OptimizationConfig,
     ScoringWeights,
@@ -97,6 +99,25 @@ OPTIMIZE_FLAGS: dict[str, Flag] = {
         "shared studies: seconds between heartbeats of a running trial; after 3 missed, "
         "another process retries it",
     ),
+    "--sampler": Flag(
+        "sampler",
+        str,
+        "Optuna's sampler: tpe (multivariate, start-up scaled to the budget), random, "
+        "gp (needs healthopt[gp]) or cmaes",
+        choices=SAMPLERS,
+    ),
+    "--pruner": Flag(
+        "pruner",
+        str,
+        "Optuna's pruner on each epoch's val accuracy; auto is hyperband from 4 epochs on, "
+        "none below",
+        choices=PRUNERS,
+    ),
+    "--chance-patience": Flag(
+        "chance_patience_epochs",
+        int,
+        "health pruning: epochs a model may stay at chance accuracy before it is stopped",
+    ),
 }
 
 
@@ -142,13 +163,21 @@ def add_parser(commands: Subcommands) -> None:
         help="health-aware mode: how the health share splits over the six components; "
         f"must sum to 1, unnamed components get 0 (default: {default_health_weights()})",
     )
+    optimize.add_argument(
+        "--no-health-pruning",
+        dest="health_pruning",
+        action="store_false",
+        default=None,
+        help="do not stop trials whose epochs show more training is pointless (NaN or "
+        "exploding loss, a wholly dead layer, vanishing gradients everywhere, chance accuracy)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
     names = [spec.field for spec in OPTIMIZE_FLAGS.values()]
     values: dict[str, Any] = {
         name: getattr(args, name)
-        for name in [*names, "use_runpod_service", "require_runpod"]
+        for name in [*names, "use_runpod_service", "require_runpod", "health_pruning"]
         if getattr(args, name) is not None
     }
     if args.accuracy_weight is not None or args.health_weights is not None:
