@@ -34,6 +34,10 @@ def test_defaults_are_valid_and_split_seed_follows_seed():
         ({"timeout_seconds": -1.0}, "timeout_seconds"),
         ({"dataset_name": "no_such_set"}, "unknown dataset 'no_such_set'"),
         ({"dataset_name": "npz:/does/not/exist.npz"}, "dataset file not found"),
+        ({"sampler": "bayes"}, "sampler must be one of tpe, random, gp, cmaes"),
+        ({"pruner": "asha"}, "pruner must be one of auto, none, median"),
+        ({"health_pruning": "yes"}, "health_pruning must be a boolean"),
+        ({"chance_patience_epochs": 0}, "chance_patience_epochs must be an integer in [1, 10000]"),
     ],
 )
 def test_invalid_run_settings_name_the_field(kwargs, names):
@@ -52,6 +56,12 @@ def test_invalid_run_settings_name_the_field(kwargs, names):
         ({"learning_rate": float("nan")}, "learning_rate"),
         ({"hidden_dropout": 0.95}, "hidden_dropout must be a number in [0.0, 0.9]"),
         ({"use_bidirectional": "yes"}, "use_bidirectional must be a boolean"),
+        ({"optimizer": "sgd", "momentum": 1.0}, "momentum must be a number in [0.0, 0.999]"),
+        ({"optimizer": "adam", "momentum": 0.9}, "momentum must be 0 unless optimizer is 'sgd'"),
+        (
+            {"lr_schedule": "linear"},
+            "lr_schedule must be one of constant, cosine, step, exponential",
+        ),
     ],
 )
 def test_invalid_model_settings_name_the_field(kwargs, names):
@@ -65,6 +75,11 @@ def test_model_config_round_trips_and_rejects_unknown_keys():
     assert ModelConfig.from_dict(config.to_dict()) == config
     with pytest.raises(ConfigError, match="unknown ModelConfig fields: colour"):
         ModelConfig.from_dict({"colour": "red"})
+    sgd = ModelConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9, lr_schedule="cosine")
+    assert ModelConfig.from_dict(sgd.to_dict()) == sgd
+    before = {k: v for k, v in sgd.to_dict().items() if k not in ("momentum", "lr_schedule")}
+    old = ModelConfig.from_dict(before)  # written before momentum and schedules existed
+    assert (old.momentum, old.lr_schedule) == (0.0, "constant")
 
 
 def test_scoring_weights_must_sum_to_one():

@@ -25,6 +25,8 @@ SAMPLERS = ("tpe", "random", "gp", "cmaes")
 PRUNERS = ("auto", "none", "median", "percentile", "successive-halving", "hyperband")
 ACTIVATIONS = ("relu", "elu", "gelu", "swish", "tanh", "leaky_relu")
 OPTIMIZERS = ("adam", "rmsprop", "sgd", "adamw")
+# How the learning rate moves over a trial's steps (`models.builder.make_learning_rate`).
+LR_SCHEDULES = ("constant", "cosine", "step", "exponential")
 # Seed 002's default proportions of the health weight among the six components.
 DEFAULT_HEALTH_PROPORTIONS = {
     "neuron_utilization": 0.25,
@@ -146,7 +148,9 @@ class ModelConfig:
     use_bidirectional: bool = True
     # Training
     optimizer: str = "adam"
-    learning_rate: float = 1e-3
+    learning_rate: float = 1e-3  # the initial rate when a schedule decays it
+    momentum: float = 0.0  # SGD only; 0 is plain SGD, as before the field existed
+    lr_schedule: str = "constant"
     batch_size: int = 32
 
     def __post_init__(self) -> None:
@@ -180,6 +184,15 @@ class ModelConfig:
         )
         _require_choice(self.optimizer, "optimizer", OPTIMIZERS)
         _require_float(self.learning_rate, "learning_rate", 1e-7, 1e6)
+        _require_float(self.momentum, "momentum", 0.0, 0.999)
+        # Only Keras SGD takes this momentum; on another optimizer it would be silently unused.
+        _require(
+            self.momentum == 0.0 or self.optimizer == "sgd",
+            "momentum",
+            f"0 unless optimizer is 'sgd' (optimizer is {self.optimizer!r})",
+            self.momentum,
+        )
+        _require_choice(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
         _require_int(self.batch_size, "batch_size", 1, 65536)
 
     def to_dict(self) -> dict[str, Any]:

@@ -211,15 +211,17 @@ def _load(run: _TrialRun) -> tuple[ModelConfig, Dataset]:
 
 
 def _build(run: _TrialRun, config: ModelConfig, dataset: Dataset) -> keras.Model:
-    from healthopt.models.builder import InputSpec, ModelBuilder
+    from healthopt.models.builder import InputSpec, ModelBuilder, training_steps
     from healthopt.training import trainer
     from healthopt.training.distribute import distribution_scope
 
     trainer.set_seed(run.spec.seed)
     vocabulary = dataset.vocabulary_size if dataset.modality == "text" else 0
     inputs = InputSpec(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary)
+    # A schedule spans the budgeted epochs, so a pruned trial's curve is the start of the full one.
+    total_steps = training_steps(run.spec.epochs, len(dataset.train), config.batch_size)
     with distribution_scope(run.spec.gpus_per_worker) as placement:
-        model = ModelBuilder(config, inputs).build()
+        model = ModelBuilder(config, inputs, total_steps=total_steps).build()
     if run.spec.gpus_per_worker > 1:
         run.logs.append(log_entry("INFO", f"GPU placement: {placement.to_dict()}", "system"))
     run.lap("build_seconds")

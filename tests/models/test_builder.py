@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from healthopt.config import ModelConfig
-from healthopt.models.builder import InputSpec, ModelBuilder
+from healthopt.data import Dataset, Split
+from healthopt.models.builder import (
+    FINAL_LR_FRACTION,
+    STEP_FACTOR,
+    InputSpec,
+    ModelBuilder,
+    make_learning_rate,
+    make_optimizer,
+    training_steps,
+)
+from healthopt.training import trainer
 
 DIGITS = InputSpec(shape=(8, 8, 1), num_classes=10, modality="image")
 TOKENS = InputSpec(shape=(12,), num_classes=3, modality="text", vocabulary_size=31)
@@ -58,3 +69,97 @@ def test_lstm_builds_for_token_sequences(bidirectional):
 def test_text_without_vocabulary_is_rejected():
     with pytest.raises(ValueError, match="vocabulary_size"):
         ModelBuilder(ModelConfig(), InputSpec((12,), 3, "text", vocabulary_size=0))
+
+
+# -- optimizer, momentum and learning-rate schedules ------------------------------------
+def test_sgd_gets_its_momentum():
+    model = ModelBuilder(ModelConfig(optimizer="sgd", learning_rate=0.05, momentum=0.9), DIGITS)
+    optimizer = model.build().optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD)
+    assert optimizer.momentum == pytest.approx(0.9)
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_plain_sgd_keeps_no_momentum():
+    optimizer = make_optimizer(ModelConfig(optimizer="sgd", learning_rate=0.05))
+    assert optimizer.momentum == 0.0
+
+
+STEPS = 200
+# schedule -> (Keras class, rate at step 0, rate at the last step), for an initial rate of 0.1.
+SCHEDULES = {
+    "cosine": (keras.optimizers.schedules.CosineDecay, 0.1, 0.1 * FINAL_LR_FRACTION),
+    "exponential": (keras.optimizers.schedules.ExponentialDecay, 0.1, 0.1 * FINAL_LR_FRACTION),
+    "step": (keras.optimizers.schedules.PiecewiseConstantDecay, 0.1, 0.1 * STEP_FACTOR**2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_each_schedule_spans_the_trials_steps(name):
+    kind, first, last = SCHEDULES[name]
+    schedule = make_learning_rate(
+        ModelConfig(learning_rate=0.1, lr_schedule=name), total_steps=STEPS
+    )
+    assert isinstance(schedule, kind)
+    assert float(schedule(0)) == pytest.approx(first)
+    assert float(schedule(STEPS)) == pytest.approx(last, rel=1e-4)
+    assert float(schedule(STEPS // 2)) < first  # it decays within the trial, not after it
+
+
+def test_step_schedule_drops_tenfold_at_half_and_three_quarters():
+    schedule = make_learning_rate(ModelConfig(learning_rate=0.1, lr_schedule="step"), 200)
+    # The first 100 updates (steps 0..99) use 0.1, the next 50 use 0.01, the last 50 0.001.
+    rates = [float(schedule(step)) for step in (99, 100, 149, 150)]
+    assert rates == pytest.approx([0.1, 0.01, 0.01, 0.001])
+
+
+@pytest.mark.parametrize("name", ["constant", "cosine", "step", "exponential"])
+def test_without_total_steps_the_rate_is_constant(name):
+    """No length of training, no schedule: a constant float whatever lr_schedule says."""
+    assert make_learning_rate(ModelConfig(learning_rate=0.02, lr_schedule=name), None) == 0.02
+
+
+def test_constant_schedule_stays_a_float():
+    assert make_learning_rate(ModelConfig(learning_rate=0.02), total_steps=STEPS) == 0.02
+
+
+def test_total_steps_must_be_positive():
+    with pytest.raises(ValueError, match="total_steps"):
+        make_learning_rate(ModelConfig(lr_schedule="cosine"), total_steps=0)
+
+
+def test_training_steps_counts_the_partial_last_batch():
+    assert training_steps(epochs=3, samples=100, batch_size=32) == 12  # 4 batches an epoch
+
+
+def test_a_scheduled_model_trains_and_the_observer_records_each_epochs_rate(tmp_path):
+    """A cosine-scheduled SGD model trains on tiny data; each epoch record holds the rate the
+    schedule gives after that epoch's steps, as a float, and the saved model loads back."""
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 8, 8, 1)).astype("float32"), np.arange(64) % 10
+    val = Split(x[48:], y[48:])
+    train = Split(x[:48], y[:48])
+    data = Dataset("tiny", "image", 10, 0, train=train, val=val, test=val, holdout=val)
+    epochs, batch_size = 2, 16
+    steps = training_steps(epochs, len(data.train), batch_size)  # 3 batches an epoch
+    config = ModelConfig(
+        num_layers_conv=1,
+        filters_per_conv_layer=4,
+        optimizer="sgd",
+        learning_rate=0.05,
+        momentum=0.9,
+        lr_schedule="cosine",
+        batch_size=batch_size,
+    )
+    trainer.set_seed(0)
+    model = ModelBuilder(config, DIGITS, total_steps=steps).build()
+    outcome = trainer.fit(model, data, epochs, batch_size)
+    assert outcome.epochs_run == epochs and not outcome.diverged
+    schedule = make_learning_rate(config, steps)
+    recorded = [record.optimizer.learning_rate for record in outcome.records]
+    assert all(type(rate) is float for rate in recorded)
+    assert recorded == pytest.approx([float(schedule(3)), float(schedule(6))])
+    assert recorded[0] > recorded[1] == pytest.approx(0.05 * FINAL_LR_FRACTION, rel=1e-4)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(recorded[1])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import keras
 
@@ -12,6 +14,13 @@ from healthopt.data import IMAGE, TEXT
 # Pool only while the feature map stays at least this wide, so 8x8 digits survive 3 blocks.
 _MIN_POOLED_SIZE = 4
 _MIN_HIDDEN_NODES = 8
+# Every decaying schedule ends the trial at 1% of its initial rate, so the three differ only in
+# the path they take (smooth cosine, two steps, geometric) and the last epochs still learn.
+FINAL_LR_FRACTION = 0.01
+# "step": the rate drops 10x at half and again at three quarters of the trial's steps
+# (the ResNet-style two-drop schedule), ending at FINAL_LR_FRACTION.
+STEP_BOUNDARIES = (0.5, 0.75)
+STEP_FACTOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -24,26 +33,74 @@ class InputSpec:
     vocabulary_size: int = 0
 
 
-def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+LearningRate: TypeAlias = float | keras.optimizers.schedules.LearningRateSchedule
+
+
+def training_steps(epochs: int, samples: int, batch_size: int) -> int:
+    """How many optimizer steps `model.fit` takes: one per batch, the last batch partial."""
+    return epochs * math.ceil(samples / batch_size)
+
+
+def make_learning_rate(config: ModelConfig, total_steps: int | None) -> LearningRate:
+    """The config's learning rate as Keras takes it: a float for "constant", otherwise a
+    schedule from `config.learning_rate` that decays over `total_steps` optimizer steps.
+
+    With `total_steps` None the length of training is unknown, and a schedule fitted to a
+    guessed length would either decay too early or never finish, so the rate stays constant.
+    """
+    if total_steps is not None and total_steps < 1:
+        raise ValueError(f"total_steps must be at least 1 (got {total_steps})")
+    initial = config.learning_rate
+    if config.lr_schedule == "constant" or total_steps is None:
+        return initial
+    schedules = keras.optimizers.schedules
+    if config.lr_schedule == "cosine":
+        return schedules.CosineDecay(initial, total_steps, alpha=FINAL_LR_FRACTION)
+    if config.lr_schedule == "exponential":
+        return schedules.ExponentialDecay(initial, total_steps, decay_rate=FINAL_LR_FRACTION)
+    if config.lr_schedule == "step":
+        # Keras keeps values[i] up to and including boundaries[i], so a drop that takes effect
+        # at step b (after b updates) needs the boundary b - 1.
+        boundaries = [max(0, int(total_steps * share) - 1) for share in STEP_BOUNDARIES]
+        values = [initial * STEP_FACTOR**i for i in range(len(boundaries) + 1)]
+        return schedules.PiecewiseConstantDecay(boundaries, values)
+    raise ValueError(f"unknown lr_schedule {config.lr_schedule!r}")
+
+
+def make_optimizer(
+    config: ModelConfig, total_steps: int | None = None
+) -> keras.optimizers.Optimizer:
+    """The Keras optimizer a config names, with its learning rate (or schedule) and, for SGD,
+    its momentum."""
+    learning_rate = make_learning_rate(config, total_steps)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=config.momentum)
     classes = {
         "adam": keras.optimizers.Adam,
         "adamw": keras.optimizers.AdamW,
         "rmsprop": keras.optimizers.RMSprop,
-        "sgd": keras.optimizers.SGD,
     }
-    return classes[name](learning_rate=learning_rate)
+    return classes[config.optimizer](learning_rate=learning_rate)
 
 
 class ModelBuilder:
-    """CNN for images, (Bi)LSTM for token sequences, both with the same dense head."""
+    """CNN for images, (Bi)LSTM for token sequences, both with the same dense head.
 
-    def __init__(self, config: ModelConfig, inputs: InputSpec) -> None:
+    `total_steps` is how many optimizer steps the model will train for (epochs x batches per
+    epoch); a decaying `lr_schedule` spans exactly that. Left None, the learning rate is
+    constant whatever the schedule, since a schedule cannot be fitted to an unknown length.
+    """
+
+    def __init__(
+        self, config: ModelConfig, inputs: InputSpec, *, total_steps: int | None = None
+    ) -> None:
         if inputs.modality not in (IMAGE, TEXT):
             raise ValueError(f"unknown modality {inputs.modality!r}")
         if inputs.modality == TEXT and inputs.vocabulary_size < 2:
             raise ValueError("text inputs need a vocabulary_size of at least 2")
         self.config = config
         self.inputs = inputs
+        self.total_steps = total_steps
 
     def build(self) -> keras.Model:
         inputs = keras.Input(shape=self.inputs.shape, name="inputs")
@@ -53,7 +110,7 @@ class ModelBuilder:
         )(self._head(features))
         model = keras.Model(inputs, outputs, name=f"healthopt_{self.inputs.modality}")
         model.compile(
-            optimizer=make_optimizer(self.config.optimizer, self.config.learning_rate),
+            optimizer=make_optimizer(self.config, self.total_steps),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
