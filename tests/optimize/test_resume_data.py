@@ -19,7 +19,7 @@ import pytest
 
 from healthopt.api.db import FAILED, JobStore
 from healthopt.api.jobs import JobManager, new_job_id
-from healthopt.config import OptimizationConfig
+from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer
 from healthopt.optimize.resume import (
@@ -235,3 +235,18 @@ def test_a_shared_study_with_trials_but_no_fingerprint_is_not_blessed_now(
         check_study_data(study, config, prepare_run_dir(tmp_path / "run", config))
     assert DATA_KEY not in study.user_attrs
     assert "could not be checked" in caplog.text
+
+
+def test_settings_added_since_a_run_started_resume_at_their_defaults(tmp_path: Path):
+    config = OptimizationConfig(run_name="old", output_dir=str(tmp_path))
+    run_dir = tmp_path / "old"
+    prepare_run_dir(run_dir, config)
+    stored = json.loads((run_dir / "config.json").read_text())
+    for key in ("sampler", "pruner", "health_pruning", "chance_patience_epochs"):
+        del stored[key]  # as a run from before issue 18 wrote it
+    (run_dir / "config.json").write_text(json.dumps(stored))
+
+    prepare_run_dir(run_dir, config)  # left at their defaults: the run resumes
+    assert json.loads((run_dir / "config.json").read_text())["pruner"] == "auto"
+    with pytest.raises(ConfigError, match=r"different settings \(pruner\)"):
+        prepare_run_dir(run_dir, replace(config, pruner="median"))

@@ -113,8 +113,13 @@ def _entry(fingerprint: DataFingerprint | None) -> dict[str, Any] | None:
 
 
 def _check_settings(config: OptimizationConfig, previous: dict, current: dict) -> None:
+    """A setting config.json does not hold did not exist when the run started: it matches
+    when it is left at its default (e.g. `pruner`, for a run from before pruning)."""
+    defaults = OptimizationConfig().to_dict()
     changed = sorted(
-        k for k in current if k not in RESUMABLE_CHANGES and previous.get(k) != current[k]
+        k
+        for k in current
+        if k not in RESUMABLE_CHANGES and previous.get(k, defaults.get(k)) != current[k]
     )
     if changed:
         raise ConfigError(
