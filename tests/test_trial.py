@@ -8,9 +8,11 @@ import pytest
 
 from healthopt.config import ModelConfig
 from healthopt.records import (
+    PRUNED,
     ArchitectureSummary,
     EpochEndEvent,
     LogEntry,
+    PruneInfo,
     TrialMetrics,
     read_epochs,
 )
@@ -167,3 +169,77 @@ def test_errors_become_fail_results_not_exceptions(tmp_path: Path):
     assert "Traceback" in (tmp_path / "trial_0" / "error.txt").read_text()
     bad_config = run_trial(_spec(tmp_path, model_config={"num_layers_conv": 0}))
     assert bad_config.state == FAIL and "num_layers_conv" in bad_config.error
+
+
+DIVERGING = ModelConfig(optimizer="sgd", learning_rate=1e6, activation="gelu")
+
+
+class AlarmJudge:
+    """Prunes on the first epoch event that carries a health alarm, as HealthPruner does;
+    remembers every event it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[EpochEndEvent] = []
+
+    def __call__(self, event: EpochEndEvent) -> PruneInfo | None:
+        self.asked.append(event)
+        alarm = event.health_alarm
+        if alarm is None:
+            return None
+        return PruneInfo(
+            pruned_by="health", check=alarm.check, epoch=event.epoch, reason=alarm.message
+        )
+
+
+def test_a_diverging_trial_is_pruned_by_health_at_its_first_epoch(tmp_path: Path):
+    judge = AlarmJudge()
+    events: list[EpochEndEvent] = []
+    spec = _spec(tmp_path, model_config=DIVERGING.to_dict(), epochs=3, health_pruning=True)
+    result = run_trial(spec, on_event=events.append, judge=judge)
+    assert result.state == PRUNED, result.error
+    assert result.pruned is not None
+    assert (result.pruned.pruned_by, result.pruned.check, result.pruned.epoch) == (
+        "health",
+        "nan_in_loss",
+        1,
+    )
+    assert "epoch 1" in result.pruned.reason
+    assert result.epochs_run == 1 and result.error is None
+    # Training stopped at the verdict: one epoch reported, one asked about.
+    assert [e.epoch for e in events] == [1] and judge.asked == events
+    alarm = events[0].health_alarm
+    assert alarm is not None and (alarm.check, alarm.epoch) == ("nan_in_loss", 1)
+    # Its partial records are kept and diagnosed; a pruned trial saves no model.
+    out = tmp_path / "trial_0"
+    for name in ("history.json", "observer.json", "diagnostics.json", "logs.json"):
+        assert (out / name).is_file(), name
+    assert {"history", "observer", "diagnostics"} <= set(result.artifacts)
+    assert "model" not in result.artifacts and not (out / "model.keras").exists()
+    assert len(read_epochs(json.loads((out / "observer.json").read_text()))) == 1
+    assert result.diagnostics.health_score is not None
+    on_disk = TrialResult.from_json((out / "result.json").read_text())
+    assert on_disk == result and on_disk.state == PRUNED
+
+
+def test_without_health_pruning_the_diverging_trial_fails_on_its_nan(tmp_path: Path):
+    judge = AlarmJudge()
+    spec = _spec(tmp_path, model_config=DIVERGING.to_dict(), epochs=3, health_pruning=False)
+    result = run_trial(spec, judge=judge)
+    assert result.state == FAIL and result.pruned is None
+    assert "loss became NaN at epoch 1" in result.error
+    assert judge.asked and all(e.health_alarm is None for e in judge.asked)
+
+
+def test_a_healthy_trial_raises_no_alarm_and_measures_its_energy(tmp_path: Path):
+    judge = AlarmJudge()
+    result = run_trial(_spec(tmp_path, health_pruning=True), judge=judge)
+    assert result.state == COMPLETE and result.pruned is None
+    assert [e.epoch for e in judge.asked] == [1, 2]
+    assert all(e.health_alarm is None for e in judge.asked)
+    # The energy module estimates every epoch (RAPL or CPU seconds x watts), so the trial's
+    # energy is the sum of its observer records' figures, and positive.
+    records = read_epochs(json.loads((tmp_path / "trial_0" / "observer.json").read_text()))
+    per_epoch = [r.carbon_emissions.epoch_energy_kwh for r in records]
+    assert None not in per_epoch
+    assert result.energy_kwh is not None and result.energy_kwh > 0
+    assert result.energy_kwh == pytest.approx(sum(per_epoch))

@@ -6,12 +6,16 @@ to FAIL with the reason, `shutdown(cancel=True)` returns promptly with the trial
 failed as interrupted, and results survive their JSON form. The real executors run the
 smallest trial there is (digits, one conv layer of 8 filters, one epoch); RunPod's runs on
 the emulator's control plane with one SDK worker and a folder as its artifact store.
+
+Pruning is part of the contract: a trial submitted with a judge is stopped between epochs at
+the judge's verdict and resolves to PRUNED there. A local worker stops without a restart; a
+RunPod job is cancelled and the SDK worker stops training at its next epoch end.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +28,9 @@ from healthopt.optimize.executors import Executor, LocalExecutor
 from healthopt.records import (
     COMPLETE,
     FAIL,
+    PRUNED,
     EpochEndEvent,
+    PruneInfo,
     RunEvent,
     TrialResult,
     TrialSpec,
@@ -78,18 +84,19 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     from ..e2e.runpod_emulator import RunPodEmulator
 
     store = tmp_path_factory.mktemp("artifacts")
+    scratch = tmp_path_factory.mktemp("worker-scratch")
     with RunPodEmulator(log_dir=tmp_path_factory.mktemp("runpod-logs")) as emulator:
         emulator.start_worker(
             HANDLER,
             {
                 "HEALTHOPT_ARTIFACT_DIR": str(store),
-                "HEALTHOPT_WORK_DIR": str(tmp_path_factory.mktemp("worker-scratch")),
+                "HEALTHOPT_WORK_DIR": str(scratch),
                 "TF_NUM_INTRAOP_THREADS": "1",
                 "TF_NUM_INTEROP_THREADS": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "2",
             },
         )
-        yield {"emulator": emulator, "store": store}
+        yield {"emulator": emulator, "store": store, "scratch": scratch}
 
 
 def _make(kind: str, run_dir: Path, request: pytest.FixtureRequest) -> Case:
@@ -193,3 +200,128 @@ def test_shutdown_with_cancel_returns_and_fails_the_trial_in_flight(fresh: Case)
     with pytest.raises(RuntimeError, match="shut down"):
         fresh.executor.submit(_spec(fresh.run_dir, number=10))
     fresh.executor.shutdown(cancel=True)  # a second shutdown is harmless
+
+
+# -- pruning: a judged trial stops between epochs ---------------------------------------------
+PRUNE_AT = 2
+MANY_EPOCHS = 300  # far more than a pruned trial runs: a worker that ignored a stop shows
+
+
+@dataclass
+class Judge:
+    """An EpochJudge that answers with `verdict(event)` and remembers what it was asked."""
+
+    verdict: Callable[[EpochEndEvent], PruneInfo | None]
+    asked: list[int] = field(default_factory=list)
+    given: list[PruneInfo] = field(default_factory=list)
+
+    def __call__(self, event: EpochEndEvent) -> PruneInfo | None:
+        self.asked.append(event.epoch)
+        answer = self.verdict(event)
+        if answer is not None:
+            self.given.append(answer)
+        return answer
+
+
+def _median_from_epoch_2(event: EpochEndEvent) -> PruneInfo | None:
+    """A verdict as the median pruner gives it, from epoch 2 on (RunPod's progress polling may
+    skip epoch 2, so a later first sighting is pruned at that epoch)."""
+    if event.epoch < PRUNE_AT:
+        return None
+    return PruneInfo(
+        pruned_by="pruner",
+        pruner="median",
+        epoch=event.epoch,
+        reason=f"val accuracy below the median at epoch {event.epoch}",
+    )
+
+
+def _started(case: Case, trial_number: int) -> TrialStartedEvent:
+    return next(
+        e
+        for e in case.events
+        if isinstance(e, TrialStartedEvent) and e.trial_number == trial_number
+    )
+
+
+def _job_of(cloud: dict, trial_number: int):
+    """The emulator's record of the (only) job that carried `trial_number`."""
+    (job,) = [
+        j for j in cloud["emulator"].jobs() if j.input["trial_spec"]["trial_number"] == trial_number
+    ]
+    return job
+
+
+def test_a_judged_trial_stops_between_epochs_at_the_verdict(
+    shared: Case, request: pytest.FixtureRequest
+):
+    judge = Judge(_median_from_epoch_2)
+    future = shared.executor.submit(_spec(shared.run_dir, 20, epochs=MANY_EPOCHS), judge)
+    result = future.result(timeout=RESULT_TIMEOUT_S)
+    assert result.trial_number == 20 and result.state == PRUNED, result.error
+    assert judge.given and result.pruned == judge.given[-1]
+    assert result.error is None and "model" not in result.artifacts
+    _round_trips(result)
+    if shared.kind == "runpod":
+        # The judge sees the epochs the polls relayed; the job is stopped at the first one
+        # from epoch 2 on, and the result reports that epoch.
+        assert judge.asked == sorted(set(judge.asked))
+        assert all(epoch < PRUNE_AT for epoch in judge.asked[:-1])
+        assert judge.asked[-1] >= PRUNE_AT
+        assert result.epochs_run == result.pruned.epoch == judge.asked[-1]
+    else:
+        assert judge.asked == [1, 2]
+        assert result.epochs_run == PRUNE_AT == result.pruned.epoch
+        assert result.metrics.val_accuracy is not None
+
+    if shared.kind == "runpod":
+        cloud = request.getfixturevalue("cloud")
+        job = _job_of(cloud, 20)
+        assert job.status == "CANCELLED"
+        # The SDK worker stops training at its next epoch end: the job's scratch folder,
+        # removed when its training thread ends, goes within seconds, where the 298 epochs
+        # left (0.2 s or more each here) would take a minute or more.
+        scratch = cloud["scratch"] / "healthopt-jobs" / job.id
+        assert cloud["emulator"].wait_for(lambda: not scratch.exists(), timeout=20)
+
+    # The executor goes on: the next trial on it runs to the end.
+    after = shared.executor.submit(_spec(shared.run_dir, 21, epochs=1))
+    next_result = after.result(timeout=RESULT_TIMEOUT_S)
+    assert next_result.state == COMPLETE, next_result.error
+    if shared.kind == "local":
+        # Stopped between epochs, not by a restart: the same worker process ran both.
+        pid = _started(shared, 20).worker_pid
+        assert pid is not None and _started(shared, 21).worker_pid == pid
+    if shared.kind == "runpod":  # the same SDK worker took the next job and completed it
+        next_job = _job_of(cloud, 21)
+        assert next_job.status == "COMPLETED" and next_job.worker_id == job.worker_id
+
+
+def test_a_judge_that_never_prunes_is_asked_once_per_epoch(shared: Case):
+    judge = Judge(lambda event: None)
+    result = shared.executor.submit(_spec(shared.run_dir, 22, epochs=3), judge).result(
+        timeout=RESULT_TIMEOUT_S
+    )
+    assert result.state == COMPLETE and result.pruned is None, result.error
+    assert result.epochs_run == 3 and result.artifacts["model"] == "model.keras"
+    if shared.kind == "runpod":  # only the epochs the polls saw, each once
+        assert judge.asked and judge.asked == sorted(set(judge.asked))
+        assert set(judge.asked) <= {1, 2, 3}
+    else:
+        assert judge.asked == [1, 2, 3]
+    _round_trips(result)
+
+
+def test_a_judge_that_raises_lets_the_trial_go_on(shared: Case):
+    def broken(event: EpochEndEvent) -> PruneInfo | None:
+        raise RuntimeError("the study's storage is unreachable")
+
+    judge = Judge(broken)
+    result = shared.executor.submit(_spec(shared.run_dir, 23, epochs=3), judge).result(
+        timeout=RESULT_TIMEOUT_S
+    )
+    assert result.state == COMPLETE and result.pruned is None, result.error
+    assert result.epochs_run == 3
+    # Each epoch's progress stays up until the next (the last, through evaluation and
+    # upload), so RunPod's polls relay at least one.
+    assert judge.asked if shared.kind == "runpod" else judge.asked == [1, 2, 3]
