@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from healthopt.display import ProgressDisplay, trials_table
+from healthopt.display import ProgressDisplay, compute_line, run_report, trials_table
 from healthopt.records import (
+    ComputeSummary,
     DiagnosticsSummary,
     NoticeEvent,
+    PruneInfo,
+    RunResults,
     RunStartedEvent,
     ScoreParts,
     TrialFinishedEvent,
@@ -89,3 +92,86 @@ def test_the_trials_table_marks_the_best_and_shortens_long_notes():
     ]
     cells = [cell.strip() for cell in rows[1].strip("│").split("│")]
     assert cells[:3] == ["1", "FAIL", "-"] and cells[-1] == "stale: " + "x" * 50 + "..."
+
+
+HYPERBAND = PruneInfo(pruned_by="pruner", pruner="hyperband", epoch=3, reason="hyperband pruner")
+NAN = PruneInfo(pruned_by="health", check="nan_in_loss", epoch=1, reason="health: loss is NaN")
+
+
+def test_a_pruned_trial_prints_as_pruned_with_who_stopped_it_and_when():
+    console = _console()
+    with ProgressDisplay(console) as display:
+        display(RunStartedEvent(run_name="r", trials_total=20, trials_done=0, run_dir="/x/r"))
+        display(
+            TrialFinishedEvent(
+                trial_number=4,
+                state="PRUNED",
+                pruned=NAN,
+                metrics=TrialMetrics(val_accuracy=0.1),
+                trials_done=5,
+                trials_total=20,
+                best_trial=1,
+                best_value=0.8,
+            )
+        )
+    assert console.export_text().splitlines()[1:] == [
+        "trial 4 (5/20) PRUNED at epoch 1 by health: nan_in_loss · val_acc 0.1000 · "
+        "best 0.8000 (trial 1)"
+    ]
+
+
+def test_the_table_gives_pruned_trials_their_reason_and_the_report_ends_with_epochs_saved():
+    trials = [
+        TrialRecord(number=0, state="COMPLETE", value=0.8, epochs_run=10),
+        TrialRecord(number=1, state="PRUNED", epochs_run=3, pruned=HYPERBAND),
+        TrialRecord(number=2, state="PRUNED", epochs_run=1, pruned=NAN),
+    ]
+    results = RunResults.create(
+        run_name="r",
+        dataset="digits",
+        mode="health-aware",
+        trials_requested=3,
+        scoring_weights={"accuracy_weight": 0.5, "health_weight": 0.5, "health_components": {}},
+        best_trial=0,
+        best_value=0.8,
+        trials=trials,
+        compute=ComputeSummary(
+            epochs_budgeted=30,
+            epochs_run=14,
+            epochs_saved=16,
+            epochs_saved_by={"health": 9, "hyperband": 7},
+            trials_pruned=2,
+            energy_kwh_per_epoch=7.5e-5,
+            energy_saved_kwh=0.0012,
+        ),
+    )
+    console = _console()
+    console.print(run_report(results))
+    lines = console.export_text().splitlines()
+    rows = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line[0] == "│"]
+    assert [(row[0], row[1], row[-1]) for row in rows] == [
+        ("0 *", "COMPLETE", ""),
+        ("1", "PRUNED", "pruned at epoch 3: hyperband"),
+        ("2", "PRUNED", "pruned at epoch 1 by health: nan_in_loss"),
+    ]
+    assert lines[-1] == (
+        "Epochs: 14 of 30 run (16 saved: health 9, hyperband 7); energy saved ≈ 0.0012 kWh "
+        "(estimated from this run's measured energy per epoch)"
+    )
+
+
+def test_the_compute_line_without_pruning_or_energy_says_so():
+    assert compute_line(ComputeSummary(epochs_budgeted=20, epochs_run=20)) == (
+        "Epochs: 20 of 20 run (none saved); energy saved: not measured"
+    )
+    small = ComputeSummary(
+        epochs_budgeted=20,
+        epochs_run=12,
+        epochs_saved=8,
+        epochs_saved_by={"median": 8},
+        energy_saved_kwh=2.4e-5,
+    )
+    assert compute_line(small).endswith(
+        "(8 saved: median 8); energy saved ≈ 0.024 Wh "
+        "(estimated from this run's measured energy per epoch)"
+    )

@@ -1,19 +1,24 @@
-"""Terminal progress for an optimization: a live status line and a final table of trials."""
+"""Terminal progress for an optimization: a live status line, a final table of trials and
+the epochs (and energy) that pruning saved."""
 
 from __future__ import annotations
 
 import threading
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.status import Status
 from rich.table import Table
 
 from healthopt.console import output_console
 from healthopt.records import (
     COMPLETE,
+    PRUNED,
+    ComputeSummary,
     EpochEndEvent,
     NoticeEvent,
+    PruneInfo,
     RunEvent,
+    RunResults,
     RunStartedEvent,
     TrialFinishedEvent,
     TrialRecord,
@@ -23,6 +28,41 @@ from healthopt.records import (
 
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _pruned_where(prune: PruneInfo) -> str:
+    if prune.pruned_by == "health":
+        return f"at epoch {prune.epoch} by health: {prune.check or prune.reason}"
+    return f"at epoch {prune.epoch}: {prune.pruner or 'pruner'}"
+
+
+def prune_label(prune: PruneInfo) -> str:
+    """A pruned trial's short reason for a table cell: who stopped it, at which epoch (the
+    full reason is in results.json)."""
+    return f"pruned {_pruned_where(prune)}"
+
+
+def _energy(kwh: float) -> str:
+    # two significant figures: the estimate is not more precise than that
+    return f"{kwh:.2g} kWh" if kwh >= 1e-3 else f"{kwh * 1000:.2g} Wh"
+
+
+def compute_line(compute: ComputeSummary) -> str:
+    """Epochs run against epochs budgeted, what each pruner saved, and the energy saved
+    (an estimate, said as such)."""
+    if compute.epochs_saved:
+        ranked = sorted(compute.epochs_saved_by.items(), key=lambda item: (-item[1], item[0]))
+        by = ", ".join(f"{name} {epochs}" for name, epochs in ranked)
+        saved = f"{compute.epochs_saved} saved: {by}"
+    else:
+        saved = "none saved"
+    line = f"Epochs: {compute.epochs_run} of {compute.epochs_budgeted} run ({saved})"
+    if compute.energy_saved_kwh is None:
+        return f"{line}; energy saved: not measured"
+    return (
+        f"{line}; energy saved ≈ {_energy(compute.energy_saved_kwh)} "
+        "(estimated from this run's measured energy per epoch)"
+    )
 
 
 class ProgressDisplay:
@@ -91,6 +131,9 @@ class ProgressDisplay:
             outcome = (
                 f"val_acc {_fmt(event.metrics.val_accuracy)} · score {_fmt(event.total_score)}"
             )
+        elif event.state == PRUNED:
+            where = f" {_pruned_where(event.pruned)}" if event.pruned else ""
+            outcome = f"[yellow]PRUNED[/]{where} · val_acc {_fmt(event.metrics.val_accuracy)}"
         else:
             outcome = f"[red]FAIL[/] {event.error}"
         self.console.print(
@@ -128,7 +171,7 @@ def trials_table(trials: list[TrialRecord], best_trial: int | None) -> Table:
         )
     for trial in trials:
         marker = " *" if trial.number == best_trial else ""
-        note = trial.error or ""
+        note = prune_label(trial.pruned) if trial.pruned else trial.error or ""
         diagnostic = trial.diagnostics.health_score  # an integer score, read back as a float
         table.add_row(
             f"{trial.number}{marker}",
@@ -144,3 +187,12 @@ def trials_table(trials: list[TrialRecord], best_trial: int | None) -> Table:
             note if len(note) <= 60 else note[:57] + "...",
         )
     return table
+
+
+def run_report(results: RunResults) -> Group:
+    """The final output of a run, read from results.json: the trials table and, below it, the
+    compute line (when the run has a compute summary)."""
+    table = trials_table(results.trials, results.best_trial)
+    if results.compute is None:
+        return Group(table)
+    return Group(table, compute_line(results.compute))

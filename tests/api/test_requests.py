@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from fastapi.testclient import TestClient
 
 from healthopt.api.jobs import config_for
 from healthopt.api.schemas.jobs import OptimizeRequest
+from healthopt.config import PRUNERS, SAMPLERS
 from healthopt.records import HEALTH_COMPONENTS, Mode
 
 
@@ -88,6 +91,20 @@ def test_a_request_becomes_the_config_it_asks_for(tmp_path):
         OptimizeRequest(use_runpod_service=True, target_gpus_per_worker=2), "r3", tmp_path
     )
     assert (remote.use_runpod_service, remote.target_gpus_per_worker) == (True, 2)
+    searched = config_for(
+        OptimizeRequest(sampler="random", pruner="median", health_pruning=False), "r4", tmp_path
+    )
+    assert (searched.sampler, searched.pruner, searched.health_pruning) == (
+        "random",
+        "median",
+        False,
+    )
+
+
+def test_the_request_offers_exactly_the_configs_samplers_and_pruners():
+    fields = OptimizeRequest.model_fields
+    assert get_args(fields["sampler"].annotation) == SAMPLERS
+    assert get_args(fields["pruner"].annotation) == PRUNERS
 
 
 def test_default_scoring_weights_are_seed_002s(client: TestClient):

@@ -7,13 +7,20 @@ folder. Anything else is "not found": a crafted id, name or link gets a 404, nev
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from healthopt.optimize.assembly import OPTIMIZED_DIR, plots_dir, trial_dir
-from healthopt.records import ArchitectureSummary, RunResults, SchemaError, TrialRecord
+from healthopt.records import (
+    ArchitectureSummary,
+    ComputeSummary,
+    RunResults,
+    SchemaError,
+    TrialRecord,
+)
 
 PLOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.png$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -43,6 +50,16 @@ def confine(root: Path, candidate: Path) -> Path:
     return resolved
 
 
+@functools.lru_cache(maxsize=256)
+def _compute_of(path: Path, inode: int, mtime_ns: int, size: int) -> ComputeSummary | None:
+    """The compute summary of one version of a results.json (the version is its inode, mtime
+    and size: the optimizer replaces the file atomically on every write)."""
+    try:
+        return RunResults.from_json(path.read_bytes()).compute
+    except (OSError, SchemaError):
+        return None
+
+
 class RunFiles:
     def __init__(self, results_dir: Path, run_dir: Path) -> None:
         self.results_dir = results_dir.resolve()
@@ -57,6 +74,16 @@ class RunFiles:
             return RunResults.from_json(self._file("results.json").read_bytes())
         except (FileMissing, SchemaError):
             return None
+
+    def compute(self) -> ComputeSummary | None:
+        """results.json's compute summary (epochs run, budgeted and saved), or None before the
+        first trial finished. Re-read only when the file changed: the status is polled."""
+        try:
+            path = self._file("results.json")
+            stat = path.stat()
+        except (FileMissing, OSError):
+            return None
+        return _compute_of(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def best_record(self, results: RunResults | None = None) -> TrialRecord | None:
         """The best trial's record, from `results` when the caller has already read them."""

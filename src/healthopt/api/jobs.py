@@ -82,6 +82,9 @@ def config_for(request: OptimizeRequest, run_name: str, results_dir: Path) -> Op
         target_gpus_per_worker=request.target_gpus_per_worker,
         plot_generation=request.plot_generation,
         seed=request.seed,
+        sampler=request.sampler,
+        pruner=request.pruner,
+        health_pruning=request.health_pruning,
         run_name=run_name,
         output_dir=str(results_dir),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from healthopt.api.db import JobRecord
 from healthopt.api.jobs import LiveProgress
 from healthopt.api.schemas.jobs import JobStatus
-from healthopt.records import Mode
+from healthopt.records import ComputeSummary, Mode
 from healthopt.records.mode import LEGACY_SPELLINGS
 
 
-def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
+def job_status(
+    record: JobRecord, live: LiveProgress | None, compute: ComputeSummary | None = None
+) -> JobStatus:
     current_trial = record.current_trial
     current_epoch = record.current_epoch
     if live is not None and not record.is_final:
@@ -30,6 +32,7 @@ def job_status(record: JobRecord, live: LiveProgress | None) -> JobStatus:
         mode=_mode(record.request.get("mode")),
         created_at=record.created_at.isoformat(),
         best_trial=record.best_trial,
+        compute=compute,
     )
 
 

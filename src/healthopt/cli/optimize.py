@@ -27,7 +27,7 @@ from healthopt.config import (
     ScoringWeights,
 )
 from healthopt.data import dataset_names
-from healthopt.records import Mode
+from healthopt.records import Mode, RunResults
 
 if TYPE_CHECKING:
     from healthopt.cli.common import Subcommands
@@ -207,7 +207,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.ArgumentParser) -> int:
     """Run `optimizer` with a live progress display and print what it produced."""
-    from healthopt.display import ProgressDisplay, trials_table
+    from healthopt.display import ProgressDisplay, run_report
 
     display = ProgressDisplay()
     try:
@@ -223,7 +223,8 @@ def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.Argu
             soft_wrap=True,
         )
         return EXIT_INTERRUPTED
-    display.console.print(trials_table(result.trials, result.best_trial))
+    # results.json holds the compute summary too (epochs run and saved), for every role.
+    display.console.print(run_report(RunResults.from_json(result.results_path.read_bytes())))
     if optimizer.role == "worker":
         display.console.print(
             f"study {optimizer.config.run_name} has its trials; `healthopt optimize --storage "

@@ -48,3 +48,11 @@ export function formatTimestamp(iso: string): string {
         minute: "2-digit",
       });
 }
+
+/** An energy estimate to two significant figures (it is no more precise), in Wh below 1 Wh:
+ * 0.0012 -> "0.0012 kWh", 0.000024 -> "0.024 Wh". */
+export function formatEnergy(kwh: Maybe): string {
+  if (!present(kwh)) return MISSING;
+  if (kwh >= 1e-3) return `${Number(kwh.toPrecision(2))} kWh`;
+  return `${Number((kwh * 1000).toPrecision(2))} Wh`;
+}

@@ -23,6 +23,9 @@ describe("buildOptimizeRequest", () => {
       max_epochs_per_trial: 10,
       mode: "health-aware",
       plot_generation: "best",
+      sampler: "tpe",
+      pruner: "auto",
+      health_pruning: true,
       concurrent: false,
       concurrent_workers: 1,
       use_runpod_service: false,
@@ -31,6 +34,18 @@ describe("buildOptimizeRequest", () => {
       accuracy_weight: 0.6,
       health_weight: 0.4,
       health_component_weights: { a: 0.5, b: 0.5 },
+    });
+  });
+
+  it("sends the chosen sampler, pruner and health pruning", () => {
+    const built = buildOptimizeRequest(
+      { ...settings, sampler: "random", pruner: "median", healthPruning: false },
+      WEIGHTS,
+    );
+    expect(built.request).toMatchObject({
+      sampler: "random",
+      pruner: "median",
+      health_pruning: false,
     });
   });
 

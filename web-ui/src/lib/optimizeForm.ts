@@ -12,6 +12,9 @@ export interface RunSettings {
   epochs: string;
   mode: ScoringMode;
   plotGeneration: OptimizeRequest["plot_generation"];
+  sampler: NonNullable<OptimizeRequest["sampler"]>;
+  pruner: NonNullable<OptimizeRequest["pruner"]>;
+  healthPruning: boolean;
   concurrent: boolean;
   workers: string;
   useRunpod: boolean;
@@ -26,6 +29,9 @@ export function defaultRunSettings(datasets: string[]): RunSettings {
     epochs: "10",
     mode: "health-aware",
     plotGeneration: "best",
+    sampler: "tpe",
+    pruner: "auto",
+    healthPruning: true,
     concurrent: false,
     workers: "2",
     useRunpod: false,
@@ -44,6 +50,9 @@ export function buildOptimizeRequest(settings: RunSettings, weights: SliderWeigh
     max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
     mode: settings.mode,
     plot_generation: settings.plotGeneration,
+    sampler: settings.sampler,
+    pruner: settings.pruner,
+    health_pruning: settings.healthPruning,
     concurrent: settings.concurrent,
     concurrent_workers: settings.concurrent
       ? wholeNumber("Concurrent workers", settings.workers)

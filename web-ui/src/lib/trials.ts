@@ -1,5 +1,5 @@
 /** Reading trial summaries: which one is best, in what order to show them, their key numbers. */
-import type { TrialMetrics, TrialSummary } from "@/lib/api/types";
+import type { PruneInfo, TrialMetrics, TrialSummary } from "@/lib/api/types";
 
 export type TrialOrder = "number" | "score";
 
@@ -31,4 +31,16 @@ export function metric(trial: TrialSummary, name: keyof TrialMetrics & string): 
 
 export function isFailed(trial: TrialSummary): boolean {
   return trial.state === "FAIL";
+}
+
+export function isPruned(trial: TrialSummary): boolean {
+  return trial.state === "PRUNED";
+}
+
+/** Who stopped a pruned trial and when, as the CLI's table says it: "pruned at epoch 3:
+ * hyperband", "pruned at epoch 1 by health: nan_in_loss". The full reason is `prune.reason`. */
+export function pruneLabel(prune: PruneInfo): string {
+  if (prune.pruned_by === "health")
+    return `pruned at epoch ${prune.epoch} by health: ${prune.check ?? prune.reason}`;
+  return `pruned at epoch ${prune.epoch}: ${prune.pruner ?? "pruner"}`;
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from healthopt.api.deps import FilesDep, JobDep, StateDep
+from healthopt.api.deps import FilesDep, JobDep, StateDep, get_files
 from healthopt.api.jobs import CannotCancel, RequestRejected
 from healthopt.api.schemas.jobs import (
     JobCreated,
@@ -35,13 +35,16 @@ def start_optimization(request: OptimizeRequest, state: StateDep) -> JobCreated:
 @router.get("/jobs", response_model=JobList)
 def list_jobs(state: StateDep) -> JobList:
     return JobList(
-        jobs=[job_status(record, state.jobs.live(record.id)) for record in state.store.list()]
+        jobs=[
+            job_status(record, state.jobs.live(record.id), get_files(record, state).compute())
+            for record in state.store.list()
+        ]
     )
 
 
 @router.get("/jobs/{job_id}/status", response_model=JobStatus)
-def get_status(job: JobDep, state: StateDep) -> JobStatus:
-    return job_status(job, state.jobs.live(job.id))
+def get_status(job: JobDep, state: StateDep, files: FilesDep) -> JobStatus:
+    return job_status(job, state.jobs.live(job.id), files.compute())
 
 
 @router.get("/jobs/{job_id}/trials", response_model=TrialList)
@@ -52,14 +55,15 @@ def get_trials(files: FilesDep) -> TrialList:
         trials=[
             TrialSummary.model_validate({**t.to_json(), "health_score": composite_health(t)})
             for t in trials
-        ]
+        ],
+        compute=results.compute if results is not None else None,
     )
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobStatus)
-def cancel_job(job: JobDep, state: StateDep) -> JobStatus:
+def cancel_job(job: JobDep, state: StateDep, files: FilesDep) -> JobStatus:
     try:
         record = state.jobs.cancel(job.id)
     except CannotCancel as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return job_status(record, state.jobs.live(job.id))
+    return job_status(record, state.jobs.live(job.id), files.compute())

@@ -12,7 +12,7 @@ import contextlib
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
-from healthopt.api.deps import ServerState, lookup_job
+from healthopt.api.deps import ServerState, get_files, lookup_job
 from healthopt.api.schemas.progress import JobFinishedEvent, ProgressEvent, StatusEvent
 from healthopt.api.security import token_matches
 from healthopt.api.status import job_status
@@ -22,7 +22,8 @@ router = APIRouter(tags=["progress"])
 
 def _status_event(state: ServerState, job_id: str) -> StatusEvent:
     record = state.store.get(job_id)
-    return StatusEvent(**job_status(record, state.jobs.live(job_id)).model_dump())
+    compute = get_files(record, state).compute()
+    return StatusEvent(**job_status(record, state.jobs.live(job_id), compute).model_dump())
 
 
 @router.websocket("/ws/jobs/{job_id}")

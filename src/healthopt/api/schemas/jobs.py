@@ -12,7 +12,7 @@ from healthopt.config import (
     HEALTH_AWARE_ACCURACY_WEIGHT,
     ScoringWeights,
 )
-from healthopt.records import Finite, Mode, TrialRecord
+from healthopt.records import ComputeSummary, Finite, Mode, TrialRecord
 
 JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
 
@@ -39,6 +39,15 @@ class OptimizeRequest(BaseModel):
     target_gpus_per_worker: int = Field(1, ge=1, le=8)
     plot_generation: Literal["all", "best", "none"] = "best"
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    sampler: Literal["tpe", "random", "gp", "cmaes"] = Field(
+        "tpe", description="Optuna's sampler; gp needs PyTorch on the server"
+    )
+    pruner: Literal["auto", "none", "median", "percentile", "successive-halving", "hyperband"] = (
+        Field("auto", description="Optuna's pruner on each epoch's val accuracy")
+    )
+    health_pruning: bool = Field(
+        True, description="stop trials whose epochs show more training is pointless"
+    )
 
     @field_validator("mode", mode="before")
     @classmethod
@@ -129,6 +138,12 @@ class JobStatus(BaseModel):
     mode: Mode
     created_at: str
     best_trial: int | None
+    compute: ComputeSummary | None = Field(
+        None,
+        description="epochs run against epochs budgeted and what pruning saved, from the run's "
+        "results.json as it stands (energy saved is an estimate: see energy_note); null before "
+        "the first trial finished",
+    )
 
 
 class JobList(BaseModel):
@@ -145,3 +160,6 @@ class TrialSummary(TrialRecord):
 
 class TrialList(BaseModel):
     trials: list[TrialSummary]
+    compute: ComputeSummary | None = Field(
+        None, description="the same results.json's compute summary (see JobStatus.compute)"
+    )

@@ -19,9 +19,27 @@ const PLOT_MODES: { value: RunSettings["plotGeneration"]; label: string }[] = [
   { value: "none", label: "None" },
 ];
 
-/** What to optimize: dataset, trial budget, plots and seed. */
+const SAMPLERS: { value: RunSettings["sampler"]; label: string }[] = [
+  { value: "tpe", label: "TPE (Bayesian)" },
+  { value: "random", label: "Random" },
+  { value: "cmaes", label: "CMA-ES" },
+  { value: "gp", label: "Gaussian process (needs PyTorch)" },
+];
+
+const PRUNERS: { value: RunSettings["pruner"]; label: string }[] = [
+  { value: "auto", label: "Auto (Hyperband from 4 epochs)" },
+  { value: "hyperband", label: "Hyperband" },
+  { value: "successive-halving", label: "Successive halving" },
+  { value: "median", label: "Median" },
+  { value: "percentile", label: "Percentile (25th)" },
+  { value: "none", label: "None" },
+];
+
+/** What to optimize: dataset, trial budget, plots, search and seed. */
 export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
   const plotId = useId();
+  const samplerId = useId();
+  const prunerId = useId();
   return (
     <fieldset>
       <legend>Run</legend>
@@ -65,6 +83,47 @@ export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={samplerId}>Sampler</label>
+          <select
+            id={samplerId}
+            data-testid="sampler-select"
+            value={settings.sampler}
+            onChange={(event) =>
+              onChange({ sampler: event.target.value as RunSettings["sampler"] })
+            }
+          >
+            {SAMPLERS.map((sampler) => (
+              <option key={sampler.value} value={sampler.value}>
+                {sampler.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={prunerId}>Pruner</label>
+          <select
+            id={prunerId}
+            data-testid="pruner-select"
+            value={settings.pruner}
+            onChange={(event) => onChange({ pruner: event.target.value as RunSettings["pruner"] })}
+          >
+            {PRUNERS.map((pruner) => (
+              <option key={pruner.value} value={pruner.value}>
+                {pruner.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            data-testid="health-pruning-checkbox"
+            checked={settings.healthPruning}
+            onChange={(event) => onChange({ healthPruning: event.target.checked })}
+          />
+          Stop trials whose health shows more training is pointless
+        </label>
         <NumberField
           label="Seed"
           testId="seed-input"

@@ -8,12 +8,14 @@ import { bestTrialNumber } from "@/lib/trials";
 import { useApi } from "@/lib/useApi";
 import { useJobProgress } from "@/lib/useJobProgress";
 
+import { ComputePanel } from "./ComputePanel";
 import { RunHeader } from "./RunHeader";
 import { RunProgress } from "./RunProgress";
 import { ScoreChart } from "./ScoreChart";
 import { TrialGallery } from "./TrialGallery";
 
-/** The live view of one job: progress, the score chart and the trial gallery. */
+/** The live view of one job: progress, compute used and saved, the score chart and the trial
+ * gallery. */
 export function RunView({ jobId }: { jobId: string }) {
   const progress = useJobProgress(jobId);
   const status = progress.status;
@@ -23,7 +25,7 @@ export function RunView({ jobId }: { jobId: string }) {
     () =>
       apiData((client) =>
         client.GET("/jobs/{job_id}/trials", { params: { path: { job_id: jobId } } }),
-      ).then((list) => list.trials),
+      ),
     [jobId, progress.trialsFinished, status?.trials_completed, ended],
   );
 
@@ -35,7 +37,10 @@ export function RunView({ jobId }: { jobId: string }) {
     );
   }
 
-  const best = bestTrialNumber(trials.data ?? [], status.best_trial);
+  const trialList = trials.data?.trials;
+  // The trials list is re-read after every trial, so its summary is the freshest.
+  const compute = trials.data?.compute ?? status.compute ?? null;
+  const best = bestTrialNumber(trialList ?? [], status.best_trial);
   return (
     <div className="run-view">
       <RunHeader
@@ -53,14 +58,20 @@ export function RunView({ jobId }: { jobId: string }) {
       <section className="card">
         <RunProgress status={status} epochs={progress.epochs} />
       </section>
+      {compute && (
+        <section className="card" data-testid="compute">
+          <h2>Compute</h2>
+          <ComputePanel compute={compute} />
+        </section>
+      )}
       <section className="card">
         <h2>Total score by trial</h2>
-        <ScoreChart trials={trials.data ?? []} />
+        <ScoreChart trials={trialList ?? []} />
       </section>
       <section className="card">
         {trials.error && <ErrorState message={trials.error} onRetry={trials.reload} />}
         {!trials.data && !trials.error && <LoadingState label="Loading trials" />}
-        {trials.data && <TrialGallery trials={trials.data} bestTrial={status.best_trial} />}
+        {trialList && <TrialGallery trials={trialList} bestTrial={status.best_trial} />}
       </section>
     </div>
   );

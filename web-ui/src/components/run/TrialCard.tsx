@@ -1,25 +1,35 @@
 import type { TrialSummary } from "@/lib/api/types";
 import { formatCount, formatFraction, formatScore } from "@/lib/format";
-import { isFailed, metric } from "@/lib/trials";
+import { isFailed, isPruned, metric, pruneLabel } from "@/lib/trials";
 
-/** One trial: its scores and size, why it failed, and its hyperparameters on demand. */
+/** One trial: its scores and size, why it failed or was pruned, and its hyperparameters on
+ * demand. A pruned trial keeps the figures of the epochs it ran. */
 export function TrialCard({ trial, best }: { trial: TrialSummary; best: boolean }) {
   const failed = isFailed(trial);
+  const pruned = isPruned(trial);
   const params = Object.entries(trial.params);
+  const stateClass = failed ? " trial-card-failed" : pruned ? " trial-card-pruned" : "";
+  const stateLabel = failed ? ", failed" : pruned ? ", pruned" : "";
   return (
     <article
-      className={`trial-card${best ? " trial-card-best" : ""}${failed ? " trial-card-failed" : ""}`}
+      className={`trial-card${best ? " trial-card-best" : ""}${stateClass}`}
       data-testid="trial-card"
       data-trial={trial.number}
       data-state={trial.state}
       data-best={best ? "true" : undefined}
-      aria-label={`Trial ${trial.number}${best ? ", best" : ""}${failed ? ", failed" : ""}`}
+      aria-label={`Trial ${trial.number}${best ? ", best" : ""}${stateLabel}`}
     >
       <header className="trial-card-header">
         <h3>Trial {trial.number}</h3>
         {best && <span className="badge badge-best">Best</span>}
         {failed && <span className="badge badge-failed">failed</span>}
+        {pruned && <span className="badge badge-pruned">pruned</span>}
       </header>
+      {pruned && (
+        <p className="trial-pruned" data-testid="trial-pruned" title={trial.pruned?.reason}>
+          {trial.pruned ? pruneLabel(trial.pruned) : "Pruned without a recorded reason."}
+        </p>
+      )}
       {failed ? (
         <p className="trial-error" data-testid="trial-error">
           {trial.error || "The trial failed without a recorded reason."}

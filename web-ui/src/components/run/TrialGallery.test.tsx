@@ -84,6 +84,41 @@ describe("TrialGallery", () => {
     expect(screen.getAllByTestId("trial-error")).toHaveLength(1);
   });
 
+  it("marks pruned trials with a badge and who stopped them at which epoch", () => {
+    const pruned = [
+      trial(4, {
+        state: "PRUNED",
+        total_score: null,
+        metrics: { val_accuracy: 0.31 },
+        pruned: {
+          pruned_by: "pruner",
+          pruner: "hyperband",
+          epoch: 3,
+          reason: "hyperband pruner: val_accuracy 0.31 at epoch 3 is behind",
+        },
+      }),
+      trial(5, {
+        state: "PRUNED",
+        total_score: null,
+        pruned: { pruned_by: "health", check: "nan_in_loss", epoch: 1, reason: "health: NaN" },
+      }),
+    ];
+    render(<TrialGallery trials={[...TRIALS, ...pruned]} bestTrial={null} />);
+    expect(cardOf(3).dataset.best).toBe("true"); // a pruned trial is never the best
+    const byPruner = cardOf(4);
+    expect(byPruner.dataset.state).toBe("PRUNED");
+    expect(byPruner.className).toContain("trial-card-pruned");
+    expect(within(byPruner).getByText("pruned").className).toContain("badge-pruned");
+    const reason = within(byPruner).getByTestId("trial-pruned");
+    expect(reason.textContent).toBe("pruned at epoch 3: hyperband");
+    expect(reason.title).toContain("is behind");
+    expect(within(byPruner).getByText("31.0%")).toBeTruthy(); // its partial figures stay
+    expect(within(cardOf(5)).getByTestId("trial-pruned").textContent).toBe(
+      "pruned at epoch 1 by health: nan_in_loss",
+    );
+    expect(screen.getAllByTestId("trial-pruned")).toHaveLength(2);
+  });
+
   it("formats accuracy and health as percents, the score to four places, parameters compactly", () => {
     render(<TrialGallery trials={TRIALS} bestTrial={2} />);
     const values = (card: HTMLElement) =>

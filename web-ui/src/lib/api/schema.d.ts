@@ -685,6 +685,53 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * ComputeSummary
+         * @description Epochs a run used against those it budgeted, and what pruning saved.
+         *
+         *     `energy_saved_kwh` is an estimate: the run's measured energy per epoch (from the energy
+         *     module's per-trial estimate) times the epochs saved; None when no trial measured energy.
+         */
+        ComputeSummary: {
+            /** Energy Kwh Per Epoch */
+            energy_kwh_per_epoch?: number | null;
+            /**
+             * Energy Note
+             * @default estimated: mean measured energy per epoch of this run's trials x epochs saved
+             */
+            energy_note: string;
+            /** Energy Saved Kwh */
+            energy_saved_kwh?: number | null;
+            /**
+             * Epochs Budgeted
+             * @default 0
+             */
+            epochs_budgeted: number;
+            /**
+             * Epochs Run
+             * @default 0
+             */
+            epochs_run: number;
+            /**
+             * Epochs Saved
+             * @default 0
+             */
+            epochs_saved: number;
+            /**
+             * Epochs Saved By
+             * @description pruner name or 'health' -> epochs saved
+             */
+            epochs_saved_by?: {
+                [key: string]: number;
+            };
+            /**
+             * Trials Pruned
+             * @default 0
+             */
+            trials_pruned: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** CytoscapeEdge */
         CytoscapeEdge: {
             data: components["schemas"]["CytoscapeEdgeData"];
@@ -886,6 +933,8 @@ export interface components {
             epoch: number;
             /** Epochs */
             epochs: number;
+            /** @description the worker's live health check found training pointless */
+            health_alarm?: components["schemas"]["HealthAlarm"] | null;
             /** Job Id */
             job_id?: string | null;
             /**
@@ -965,6 +1014,25 @@ export interface components {
             tensorboard_available: boolean;
             /** Version */
             version: string;
+        };
+        /**
+         * HealthAlarm
+         * @description An epoch showed that more training is pointless: the diagnostics check that found it
+         *     (`nan_in_loss`, `loss_explosion`, `dead_neurons`, `vanishing_gradients`,
+         *     `stuck_at_chance`) and its message.
+         */
+        HealthAlarm: {
+            /** Check */
+            check: string;
+            /**
+             * Epoch
+             * @description 1-based epoch whose records raised the alarm
+             */
+            epoch: number;
+            /** Message */
+            message: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * HealthComponent
@@ -1072,6 +1140,8 @@ export interface components {
             best_score: number | null;
             /** Best Trial */
             best_trial: number | null;
+            /** @description epochs run against epochs budgeted and what pruning saved, from the run's results.json as it stands (energy saved is an estimate: see energy_note); null before the first trial finished */
+            compute?: components["schemas"]["ComputeSummary"] | null;
             /** Created At */
             created_at: string;
             /** Current Epoch */
@@ -1349,6 +1419,12 @@ export interface components {
             health_component_weights?: {
                 [key: string]: number;
             } | null;
+            /**
+             * Health Pruning
+             * @description stop trials whose epochs show more training is pointless
+             * @default true
+             */
+            health_pruning: boolean;
             /** Health Weight */
             health_weight?: number | null;
             /**
@@ -1367,6 +1443,20 @@ export interface components {
              * @enum {string}
              */
             plot_generation: "all" | "best" | "none";
+            /**
+             * Pruner
+             * @description Optuna's pruner on each epoch's val accuracy
+             * @default auto
+             * @enum {string}
+             */
+            pruner: "auto" | "none" | "median" | "percentile" | "successive-halving" | "hyperband";
+            /**
+             * Sampler
+             * @description Optuna's sampler; gp needs PyTorch on the server
+             * @default tpe
+             * @enum {string}
+             */
+            sampler: "tpe" | "random" | "gp" | "cmaes";
             /**
              * Seed
              * @default 0
@@ -1429,6 +1519,36 @@ export interface components {
             [key: string]: unknown;
         };
         ProgressEvent: components["schemas"]["StatusEvent"] | components["schemas"]["RunStartedEvent"] | components["schemas"]["TrialStartedEvent"] | components["schemas"]["EpochEndEvent"] | components["schemas"]["TrialFinishedEvent"] | components["schemas"]["PlotsDrawnEvent"] | components["schemas"]["NoticeEvent"] | components["schemas"]["RunFinishedEvent"] | components["schemas"]["JobStatusEvent"] | components["schemas"]["JobFinishedEvent"];
+        /**
+         * PruneInfo
+         * @description A trial stopped before its last epoch, and why.
+         */
+        PruneInfo: {
+            /**
+             * Check
+             * @description the health check, when pruned_by is health
+             */
+            check?: string | null;
+            /**
+             * Epoch
+             * @description 1-based epoch after which training stopped
+             */
+            epoch: number;
+            /**
+             * Pruned By
+             * @enum {string}
+             */
+            pruned_by: "pruner" | "health";
+            /**
+             * Pruner
+             * @description Optuna's pruner, when pruned_by is pruner
+             */
+            pruner?: string | null;
+            /** Reason */
+            reason: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** ReportFile */
         ReportFile: {
             /** Pages */
@@ -1664,6 +1784,8 @@ export interface components {
             best_score: number | null;
             /** Best Trial */
             best_trial: number | null;
+            /** @description epochs run against epochs budgeted and what pruning saved, from the run's results.json as it stands (energy saved is an estimate: see energy_note); null before the first trial finished */
+            compute?: components["schemas"]["ComputeSummary"] | null;
             /** Created At */
             created_at: string;
             /** Current Epoch */
@@ -2008,6 +2130,7 @@ export interface components {
             kind: "trial_finished";
             /** @default {} */
             metrics: components["schemas"]["TrialMetrics"];
+            pruned?: components["schemas"]["PruneInfo"] | null;
             /**
              * State
              * @enum {string}
@@ -2026,6 +2149,8 @@ export interface components {
         };
         /** TrialList */
         TrialList: {
+            /** @description the same results.json's compute summary (see JobStatus.compute) */
+            compute?: components["schemas"]["ComputeSummary"] | null;
             /** Trials */
             trials: components["schemas"]["TrialSummary"][];
         };
@@ -2097,6 +2222,8 @@ export interface components {
              *     }
              */
             diagnostics: components["schemas"]["DiagnosticsSummary"];
+            /** Energy Kwh */
+            energy_kwh?: number | null;
             /**
              * Epochs Run
              * @default 0
@@ -2139,6 +2266,7 @@ export interface components {
             params: {
                 [key: string]: number | string | boolean | null;
             };
+            pruned?: components["schemas"]["PruneInfo"] | null;
             score?: components["schemas"]["ScoreParts"] | null;
             /**
              * State

@@ -5,6 +5,7 @@ type Schemas = components["schemas"];
 
 export type ArchitectureView = Schemas["ArchitectureView"];
 export type BestModel = Schemas["BestModel"];
+export type ComputeSummary = Schemas["ComputeSummary"];
 export type CytoscapeEdgeData = Schemas["CytoscapeEdgeData"];
 export type CytoscapeNodeData = Schemas["CytoscapeNodeData"];
 export type DefaultScoringWeights = Schemas["DefaultScoringWeights"];
@@ -21,8 +22,10 @@ export type JobStatusName = JobStatus["status"];
 export type LayerHealth = Schemas["LayerHealth"];
 export type OptimizeRequest = Schemas["OptimizeRequest"];
 export type PlotFile = Schemas["PlotFile"];
+export type PruneInfo = Schemas["PruneInfo"];
 export type TensorBoardInfo = Schemas["TensorBoardInfo"];
 export type TrialSummary = Schemas["TrialSummary"];
+export type TrialList = Schemas["TrialList"];
 export type ProgressEvent = Schemas["ProgressEvent"];
 
 // The comparison study (GET/POST /comparison-study...).
