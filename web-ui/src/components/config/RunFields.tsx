@@ -35,11 +35,44 @@ const PRUNERS: { value: RunSettings["pruner"]; label: string }[] = [
   { value: "none", label: "None" },
 ];
 
+interface ChoiceFieldProps<T extends string> {
+  label: string;
+  testId: string;
+  value: T;
+  choices: { value: T; label: string }[];
+  onChange: (value: T) => void;
+}
+
+/** A labelled select over a fixed set of values. */
+function ChoiceField<T extends string>({
+  label,
+  testId,
+  value,
+  choices,
+  onChange,
+}: ChoiceFieldProps<T>) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        data-testid={testId}
+        value={value}
+        onChange={(event) => onChange(event.target.value as T)}
+      >
+        {choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** What to optimize: dataset, trial budget, plots, search and seed. */
 export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
-  const plotId = useId();
-  const samplerId = useId();
-  const prunerId = useId();
   return (
     <fieldset>
       <legend>Run</legend>
@@ -66,55 +99,27 @@ export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
           max={10000}
           onChange={(epochs) => onChange({ epochs })}
         />
-        <div className="field">
-          <label htmlFor={plotId}>Plots</label>
-          <select
-            id={plotId}
-            data-testid="plot-mode-select"
-            value={settings.plotGeneration}
-            onChange={(event) =>
-              onChange({ plotGeneration: event.target.value as RunSettings["plotGeneration"] })
-            }
-          >
-            {PLOT_MODES.map((mode) => (
-              <option key={mode.value} value={mode.value}>
-                {mode.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={samplerId}>Sampler</label>
-          <select
-            id={samplerId}
-            data-testid="sampler-select"
-            value={settings.sampler}
-            onChange={(event) =>
-              onChange({ sampler: event.target.value as RunSettings["sampler"] })
-            }
-          >
-            {SAMPLERS.map((sampler) => (
-              <option key={sampler.value} value={sampler.value}>
-                {sampler.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={prunerId}>Pruner</label>
-          <select
-            id={prunerId}
-            data-testid="pruner-select"
-            value={settings.pruner}
-            onChange={(event) => onChange({ pruner: event.target.value as RunSettings["pruner"] })}
-          >
-            {PRUNERS.map((pruner) => (
-              <option key={pruner.value} value={pruner.value}>
-                {pruner.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ChoiceField
+          label="Plots"
+          testId="plot-mode-select"
+          value={settings.plotGeneration}
+          choices={PLOT_MODES}
+          onChange={(plotGeneration) => onChange({ plotGeneration })}
+        />
+        <ChoiceField
+          label="Sampler"
+          testId="sampler-select"
+          value={settings.sampler}
+          choices={SAMPLERS}
+          onChange={(sampler) => onChange({ sampler })}
+        />
+        <ChoiceField
+          label="Pruner"
+          testId="pruner-select"
+          value={settings.pruner}
+          choices={PRUNERS}
+          onChange={(pruner) => onChange({ pruner })}
+        />
         <label className="checkbox">
           <input
             type="checkbox"
