@@ -1,16 +1,19 @@
 """Several processes on one PostgreSQL study: `healthopt optimize` and `healthopt worker` share
 the trials; an orchestrator killed with SIGKILL mid-trial loses nothing but time, because the
-worker sees its heartbeat stop, fails the trial and runs it once more.
+worker sees its heartbeat stop, fails the trial and runs it once more; and a worker's trial is
+pruned against the trials the orchestrator completed.
 
 Each process writes into its own output folder, so a trial folder present in both would be a
 trial number run twice."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,11 +21,23 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from healthopt.records import COMPLETE, RunResults
+from healthopt.cli import worker_config
+from healthopt.config import OptimizationConfig
+from healthopt.optimize import ModelOptimizer
+from healthopt.optimize.optimizer import OptimizationResult
+from healthopt.records import (
+    COMPLETE,
+    PRUNED,
+    RunEvent,
+    RunResults,
+    TrialFinishedEvent,
+    TrialSpec,
+)
+
+from ..optimize.scripted import Outcome, ScriptedExecutor, learning
 
 HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 TRIALS = 4
-pytestmark = pytest.mark.slow
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:
@@ -48,6 +63,7 @@ def _wait(predicate, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, postgres_url: str):
     study_name = "shared-kill"
     # The URL as a user writes it (psycopg 3 reads the bare scheme).
@@ -97,3 +113,99 @@ def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, pos
     shown = {t.number: t for t in results.trials}
     assert f"retried as trial {retry[0].number}" in (shown[stale[0].number].error or "")
     assert sum(t.state == COMPLETE for t in shown.values()) == TRIALS
+
+
+# Optuna's heartbeat and TPE switches are experimental, and it notes that heartbeats are meant
+# for Study.optimize (healthopt uses ask/tell on purpose: `optimize.study`).
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage:UserWarning")
+def test_a_workers_trial_is_pruned_against_the_orchestrators_trials(
+    tmp_path: Path, postgres_url: str
+):
+    """The median pruner in a shared study: the orchestrator completes two trials and holds a
+    third open, so the worker (its own process in real use; a thread here, with scripted
+    trials) runs the fourth, which falls behind their median at epoch 2 and is pruned."""
+    study_name = "shared-prune"
+    config = OptimizationConfig(
+        dataset_name="digits",
+        trials=4,
+        max_epochs_per_trial=3,
+        seed=1,
+        pruner="median",  # 2 start-up trials for a budget of 4
+        plot_generation="none",
+        storage_url=postgres_url,
+        run_name=study_name,
+        output_dir=str(tmp_path / "orchestrator"),
+        heartbeat_seconds=1,
+    )
+    good = learning((0.5, 0.9, 0.9))
+    holding, worker_finished = threading.Event(), threading.Event()
+
+    def orchestrated(spec: TrialSpec) -> Outcome:
+        if spec.trial_number >= 2:
+            # Keep this trial running until the worker's trial is over, so the worker takes
+            # the last slot of the budget and is judged against trials 0 and 1 alone.
+            holding.set()
+            worker_finished.wait(60)
+        return good
+
+    ran: list[OptimizationResult | BaseException] = []
+    orchestrator_executor = ScriptedExecutor(orchestrated)
+
+    def orchestrate() -> None:
+        try:
+            ran.append(ModelOptimizer(config, executor=orchestrator_executor).optimize_model())
+        except BaseException as exc:  # re-raised by the test's thread below
+            ran.append(exc)
+        finally:
+            orchestrator_executor.shutdown()
+
+    orchestrator = threading.Thread(target=orchestrate, daemon=True)
+    orchestrator.start()
+    try:
+        assert holding.wait(60), "the orchestrator never started its third trial"
+
+        def on_event(event: RunEvent) -> None:
+            if isinstance(event, TrialFinishedEvent):
+                worker_finished.set()
+
+        # The configuration a `healthopt worker` reads from the study, with its own folder.
+        args = argparse.Namespace(
+            storage=postgres_url,
+            study=study_name,
+            concurrent_workers=None,
+            output_dir=str(tmp_path / "worker"),
+            use_runpod_service=None,
+            require_runpod=None,
+        )
+        worker_executor = ScriptedExecutor([learning((0.5, 0.2, 0.1))])
+        try:
+            ModelOptimizer(
+                worker_config(args), executor=worker_executor, on_event=on_event, role="worker"
+            ).optimize_model()
+        finally:
+            worker_executor.shutdown()
+    finally:
+        worker_finished.set()
+        orchestrator.join(60)
+    assert not orchestrator.is_alive()
+    (outcome,) = ran
+    if isinstance(outcome, BaseException):
+        raise outcome
+
+    (spec,) = worker_executor.specs
+    assert [s.trial_number for s in orchestrator_executor.specs] == [0, 1, 2]
+    study = optuna.load_study(study_name=study_name, storage=postgres_url)
+    trials = {t.number: t for t in study.get_trials()}
+    pruned = trials[spec.trial_number]
+    assert pruned.state == TrialState.PRUNED
+    assert pruned.user_attrs["pruned_by"] == "pruner" and pruned.user_attrs["prune_epoch"] == 2
+    assert pruned.user_attrs["prune_check"] == "median"  # the pruner, for pruned_by pruner
+    assert pruned.intermediate_values == {1: 0.5, 2: 0.2}
+    assert [trials[n].state for n in (0, 1, 2)] == [TrialState.COMPLETE] * 3
+
+    results = outcome.trials
+    record = next(t for t in results if t.number == spec.trial_number)
+    assert record.state == PRUNED and record.pruned is not None
+    assert record.pruned.pruner == "median" and record.pruned.epoch == 2
+    assert outcome.best_trial in (0, 1, 2)

@@ -28,19 +28,33 @@ from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, RunStopped
 from healthopt.optimize.optimizer import OptimizationResult
+from healthopt.optimize.search import make_sampler
 from healthopt.records import (
     AnalysisSummary,
     DiagnosticsSummary,
     EpochEndEvent,
     PlotsDrawnEvent,
+    PruneInfo,
     RunEvent,
     RunResults,
     TrialFinishedEvent,
     TrialStartedEvent,
 )
 
-from .scripted import MODEL_BYTES, Script, ScriptedExecutor, complete, fail, hang
+from .scripted import (
+    MODEL_BYTES,
+    Outcome,
+    Script,
+    ScriptedExecutor,
+    alarmed,
+    complete,
+    fail,
+    hang,
+    learning,
+)
 
+# TPE's group switch and Study.set_metric_names are experimental in Optuna; the warnings are known.
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 NAN_ERROR = "loss became NaN at epoch 1, batch 2 (learning_rate=1000000.0, optimizer=sgd)"
 HEALTHY = dict.fromkeys(HEALTH_COMPONENTS, 0.8)
 
@@ -64,12 +78,14 @@ def _optimize(
     script: Script,
     events: list[RunEvent] | None = None,
     capacity: int = 1,
+    sampler: optuna.samplers.BaseSampler | None = None,
 ) -> tuple[OptimizationResult, ScriptedExecutor]:
     """One run on a scripted executor; the executor's events and the run's share `events`."""
     on_event = events.append if events is not None else None
     executor = ScriptedExecutor(script, capacity=capacity, on_event=on_event)
     try:
-        result = ModelOptimizer(config, executor=executor, on_event=on_event).optimize_model()
+        optimizer = ModelOptimizer(config, executor=executor, on_event=on_event, sampler=sampler)
+        result = optimizer.optimize_model()
     finally:
         executor.shutdown()
     return result, executor
@@ -350,6 +366,181 @@ def test_all_and_none_plot_modes(tmp_path: Path):
     assert quiet.specs[0].plots_dir is None
     assert not (tmp_path / "quiet" / "plots").exists()
     assert not (tmp_path / "quiet" / "optimized_model" / "plots").exists()
+
+
+# -- pruning ---------------------------------------------------------------------------
+SCORED = DiagnosticsSummary(health_score=80.0)
+
+
+def _learning(*curve: float) -> Outcome:
+    """A healthy trial with a diagnostics score whose val accuracy follows `curve`."""
+    return replace(learning(curve, **HEALTHY), diagnostics=SCORED)
+
+
+# 3 epochs, the median pruner with 2 start-up trials (5 trials). Every trial ties at epoch 1,
+# so only epoch 2 tells them apart. Trials 0 and 1 peak at epoch 2 and end lower, so trial 2,
+# pruned at 0.9 (behind their median of 0.96 at epoch 2), ends with a higher last value than
+# any complete trial's score, and still must not be the best.
+MEDIAN_SCRIPT = [
+    _learning(0.5, 0.95, 0.6),
+    _learning(0.5, 0.97, 0.62),
+    _learning(0.5, 0.9, 0.9),  # pruned at epoch 2, last value 0.9
+    _learning(0.5, 0.3, 0.2),  # pruned at epoch 2
+    _learning(0.6, 0.98, 0.7),  # ahead at every epoch: completes, the best
+]
+PRUNED_AT_2 = (2, 3)
+
+
+def _median_config(tmp_path: Path, **overrides) -> OptimizationConfig:
+    values: dict = dict(trials=5, max_epochs_per_trial=3, pruner="median")
+    return _config(tmp_path, **{**values, **overrides})
+
+
+def _epochs_of(events: list[RunEvent], number: int) -> list[int]:
+    """The epochs trial `number` reported, in order."""
+    return [e.epoch for e in events if isinstance(e, EpochEndEvent) and e.trial_number == number]
+
+
+def _load_study(run_dir: Path) -> optuna.Study:
+    return optuna.load_study(study_name=run_dir.name, storage=f"sqlite:///{run_dir / 'study.db'}")
+
+
+def test_the_median_pruner_stops_trials_behind_at_epoch_2_and_none_is_best(tmp_path: Path):
+    events: list[RunEvent] = []
+    result, executor = _optimize(_median_config(tmp_path), MEDIAN_SCRIPT, events)
+    data = _results(tmp_path / "run")
+    states = {t.number: t.state for t in data.trials}
+    assert states == {0: "COMPLETE", 1: "COMPLETE", 2: "PRUNED", 3: "PRUNED", 4: "COMPLETE"}
+    for number in PRUNED_AT_2:
+        trial = data.trial(number)
+        assert trial is not None and trial.pruned is not None
+        assert trial.pruned.pruned_by == "pruner" and trial.pruned.pruner == "median"
+        assert trial.pruned.epoch == 2 == trial.epochs_run and trial.pruned.check is None
+        assert "median" in trial.pruned.reason
+        assert trial.value is None and trial.total_score is None
+        # Its partial records stay: the val accuracy where it stopped, the epochs it ran.
+        assert trial.metrics.val_accuracy == MEDIAN_SCRIPT[number].accuracy_at(2)
+        history = tmp_path / "run" / "trials" / f"trial_{number}" / "history.json"
+        assert len(json.loads(history.read_text())["val_accuracy"]) == 2
+        assert _epochs_of(events, number) == [1, 2]  # training stopped at the judged epoch
+
+    # The pruned trial 2 stopped at 0.9, above every complete score; the best is still trial 4.
+    pruned_last = data.trial(2)
+    assert pruned_last is not None and pruned_last.metrics.val_accuracy == 0.9
+    assert max(t.total_score or 0.0 for t in data.trials if t.complete) == 0.7
+    assert data.best_trial == 4 == result.best_trial and data.best_value == 0.7
+    assert result.optimized_model_path is not None
+    assert result.optimized_model_path.name == "optimized_digits_acc_0.7000.keras"
+    assert [s.trial_number for s in executor.specs] == [0, 1, 2, 3, 4]
+
+    assert data.compute is not None
+    compute = data.compute
+    assert (compute.epochs_budgeted, compute.epochs_run, compute.epochs_saved) == (15, 13, 2)
+    assert compute.epochs_saved_by == {"median": 2} and compute.trials_pruned == 2
+
+    finished = {e.trial_number: e for e in events if isinstance(e, TrialFinishedEvent)}
+    for number in PRUNED_AT_2:
+        event, record = finished[number], data.trial(number)
+        assert event.state == "PRUNED" and event.total_score is None
+        assert record is not None and event.pruned is not None and event.pruned == record.pruned
+    assert all(finished[n].pruned is None for n in (0, 1, 4))
+
+
+def test_a_health_alarm_prunes_the_trial_at_its_epoch_only_with_health_pruning(tmp_path: Path):
+    script = [_learning(0.5, 0.7, 0.9), alarmed(1, "nan_in_loss")]
+    events: list[RunEvent] = []
+    _optimize(_config(tmp_path, trials=2, max_epochs_per_trial=3, pruner="none"), script, events)
+    data = _results(tmp_path / "run")
+    trial = data.trial(1)
+    assert trial is not None and trial.state == "PRUNED" and trial.epochs_run == 1
+    assert trial.pruned == PruneInfo(
+        pruned_by="health",
+        check="nan_in_loss",
+        epoch=1,
+        reason="health: nan_in_loss at epoch 1",
+    )
+    assert _epochs_of(events, 1) == [1]
+    assert data.compute is not None and data.compute.epochs_saved_by == {"health": 2}
+    assert data.best_trial == 0
+
+    # Without health pruning the same trial trains every epoch and completes.
+    off = dict(run_name="off", trials=2, max_epochs_per_trial=3, pruner="none")
+    _optimize(_config(tmp_path, health_pruning=False, **off), script)
+    data = _results(tmp_path / "off")
+    trial = data.trial(1)
+    assert trial is not None and trial.state == "COMPLETE" and trial.pruned is None
+    assert trial.epochs_run == 3 and trial.value == 0.1
+    assert data.compute is not None
+    assert data.compute.epochs_saved == 0 and data.compute.epochs_saved_by == {}
+
+
+def test_optunas_own_tools_read_the_trials(tmp_path: Path):
+    """What optuna-dashboard and `trials_dataframe()` see: flat columns, short values, the
+    objective's name, and a learning curve for every trial, pruned ones included."""
+    long_error = "loss became NaN: " + "x" * 5000
+    _optimize(_median_config(tmp_path, trials=6), [*MEDIAN_SCRIPT, fail(long_error)])
+    study = _load_study(tmp_path / "run")
+    assert study.metric_names == ["total_score"]
+
+    frame = study.trials_dataframe().set_index("number")
+    flat = {"val_accuracy", "health", "diagnostics_score", "prune_reason", *HEALTH_COMPONENTS}
+    assert {f"user_attrs_{name}" for name in flat} <= set(frame.columns)
+    assert list(frame["state"]) == ["COMPLETE"] * 2 + ["PRUNED"] * 2 + ["COMPLETE", "FAIL"]
+    complete = frame[frame["state"] == "COMPLETE"]
+    assert list(complete["user_attrs_val_accuracy"]) == [0.6, 0.62, 0.7]
+    assert list(complete["user_attrs_diagnostics_score"]) == [80.0] * 3
+    assert list(complete["user_attrs_health"]) == pytest.approx([0.8] * 3)
+    for name in HEALTH_COMPONENTS:
+        assert list(complete[f"user_attrs_{name}"]) == [0.8] * 3
+    pruned = frame[frame["state"] == "PRUNED"]
+    assert list(pruned.index) == list(PRUNED_AT_2)
+    assert all("median" in reason for reason in pruned["user_attrs_prune_reason"])
+    assert list(pruned["user_attrs_pruned_by"]) == ["pruner"] * 2
+    assert list(pruned["user_attrs_val_accuracy"]) == [0.9, 0.3]
+    assert frame.loc[5, "user_attrs_fail_reason"].startswith("loss became NaN")
+
+    for trial in study.trials:
+        for key, value in trial.user_attrs.items():
+            assert len(json.dumps(value)) <= 1024, (trial.number, key)
+        curve = MEDIAN_SCRIPT[trial.number].curve if trial.number < 5 else ()
+        ran = 2 if trial.number in PRUNED_AT_2 else len(curve)
+        assert trial.intermediate_values == {e + 1: curve[e] for e in range(ran)}
+
+
+def test_a_resumed_run_keeps_its_pruned_trials_and_counts_them(tmp_path: Path):
+    _optimize(_median_config(tmp_path), MEDIAN_SCRIPT)
+    first = _results(tmp_path / "run").trials
+
+    result, executor = _optimize(_median_config(tmp_path, trials=6), [_learning(0.6, 0.99, 0.8)])
+    assert [s.trial_number for s in executor.specs] == [5]  # the pruned ones count as done
+    assert result.trials[:5] == first
+    assert [t.number for t in result.trials if t.state == "PRUNED"] == list(PRUNED_AT_2)
+    assert result.best_trial == 5
+    compute = _results(tmp_path / "run").compute
+    assert compute is not None
+    assert (compute.epochs_budgeted, compute.epochs_run, compute.trials_pruned) == (18, 16, 2)
+    assert compute.epochs_saved_by == {"median": 2}
+
+
+def test_a_sampler_given_to_the_optimizer_draws_the_trials(tmp_path: Path):
+    def drawn_by(sampler: optuna.samplers.BaseSampler) -> list[dict]:
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        selector = HyperparameterSelector("image")
+        for _ in range(3):
+            trial = study.ask()
+            selector.suggest(trial)
+            study.tell(trial, 0.5)
+        return [t.params for t in study.trials]
+
+    script = [complete(0.5)] * 3
+    result, _ = _optimize(
+        _config(tmp_path), script, sampler=optuna.samplers.RandomSampler(seed=12345)
+    )
+    expected = drawn_by(optuna.samplers.RandomSampler(seed=12345))
+    assert [t.params for t in result.trials] == expected
+    # The config's own sampler (seeded TPE) draws others, so the comparison means something.
+    config = _config(tmp_path)
+    assert drawn_by(make_sampler(config, config.seed)) != expected
 
 
 # -- one real run ----------------------------------------------------------------------

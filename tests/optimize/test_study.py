@@ -18,7 +18,6 @@ from optuna.trial import TrialState
 from healthopt.config import ConfigError, OptimizationConfig, ScoringWeights
 from healthopt.optimize import results as results_io
 from healthopt.optimize.study import (
-    stored_study_config,
     beyond_budget,
     budget_view,
     excluded_numbers,
@@ -27,6 +26,7 @@ from healthopt.optimize.study import (
     redact_url,
     sqlalchemy_url,
     stored_config,
+    stored_study_config,
 )
 from healthopt.records import (
     COMPLETE,

@@ -250,6 +250,12 @@ class ModelOptimizer:
                 return
             if not in_flight and deadline is not None and time.monotonic() >= deadline:
                 return
+            if not in_flight:
+                # A shared study's other processes still run trials: wait for them without
+                # spinning, and look again at where the study stands.
+                self._stop.wait(_STOP_POLL_SECONDS)
+                view = budget_view(study)
+                continue
             done, _ = wait(in_flight, timeout=_STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 trial = in_flight.pop(future)
@@ -378,7 +384,7 @@ class ModelOptimizer:
         return f"sqlite:///{(self.run_dir / 'study.db').resolve()}"
 
     def _open_study(self) -> optuna.Study:
-        study = open_study(self.config, self._storage_url())
+        study = open_study(self.config, self._storage_url(), sampler=self._sampler)
         if not is_shared(self.config):
             # One process owns this study: what it left RUNNING was interrupted (killed, or
             # Ctrl-C before it could tell). Shared studies rely on heartbeats instead.

@@ -86,13 +86,12 @@ def pruner_name(config: OptimizationConfig) -> str:
 def _base_pruner(name: str, config: OptimizationConfig) -> BasePruner:
     epochs = config.max_epochs_per_trial
     startup = startup_trials(config.trials)
-    # Steps are 1-based epochs; the first epoch is never judged alone by median/percentile.
+    # Steps are 1-based epochs, and Optuna judges a step >= n_warmup_steps: median and
+    # percentile judge from epoch 2 on, never the first epoch alone.
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=2)
     if name == "percentile":
-        return optuna.pruners.PercentilePruner(
-            25.0, n_startup_trials=startup, n_warmup_steps=1
-        )
+        return optuna.pruners.PercentilePruner(25.0, n_startup_trials=startup, n_warmup_steps=2)
     if name == "successive-halving":
         return optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
     if name == "hyperband":
