@@ -23,6 +23,7 @@ best. Each trial's user attributes are flat figures optuna-dashboard can sort an
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -79,6 +80,8 @@ from healthopt.records.trial import ParamValue
 log = logging.getLogger(__name__)
 ROLES = ("orchestrator", "worker")
 
+# The pruner does not stop a trial in the last fifth of its epochs (`_too_late_to_prune`).
+LATE_PRUNE_FRACTION = 0.2
 # How often the trial loop looks for a stop request while trials run.
 _STOP_POLL_SECONDS = 0.25
 
@@ -126,6 +129,16 @@ def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdo
     if accuracy is None:
         raise ValueError(f"trial {result.trial_number} completed without a val_accuracy")
     return total_score(accuracy, result.health, config.scoring_weights)
+
+
+def _too_late_to_prune(event: EpochEndEvent) -> bool:
+    """Whether stopping here would save under `LATE_PRUNE_FRACTION` of the trial's epochs.
+
+    Such a stop costs more than it saves: a trial that got this far has passed the pruner's
+    earlier rungs, is usually competitive (Hyperband's last rung at 10 epochs is epoch 9),
+    and one more epoch decides it. A health alarm still stops it: that trial is broken.
+    """
+    return event.epochs - event.epoch < max(1, math.ceil(LATE_PRUNE_FRACTION * event.epochs))
 
 
 class ModelOptimizer:
@@ -303,6 +316,8 @@ class ModelOptimizer:
             if event.epoch >= event.epochs:
                 return None  # the last epoch: stopping now saves nothing
             if not trial.should_prune():
+                return None
+            if alarm is None and _too_late_to_prune(event):
                 return None
             if alarm is not None:
                 return PruneInfo(
