@@ -27,7 +27,7 @@ from healthopt.config import (
 from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, RunStopped
-from healthopt.optimize.optimizer import OptimizationResult
+from healthopt.optimize.optimizer import OptimizationResult, _too_late_to_prune
 from healthopt.optimize.search import make_sampler
 from healthopt.records import (
     AnalysisSummary,
@@ -614,3 +614,23 @@ def test_a_real_run_trains_scores_plots_and_assembles_the_best_trial(tmp_path: P
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("trial_finished") == 2 and "plots_drawn" in kinds
     assert [e.epoch for e in events if isinstance(e, EpochEndEvent) and e.trial_number == 0] == [1]
+
+
+@pytest.mark.parametrize(
+    ("epochs", "prunable"),
+    [(3, [1, 2]), (5, [1, 2, 3, 4]), (10, [1, 2, 3, 4, 5, 6, 7, 8]), (20, list(range(1, 17)))],
+)
+def test_the_pruner_never_stops_a_trial_in_the_last_fifth_of_its_epochs(epochs, prunable):
+    events = [EpochEndEvent(trial_number=0, epoch=e, epochs=epochs) for e in range(1, epochs + 1)]
+    assert [e.epoch for e in events if not _too_late_to_prune(e)] == prunable
+
+
+def test_a_trial_that_falls_behind_only_in_its_last_fifth_is_not_pruned(tmp_path: Path):
+    good = [0.5 + 0.04 * k for k in range(10)]
+    late_drop = [*good[:8], 0.1, 0.1]  # behind the median only at epochs 9 and 10 of 10
+    early_drop = [*good[:3], 0.1, *good[4:]]  # behind at epoch 4: pruned there
+    config = _median_config(tmp_path, trials=4, max_epochs_per_trial=10)
+    script = [_learning(*good), _learning(*good), _learning(*late_drop), _learning(*early_drop)]
+    result, _ = _optimize(config, script)
+    assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE", "COMPLETE", "PRUNED"]
+    assert result.trials[3].pruned is not None and result.trials[3].pruned.epoch == 4
