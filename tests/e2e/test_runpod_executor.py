@@ -182,7 +182,7 @@ def test_six_trials_on_two_workers_match_a_local_runs_layout(
     assert {(e.trial_number, e.epoch) for e in epochs} >= {(n, 2) for n in range(6)}
     study = optuna.load_study(study_name="six", storage=f"sqlite:///{remote.run_dir}/study.db")
     for trial in study.trials:
-        stored = TrialResult.from_json(trial.user_attrs[RESULT_ATTR]).artifact
+        stored = TrialResult.from_json(trial.system_attrs[RESULT_ATTR]).artifact
         assert stored is not None
         assert trial.user_attrs[RUNPOD_JOBS_ATTR] == [stored.runpod_job_id]
 
