@@ -303,10 +303,12 @@ class ModelOptimizer:
     def _judge_for(self, trial: optuna.Trial) -> EpochJudge:
         """The trial's judge, asked by the executor after each epoch (from its thread)."""
         pruner = pruner_name(self.config)
+        reported: set[int] = set()  # a resubmitted RunPod job reports its epochs again
 
         def judge(event: EpochEndEvent) -> PruneInfo | None:
-            if event.val_accuracy is not None:
+            if event.val_accuracy is not None and event.epoch not in reported:
                 trial.report(event.val_accuracy, event.epoch)
+                reported.add(event.epoch)
             alarm = event.health_alarm if self.config.health_pruning else None
             if alarm is not None:
                 study_storage = trial.study._storage
