@@ -131,6 +131,10 @@ def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdo
     return total_score(accuracy, result.health, config.scoring_weights)
 
 
+def _figure(value: float | None) -> str:
+    return "unmeasured" if value is None else f"{value:.4f}"
+
+
 def _too_late_to_prune(event: EpochEndEvent) -> bool:
     """Whether stopping here would save under `LATE_PRUNE_FRACTION` of the trial's epochs.
 
@@ -333,8 +337,8 @@ class ModelOptimizer:
                 pruner=pruner,
                 epoch=event.epoch,
                 reason=(
-                    f"{pruner} pruner: val_accuracy {event.val_accuracy} at epoch {event.epoch} "
-                    "is behind the other trials at that epoch"
+                    f"{pruner} pruner: val_accuracy {_figure(event.val_accuracy)} at epoch "
+                    f"{event.epoch} is behind the other trials at that epoch"
                 ),
             )
 
