@@ -31,6 +31,9 @@ import numpy as np
 
 from healthopt.config import ModelConfig
 from healthopt.diagnostics import DiagnosticInput, run_diagnostics
+from healthopt.diagnostics.checks.sustainability._common import total
+from healthopt.diagnostics.checks.sustainability.carbon import energy_kwh
+from healthopt.diagnostics.records import series
 from healthopt.health import HealthInputs, HealthReport, compute_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.logcapture import capture_logs, log_entry
@@ -40,6 +43,7 @@ from healthopt.records import (
     ArchitectureSummary,
     DiagnosticsSummary,
     EpochEndEvent,
+    EpochJudge,
     EpochRecord,
     LogEntry,
     ProgressCallback,
@@ -66,9 +70,6 @@ __all__ = [
     "TrialSpec",
     "run_trial",
 ]
-
-
-EpochJudge = Callable[[EpochEndEvent], PruneInfo | None]
 
 
 def run_trial(
@@ -336,12 +337,7 @@ def _pruned(run: _TrialRun, trained: _Trained, prune: PruneInfo) -> TrialResult:
 
 def _energy_kwh(records: list[EpochRecord]) -> float | None:
     """The energy module's per-epoch estimates, summed; None when no epoch measured one."""
-    values = [
-        r.carbon_emissions.epoch_energy_kwh
-        for r in records
-        if r.carbon_emissions.epoch_energy_kwh is not None
-    ]
-    return sum(values) if values else None
+    return total(series(records, energy_kwh))
 
 
 def _last(history: dict[str, list[float | None]], key: str) -> float | None:

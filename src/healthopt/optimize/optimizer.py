@@ -321,9 +321,9 @@ class ModelOptimizer:
                 )
             if event.epoch >= event.epochs:
                 return None  # the last epoch: stopping now saves nothing
-            if not trial.should_prune():
-                return None
             if alarm is None and _too_late_to_prune(event):
+                return None  # decided before asking the pruner, which reads the whole study
+            if not trial.should_prune():
                 return None
             if alarm is not None:
                 return PruneInfo(

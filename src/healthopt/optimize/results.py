@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 
 
 def stored_result(trial: FrozenTrial) -> TrialResult | None:
-    """The TrialResult kept in the trial's user attributes, None when it has none (a trial
-    failed by another process); SchemaError when it cannot be read."""
+    """The TrialResult kept in the trial's system attributes (user attributes, for studies
+    written before issue 18), None when it has none (a trial failed by another process);
+    SchemaError when it cannot be read."""
     data = trial.system_attrs.get(RESULT_ATTR, trial.user_attrs.get(LEGACY_RESULT_ATTR))
     if data is None:
         return None

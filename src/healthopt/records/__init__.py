@@ -19,6 +19,7 @@ from healthopt.records.logs import LogEntry
 from healthopt.records.mode import Mode
 from healthopt.records.progress import (
     EpochEndEvent,
+    EpochJudge,
     NoticeEvent,
     PlotsDrawnEvent,
     ProgressCallback,
@@ -85,6 +86,7 @@ __all__ = [
     "ModuleOutcome",
     "NoticeEvent",
     "PlotsDrawnEvent",
+    "EpochJudge",
     "ProgressCallback",
     "Record",
     "ResultFigure",

@@ -94,6 +94,8 @@ RunEvent = Annotated[
 RUN_EVENTS: TypeAdapter[RunEvent] = TypeAdapter(RunEvent)
 
 ProgressCallback = Callable[[RunEvent], None]
+# Asked after each epoch of one trial: None to go on, or why the trial stops at that epoch.
+EpochJudge = Callable[[EpochEndEvent], PruneInfo | None]
 
 
 def read_event(data: str | bytes | dict[str, object]) -> RunEvent:

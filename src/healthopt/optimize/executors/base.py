@@ -17,11 +17,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from healthopt.records import EpochEndEvent, PruneInfo, RunEvent, TrialResult, TrialSpec
+from healthopt.records import (
+    EpochEndEvent,
+    EpochJudge,
+    PruneInfo,
+    RunEvent,
+    TrialResult,
+    TrialSpec,
+)
 
 EventCallback = Callable[[RunEvent], None]
-# Asked after each epoch of one trial: None to go on, or why the trial stops at that epoch.
-EpochJudge = Callable[[EpochEndEvent], PruneInfo | None]
 log = logging.getLogger(__name__)
 
 
