@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ FAMILIES: dict[str, Callable[[], dict[str, Any]]] = {
     "transformer": healthy_transformer_architecture,
 }
 LOGS = [{"ts": "2024-01-01T00:00:00Z", "level": "INFO", "msg": "epoch done", "kind": "console"}]
+CHANCE = 0.1  # the healthy run's 10 balanced classes; its val accuracy starts at 0.5
 
 
 def _name(check: Check) -> str:
@@ -58,7 +60,9 @@ def _healthy_epochs(family: str) -> list[dict[str, Any]]:
 
 
 def healthy(family: str) -> DiagnosticInput:
-    return diagnostic_input(_healthy_epochs(family), LOGS, FAMILIES[family]())
+    return replace(
+        diagnostic_input(_healthy_epochs(family), LOGS, FAMILIES[family]()), chance_accuracy=CHANCE
+    )
 
 
 def _nulled(value: Any) -> Any:
@@ -135,6 +139,8 @@ def _holding(label: str) -> dict[str, Any] | None:
         key = _ALIAS.sub("", label.removeprefix("layer_health.layers.*."))
         assert key in LayerHealth.model_fields, label
         return {"epochs": [{"layer_health": {"layers": {"x": {key: None}}}}]}
+    if label.startswith("chance_accuracy "):  # a top-level figure, present when not null
+        return {"chance_accuracy": CHANCE}
     if label.startswith("architecture.") and not label.startswith("architecture family"):
         key = label.removeprefix("architecture.")
         assert key in ArchitectureSummary.model_fields, label

@@ -9,6 +9,7 @@ import pytest
 from healthopt.diagnostics import DiagnosticInput, DiagnosticThresholds, run_diagnostics
 from healthopt.diagnostics import engine as engine_module
 from healthopt.diagnostics.engine import all_checks
+from healthopt.diagnostics.issues import Category, Issue, Severity, health_score
 from healthopt.records import DiagnosticsSummary
 
 from ..builders import (
@@ -131,3 +132,13 @@ def test_records_made_in_process_are_read_as_they_are(healthy_epochs):
     )
     from_file = run_diagnostics(diagnostic_input(healthy_epochs, [], healthy_cnn_architecture()))
     assert from_records.to_dict() == from_file.to_dict()
+
+
+def test_a_did_not_learn_finding_caps_the_score_and_a_lower_score_stands():
+    def issue(check: str, severity: Severity) -> Issue:
+        return Issue(check, severity, Category.LOSS, "t", "d", "s")
+
+    critical = issue("did_not_learn", Severity.CRITICAL)
+    assert health_score([issue("nan_in_loss", Severity.CRITICAL)]) == 80  # no cap: points
+    assert health_score([critical]) == 60  # 80 by points, capped
+    assert health_score([critical] + [issue("loss_plateau", Severity.WARNING)] * 4) == 52

@@ -147,6 +147,13 @@ def test_a_stated_family_wins_and_an_unknown_one_is_detected():
 def test_from_json_keeps_the_names_of_top_level_keys_it_does_not_know():
     data = DiagnosticInput.from_json({"epochs": [], "history": {}, "meta": 1})
     assert data.ignored_keys == ("history", "meta")
+    assert data.chance_accuracy is None
+
+
+def test_from_json_reads_the_chance_level_as_a_known_key():
+    data = DiagnosticInput.from_json({"epochs": [], "chance_accuracy": 0.25})
+    assert (data.chance_accuracy, data.ignored_keys) == (0.25, ())
+    assert DiagnosticInput.from_json({"chance_accuracy": None}).chance_accuracy is None
     assert DiagnosticInput.from_json('{"epochs": [{"epoch": 0}]}').epochs[0].epoch == 0
 
 
@@ -162,6 +169,9 @@ def test_from_json_keeps_the_names_of_top_level_keys_it_does_not_know():
         ({"architecture": [1]}, "'architecture' must be an object"),
         ({"architecture": {"layer_graph": {"nodes": [{"type": "Dense"}]}}}, r"nodes\.0\.id"),
         ({"architecture": {"schema_version": 99}}, "newer than this healthopt reads"),
+        ({"chance_accuracy": 1.5}, r"chance_accuracy must be a number in \[0, 1\]"),
+        ({"chance_accuracy": "0.1"}, "chance_accuracy must be a number"),
+        ({"chance_accuracy": float("nan")}, "chance_accuracy must be a number"),
     ],
 )
 def test_malformed_input_raises_a_schema_error_naming_the_part(data, message):

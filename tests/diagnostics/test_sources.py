@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from healthopt.diagnostics import run_diagnostics
 from healthopt.diagnostics.sources import SourceError, load_sources
+from healthopt.records import TrialMetrics, TrialResult
 
 
 def _trial(folder: Path, epochs: list, architecture: dict | None = None) -> Path:
@@ -67,3 +69,36 @@ def test_missing_and_unrelated_paths_are_refused(tmp_path):
         load_sources(tmp_path / "nope")
     with pytest.raises(SourceError, match="neither a run folder"):
         load_sources(tmp_path)
+
+
+def test_a_trial_folder_takes_its_chance_level_from_result_json(tmp_path, healthy_epochs):
+    folder = _trial(tmp_path / "trial_0", healthy_epochs)
+    result = TrialResult.create(
+        trial_number=0, state="COMPLETE", metrics=TrialMetrics(chance_accuracy=0.1)
+    )
+    (folder / "result.json").write_text(result.to_json_text())
+    [(_, data)] = load_sources(folder)
+    assert data.chance_accuracy == 0.1
+    assert "did_not_learn" not in {s["check"] for s in run_diagnostics(data).checks_skipped}
+
+
+def test_a_trial_folder_without_a_chance_level_skips_did_not_learn_and_says_why(
+    tmp_path, healthy_epochs
+):
+    folder = _trial(tmp_path / "trial_0", healthy_epochs)
+    [(_, data)] = load_sources(folder)  # no result.json: still running, or never finished
+    assert data.chance_accuracy is None
+    (folder / "result.json").write_text(
+        TrialResult.create(trial_number=0, state="COMPLETE").to_json_text()
+    )  # written before issue 20: no chance level in its metrics
+    [(_, data)] = load_sources(folder)
+    assert data.chance_accuracy is None
+    [skipped] = [s for s in run_diagnostics(data).checks_skipped if s["check"] == "did_not_learn"]
+    assert "result.json metrics.chance_accuracy" in skipped["needs"]
+
+
+def test_a_malformed_result_json_is_named(tmp_path, healthy_epochs):
+    folder = _trial(tmp_path / "trial_0", healthy_epochs)
+    (folder / "result.json").write_text('{"trial_number": "x"}')
+    with pytest.raises(SourceError, match=r"result\.json: not a valid TrialResult"):
+        load_sources(folder)

@@ -27,7 +27,15 @@ from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.records import DiagnosticsSummary
 
 Check = Callable[[DiagnosticInput, DiagnosticThresholds], list[Issue]]
-CHECK_MODULES = ("loss", "training", "system", "profiler", "sustainability", "architecture")
+CHECK_MODULES = (
+    "loss",
+    "training",
+    "chance",
+    "system",
+    "profiler",
+    "sustainability",
+    "architecture",
+)
 
 
 def all_checks() -> list[Check]:

@@ -1,6 +1,7 @@
 """Issue: one problem the diagnostics engine found, and the 0-100 score the issues add up to.
 
-Severity points follow seed 004: a critical issue costs 20, a warning 7, an info 2.
+Severity points follow seed 004: a critical issue costs 20, a warning 7, an info 2. A few
+findings also cap the score (`SCORE_CAPS`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class Category(StrEnum):
 
 SEVERITY_POINTS = {Severity.CRITICAL: 20, Severity.WARNING: 7, Severity.INFO: 2}
 SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# Findings that void the model whatever else is sound, and the most it may then score.
+# Points add up independent faults; a model at chance has no fault to add, it has nothing:
+# its loss, gradients and hardware use can all look fine (issue 20's example scored
+# 89/100), and one critical's 20 points would still leave it yellow. 60 puts it in the
+# report's red band (under 70), where a failed run belongs.
+SCORE_CAPS = {"did_not_learn": 60}
 
 
 @dataclass(frozen=True)
@@ -70,5 +77,7 @@ class Issue:
 
 
 def health_score(issues: list[Issue]) -> int:
-    """100 minus the severity points of every issue, never below 0."""
-    return max(0, 100 - sum(issue.points for issue in issues))
+    """100 minus the severity points of every issue, never below 0, and no higher than the
+    cap of any issue in `SCORE_CAPS`."""
+    caps = [SCORE_CAPS[issue.check] for issue in issues if issue.check in SCORE_CAPS]
+    return max(0, min([100 - sum(issue.points for issue in issues), *caps]))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from healthopt.diagnostics.checks.chance import chance_limit, chance_runs, val_accuracies
 from healthopt.diagnostics.checks.loss import check_loss_explosion, train_loss
 from healthopt.diagnostics.checks.sustainability._common import final_position
 from healthopt.diagnostics.checks.sustainability.layers import (
@@ -34,7 +35,7 @@ from healthopt.diagnostics.checks.sustainability.layers import (
     vanishing_layers,
 )
 from healthopt.diagnostics.checks.training import check_nan_in_loss
-from healthopt.diagnostics.records import DiagnosticInput, epoch_index, layer_series, series
+from healthopt.diagnostics.records import DiagnosticInput, epoch_index, layer_series
 from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.records import EpochRecord, HealthAlarm, LayerHealth
 
@@ -146,22 +147,19 @@ def _stuck_at_chance(
     patience: int,
     t: DiagnosticThresholds,
 ) -> HealthAlarm | None:
-    """Validation accuracy within `chance_margin` of chance in each of the last `patience`
-    epochs. The margin is a share of the way from chance to perfect accuracy, the skill scale
-    of the health score's parameter efficiency, so it means the same for 2 classes as for 10;
-    an epoch without a validation accuracy breaks the run."""
-    accuracies = series(data.epochs, lambda record: record.loss.val.val_acc)
-    if chance_accuracy is None or patience < 1 or len(accuracies) < patience:
+    """Validation accuracy at chance (`checks.chance.chance_limit`, the rule `did_not_learn`
+    uses after the run) in each of the last `patience` epochs; an epoch without a validation
+    accuracy breaks the run."""
+    accuracies = val_accuracies(data.epochs)
+    if chance_accuracy is None or patience < 1 or not accuracies:
         return None
-    limit = chance_accuracy + t.chance_margin * (1.0 - chance_accuracy)
-    window = accuracies[-patience:]
-    if any(acc is None or acc > limit for acc in window):
+    if chance_runs(accuracies, chance_limit(chance_accuracy, t))[-1] < patience:
         return None
-    epoch = len(accuracies)
+    last, epoch = accuracies[-1], len(accuracies)
     return HealthAlarm(
         check="stuck_at_chance",
         message=(
-            f"val accuracy {window[-1]:.3f} still at chance ({chance_accuracy:.3f}) after "
+            f"val accuracy {last:.3f} still at chance ({chance_accuracy:.3f}) after "
             f"{patience} epoch{'s' if patience != 1 else ''}, at epoch {epoch}"
         ),
         epoch=epoch,

@@ -75,6 +75,12 @@ def _pct_cpu(record: EpochRecord, operation: str) -> bool:
 
 
 LOGS = Field("logs[]", lambda data: bool(data.logs))
+# The chance level is the run's, not the records': a trial folder's result.json holds it.
+CHANCE = Field(
+    "chance_accuracy (the validation split's majority-class rate; a trial folder's "
+    "result.json metrics.chance_accuracy)",
+    lambda data: data.chance_accuracy is not None,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ _TRAIN_MEAN = epoch("loss.train_mean", lambda e: given(e.loss, "train_mean"))
 _TRAIN_STD = epoch("loss.train_std", lambda e: given(e.loss, "train_std"))
 _TRAIN_LOSS = (_TRAIN_MEAN, epoch("loss.train_epoch", lambda e: given(e.loss, "train_epoch")))
 _VAL_LOSS = epoch("loss.val.val_loss", lambda e: given(e.loss.val, "val_loss"))
+_VAL_ACC = epoch("loss.val.val_acc", lambda e: given(e.loss.val, "val_acc"))
 _ANY_LOSS = (*_TRAIN_LOSS, _VAL_LOSS)
 _BATCH_SIZE = epoch("optimizer.batch_size", lambda e: given(e.optimizer, "batch_size"))
 _PER_LAYER = epoch("profiler.per_layer", lambda e: given(e.profiler, "per_layer"))
@@ -123,7 +130,7 @@ NEEDS: dict[str, Need] = {
     # the generalization gap compares a train figure with a validation one, loss or accuracy
     "overfitting": need(
         (*_TRAIN_LOSS, epoch("accuracy.train", lambda e: given(e.accuracy, "train"))),
-        (_VAL_LOSS, epoch("loss.val.val_acc", lambda e: given(e.loss.val, "val_acc"))),
+        (_VAL_LOSS, _VAL_ACC),
     ),
     "high_loss_variance": need(_TRAIN_MEAN, _TRAIN_STD),
     "gradient_instability": need(
@@ -135,6 +142,7 @@ NEEDS: dict[str, Need] = {
     "batch_size_too_large": need(_BATCH_SIZE, _TRAIN_STD, _VAL_LOSS),
     "nan_in_loss": need(_ANY_LOSS),
     "inf_gradients": need((layer("gradient_finite"), layer("gradient_norm"))),
+    "did_not_learn": need(_VAL_ACC, CHANCE),
     # System
     "throughput_degradation": need(
         epoch("throughput.samples_per_second", lambda e: given(e.throughput, "samples_per_second"))

@@ -55,10 +55,11 @@ from healthopt.records import (
     LogEntry,
     Record,
     SchemaError,
+    finite_or_none,
 )
 
 # The top-level keys of the engine's input; anything else is named in the report.
-INPUT_KEYS = frozenset({"epochs", "logs", "architecture"})
+INPUT_KEYS = frozenset({"epochs", "logs", "architecture", "chance_accuracy"})
 VANISHING_FLAG = "has_vanishing_gradients"
 
 
@@ -83,6 +84,11 @@ FigurePath = tuple[str, ...]
 class DiagnosticInput:
     """The records of one run; `ignored_keys` are top-level keys `from_json` did not know.
 
+    `chance_accuracy` is the validation split's majority-class rate, the accuracy a model
+    that learned nothing gets; None when the run did not record it (only `did_not_learn`
+    reads it, and is skipped without it: a chance level guessed from the class count would
+    be wrong for every imbalanced split).
+
     `spellings` and `non_finite` keep what validation reads away but the report quotes:
     (epoch position, layer, our key) -> the seed's spelling the file used, and (epoch
     position, path under our spelling) -> "nan", "inf" or "-inf" for a figure that was
@@ -92,13 +98,15 @@ class DiagnosticInput:
     epochs: list[EpochRecord] = field(default_factory=list)
     logs: list[LogEntry] = field(default_factory=list)
     architecture: ArchitectureSummary | None = None
+    chance_accuracy: float | None = None
     ignored_keys: tuple[str, ...] = ()
     spellings: Mapping[tuple[int, str, str], str] = field(default_factory=dict)
     non_finite: Mapping[tuple[int, FigurePath], str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Mapping[str, object] | str | bytes) -> DiagnosticInput:
-        """From `{"epochs": [...], "logs": [...], "architecture": {...}}`, all keys optional.
+        """From `{"epochs": [...], "logs": [...], "architecture": {...},
+        "chance_accuracy": 0.1}`, all keys optional.
 
         Raises SchemaError naming the part that is malformed (`epochs[3]: ...`).
         """
@@ -124,6 +132,7 @@ class DiagnosticInput:
             epochs=epochs,
             logs=logs,
             architecture=architecture,
+            chance_accuracy=_chance(data.get("chance_accuracy")),
             ignored_keys=tuple(str(key) for key in data if key not in INPUT_KEYS),
             spellings=_spellings(raw_epochs),
             non_finite=_non_finite_figures(raw_epochs),
@@ -136,6 +145,14 @@ class DiagnosticInput:
     def describe_missing(self, position: int, path: FigurePath) -> str:
         """How a figure that reads as None was written: "nan", "inf", "-inf", else "null"."""
         return self.non_finite.get((position, path), "null")
+
+
+def _chance(value: object) -> float | None:
+    """A chance level is an accuracy: a number in [0, 1], or null for "not recorded"."""
+    chance = finite_or_none(value)
+    if value is not None and (chance is None or not 0.0 <= chance <= 1.0):
+        raise SchemaError(f"chance_accuracy must be a number in [0, 1] or null, got {value!r}")
+    return chance
 
 
 R = TypeVar("R", bound=Record)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from healthopt.diagnostics.records import INPUT_KEYS, DiagnosticInput
-from healthopt.records import SchemaError
+from healthopt.records import SchemaError, TrialResult
 
 
 class SourceError(ValueError):
@@ -43,8 +43,23 @@ def _from_trial_dir(folder: Path) -> DiagnosticInput:
         "epochs": _read_json(folder / "observer.json"),
         "logs": _read_json(logs_path) if logs_path.exists() else [],
         "architecture": _read_json(arch_path) if arch_path.exists() else None,
+        "chance_accuracy": _chance_accuracy(folder / "result.json"),
     }
     return _validated(folder, data)
+
+
+def _chance_accuracy(path: Path) -> float | None:
+    """The trial's chance level from its result.json (`metrics.chance_accuracy`); None when
+    the trial wrote none (still running, or older than issue 20), so `did_not_learn` is
+    skipped and says so rather than assuming balanced classes."""
+    if not path.exists():
+        return None
+    try:
+        return TrialResult.from_json(path.read_bytes()).metrics.chance_accuracy
+    except SchemaError as exc:
+        raise SourceError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise SourceError(f"cannot read {path} ({exc.strerror})") from exc
 
 
 def _validated(where: Path, data: dict[str, object]) -> DiagnosticInput:

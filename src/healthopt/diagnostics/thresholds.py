@@ -80,11 +80,16 @@ class DiagnosticThresholds:
     post_ln_deep_attention: int = 6  # post-LN stacks this deep need learning-rate warm-up
     embedding_vocab_ratio: float = 1.0  # embedding dim above vocab * ratio is oversized
     attention_entropy_min: float = 0.1  # nats; below this a head attends to one position
-    # Health pruning (diagnostics.live): val accuracy within this share of the way from chance
-    # to 1.0 counts as at chance (0.118 for 10 balanced classes, 0.51 for 2). A model stuck on
-    # the majority class scores chance exactly; the margin absorbs a few lucky validation
-    # samples, while any model that has started to learn clears it.
+    # Health pruning (diagnostics.live) and did_not_learn: val accuracy within this share of
+    # the way from chance to 1.0 counts as at chance (0.118 for 10 balanced classes, 0.51 for
+    # 2). A model stuck on the majority class scores chance exactly; the margin absorbs a few
+    # lucky validation samples, while any model that has started to learn clears it.
     chance_margin: float = 0.02
+    # did_not_learn (checks.chance): epochs in a row at chance after which a trial should
+    # have been stopped. Health pruning's default k (`OptimizationConfig.
+    # chance_patience_epochs`; a run may change it, `healthopt diagnose` assumes the
+    # default), so the report names the epoch pruning would have stopped at.
+    chance_patience_epochs: int = 3
 
     def __post_init__(self) -> None:
         for f in fields(self):
