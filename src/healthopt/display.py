@@ -189,10 +189,43 @@ def trials_table(trials: list[TrialRecord], best_trial: int | None) -> Table:
     return table
 
 
+def pareto_table(results: RunResults) -> Table:
+    """Pareto mode: the front's members, most accurate first, the chosen one marked."""
+    table = Table(title="Pareto front (val accuracy against skill-gated health)")
+    for column in ("#", "val_acc", "health", "test_acc", "score", "params"):
+        table.add_column(column, justify="right", no_wrap=True)
+    members = [t for t in results.trials if t.number in (results.pareto_front or [])]
+    members.sort(key=lambda t: (-(t.metrics.val_accuracy or 0.0), t.number))
+    for trial in members:
+        marker = " *" if trial.number == results.best_trial else ""
+        table.add_row(
+            f"{trial.number}{marker}",
+            _fmt(trial.metrics.val_accuracy),
+            _fmt(trial.score.health if trial.score else None, 3),
+            _fmt(trial.metrics.test_accuracy),
+            _fmt(trial.total_score),
+            f"{trial.num_parameters:,}",
+        )
+    return table
+
+
+def selection_line(results: RunResults) -> str | None:
+    """Which trial the run chose and by which rule (None for files from before the rule)."""
+    selection = results.selection
+    if selection is None or selection.trial is None:
+        return None
+    return f"chosen: trial {selection.trial}, {selection.description} ({selection.rule})"
+
+
 def run_report(results: RunResults) -> Group:
-    """The final output of a run, read from results.json: the trials table and, below it, the
-    compute line (when the run has a compute summary)."""
-    table = trials_table(results.trials, results.best_trial)
-    if results.compute is None:
-        return Group(table)
-    return Group(table, compute_line(results.compute))
+    """The final output of a run, read from results.json: the trials table, the Pareto front
+    in pareto mode, the rule that chose the model, and the compute line."""
+    parts: list[Table | str] = [trials_table(results.trials, results.best_trial)]
+    if results.pareto_front is not None:
+        parts.append(pareto_table(results))
+    line = selection_line(results)
+    if line is not None:
+        parts.append(line)
+    if results.compute is not None:
+        parts.append(compute_line(results.compute))
+    return Group(*parts)

@@ -34,6 +34,7 @@ from healthopt.diagnostics import DiagnosticInput, run_diagnostics
 from healthopt.diagnostics.checks.sustainability._common import total
 from healthopt.diagnostics.checks.sustainability.carbon import energy_kwh
 from healthopt.diagnostics.records import series
+from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.health import HealthInputs, HealthReport, compute_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.logcapture import capture_logs, log_entry
@@ -139,6 +140,8 @@ class _Trained:
     model: keras.Model
     outcome: TrainingOutcome
     architecture: ArchitectureSummary
+    # The validation split's majority-class rate, the accuracy of a model that learned nothing.
+    chance_accuracy: float | None
 
     @property
     def num_parameters(self) -> int:
@@ -189,7 +192,7 @@ def _run(run: _TrialRun) -> TrialResult:
     return TrialResult.create(
         trial_number=run.spec.trial_number,
         state=COMPLETE,
-        metrics=_metrics(evaluation, trained.outcome.history),
+        metrics=_metrics(evaluation, trained),
         timings=run.timings,
         epochs_run=trained.outcome.epochs_run,
         energy_kwh=_energy_kwh(trained.outcome.records),
@@ -237,7 +240,8 @@ def _train(run: _TrialRun, model: keras.Model, config: ModelConfig, dataset: Dat
     outcome = trainer.fit(model, dataset, run.spec.epochs, config.batch_size, hook)
     run.timings["fit_seconds"] = outcome.fit_seconds
     run.lap("train_seconds")
-    return _Trained(model, outcome, describe_model(model))
+    chance = dataset.val.majority_fraction() if len(dataset.val) else None
+    return _Trained(model, outcome, describe_model(model), chance)
 
 
 def _epoch_hook(
@@ -325,6 +329,7 @@ def _pruned(run: _TrialRun, trained: _Trained, prune: PruneInfo) -> TrialResult:
             val_loss=_last(history, "val_loss"),
             train_accuracy=_last(history, "accuracy"),
             train_loss=_last(history, "loss"),
+            chance_accuracy=trained.chance_accuracy,
         ),
         timings=run.timings,
         epochs_run=trained.outcome.epochs_run,
@@ -391,7 +396,10 @@ def _diagnose(run: _TrialRun, trained: _Trained) -> DiagnosticsSummary:
             epochs=trained.outcome.records,
             logs=list(run.logs),
             architecture=trained.architecture,
-        )
+            chance_accuracy=trained.chance_accuracy,
+        ),
+        # The report's "should have been stopped at epoch K" uses the run's pruning patience.
+        DiagnosticThresholds(chance_patience_epochs=run.spec.chance_patience_epochs),
     )
     write_json_atomic(run.out / "diagnostics.json", report.to_dict())
     run.artifacts["diagnostics"] = "diagnostics.json"
@@ -418,8 +426,10 @@ def _analyze(run: _TrialRun, trained: _Trained, dataset: Dataset) -> TrialAnalys
     return analysis
 
 
-def _metrics(evaluation: _Evaluation, history: dict[str, list[float | None]]) -> TrialMetrics:
+def _metrics(evaluation: _Evaluation, trained: _Trained) -> TrialMetrics:
+    history = trained.outcome.history
     return TrialMetrics(
+        chance_accuracy=trained.chance_accuracy,
         val_accuracy=evaluation.val_accuracy,
         val_loss=evaluation.val_loss,
         test_accuracy=evaluation.test_accuracy,

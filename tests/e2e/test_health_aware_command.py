@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from healthopt.config import ScoringWeights
 from healthopt.health.scoring import total_score
 from healthopt.records import DiagnosticsSummary, RunResults
@@ -52,8 +50,12 @@ def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
     assert weights.accuracy_weight == 0.6
     for trial, written in zip(results.trials, json.loads(text)["trials"], strict=True):
         assert trial.metrics.val_accuracy is not None
-        expected = total_score(trial.metrics.val_accuracy, trial.health, weights)
-        assert trial.total_score == pytest.approx(expected.total, abs=1e-12)
+        # (d): every total recomputes exactly from results.json alone, chance level included.
+        assert trial.metrics.chance_accuracy is not None
+        expected = total_score(
+            trial.metrics.val_accuracy, trial.health, weights, trial.metrics.chance_accuracy
+        )
+        assert trial.total_score == expected.total
         # The engine's short summary, every key written; diagnostics.json has the full report.
         assert set(written["diagnostics"]) == set(DiagnosticsSummary.model_fields)
         assert trial.diagnostics.health_score is not None

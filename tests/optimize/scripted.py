@@ -79,6 +79,10 @@ class Outcome:
         return self.val_accuracy
 
 
+# Scripted trials stand for a ten-class dataset with balanced classes (like digits).
+CHANCE = 0.1
+
+
 def learning(curve: Sequence[float], **health: float | None) -> Outcome:
     """A trial whose validation accuracy follows `curve`, one value per epoch."""
     return Outcome(COMPLETE, val_accuracy=curve[-1], health=health, curve=tuple(curve))
@@ -200,7 +204,9 @@ class ScriptedExecutor:
                 return TrialResult.pruned_at(
                     spec.trial_number,
                     verdict,
-                    metrics=TrialMetrics(val_accuracy=outcome.accuracy_at(epoch)),
+                    metrics=TrialMetrics(
+                        val_accuracy=outcome.accuracy_at(epoch), chance_accuracy=CHANCE
+                    ),
                     timings={"total_seconds": time.perf_counter() - started},
                     epochs_run=epoch,
                     artifacts=artifacts,
@@ -227,7 +233,12 @@ def _metrics(outcome: Outcome) -> TrialMetrics:
     accuracy = outcome.val_accuracy
     if accuracy is None:
         return TrialMetrics()
-    return TrialMetrics(val_accuracy=accuracy, val_loss=1.0 - accuracy, test_accuracy=accuracy)
+    return TrialMetrics(
+        val_accuracy=accuracy,
+        val_loss=1.0 - accuracy,
+        test_accuracy=accuracy,
+        chance_accuracy=CHANCE,
+    )
 
 
 def _write_trial_files(spec: TrialSpec, outcome: Outcome, epochs_run: int) -> dict[str, str]:

@@ -36,6 +36,7 @@ from healthopt.records import (
     PlotsDrawnEvent,
     PruneInfo,
     RunEvent,
+    RunFinishedEvent,
     RunResults,
     TrialFinishedEvent,
     TrialStartedEvent,
@@ -205,8 +206,11 @@ def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
         health_score=12.0, issue_count=2, severity_counts={"critical": 1, "warning": 1}
     )
     events: list[RunEvent] = []
+    config = _config(
+        tmp_path, trials=4, mode="health-aware", scoring_weights=weights, accuracy_margin=0.1
+    )
     result, _ = _optimize(
-        _config(tmp_path, trials=4, mode="health-aware", scoring_weights=weights),
+        config,
         [
             complete(0.95, **poor),  # the most accurate, and unhealthy
             fail(NAN_ERROR, diagnostics=critical),
@@ -229,20 +233,23 @@ def test_health_aware_scores_are_recomputable_from_results_json(tmp_path: Path):
     for trial in complete_trials:
         assert set(trial.health.by_name()) == set(HEALTH_COMPONENTS)
         assert trial.metrics.val_accuracy is not None
-        recomputed = total_score(trial.metrics.val_accuracy, trial.health, saved)
-        assert trial.total_score == pytest.approx(recomputed.total, abs=1e-12)
+        recomputed = total_score(
+            trial.metrics.val_accuracy, trial.health, saved, trial.metrics.chance_accuracy
+        )
+        assert trial.total_score == recomputed.total
         assert trial.total_score == trial.value != trial.metrics.val_accuracy
         assert trial.score == recomputed.parts()
-    # A missing component's weight is shared by the measured ones, and results.json says so.
+    # A missing component counts as 0 and keeps its weight, and results.json says so.
     partial = data.trial(3)
     assert partial is not None and partial.score is not None
     assert partial.score.missing_components == ["gradient_health"]
-    assert partial.score.component_weights_used == pytest.approx(
-        {"neuron_utilization": 3 / 7, "training_stability": 4 / 7}
-    )
-    # Health outweighs five points of accuracy: the best trial is not the most accurate.
-    assert data.best_trial == 2 == result.best_trial
-    assert result.best_total_score == pytest.approx(0.6 * 0.85 + 0.4 * 0.87)
+    assert partial.score.rule == "skill_gated_missing_as_zero"
+    assert partial.score.raw_health == pytest.approx(0.3 * 0.8 + 0.4 * 0.6)
+    # Within the 10-point margin the healthiest is chosen, though it is the least accurate.
+    assert data.selection is not None and data.selection.rule == "healthiest_within_margin"
+    assert data.best_trial == 2 == result.best_trial and data.ranking == [2, 3, 0]
+    skill = (0.85 - 0.1) / 0.9
+    assert result.best_total_score == pytest.approx(0.6 * 0.85 + 0.4 * skill * 0.87)
     # The diverged trial has no score, but keeps the diagnostics that explain it.
     failed = data.trial(1)
     assert failed is not None and failed.total_score is None and failed.score is None
@@ -259,7 +266,9 @@ def test_simple_mode_total_score_is_the_validation_accuracy(tmp_path: Path):
     trial = data.trials[0]
     assert data.scoring_weights.accuracy_weight == 1.0
     assert trial.total_score == trial.metrics.val_accuracy == data.best_value == 0.8125
-    assert trial.score is not None and trial.score.health is None
+    # Health is measured and gated, though it carries no weight here.
+    assert trial.score is not None and trial.score.rule == "accuracy_only"
+    assert trial.score.health == pytest.approx((0.8125 - 0.1) / 0.9 * trial.score.raw_health)
     assert trial.health.by_name() == HEALTHY  # measured and kept, though not scored
 
 
@@ -489,7 +498,9 @@ def test_optunas_own_tools_read_the_trials(tmp_path: Path):
     complete = frame[frame["state"] == "COMPLETE"]
     assert list(complete["user_attrs_val_accuracy"]) == [0.6, 0.62, 0.7]
     assert list(complete["user_attrs_diagnostics_score"]) == [80.0] * 3
-    assert list(complete["user_attrs_health"]) == pytest.approx([0.8] * 3)
+    # Health is gated by skill: (val accuracy - chance 0.1) / 0.9 of the components' 0.8.
+    skills = [(acc - 0.1) / 0.9 for acc in (0.6, 0.62, 0.7)]
+    assert list(complete["user_attrs_health"]) == pytest.approx([0.8 * s for s in skills])
     for name in HEALTH_COMPONENTS:
         assert list(complete[f"user_attrs_{name}"]) == [0.8] * 3
     pruned = frame[frame["state"] == "PRUNED"]
@@ -578,8 +589,10 @@ def test_a_real_run_trains_scores_plots_and_assembles_the_best_trial(tmp_path: P
     # Scored from what the trial measured, and recomputable from results.json alone.
     assert trained.metrics.val_accuracy is not None and trained.metrics.test_accuracy is not None
     weights = ScoringWeights(**data.scoring_weights.to_json())
-    recomputed = total_score(trained.metrics.val_accuracy, trained.health, weights)
-    assert trained.total_score == pytest.approx(recomputed.total, abs=1e-12)
+    recomputed = total_score(
+        trained.metrics.val_accuracy, trained.health, weights, trained.metrics.chance_accuracy
+    )
+    assert trained.total_score == recomputed.total
     assert trained.total_score != trained.metrics.val_accuracy and trained.health.measured()
     assert trained.diagnostics.health_score is not None
     assert 0 <= trained.diagnostics.health_score <= 100
@@ -634,3 +647,83 @@ def test_a_trial_that_falls_behind_only_in_its_last_fifth_is_not_pruned(tmp_path
     result, _ = _optimize(config, script)
     assert [t.state for t in result.trials] == ["COMPLETE", "COMPLETE", "COMPLETE", "PRUNED"]
     assert result.trials[3].pruned is not None and result.trials[3].pruned.epoch == 4
+
+
+# -- pareto mode -----------------------------------------------------------------------------
+def _pareto_config(tmp_path: Path, **overrides) -> OptimizationConfig:
+    return _config(tmp_path, mode="pareto", **overrides)
+
+
+PARETO_SCRIPT = [
+    complete(0.95, **dict.fromkeys(HEALTH_COMPONENTS, 0.3)),  # the most accurate
+    complete(0.93, **dict.fromkeys(HEALTH_COMPONENTS, 0.8)),  # the knee
+    complete(0.80, **dict.fromkeys(HEALTH_COMPONENTS, 1.0)),  # the healthiest
+    complete(0.70, **dict.fromkeys(HEALTH_COMPONENTS, 0.5)),  # dominated
+    complete(0.94, neuron_utilization=0.9),  # five components unmeasured: dominated
+]
+
+
+def test_pareto_mode_stores_two_objectives_and_assembles_the_knee(tmp_path: Path):
+    events: list[RunEvent] = []
+    result, _ = _optimize(_pareto_config(tmp_path, trials=5), PARETO_SCRIPT, events)
+    study = _load_study(tmp_path / "run")
+    assert len(study.directions) == 2 and study.metric_names == ["val_accuracy", "health"]
+    data = _results(tmp_path / "run")
+    assert data.pareto_front == [0, 1, 2] == sorted(t.number for t in study.best_trials)
+    for trial in data.trials:
+        assert trial.value is None and trial.values is not None and trial.score is not None
+        assert trial.values == [trial.metrics.val_accuracy, trial.score.health]
+        # The weighted total is kept too, and recomputes from the file.
+        recomputed = total_score(
+            trial.metrics.val_accuracy,
+            trial.health,
+            ScoringWeights(**data.scoring_weights.to_json()),
+            trial.metrics.chance_accuracy,
+        )
+        assert trial.total_score == recomputed.total
+    assert data.selection is not None and data.selection.rule == "pareto_knee"
+    assert data.best_trial == 1 == result.best_trial and data.ranking[0] == 1
+    assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
+    finished = [e for e in events if isinstance(e, RunFinishedEvent)]
+    assert finished[-1].best_trial == 1
+
+
+def test_pareto_mode_with_weights_chooses_the_best_total_on_the_front(tmp_path: Path):
+    config = _pareto_config(
+        tmp_path, trials=5, scoring_weights=ScoringWeights(0.2, 0.8), pareto_choice="weights"
+    )
+    result, _ = _optimize(config, PARETO_SCRIPT)
+    data = _results(tmp_path / "run")
+    assert data.selection is not None and data.selection.rule == "pareto_weights"
+    front = [t for t in data.trials if t.number in (data.pareto_front or [])]
+    assert result.best_trial == max(front, key=lambda t: t.total_score or 0.0).number
+
+
+def test_pareto_mode_prunes_on_health_alone(tmp_path: Path):
+    """Optuna's pruners cannot judge a two-objective trial; a health alarm still stops one."""
+    config = _pareto_config(tmp_path, trials=2, max_epochs_per_trial=3)
+    _optimize(config, [learning([0.5, 0.7, 0.9], **HEALTHY), alarmed(1, "nan_in_loss")])
+    data = _results(tmp_path / "run")
+    assert [t.state for t in data.trials] == ["COMPLETE", "PRUNED"]
+    pruned = data.trials[1].pruned
+    assert pruned is not None and pruned.pruned_by == "health" and pruned.epoch == 1
+    assert data.pareto_front == [0]
+
+
+def test_pareto_mode_refuses_what_a_two_objective_study_cannot_do(tmp_path: Path):
+    with pytest.raises(ConfigError, match="pruner must be auto or none in pareto mode"):
+        _pareto_config(tmp_path, pruner="median")
+    with pytest.raises(ConfigError, match="sampler must be .*CMA-ES is single-objective"):
+        _pareto_config(tmp_path, sampler="cmaes")
+    with pytest.raises(ConfigError, match="sampler must be .*NSGA-II is multi-objective"):
+        _config(tmp_path, sampler="nsga2")
+    # A run name that holds a one-objective study cannot be resumed as pareto.
+    _optimize(_config(tmp_path, trials=1), [complete(0.9, **HEALTHY)])
+    with pytest.raises(ConfigError):
+        _optimize(_pareto_config(tmp_path, trials=2), [complete(0.9, **HEALTHY)] * 2)
+
+
+def test_nsga2_runs_a_pareto_study(tmp_path: Path):
+    config = _pareto_config(tmp_path, trials=5, sampler="nsga2")
+    result, _ = _optimize(config, PARETO_SCRIPT)
+    assert result.best_trial == 1

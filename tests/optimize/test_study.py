@@ -350,12 +350,14 @@ def test_a_stale_trial_is_failed_and_retried_once_with_the_same_params(tmp_path:
     view = budget_view(study)
     assert (view.counted_finished, view.running, view.waiting) == (1, 0, 0)
 
-    payload = results_io.build_results(
-        study, "s1", "digits", "simple", 2, None, ScoringWeights(), 10
-    )
+    payload = results_io.build_results(study, _results_config(2), None)
     errors = {t.number: t.error or "" for t in payload.trials}
     assert errors[0].endswith("retried as trial 1") and errors[0].startswith("stale:")
     assert errors[1].endswith("not retried")
+
+
+def _results_config(trials: int) -> OptimizationConfig:
+    return OptimizationConfig(run_name="s1", trials=trials)
 
 
 def test_results_note_the_retry_and_leave_out_over_budget_trials():
@@ -373,9 +375,7 @@ def test_results_note_the_retry_and_leave_out_over_budget_trials():
         },
     )
     _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: _failed(3, "NaN loss")})
-    payload = results_io.build_results(
-        study, "s1", "digits", "simple", 3, None, ScoringWeights(), 10
-    )
+    payload = results_io.build_results(study, _results_config(3), None)
     records = {t.number: t for t in payload.trials}
     assert sorted(records) == [0, 2, 3]
     assert records[0].error == (
@@ -431,12 +431,15 @@ def test_a_trial_stored_by_the_previous_release_reads_as_a_typed_record():
     assert record.diagnostics.health_score == 87
     assert record.diagnostics.severity_counts == {"low": 1}
     assert record.artifact is None and record.error is None and not record.interrupted
-    # results.json keeps only how the total was made, as before: not the total twice
+    # results.json keeps how the total was made (the accuracy is in the metrics); a score
+    # from before issue 20 has no rule, so nobody reads its health as skill-gated.
     assert record.score == ScoreParts(
         health=0.5,
         component_weights_used={"gradient_health": 1.0},
         missing_components=["training_stability"],
+        total=0.78,
     )
+    assert record.score.rule is None
     assert record.score.unknown_keys() == ()
 
 
@@ -453,9 +456,8 @@ def test_results_round_trip_through_the_file_with_a_remote_trials_artifact(tmp_p
     interrupted = {results_io.INTERRUPTED_ATTR: True, "result": _failed(1, "interrupted")}
     _add(study, TrialState.FAIL, user_attrs=interrupted)
     weights = ScoringWeights.for_mode(Mode.HEALTH_AWARE)
-    results = results_io.build_results(
-        study, "s1", "digits", Mode.HEALTH_AWARE, 2, None, weights, 10
-    )
+    config = OptimizationConfig(run_name="s1", trials=2, mode=Mode.HEALTH_AWARE)
+    results = results_io.build_results(study, config, None)
     path = tmp_path / "results.json"
     path.write_text(results.to_json_text())
 
@@ -471,9 +473,7 @@ def test_an_unreadable_stored_result_costs_that_trial_its_figures_not_the_file()
     study = optuna.create_study(direction="maximize")
     _add(study, TrialState.FAIL, system_attrs={results_io.RESULT_ATTR: {"state": "MAYBE"}})
     _add(study, TrialState.COMPLETE, value=0.8, system_attrs={results_io.RESULT_ATTR: _result(1)})
-    results = results_io.build_results(
-        study, "s1", "digits", "simple", 2, None, ScoringWeights(), 10
-    )
+    results = results_io.build_results(study, _results_config(2), None)
     broken, fine = results.trials
     assert broken.error is not None
     assert broken.error.startswith("its stored result is unreadable: not a valid TrialResult")

@@ -85,6 +85,8 @@ def config_for(request: OptimizeRequest, run_name: str, results_dir: Path) -> Op
         sampler=request.sampler,
         pruner=request.pruner,
         health_pruning=request.health_pruning,
+        accuracy_margin=request.accuracy_margin,
+        pareto_choice=request.pareto_choice,
         run_name=run_name,
         output_dir=str(results_dir),
     )

@@ -57,7 +57,10 @@ OPTIMIZE_FLAGS: dict[str, Flag] = {
     "--mode": Flag(
         "mode",
         str,
-        f"scoring mode: {' or '.join(Mode)}",
+        "scoring mode: simple (val accuracy), health-aware (the healthiest within "
+        "--accuracy-margin of the best) or pareto (val accuracy and health as two objectives; "
+        "the knee of the front is assembled, or the best under --accuracy-weight/"
+        "--health-weights when given)",
         choices=tuple(m.value for m in Mode),
     ),
     "--seed": Flag("seed", int, "seed of the sampler and of each trial's training"),
@@ -103,15 +106,21 @@ OPTIMIZE_FLAGS: dict[str, Flag] = {
         "sampler",
         str,
         "Optuna's sampler: tpe (multivariate, start-up scaled to the budget), random, "
-        "gp (needs healthopt[gp]) or cmaes",
+        "gp (needs healthopt[gp]), cmaes, or nsga2 (pareto mode only)",
         choices=SAMPLERS,
     ),
     "--pruner": Flag(
         "pruner",
         str,
         "Optuna's pruner on each epoch's val accuracy; auto is hyperband from 4 epochs on, "
-        "none below",
+        "none below and in pareto mode (Optuna's pruners take one objective)",
         choices=PRUNERS,
+    ),
+    "--accuracy-margin": Flag(
+        "accuracy_margin",
+        float,
+        "health-aware mode: trials within this much val accuracy of the best count as equally "
+        "accurate, and the healthiest of them is chosen",
     ),
     "--chance-patience": Flag(
         "chance_patience_epochs",
@@ -153,14 +162,15 @@ def add_parser(commands: Subcommands) -> None:
         type=float,
         default=None,
         metavar="W",
-        help="health-aware mode: share of the score given to validation accuracy; health "
-        f"gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
+        help="health-aware and pareto modes: share of the score given to validation accuracy; "
+        f"health gets 1 - W (default: {HEALTH_AWARE_ACCURACY_WEIGHT})",
     )
     optimize.add_argument(
         "--health-weights",
         default=None,
         metavar="NAME=W,...",
-        help="health-aware mode: how the health share splits over the six components; "
+        help="health-aware and pareto modes: how the health share splits over the six "
+        "components; "
         f"must sum to 1, unnamed components get 0 (default: {default_health_weights()})",
     )
     optimize.add_argument(
@@ -181,11 +191,13 @@ def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
         if getattr(args, name) is not None
     }
     if args.accuracy_weight is not None or args.health_weights is not None:
-        if values.get("mode") != Mode.HEALTH_AWARE:
+        if values.get("mode") not in (Mode.HEALTH_AWARE, Mode.PARETO):
             raise ConfigError(
                 "--accuracy-weight and --health-weights apply only with "
-                f"--mode {Mode.HEALTH_AWARE} (simple mode scores accuracy alone)"
+                f"--mode {Mode.HEALTH_AWARE} or {Mode.PARETO} (simple mode scores accuracy alone)"
             )
+        if values["mode"] == Mode.PARETO:
+            values["pareto_choice"] = "weights"  # the user's weights choose from the front
         accuracy = (
             HEALTH_AWARE_ACCURACY_WEIGHT if args.accuracy_weight is None else args.accuracy_weight
         )

@@ -61,6 +61,7 @@ from healthopt.optimize.study import (
 )
 from healthopt.records import (
     EpochEndEvent,
+    HealthAlarm,
     Mode,
     PlotsDrawnEvent,
     PruneInfo,
@@ -122,13 +123,16 @@ def default_run_name(config: OptimizationConfig) -> str:
 
 
 def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdown:
-    """The total score Optuna maximises: validation accuracy mixed with the trial's health
-    by the run's weights (accuracy alone in simple mode)."""
+    """The trial's score: validation accuracy mixed with its skill-gated health by the run's
+    weights (accuracy alone in simple mode; `health.scoring`). In pareto mode Optuna gets
+    the accuracy and the health term as two objectives, and the total is kept beside them."""
     assert config.scoring_weights is not None  # OptimizationConfig fills in the mode's defaults
     accuracy = result.metrics.val_accuracy
     if accuracy is None:
         raise ValueError(f"trial {result.trial_number} completed without a val_accuracy")
-    return total_score(accuracy, result.health, config.scoring_weights)
+    return total_score(
+        accuracy, result.health, config.scoring_weights, result.metrics.chance_accuracy
+    )
 
 
 def _figure(value: float | None) -> str:
@@ -143,6 +147,12 @@ def _too_late_to_prune(event: EpochEndEvent) -> bool:
     and one more epoch decides it. A health alarm still stops it: that trial is broken.
     """
     return event.epochs - event.epoch < max(1, math.ceil(LATE_PRUNE_FRACTION * event.epochs))
+
+
+def _health_prune(alarm: HealthAlarm, epoch: int) -> PruneInfo:
+    return PruneInfo(
+        pruned_by="health", check=alarm.check, epoch=epoch, reason=f"health: {alarm.message}"
+    )
 
 
 class ModelOptimizer:
@@ -308,8 +318,16 @@ class ModelOptimizer:
         """The trial's judge, asked by the executor after each epoch (from its thread)."""
         pruner = pruner_name(self.config)
         reported: set[int] = set()  # a resubmitted RunPod job reports its epochs again
+        # A two-objective trial cannot report an intermediate value nor ask a pruner (Optuna
+        # raises); there the judge stops a trial on a health alarm alone.
+        two_objectives = self.config.mode is Mode.PARETO
 
         def judge(event: EpochEndEvent) -> PruneInfo | None:
+            if two_objectives:
+                alarm = event.health_alarm if self.config.health_pruning else None
+                if alarm is None or event.epoch >= event.epochs:
+                    return None
+                return _health_prune(alarm, event.epoch)
             if event.val_accuracy is not None and event.epoch not in reported:
                 trial.report(event.val_accuracy, event.epoch)
                 reported.add(event.epoch)
@@ -326,12 +344,7 @@ class ModelOptimizer:
             if not trial.should_prune():
                 return None
             if alarm is not None:
-                return PruneInfo(
-                    pruned_by="health",
-                    check=alarm.check,
-                    epoch=event.epoch,
-                    reason=f"health: {alarm.message}",
-                )
+                return _health_prune(alarm, event.epoch)
             return PruneInfo(
                 pruned_by="pruner",
                 pruner=pruner,
@@ -350,14 +363,18 @@ class ModelOptimizer:
             storage = study._storage
             storage.set_trial_system_attr(trial._trial_id, results_io.RESULT_ATTR, result.to_json())
             score = score_trial(result, self.config) if result.ok else None
-            for key, value in results_io.flat_attrs(result, self._health(result)).items():
+            health = score.health if score is not None else None
+            for key, value in results_io.flat_attrs(result, health).items():
                 trial.set_user_attr(key, value)
             if score is not None:
                 storage.set_trial_system_attr(
-                    trial._trial_id, results_io.SCORE_ATTR, score.to_dict()
+                    trial._trial_id, results_io.SCORE_ATTR, score.parts().to_json()
                 )
                 total = score.total
-                study.tell(trial, total)
+                if self.config.mode is Mode.PARETO:
+                    study.tell(trial, [score.accuracy, score.health or 0.0])
+                else:
+                    study.tell(trial, total)
             elif result.state == PRUNED:
                 study.tell(trial, state=TrialState.PRUNED)
             else:
@@ -370,8 +387,7 @@ class ModelOptimizer:
                 trial.number,
             )
             return
-        self._write_results(study, optimized_model_path=None)
-        best = results_io.best_trial(study)
+        results = self._write_results(study, optimized_model_path=None)
         self._emit(
             TrialFinishedEvent(
                 trial_number=trial.number,
@@ -381,22 +397,11 @@ class ModelOptimizer:
                 total_score=total,
                 trials_done=budget_view(study).counted_finished,
                 trials_total=self.config.trials,
-                best_trial=best.number if best else None,
-                best_value=best.value if best else None,
+                best_trial=results.best_trial,
+                best_value=results.best_value,
                 pruned=result.pruned,
             )
         )
-
-    def _health(self, result: TrialResult) -> float | None:
-        """The trial's health as one number: the run's weighted health, or in simple mode
-        (whose weights ignore health) the health-aware default weighting."""
-        accuracy = result.metrics.val_accuracy
-        if not result.ok or accuracy is None:
-            return None
-        weights = self.scoring_weights
-        if self.config.mode is Mode.SIMPLE:
-            weights = ScoringWeights.for_mode(Mode.HEALTH_AWARE)
-        return total_score(accuracy, result.health, weights).health
 
     # -- run folder, study, results -----------------------------------------------------
     def _storage_url(self) -> str:
@@ -429,28 +434,23 @@ class ModelOptimizer:
         study.tell(trial, state=TrialState.FAIL)
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
-        results = results_io.build_results(
-            study,
-            self.run_name,
-            self.config.dataset_name,
-            self.config.mode,
-            self.config.trials,
-            optimized_model_path,
-            self.scoring_weights,
-            self.config.max_epochs_per_trial,
-        )
+        results = results_io.build_results(study, self.config, optimized_model_path)
         write_json_atomic(self.run_dir / "results.json", results.to_json())
         return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
-        best = results_io.best_trial(study)
+        results = self._write_results(study, optimized_model_path=None)
+        best_record = results.best()
+        # Pareto mode: every front member's model stays downloadable, wherever it ran.
+        for member in results.pareto_front or []:
+            record = results.trial(member)
+            if record is not None and record is not best_record:
+                fetch_missing_trial(self.run_dir, record)
         model_path = None
-        best_record = None
-        if best is not None:
-            best_record = results_io.trial_record(best)
+        if best_record is not None:
             fetch_missing_trial(self.run_dir, best_record)
             if self.config.plot_generation == "best":
-                self._draw_best_plots(best.number)
+                self._draw_best_plots(best_record.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
         results = self._write_results(study, optimized_model_path=relative)

@@ -16,13 +16,13 @@ import logging
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from healthopt.config import ScoringWeights
+from healthopt.config import OptimizationConfig
+from healthopt.optimize.selection import select
 from healthopt.records import (
     FAIL,
     HEALTH_COMPONENTS,
     PRUNED,
     ComputeSummary,
-    Mode,
     RunResults,
     SchemaError,
     ScoreParts,
@@ -80,11 +80,15 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
         error = f"stale: the process running it stopped sending heartbeats; {again}"
     # Nothing stored (or unreadable): the record shows the result's defaults, all unmeasured.
     known = result or TrialResult.create(trial_number=trial.number, state=FAIL)
-    value = trial.value if complete else None
+    values = list(trial.values) if complete and trial.values and len(trial.values) > 1 else None
+    value = trial.value if complete and values is None else None
+    # Pareto trials keep their weighted total beside the two objective values.
+    total = score.total if values is not None and score is not None else value
     return TrialRecord(
         number=trial.number,
         state=trial.state.name,
         value=value,
+        values=values,
         params=dict(trial.params),
         metrics=known.metrics,
         timings=known.timings,
@@ -92,7 +96,7 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
         num_parameters=known.num_parameters,
         health=known.health,
         health_reasons=known.health_reasons,
-        total_score=value,
+        total_score=total,
         diagnostics=known.diagnostics,
         analysis=known.analysis,
         artifact=known.artifact,
@@ -184,33 +188,35 @@ def retried_by(trials: list[FrozenTrial]) -> dict[int, int]:
     return mapping
 
 
-def best_trial(study: optuna.Study) -> FrozenTrial | None:
-    complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
-    return max(complete, key=lambda t: (t.value, -t.number)) if complete else None
+def pareto_front(study: optuna.Study) -> list[int] | None:
+    """A two-objective study's Pareto front (Optuna's own), by trial number; None otherwise."""
+    if not study._is_multi_objective():
+        return None
+    return sorted(t.number for t in study.best_trials)
 
 
 def build_results(
-    study: optuna.Study,
-    run_name: str,
-    dataset: str,
-    mode: Mode | str,
-    trials_requested: int,
-    optimized_model_path: str | None,
-    scoring_weights: ScoringWeights,
-    epochs_per_trial: int,
+    study: optuna.Study, config: OptimizationConfig, optimized_model_path: str | None
 ) -> RunResults:
-    best = best_trial(study)
+    """results.json for the study as it stands, with the run's choice (`optimize.selection`)."""
+    assert config.run_name is not None and config.scoring_weights is not None
     retries = retried_by(study.get_trials(deepcopy=False))
     records = [trial_record(t, retries.get(t.number)) for t in finished_trials(study)]
+    front = pareto_front(study)
+    selection, ranking = select(records, config, front)
+    best = next((r for r in records if r.number == selection.trial), None)
     return RunResults.create(
-        run_name=run_name,
-        dataset=dataset,
-        mode=mode,
-        trials_requested=trials_requested,
-        scoring_weights=scoring_weights.to_dict(),
+        run_name=config.run_name,
+        dataset=config.dataset_name,
+        mode=config.mode,
+        trials_requested=config.trials,
+        scoring_weights=config.scoring_weights.to_dict(),
         best_trial=best.number if best else None,
-        best_value=best.value if best else None,
+        best_value=best.total_score if best else None,
         optimized_model_path=optimized_model_path,
         trials=records,
-        compute=compute_summary(records, epochs_per_trial),
+        compute=compute_summary(records, config.max_epochs_per_trial),
+        selection=selection,
+        ranking=ranking,
+        pareto_front=front,
     )

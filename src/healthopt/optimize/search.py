@@ -26,7 +26,7 @@ from optuna.pruners import BasePruner
 from optuna.trial import FrozenTrial
 
 from healthopt.config import ConfigError, OptimizationConfig
-from healthopt.records import HealthAlarm, SchemaError
+from healthopt.records import HealthAlarm, Mode, SchemaError
 
 HEALTH_ALARM_ATTR = "healthopt:health_alarm"  # system attribute: the alarm the worker raised
 AUTO_MIN_EPOCHS = 4
@@ -58,6 +58,10 @@ def make_sampler(config: OptimizationConfig, seed: int) -> optuna.samplers.BaseS
         return optuna.samplers.GPSampler(
             seed=seed, n_startup_trials=startup, warn_independent_sampling=False
         )
+    if config.sampler == "nsga2":
+        # Pareto mode only (the config refuses it elsewhere): Optuna's genetic
+        # multi-objective sampler, its population sized to the budget like TPE's start-up.
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, startup * 2))
     if config.sampler == "cmaes":
         # CMA-ES handles the continuous parameters; the categorical ones (optimizer,
         # activation, ...) go to TPE instead of Optuna's default random independent sampler.
@@ -77,7 +81,11 @@ def make_sampler(config: OptimizationConfig, seed: int) -> optuna.samplers.BaseS
 
 
 def pruner_name(config: OptimizationConfig) -> str:
-    """The pruner `config.pruner` stands for: `auto` resolved for the budget."""
+    """The pruner `config.pruner` stands for: `auto` resolved for the budget. Pareto mode
+    has none: Optuna's pruners compare one intermediate value, and a two-objective trial
+    cannot report one (health pruning still stops broken trials there)."""
+    if config.mode is Mode.PARETO:
+        return "none"
     if config.pruner != "auto":
         return config.pruner
     return "hyperband" if config.max_epochs_per_trial >= AUTO_MIN_EPOCHS else "none"
@@ -104,6 +112,8 @@ def _base_pruner(name: str, config: OptimizationConfig) -> BasePruner:
 def make_pruner(config: OptimizationConfig) -> BasePruner:
     """The run's pruner: Optuna's, wrapped in `HealthPruner` when health pruning is on."""
     base = _base_pruner(pruner_name(config), config)
+    if config.mode is Mode.PARETO:
+        return base  # the optimizer's judge prunes on health itself (`should_prune` raises)
     return HealthPruner(base) if config.health_pruning else base
 
 

@@ -25,9 +25,11 @@ from optuna.trial import FrozenTrial, TrialState
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize import results as results_io
 from healthopt.optimize.search import make_pruner, make_sampler
+from healthopt.records import Mode
 
 CONFIG_ATTR = "healthopt_config"
 METRIC_NAMES = ["total_score"]  # what optuna-dashboard calls the objective
+PARETO_METRIC_NAMES = ["val_accuracy", "health"]  # pareto mode's two objectives
 STALE_GRACE_HEARTBEATS = 3
 
 # Heartbeats are used with ask/tell on purpose (trials run in executors, not in
@@ -118,17 +120,24 @@ def open_study(
             )
         except Exception as exc:  # SQLAlchemy raises many kinds for a bad URL or server
             raise _storage_error(config.storage_url or "", exc) from None
+    pareto = config.mode is Mode.PARETO
+    metric_names = PARETO_METRIC_NAMES if pareto else METRIC_NAMES
     study = optuna.create_study(
         study_name=config.run_name,
         storage=storage,
-        direction="maximize",
+        directions=["maximize"] * len(metric_names),
         load_if_exists=True,
         pruner=make_pruner(config),
     )
+    if len(study.directions) != len(metric_names):
+        raise ConfigError(
+            f"study {config.run_name!r} has {len(study.directions)} objective(s); "
+            f"{config.mode} mode needs {len(metric_names)}: use another run name"
+        )
     # A resumed run continues the seeded sequence instead of replaying its first draws.
     study.sampler = sampler or make_sampler(config, config.seed + len(study.trials))
-    if study.metric_names != METRIC_NAMES:
-        study.set_metric_names(METRIC_NAMES)
+    if study.metric_names != metric_names:
+        study.set_metric_names(metric_names)
     if stored_study_config(study) is None:
         # Workers bring their own storage URL; the stored one never carries the password.
         # A system attribute: optuna-dashboard shows user attributes, and cuts them at 1,024

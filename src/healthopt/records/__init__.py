@@ -31,7 +31,7 @@ from healthopt.records.progress import (
     read_event,
 )
 from healthopt.records.pruning import PRUNED, ComputeSummary, HealthAlarm, PruneInfo
-from healthopt.records.run import RunResults, ScoringWeightsRecord
+from healthopt.records.run import RunResults, ScoringWeightsRecord, Selection
 from healthopt.records.study import (
     ExecutiveSummary,
     HypothesisTest,
@@ -54,6 +54,14 @@ from healthopt.records.trial import (
     TrialRecord,
     TrialResult,
     TrialSpec,
+)
+from healthopt.records.trial_level import (
+    SelectionRow,
+    SelectionSimulation,
+    SignalTest,
+    TrialLevelData,
+    TrialLevelStage,
+    TrialPoint,
 )
 
 __all__ = [
@@ -98,10 +106,17 @@ __all__ = [
     "SchemaError",
     "ScoreParts",
     "ScoringWeightsRecord",
+    "Selection",
     "SelectedModel",
     "StoredArtifact",
     "StudyResults",
+    "SelectionRow",
+    "SelectionSimulation",
+    "SignalTest",
     "TrialFinishedEvent",
+    "TrialLevelData",
+    "TrialLevelStage",
+    "TrialPoint",
     "TrialMetrics",
     "TrialRecord",
     "TrialResult",

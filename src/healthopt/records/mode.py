@@ -7,10 +7,17 @@ from enum import StrEnum
 
 
 class Mode(StrEnum):
-    """How a trial is scored: validation accuracy alone, or accuracy mixed with health."""
+    """How trials are scored and the run's model chosen: validation accuracy alone; accuracy
+    mixed with health (the healthiest within an accuracy margin of the best wins); or both as
+    two objectives, with the model chosen from the Pareto front."""
 
     SIMPLE = "simple"
     HEALTH_AWARE = "health-aware"
+    PARETO = "pareto"
+
+    @property
+    def scores_health(self) -> bool:
+        return self is not Mode.SIMPLE
 
     @classmethod
     def parse(cls, value: str | Mode) -> Mode:

@@ -20,6 +20,18 @@ class ScoringWeightsRecord(Record):
     health_components: dict[str, float]
 
 
+class Selection(Record):
+    """Which trial the run chose, and by which stated rule (`optimize.selection`)."""
+
+    rule: str = Field(
+        description='"best_score" (simple), "healthiest_within_margin" (health-aware), '
+        '"pareto_weights" or "pareto_knee" (pareto)'
+    )
+    description: str
+    trial: int | None = None
+    accuracy_margin: Finite = None
+
+
 class RunResults(VersionedRecord):
     """The shape of results.json. Version 0 files (before versioning) load unchanged."""
 
@@ -35,6 +47,11 @@ class RunResults(VersionedRecord):
     optimized_model_path: str | None = None
     trials: list[TrialRecord] = Field(default_factory=list)
     compute: ComputeSummary | None = None  # epochs used and saved; None before pruning existed
+    selection: Selection | None = None  # None before issue 20: best_trial had the top score
+    ranking: list[int] = Field(
+        default_factory=list, description="completed trial numbers, the chosen one first"
+    )
+    pareto_front: list[int] | None = None  # pareto mode: the front's trial numbers
 
     @field_validator("mode", mode="before")
     @classmethod

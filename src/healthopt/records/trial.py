@@ -31,6 +31,8 @@ class TrialMetrics(Record):
     test_loss: Finite = None
     train_accuracy: Finite = None
     train_loss: Finite = None
+    # The validation split's majority-class rate: what a model that learned nothing scores.
+    chance_accuracy: Finite = None
 
 
 class DiagnosticsSummary(Record):
@@ -109,11 +111,22 @@ OptionalArtifact = Annotated[StoredArtifact | None, BeforeValidator(_no_artifact
 
 
 class ScoreParts(Record):
-    """How a total score was made: the health part used and any redistributed weight."""
+    """How a total score was made (`healthopt.health.scoring`).
+
+    `health` is the health term used: `skill * raw_health`, where `raw_health` mixes the
+    components by `component_weights_used` (a missing one counts as 0) and `skill` is how far
+    the val accuracy got from `chance_accuracy` towards 1. `rule` names how the total was made.
+    Scores written before issue 20 have no rule: their health was not gated by skill.
+    """
 
     health: Finite = None
     component_weights_used: dict[str, float] = {}
     missing_components: list[str] = []
+    raw_health: Finite = None
+    skill: Finite = None
+    chance_accuracy: Finite = None
+    rule: str | None = None
+    total: Finite = None  # the weighted total; Optuna's value too except in pareto mode
 
 
 class TrialSpec(VersionedRecord):
@@ -191,6 +204,8 @@ class TrialRecord(Record):
     number: int
     state: str = Field(description="COMPLETE, FAIL or PRUNED")
     value: Finite = None
+    # Pareto mode: Optuna's objective values, [val_accuracy, health term]; `value` is None.
+    values: list[float] | None = None
     params: dict[str, ParamValue] = {}
     metrics: TrialMetrics = TrialMetrics()
     timings: dict[str, float] = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from healthopt.config import HEALTH_COMPONENTS, ConfigError, OptimizationConfig
-from healthopt.health.scoring import default_health
+from healthopt.health.scoring import composite_health
 from healthopt.jsonio import json_safe
 from healthopt.optimize import ModelOptimizer, OptimizationResult, RunStopped
 from healthopt.optimize.executors import Executor
@@ -389,7 +389,7 @@ def _record_from_result(record: RunRecord, result: OptimizationResult, root: Pat
         best_trial=best.number,
         val_accuracy=best.metrics.val_accuracy,
         test_accuracy=best.metrics.test_accuracy,
-        health_score=default_health(best.health),
+        health_score=composite_health(best),
         total_score=results.best_value,
         num_parameters=best.num_parameters,
         params=dict(best.params),

@@ -27,8 +27,18 @@ class OptimizeRequest(BaseModel):
     max_epochs_per_trial: int = Field(10, ge=1, le=10_000)
     mode: Mode = Field(
         Mode.SIMPLE,
-        description='"simple" or "health-aware". Deprecated: the old spelling "health_aware" '
-        "is still accepted for one release.",
+        description='"simple", "health-aware" (the healthiest within accuracy_margin of the '
+        'best) or "pareto" (val accuracy and health as two objectives; the knee of the front '
+        "is assembled, or the best under the given weights). Deprecated: the old spelling "
+        '"health_aware" is still accepted for one release.',
+    )
+    accuracy_margin: float = Field(
+        0.01,
+        ge=0.0,
+        le=1.0,
+        allow_inf_nan=False,
+        description="health-aware mode: trials within this much val accuracy of the best "
+        "count as equally accurate, and the healthiest of them is chosen",
     )
     accuracy_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
     health_weight: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
@@ -39,11 +49,17 @@ class OptimizeRequest(BaseModel):
     target_gpus_per_worker: int = Field(1, ge=1, le=8)
     plot_generation: Literal["all", "best", "none"] = "best"
     seed: int = Field(0, ge=0, le=2**32 - 1)
-    sampler: Literal["tpe", "random", "gp", "cmaes"] = Field(
-        "tpe", description="Optuna's sampler; gp needs PyTorch on the server"
+    sampler: Literal["tpe", "random", "gp", "cmaes", "nsga2"] = Field(
+        "tpe",
+        description="Optuna's sampler; gp needs PyTorch on the server; nsga2 is for pareto "
+        "mode only, cmaes for the other modes",
     )
     pruner: Literal["auto", "none", "median", "percentile", "successive-halving", "hyperband"] = (
-        Field("auto", description="Optuna's pruner on each epoch's val accuracy")
+        Field(
+            "auto",
+            description="Optuna's pruner on each epoch's val accuracy; pareto mode takes auto "
+            "or none (Optuna's pruners take one objective)",
+        )
     )
     health_pruning: bool = Field(
         True, description="stop trials whose epochs show more training is pointless"
@@ -65,14 +81,22 @@ class OptimizeRequest(BaseModel):
     def _known_components(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         return health_component_shares(value)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> OptimizeRequest:
-        weights_given = (
+    @property
+    def weights_given(self) -> bool:
+        return (
             self.accuracy_weight is not None
             or self.health_weight is not None
             or self.health_component_weights is not None
         )
-        if self.mode is Mode.SIMPLE and weights_given:
+
+    @property
+    def pareto_choice(self) -> str:
+        """Pareto mode: the front member is chosen by the user's weights when given."""
+        return "weights" if self.weights_given else "knee"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OptimizeRequest:
+        if self.mode is Mode.SIMPLE and self.weights_given:
             accuracy = 1.0 if self.accuracy_weight is None else self.accuracy_weight
             health = 0.0 if self.health_weight is None else self.health_weight
             if accuracy != 1.0 or health != 0.0:
