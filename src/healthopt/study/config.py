@@ -50,6 +50,7 @@ MODULES = (
     "ablation",
     "per_class",
     "failure_cases",
+    "trial_level",
 )
 # Runs of different seeds stay apart even with many trials (trial seeds are seed + number).
 RUN_SEED_STRIDE = 1000

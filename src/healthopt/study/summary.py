@@ -17,6 +17,7 @@ from healthopt.records.study import (
     SelectedModel,
     StudyDesign,
 )
+from healthopt.records.trial_level import TrialLevelData
 from healthopt.study import stats
 from healthopt.study.config import MODE_LABELS
 from healthopt.study.context import AnalysisContext
@@ -179,7 +180,9 @@ def conclusions(
         found = [t for t in result.tests if t.significant]
         total += len(result.tests)
         significant += len(found)
-        if found:
+        if isinstance(result.data, TrialLevelData):  # its own Holm-corrected sentence
+            lines.append(result.data.conclusion)
+        elif found:
             names = ", ".join(_test_label(t) for t in found[:4])
             lines.append(f"{result.title}: significant differences in {names}.")
         elif result.tests:
