@@ -64,3 +64,23 @@ def test_analyze_only_reanalyses_a_built_study(tiny_image_study, capsys):
     results = json.loads(paths.results.read_text())
     assert list(results["modules"]) == ["generalization"]
     assert paths.report.read_bytes()[:5] == b"%PDF-"
+
+
+def test_progress_says_pruned_for_a_pruned_trial_and_failed_only_for_a_failure():
+    from rich.console import Console
+
+    from healthopt.cli.study import _Progress
+
+    console = Console(record=True, width=120)
+    progress = _Progress(console)
+    common = {"kind": "trial_finished", "trials_done": 1, "trials_total": 3}
+    progress({**common, "trial_number": 0, "state": "COMPLETE", "total_score": 0.9})
+    pruned = {"pruned_by": "pruner", "epoch": 2, "reason": "behind"}
+    progress({**common, "trial_number": 1, "state": "PRUNED", "pruned": pruned})
+    progress({**common, "trial_number": 2, "state": "FAIL", "error": "NaN"})
+    lines = console.export_text().splitlines()
+    assert lines == [
+        "  trial 0: score 0.9000 (1/3)",
+        "  trial 1: pruned at epoch 2 (1/3)",
+        "  trial 2: failed (1/3)",
+    ]

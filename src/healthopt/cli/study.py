@@ -234,8 +234,15 @@ class _Progress:
             )
             self.console.print(f"[bold]{what}[/]: {event.get('trials_total')} trials")
         elif kind == "trial_finished":
-            score = event.get("total_score")
-            shown = "failed" if score is None else f"score {score:.4f}"
+            score, state = event.get("total_score"), event.get("state")
+            if score is not None:
+                shown = f"score {score:.4f}"
+            elif state == "PRUNED":
+                pruned = event.get("pruned")
+                epoch = pruned.get("epoch") if isinstance(pruned, dict) else None
+                shown = "pruned" + (f" at epoch {epoch}" if epoch is not None else "")
+            else:
+                shown = "failed"
             self.console.print(
                 f"  trial {event.get('trial_number')}: {shown} "
                 f"({event.get('trials_done')}/{event.get('trials_total')})"
