@@ -14,6 +14,7 @@ from healthopt.records import (
     RunResults,
     RunStartedEvent,
     ScoreParts,
+    Selection,
     TrialFinishedEvent,
     TrialMetrics,
     TrialRecord,
@@ -175,3 +176,35 @@ def test_the_compute_line_without_pruning_or_energy_says_so():
         "(8 saved: median 8); energy saved ≈ 0.024 Wh "
         "(estimated from this run's measured energy per epoch)"
     )
+
+
+def test_a_pareto_report_prints_the_front_and_the_rule_that_chose():
+    def trial(number: int, accuracy: float, health: float) -> TrialRecord:
+        return TrialRecord(
+            number=number,
+            state="COMPLETE",
+            values=[accuracy, health],
+            total_score=0.7 * accuracy + 0.3 * health,
+            metrics=TrialMetrics(val_accuracy=accuracy, chance_accuracy=0.1),
+            score=ScoreParts(health=health, rule="skill_gated"),
+            num_parameters=1000 + number,
+        )
+
+    results = RunResults.create(
+        run_name="p",
+        dataset="digits",
+        mode="pareto",
+        trials_requested=3,
+        scoring_weights={"accuracy_weight": 0.7, "health_weight": 0.3, "health_components": {}},
+        best_trial=1,
+        trials=[trial(0, 0.97, 0.5), trial(1, 0.95, 0.8), trial(2, 0.90, 0.6)],
+        pareto_front=[0, 1],
+        selection=Selection(rule="pareto_knee", description="the knee of the front", trial=1),
+    )
+    console = _console()
+    console.print(run_report(results))
+    text = console.export_text()
+    front = text[text.index("Pareto front") :]
+    assert "│   0 │  0.9700 │  0.500 │" in front and "│ 1 * │  0.9500 │  0.800 │" in front
+    assert "│   2 │" not in front  # dominated: in the trials table only
+    assert "chosen: trial 1, the knee of the front (pareto_knee)" in text

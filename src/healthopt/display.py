@@ -145,10 +145,10 @@ class ProgressDisplay:
 
 
 def trials_table(trials: list[TrialRecord], best_trial: int | None) -> Table:
-    """The final summary: one row per finished trial, the best one marked."""
+    """The final summary: one row per finished trial, the chosen one marked."""
     table = Table(
-        title="Trials (score: what the run ranks by; health: weighted health used in "
-        "it; diag: diagnostics score /100)"
+        title="Trials (score: weighted total; health: the components' mix times skill above "
+        "chance; diag: diagnostics score /100; * chosen)"
     )
     columns = (
         "#",
