@@ -68,4 +68,4 @@ def test_trials_and_the_best_model_are_described_by_the_records():
     assert ref("TrialSummary", "analysis").endswith("/AnalysisSummary")
     assert ref("BestModel", "architecture").endswith("/ArchitectureView")
     assert schemas["HealthComponent"]["enum"] == list(HEALTH_COMPONENTS)
-    assert schemas["Mode"]["enum"] == ["simple", "health-aware"]
+    assert schemas["Mode"]["enum"] == ["simple", "health-aware", "pareto"]

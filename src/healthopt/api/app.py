@@ -12,7 +12,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from healthopt.api.db import JobStore
 from healthopt.api.deps import ServerState, require_token
 from healthopt.api.jobs import JobManager
-from healthopt.api.routers import jobs, meta, models, plots, progress, studies, tensorboard
+from healthopt.api.routers import (
+    jobs,
+    meta,
+    models,
+    pareto,
+    plots,
+    progress,
+    studies,
+    tensorboard,
+)
 from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.studies import StudyManager
@@ -69,7 +78,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.state.healthopt = state
     protected = [Depends(require_token)]
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
-    for router in (jobs.router, models.router, plots.router, tensorboard.router):
+    for router in (jobs.router, models.router, pareto.router, plots.router, tensorboard.router):
         app.include_router(router, dependencies=protected, responses=_COMMON_RESPONSES)
     app.include_router(studies.router, dependencies=protected, responses=studies.RESPONSES)
     app.include_router(progress.router)  # checks the token itself (browsers send it in ?token=)

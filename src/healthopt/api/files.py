@@ -24,6 +24,7 @@ from healthopt.records import (
 
 PLOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.png$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+TRIAL_MODEL = "model.keras"  # what trial.py saves in each trial's folder
 
 
 class FileMissing(LookupError):
@@ -105,6 +106,13 @@ class RunFiles:
             return None if text is None else ArchitectureSummary.from_json(text)
         except SchemaError:
             return None
+
+    def trial_model(self, trial: int) -> Path:
+        """A trial's own saved model (`trials/trial_N/model.keras`); FileMissing when the trial
+        kept none (pruned, failed, unknown) or its files were not fetched from the store."""
+        if trial < 0:
+            raise FileMissing(f"trial {trial}")
+        return confine(self.results_dir, trial_dir(self.run_dir, trial) / TRIAL_MODEL)
 
     def optimized_model(self, results: RunResults | None = None) -> Path:
         """The assembled best model; FileMissing until the run has finished assembling."""

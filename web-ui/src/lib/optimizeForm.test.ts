@@ -22,6 +22,7 @@ describe("buildOptimizeRequest", () => {
       trials: 12,
       max_epochs_per_trial: 10,
       mode: "health-aware",
+      accuracy_margin: 0.01,
       plot_generation: "best",
       sampler: "tpe",
       pruner: "auto",

@@ -42,6 +42,10 @@ export function defaultRunSettings(datasets: string[]): RunSettings {
 
 export type BuiltRequest = Built<OptimizeRequest>;
 
+/** The server's default accuracy margin (1 point); the form has no field for it yet, and the
+ * generated client requires every field that has a default. */
+export const ACCURACY_MARGIN = 0.01;
+
 /** The request for these settings, or which value is not a whole number. */
 export function buildOptimizeRequest(settings: RunSettings, weights: SliderWeights): BuiltRequest {
   return built(() => ({
@@ -49,6 +53,7 @@ export function buildOptimizeRequest(settings: RunSettings, weights: SliderWeigh
     trials: wholeNumber("Trials", settings.trials),
     max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
     mode: settings.mode,
+    accuracy_margin: ACCURACY_MARGIN,
     plot_generation: settings.plotGeneration,
     sampler: settings.sampler,
     pruner: settings.pruner,

@@ -40,6 +40,15 @@ export function RunHeader({ status, mode, hasBest, onStatus }: RunHeaderProps) {
             Best model
           </Link>
         )}
+        {status.mode === "pareto" && (
+          <Link
+            className="button"
+            href={`/pareto?job=${encodeURIComponent(status.job_id)}`}
+            data-testid="pareto-link"
+          >
+            Pareto front
+          </Link>
+        )}
         {active && (
           <CancelButton
             label="Cancel run"

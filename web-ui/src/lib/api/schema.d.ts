@@ -311,6 +311,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/pareto": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Pareto
+         * @description Every completed trial of a pareto run (the scatter shows them all), the front and the
+         *     member chosen by the recorded rule.
+         */
+        get: operations["get_pareto_jobs__job_id__pareto_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{job_id}/plots": {
         parameters: {
             query?: never;
@@ -422,6 +443,27 @@ export interface paths {
         };
         /** Get Trials */
         get: operations["get_trials_jobs__job_id__trials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/trials/{trial}/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Trial Model
+         * @description One trial's saved .keras model: every completed trial keeps its own, so any member of a
+         *     Pareto front can be downloaded, not only the assembled one.
+         */
+        get: operations["download_trial_model_jobs__job_id__trials__trial__model_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1257,10 +1299,12 @@ export interface components {
         };
         /**
          * Mode
-         * @description How a trial is scored: validation accuracy alone, or accuracy mixed with health.
+         * @description How trials are scored and the run's model chosen: validation accuracy alone; accuracy
+         *     mixed with health (the healthiest within an accuracy margin of the best wins); or both as
+         *     two objectives, with the model chosen from the Pareto front.
          * @enum {string}
          */
-        Mode: "simple" | "health-aware";
+        Mode: "simple" | "health-aware" | "pareto";
         /**
          * ModeComparison
          * @description Metric b (health-aware) versus a (accuracy-only): `study.stats.Comparison`.
@@ -1397,6 +1441,12 @@ export interface components {
          * @description What `POST /optimize` accepts. Every check names the field it rejects.
          */
         OptimizeRequest: {
+            /**
+             * Accuracy Margin
+             * @description health-aware mode: trials within this much val accuracy of the best count as equally accurate, and the healthiest of them is chosen
+             * @default 0.01
+             */
+            accuracy_margin: number;
             /** Accuracy Weight */
             accuracy_weight?: number | null;
             /**
@@ -1433,7 +1483,7 @@ export interface components {
              */
             max_epochs_per_trial: number;
             /**
-             * @description "simple" or "health-aware". Deprecated: the old spelling "health_aware" is still accepted for one release.
+             * @description "simple", "health-aware" (the healthiest within accuracy_margin of the best) or "pareto" (val accuracy and health as two objectives; the knee of the front is assembled, or the best under the given weights). Deprecated: the old spelling "health_aware" is still accepted for one release.
              * @default simple
              */
             mode: components["schemas"]["Mode"];
@@ -1445,18 +1495,18 @@ export interface components {
             plot_generation: "all" | "best" | "none";
             /**
              * Pruner
-             * @description Optuna's pruner on each epoch's val accuracy
+             * @description Optuna's pruner on each epoch's val accuracy; pareto mode takes auto or none (Optuna's pruners take one objective)
              * @default auto
              * @enum {string}
              */
             pruner: "auto" | "none" | "median" | "percentile" | "successive-halving" | "hyperband";
             /**
              * Sampler
-             * @description Optuna's sampler; gp needs PyTorch on the server
+             * @description Optuna's sampler; gp needs PyTorch on the server; nsga2 is for pareto mode only, cmaes for the other modes
              * @default tpe
              * @enum {string}
              */
-            sampler: "tpe" | "random" | "gp" | "cmaes";
+            sampler: "tpe" | "random" | "gp" | "cmaes" | "nsga2";
             /**
              * Seed
              * @default 0
@@ -1477,6 +1527,79 @@ export interface components {
              * @default false
              */
             use_runpod_service: boolean;
+        };
+        /**
+         * ParetoPoint
+         * @description One completed trial, placed on the two objectives.
+         */
+        ParetoPoint: {
+            /**
+             * Chosen
+             * @description the front member assembled as optimized_model/
+             */
+            chosen: boolean;
+            /**
+             * Health
+             * @description the skill-gated health term the study maximised (the trial's score.health); 0 when it could not be computed, as the study itself counts it
+             */
+            health: number;
+            /**
+             * Model Url
+             * @description where the trial's .keras model downloads; null when it kept no model file
+             */
+            model_url: string | null;
+            /** Num Parameters */
+            num_parameters: number;
+            /**
+             * On Front
+             * @description a member of the Pareto front (Optuna's best_trials)
+             */
+            on_front: boolean;
+            /** Test Accuracy */
+            test_accuracy: number | null;
+            /**
+             * Total Score
+             * @description the weighted total under the run's weights
+             */
+            total_score: number | null;
+            /** Trial */
+            trial: number;
+            /** Val Accuracy */
+            val_accuracy: number;
+        };
+        /**
+         * ParetoView
+         * @description A pareto run's trials on (val accuracy, health), its front and its stated choice.
+         */
+        ParetoView: {
+            /** Chosen Trial */
+            chosen_trial: number | null;
+            /**
+             * Front
+             * @description the front's trial numbers, ascending
+             */
+            front: number[];
+            /** Job Id */
+            job_id: string;
+            /**
+             * Objectives
+             * @description the two maximised objectives, in Optuna's order
+             */
+            objectives: ("val_accuracy" | "health")[];
+            /**
+             * Points
+             * @description every completed trial, by trial number
+             */
+            points: components["schemas"]["ParetoPoint"][];
+            /**
+             * Rule
+             * @description "pareto_weights" or "pareto_knee"
+             */
+            rule: string | null;
+            /** Rule Description */
+            rule_description: string | null;
+            /** Run Name */
+            run_name: string;
         };
         /** PlotFile */
         PlotFile: {
@@ -1713,9 +1836,16 @@ export interface components {
         };
         /**
          * ScoreParts
-         * @description How a total score was made: the health part used and any redistributed weight.
+         * @description How a total score was made (`healthopt.health.scoring`).
+         *
+         *     `health` is the health term used: `skill * raw_health`, where `raw_health` mixes the
+         *     components by `component_weights_used` (a missing one counts as 0) and `skill` is how far
+         *     the val accuracy got from `chance_accuracy` towards 1. `rule` names how the total was made.
+         *     Scores written before issue 20 have no rule: their health was not gated by skill.
          */
         ScoreParts: {
+            /** Chance Accuracy */
+            chance_accuracy?: number | null;
             /**
              * Component Weights Used
              * @default {}
@@ -1730,6 +1860,14 @@ export interface components {
              * @default []
              */
             missing_components: string[];
+            /** Raw Health */
+            raw_health?: number | null;
+            /** Rule */
+            rule?: string | null;
+            /** Skill */
+            skill?: number | null;
+            /** Total */
+            total?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2159,6 +2297,8 @@ export interface components {
          * @description The trained model's accuracy and loss; None when the trial did not get that far.
          */
         TrialMetrics: {
+            /** Chance Accuracy */
+            chance_accuracy?: number | null;
             /** Test Accuracy */
             test_accuracy?: number | null;
             /** Test Loss */
@@ -2284,6 +2424,8 @@ export interface components {
             total_score?: number | null;
             /** Value */
             value?: number | null;
+            /** Values */
+            values?: number[] | null;
         } & {
             [key: string]: unknown;
         };
@@ -3219,6 +3361,65 @@ export interface operations {
             };
         };
     };
+    get_pareto_jobs__job_id__pareto_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParetoView"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_plots_jobs__job_id__plots_get: {
         parameters: {
             query?: never;
@@ -3593,6 +3794,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrialList"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_trial_model_jobs__job_id__trials__trial__model_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */
