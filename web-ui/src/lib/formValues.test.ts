@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { built, defaultDataset, InvalidSetting, wholeNumber } from "./formValues";
+import { built, decimalNumber, defaultDataset, InvalidSetting, wholeNumber } from "./formValues";
 
 describe("wholeNumber", () => {
   it("reads a whole number, spaces around it allowed", () => {
@@ -11,6 +11,24 @@ describe("wholeNumber", () => {
   it.each(["", "2.5", "1e3", "ten"])("refuses %j, naming the field", (text) => {
     expect(() => wholeNumber("Trials per run", text)).toThrow(
       new InvalidSetting("Trials per run must be a whole number"),
+    );
+  });
+});
+
+describe("decimalNumber", () => {
+  it.each([
+    ["1", 1],
+    [" 0.5 ", 0.5],
+    [".25", 0.25],
+    ["2.", 2],
+    ["-1.5", -1.5],
+  ])("reads %j as %d", (text, value) => {
+    expect(decimalNumber("Accuracy margin", text)).toBe(value);
+  });
+
+  it.each(["", ".", "1e3", "1,5", "one"])("refuses %j, naming the field", (text) => {
+    expect(() => decimalNumber("Accuracy margin", text)).toThrow(
+      new InvalidSetting("Accuracy margin must be a number"),
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What both settings forms (optimization and study) do with their values: pick the dataset
- * they start on, read a whole number as typed, and turn the first thing the form can tell is
+ * they start on, read a number as typed, and turn the first thing the form can tell is
  * wrong into a message instead of a request.
  */
 
@@ -25,6 +25,16 @@ export function built<Request>(make: () => Request): Built<Request> {
 export function wholeNumber(label: string, text: string): number {
   const trimmed = text.trim();
   if (!/^-?\d+$/.test(trimmed)) throw new InvalidSetting(`${label} must be a whole number`);
+  return Number(trimmed);
+}
+
+/** `text` as a decimal number such as "1", "0.5" or ".5"; throws an InvalidSetting naming
+ * `label` when it is not one (Number() alone would read "" as 0 and accept "1e3"). */
+export function decimalNumber(label: string, text: string): number {
+  const trimmed = text.trim();
+  if (!/^-?(\d+(\.\d*)?|\.\d+)$/.test(trimmed)) {
+    throw new InvalidSetting(`${label} must be a number`);
+  }
   return Number(trimmed);
 }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 
-import { buildOptimizeRequest, defaultRunSettings } from "./optimizeForm";
+import {
+  accuracyMargin,
+  buildOptimizeRequest,
+  defaultRunSettings,
+  prunerFits,
+  samplerFits,
+  updateSettings,
+} from "./optimizeForm";
 import type { SliderWeights } from "./weights";
 
 const WEIGHTS: SliderWeights = { accuracy: 60, components: { a: 50, b: 50 } };
@@ -56,6 +63,53 @@ describe("buildOptimizeRequest", () => {
     expect(built.request).not.toHaveProperty("health_component_weights");
   });
 
+  it("sends the health-aware margin typed in points as a fraction", () => {
+    expect(buildOptimizeRequest(settings, WEIGHTS).request?.accuracy_margin).toBe(0.01);
+    const built = buildOptimizeRequest({ ...settings, accuracyMargin: " 2.5 " }, WEIGHTS);
+    expect(built.request?.accuracy_margin).toBe(0.025);
+    // 0.7 / 100 is 0.006999999999999999 in floating point; the request carries 0.007.
+    const noisy = buildOptimizeRequest({ ...settings, accuracyMargin: "0.7" }, WEIGHTS);
+    expect(noisy.request?.accuracy_margin).toBe(0.007);
+  });
+
+  it("refuses a margin outside 0 to 100 points, in health-aware mode only", () => {
+    expect(buildOptimizeRequest({ ...settings, accuracyMargin: "" }, WEIGHTS).error).toBe(
+      "Accuracy margin must be a number",
+    );
+    expect(buildOptimizeRequest({ ...settings, accuracyMargin: "101" }, WEIGHTS).error).toBe(
+      "Accuracy margin must be between 0 and 100 points",
+    );
+    // The field is hidden in the other modes, so what it holds must not stop them.
+    for (const mode of ["simple", "pareto"] as const) {
+      const built = buildOptimizeRequest({ ...settings, mode, accuracyMargin: "x" }, WEIGHTS);
+      expect(built.request?.accuracy_margin).toBe(0.01);
+    }
+  });
+
+  it("sends no weights in pareto mode when the knee of the front is assembled", () => {
+    const built = buildOptimizeRequest(
+      { ...settings, mode: "pareto", paretoChoice: "knee", sampler: "nsga2", pruner: "none" },
+      WEIGHTS,
+    );
+    expect(built.request).toMatchObject({ mode: "pareto", sampler: "nsga2", pruner: "none" });
+    expect(built.request).not.toHaveProperty("accuracy_weight");
+    expect(built.request).not.toHaveProperty("health_weight");
+    expect(built.request).not.toHaveProperty("health_component_weights");
+  });
+
+  it("sends the weights in pareto mode when the best under them is assembled", () => {
+    const built = buildOptimizeRequest(
+      { ...settings, mode: "pareto", paretoChoice: "weights" },
+      WEIGHTS,
+    );
+    expect(built.request).toMatchObject({
+      mode: "pareto",
+      accuracy_weight: 0.6,
+      health_weight: 0.4,
+      health_component_weights: { a: 0.5, b: 0.5 },
+    });
+  });
+
   it("sends workers only when concurrent, GPUs per worker only on RunPod", () => {
     const off = buildOptimizeRequest(
       { ...settings, workers: "4", gpusPerWorker: "2" },
@@ -77,5 +131,69 @@ describe("buildOptimizeRequest", () => {
       "Trials must be a whole number",
     );
     expect(buildOptimizeRequest({ ...settings, trials: "0" }, WEIGHTS).request?.trials).toBe(0);
+  });
+});
+
+describe("accuracyMargin", () => {
+  it("reads points as a fraction, 0 and 100 included", () => {
+    expect([accuracyMargin("0"), accuracyMargin("1"), accuracyMargin("100")]).toEqual([0, 0.01, 1]);
+    expect(accuracyMargin(".5")).toBe(0.005);
+  });
+
+  it("refuses negative margins", () => {
+    expect(() => accuracyMargin("-1")).toThrow("Accuracy margin must be between 0 and 100 points");
+  });
+});
+
+describe("samplerFits and prunerFits", () => {
+  it("keep NSGA-II to pareto mode and CMA-ES out of it", () => {
+    expect(samplerFits("nsga2", "pareto")).toBe(true);
+    expect(samplerFits("cmaes", "pareto")).toBe(false);
+    expect(samplerFits("nsga2", "simple")).toBe(false);
+    expect(samplerFits("nsga2", "health-aware")).toBe(false);
+    expect(samplerFits("cmaes", "health-aware")).toBe(true);
+    expect(samplerFits("tpe", "pareto")).toBe(true);
+  });
+
+  it("allow only auto or none pruning in pareto mode", () => {
+    expect(prunerFits("auto", "pareto")).toBe(true);
+    expect(prunerFits("none", "pareto")).toBe(true);
+    expect(prunerFits("hyperband", "pareto")).toBe(false);
+    expect(prunerFits("median", "health-aware")).toBe(true);
+  });
+});
+
+describe("updateSettings", () => {
+  const settings = defaultRunSettings(["digits"]);
+
+  it("applies the patch", () => {
+    expect(updateSettings(settings, { trials: "5", seed: "3" })).toEqual({
+      ...settings,
+      trials: "5",
+      seed: "3",
+    });
+  });
+
+  it("keeps a sampler and pruner the new mode can run", () => {
+    const chosen = { ...settings, sampler: "random" as const, pruner: "none" as const };
+    expect(updateSettings(chosen, { mode: "pareto" })).toMatchObject({
+      mode: "pareto",
+      sampler: "random",
+      pruner: "none",
+    });
+  });
+
+  it("resets to the defaults what the new mode cannot run", () => {
+    const single = { ...settings, sampler: "cmaes" as const, pruner: "hyperband" as const };
+    expect(updateSettings(single, { mode: "pareto" })).toMatchObject({
+      mode: "pareto",
+      sampler: "tpe",
+      pruner: "auto",
+    });
+    const multi = { ...settings, mode: "pareto" as const, sampler: "nsga2" as const };
+    expect(updateSettings(multi, { mode: "simple" })).toMatchObject({
+      mode: "simple",
+      sampler: "tpe",
+    });
   });
 });

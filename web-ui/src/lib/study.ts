@@ -1,5 +1,5 @@
 /**
- * The comparison study as the dashboard shows it: the two modes, the eight analysis modules
+ * The comparison study as the dashboard shows it: the two modes, the nine analysis modules
  * with their titles, and what a status says about what the user can do next.
  */
 import type { StudyModeProgress, StudyStatus } from "@/lib/api/types";
@@ -53,6 +53,12 @@ export const ANALYSIS_MODULES: readonly { name: string; title: string; descripti
     name: "failure_cases",
     title: "Failure cases",
     description: "what each model gets wrong, and what only one of them does",
+  },
+  {
+    name: "trial_level",
+    title: "Trial level: does health predict holdout accuracy beyond validation accuracy?",
+    // The title already asks the question; the line says how it is answered.
+    description: "on every trial, not one model per run: partial Spearman given val accuracy",
   },
 ];
 

@@ -14,6 +14,7 @@ import {
   type SliderWeights,
   toRequestWeights,
   weightsFromDefaults,
+  weightsSent,
 } from "./weights";
 
 // The server's defaults (seed 002), as GET /default-scoring-weights sends them.
@@ -177,13 +178,31 @@ describe("simple mode", () => {
   });
 
   it("sends no weights, so the server scores accuracy alone", () => {
-    expect(toRequestWeights(START, "simple")).toEqual({});
+    expect(toRequestWeights(START, "simple", "knee")).toEqual({});
+    expect(toRequestWeights(START, "simple", "weights")).toEqual({});
+  });
+});
+
+describe("weightsSent", () => {
+  it("sends them in health-aware mode, whatever pareto's choice was", () => {
+    expect(weightsSent("health-aware", "knee")).toBe(true);
+    expect(weightsSent("health-aware", "weights")).toBe(true);
+  });
+
+  it("sends them in pareto mode only to assemble the best under them", () => {
+    // The server reads any weight in a pareto request as "the best under these weights".
+    expect(weightsSent("pareto", "knee")).toBe(false);
+    expect(weightsSent("pareto", "weights")).toBe(true);
+    expect(toRequestWeights(START, "pareto", "knee")).toEqual({});
+    expect(toRequestWeights(START, "pareto", "weights")).toEqual(
+      toRequestWeights(START, "health-aware", "knee"),
+    );
   });
 });
 
 describe("toRequestWeights", () => {
   it("converts percents to fractions whose component shares sum to 1", () => {
-    const request = toRequestWeights(START, "health-aware");
+    const request = toRequestWeights(START, "health-aware", "knee");
     expect(request.accuracy_weight).toBe(0.7);
     expect(request.health_weight).toBe(0.3);
     expect(request.health_component_weights).toEqual({
@@ -203,7 +222,7 @@ describe("toRequestWeights", () => {
     for (let step = 0; step < 60; step++) {
       weights = setComponent(weights, names[step % names.length], (step * 37) % 101);
       weights = setAccuracy(weights, (step * 13) % 101);
-      const request = toRequestWeights(weights, "health-aware");
+      const request = toRequestWeights(weights, "health-aware", "knee");
       expect(request.accuracy_weight! + request.health_weight!).toBeCloseTo(1, 12);
       expect(Math.abs(sum(Object.values(request.health_component_weights!)) - 1)).toBeLessThan(
         1e-9,

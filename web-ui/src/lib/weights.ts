@@ -7,6 +7,10 @@ import type { DefaultScoringWeights, Mode, OptimizeRequest } from "@/lib/api/typ
 
 export type ScoringMode = Mode;
 
+/** The model pareto mode assembles: the knee of the front, or the best total under the
+ * sliders' weights. */
+export type ParetoChoice = "knee" | "weights";
+
 export interface SliderWeights {
   /** Accuracy's whole percent of the total score; health gets the rest. */
   accuracy: number;
@@ -109,6 +113,15 @@ export function componentTotal(weights: SliderWeights): number {
   return Object.values(componentPercents(weights)).reduce((a, b) => a + b, 0);
 }
 
+/**
+ * Whether the request carries the sliders' weights: in health-aware mode, and in pareto mode
+ * only to assemble the best under them, since the server reads any weight in a pareto request
+ * as that choice (without weights it assembles the knee of the front).
+ */
+export function weightsSent(mode: ScoringMode, paretoChoice: ParetoChoice): boolean {
+  return mode === "health-aware" || (mode === "pareto" && paretoChoice === "weights");
+}
+
 /** What the sliders show: simple mode scores accuracy alone, whatever was set before. */
 export function shownWeights(weights: SliderWeights, mode: ScoringMode): SliderWeights {
   return mode === "simple" ? { ...weights, accuracy: 100 } : weights;
@@ -120,11 +133,15 @@ export function scoreShare(weights: SliderWeights, name: string): number {
 }
 
 /**
- * The request's weight fields: none in simple mode (the server scores accuracy alone),
- * else the shown whole percents as fractions, the component shares summing to 1.
+ * The request's weight fields: none when they are not sent (simple mode, pareto's knee), else
+ * the shown whole percents as fractions, the component shares summing to 1.
  */
-export function toRequestWeights(weights: SliderWeights, mode: ScoringMode): RequestWeights {
-  if (mode === "simple") return {};
+export function toRequestWeights(
+  weights: SliderWeights,
+  mode: ScoringMode,
+  paretoChoice: ParetoChoice,
+): RequestWeights {
+  if (!weightsSent(mode, paretoChoice)) return {};
   return {
     accuracy_weight: weights.accuracy / 100,
     health_weight: healthPercent(weights) / 100,

@@ -3,7 +3,12 @@
 import { useState } from "react";
 
 import { apiData } from "@/lib/api/client";
-import { buildOptimizeRequest, defaultRunSettings, type RunSettings } from "@/lib/optimizeForm";
+import {
+  buildOptimizeRequest,
+  defaultRunSettings,
+  type RunSettings,
+  updateSettings,
+} from "@/lib/optimizeForm";
 import { weightsFromDefaults } from "@/lib/weights";
 
 import { ExecutionFields } from "./ExecutionFields";
@@ -19,7 +24,7 @@ export function ConfigForm({ health, defaults }: ServerSettings) {
   const [weights, setWeights] = useState(() => weightsFromDefaults(defaults));
 
   const update = (patch: Partial<RunSettings>) =>
-    setSettings((current) => ({ ...current, ...patch }));
+    setSettings((current) => updateSettings(current, patch));
 
   return (
     <StartForm
@@ -31,8 +36,13 @@ export function ConfigForm({ health, defaults }: ServerSettings) {
       pageOf={(created) => `/run?job=${encodeURIComponent(created.job_id)}`}
     >
       <RunFields settings={settings} datasets={health.datasets} onChange={update} />
-      <ModeField mode={settings.mode} onChange={(mode) => update({ mode })} />
-      <WeightSliders weights={weights} mode={settings.mode} onChange={setWeights} />
+      <ModeField settings={settings} onChange={update} />
+      <WeightSliders
+        weights={weights}
+        mode={settings.mode}
+        paretoChoice={settings.paretoChoice}
+        onChange={setWeights}
+      />
       <ExecutionFields settings={settings} health={health} onChange={update} />
     </StartForm>
   );

@@ -12,9 +12,26 @@ describe("NumberField", () => {
     const input = screen.getByLabelText("Seed") as HTMLInputElement;
     expect(input).toBe(screen.getByTestId("seed"));
     expect([input.type, input.step, input.min, input.max]).toEqual(["number", "1", "0", "9"]);
+    expect(input.inputMode).toBe("numeric");
 
     fireEvent.change(input, { target: { value: "7" } });
     expect(onChange).toHaveBeenCalledWith("7");
+  });
+
+  it("takes decimals when its step is a fraction", () => {
+    render(
+      <NumberField
+        label="Margin"
+        testId="m"
+        value="1"
+        min={0}
+        max={100}
+        step={0.1}
+        onChange={vi.fn()}
+      />,
+    );
+    const input = screen.getByTestId("m") as HTMLInputElement;
+    expect([input.step, input.inputMode]).toEqual(["0.1", "decimal"]);
   });
 
   it("can be disabled", () => {

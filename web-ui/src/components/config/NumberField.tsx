@@ -8,17 +8,21 @@ interface NumberFieldProps {
   value: string;
   min: number;
   max: number;
+  /** The arrow keys' step; 1 (the default) keeps to whole numbers, a fraction allows decimals. */
+  step?: number;
   disabled?: boolean;
   onChange: (value: string) => void;
 }
 
-/** A labelled whole-number input; the text is kept as typed and checked on submit. */
+/** A labelled number input, whole numbers unless a fractional step is given; the text is kept
+ * as typed and checked on submit. */
 export function NumberField({
   label,
   testId,
   value,
   min,
   max,
+  step = 1,
   disabled,
   onChange,
 }: NumberFieldProps) {
@@ -29,8 +33,9 @@ export function NumberField({
       <input
         id={id}
         type="number"
-        inputMode="numeric"
-        step={1}
+        // Phone keyboards: digits only, or digits and a decimal point.
+        inputMode={Number.isInteger(step) ? "numeric" : "decimal"}
+        step={step}
         min={min}
         max={max}
         value={value}

@@ -2,7 +2,14 @@
 
 import { useId } from "react";
 
-import type { RunSettings } from "@/lib/optimizeForm";
+import {
+  type Pruner,
+  prunerFits,
+  type RunSettings,
+  type Sampler,
+  samplerFits,
+} from "@/lib/optimizeForm";
+import type { ScoringMode } from "@/lib/weights";
 
 import { DatasetField } from "./DatasetField";
 import { NumberField } from "./NumberField";
@@ -19,14 +26,15 @@ const PLOT_MODES: { value: RunSettings["plotGeneration"]; label: string }[] = [
   { value: "none", label: "None" },
 ];
 
-const SAMPLERS: { value: RunSettings["sampler"]; label: string }[] = [
+const SAMPLERS: { value: Sampler; label: string }[] = [
   { value: "tpe", label: "TPE (Bayesian)" },
+  { value: "nsga2", label: "NSGA-II (genetic, multi-objective)" },
   { value: "random", label: "Random" },
   { value: "cmaes", label: "CMA-ES" },
   { value: "gp", label: "Gaussian process (needs PyTorch)" },
 ];
 
-const PRUNERS: { value: RunSettings["pruner"]; label: string }[] = [
+const PRUNERS: { value: Pruner; label: string }[] = [
   { value: "auto", label: "Auto (Hyperband from 4 epochs)" },
   { value: "hyperband", label: "Hyperband" },
   { value: "successive-halving", label: "Successive halving" },
@@ -34,6 +42,20 @@ const PRUNERS: { value: RunSettings["pruner"]; label: string }[] = [
   { value: "percentile", label: "Percentile (25th)" },
   { value: "none", label: "None" },
 ];
+
+/** The samplers `mode` can run (NSGA-II in pareto mode only, CMA-ES outside it). */
+function samplerChoices(mode: ScoringMode) {
+  return SAMPLERS.filter((choice) => samplerFits(choice.value, mode));
+}
+
+/** The pruners `mode` can run; in pareto mode auto means none, and says so. */
+function prunerChoices(mode: ScoringMode) {
+  const fitting = PRUNERS.filter((choice) => prunerFits(choice.value, mode));
+  if (mode !== "pareto") return fitting;
+  return fitting.map((choice) =>
+    choice.value === "auto" ? { ...choice, label: "Auto (none in pareto mode)" } : choice,
+  );
+}
 
 interface ChoiceFieldProps<T extends string> {
   label: string;
@@ -110,14 +132,14 @@ export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
           label="Sampler"
           testId="sampler-select"
           value={settings.sampler}
-          choices={SAMPLERS}
+          choices={samplerChoices(settings.mode)}
           onChange={(sampler) => onChange({ sampler })}
         />
         <ChoiceField
           label="Pruner"
           testId="pruner-select"
           value={settings.pruner}
-          choices={PRUNERS}
+          choices={prunerChoices(settings.mode)}
           onChange={(pruner) => onChange({ pruner })}
         />
         <label className="checkbox">
@@ -138,6 +160,12 @@ export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
           onChange={(seed) => onChange({ seed })}
         />
       </div>
+      {settings.mode === "pareto" && (
+        <p className="hint" data-testid="pruner-note">
+          Pareto mode runs no Optuna pruner (auto means none): Optuna&apos;s pruners take one
+          objective, and this study has two. Health pruning still applies.
+        </p>
+      )}
     </fieldset>
   );
 }

@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from "@testing-library/react";
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
 
-import { type ScoringMode, type SliderWeights } from "@/lib/weights";
+import { type ParetoChoice, type ScoringMode, type SliderWeights } from "@/lib/weights";
 
 import { WeightSliders } from "./WeightSliders";
 
@@ -20,9 +20,28 @@ const START: SliderWeights = {
 const NAMES = Object.keys(START.components);
 
 /** The sliders with their state held the way the configuration form holds it. */
-function Harness({ mode }: { mode: ScoringMode }) {
+function Harness({
+  mode,
+  paretoChoice = "knee",
+}: {
+  mode: ScoringMode;
+  paretoChoice?: ParetoChoice;
+}) {
   const [weights, setWeights] = useState(START);
-  return <WeightSliders weights={weights} mode={mode} onChange={setWeights} />;
+  return (
+    <WeightSliders
+      weights={weights}
+      mode={mode}
+      paretoChoice={paretoChoice}
+      onChange={setWeights}
+    />
+  );
+}
+
+function allSliders(): HTMLInputElement[] {
+  return ["weight-accuracy", "weight-health", ...NAMES.map((n) => `weight-component-${n}`)].map(
+    slider,
+  );
 }
 
 function slider(testId: string): HTMLInputElement {
@@ -83,6 +102,22 @@ describe("WeightSliders", () => {
     expect(slider("weight-health").disabled).toBe(true);
     for (const name of NAMES) expect(slider(`weight-component-${name}`).disabled).toBe(true);
     expect(screen.getByTestId("weights-total").textContent).toBe("100%");
+    expect(screen.getByTestId("weights-locked").textContent).toContain("accuracy alone");
+  });
+
+  it("rests in pareto mode while the knee is assembled, showing the split it would send", () => {
+    render(<Harness mode="pareto" paretoChoice="knee" />);
+    for (const input of allSliders()) expect(input.disabled).toBe(true);
+    expect(slider("weight-accuracy").value).toBe("70");
+    expect(screen.getByTestId("weights-locked").textContent).toContain("knee of the front");
+  });
+
+  it("is live in pareto mode when the best under these weights is assembled", () => {
+    render(<Harness mode="pareto" paretoChoice="weights" />);
+    for (const input of allSliders()) expect(input.disabled).toBe(false);
+    expect(screen.queryByTestId("weights-locked")).toBeNull();
+    move("weight-accuracy", 40);
+    expect(slider("weight-health").value).toBe("60");
   });
 
   it("brings back the health-aware split when the mode switches back", () => {

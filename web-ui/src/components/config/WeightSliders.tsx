@@ -5,6 +5,7 @@ import {
   componentPercents,
   componentTotal,
   healthPercent,
+  type ParetoChoice,
   type ScoringMode,
   scoreShare,
   setAccuracy,
@@ -12,6 +13,7 @@ import {
   setHealth,
   shownWeights,
   type SliderWeights,
+  weightsSent,
 } from "@/lib/weights";
 
 import { WeightSlider } from "./WeightSlider";
@@ -19,15 +21,27 @@ import { WeightSlider } from "./WeightSlider";
 interface WeightSlidersProps {
   weights: SliderWeights;
   mode: ScoringMode;
+  /** Pareto mode: the knee of the front needs no weights, so the sliders rest. */
+  paretoChoice: ParetoChoice;
   onChange: (weights: SliderWeights) => void;
 }
+
+/** Why the sliders are locked, by mode; they are live whenever the request carries them. */
+const LOCKED_HINTS: Partial<Record<ScoringMode, string>> = {
+  simple:
+    "Simple mode scores validation accuracy alone. Choose health-aware or pareto to weigh " +
+    "model health.",
+  pareto:
+    "Pareto mode assembles the knee of the front and sends no weights. Choose \u201cAssemble " +
+    "the best under these weights\u201d to use them.",
+};
 
 /**
  * The three-tier scoring weights: accuracy vs health, then health's six components. Moving
  * any slider rebalances the others, so each tier always totals 100%.
  */
-export function WeightSliders({ weights, mode, onChange }: WeightSlidersProps) {
-  const locked = mode === "simple";
+export function WeightSliders({ weights, mode, paretoChoice, onChange }: WeightSlidersProps) {
+  const locked = !weightsSent(mode, paretoChoice);
   const shown = shownWeights(weights, mode);
   const health = healthPercent(shown);
   const percents = componentPercents(shown);
@@ -36,8 +50,8 @@ export function WeightSliders({ weights, mode, onChange }: WeightSlidersProps) {
     <fieldset className="weight-sliders">
       <legend>Scoring weights</legend>
       {locked && (
-        <p className="hint">
-          Simple mode scores validation accuracy alone. Choose health-aware to weigh model health.
+        <p className="hint" data-testid="weights-locked">
+          {LOCKED_HINTS[mode]}
         </p>
       )}
       <WeightSlider

@@ -60,12 +60,12 @@ describe("StudyConfigForm", () => {
     );
   });
 
-  it("lists the eight modules by title and locks them when the analysis waits", async () => {
+  it("lists the nine modules by title and locks them when the analysis waits", async () => {
     render(<StudyConfigForm health={HEALTH} defaults={DEFAULTS} />);
     const boxes = screen.getAllByRole("checkbox", { name: /./ }).filter((box) =>
       box.getAttribute("data-testid")?.startsWith("study-module-"),
     );
-    expect(boxes).toHaveLength(8);
+    expect(boxes).toHaveLength(9);
     expect(screen.getByLabelText(/Robustness to corruptions/)).toBeTruthy();
     await userEvent.click(input("study-auto-analysis"));
     expect(input("study-module-robustness").closest("fieldset")?.disabled).toBe(true);
