@@ -71,3 +71,16 @@ def test_a_failed_run_makes_the_comparison_unpaired(tiny_image_study):
     comparison = result.data.comparisons["holdout_accuracy"]
     assert comparison.paired is False and comparison.primary.name == "Welch t-test"
     assert comparison.a.n == 1 and comparison.primary.p_value is None
+
+
+def test_the_same_trial_number_with_other_parameters_is_not_the_same_model(tiny_image_study):
+    """Past the sampler's random start-up the two modes' trial N are different models."""
+    metadata, paths = tiny_image_study
+    runs = [
+        r.with_updates(params={"learning_rate": 0.01 if r.mode is Mode.SIMPLE else 0.02})
+        if r.index == 1
+        else r
+        for r in metadata.runs
+    ]
+    context = AnalysisContext(metadata.with_updates(runs=runs), paths)
+    assert generalization.identical_selections(context) == 1

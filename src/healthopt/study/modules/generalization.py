@@ -107,15 +107,18 @@ def run(context: AnalysisContext) -> ModuleOutcome:
 
 
 def identical_selections(context: AnalysisContext) -> int | None:
-    """How many seed-paired runs selected the same trial in both modes (the same seed trains
-    the same model, so those pairs cannot differ); None when the runs do not pair."""
+    """How many seed-paired runs selected the same model in both modes: the same trial with
+    the same parameters (the same seed trains the same model, so those pairs cannot differ;
+    past the sampler's random start-up the two modes' trial N are different models). None
+    when the runs do not pair."""
     if not context.paired:
         return None
-    trials = {
-        mode: {m.index: m.record.best_trial for m in context.models[mode]} for mode in context.modes
+    chosen = {
+        mode: {m.index: (m.record.best_trial, m.record.params) for m in context.models[mode]}
+        for mode in context.modes
     }
-    a, b = trials[Mode.SIMPLE], trials[Mode.HEALTH_AWARE]
-    return sum(1 for index, trial in a.items() if trial is not None and b.get(index) == trial)
+    a, b = chosen[Mode.SIMPLE], chosen[Mode.HEALTH_AWARE]
+    return sum(1 for index, pick in a.items() if pick[0] is not None and b.get(index) == pick)
 
 
 def _row(context: AnalysisContext, mut: ModelUnderTest) -> RunRow:
