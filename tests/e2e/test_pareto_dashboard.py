@@ -40,7 +40,9 @@ downloads = dashboard.downloads
 screenshots = dashboard.screenshots
 
 # Small enough to finish in about a minute on two CPU cores; no pruning, so all five complete
-# and the front has something to choose from.
+# and the front has something to choose from. With the skill gate health rises with accuracy,
+# so small runs often have a front of one; seed 5 gave a front of two on the 2-core machine
+# (`healthopt optimize ... --seed 5`), which the screenshot shows. The test holds for any size.
 REQUEST = {
     "dataset_name": "digits",
     "trials": 5,
@@ -50,7 +52,7 @@ REQUEST = {
     "pruner": "none",
     "health_pruning": False,
     "plot_generation": "all",
-    "seed": 1,
+    "seed": 5,
 }
 
 
@@ -107,11 +109,14 @@ def read_front_and_download(api: Server, ui: Dashboard, driver, downloads: Path,
     ActionChains(driver).move_to_element(dot).click().perform()
     wait(driver, lambda d: find(d, "pareto-trial").get_attribute("data-trial") == str(target),
          message="clicking a point did not open its trial")  # fmt: skip
-    images = wait(driver, lambda d: d.find_elements(*by_id("plot-image")), timeout=30)
+    plots = [p for p in api.get(f"/jobs/{job_id}/plots")["plots"] if p["trial"] == target]
+    assert plots
+    # The grid renders its images as their objects arrive: wait for all of them, not the first.
+    images = wait(driver, lambda d: len(found := d.find_elements(*by_id("plot-image")))
+                  == len(plots) and found, timeout=30,
+                  message="the opened trial did not show every plot")  # fmt: skip
     wait(driver, lambda d: all(d.execute_script("return arguments[0].naturalWidth > 0", i)
                                for i in images), timeout=30)  # fmt: skip
-    plots = [p for p in api.get(f"/jobs/{job_id}/plots")["plots"] if p["trial"] == target]
-    assert len(images) == len(plots) > 0
     screenshots(driver, "pareto")
 
     point = next(p for p in pareto["points"] if p["trial"] == target)
