@@ -4,9 +4,11 @@ The study's storage is the single source of truth (each trial's TrialResult live
 system attributes; studies written before issue 18 kept it among the user attributes, and
 still load), so a resumed run, or another process reading the same storage, writes the same
 file. The user attributes hold only flat figures, for optuna-dashboard and
-`trials_dataframe()`. Its shape is `records.RunResults`: each trial's `total_score` can be
-recomputed from its `health`, `metrics.val_accuracy` and the run's `scoring_weights`
-(`healthopt.health.scoring.total_score`; `score` says how missing components were handled).
+`trials_dataframe()`. Its shape is `records.RunResults`: each trial's `total_score`
+recomputes exactly from its `health`, `metrics.val_accuracy`, `metrics.chance_accuracy` and the
+run's `scoring_weights` (`healthopt.health.scoring.total_score`; `score` says which rule
+applied). `selection` and `ranking` say which trial the run chose and why
+(`optimize.selection`); a pareto run adds its front.
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ def retried_by(trials: list[FrozenTrial]) -> dict[int, int]:
 
 def pareto_front(study: optuna.Study) -> list[int] | None:
     """A two-objective study's Pareto front (Optuna's own), by trial number; None otherwise."""
-    if not study._is_multi_objective():
+    if len(study.directions) < 2:
         return None
     return sorted(t.number for t in study.best_trials)
 

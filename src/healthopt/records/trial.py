@@ -196,9 +196,9 @@ class TrialResult(VersionedRecord):
 class TrialRecord(Record):
     """One finished trial as results.json shows it.
 
-    `total_score` (= `value`) can be recomputed from `health`, `metrics.val_accuracy` and the
-    run's scoring weights (`healthopt.health.scoring.total_score`); `score` says how missing
-    components were handled.
+    `total_score` (= `value` outside pareto mode) recomputes exactly from `health`,
+    `metrics.val_accuracy`, `metrics.chance_accuracy` and the run's scoring weights
+    (`healthopt.health.scoring.total_score`); `score` says which rule applied.
     """
 
     number: int
