@@ -29,10 +29,12 @@ from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, RunStopped
 from healthopt.optimize.optimizer import OptimizationResult, _too_late_to_prune
 from healthopt.optimize.search import make_sampler
+from healthopt.optimize.study import load_shared_config, open_study
 from healthopt.records import (
     AnalysisSummary,
     DiagnosticsSummary,
     EpochEndEvent,
+    Mode,
     PlotsDrawnEvent,
     PruneInfo,
     RunEvent,
@@ -727,3 +729,24 @@ def test_nsga2_runs_a_pareto_study(tmp_path: Path):
     config = _pareto_config(tmp_path, trials=5, sampler="nsga2")
     result, _ = _optimize(config, PARETO_SCRIPT)
     assert result.best_trial == 1
+
+
+def test_a_shared_pareto_study_takes_a_workers_trials_and_the_orchestrator_assembles(
+    tmp_path: Path,
+):
+    config = _pareto_config(
+        tmp_path, trials=5, storage_url=f"sqlite:///{tmp_path / 'shared.db'}", heartbeat_seconds=1
+    )
+    open_study(config, default_url="sqlite:///unused.db")  # as `healthopt optimize` starts it
+    joined = load_shared_config(str(config.storage_url), "run")
+    assert joined.mode is Mode.PARETO
+    executor = ScriptedExecutor(PARETO_SCRIPT)
+    try:
+        ModelOptimizer(joined, executor=executor, role="worker").optimize_model()
+    finally:
+        executor.shutdown()
+    result, orchestrator = _optimize(config, PARETO_SCRIPT)
+    assert orchestrator.specs == []  # the worker ran every trial
+    data = _results(tmp_path / "run")
+    assert data.pareto_front == [0, 1, 2] and result.best_trial == 1
+    assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
