@@ -27,7 +27,7 @@ def _problems(client: TestClient, body: dict) -> list[tuple[str, str]]:
         ({"max_epochs_per_trial": 0}, "max_epochs_per_trial", "greater than or equal to 1"),
         ({"dataset_name": "mnistt"}, "dataset_name", "unknown dataset 'mnistt'; choose one of"),
         ({"dataset_name": "npz:/etc/passwd"}, "dataset_name", "unknown dataset"),
-        ({"mode": "fast"}, "mode", "mode must be one of simple, health-aware, got 'fast'"),
+        ({"mode": "fast"}, "mode", "mode must be one of simple, health-aware, pareto, got 'fast'"),
         ({"plot_generation": "some"}, "plot_generation", "'all', 'best' or 'none'"),
         (
             {"mode": "health_aware", "accuracy_weight": 0.6, "health_weight": 0.6},

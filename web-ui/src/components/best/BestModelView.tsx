@@ -1,11 +1,10 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
 
 import { apiData } from "@/lib/api/client";
-import type { JobStatusName } from "@/lib/api/types";
 import { useApi } from "@/lib/useApi";
+import { jobPath, REFRESH_MS, useJobStatus, useRereadWhenJobEnds } from "@/lib/useJobStatus";
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 
@@ -18,16 +17,9 @@ import { HealthRadar } from "./HealthRadar";
 import { PlotsGrid } from "./PlotsGrid";
 import { TensorBoardButton } from "./TensorBoardButton";
 
-// While the job runs, a better trial or the assembled model can appear at any moment.
-const REFRESH_MS = 4000;
-const ACTIVE: readonly JobStatusName[] = ["pending", "running"];
-
-function jobPath(jobId: string) {
-  return { params: { path: { job_id: jobId } } };
-}
-
 /** The best trial of a job: metrics, health, diagnostics, architecture, plots and files. */
 export function BestModelView({ jobId }: { jobId: string }) {
+  // While the job runs, a better trial or the assembled model can appear at any moment.
   const { status, jobActive, polling } = useJobStatus(jobId);
   const refresh = { intervalMs: polling ? REFRESH_MS : 0 };
   const best = useApi(
@@ -41,17 +33,10 @@ export function BestModelView({ jobId }: { jobId: string }) {
     refresh,
   );
 
-  // Polling stops when the job ends, so fetch once more to catch what the last trial added.
-  const { reload: reloadBest } = best;
-  const { reload: reloadPlots } = plots;
-  const wasActive = useRef(false);
-  useEffect(() => {
-    if (wasActive.current && !jobActive) {
-      reloadBest();
-      reloadPlots();
-    }
-    wasActive.current = jobActive;
-  }, [jobActive, reloadBest, reloadPlots]);
+  useRereadWhenJobEnds(jobActive, () => {
+    best.reload();
+    plots.reload();
+  });
 
   if (!best.data) {
     return (
@@ -101,21 +86,6 @@ export function BestModelView({ jobId }: { jobId: string }) {
       </section>
     </div>
   );
-}
-
-/** The job's status, polled until the job has ended. `polling` is also true before the
- * first answer, since the job may well be running. */
-function useJobStatus(jobId: string) {
-  const [ended, setEnded] = useState(false);
-  const status = useApi(
-    () => apiData((client) => client.GET("/jobs/{job_id}/status", jobPath(jobId))),
-    [jobId],
-    { intervalMs: ended ? 0 : REFRESH_MS },
-  );
-  const name = status.data?.status;
-  const jobActive = name !== undefined && ACTIVE.includes(name);
-  useEffect(() => setEnded(name !== undefined && !ACTIVE.includes(name)), [name]);
-  return { status, jobActive, polling: !ended };
 }
 
 /** What stands in for the page until the best model arrives. */

@@ -45,10 +45,12 @@ const VIEW: ParetoView = {
   rule_description: "the knee of the front",
 };
 
-function serve(status: string, pareto: () => Response) {
+function serve(status: string | (() => string), pareto: () => Response) {
   api.answer((request) => {
     const path = pathOf(request);
-    if (path === `/jobs/${JOB}/status`) return Response.json({ status, job_id: JOB });
+    if (path === `/jobs/${JOB}/status`) {
+      return Response.json({ status: typeof status === "string" ? status : status(), job_id: JOB });
+    }
     if (path === `/jobs/${JOB}/pareto`) return pareto();
     if (path === `/jobs/${JOB}/plots`) {
       return Response.json({
@@ -146,5 +148,25 @@ describe("ParetoFrontView", () => {
     ready = true;
     await act(() => vi.advanceTimersByTimeAsync(4000));
     expect(screen.getAllByTestId("pareto-point")).toHaveLength(4);
+  });
+
+  it("follows a running job and reads the front once more when it ends", async () => {
+    let status = "running";
+    serve(() => status, () => Response.json(VIEW));
+    const paretoReads = () =>
+      api.requests.filter((r) => pathOf(r) === `/jobs/${JOB}/pareto`).length;
+    render(<ParetoFrontView jobId={JOB} />);
+    await settle();
+    expect(screen.getByText(/The job is still running/)).toBeTruthy();
+    await act(() => vi.advanceTimersByTimeAsync(4000));
+    expect(paretoReads()).toBe(2);
+
+    status = "completed";
+    await act(() => vi.advanceTimersByTimeAsync(4000));
+    expect(screen.queryByText(/The job is still running/)).toBeNull();
+    const afterEnd = paretoReads();
+    expect(afterEnd).toBe(4); // the tick that saw the end, and the read once more
+    await act(() => vi.advanceTimersByTimeAsync(3 * 4000));
+    expect(paretoReads()).toBe(afterEnd);
   });
 });

@@ -1,37 +1,25 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 import { apiData } from "@/lib/api/client";
-import type { JobStatusName } from "@/lib/api/types";
 import { useApi } from "@/lib/useApi";
+import { jobPath, REFRESH_MS, useJobStatus, useRereadWhenJobEnds } from "@/lib/useJobStatus";
 
 import { ParetoChart } from "./ParetoChart";
 import { initialTrial } from "./paretoGeometry";
 import styles from "./pareto.module.css";
 import { TrialDetails } from "./TrialDetails";
 
-// While the job runs, every finished trial can move the front.
-const REFRESH_MS = 4000;
-const ACTIVE: readonly JobStatusName[] = ["pending", "running"];
-
-function jobPath(jobId: string) {
-  return { params: { path: { job_id: jobId } } };
-}
-
 /** A pareto run: every trial on (val accuracy, health), the front, the chosen member and the
  * rule that chose it; a click on a point opens that trial. */
 export function ParetoFrontView({ jobId }: { jobId: string }) {
-  const status = useApi(
-    () => apiData((client) => client.GET("/jobs/{job_id}/status", jobPath(jobId))),
-    [jobId],
-  );
-  const name = status.data?.status;
-  const active = name === undefined || ACTIVE.includes(name);
-  const refresh = { intervalMs: active ? REFRESH_MS : 0 };
+  // While the job runs, every finished trial can move the front.
+  const { status, jobActive, polling } = useJobStatus(jobId);
+  const refresh = { intervalMs: polling ? REFRESH_MS : 0 };
   const pareto = useApi(
     () => apiData((client) => client.GET("/jobs/{job_id}/pareto", jobPath(jobId))),
     [jobId],
@@ -42,24 +30,10 @@ export function ParetoFrontView({ jobId }: { jobId: string }) {
     [jobId],
     refresh,
   );
-  const { reload: reloadStatus } = status;
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(reloadStatus, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [active, reloadStatus]);
-
-  // Polling stops when the job ends: read once more for what the last trial changed.
-  const { reload: reloadPareto } = pareto;
-  const { reload: reloadPlots } = plots;
-  const wasActive = useRef(false);
-  useEffect(() => {
-    if (wasActive.current && !active) {
-      reloadPareto();
-      reloadPlots();
-    }
-    wasActive.current = active;
-  }, [active, reloadPareto, reloadPlots]);
+  useRereadWhenJobEnds(jobActive, () => {
+    pareto.reload();
+    plots.reload();
+  });
 
   const [picked, setPicked] = useState<number | null>(null);
   const view = pareto.data;
@@ -67,7 +41,7 @@ export function ParetoFrontView({ jobId }: { jobId: string }) {
     return (
       <div className={styles.page}>
         <Heading jobId={jobId} />
-        {pareto.error && active && !status.error ? (
+        {pareto.error && polling && !status.error ? (
           <LoadingState label="Waiting for the first trial to finish…" />
         ) : pareto.error || status.error ? (
           <ErrorState
@@ -92,7 +66,7 @@ export function ParetoFrontView({ jobId }: { jobId: string }) {
   return (
     <div className={styles.page}>
       <Heading jobId={jobId} runName={view.run_name} />
-      {active && (
+      {jobActive && (
         <p className={styles.muted} aria-live="polite">
           The job is still running: the front updates as trials finish.
         </p>
