@@ -11,7 +11,7 @@ from healthopt.records import HealthValues, TrialMetrics, TrialRecord
 
 def _record(number: int, val_accuracy: float | None, **fields: object) -> TrialRecord:
     """The best trial as results.json holds it."""
-    metrics = TrialMetrics(val_accuracy=val_accuracy)
+    metrics = TrialMetrics(val_accuracy=val_accuracy, chance_accuracy=0.1)
     return TrialRecord(number=number, state="COMPLETE", metrics=metrics, **fields)
 
 
@@ -75,7 +75,8 @@ def test_assembly_writes_the_architecture_view_of_the_best_model(tmp_path: Path)
     assemble_best(tmp_path, record, "digits")
     view = json.loads((tmp_path / "optimized_model" / "architecture_view.json").read_text())
     assert view["visualization"]["performance_score"] == 0.9
-    assert view["visualization"]["health_score"] == 0.5  # the one component it has
+    # The one component it has, at its default share (the others count 0), gated by skill.
+    assert view["visualization"]["health_score"] == pytest.approx((0.8 / 0.9) * 0.15 * 0.5)
     assert view["cytoscape"]["elements"][0]["data"]["id"] == "input"
 
 
