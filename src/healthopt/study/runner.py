@@ -186,7 +186,10 @@ class ComparisonStudy:
                 r.with_updates(status="pending") if r.status == "running" else r
                 for r in metadata.runs
             ]
-            self._save(metadata.with_updates(runs=runs, state=state))
+            # Stopped during the analysis's ablation runs: phase 1a stays done, in the same
+            # write, so no reader sees a cancelled study that still says it is analysing.
+            phase = "built" if metadata.phase == "analyzing" else metadata.phase
+            self._save(metadata.with_updates(runs=runs, state=state, phase=phase))
             raise StudyStopped(
                 f"study {metadata.study_id} {state}; finished runs are kept"
             ) from exc
