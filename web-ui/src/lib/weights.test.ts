@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { DefaultScoringWeights } from "@/lib/api/types";
+import { SCORING_DEFAULTS as DEFAULTS } from "@/testing/scoringDefaults";
 
 import {
   componentPercents,
@@ -17,28 +17,6 @@ import {
   weightsSent,
 } from "./weights";
 
-// The server's defaults (seed 002), as GET /default-scoring-weights sends them.
-const DEFAULTS: DefaultScoringWeights = {
-  accuracy_weight: 0.7,
-  health_weight: 0.3,
-  health_component_weights: {
-    neuron_utilization: 0.25,
-    parameter_efficiency: 0.15,
-    training_stability: 0.2,
-    gradient_health: 0.15,
-    convergence_quality: 0.15,
-    accuracy_consistency: 0.1,
-  },
-  health_components: [
-    "neuron_utilization",
-    "parameter_efficiency",
-    "training_stability",
-    "gradient_health",
-    "convergence_quality",
-    "accuracy_consistency",
-  ],
-  modes: {},
-};
 
 const START = weightsFromDefaults(DEFAULTS);
 

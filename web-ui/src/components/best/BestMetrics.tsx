@@ -1,5 +1,6 @@
 import type { BestModel } from "@/lib/api/types";
 import { formatFraction, formatScore } from "@/lib/format";
+import { TermValue } from "@/components/common/TermValue";
 
 import styles from "./best.module.css";
 import { formatDecimal, formatExactCount } from "./detailFormat";
@@ -21,10 +22,7 @@ export function BestMetrics({ best }: { best: BestModel }) {
       <h2 id="best-metrics-title">Metrics</h2>
       <dl className={styles.metrics} data-testid="best-metrics">
         {rows.map(([term, value]) => (
-          <div key={term} className={styles.metric}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
+          <TermValue key={term} term={term} value={value} />
         ))}
       </dl>
     </section>

@@ -1,5 +1,6 @@
 import type { DiagnosticIssue, LayerHealth } from "@/lib/api/types";
 import { formatFraction } from "@/lib/format";
+import { TermValue } from "@/components/common/TermValue";
 
 import type { LayerNode } from "./architecture";
 import styles from "./best.module.css";
@@ -21,10 +22,10 @@ export function NodeDetails({
     <section className={styles.nodeDetails} data-testid="node-details" aria-live="polite">
       <h3>{node.label}</h3>
       <dl className={styles.details}>
-        <Detail term="Layer id" value={node.id} />
-        <Detail term="Type" value={node.type} />
-        <Detail term="Parameters" value={formatExactCount(node.parameters)} />
-        <Detail term="Share of parameters" value={formatPercent(node.pct_of_total)} />
+        <TermValue term="Layer id" value={node.id} />
+        <TermValue term="Type" value={node.type} />
+        <TermValue term="Parameters" value={formatExactCount(node.parameters)} />
+        <TermValue term="Share of parameters" value={formatPercent(node.pct_of_total)} />
       </dl>
       <h4>Layer health</h4>
       {layerHealth ? (
@@ -43,10 +44,10 @@ function LayerHealthFacts({ health }: { health: LayerHealth }) {
   const spectral = alpha && health.spectral_status ? `${alpha} (${health.spectral_status})` : alpha;
   return (
     <dl className={styles.details}>
-      <Detail term="Weight health" value={formatDecimal(health.weight_health, 2)} />
-      <Detail term="Spectral alpha" value={spectral ?? "—"} />
-      <Detail term="Dead units" value={formatFraction(health.dead_fraction)} />
-      <Detail term="Saturated units" value={formatFraction(health.saturated_fraction)} />
+      <TermValue term="Weight health" value={formatDecimal(health.weight_health, 2)} />
+      <TermValue term="Spectral alpha" value={spectral ?? "—"} />
+      <TermValue term="Dead units" value={formatFraction(health.dead_fraction)} />
+      <TermValue term="Saturated units" value={formatFraction(health.saturated_fraction)} />
     </dl>
   );
 }
@@ -73,15 +74,6 @@ function LayerIssues({
         <li key={title}>{title}</li>
       ))}
     </ul>
-  );
-}
-
-function Detail({ term, value }: { term: string; value: string }) {
-  return (
-    <div className={styles.metric}>
-      <dt>{term}</dt>
-      <dd>{value}</dd>
-    </div>
   );
 }
 

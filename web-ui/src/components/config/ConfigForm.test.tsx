@@ -2,7 +2,8 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { DefaultScoringWeights, Health } from "@/lib/api/types";
+import type { Health } from "@/lib/api/types";
+import { SCORING_DEFAULTS as DEFAULTS } from "@/testing/scoringDefaults";
 import { installFakeApi, pathOf } from "@/testing/fakeApi";
 
 import { ConfigForm } from "./ConfigForm";
@@ -23,28 +24,6 @@ const HEALTH: Health = {
   runpod_problem: "RUNPOD_API_KEY is not set",
 };
 
-// The server's defaults, as GET /default-scoring-weights sends them.
-const DEFAULTS: DefaultScoringWeights = {
-  accuracy_weight: 0.7,
-  health_weight: 0.3,
-  health_component_weights: {
-    neuron_utilization: 0.25,
-    parameter_efficiency: 0.15,
-    training_stability: 0.2,
-    gradient_health: 0.15,
-    convergence_quality: 0.15,
-    accuracy_consistency: 0.1,
-  },
-  health_components: [
-    "neuron_utilization",
-    "parameter_efficiency",
-    "training_stability",
-    "gradient_health",
-    "convergence_quality",
-    "accuracy_consistency",
-  ],
-  modes: {},
-};
 
 function element<T extends HTMLElement = HTMLInputElement>(testId: string): T {
   return screen.getByTestId(testId) as T;

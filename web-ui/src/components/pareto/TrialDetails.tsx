@@ -2,6 +2,7 @@
 
 import { DownloadButton } from "@/components/best/DownloadButton";
 import { PlotsGrid } from "@/components/best/PlotsGrid";
+import { TermValue } from "@/components/common/TermValue";
 import type { ParetoPoint, PlotFile } from "@/lib/api/types";
 import { formatCount, formatFraction, formatScore } from "@/lib/format";
 
@@ -32,11 +33,11 @@ export function TrialDetails({
         <span className={styles.badge}>{point.on_front ? "on the front" : "dominated"}</span>
       </p>
       <dl className={styles.metrics}>
-        <Metric label="Val accuracy" value={formatFraction(point.val_accuracy, 2)} />
-        <Metric label="Health (gated)" value={formatScore(point.health)} />
-        <Metric label="Test accuracy" value={formatFraction(point.test_accuracy, 2)} />
-        <Metric label="Total score" value={formatScore(point.total_score)} />
-        <Metric label="Parameters" value={formatCount(point.num_parameters)} />
+        <TermValue term="Val accuracy" value={formatFraction(point.val_accuracy, 2)} />
+        <TermValue term="Health (gated)" value={formatScore(point.health)} />
+        <TermValue term="Test accuracy" value={formatFraction(point.test_accuracy, 2)} />
+        <TermValue term="Total score" value={formatScore(point.total_score)} />
+        <TermValue term="Parameters" value={formatCount(point.num_parameters)} />
       </dl>
       <div className={styles.trialActions}>
         <DownloadButton
@@ -54,14 +55,5 @@ export function TrialDetails({
       )}
       {trialPlots.length > 0 && <PlotsGrid plots={trialPlots} />}
     </section>
-  );
-}
-
-function Metric({ label, value }: { label: string; value: string }) {
-  return (
-    <div className={styles.metric}>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </div>
   );
 }
