@@ -36,7 +36,7 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import fail_stale_trials
 from optuna.trial import TrialState
 
-from healthopt.config import ConfigError, OptimizationConfig, ScoringWeights
+from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
 from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
@@ -181,10 +181,9 @@ class ModelOptimizer:
         self.role = role
         self.run_name = config.run_name or default_run_name(config)
         self.config = config.with_run_name(self.run_name)
-        # OptimizationConfig's __post_init__ filled these in; bound with the types they now have.
-        assert config.split_seed is not None and config.scoring_weights is not None
+        # OptimizationConfig's __post_init__ filled it in; bound with the type it now has.
+        assert config.split_seed is not None
         self.split_seed: int = config.split_seed
-        self.scoring_weights: ScoringWeights = config.scoring_weights
         self.modality = lookup(config.dataset_name).modality
         self.selector = selector or HyperparameterSelector(self.modality)
         self._executor = executor
@@ -434,26 +433,29 @@ class ModelOptimizer:
         study.tell(trial, state=TrialState.FAIL)
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
-        results = results_io.build_results(study, self.config, optimized_model_path)
+        return self._save(results_io.build_results(study, self.config, optimized_model_path))
+
+    def _save(self, results: RunResults) -> RunResults:
         write_json_atomic(self.run_dir / "results.json", results.to_json())
         return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
-        results = self._write_results(study, optimized_model_path=None)
+        results = results_io.build_results(study, self.config, optimized_model_path=None)
         best_record = results.best()
-        # Pareto mode: every front member's model stays downloadable, wherever it ran.
-        for member in results.pareto_front or []:
-            record = results.trial(member)
-            if record is not None and record is not best_record:
+        # The chosen trial's files, and in pareto mode every front member's (each stays
+        # downloadable), are brought back here when a remote worker ran the trial.
+        chosen = [best_record.number] if best_record is not None else []
+        for number in sorted({*chosen, *(results.pareto_front or [])}):
+            record = results.trial(number)
+            if record is not None:
                 fetch_missing_trial(self.run_dir, record)
         model_path = None
         if best_record is not None:
-            fetch_missing_trial(self.run_dir, best_record)
             if self.config.plot_generation == "best":
                 self._draw_best_plots(best_record.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
-        results = self._write_results(study, optimized_model_path=relative)
+        results = self._save(results.model_copy(update={"optimized_model_path": relative}))
         return self._result(results, best_record, model_path)
 
     def _result(
