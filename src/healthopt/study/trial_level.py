@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats as st
 
+from healthopt.diagnostics.checks.chance import chance_limit
+from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.health.scoring import component_mix
 from healthopt.records import HEALTH_COMPONENTS, TrialRecord
 from healthopt.records.trial_level import (
@@ -81,9 +83,9 @@ def signals_of(record: TrialRecord) -> dict[str, float | None]:
 
 
 def learned(val_accuracy: float, chance: float, margin: float) -> bool:
-    """Val accuracy clearly above chance: more than `margin` of the way from chance to 1 (the
-    skill scale of `diagnostics.live`'s stuck-at-chance check)."""
-    return val_accuracy > chance + margin * (1.0 - chance)
+    """Val accuracy clearly above chance: above the limit health pruning and `did_not_learn`
+    use, `margin` of the way from chance to 1."""
+    return val_accuracy > chance_limit(chance, DiagnosticThresholds(chance_margin=margin))
 
 
 # -- partial rank correlation -----------------------------------------------------------------
