@@ -25,6 +25,7 @@ def make_settings(tmp_path: Path, **overrides) -> ServerSettings:
         "max_workers_per_job": 2,
         "api_token": None,
         "database_url": "",
+        "allowed_hosts": "testserver",  # the Host TestClient sends
         "_env_file": None,  # a developer's .env must not change the tests
     }
     values.update(overrides)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
 from healthopt.api.app import create_app
@@ -158,3 +159,53 @@ def test_settings_read_the_environment(monkeypatch, tmp_path: Path):
     assert settings.cors_origin_list == ["http://a:1", "http://b:2"]
     assert settings.jobs_database_url.endswith("/r/jobs.db")
     assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+
+
+# -- Host header: a page on an attacker's domain rebound to 127.0.0.1 must not read the API ---
+@pytest.fixture
+def tokenless(tmp_path: Path):
+    settings = make_settings(tmp_path, allowed_hosts="testserver, dash.example")
+    with TestClient(create_app(settings)) as client:
+        yield client, finished_job(client.app.state.healthopt.store, settings.results_dir)
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "127.0.0.1:8000", "[::1]:8000", "dash.example", "DASH.example:80"]
+)
+def test_loopback_and_allowed_hosts_are_answered(tokenless, host: str):
+    client, job = tokenless
+    assert client.get("/jobs", headers={"Host": host}).status_code == 200
+    assert client.get("/health", headers={"Host": host}).status_code == 200
+    with client.websocket_connect(f"/ws/jobs/{job.id}", headers={"Host": host}) as socket:
+        assert socket.receive_json()["status"] == "completed"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "dash.example.evil"])
+def test_any_other_host_gets_400_on_http_and_websocket(tokenless, host: str):
+    client, job = tokenless
+    refused = client.get("/jobs", headers={"Host": host})
+    assert refused.status_code == 400 and job.id not in refused.text
+    with pytest.raises(WebSocketDenialResponse) as denied:
+        with client.websocket_connect(f"/ws/jobs/{job.id}", headers={"Host": host}):
+            pass
+    assert denied.value.status_code == 400
+
+
+def test_allowed_hosts_lists_loopback_the_bound_address_and_the_setting(tmp_path: Path):
+    assert make_settings(tmp_path, allowed_hosts="").allowed_host_list == [
+        "localhost", "127.0.0.1", "[::1]",
+    ]  # fmt: skip
+    bound = make_settings(tmp_path, host="10.0.0.5", allowed_hosts=" API.example , *.lan ")
+    assert bound.allowed_host_list[3:] == ["10.0.0.5", "api.example", "*.lan"]
+    assert make_settings(tmp_path, host="0.0.0.0").allowed_host_list[3:] == ["testserver"]
+    for wrong in ("http://api.example", "a*.lan", "api.example/x"):
+        with pytest.raises(ValueError, match="not a host name"):
+            make_settings(tmp_path, allowed_hosts=wrong)
+
+
+@pytest.mark.parametrize("weak", ["a", "   ", "  0123456789abcde  "])  # the last: 15 + spaces
+def test_an_exposed_server_refuses_a_guessable_token(tmp_path: Path, weak: str):
+    with pytest.raises(ValueError, match="too short to resist guessing.*at least 16 characters"):
+        make_settings(tmp_path, host="0.0.0.0", api_token=weak).check_exposure()
+    make_settings(tmp_path, host="127.0.0.1", api_token=weak).check_exposure()  # loopback: any
+    make_settings(tmp_path, host="0.0.0.0", api_token="x" * 16).check_exposure()

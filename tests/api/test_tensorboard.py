@@ -18,9 +18,11 @@ from typing import Any
 
 import psutil
 import pytest
+from fastapi.testclient import TestClient
 from tensorboard.compat.proto.event_pb2 import Event
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
+from healthopt.api.app import create_app
 from healthopt.api.tensorboard import (
     TensorBoardError,
     TensorBoardManager,
@@ -28,6 +30,8 @@ from healthopt.api.tensorboard import (
     write_event_logs,
 )
 from healthopt.config import ScoringWeights
+
+from .conftest import finished_job, make_settings
 
 NAN, INF = float("nan"), float("inf")
 # Values a float32 holds exactly, so the scalars read back compare with ==.
@@ -283,3 +287,38 @@ def test_ports_exits_and_shutdown(run_dir: Path) -> None:
             assert manager.status("a").running is False
         finally:
             manager.shutdown()
+
+
+def test_no_more_than_max_processes_run_at_once(run_dir: Path) -> None:
+    manager = TensorBoardManager(ports=free_ports(2), max_processes=1)
+    try:
+        first = manager.start("a", run_dir)
+        with pytest.raises(TensorBoardError, match=r"MAX_PROCESSES=1.*stop another"):
+            manager.start("b", run_dir)
+        assert manager.status("b").running is False
+        assert manager.start("a", run_dir).pid == first.pid  # the running one is no extra
+
+        os.kill(first.pid, signal.SIGKILL)  # one that has exited leaves its place
+        eventually(lambda: not manager.status("a").running)
+        assert manager.start("b", run_dir).running
+    finally:
+        manager.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"tensorboard": False}, "HEALTHOPT_TENSORBOARD=false"),
+        ({"host": "0.0.0.0", "api_token": None}, "bound to 0.0.0.0"),
+    ],
+    ids=["turned-off", "exposed-host"],
+)
+def test_start_is_refused_where_health_says_unavailable(tmp_path: Path, overrides, reason):
+    settings = make_settings(tmp_path, **overrides)
+    with TestClient(create_app(settings)) as client:
+        job = finished_job(client.app.state.healthopt.store, settings.results_dir)
+        assert client.get("/health").json()["tensorboard_available"] is False
+        refused = client.post(f"/jobs/{job.id}/tensorboard/start")
+        assert refused.status_code == 409 and reason in refused.json()["detail"]
+        assert client.get(f"/jobs/{job.id}/tensorboard/status").json()["running"] is False
+        assert not (Path(job.run_dir) / "tensorboard").exists()  # nothing was even prepared

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+from healthopt.redact import redact
+
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -89,18 +89,26 @@ class BodySizeLimit:
 
 
 class RedactTokens(logging.Filter):
-    """Blanks `token=...` in log records (uvicorn logs a WebSocket's path with its query)."""
+    """Blanks credentials in log records: uvicorn logs each request's path with its query, so
+    a WebSocket's `?token=` (however encoded) would otherwise reach the log.
+
+    The message and each argument are redacted apart, not the formatted line: uvicorn's access
+    formatter unpacks `record.args` itself.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = _TOKEN_IN_QUERY.sub(r"\1***", record.msg)
-        if record.args:
-            args: Any = record.args
-            if isinstance(args, tuple):
-                record.args = tuple(
-                    _TOKEN_IN_QUERY.sub(r"\1***", a) if isinstance(a, str) else a for a in args
-                )
+            record.msg = redact(record.msg)
+        args: Any = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(_redact_arg(arg) for arg in args)
+        elif isinstance(args, dict):
+            record.args = {key: _redact_arg(value) for key, value in args.items()}
         return True
+
+
+def _redact_arg(arg: object) -> object:
+    return redact(arg) if isinstance(arg, str) else arg
 
 
 def install_log_redaction() -> None:

@@ -72,11 +72,18 @@ class _Process:
 
 
 class TensorBoardManager:
-    """Starts, reports and stops one TensorBoard process per job; safe to call from threads."""
+    """Starts, reports and stops one TensorBoard process per job; safe to call from threads.
 
-    def __init__(self, ports: range = DEFAULT_PORTS, stop_timeout: float = 5.0) -> None:
+    At most `max_processes` run at once: each holds about 80 MB and a port, and every job may
+    ask for one.
+    """
+
+    def __init__(
+        self, ports: range = DEFAULT_PORTS, stop_timeout: float = 5.0, max_processes: int = 4
+    ) -> None:
         self.ports = ports
         self.stop_timeout = stop_timeout
+        self.max_processes = max_processes
         self._processes: dict[str, _Process] = {}
         self._lock = threading.Lock()
 
@@ -88,6 +95,7 @@ class TensorBoardManager:
             status = self._status(job_id)
             if status.running:
                 return status
+            self._check_capacity()
             port = self._free_port()
             log_path = Path(run_dir) / "logs" / "tensorboard.log"
             log_path.parent.mkdir(exist_ok=True)
@@ -140,6 +148,15 @@ class TensorBoardManager:
         return TensorBoardStatus(
             job_id, code is None, process.port, process.popen.pid, process.logdir, code
         )
+
+    def _check_capacity(self) -> None:
+        running = [job_id for job_id in list(self._processes) if self._status(job_id).running]
+        if len(running) >= self.max_processes:
+            raise TensorBoardError(
+                f"{len(running)} TensorBoards are running, this server's limit "
+                f"(HEALTHOPT_TENSORBOARD_MAX_PROCESSES={self.max_processes}); "
+                "stop another job's TensorBoard first"
+            )
 
     def _free_port(self) -> int:
         # A TensorBoard still starting has not bound its port yet, so ours are skipped by name.

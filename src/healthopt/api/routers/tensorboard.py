@@ -16,6 +16,10 @@ router = APIRouter(prefix="/jobs/{job_id}/tensorboard", tags=["tensorboard"])
 
 @router.post("/start", response_model=TensorBoardInfo)
 def start_tensorboard(job: JobDep, state: StateDep) -> TensorBoardInfo:
+    # Refused wherever /health says TensorBoard is unavailable, with the reason.
+    unavailable = state.settings.tensorboard_unavailable_reason
+    if unavailable is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, unavailable)
     try:
         status_ = state.tensorboard.start(job.id, Path(job.run_dir))
     except TensorBoardError as exc:
