@@ -140,7 +140,8 @@ def test_dockerfile_installs_the_server_extra_and_serves_on_all_interfaces() -> 
     text = DOCKERFILE.read_text()
     assert text.startswith("#") and "\nFROM python:3.11-slim\n" in text
     install = re.search(r'pip install --constraint requirements/lock.txt "\.\[([a-z,]+)\]"', text)
-    assert install and "server" in install.group(1).split(",")
+    # cloud: RunPod and S3 configured in .env must not leave the server without boto3
+    assert install and {"server", "cloud"} <= set(install.group(1).split(","))
     cmd = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
     assert cmd and json.loads(cmd.group(1)) == [
         "healthopt",

@@ -16,7 +16,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "records",
-        "data jsonio envfile console logcapture generalization_gap",
+        "data jsonio envfile console logcapture generalization_gap redact safe_names",
         "config",
         "health diagnostics models training artifacts analysis",
         "plots visualization trial_analysis",

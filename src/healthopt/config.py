@@ -9,7 +9,6 @@ field and its allowed range so a bad value fails before any work starts.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -17,6 +16,7 @@ from healthopt.data.errors import DatasetError
 from healthopt.data.registry import lookup
 from healthopt.records.health import HEALTH_COMPONENTS
 from healthopt.records.mode import Mode
+from healthopt.safe_names import UnsafeName, safe_name
 
 MODES = tuple(mode.value for mode in Mode)
 PLOT_MODES = ("all", "best", "none")
@@ -39,7 +39,6 @@ DEFAULT_HEALTH_PROPORTIONS = {
 }
 # Health-aware mode's default split between accuracy and health (seed 002).
 HEALTH_AWARE_ACCURACY_WEIGHT = 0.7
-_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _WEIGHT_TOLERANCE = 1e-6
 
 
@@ -298,13 +297,10 @@ class OptimizationConfig:
             object.__setattr__(self, "split_seed", self.seed)
         _require_int(self.split_seed, "split_seed", 0, 2**32 - 1)
         if self.run_name is not None:
-            _require(
-                isinstance(self.run_name, str) and bool(_RUN_NAME.match(self.run_name)),
-                "run_name",
-                "1-128 characters of letters, digits, '.', '_' or '-' "
-                "starting with a letter or digit",
-                self.run_name,
-            )
+            try:
+                safe_name(self.run_name, "run_name")  # it names the run's folder
+            except UnsafeName as exc:
+                raise ConfigError(str(exc)) from None
         _require(
             isinstance(self.output_dir, str) and bool(self.output_dir),
             "output_dir",

@@ -5,8 +5,37 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
+
+
+class JSONFileError(ValueError):
+    """A JSON file that cannot be read; the one-line message names the file and why."""
+
+
+def read_json(path: Path) -> Any:
+    """Parse a JSON file that may come from anyone: hostile input (nesting deeper than Python
+    recurses, integers longer than it converts) raises JSONFileError, never a traceback."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise JSONFileError(f"cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise JSONFileError(f"{path} is not UTF-8 text ({exc.reason})") from None
+    try:
+        return json.loads(text)
+    except (RecursionError, ValueError) as exc:
+        raise JSONFileError(f"{path} is not readable JSON: {json_problem(exc)}") from None
+
+
+def json_problem(exc: BaseException) -> str:
+    """What went wrong parsing JSON, in one line a user can act on."""
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply to read"
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        return f"it holds an integer longer than {sys.get_int_max_str_digits()} digits"
+    return " ".join(str(exc).split())
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:

@@ -89,8 +89,45 @@ def test_a_worker_without_an_artifact_store_says_which_variables_to_set(tmp_path
     assert "HEALTHOPT_S3_BUCKET" in output["error"]
 
 
-def test_artifact_keys_are_per_attempt_and_safe(tmp_path):
+def test_artifact_keys_are_per_attempt(tmp_path):
     job = TrialJob.from_job(
-        {"id": "ab/../c d", "input": {"trial_spec": _spec(tmp_path, plots=False).to_json()}}
+        {"id": "ab-12_c", "input": {"trial_spec": _spec(tmp_path, plots=False).to_json()}}
     )
-    assert job.artifact_key() == "handler-test/trial_3/ab____c_d.zip"
+    assert job.artifact_key() == "handler-test/trial_3/ab-12_c.zip"
+
+
+@pytest.mark.parametrize("job_id", ["../../victim", "ab/../c d", "..", ".hidden", "a\\b"])
+def test_a_job_id_that_is_not_one_safe_folder_name_is_refused(tmp_path, job_id):
+    job = {"id": job_id, "input": {"trial_spec": _spec(tmp_path, plots=False).to_json()}}
+    with pytest.raises(ValueError, match="job id"):
+        TrialJob.from_job(job)
+
+
+def test_a_job_id_that_climbs_out_of_the_work_folder_leaves_its_target_alone(tmp_path):
+    """The folder layout a worker has: HEALTHOPT_WORK_DIR/healthopt-jobs/<job id>. A job id of
+    `../../victim` once trained into, then deleted, a folder beside the work folder."""
+    work = tmp_path / "work"
+    (work / "healthopt-jobs").mkdir(parents=True)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    # An unknown dataset fails the trial at once, so no training is needed to reach the cleanup.
+    spec = _spec(tmp_path, plots=False).model_copy(update={"dataset_name": "no-such-dataset"})
+    handle = build_handler(lambda: FileSystemArtifactStore(tmp_path / "store"), lambda *_: None)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HEALTHOPT_WORK_DIR", str(work))
+        output = asyncio.run(
+            handle({"id": "../../victim", "input": {"trial_spec": spec.to_json()}})
+        )
+
+    assert set(output) == {"error"}
+    assert output["error"].startswith("invalid job input: job id") and "victim" in output["error"]
+    assert (victim / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim", "work"]
+
+
+def test_a_run_name_that_is_not_one_safe_folder_name_is_refused(tmp_path):
+    spec = _spec(tmp_path, plots=False).to_json() | {"run_name": "../other-run"}
+    with pytest.raises(ValueError, match="trial_spec.run_name"):
+        TrialJob.from_job({"id": "j", "input": {"trial_spec": spec}})

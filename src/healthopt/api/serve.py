@@ -7,8 +7,11 @@ import logging
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DatabaseError
 
+from healthopt.api.db import JobsTableError, first_line
 from healthopt.api.settings import ServerSettings
+from healthopt.redact import redact
 
 
 def settings_from_args(args: argparse.Namespace) -> ServerSettings:
@@ -34,7 +37,10 @@ def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser, exit_co
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     install_log_redaction()
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except (JobsTableError, DatabaseError) as exc:  # a corrupt file, a foreign table, no server
+        parser.exit(exit_code, f"healthopt serve: error: {_jobs_table_problem(settings, exc)}\n")
     auth = "bearer token required" if settings.token else "no token (loopback only)"
     logging.getLogger(__name__).info(
         "results in %s, jobs table %s, %s",
@@ -44,6 +50,21 @@ def run_serve(args: argparse.Namespace, parser: argparse.ArgumentParser, exit_co
     )
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     return 0
+
+
+def _jobs_table_problem(settings: ServerSettings, exc: Exception) -> str:
+    """One line naming the jobs table (a PostgreSQL password redacted) and what is wrong."""
+    where = (
+        redact(settings.database_url)
+        if settings.database_url
+        else str((settings.results_dir / "jobs.db").resolve())
+    )
+    cause = exc.__cause__ if isinstance(exc, JobsTableError) else exc
+    if isinstance(cause, DatabaseError):  # OperationalError too
+        problem = f"not a readable database ({first_line(cause)})"
+    else:
+        problem = str(exc)
+    return redact(f"jobs table {where}: {problem}")
 
 
 def _one_line(exc: Exception) -> str:

@@ -1,7 +1,8 @@
 """`healthopt diagnose PATH`: the diagnostics engine over saved training records.
 
 A file that is not a diagnostics input (wrong keys, malformed epoch records) exits 2 with
-the one line `records.SchemaError` gives, naming what was wrong.
+the one line `records.SchemaError` gives, naming what was wrong; so does hostile JSON (nesting
+deeper than Python recurses, integers longer than it converts).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from healthopt.cli.common import EXIT_BAD_INPUT
+from healthopt.jsonio import JSONFileError, json_problem, read_json
 from healthopt.records import SchemaError
 
 if TYPE_CHECKING:
@@ -44,13 +46,17 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         thresholds = DiagnosticThresholds()
         if args.thresholds is not None:
-            overrides = json.loads(args.thresholds.read_text())
+            overrides = read_json(args.thresholds)
             if not isinstance(overrides, dict):
                 raise ThresholdError(f"{args.thresholds} must hold a JSON object")
             thresholds = DiagnosticThresholds.from_dict(overrides)
         sources = load_sources(args.path)
-    except (SourceError, SchemaError, ThresholdError, OSError, json.JSONDecodeError) as exc:
+    except (SourceError, SchemaError, ThresholdError, JSONFileError, OSError) as exc:
         message = " ".join(str(exc).split())  # one line, however the error was worded
+        parser.exit(EXIT_BAD_INPUT, f"healthopt diagnose: error: {message}\n")
+    except (RecursionError, ValueError) as exc:
+        # Hostile JSON under PATH (nesting too deep, integers too long) that the reader let by.
+        message = f"{args.path}: not readable JSON: {json_problem(exc)}"
         parser.exit(EXIT_BAD_INPUT, f"healthopt diagnose: error: {message}\n")
     reports = [(label, run_diagnostics(data, thresholds)) for label, data in sources]
     if args.json:

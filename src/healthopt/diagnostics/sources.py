@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from healthopt.diagnostics.records import INPUT_KEYS, DiagnosticInput
+from healthopt.jsonio import JSONFileError, read_json
 from healthopt.records import SchemaError, TrialResult
 
 
@@ -15,11 +15,9 @@ class SourceError(ValueError):
 
 def _read_json(path: Path) -> object:
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"{path} is not valid JSON ({exc})") from exc
-    except OSError as exc:
-        raise SourceError(f"cannot read {path} ({exc.strerror})") from exc
+        return read_json(path)
+    except JSONFileError as exc:
+        raise SourceError(str(exc)) from exc
 
 
 def _from_json_file(path: Path) -> DiagnosticInput:

@@ -13,7 +13,6 @@ process that lost the race for the last slot.
 from __future__ import annotations
 
 import importlib.util
-import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,11 +20,13 @@ from dataclasses import dataclass
 import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback, fail_stale_trials
 from optuna.trial import FrozenTrial, TrialState
+from sqlalchemy.exc import DatabaseError
 
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize import results as results_io
 from healthopt.optimize.search import make_pruner, make_sampler
 from healthopt.records import Mode
+from healthopt.redact import redact_url
 
 CONFIG_ATTR = "healthopt_config"
 METRIC_NAMES = ["total_score"]  # what optuna-dashboard calls the objective
@@ -44,11 +45,6 @@ warnings.filterwarnings(
 # TPE's multivariate, group and constant_liar switches are marked experimental too.
 warnings.filterwarnings("ignore", message=r"Argument ``\w+`` is an experimental feature")
 _ACTIVE_STATES = (TrialState.RUNNING, TrialState.WAITING)
-
-
-def redact_url(url: str) -> str:
-    """A storage URL fit for messages and files: the password replaced by ***."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def _storage_error(url: str, exc: Exception) -> ConfigError:
@@ -122,13 +118,16 @@ def open_study(
             raise _storage_error(config.storage_url or "", exc) from None
     pareto = config.mode is Mode.PARETO
     metric_names = PARETO_METRIC_NAMES if pareto else METRIC_NAMES
-    study = optuna.create_study(
-        study_name=config.run_name,
-        storage=storage,
-        directions=["maximize"] * len(metric_names),
-        load_if_exists=True,
-        pruner=make_pruner(config),
-    )
+    try:
+        study = optuna.create_study(
+            study_name=config.run_name,
+            storage=storage,
+            directions=["maximize"] * len(metric_names),
+            load_if_exists=True,
+            pruner=make_pruner(config),
+        )
+    except DatabaseError as exc:  # a corrupt study.db, or a server that went away
+        raise _storage_error(config.storage_url or default_url, exc) from None
     if len(study.directions) != len(metric_names):
         raise ConfigError(
             f"study {config.run_name!r} has {len(study.directions)} objective(s); "

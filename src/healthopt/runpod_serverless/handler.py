@@ -32,6 +32,7 @@ from healthopt.records import (
     TrialResult,
     TrialSpec,
 )
+from healthopt.safe_names import UnsafeName, safe_name
 from healthopt.trial import run_trial
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,6 @@ class TrialJob:
 
     @classmethod
     def from_job(cls, job: RunPodJob) -> TrialJob:
-        job_id = str(job.get("id") or "local")
         payload = job.get("input")
         if not isinstance(payload, dict) or not isinstance(payload.get("trial_spec"), dict):
             raise JobInputError('input must be {"trial_spec": {...}} as the orchestrator sends it')
@@ -64,12 +64,17 @@ class TrialJob:
             spec = TrialSpec.from_json(payload["trial_spec"])
         except SchemaError as exc:
             raise JobInputError(f"trial_spec: {exc}") from None
+        try:
+            # The job id names the work folder, the run name the artifact key's first folder.
+            job_id = safe_name(str(job.get("id") or "local"), "job id")
+            safe_name(spec.run_name, "trial_spec.run_name")
+        except UnsafeName as exc:
+            raise JobInputError(str(exc)) from None
         return cls(job_id, spec)
 
     def artifact_key(self) -> str:
         """One object per attempt, so a resubmitted trial never overwrites the first ZIP."""
-        safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.job_id)
-        return f"{self.spec.run_name}/trial_{self.spec.trial_number}/{safe_id}.zip"
+        return f"{self.spec.run_name}/trial_{self.spec.trial_number}/{self.job_id}.zip"
 
 
 def _work_root() -> Path:

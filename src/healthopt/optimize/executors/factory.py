@@ -61,9 +61,10 @@ def _runpod_parts(env: Mapping[str, str]) -> tuple[RunPodSettings, ArtifactStore
     """(RunPodSettings, ArtifactStore) from the environment, or the one-line reason why not."""
     try:
         from healthopt.artifacts import artifact_store_from_env
+        from healthopt.runpod_serverless import client  # noqa: F401  (needs requests)
         from healthopt.runpod_serverless.settings import RunPodConfigError, RunPodSettings
     except ImportError as exc:
-        return f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
+        return _not_installed(exc)
     try:
         settings = RunPodSettings.from_env(env)
     except RunPodConfigError as exc:
@@ -72,11 +73,19 @@ def _runpod_parts(env: Mapping[str, str]) -> tuple[RunPodSettings, ArtifactStore
         return "RUNPOD_ENDPOINT_ID and RUNPOD_API_KEY are not both set"
     try:
         store = artifact_store_from_env(env)
+    except ImportError as exc:  # the S3 store imports boto3 only when it is built
+        return _not_installed(exc)
     except ValueError as exc:
         return f"artifact store: {exc}"
     if store is None:
         return "no artifact store: set HEALTHOPT_S3_BUCKET (or HEALTHOPT_ARTIFACT_DIR)"
     return settings, store
+
+
+def _not_installed(exc: ImportError) -> str:
+    """The one line /health and the run's notice show for a missing optional package."""
+    module = (exc.name or "a cloud package").split(".")[0]
+    return f"{module} is not installed: pip install 'healthopt[cloud]'"
 
 
 def _runpod_executor(
@@ -95,7 +104,7 @@ def _runpod_executor(
         from healthopt.optimize.executors.runpod import RunPodExecutor
         from healthopt.runpod_serverless.client import RunPodClient, RunPodError
     except ImportError as exc:
-        return None, f"{exc.name} is not installed: pip install 'healthopt[cloud]'"
+        return None, _not_installed(exc)
 
     probe = RunPodClient(replace(settings, http_retries=1, request_timeout_s=10.0))
     try:
