@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from healthopt.artifacts.integrity import sha256_of
 from healthopt.config import ModelConfig
 from healthopt.diagnostics import DiagnosticInput, run_diagnostics
 from healthopt.diagnostics.checks.sustainability._common import total
@@ -117,6 +118,7 @@ class _TrialRun:
     pruned: PruneInfo | None = None  # set when the judge stopped training
     timings: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
+    model_sha256: str | None = None  # set when the model is saved
     started: float = field(default_factory=time.perf_counter)
     clock: float = field(default_factory=time.perf_counter)
 
@@ -198,6 +200,7 @@ def _run(run: _TrialRun) -> TrialResult:
         energy_kwh=_energy_kwh(trained.outcome.records),
         num_parameters=trained.num_parameters,
         artifacts=run.artifacts,
+        model_sha256=run.model_sha256,
         health=health.values(),
         health_reasons=health.reasons(),
         diagnostics=diagnostics,
@@ -362,7 +365,10 @@ def _evaluate(run: _TrialRun, model: keras.Model, dataset: Dataset) -> _Evaluati
 
 
 def _save_model(run: _TrialRun, model: keras.Model) -> None:
-    model.save(run.out / "model.keras")
+    """Save the model and record its SHA-256, which assembly and downloads check it against."""
+    path = run.out / "model.keras"
+    model.save(path)
+    run.model_sha256 = sha256_of(path)
     run.artifacts["model"] = "model.keras"
     run.lap("save_seconds")
 

@@ -6,7 +6,8 @@ and by the one end-to-end run in test_optimizer.py.
 
 A script is a list of `Outcome`s, taken one per submitted spec in submit order, or a function
 `spec -> Outcome`. A trial writes what the optimizer and assembly read from a trial folder:
-model.keras (a stand-in: assembly copies it, never loads it), history.json (from which the
+model.keras (a stand-in: assembly checks it against the SHA-256 the trial records, as a real
+trial does, and copies it, never loads it), history.json (from which the
 orchestrator draws one plot in `best` mode; no observer.json, whose plots take seconds),
 architecture.json (the healthy builder's), result.json, and with a plots_dir a plots.json and
 one PNG, as a worker that drew its plots leaves them.
@@ -14,6 +15,7 @@ one PNG, as a worker that drew its plots leaves them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -41,6 +43,7 @@ from healthopt.records import (
 from ..builders import healthy_cnn_architecture, healthy_epoch
 
 MODEL_BYTES = b"scripted trial: a stand-in for a Keras model file"
+MODEL_SHA256 = hashlib.sha256(MODEL_BYTES).hexdigest()  # what a trial records when it saves
 # A 1x1 PNG: enough for a file the assembly ships as a plot.
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -224,6 +227,7 @@ class ScriptedExecutor:
             diagnostics=outcome.diagnostics,
             analysis=outcome.analysis,
             error=outcome.error,
+            model_sha256=MODEL_SHA256 if "model" in artifacts else None,
         )
         (Path(spec.output_dir) / "result.json").write_text(result.to_json_text())
         return result

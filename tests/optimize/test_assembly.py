@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from healthopt.artifacts.integrity import ModelCorrupt
 from healthopt.optimize.assembly import assemble_best, model_file_name, trial_dir
 from healthopt.records import HealthValues, TrialMetrics, TrialRecord
 
@@ -20,23 +24,25 @@ def test_model_file_name_carries_dataset_and_accuracy():
     assert model_file_name("npz:/data/my set.npz", 0.5) == "optimized_npz_my_set_acc_0.5000.keras"
 
 
-def _trial_files(run_dir: Path, number: int, payload: bytes) -> None:
+def _trial_files(run_dir: Path, number: int, payload: bytes) -> str:
+    """A trial folder with `payload` as its model; returns the SHA-256 the trial recorded."""
     folder = trial_dir(run_dir, number)
     folder.mkdir(parents=True)
     (folder / "model.keras").write_bytes(payload)
     (folder / "history.json").write_text("{}")
+    return hashlib.sha256(payload).hexdigest()
 
 
 def test_assembly_copies_without_retraining_and_replaces_a_previous_best(tmp_path: Path):
-    _trial_files(tmp_path, 0, b"model zero")
-    _trial_files(tmp_path, 4, b"model four")
+    zero = _trial_files(tmp_path, 0, b"model zero")
+    four = _trial_files(tmp_path, 4, b"model four")
     plots = tmp_path / "plots" / "trial_4"
     plots.mkdir(parents=True)
     (plots / "loss.png").write_bytes(b"png")
 
-    first = assemble_best(tmp_path, _record(0, 0.5), "digits")
+    first = assemble_best(tmp_path, _record(0, 0.5, model_sha256=zero), "digits")
     assert first.read_bytes() == b"model zero"
-    second = assemble_best(tmp_path, _record(4, 0.9), "digits")
+    second = assemble_best(tmp_path, _record(4, 0.9, model_sha256=four), "digits")
     folder = tmp_path / "optimized_model"
     assert second == folder / "optimized_digits_acc_0.9000.keras"
     assert second.read_bytes() == b"model four"
@@ -49,19 +55,20 @@ def test_assembly_copies_without_retraining_and_replaces_a_previous_best(tmp_pat
     assert (folder / "plots" / "loss.png").read_bytes() == b"png"
     best = json.loads((folder / "best_trial.json").read_text())
     assert best.pop("model_file") == "optimized_digits_acc_0.9000.keras"
-    assert TrialRecord.from_json(best) == _record(4, 0.9)  # the trial as results.json has it
+    # the trial as results.json has it
+    assert TrialRecord.from_json(best) == _record(4, 0.9, model_sha256=four)
 
 
 def test_assembly_without_a_model_fails_clearly(tmp_path: Path):
     trial_dir(tmp_path, 2).mkdir(parents=True)
-    with pytest.raises(FileNotFoundError, match="best trial 2 has no model"):
+    with pytest.raises(ModelCorrupt, match="model.keras of trial 2 is missing"):
         assemble_best(tmp_path, _record(2, 0.1), "digits")
 
 
 def test_assembly_without_a_val_accuracy_says_so_before_copying(tmp_path: Path):
-    _trial_files(tmp_path, 2, b"model")
+    digest = _trial_files(tmp_path, 2, b"model")
     with pytest.raises(ValueError, match="best trial 2 has no val_accuracy"):
-        assemble_best(tmp_path, _record(2, None), "digits")
+        assemble_best(tmp_path, _record(2, None, model_sha256=digest), "digits")
     assert not (tmp_path / "optimized_model").exists()
 
 
@@ -69,9 +76,9 @@ ARCHITECTURE = Path(__file__).parents[1] / "visualization" / "data" / "cnn_archi
 
 
 def test_assembly_writes_the_architecture_view_of_the_best_model(tmp_path: Path):
-    _trial_files(tmp_path, 1, b"model")
+    digest = _trial_files(tmp_path, 1, b"model")
     (trial_dir(tmp_path, 1) / "architecture.json").write_text(ARCHITECTURE.read_text())
-    record = _record(1, 0.9, health=HealthValues(gradient_health=0.5))
+    record = _record(1, 0.9, health=HealthValues(gradient_health=0.5), model_sha256=digest)
     assemble_best(tmp_path, record, "digits")
     view = json.loads((tmp_path / "optimized_model" / "architecture_view.json").read_text())
     assert view["visualization"]["performance_score"] == 0.9
@@ -81,7 +88,37 @@ def test_assembly_writes_the_architecture_view_of_the_best_model(tmp_path: Path)
 
 
 def test_a_broken_architecture_file_costs_only_the_view(tmp_path: Path):
-    _trial_files(tmp_path, 1, b"model")
+    digest = _trial_files(tmp_path, 1, b"model")
     (trial_dir(tmp_path, 1) / "architecture.json").write_text('{"arch_type": "cnn"}')
-    path = assemble_best(tmp_path, _record(1, 0.9), "digits")
+    path = assemble_best(tmp_path, _record(1, 0.9, model_sha256=digest), "digits")
     assert path.is_file() and not (tmp_path / "optimized_model" / "architecture_view.json").exists()
+
+
+# -- integrity: nothing is copied before the model is checked --------------------------
+def _keras_like() -> bytes:
+    """The bytes of a ZIP shaped like a .keras file (config.json inside), without Keras."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", b"weights")
+    return buffer.getvalue()
+
+
+def test_a_model_changed_since_its_trial_saved_it_is_not_shipped(tmp_path: Path):
+    digest = _trial_files(tmp_path, 3, b"model three")
+    (trial_dir(tmp_path, 3) / "model.keras").write_bytes(b"garbage")
+    with pytest.raises(ModelCorrupt, match="model.keras of trial 3 does not match the sha256"):
+        assemble_best(tmp_path, _record(3, 0.9, model_sha256=digest), "digits")
+    assert not (tmp_path / "optimized_model").exists()
+
+
+def test_without_a_recorded_hash_only_a_keras_archive_is_shipped(tmp_path: Path):
+    """Trials saved before hashes were recorded: garbage is refused, an archive is shipped."""
+    _trial_files(tmp_path, 1, b"garbage")
+    with pytest.raises(ModelCorrupt, match="model.keras of trial 1 is not a Keras archive"):
+        assemble_best(tmp_path, _record(1, 0.9), "digits")
+    assert not (tmp_path / "optimized_model").exists()
+    archive = _keras_like()
+    _trial_files(tmp_path, 2, archive)
+    shipped = assemble_best(tmp_path, _record(2, 0.9), "digits")
+    assert shipped.read_bytes() == archive

@@ -8,6 +8,7 @@ LocalExecutor once, end to end, into optimized_model/.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from healthopt.artifacts.integrity import ModelCorrupt, sha256_of
 from healthopt.config import (
     HEALTH_COMPONENTS,
     ConfigError,
@@ -35,6 +37,7 @@ from healthopt.records import (
     DiagnosticsSummary,
     EpochEndEvent,
     Mode,
+    NoticeEvent,
     PlotsDrawnEvent,
     PruneInfo,
     RunEvent,
@@ -46,6 +49,7 @@ from healthopt.records import (
 
 from .scripted import (
     MODEL_BYTES,
+    MODEL_SHA256,
     Outcome,
     Script,
     ScriptedExecutor,
@@ -187,6 +191,61 @@ def test_resume_keeps_finished_trials_and_retires_interrupted_ones(tmp_path: Pat
     assert len(counted) == 3 and all(t.state == "COMPLETE" for t in counted)
     assert result.best_trial == 1  # the best may come from before the resume
     assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
+
+
+def test_a_model_damaged_after_training_is_passed_over_for_the_next_in_the_ranking(
+    tmp_path: Path,
+):
+    """Probe 6: garbage over the best trial's model.keras, then resume: the next trial in the
+    ranking is shipped, and results.json says which trial was passed over and why."""
+    config = _config(tmp_path)
+    first, _ = _optimize(config, [complete(0.9), complete(0.7), complete(0.8)])
+    run = tmp_path / "run"
+    shipped = _results(run)
+    assert first.best_trial == 0 and shipped.ranking == [0, 2, 1]
+    assert {t.model_sha256 for t in shipped.trials} == {MODEL_SHA256}  # recorded at save
+    assert shipped.optimized_model_sha256 == MODEL_SHA256
+    (run / "trials" / "trial_0" / "model.keras").write_bytes(b"garbage")
+
+    events: list[RunEvent] = []
+    result, executor = _optimize(config, [], events)
+    assert executor.specs == []  # nothing is trained again
+    data = _results(run)
+    assert result.best_trial == data.best_trial == 2 and data.ranking == [2, 1]
+    assert result.optimized_model_path is not None
+    model = result.optimized_model_path.read_bytes()
+    assert model == (run / "trials" / "trial_2" / "model.keras").read_bytes()
+    assert data.optimized_model_sha256 == hashlib.sha256(model).hexdigest()
+    assert data.optimized_model_sha256 == data.trials[2].model_sha256
+    assert data.selection is not None and data.selection.fallback_from == [0]
+    assert data.selection.trial == 2 and "passed over trial(s) 0" in data.selection.description
+    damaged = data.trials[0]
+    assert damaged.state == "FAIL" and damaged.error is not None
+    assert damaged.error.startswith(
+        "model.keras is corrupt: model.keras of trial 0 does not match the sha256 recorded"
+    )
+    best_copy = json.loads((result.optimized_model_path.parent / "best_trial.json").read_text())
+    assert best_copy["number"] == 2
+    notices = [e.message for e in events if isinstance(e, NoticeEvent)]
+    assert notices == [notices[0]] and "not shipping trial 0" in notices[0]
+    assert "choosing trial 2 instead" in notices[0]
+
+
+def test_when_no_trial_has_a_sound_model_the_run_fails_and_ships_nothing(tmp_path: Path):
+    config = _config(tmp_path, trials=2)
+    _optimize(config, [complete(0.9), complete(0.8)])
+    run = tmp_path / "run"
+    for number in (0, 1):
+        (run / "trials" / f"trial_{number}" / "model.keras").write_bytes(b"garbage")
+
+    with pytest.raises(ModelCorrupt, match="run run: no trial has a sound model to ship"):
+        _optimize(config, [])
+    assert not (run / "optimized_model").exists()  # the copy shipped before is gone too
+    data = _results(run)
+    assert data.best_trial is None and data.optimized_model_path is None
+    assert data.optimized_model_sha256 is None and data.ranking == []
+    assert data.selection is not None and data.selection.fallback_from == [0, 1]
+    assert all((t.error or "").startswith("model.keras is corrupt") for t in data.trials)
 
 
 def test_resume_with_different_settings_is_refused(tmp_path: Path):
@@ -629,6 +688,18 @@ def test_a_real_run_trains_scores_plots_and_assembles_the_best_trial(tmp_path: P
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("trial_finished") == 2 and "plots_drawn" in kinds
     assert [e.epoch for e in events if isinstance(e, EpochEndEvent) and e.trial_number == 0] == [1]
+
+    # The trial recorded its model's hash when it saved it, and the shipped copy has it.
+    saved = run / "trials" / "trial_0" / "model.keras"
+    assert trained.model_sha256 == sha256_of(saved) == data.optimized_model_sha256
+    # Garbage over the only trained model: resuming refuses it and ships nothing.
+    saved.write_bytes(b"garbage")
+    with pytest.raises(ModelCorrupt, match="model.keras of trial 0 does not match the sha256"):
+        ModelOptimizer(
+            _config(tmp_path, trials=2, mode="health-aware", plot_generation="best"),
+            selector=DivergingTrialSelector(1),
+        ).optimize_model()
+    assert not (run / "optimized_model").exists()
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from healthopt.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_NO_COMPLETE_TRIAL,
     add_runpod_flags,
@@ -219,6 +220,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.ArgumentParser) -> int:
     """Run `optimizer` with a live progress display and print what it produced."""
+    from healthopt.artifacts.integrity import ModelCorrupt
     from healthopt.display import ProgressDisplay, run_report
 
     display = ProgressDisplay()
@@ -228,6 +230,9 @@ def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.Argu
             result = optimizer.optimize_model()
     except ConfigError as exc:
         parser.exit(EXIT_BAD_INPUT, f"healthopt {command}: error: {exc}\n")
+    except ModelCorrupt as exc:
+        # No trial left a sound model: nothing was shipped, results.json says which and why.
+        parser.exit(EXIT_FAILED, f"healthopt {command}: error: {exc}\n")
     except KeyboardInterrupt:
         display.console.print(
             f"\ninterrupted: finished trials are kept in {optimizer.run_dir}; resume with "

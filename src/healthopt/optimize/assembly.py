@@ -1,4 +1,9 @@
-"""Final model assembly: copy the best trial's files into optimized_model/, no retraining."""
+"""Final model assembly: copy the best trial's files into optimized_model/, no retraining.
+
+Nothing is copied before the model is checked (`check_model`): against the SHA-256 its trial
+recorded when it saved it, or, for trials saved before hashes were kept, for the shape of a
+Keras archive. A model changed on disk after training is refused, never shipped.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from healthopt.artifacts.integrity import verify_keras_archive, verify_model
 from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.records import StoredArtifact, TrialRecord
@@ -19,6 +25,7 @@ if TYPE_CHECKING:
     from healthopt.artifacts import ArtifactStore
 
 OPTIMIZED_DIR = "optimized_model"
+MODEL_FILE = "model.keras"  # a trial's saved model (`trial.py`)
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +75,7 @@ def fetch_missing_trial(run_dir: Path, record: TrialRecord) -> bool:
     are fetched and verified here. Returns whether anything was fetched.
     """
     number, artifact = record.number, record.artifact
-    if artifact is None or (trial_dir(run_dir, number) / "model.keras").is_file():
+    if artifact is None or (trial_dir(run_dir, number) / MODEL_FILE).is_file():
         return False
     from healthopt.artifacts import ArtifactError, artifact_store_from_env
 
@@ -83,17 +90,34 @@ def fetch_missing_trial(run_dir: Path, record: TrialRecord) -> bool:
     return True
 
 
+def check_model(run_dir: Path, record: TrialRecord) -> None:
+    """Raise ModelCorrupt unless the trial's model.keras is the one it saved.
+
+    With a recorded hash the bytes must match it; without one (trials saved before hashes were
+    kept) the file must at least be a Keras archive, so garbage is never shipped.
+    """
+    model = trial_dir(run_dir, record.number) / MODEL_FILE
+    verify_model(model, record.model_sha256)
+    if record.model_sha256 is None:
+        verify_keras_archive(model)
+
+
+def remove_assembly(run_dir: Path) -> None:
+    """Remove optimized_model/ (when no trial's model can be shipped, nothing stale stays)."""
+    shutil.rmtree(run_dir / OPTIMIZED_DIR, ignore_errors=True)
+
+
 def assemble_best(run_dir: Path, record: TrialRecord, dataset: str) -> Path:
     """Rebuild optimized_model/ from the best trial's record; returns the model's path.
 
-    `record` is the trial as results.json shows it. The folder is rebuilt from scratch so a
+    `record` is the trial as results.json shows it. Its model is checked first
+    (`check_model`, ModelCorrupt when it fails). The folder is rebuilt from scratch so a
     resumed run whose best trial changed leaves no stale files behind.
     """
     number, accuracy = record.number, record.metrics.val_accuracy
     source = trial_dir(run_dir, number)
-    model_source = source / "model.keras"
-    if not model_source.is_file():
-        raise FileNotFoundError(f"best trial {number} has no model at {model_source}")
+    model_source = source / MODEL_FILE
+    check_model(run_dir, record)
     if accuracy is None:  # scoring refuses such a trial, so only a hand-made record has none
         raise ValueError(f"best trial {number} has no val_accuracy to name its model by")
     target = run_dir / OPTIMIZED_DIR
@@ -103,7 +127,7 @@ def assemble_best(run_dir: Path, record: TrialRecord, dataset: str) -> Path:
     model_name = model_file_name(dataset, accuracy)
     shutil.copy2(model_source, staging / model_name)
     for extra in sorted(source.iterdir()):
-        if extra.is_file() and extra.name != "model.keras":
+        if extra.is_file() and extra.name != MODEL_FILE:
             shutil.copy2(extra, staging / extra.name)
     if plots_dir(run_dir, number).is_dir():
         shutil.copytree(plots_dir(run_dir, number), staging / "plots")

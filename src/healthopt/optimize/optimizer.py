@@ -36,13 +36,21 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import fail_stale_trials
 from optuna.trial import TrialState
 
+from healthopt.artifacts.integrity import ModelCorrupt, sha256_of
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
 from healthopt.health.scoring import ScoreBreakdown, total_score
 from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
-from healthopt.optimize.assembly import assemble_best, fetch_missing_trial, plots_dir, trial_dir
+from healthopt.optimize.assembly import (
+    assemble_best,
+    check_model,
+    fetch_missing_trial,
+    plots_dir,
+    remove_assembly,
+    trial_dir,
+)
 from healthopt.optimize.executors import (
     EpochJudge,
     EventCallback,
@@ -63,6 +71,7 @@ from healthopt.records import (
     EpochEndEvent,
     HealthAlarm,
     Mode,
+    NoticeEvent,
     PlotsDrawnEvent,
     PruneInfo,
     RunEvent,
@@ -440,12 +449,13 @@ class ModelOptimizer:
         return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
-        results = results_io.build_results(study, self.config, optimized_model_path=None)
+        results = self._choose_sound(
+            results_io.build_results(study, self.config, optimized_model_path=None)
+        )
         best_record = results.best()
-        # The chosen trial's files, and in pareto mode every front member's (each stays
-        # downloadable), are brought back here when a remote worker ran the trial.
-        chosen = [best_record.number] if best_record is not None else []
-        for number in sorted({*chosen, *(results.pareto_front or [])}):
+        # In pareto mode every front member's files are brought back too (each stays
+        # downloadable) when a remote worker ran the trial.
+        for number in results.pareto_front or []:
             record = results.trial(number)
             if record is not None:
                 fetch_missing_trial(self.run_dir, record)
@@ -455,8 +465,47 @@ class ModelOptimizer:
                 self._draw_best_plots(best_record.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
-        results = self._save(results.model_copy(update={"optimized_model_path": relative}))
+        digest = sha256_of(model_path) if model_path else None
+        results = self._save(
+            results.model_copy(
+                update={"optimized_model_path": relative, "optimized_model_sha256": digest}
+            )
+        )
         return self._result(results, best_record, model_path)
+
+    def _choose_sound(self, results: RunResults) -> RunResults:
+        """The run's choice among trials whose saved model is the one they saved.
+
+        The chosen trial's files are fetched when a remote worker ran it, then its model is
+        checked (`assembly.check_model`); a model that fails fails its trial, and the rule
+        chooses again among the rest, saying so in results.json and on the console. When no
+        trial is left, results.json records why and ModelCorrupt ends the run: shipping
+        nothing beats shipping garbage.
+        """
+        unsound: dict[int, str] = {}
+        chosen = results
+        while (record := chosen.best()) is not None:
+            fetch_missing_trial(self.run_dir, record)
+            try:
+                check_model(self.run_dir, record)
+                return chosen
+            except ModelCorrupt as exc:
+                unsound[record.number] = str(exc)
+            chosen = results_io.without_unsound_models(results, self.config, unsound)
+            after = chosen.best_trial
+            then = f"choosing trial {after} instead" if after is not None else "none left"
+            message = f"not shipping trial {record.number}: {unsound[record.number]}; {then}"
+            log.warning(message)
+            self._emit(NoticeEvent(message=message))
+        if unsound:
+            remove_assembly(self.run_dir)
+            self._save(chosen)
+            reasons = "; ".join(unsound.values())
+            raise ModelCorrupt(
+                f"run {self.run_name}: no trial has a sound model to ship ({reasons}); "
+                f"optimized_model/ was removed, see {self.run_dir / 'results.json'}"
+            )
+        return chosen
 
     def _result(
         self, results: RunResults, best_record: TrialRecord | None, model_path: Path | None

@@ -8,12 +8,15 @@ file. The user attributes hold only flat figures, for optuna-dashboard and
 recomputes exactly from its `health`, `metrics.val_accuracy`, `metrics.chance_accuracy` and the
 run's `scoring_weights` (`healthopt.health.scoring.total_score`; `score` says which rule
 applied). `selection` and `ranking` say which trial the run chose and why
-(`optimize.selection`); a pareto run adds its front.
+(`optimize.selection`); a pareto run adds its front. At assembly, a chosen trial whose saved
+model fails its integrity check is failed here and the choice made again
+(`without_unsound_models`), so results.json never names a model that was not shipped.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -28,6 +31,7 @@ from healthopt.records import (
     RunResults,
     SchemaError,
     ScoreParts,
+    Selection,
     TrialRecord,
     TrialResult,
 )
@@ -107,6 +111,7 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
         interrupted=bool(trial.user_attrs.get(INTERRUPTED_ATTR)),
         pruned=known.pruned,
         energy_kwh=known.energy_kwh,
+        model_sha256=known.model_sha256,
     )
 
 
@@ -206,19 +211,60 @@ def build_results(
     records = [trial_record(t, retries.get(t.number)) for t in finished_trials(study)]
     front = pareto_front(study)
     selection, ranking = select(records, config, front)
-    best = next((r for r in records if r.number == selection.trial), None)
     return RunResults.create(
         run_name=config.run_name,
         dataset=config.dataset_name,
         mode=config.mode,
         trials_requested=config.trials,
         scoring_weights=config.scoring_weights.to_dict(),
-        best_trial=best.number if best else None,
-        best_value=best.total_score if best else None,
         optimized_model_path=optimized_model_path,
         trials=records,
         compute=compute_summary(records, config.max_epochs_per_trial),
         selection=selection,
         ranking=ranking,
         pareto_front=front,
+        **_best(records, selection),
     )
+
+
+def without_unsound_models(
+    results: RunResults, config: OptimizationConfig, unsound: Mapping[int, str]
+) -> RunResults:
+    """`results` with each trial in `unsound` (number -> why its saved model cannot be shipped)
+    failed, and the choice made again by the same rule among the rest.
+
+    The study still holds those trials as complete: a model damaged after training does not
+    change what the trial measured, only whether it can be shipped, and each assembly checks
+    again. `selection.fallback_from` lists them in the order they were passed over.
+    """
+    if not unsound:
+        return results
+    records = [
+        _model_rejected(r, unsound[r.number]) if r.number in unsound else r for r in results.trials
+    ]
+    selection, ranking = select(records, config, results.pareto_front)
+    passed_over = ", ".join(str(n) for n in unsound)
+    selection = selection.model_copy(
+        update={
+            "fallback_from": list(unsound),
+            "description": f"{selection.description}; passed over trial(s) {passed_over}, "
+            "whose saved model failed its integrity check (see each one's error)",
+        }
+    )
+    return results.model_copy(
+        update={"trials": records, "selection": selection, "ranking": ranking}
+        | _best(records, selection)
+    )
+
+
+def _model_rejected(record: TrialRecord, reason: str) -> TrialRecord:
+    return record.model_copy(update={"state": FAIL, "error": f"model.keras is corrupt: {reason}"})
+
+
+def _best(records: list[TrialRecord], selection: Selection) -> dict[str, int | float | None]:
+    """results.json's `best_trial` and `best_value`: the chosen trial's number and total."""
+    best = next((r for r in records if r.number == selection.trial), None)
+    return {
+        "best_trial": best.number if best else None,
+        "best_value": best.total_score if best else None,
+    }

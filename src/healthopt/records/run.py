@@ -30,6 +30,11 @@ class Selection(Record):
     description: str
     trial: int | None = None
     accuracy_margin: Finite = None
+    fallback_from: list[int] = Field(
+        default_factory=list,
+        description="trials the rule chose before `trial` whose saved model failed its "
+        "integrity check, in the order they were passed over; each one's error says why",
+    )
 
 
 class RunResults(VersionedRecord):
@@ -45,6 +50,9 @@ class RunResults(VersionedRecord):
     best_trial: int | None = None
     best_value: Finite = None
     optimized_model_path: str | None = None
+    optimized_model_sha256: str | None = Field(
+        None, description="hex SHA-256 of the shipped model file, for downloads to check"
+    )
     trials: list[TrialRecord] = Field(default_factory=list)
     compute: ComputeSummary | None = None  # epochs used and saved; None before pruning existed
     selection: Selection | None = None  # None before issue 20: best_trial had the top score

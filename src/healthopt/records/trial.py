@@ -178,6 +178,10 @@ class TrialResult(VersionedRecord):
     artifact: OptionalArtifact = None
     pruned: PruneInfo | None = None  # set when state is PRUNED
     energy_kwh: Finite = None  # the energy module's estimate, summed over the epochs run
+    # The saved model.keras's hex SHA-256, taken when the trial saved it, so a model changed on
+    # disk afterwards is never shipped (`artifacts.integrity`); None: no model, or saved before
+    # hashes were recorded.
+    model_sha256: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -222,6 +226,11 @@ class TrialRecord(Record):
     interrupted: bool = False
     pruned: PruneInfo | None = None
     energy_kwh: Finite = None
+    model_sha256: str | None = Field(
+        None,
+        description="hex SHA-256 of the trial's model.keras when it was saved; assembly and "
+        "downloads check the file against it. None: no model, or saved before hashes were kept",
+    )
 
     @property
     def complete(self) -> bool:
