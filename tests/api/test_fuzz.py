@@ -5,13 +5,17 @@ Schemathesis draws requests, valid and invalid, for every operation in the app's
 document (one test each) and sends them in-process (ASGI, no socket). Most drawn `job_id`s name
 no job, so a hook swaps in, for a good share of the cases, one of two seeded jobs: a finished one
 with a full run folder (results, architecture, a plot, an optimized model), and a failed one
-whose run folder was never made. Requests that pass validation start real jobs and
-`/tensorboard/start` starts a real TensorBoard; the server runs at most one job at a time with
-one worker, and no process it started may outlive the test.
+whose run folder was never made. Schemathesis draws only finite numbers and encodable strings,
+so another hook sends a good share of JSON bodies as raw text with one value replaced by `NaN`,
+`Infinity`, `1e999` or a lone surrogate, as a hostile client would; each must be a 422.
+Requests that pass validation start real jobs and `/tensorboard/start` starts a real
+TensorBoard; the server runs at most one job at a time with one worker, and no process it
+started may outlive the test.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import tempfile
@@ -43,6 +47,12 @@ BARE_JOB = "fedcba9876543210fedcba9876543210"  # failed before its run folder wa
 PLOT = "accuracy.png"
 MODEL = "optimized_model/optimized_digits_acc_0.9000.keras"
 EXAMPLES_PER_OPERATION = 40
+# Raw JSON values schemathesis never draws; Python's json module reads each (nan, inf, a str
+# that cannot be encoded), so they reach the app's validation.
+POISON = ("NaN", "Infinity", "-Infinity", "1e999", '"\\ud800"')
+_MARK = "__poisoned_value__"
+# Operations whose poisoned bodies must have been sent, each answered 422.
+POISONED_MUST_422 = {"POST /optimize", "POST /comparison-study/start"}
 # (operation, job) pairs that must have answered 200 at least once: without them the run would
 # only have met 404s and 422s, and the hooks below would have stopped doing their work.
 MUST_SUCCEED = {
@@ -142,6 +152,7 @@ def server_settings(results: Path) -> ServerSettings:
         results_dir=results,
         database_url="",
         api_token=None,
+        allowed_hosts="testserver",  # the Host schemathesis sends to an ASGI app
         max_running_jobs=1,
         max_workers_per_job=1,
     )
@@ -179,12 +190,45 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any]) -> An
     return st.sampled_from(choices)
 
 
+def poison_paths(body: dict[str, Any]) -> list[tuple[str, ...]]:
+    """Where a value can be replaced: each key, and each key of a nested object."""
+    paths: list[tuple[str, ...]] = [(key,) for key in body]
+    paths += [
+        (key, inner) for key, value in body.items() if isinstance(value, dict) for inner in value
+    ]
+    return paths or [("trials",)]
+
+
+class PoisonedBody(bytes):
+    """A body the poisoning hook made (schemathesis' negative cases may be raw bytes too)."""
+
+
+def poisoned(body: dict[str, Any], path: tuple[str, ...], token: str) -> PoisonedBody:
+    """`body` as JSON text, the value at `path` replaced by the raw `token`."""
+    target = copy.deepcopy(body)
+    holder = target
+    for key in path[:-1]:
+        holder = holder[key]
+    holder[path[-1]] = _MARK
+    return PoisonedBody(json.dumps(target).replace(json.dumps(_MARK), token).encode("ascii"))
+
+
 @schema.hook
 def flatmap_body(context: Any, body: Any) -> Any:
-    """A drawn dataset name is almost never a registered one, which stops validation there."""
-    if not isinstance(body, dict) or "dataset_name" not in body:
+    """A drawn dataset name is almost never a registered one, which stops validation there;
+    and a share of bodies carry one non-finite number or lone surrogate, sent as raw text."""
+    if not isinstance(body, dict):
         return st.just(body)
-    return st.sampled_from([body, {**body, "dataset_name": "digits"}])
+    bodies = [body]
+    if "dataset_name" in body:
+        bodies.append({**body, "dataset_name": "digits"})
+    plain = st.sampled_from(bodies)
+    raw = plain.flatmap(
+        lambda b: st.builds(
+            poisoned, st.just(b), st.sampled_from(poison_paths(b)), st.sampled_from(POISON)
+        )
+    )
+    return st.one_of(plain, raw)
 
 
 def started_since(before: set[int]) -> list[list[str]]:
@@ -208,11 +252,15 @@ class Server:
     app: FastAPI
     # (operation, seeded job id or None, status code) -> how many answers
     answers: Counter[tuple[str, str | None, int]] = field(default_factory=Counter)
+    # (operation, status code) -> how many answers to a poisoned raw body
+    poisoned: Counter[tuple[str, int]] = field(default_factory=Counter)
 
     def record(self, case: schemathesis.Case, status: int) -> None:
         job = (case.path_parameters or {}).get("job_id")
         seeded = job if job in (FINISHED_JOB, BARE_JOB) else None
         self.answers[(case.operation.label, seeded, status)] += 1
+        if isinstance(case.body, PoisonedBody):
+            self.poisoned[(case.operation.label, status)] += 1
 
 
 @pytest.fixture
@@ -240,6 +288,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
         if label in operations and served.answers[(label, job, 200)] == 0
     ]
     assert never == []
+    for label in POISONED_MUST_422 & operations:
+        statuses = {status for op, status in served.poisoned if op == label}
+        assert statuses == {422}, (label, served.poisoned)
 
 
 @pytest.mark.slow

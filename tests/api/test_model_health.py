@@ -94,12 +94,13 @@ def test_best_model_reads_the_trial_files(client, settings):
     assert client.get(best["architecture_url"]).json() == best["architecture"]
 
 
-def test_a_corrupt_diagnostics_file_gives_an_empty_summary(client, settings):
+def test_a_corrupt_diagnostics_file_is_a_409_naming_it(client, settings):
+    """Never a clean bill of health on a file that could not be read."""
     job = finished_job(client.app.state.healthopt.store, settings.results_dir)
     folder = Path(job.run_dir) / "trials" / "trial_0"
     (folder / "diagnostics.json").write_text("{not json")
     best = client.get(f"/jobs/{job.id}/best-model")
-    assert best.status_code == 200 and best.json()["diagnostics"]["issues"] == []
+    assert best.status_code == 409 and "trial_0/diagnostics.json" in best.json()["detail"]
 
 
 def test_the_served_architecture_is_build_views_own_json(client, settings):

@@ -3,6 +3,10 @@
 Every path the API serves is built here from a job's run folder and names checked against
 strict patterns, then resolved (following symlinks) and required to stay inside the results
 folder. Anything else is "not found": a crafted id, name or link gets a 404, never a file.
+
+Every JSON file is validated with the record the API serves it as, and a model with the digest
+its trial recorded: a file that is there but wrong (truncated, hand-edited, from a foreign ZIP)
+is `FileCorrupt`, a 409 naming the file relative to the results folder and the field.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+from healthopt.artifacts.integrity import ModelCorrupt, verify_model
 from healthopt.optimize.assembly import OPTIMIZED_DIR, plots_dir, trial_dir
 from healthopt.records import (
     ArchitectureSummary,
     ComputeSummary,
+    Record,
     RunResults,
     SchemaError,
     TrialRecord,
@@ -25,10 +32,16 @@ from healthopt.records import (
 PLOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.png$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 TRIAL_MODEL = "model.keras"  # what trial.py saves in each trial's folder
+R = TypeVar("R", bound=Record)
 
 
 class FileMissing(LookupError):
     """The file is not there (yet), or is not one the API serves."""
+
+
+class FileCorrupt(ValueError):
+    """The file is there but is not what its record says; the message names it (relative to
+    the results folder) and what was wrong."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +82,29 @@ class RunFiles:
     def _file(self, *parts: str) -> Path:
         return confine(self.results_dir, self.run_dir.joinpath(*parts))
 
-    def results(self) -> RunResults | None:
-        """results.json, or None before the first trial finished (or when it is unreadable)."""
+    def relative(self, path: Path) -> str:
+        """How error messages name a file: relative to the results folder, never absolute."""
         try:
-            return RunResults.from_json(self._file("results.json").read_bytes())
-        except (FileMissing, SchemaError):
+            return path.relative_to(self.results_dir).as_posix()
+        except ValueError:
+            return path.name
+
+    def read(self, record: type[R], path: Path) -> R | None:
+        """The file at `path` validated as `record`; None when it is not there, FileCorrupt
+        when it is there but unreadable or of the wrong shape."""
+        try:
+            resolved = confine(self.results_dir, path)
+        except FileMissing:
             return None
+        try:
+            return record.from_json(resolved.read_bytes())
+        except (OSError, SchemaError) as exc:
+            raise FileCorrupt(f"{self.relative(resolved)} is not readable: {exc}") from None
+
+    def results(self) -> RunResults | None:
+        """results.json, or None before the first trial finished; FileCorrupt when it is there
+        but unreadable (a truncated write, a wrong shape)."""
+        return self.read(RunResults, self.run_dir / "results.json")
 
     def compute(self) -> ComputeSummary | None:
         """results.json's compute summary (epochs run, budgeted and saved), or None before the
@@ -91,21 +121,13 @@ class RunFiles:
         results = results if results is not None else self.results()
         return results.best() if results is not None else None
 
-    def trial_file(self, trial: int, name: str) -> bytes | None:
-        """One of a trial folder's JSON files (architecture, diagnostics, analysis), or None;
-        the caller validates it with the record it expects."""
-        path = trial_dir(self.run_dir, trial) / f"{name}.json"
-        try:
-            return confine(self.results_dir, path).read_bytes()
-        except FileMissing:
-            return None
+    def trial_file(self, trial: int, name: str, record: type[R]) -> R | None:
+        """One of a trial folder's JSON files (architecture, diagnostics, analysis) validated
+        as `record`; None when the trial has none, FileCorrupt when it is unreadable."""
+        return self.read(record, trial_dir(self.run_dir, trial) / f"{name}.json")
 
     def architecture(self, trial: int) -> ArchitectureSummary | None:
-        text = self.trial_file(trial, "architecture")
-        try:
-            return None if text is None else ArchitectureSummary.from_json(text)
-        except SchemaError:
-            return None
+        return self.trial_file(trial, "architecture", ArchitectureSummary)
 
     def trial_model(self, trial: int) -> Path:
         """A trial's own saved model (`trials/trial_N/model.keras`); FileMissing when the trial
@@ -121,6 +143,17 @@ class RunFiles:
         if not relative or not relative.startswith(OPTIMIZED_DIR + "/"):
             raise FileMissing("optimized model")
         return self._file(*Path(relative).parts)
+
+    def verified(self, model: Path, expected_sha256: str | None) -> Path:
+        """`model`, once it hashes to the digest recorded when it was saved (None: saved before
+        digests were recorded, nothing to compare); FileCorrupt with the reason otherwise."""
+        try:
+            verify_model(model, expected_sha256)
+        except ModelCorrupt as exc:
+            name = self.relative(model)
+            reason = str(exc).replace(str(model), name)
+            raise FileCorrupt(f"{name} cannot be served: {reason}") from None
+        return model
 
     def plots(self) -> list[PlotEntry]:
         """Every trial plot drawn so far, by trial number then name."""

@@ -1,30 +1,34 @@
 """The best trial's diagnostics and per-layer health, shaped for the dashboard.
 
-Read from the trial folder's `diagnostics.json` and `analysis.json`; either may be missing or
-unreadable (a trial run with diagnostics off, or an old run), which gives empty answers, never
-an error. Only the keys read here are typed: the files belong to the diagnostics engine and the
-analyzer, and carry much more.
+Read from the trial folder's `diagnostics.json` and `analysis.json` (`DiagnosticsFile`,
+`AnalysisFile`); either may be missing (a trial run with diagnostics off, or an old run), which
+gives empty answers. One that is there but of the wrong shape is an error the caller reports
+(`RunFiles.trial_file` makes it a 409): an empty answer would read as "no issues". Only the keys
+read here are typed: the files belong to the diagnostics engine and the analyzer, and carry much
+more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from healthopt.api.schemas.models import BestModelDiagnostics, DiagnosticIssue, LayerHealth
-from healthopt.records import Finite, Record, SchemaError
+from healthopt.records import Finite, Record
 
 _SEVERITIES = ("critical", "warning", "info")
 # A trial file's text, or its JSON already parsed (tests).
 FileContent = bytes | str | Mapping[str, object]
+R = TypeVar("R", bound=Record)
 
 
 class _ReportSummary(Record):
     severity_breakdown: dict[str, int] | None = None
 
 
-class _DiagnosticsFile(Record):
+class DiagnosticsFile(Record):
     """The keys of diagnostics.json (the engine's report) this view reads."""
 
     health_score: Finite = None
@@ -52,7 +56,7 @@ class _FlowEntry(Record):
     saturated_fraction: Finite = None
 
 
-class _AnalysisFile(Record):
+class AnalysisFile(Record):
     """The per-layer lists of analysis.json (the analyzer's results) this view reads."""
 
     weights: list[_WeightEntry] | None = None
@@ -60,13 +64,12 @@ class _AnalysisFile(Record):
     information_flow: list[_FlowEntry] | None = None
 
 
-def diagnostics_summary(diagnostics: FileContent | None) -> BestModelDiagnostics:
+def diagnostics_summary(
+    diagnostics: DiagnosticsFile | FileContent | None,
+) -> BestModelDiagnostics:
     """The engine's score and issues, most severe first; an issue of an unknown severity or
-    without its texts is left out."""
-    try:
-        report = _DiagnosticsFile.from_json(diagnostics) if diagnostics else None
-    except SchemaError:
-        report = None
+    without its texts is left out. SchemaError when `diagnostics` is not a DiagnosticsFile."""
+    report = _as(DiagnosticsFile, diagnostics)
     if report is None:
         return BestModelDiagnostics()
     issues = sorted(_known_issues(report.issues), key=lambda i: _SEVERITIES.index(i.severity))
@@ -81,6 +84,13 @@ def diagnostics_summary(diagnostics: FileContent | None) -> BestModelDiagnostics
     )
 
 
+def _as(record: type[R], content: R | FileContent | None) -> R | None:
+    """`content` as `record`: itself when already one, None when empty, else validated."""
+    if content is None or isinstance(content, (bytes, str, Mapping)):
+        return record.from_json(content) if content else None
+    return content
+
+
 def _known_issues(raw: list[dict[str, object]]) -> list[DiagnosticIssue]:
     issues = []
     for item in raw:
@@ -92,21 +102,19 @@ def _known_issues(raw: list[dict[str, object]]) -> list[DiagnosticIssue]:
 
 
 def layer_health(
-    analysis: FileContent | None, diagnostics: BestModelDiagnostics
+    analysis: AnalysisFile | FileContent | None, diagnostics: BestModelDiagnostics
 ) -> dict[str, LayerHealth]:
     """Layer name -> its weight health, spectral alpha, dead/saturated units and issue titles.
 
     Layer names are the model's, which are also the architecture graph's node ids.
+    SchemaError when `analysis` is not an AnalysisFile.
     """
     layers: dict[str, LayerHealth] = {}
 
     def layer(name: str) -> LayerHealth:
         return layers.setdefault(name, LayerHealth())
 
-    try:
-        results = _AnalysisFile.from_json(analysis) if analysis else _AnalysisFile()
-    except SchemaError:
-        results = _AnalysisFile()
+    results = _as(AnalysisFile, analysis) or AnalysisFile()
     for weights in results.weights or []:
         if weights.role == "kernel" and weights.health_score is not None:
             layer(weights.name).weight_health = weights.health_score

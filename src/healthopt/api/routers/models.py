@@ -11,7 +11,12 @@ from pydantic import BaseModel
 from healthopt.api.db import JobRecord
 from healthopt.api.deps import FilesDep, JobDep
 from healthopt.api.files import FileMissing, RunFiles
-from healthopt.api.model_health import diagnostics_summary, layer_health
+from healthopt.api.model_health import (
+    AnalysisFile,
+    DiagnosticsFile,
+    diagnostics_summary,
+    layer_health,
+)
 from healthopt.api.schemas.models import BestModel
 from healthopt.health.scoring import composite_health
 from healthopt.records import HealthValues, RunResults, TrialRecord
@@ -32,7 +37,7 @@ def _best_record(job: JobRecord, files: RunFiles, results: RunResults | None) ->
 
 def _architecture_view(files: RunFiles, record: TrialRecord) -> ArchitectureView | None:
     """The best trial's architecture view, coloured by its accuracy and health; None when the
-    trial has no readable architecture.json or it lists no layers."""
+    trial has no architecture.json or it lists no layers (FileCorrupt when it is unreadable)."""
     architecture = files.architecture(record.number)
     if architecture is None:
         return None
@@ -46,7 +51,9 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
     results = files.results()  # read once: the best record and the model path both come from it
     record = _best_record(job, files, results)
     view = _architecture_view(files, record)
-    diagnostics = diagnostics_summary(files.trial_file(record.number, "diagnostics"))
+    diagnostics = diagnostics_summary(
+        files.trial_file(record.number, "diagnostics", DiagnosticsFile)
+    )
     try:
         files.optimized_model(results)
         model_ready = True
@@ -70,7 +77,9 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         architecture_url=f"/jobs/{job.id}/best-model/architecture" if view else None,
         plots_zip_url=f"/jobs/{job.id}/download/plots",
         diagnostics=diagnostics,
-        layer_health=layer_health(files.trial_file(record.number, "analysis"), diagnostics),
+        layer_health=layer_health(
+            files.trial_file(record.number, "analysis", AnalysisFile), diagnostics
+        ),
     )
 
 
@@ -118,12 +127,16 @@ def _json_attachment(payload: BaseModel, filename: str) -> Response:
     responses={200: {"content": {KERAS_MEDIA_TYPE: {}}}},
 )
 def download_model(job: JobDep, files: FilesDep) -> FileResponse:
+    # Served once it hashes to the digest recorded when it was shipped.
+    results = files.results()
     try:
-        path = files.optimized_model()
+        path = files.optimized_model(results)
     except FileMissing:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"job {job.id} has no optimized model yet ({job.status}); it is assembled "
             "after the last trial",
         ) from None
+    assert results is not None  # the model's path came from it
+    files.verified(path, results.optimized_model_sha256)
     return FileResponse(path, media_type=KERAS_MEDIA_TYPE, filename=path.name)

@@ -92,6 +92,7 @@ def get_pareto(job: JobDep, files: FilesDep) -> ParetoView:
 def download_trial_model(job: JobDep, files: FilesDep, trial: int = TrialNumber) -> FileResponse:
     """One trial's saved .keras model: every completed trial keeps its own, so any member of a
     Pareto front can be downloaded, not only the assembled one."""
+    results = files.results()  # the digest the trial recorded, checked before serving
     try:
         path = files.trial_model(trial)
     except FileMissing:
@@ -100,6 +101,8 @@ def download_trial_model(job: JobDep, files: FilesDep, trial: int = TrialNumber)
             f"job {job.id} has no model for trial {trial}: the trial does not exist, did not "
             "complete (pruned or failed), or its files have not been fetched yet",
         ) from None
+    record = results.trial(trial) if results is not None else None
+    files.verified(path, record.model_sha256 if record is not None else None)
     return FileResponse(
         path, media_type=KERAS_MEDIA_TYPE, filename=f"{job.run_name}_trial_{trial}.keras"
     )

@@ -4,10 +4,48 @@ from __future__ import annotations
 
 import math
 
+from pydantic import BaseModel, ConfigDict, field_validator
+
 from healthopt.data import dataset_names
 from healthopt.records import HEALTH_COMPONENTS
 
 WEIGHT_TOLERANCE = 1e-6
+
+
+class RequestBody(BaseModel):
+    """The base of every request body: no unknown keys, no type coercion (`"2"` and `true` are
+    not a count; a whole number is still a float) and only finite numbers, so each wrong value
+    is a 422 naming its field."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unicode_text(cls, value: object) -> object:
+        # Before the fields' own checks: a message quoting a lone surrogate cannot even be
+        # built (pydantic's errors are UTF-8), so that value would end in a 500.
+        if has_lone_surrogate(value):
+            raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
+        return value
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """Whether any string in `value` (keys and items of nested dicts and lists included)
+    holds half a UTF-16 surrogate pair, which JSON's \\uD800 escapes can smuggle in."""
+    pending = [value]
+    while pending:  # a loop, not recursion: the nesting depth is the sender's choice
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return False
 
 
 def known_dataset(value: str) -> str:

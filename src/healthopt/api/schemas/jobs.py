@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from healthopt.api.schemas.checks import WEIGHT_TOLERANCE, health_component_shares, known_dataset
+from healthopt.api.schemas.checks import (
+    WEIGHT_TOLERANCE,
+    RequestBody,
+    health_component_shares,
+    known_dataset,
+)
 from healthopt.config import (
     DEFAULT_HEALTH_PROPORTIONS,
     HEALTH_AWARE_ACCURACY_WEIGHT,
@@ -17,10 +22,8 @@ from healthopt.records import ComputeSummary, Finite, Mode, TrialRecord
 JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
 
 
-class OptimizeRequest(BaseModel):
+class OptimizeRequest(RequestBody):
     """What `POST /optimize` accepts. Every check names the field it rejects."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dataset_name: str = Field("digits", description="a registered dataset name (GET /health)")
     trials: int = Field(10, ge=1, le=100_000)

@@ -7,7 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from healthopt.api.schemas.checks import WEIGHT_TOLERANCE, health_component_shares, known_dataset
+from healthopt.api.schemas.checks import (
+    WEIGHT_TOLERANCE,
+    RequestBody,
+    health_component_shares,
+    known_dataset,
+)
 from healthopt.config import (
     DEFAULT_HEALTH_PROPORTIONS,
     HEALTH_AWARE_ACCURACY_WEIGHT,
@@ -41,10 +46,8 @@ def _modules(value: list[str]) -> list[str]:
     return list(selected)
 
 
-class StudyStartRequest(BaseModel):
+class StudyStartRequest(RequestBody):
     """What `POST /comparison-study/start` accepts. Every check names the field it rejects."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dataset_name: str = Field("digits", description="a registered dataset name (GET /health)")
     runs_per_mode: int = Field(3, ge=1, le=20)
@@ -120,10 +123,8 @@ class StudyStartRequest(BaseModel):
         )
 
 
-class StudyAnalyzeRequest(BaseModel):
+class StudyAnalyzeRequest(RequestBody):
     """What `POST /comparison-study/{id}/analyze` accepts: the modules of phase 1b."""
-
-    model_config = ConfigDict(extra="forbid")
 
     modules_to_run: list[str] = Field(default_factory=lambda: list(MODULES))
 
