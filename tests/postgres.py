@@ -21,34 +21,76 @@ def postgres_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-@contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Yields a plain postgresql:// URL (read as psycopg 3, as users write it) of a fresh, empty
-    database; everything is removed afterwards."""
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        raise FileNotFoundError("PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
-    root = Path(tempfile.mkdtemp(prefix="healthopt-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "nobody")
-        as_user = ["runuser", "-u", "nobody", "--"]
-    data, port = root / "data", unused_port()
+class Cluster:
+    """A PostgreSQL cluster in a temporary folder; `stop()` and `start()` simulate an outage."""
 
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+    def __init__(self) -> None:
+        bin_dir = postgres_bin()
+        if bin_dir is None:
+            raise FileNotFoundError("PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
+        self.bin_dir = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="healthopt-pg-"))
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "nobody")
+            self.as_user = ["runuser", "-u", "nobody", "--"]
+        self.data, self.port = self.root / "data", unused_port()
+        # A plain postgresql:// URL (read as psycopg 3, as users write it).
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-    # TCP on loopback only: a Unix socket's path is limited to 107 bytes, which a long $TMPDIR
-    # would pass.
-    options = f"-p {port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w",
-        "start")  # fmt: skip
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
+    def _run(self, program: str, *args: str) -> None:
         subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            [*self.as_user, str(self.bin_dir / program), *args],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        # TCP on loopback only: a Unix socket's path is limited to 107 bytes, which a long
+        # $TMPDIR would pass.
+        options = (
+            f"-p {self.port} -c unix_socket_directories='' -c listen_addresses=127.0.0.1 "
+            "-c fsync=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
+                  "-w", "start")  # fmt: skip
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+             "stop"],
             capture_output=True, timeout=60,
         )  # fmt: skip
-        shutil.rmtree(root, ignore_errors=True)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A started cluster, stopped and removed afterwards."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Yields the URL of a fresh, empty database; everything is removed afterwards."""
+    with running_cluster() as cluster:
+        yield cluster.url
+
+
+def fresh_database(url: str, name: str) -> str:
+    """A new, empty database `name` on the cluster of `url` (dropped first if it exists), for
+    tests that need a jobs table no other test writes to."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + f"/{name}"

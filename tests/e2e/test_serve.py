@@ -37,7 +37,8 @@ def test_a_job_survives_sigkill_of_the_server_and_runs_its_trials_once(server: S
     )
     workers = psutil.Process(server.process.pid).children(recursive=True)
     assert workers, "trials run in worker processes"
-    run_dir = Path(JobStore(f"sqlite:///{server.results / 'jobs.db'}").get(job_id).run_dir)
+    jobs_table = f"sqlite:///{server.results / 'jobs.db'}"
+    run_dir = Path(JobStore(jobs_table, server.results).get(job_id).run_dir)
     before = RunResults.from_json((run_dir / "results.json").read_text()).trials
 
     server.process.kill()  # SIGKILL: no cleanup of any kind

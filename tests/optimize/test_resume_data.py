@@ -159,13 +159,14 @@ def test_a_server_resuming_its_job_on_replaced_data_fails_the_job(work: Path):
     job_id = new_job_id()
     config = _config(work, trials=2)
     store.create(job_id, "r", str(work / "results" / "r"), {}, config.to_dict(), 2)
-    store.mark_started(job_id)  # the server stopped while the job ran
+    store.update(job_id, status="running", attempts=1)  # the server stopped while it ran
     before = _files(work / "results" / "r")
     _write_images(work / "data.npz", per_class=45)
 
     manager = JobManager(store, work / "results")
     assert manager.resume() == [job_id]
     record = manager.wait(job_id, timeout=120)
+    manager.shutdown()
 
     assert record.status == FAILED
     assert "DataChanged: the dataset" in record.error and "(54, 8, 8, 1)" in record.error

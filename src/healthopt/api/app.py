@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
+from fastapi.responses import JSONResponse
 
-from healthopt.api.db import JobStore
+from healthopt.api.db import TRANSIENT_ERRORS, JobStore, first_line
 from healthopt.api.deps import ServerState, require_token
+from healthopt.api.errors import install_error_handlers
 from healthopt.api.jobs import JobManager
 from healthopt.api.routers import (
     jobs,
@@ -26,6 +30,7 @@ from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.studies import StudyManager
 from healthopt.api.tensorboard import TensorBoardManager
+from healthopt.api.workload import QueueFull, WorkloadGate
 from healthopt.optimize.executors.factory import runpod_problem
 
 # Declared for every protected route, so generated clients know them.
@@ -34,23 +39,51 @@ _COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such job, or its file does not exist (yet)"},
     409: {"description": "the job is in a state that does not allow this"},
     413: {"description": "request body over the server's limit"},
+    503: {"description": "the jobs database is unavailable for now; retry"},
 }
 
 
 def build_state(settings: ServerSettings) -> ServerState:
     settings.results_dir.mkdir(parents=True, exist_ok=True)
-    store = JobStore(settings.jobs_database_url)
+    results_dir = settings.results_dir.resolve()
+    store = JobStore(settings.jobs_database_url, results_dir)
+    # Jobs and studies take turns on one budget: a study queues like a job.
+    gate = WorkloadGate(settings.max_running_jobs, max_queued=settings.max_queued_jobs)
     manager = JobManager(
         store,
-        settings.results_dir.resolve(),
-        max_running=settings.max_running_jobs,
+        results_dir,
         max_workers_per_job=settings.max_workers_per_job,
+        gate=gate,
+        lease_seconds=settings.job_lease_seconds,
+        max_trial_epochs=settings.max_trial_epochs,
     )
     studies_manager = StudyManager(
-        settings.results_dir.resolve(), max_workers_per_job=settings.max_workers_per_job
+        results_dir,
+        max_workers_per_job=settings.max_workers_per_job,
+        gate=gate,
+        max_trial_epochs=settings.max_trial_epochs,
     )
     return ServerState(
-        settings, store, manager, TensorBoardManager(), studies_manager, runpod_problem()
+        settings,
+        store,
+        manager,
+        TensorBoardManager(max_processes=settings.tensorboard_max_processes),
+        studies_manager,
+        runpod_problem(),
+    )
+
+
+async def _queue_full(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "60"})
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """An outage of the jobs database is 503, not 500: the client may retry, nothing is lost."""
+    logging.getLogger(__name__).warning("jobs database unavailable: %s", first_line(exc))
+    return JSONResponse(
+        {"detail": "the jobs database is unavailable for now; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": "5"},
     )
 
 
@@ -76,6 +109,10 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.healthopt = state
+    install_error_handlers(app)
+    app.add_exception_handler(QueueFull, _queue_full)
+    for error in TRANSIENT_ERRORS:
+        app.add_exception_handler(error, _database_unavailable)
     protected = [Depends(require_token)]
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
     for router in (jobs.router, models.router, pareto.router, plots.router, tensorboard.router):
@@ -91,4 +128,6 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         expose_headers=["Content-Disposition"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=state.settings.max_request_bytes)
+    # Outermost, for HTTP and WebSocket alike: a DNS-rebound Host gets 400 before anything runs.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=state.settings.allowed_host_list)
     return app

@@ -3,21 +3,47 @@
 One row per job. The request, the resolved OptimizationConfig and the progress the runner
 reports (trials done, best score, error) live here; the trials themselves live in the job's
 Optuna storage and results.json, which stay the source of truth for trial data. SQLite by
-default (one server process), any SQLAlchemy URL (PostgreSQL) otherwise.
+default, any SQLAlchemy URL (PostgreSQL) otherwise.
+
+Several servers may share one table. A server runs a job only after claiming it: a
+compare-and-set on the row (`UPDATE ... WHERE attempts = <seen>`, rowcount 1), with the
+candidates read `FOR UPDATE SKIP LOCKED` on PostgreSQL so two servers never wait on, or take,
+the same row. The claim writes the owner and a lease expiry into the row; the owner renews the
+lease while it runs, and another server takes the job over only once the lease has run out (or
+its owner, a process on the same host, has died), then resumes it as a restart does.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, event, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    case,
+    create_engine,
+    event,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 PENDING, RUNNING, COMPLETED, FAILED, CANCELLED = (
@@ -37,6 +63,9 @@ PROGRESS_FIELDS = (
     "current_trial",
     "current_epoch",
 )
+
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -66,8 +95,22 @@ class JobRow(_Base):
     current_trial: Mapped[int | None] = mapped_column(Integer, nullable=True)
     current_epoch: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # How many times a runner started this job (1 + restarts that resumed it).
+    # How many times a runner started this job (1 + restarts that resumed it); each claim
+    # increments it, which makes it the claim's compare-and-set token too.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The server running the job ("host:pid:nonce") and until when its claim holds.
+    owner: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    # Set by a server asked to cancel a job another server runs; the owner sees it at its
+    # next heartbeat and stops the job.
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Columns added after the first release, with their DDL defaults: a table an earlier version
+# created gets them on open (ALTER TABLE ... ADD COLUMN).
+_ADDED_COLUMNS = ("owner", "lease_expires_at", "cancel_requested")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -98,10 +141,21 @@ class JobRecord:
     current_epoch: int | None = None
     error: str | None = None
     attempts: int = 0
+    owner: str | None = None
+    lease_expires_at: datetime | None = None
+    cancel_requested: bool = False
 
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    def lease_live(self, now: datetime | None = None) -> bool:
+        """A server holds this job now: it claimed it and has renewed the claim in time."""
+        return (
+            self.status == RUNNING
+            and self.lease_expires_at is not None
+            and self.lease_expires_at > (now or utcnow())
+        )
 
     def elapsed_seconds(self, now: datetime | None = None) -> float | None:
         if self.started_at is None:
@@ -110,12 +164,15 @@ class JobRecord:
         return max(0.0, (end - self.started_at).total_seconds())
 
     @classmethod
-    def from_row(cls, row: JobRow) -> JobRecord:
+    def from_row(cls, row: JobRow, results_dir: Path | None = None) -> JobRecord:
+        """`run_dir` is resolved against this server's results folder, never taken from the
+        row: a server sharing the table with others must not write into their folders."""
+        run_dir = str(results_dir / row.run_name) if results_dir is not None else row.run_dir
         return cls(
             id=row.id,
             status=row.status,
             run_name=row.run_name,
-            run_dir=row.run_dir,
+            run_dir=run_dir,
             request=json.loads(row.request_json),
             config=json.loads(row.config_json),
             created_at=_aware(row.created_at),  # type: ignore[arg-type]
@@ -128,7 +185,10 @@ class JobRecord:
             current_trial=row.current_trial,
             current_epoch=row.current_epoch,
             error=row.error,
-            attempts=row.attempts,
+            attempts=row.attempts or 0,
+            owner=row.owner,
+            lease_expires_at=_aware(row.lease_expires_at),
+            cancel_requested=bool(row.cancel_requested),
         )
 
 
@@ -136,15 +196,39 @@ class JobNotFound(KeyError):
     """No job has this id."""
 
 
+class JobsTableError(RuntimeError):
+    """The jobs table cannot be opened or read: a corrupt file, or a table we did not write."""
+
+
+class Heartbeat(Enum):
+    """What renewing a lease found."""
+
+    RENEWED = "renewed"
+    CANCEL = "cancel"  # renewed, and someone asked (on any server) to cancel the job
+    LOST = "lost"  # another server owns the job now, or it has ended
+
+
 class JobStore:
     """Reads and writes the jobs table; every method is one short transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, results_dir: Path | None = None) -> None:
+        self.results_dir = results_dir
         self.engine = _make_engine(url)
-        _Base.metadata.create_all(self.engine)
+        try:
+            _Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
+        except DatabaseError as exc:
+            self.engine.dispose()
+            raise JobsTableError(f"not a readable jobs database ({first_line(exc)})") from exc
+        except JobsTableError:
+            self.engine.dispose()
+            raise
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite allows one writer; serialising writes here avoids "database is locked".
         self._write_lock = threading.Lock()
+
+    def _record(self, row: JobRow) -> JobRecord:
+        return JobRecord.from_row(row, self.results_dir)
 
     @contextmanager
     def _session(self, write: bool = False) -> Iterator[Session]:
@@ -174,23 +258,28 @@ class JobStore:
             trials_total=trials_total,
             trials_completed=0,
             attempts=0,
+            cancel_requested=False,
         )
         with self._session(write=True) as session:
             session.add(row)
             session.flush()
-            return JobRecord.from_row(row)
+            return self._record(row)
 
     def get(self, job_id: str) -> JobRecord:
         with self._session() as session:
             row = _row(session, job_id)
-            return JobRecord.from_row(row)
+            return self._record(row)
 
     def list(self, statuses: tuple[str, ...] | None = None) -> list[JobRecord]:
         query = select(JobRow).order_by(JobRow.created_at, JobRow.id)
         if statuses:
             query = query.where(JobRow.status.in_(statuses))
         with self._session() as session:
-            return [JobRecord.from_row(row) for row in session.scalars(query)]
+            return [self._record(row) for row in session.scalars(query)]
+
+    def count(self, status: str) -> int:
+        with self._session() as session:
+            return len(session.scalars(select(JobRow.id).where(JobRow.status == status)).all())
 
     def update(self, job_id: str, **values: Any) -> JobRecord:
         with self._session(write=True) as session:
@@ -198,39 +287,168 @@ class JobStore:
             for key, value in values.items():
                 setattr(row, key, value)
             session.flush()
-            return JobRecord.from_row(row)
+            return self._record(row)
 
-    def mark_started(self, job_id: str) -> JobRecord:
-        """Running now; a resumed job keeps its first start time and counts the attempt."""
+    # -- claims and leases ----------------------------------------------------------------
+    def claim_next(
+        self,
+        owner: str,
+        lease_seconds: float,
+        skip: Collection[str] = (),
+        owner_is_dead: Callable[[str], bool] = lambda _owner: False,
+    ) -> JobRecord | None:
+        """Claim the next job this server may run, or None.
+
+        Interrupted jobs (running, lease run out or owner dead) come first, then pending ones in
+        the order they came. The claim is a compare-and-set on `attempts`, so of two servers
+        that read the same row only one gets it.
+        """
+        now = utcnow()
         with self._session(write=True) as session:
-            row = _row(session, job_id)
-            row.status = RUNNING
-            row.started_at = row.started_at or utcnow()
-            row.attempts = (row.attempts or 0) + 1
-            session.flush()
-            return JobRecord.from_row(row)
+            query = (
+                select(JobRow)
+                .where(
+                    or_(
+                        JobRow.status == PENDING,
+                        (JobRow.status == RUNNING)
+                        & or_(
+                            JobRow.lease_expires_at.is_(None),
+                            JobRow.lease_expires_at < now,
+                            # on this host, its owner may have died: owner_is_dead decides
+                            JobRow.owner.like(f"{owner.split(':')[0]}:%"),
+                        ),
+                    )
+                )
+                .order_by(case((JobRow.status == RUNNING, 0), else_=1), JobRow.created_at)
+                .limit(64)
+                # PostgreSQL: rows another server is claiming right now are skipped, not waited
+                # for. SQLite renders nothing here; its claim is the compare-and-set below.
+                .with_for_update(skip_locked=True)
+            )
+            for row in session.scalars(query):
+                if row.id in skip or not _claimable(row, now, owner_is_dead):
+                    continue
+                claimed = session.execute(
+                    update(JobRow)
+                    .where(
+                        JobRow.id == row.id,
+                        JobRow.status == row.status,
+                        JobRow.attempts == row.attempts,
+                    )
+                    .values(
+                        status=RUNNING,
+                        owner=owner,
+                        lease_expires_at=now + timedelta(seconds=lease_seconds),
+                        started_at=row.started_at or now,
+                        attempts=(row.attempts or 0) + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    session.commit()
+                    return self._record(_row(session, row.id, refresh=True))
+            return None
 
-    def finish(self, job_id: str, status: str, error: str | None = None) -> JobRecord:
-        """Record a final status once: a job already final keeps its first ending."""
+    def renew(self, job_id: str, owner: str, lease_seconds: float) -> Heartbeat:
+        """Extend this owner's lease; LOST when the job is no longer this owner's to run."""
+        with self._session(write=True) as session:
+            renewed = session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.owner == owner, JobRow.status == RUNNING)
+                .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                return Heartbeat.LOST
+            cancel = session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id))
+            return Heartbeat.CANCEL if cancel else Heartbeat.RENEWED
+
+    def release(self, job_id: str, owner: str) -> None:
+        """Give a running job back (the server is stopping): the next server resumes it at once."""
+        with self._session(write=True) as session:
+            session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.owner == owner, JobRow.status == RUNNING)
+                .values(owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def request_cancel(self, job_id: str) -> JobRecord:
+        """Ask the job's owner, whichever server it is, to cancel it at its next heartbeat."""
+        return self.update(job_id, cancel_requested=True)
+
+    def finish(
+        self, job_id: str, status: str, error: str | None = None, owner: str | None = None
+    ) -> JobRecord:
+        """Record a final status once: a job already final keeps its first ending.
+
+        With `owner`, only while that server still owns the job: a server that lost its lease
+        must not end a job another server has taken over.
+        """
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status}")
         with self._session(write=True) as session:
             row = _row(session, job_id)
-            if row.status not in FINAL_STATUSES:
+            if row.status not in FINAL_STATUSES and (owner is None or row.owner == owner):
                 row.status = status
                 row.error = error
                 row.finished_at = utcnow()
                 row.current_trial = None
                 row.current_epoch = None
+                row.owner = None
+                row.lease_expires_at = None
             session.flush()
-            return JobRecord.from_row(row)
+            return self._record(row)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def _row(session: Session, job_id: str) -> JobRow:
-    row = session.get(JobRow, job_id)
+def _claimable(row: JobRow, now: datetime, owner_is_dead: Callable[[str], bool]) -> bool:
+    if row.status == PENDING:
+        return True
+    lease = _aware(row.lease_expires_at)
+    return lease is None or lease < now or (row.owner is not None and owner_is_dead(row.owner))
+
+
+def first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a jobs table an earlier version created up to this one's columns."""
+    present = {column["name"] for column in inspect(engine).get_columns(JobRow.__tablename__)}
+    table = JobRow.__table__
+    name = JobRow.__tablename__
+    foreign = [
+        c.name for c in table.columns if c.name not in _ADDED_COLUMNS and c.name not in present
+    ]
+    if foreign:
+        raise JobsTableError(
+            f"a table named {name!r} exists but healthopt did not write it (it lacks "
+            f"{', '.join(foreign)}); use another database or HEALTHOPT_DATABASE_URL"
+        )
+    for column_name in _ADDED_COLUMNS:
+        if column_name in present:
+            continue
+        column = table.c[column_name]
+        ddl_type = column.type.compile(dialect=engine.dialect)
+        default = " DEFAULT FALSE" if column_name == "cancel_requested" else ""
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    text(f"ALTER TABLE {name} ADD COLUMN {column_name} {ddl_type}{default}")
+                )
+        except DatabaseError:
+            # Another server sharing the table added it first.
+            if column_name not in {c["name"] for c in inspect(engine).get_columns(name)}:
+                raise
+
+
+def _row(session: Session, job_id: str, refresh: bool = False) -> JobRow:
+    row = session.get(JobRow, job_id, populate_existing=refresh)
     if row is None:
         raise JobNotFound(job_id)
     return row
@@ -252,3 +470,35 @@ def _make_engine(url: str) -> Engine:
     from healthopt.optimize.study import sqlalchemy_url
 
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True)
+
+
+# Errors a database outage or restart raises; the statement may succeed once it is back.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+
+def with_retries(
+    action: Callable[[], T],
+    what: str,
+    deadline_seconds: float,
+    first_delay: float = 0.5,
+    max_delay: float = 8.0,
+    on_retry: Callable[[str], None] | None = None,
+) -> T:
+    """Run `action`, retrying transient database errors with exponential backoff until
+    `deadline_seconds` have passed; then the last error propagates.
+
+    Written here rather than taken from a library: the server's install has no retry package
+    (tenacity or backoff), and this is the whole of what it needs.
+    """
+    deadline = time.monotonic() + deadline_seconds
+    delay = first_delay
+    while True:
+        try:
+            return action()
+        except TRANSIENT_ERRORS as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            if on_retry is not None:
+                on_retry(f"{what}: {first_line(exc)}; retrying in {delay:.1f} s")
+            time.sleep(delay)
+            delay = min(max_delay, delay * 2)

@@ -4,8 +4,9 @@ A study is a folder under `results_dir/comparison_studies/` whose metadata.json 
 record of it: the manager keeps no table. A runner thread drives the study's
 `ComparisonStudy` (phase 1a `build_models`, then phase 1b `analyze` when modules were
 requested); its optimizations run in worker processes and its analysis in a spawned process,
-so the server never imports TensorFlow. One study runs at a time; the others wait `pending`
-and start in the order they came.
+so the server never imports TensorFlow. Studies share the server's WorkloadGate with jobs: a
+study runs only when no job holds the slot, and waits `pending` like a job otherwise; waiting
+studies start in the order they came.
 
 Surviving restarts: metadata.json says where a study is. When the server stops, running
 studies are stopped and left `running`; on the next start `resume()` builds again (finished
@@ -19,13 +20,15 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from healthopt.api.files import PLOT_NAME, FileMissing, confine
+from healthopt.api.files import PLOT_NAME, FileCorrupt, FileMissing, confine
 from healthopt.api.jobs import RequestRejected
 from healthopt.api.schemas.studies import StudyResults, StudyStartRequest, StudyStatus
 from healthopt.api.study_status import LiveStudy, study_status
+from healthopt.api.workload import WorkloadGate
 from healthopt.config import ConfigError
 from healthopt.records import Record, SchemaError
 from healthopt.study.config import STUDY_ID, default_study_id
@@ -59,15 +62,24 @@ def new_study_id(dataset_name: str) -> str:
 
 
 class StudyManager:
-    def __init__(self, results_dir: Path, max_workers_per_job: int = 1) -> None:
+    def __init__(
+        self,
+        results_dir: Path,
+        max_workers_per_job: int = 1,
+        gate: WorkloadGate | None = None,
+        max_trial_epochs: int | None = None,
+    ) -> None:
         self.results_dir = results_dir.resolve()
         self.root = self.results_dir / STUDIES_DIR
         self.max_workers_per_job = max_workers_per_job
+        self.gate = gate or WorkloadGate(1)
+        self.max_trial_epochs = max_trial_epochs
         self._queue: list[str] = []
         self._runners: dict[str, _Runner] = {}
         self._live: dict[str, LiveStudy] = {}
         self._lock = threading.RLock()
         self._accepting = True
+        self.gate.register("studies", self._oldest_waiting, self._queued, self._schedule)
 
     # -- files ---------------------------------------------------------------------------
     def paths(self, study_id: str) -> StudyPaths:
@@ -91,11 +103,14 @@ class StudyManager:
         return confine(self.results_dir, paths.figures_dir / name)
 
     def results(self, study_id: str) -> StudyResults:
-        """analysis_results/results.json; FileMissing when it is not there or not readable."""
+        """analysis_results/results.json; FileMissing when it is not there, FileCorrupt (409)
+        when it is there but not a study's results."""
         try:
             return StudyResults.from_json(self.file(study_id, "results.json").read_bytes())
-        except SchemaError:
-            raise FileMissing("results.json") from None
+        except SchemaError as exc:
+            raise FileCorrupt(
+                f"{study_id}/analysis_results/results.json is not readable: {exc}"
+            ) from None
 
     def study_ids(self) -> list[str]:
         if not self.root.is_dir():
@@ -110,6 +125,16 @@ class StudyManager:
                 f"concurrent_workers must be at most {self.max_workers_per_job} on this "
                 f"server (got {request.concurrent_workers})",
             )
+        # Both modes run runs_per_mode optimizations of trials_per_mode trials each.
+        work = 2 * request.runs_per_mode * request.trials_per_mode * request.max_epochs_per_trial
+        if self.max_trial_epochs is not None and work > self.max_trial_epochs:
+            raise RequestRejected(
+                "trials_per_mode",
+                f"2 modes x runs_per_mode x trials_per_mode x max_epochs_per_trial is {work:,}; "
+                f"this server accepts at most {self.max_trial_epochs:,} per request "
+                "(HEALTHOPT_MAX_TRIAL_EPOCHS)",
+            )
+        self.gate.check_room("the study")
         study_id = new_study_id(request.dataset_name)
         try:
             config = request.study_config(study_id, self.root)
@@ -124,7 +149,7 @@ class StudyManager:
         log.info("study %s accepted: %s", study_id, config.dataset_name)
         with self._lock:
             self._queue.append(study_id)
-        self._schedule()
+        self.gate.offer()
         return self.metadata(study_id)
 
     def analyze(self, study_id: str, modules: list[str]) -> StudyMetadata:
@@ -144,7 +169,7 @@ class StudyManager:
             )
             metadata.write(self.paths(study_id).metadata)
             self._queue.append(study_id)
-        self._schedule()
+        self.gate.offer()
         return self.metadata(study_id)
 
     def cancel(self, study_id: str) -> StudyMetadata:
@@ -212,9 +237,24 @@ class StudyManager:
         return self.metadata(study_id)
 
     # -- scheduling ----------------------------------------------------------------------
+    def _queued(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def _oldest_waiting(self) -> datetime | None:
+        with self._lock:
+            first = self._queue[0] if self._queue else None
+        if first is None:
+            return None
+        try:
+            arrived = datetime.fromisoformat(self.metadata(first).updated_at)
+        except (StudyNotFound, ValueError):
+            return None
+        return arrived if arrived.tzinfo else arrived.replace(tzinfo=UTC)
+
     def _schedule(self) -> None:
         with self._lock:
-            while self._accepting and not self._runners and self._queue:
+            while self._accepting and self._queue and self.gate.try_acquire():
                 self._start(self._queue.pop(0))
 
     def _start(self, study_id: str) -> None:
@@ -224,6 +264,7 @@ class StudyManager:
             )
         except Exception as exc:  # noqa: BLE001 - a broken folder must not stop the queue
             log.error("study %s cannot be opened: %s", study_id, exc)
+            self.gate.release(offer=False)
             self._fail(study_id, f"invalid study: {type(exc).__name__}: {exc}")
             return
         thread = threading.Thread(
@@ -255,7 +296,7 @@ class StudyManager:
             with self._lock:
                 self._runners.pop(study_id, None)
                 self._live.pop(study_id, None)
-            self._schedule()
+            self.gate.release()
 
     def _stopped(self, study_id: str, cancelled: bool) -> None:
         """A cancelled study ends `cancelled`; one stopped by a shutdown stays `running`."""

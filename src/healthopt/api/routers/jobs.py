@@ -15,12 +15,13 @@ from healthopt.api.schemas.jobs import (
     TrialSummary,
 )
 from healthopt.api.status import job_status
+from healthopt.api.workload import QUEUE_FULL_RESPONSE
 from healthopt.health.scoring import composite_health
 
 router = APIRouter(tags=["jobs"])
 
 
-@router.post("/optimize", response_model=JobCreated)
+@router.post("/optimize", response_model=JobCreated, responses=QUEUE_FULL_RESPONSE)
 def start_optimization(request: OptimizeRequest, state: StateDep) -> JobCreated:
     try:
         record = state.jobs.submit(request)

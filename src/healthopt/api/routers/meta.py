@@ -25,12 +25,15 @@ def _version() -> str:
 
 @router.get("/health", response_model=Health)
 def health(state: StateDep) -> Health:
-    statuses = [job.status for job in state.store.list((RUNNING, PENDING))]
+    waiting = state.store.list((RUNNING, PENDING))
+    # Running means a server holds it now (a live lease); a job whose server died counts as
+    # waiting until some server resumes it.
+    running = sum(1 for job in waiting if job.lease_live())
     return Health(
         status="ok",
         version=_version(),
-        jobs_running=statuses.count(RUNNING),
-        jobs_pending=statuses.count(PENDING),
+        jobs_running=running,
+        jobs_pending=len(waiting) - running,
         datasets=dataset_names(),
         tensorboard_available=state.settings.tensorboard_available,
         runpod_available=state.runpod_problem is None,

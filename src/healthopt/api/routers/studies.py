@@ -18,6 +18,7 @@ from healthopt.api.schemas.studies import (
     StudyStatus,
 )
 from healthopt.api.studies import StudyConflict
+from healthopt.api.workload import QUEUE_FULL_RESPONSE
 
 router = APIRouter(prefix="/comparison-study", tags=["studies"])
 # Declared for every route, so generated clients know them.
@@ -30,7 +31,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 PDF_MEDIA_TYPE = "application/pdf"
 
 
-@router.post("/start", response_model=StudyStarted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/start",
+    response_model=StudyStarted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=QUEUE_FULL_RESPONSE,
+)
 def start_study(request: StudyStartRequest, state: StateDep) -> StudyStarted:
     """Queue a study: phase 1a, then phase 1b with `modules_to_run` when given."""
     try:
