@@ -26,7 +26,9 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +61,7 @@ from healthopt.optimize.executors import (
     create_executor,
 )
 from healthopt.optimize.inflight import InFlightTrials
-from healthopt.optimize.resume import check_study_data, prepare_run_dir
+from healthopt.optimize.resume import CONFIG_FILE, check_study_data, prepare_run_dir
 from healthopt.optimize.search import HEALTH_ALARM_ATTR, pruner_name
 from healthopt.optimize.study import (
     beyond_budget,
@@ -101,6 +103,15 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 class RunStopped(Exception):
     """The run was stopped by `request_stop()`; finished trials are kept, in-flight ones are
     marked interrupted, and the same run name resumes it."""
+
+
+class RunFolderDeleted(ConfigError):
+    """The run folder was deleted while the run was going on: its study.db went with it, so
+    what the storage then raises (a "readonly database" commit error) says nothing useful.
+    The CLI and the API report this instead, in one line, as they do a corrupt study.db."""
+
+
+STUDY_FILE = "study.db"  # a local study's storage, in its run folder
 
 
 @dataclass(frozen=True)
@@ -200,6 +211,7 @@ class ModelOptimizer:
         self.on_event = on_event
         self.run_dir = Path(self.config.output_dir) / self.run_name
         self._stop = threading.Event()
+        self._folder_deleted = threading.Event()
         self._in_flight = InFlightTrials()
 
     # -- public ------------------------------------------------------------------------
@@ -228,12 +240,16 @@ class ModelOptimizer:
         in_flight: dict[Future[TrialResult], optuna.Trial] = {}
         try:
             self._run_trials(study, executor, in_flight)
+        except RunFolderDeleted:
+            executor.shutdown(cancel=True)  # nothing is left to record what they would find
+            raise
         except (KeyboardInterrupt, RunStopped):
             executor.shutdown(cancel=True)
-            for trial in in_flight.values():
-                self._in_flight.finished(trial)
-                self._mark_interrupted(study, trial)
-            self._write_results(study, optimized_model_path=None)
+            with self._run_folder_kept():
+                for trial in in_flight.values():
+                    self._in_flight.finished(trial)
+                    self._mark_interrupted(study, trial)
+                self._write_results(study, optimized_model_path=None)
             raise
         finally:
             if owns_executor:
@@ -241,7 +257,8 @@ class ModelOptimizer:
             self._in_flight.close()
         if self.role == "worker":
             return self._result(self._write_results(study, optimized_model_path=None), None, None)
-        result = self._finish(study)
+        with self._run_folder_kept():  # the best model is assembled into the run folder
+            result = self._finish(study)
         self._emit(RunFinishedEvent(best_trial=result.best_trial, best_value=result.best_value))
         return result
 
@@ -261,6 +278,8 @@ class ModelOptimizer:
         while True:
             if self._stop.is_set():
                 raise RunStopped(f"run {self.run_name!r} was stopped")
+            if self._folder_deleted.is_set():  # a judge found it gone mid-trial
+                raise self._folder_deleted_error()
             self._in_flight.store_job_ids(study, in_flight.values())
             if shared and time.monotonic() >= next_stale_check:
                 # Another process may have died holding trials; fail and re-queue them.
@@ -272,12 +291,13 @@ class ModelOptimizer:
                 and view.open_slots(self.config.trials) > 0
                 and (deadline is None or time.monotonic() < deadline)
             ):
-                trial = study.ask()
-                if shared and beyond_budget(study, trial.number, self.config.trials):
-                    trial.set_user_attr(results_io.OVER_BUDGET_ATTR, True)
-                    study.tell(trial, state=TrialState.FAIL)
-                    view = budget_view(study)
-                    break
+                with self._run_folder_kept():
+                    trial = study.ask()
+                    if shared and beyond_budget(study, trial.number, self.config.trials):
+                        trial.set_user_attr(results_io.OVER_BUDGET_ATTR, True)
+                        study.tell(trial, state=TrialState.FAIL)
+                        view = budget_view(study)
+                        break
                 self._in_flight.started(study, trial)
                 in_flight[executor.submit(self._spec_for(trial), self._judge_for(trial))] = trial
                 view = budget_view(study)
@@ -295,8 +315,9 @@ class ModelOptimizer:
             for future in done:
                 trial = in_flight.pop(future)
                 self._in_flight.finished(trial)
-                self._in_flight.store_job_ids(study, [trial])
-                self._tell(study, trial, future.result())
+                with self._run_folder_kept():
+                    self._in_flight.store_job_ids(study, [trial])
+                    self._tell(study, trial, future.result())
             if done:
                 view = budget_view(study)
 
@@ -331,6 +352,16 @@ class ModelOptimizer:
         two_objectives = self.config.mode is Mode.PARETO
 
         def judge(event: EpochEndEvent) -> PruneInfo | None:
+            try:
+                return decide(event)
+            except Exception:
+                if not self._run_folder_deleted():
+                    raise
+                # Its results have nowhere to go: the trial loop ends the run at its next look.
+                self._folder_deleted.set()
+                return None
+
+        def decide(event: EpochEndEvent) -> PruneInfo | None:
             if two_objectives:
                 alarm = event.health_alarm if self.config.health_pruning else None
                 if alarm is None or event.epoch >= event.epochs:
@@ -415,7 +446,43 @@ class ModelOptimizer:
     def _storage_url(self) -> str:
         if self.config.storage_url:
             return self.config.storage_url
-        return f"sqlite:///{(self.run_dir / 'study.db').resolve()}"
+        return f"sqlite:///{(self.run_dir / STUDY_FILE).resolve()}"
+
+    def _run_folder_deleted(self) -> bool:
+        """Whether the run folder was deleted under the run: its config.json, written before
+        the first trial, is gone (a trial may have made the folder again for its own files),
+        or, for a local study, its study.db."""
+        if not (self.run_dir / CONFIG_FILE).is_file():
+            return True
+        return not is_shared(self.config) and not (self.run_dir / STUDY_FILE).is_file()
+
+    def _folder_deleted_error(self) -> RunFolderDeleted:
+        lost = (
+            "the files of its trials are lost (the shared study keeps their results)"
+            if is_shared(self.config)
+            else "its trials are lost"
+        )
+        # A server turns the folder into its name under the results directory.
+        return RunFolderDeleted(
+            f"the run folder {self.run_dir} was deleted while the run was going on; {lost}"
+        )
+
+    @contextmanager
+    def _run_folder_kept(self) -> Iterator[None]:
+        """Report a storage or file error caused by a deleted run folder as RunFolderDeleted.
+
+        Around the places the run writes to its study or folder (ask, tell, marking trials
+        interrupted, results.json, assembly); an error there while the folder still exists
+        is re-raised as it is.
+        """
+        try:
+            yield
+        except RunFolderDeleted:
+            raise
+        except Exception:
+            if self._run_folder_deleted():
+                raise self._folder_deleted_error() from None
+            raise
 
     def _open_study(self) -> optuna.Study:
         study = open_study(self.config, self._storage_url(), sampler=self._sampler)
@@ -445,7 +512,8 @@ class ModelOptimizer:
         return self._save(results_io.build_results(study, self.config, optimized_model_path))
 
     def _save(self, results: RunResults) -> RunResults:
-        write_json_atomic(self.run_dir / "results.json", results.to_json())
+        with self._run_folder_kept():
+            write_json_atomic(self.run_dir / "results.json", results.to_json())
         return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
