@@ -162,7 +162,8 @@ def test_an_older_table_gains_the_lease_columns(tmp_path: Path):
     _create(store)
     store.close()
     with sqlite3.connect(path) as db:  # the table as the first release wrote it
-        for column in ("owner", "lease_expires_at", "cancel_requested"):
+        db.execute("DROP INDEX IF EXISTS ix_jobs_kind")
+        for column in ("owner", "lease_expires_at", "cancel_requested", "kind"):
             db.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
     again = _store(tmp_path)
     assert again.get("a" * 32).status == "pending"

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from healthopt.api.app import create_app
-from healthopt.api.workload import QueueFull, WorkloadGate
+from healthopt.api.db import JobStore
+from healthopt.api.work import QueueFull, WorkRunner
 
 from .conftest import make_settings
 
@@ -67,30 +68,10 @@ def test_a_study_waits_while_a_job_runs_and_starts_after_it(tmp_path):
     assert state == "running"
 
 
-def test_the_gate_offers_a_freed_slot_to_the_oldest_waiting_work_first():
-    from datetime import UTC, datetime, timedelta
-
-    gate = WorkloadGate(1)
-    started: list[str] = []
-    now = datetime.now(UTC)
-
-    def register(name: str, arrived: datetime) -> None:
-        def schedule() -> None:
-            if gate.try_acquire():
-                started.append(name)
-
-        gate.register(name, lambda: arrived, lambda: 1, schedule)
-
-    register("jobs", now)
-    register("studies", now - timedelta(minutes=1))
-    assert gate.try_acquire()
-    gate.release()
-    assert started == ["studies"]
-
-
-def test_the_gate_counts_every_managers_waiting_work():
-    gate = WorkloadGate(1, max_queued=3)
-    gate.register("jobs", lambda: None, lambda: 2, lambda: None)
-    gate.register("studies", lambda: None, lambda: 1, lambda: None)
+def test_the_queue_counts_studies_and_jobs_together(tmp_path):
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    runner = WorkRunner(store, tmp_path, max_queued=3)
+    for n, kind in enumerate(["optimization", "study", "study"]):
+        store.create(f"{n}" * 32, f"run{n}", f"run{n}", {}, {}, 1, kind=kind)
     with pytest.raises(QueueFull, match="3 jobs and studies waiting"):
-        gate.check_room("the job")
+        runner.check_room("the job")

@@ -357,3 +357,38 @@ def test_a_study_stopped_by_a_shutdown_resumes_at_the_next_start(tmp_path):
             assert final[f"{mode}_progress"]["runs_completed"] == 1
         assert final["analysis"]["modules_requested"] == [] and not final["results_available"]
         assert client.post(f"/comparison-study/{study_id}/cancel").status_code == 409
+
+
+# -- one runner over one table ---------------------------------------------------------------
+@pytest.mark.slow
+def test_a_study_is_a_row_of_the_jobs_table_and_streams_over_a_websocket(tmp_path):
+    body = {**SMALLEST, "runs_per_mode": 1, "modules_to_run": None}
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        study_id = client.post("/comparison-study/start", json=body).json()["study_id"]
+        messages = []
+        with client.websocket_connect(f"/ws/studies/{study_id}") as socket:
+            while not messages or messages[-1]["kind"] != "study_finished":
+                messages.append(socket.receive_json())
+        store = client.app.state.healthopt.store
+        row = store.latest("study", study_id)
+        jobs = client.get("/jobs").json()["jobs"]
+        health = client.get("/health").json()
+    assert messages[0]["kind"] == "study_status" and messages[0]["study_id"] == study_id
+    seen = {m["event"]["kind"] for m in messages if m["kind"] == "study_event"}
+    assert {"study_run_started", "study_run_finished", "trial_finished"} <= seen
+    assert messages[-1] == {"kind": "study_finished", "study_id": study_id, "state": "completed"}
+    # Claimed and ended like a job, but not listed or counted as one.
+    assert (row.status, row.attempts, row.owner) == ("completed", 1, None)
+    assert jobs == [] and health["jobs_running"] == 0
+
+
+def test_a_study_folder_from_before_rows_is_adopted_at_start(tmp_path):
+    settings = make_settings(tmp_path)
+    _craft(settings.results_dir, "older", state="pending")
+    app = create_app(settings)
+    store = app.state.healthopt.store
+    assert store.latest("study", "older") is None
+    adopted = app.state.healthopt.studies.resume()
+    app.state.healthopt.jobs.runner.shutdown()
+    assert adopted == ["older"]
+    assert store.latest("study", "older") is not None

@@ -30,7 +30,7 @@ from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
 from healthopt.api.studies import StudyManager
 from healthopt.api.tensorboard import TensorBoardManager
-from healthopt.api.workload import QueueFull, WorkloadGate
+from healthopt.api.work import QueueFull, WorkRunner
 from healthopt.optimize.executors.factory import runpod_problem
 
 # Declared for every protected route, so generated clients know them.
@@ -47,20 +47,26 @@ def build_state(settings: ServerSettings) -> ServerState:
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     results_dir = settings.results_dir.resolve()
     store = JobStore(settings.jobs_database_url, results_dir)
-    # Jobs and studies take turns on one budget: a study queues like a job.
-    gate = WorkloadGate(settings.max_running_jobs, max_queued=settings.max_queued_jobs)
+    # One runner over the one table: jobs and studies are claimed, leased, queued and limited
+    # alike, so a study waits its turn like a job.
+    runner = WorkRunner(
+        store,
+        results_dir,
+        capacity=settings.max_running_jobs,
+        lease_seconds=settings.job_lease_seconds,
+        max_queued=settings.max_queued_jobs,
+    )
     manager = JobManager(
         store,
         results_dir,
         max_workers_per_job=settings.max_workers_per_job,
-        gate=gate,
-        lease_seconds=settings.job_lease_seconds,
+        runner=runner,
         max_trial_epochs=settings.max_trial_epochs,
     )
     studies_manager = StudyManager(
         results_dir,
         max_workers_per_job=settings.max_workers_per_job,
-        gate=gate,
+        runner=runner,
         max_trial_epochs=settings.max_trial_epochs,
     )
     return ServerState(
@@ -93,13 +99,11 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        state.jobs.resume()
-        state.studies.resume()
+        state.studies.resume()  # gives older study folders their rows, then starts the runner
         try:
             yield
         finally:
-            state.studies.shutdown()
-            state.jobs.shutdown()
+            state.jobs.runner.shutdown()
             state.tensorboard.shutdown()
             state.store.close()
 

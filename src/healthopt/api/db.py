@@ -1,8 +1,10 @@
-"""The jobs table: every optimization the server was asked for, persisted so a restart loses none.
+"""The jobs table: every piece of work the server was asked for, persisted so a restart loses none.
 
-One row per job. The request, the resolved OptimizationConfig and the progress the runner
-reports (trials done, best score, error) live here; the trials themselves live in the job's
-Optuna storage and results.json, which stay the source of truth for trial data. SQLite by
+One row per job: an optimization (`kind` "optimization") or a comparison study's build or
+analysis (`kind` "study", `run_name` the study's id; the study's folder keeps its own
+metadata.json for phases and runs). The request, the resolved config and the progress the
+runner reports (trials done, best score, error) live here; the trials themselves live in the
+job's Optuna storage and results.json, which stay the source of truth for trial data. SQLite by
 default, any SQLAlchemy URL (PostgreSQL) otherwise.
 
 Several servers may share one table. A server runs a job only after claiming it: a
@@ -54,6 +56,7 @@ PENDING, RUNNING, COMPLETED, FAILED, CANCELLED = (
     "cancelled",
 )
 JOB_STATUSES = (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED)
+OPTIMIZATION, STUDY = "optimization", "study"  # the kinds of work a row holds
 FINAL_STATUSES = (COMPLETED, FAILED, CANCELLED)
 # Progress fields the runner may update while a job runs.
 PROGRESS_FIELDS = (
@@ -106,11 +109,18 @@ class JobRow(_Base):
     # Set by a server asked to cancel a job another server runs; the owner sees it at its
     # next heartbeat and stops the job.
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the row asks for: an optimization, or a comparison study's next phase.
+    kind: Mapped[str] = mapped_column(String(16), default=OPTIMIZATION, index=True)
 
 
 # Columns added after the first release, with their DDL defaults: a table an earlier version
 # created gets them on open (ALTER TABLE ... ADD COLUMN).
-_ADDED_COLUMNS = ("owner", "lease_expires_at", "cancel_requested")
+_ADDED_COLUMNS = {
+    "owner": "",
+    "lease_expires_at": "",
+    "cancel_requested": " DEFAULT FALSE",
+    "kind": f" DEFAULT '{OPTIMIZATION}'",
+}
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -144,6 +154,7 @@ class JobRecord:
     owner: str | None = None
     lease_expires_at: datetime | None = None
     cancel_requested: bool = False
+    kind: str = OPTIMIZATION
 
     @property
     def is_final(self) -> bool:
@@ -189,6 +200,7 @@ class JobRecord:
             owner=row.owner,
             lease_expires_at=_aware(row.lease_expires_at),
             cancel_requested=bool(row.cancel_requested),
+            kind=row.kind or OPTIMIZATION,
         )
 
 
@@ -246,8 +258,10 @@ class JobStore:
         request: dict[str, Any],
         config: dict[str, Any],
         trials_total: int,
+        kind: str = OPTIMIZATION,
     ) -> JobRecord:
         row = JobRow(
+            kind=kind,
             id=job_id,
             status=PENDING,
             run_name=run_name,
@@ -270,16 +284,33 @@ class JobStore:
             row = _row(session, job_id)
             return self._record(row)
 
-    def list(self, statuses: tuple[str, ...] | None = None) -> list[JobRecord]:
+    def list(
+        self, statuses: tuple[str, ...] | None = None, kind: str | None = None
+    ) -> list[JobRecord]:
         query = select(JobRow).order_by(JobRow.created_at, JobRow.id)
         if statuses:
             query = query.where(JobRow.status.in_(statuses))
+        if kind is not None:
+            query = query.where(JobRow.kind == kind)
         with self._session() as session:
             return [self._record(row) for row in session.scalars(query)]
 
     def count(self, status: str) -> int:
+        """Rows of every kind in `status`: the queue jobs and studies share."""
         with self._session() as session:
             return len(session.scalars(select(JobRow.id).where(JobRow.status == status)).all())
+
+    def latest(self, kind: str, run_name: str) -> JobRecord | None:
+        """The newest row of `kind` for `run_name` (a study's current or last phase)."""
+        query = (
+            select(JobRow)
+            .where(JobRow.kind == kind, JobRow.run_name == run_name)
+            .order_by(JobRow.created_at.desc(), JobRow.id.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            row = session.scalars(query).first()
+            return self._record(row) if row is not None else None
 
     def update(self, job_id: str, **values: Any) -> JobRecord:
         with self._session(write=True) as session:
@@ -296,6 +327,7 @@ class JobStore:
         lease_seconds: float,
         skip: Collection[str] = (),
         owner_is_dead: Callable[[str], bool] = lambda _owner: False,
+        kinds: Collection[str] = (OPTIMIZATION, STUDY),
     ) -> JobRecord | None:
         """Claim the next job this server may run, or None.
 
@@ -307,6 +339,7 @@ class JobStore:
         with self._session(write=True) as session:
             query = (
                 select(JobRow)
+                .where(JobRow.kind.in_(tuple(kinds)))
                 .where(
                     or_(
                         JobRow.status == PENDING,
@@ -378,18 +411,29 @@ class JobStore:
         return self.update(job_id, cancel_requested=True)
 
     def finish(
-        self, job_id: str, status: str, error: str | None = None, owner: str | None = None
+        self,
+        job_id: str,
+        status: str,
+        error: str | None = None,
+        owner: str | None = None,
+        unclaimed_only: bool = False,
     ) -> JobRecord:
         """Record a final status once: a job already final keeps its first ending.
 
         With `owner`, only while that server still owns the job: a server that lost its lease
-        must not end a job another server has taken over.
+        must not end a job another server has taken over. With `unclaimed_only`, only while no
+        server holds it (a cancel racing another server's claim leaves it to that server).
         """
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status}")
         with self._session(write=True) as session:
             row = _row(session, job_id)
-            if row.status not in FINAL_STATUSES and (owner is None or row.owner == owner):
+            held = self._record(row).lease_live()
+            if (
+                row.status not in FINAL_STATUSES
+                and (owner is None or row.owner == owner)
+                and not (unclaimed_only and held)
+            ):
                 row.status = status
                 row.error = error
                 row.finished_at = utcnow()
@@ -430,12 +474,11 @@ def _add_missing_columns(engine: Engine) -> None:
             f"a table named {name!r} exists but healthopt did not write it (it lacks "
             f"{', '.join(foreign)}); use another database or HEALTHOPT_DATABASE_URL"
         )
-    for column_name in _ADDED_COLUMNS:
+    for column_name, default in _ADDED_COLUMNS.items():
         if column_name in present:
             continue
         column = table.c[column_name]
         ddl_type = column.type.compile(dialect=engine.dialect)
-        default = " DEFAULT FALSE" if column_name == "cancel_requested" else ""
         try:
             with engine.begin() as connection:
                 connection.execute(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from healthopt.api.db import JobNotFound, JobRecord, JobStore
+from healthopt.api.db import OPTIMIZATION, JobNotFound, JobRecord, JobStore
 from healthopt.api.files import JOB_ID, RunFiles
 from healthopt.api.jobs import JobManager
 from healthopt.api.security import token_matches
@@ -58,9 +58,12 @@ def lookup_job(state: ServerState, job_id: str) -> JobRecord:
     if not JOB_ID.match(job_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
     try:
-        return state.store.get(job_id)
+        record = state.store.get(job_id)
     except JobNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}") from None
+        record = None
+    if record is None or record.kind != OPTIMIZATION:  # a study's row is not a job's
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id!r}")
+    return record
 
 
 def get_job(job_id: str, state: StateDep) -> JobRecord:

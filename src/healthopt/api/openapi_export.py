@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from healthopt.api.schemas.progress import ProgressEvent
+from healthopt.api.schemas.progress import ProgressEvent, StudyProgressEvent
 
 
 def openapi_document() -> dict[str, Any]:
@@ -35,24 +35,27 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _event_schemas() -> dict[str, Any]:
-    """`ProgressEvent` and the schemas it refers to, written by FastAPI's own generator (as a
-    response body) so that a record both use is described the same way in both."""
+    """`ProgressEvent`, `StudyProgressEvent` and the schemas they refer to, written by
+    FastAPI's own generator (as response bodies) so that a record both use is described the
+    same way in both."""
     events = FastAPI()
-
-    @events.get("/events", response_model=ProgressEvent)
-    def _events() -> None:  # never served: only its response schema is read
-        return None
-
+    unions = {"ProgressEvent": ProgressEvent, "StudyProgressEvent": StudyProgressEvent}
+    for name, union in unions.items():
+        events.add_api_route(f"/{name}", _never_served, methods=["GET"], response_model=union)
     document = events.openapi()
-    route = document["paths"]["/events"]["get"]["responses"]["200"]
-    return {
-        **document["components"]["schemas"],
-        "ProgressEvent": {
+    schemas = dict(document["components"]["schemas"])
+    for name in unions:
+        route = document["paths"][f"/{name}"]["get"]["responses"]["200"]
+        schemas[name] = {
             key: value
             for key, value in route["content"]["application/json"]["schema"].items()
             if key != "title"  # FastAPI names it after the throwaway route
-        },
-    }
+        }
+    return schemas
+
+
+def _never_served() -> None:  # only the routes' response schemas are read
+    return None
 
 
 def render() -> str:

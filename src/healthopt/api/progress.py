@@ -1,4 +1,6 @@
-"""ProgressHub: hands a job's progress events from runner threads to WebSocket listeners.
+"""ProgressHub: hands a job's or a study's progress events from runner threads to WebSocket
+listeners (keyed by job id or study id, which cannot collide: a job id is 32 hex digits, a
+study id starts with its dataset's name).
 
 Runner threads publish; each listener owns an asyncio queue on the server's event loop, fed
 with `call_soon_threadsafe`. A listener that falls behind loses its oldest events, never
@@ -11,7 +13,7 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 
-from healthopt.api.schemas.progress import ProgressEvent
+from healthopt.records import Record
 
 QUEUE_SIZE = 256
 
@@ -22,12 +24,10 @@ class Listener:
 
     job_id: str
     loop: asyncio.AbstractEventLoop
-    queue: asyncio.Queue[ProgressEvent] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
-    )
+    queue: asyncio.Queue[Record] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
     dropped: int = 0
 
-    def offer(self, event: ProgressEvent) -> None:
+    def offer(self, event: Record) -> None:
         """Runs on the event loop: queue the event, dropping the oldest when full."""
         if self.queue.full():
             self.queue.get_nowait()
@@ -58,7 +58,7 @@ class ProgressHub:
         with self._lock:
             return len(self._listeners.get(job_id, ()))
 
-    def publish(self, job_id: str, event: ProgressEvent) -> None:
+    def publish(self, job_id: str, event: Record) -> None:
         """Thread-safe. Events are frozen records, so every listener may share one."""
         with self._lock:
             listeners = list(self._listeners.get(job_id, ()))

@@ -1,16 +1,17 @@
-"""StudyManager: comparison studies run by the server, one at a time, surviving restarts.
+"""StudyManager: comparison studies run by the server, as rows of the jobs table like any job.
 
-A study is a folder under `results_dir/comparison_studies/` whose metadata.json is the only
-record of it: the manager keeps no table. A runner thread drives the study's
-`ComparisonStudy` (phase 1a `build_models`, then phase 1b `analyze` when modules were
-requested); its optimizations run in worker processes and its analysis in a spawned process,
-so the server never imports TensorFlow. Studies share the server's WorkloadGate with jobs: a
-study runs only when no job holds the slot, and waits `pending` like a job otherwise; waiting
-studies start in the order they came.
+A study is a folder under `results_dir/comparison_studies/` whose metadata.json records its
+configuration, phase and runs. Each request to work on it (build its models, then analyse them
+with the modules requested; or analyse again) is a row of kind "study" in the jobs table, run
+by the server's one WorkRunner: so a study is claimed, leased, heartbeated, queued and limited
+exactly like an optimization job, waits `pending` while a job holds the server, and streams its
+events over `WS /ws/studies/{id}`. The study's optimizations run in worker processes and its
+analysis in a spawned process, so the server never imports TensorFlow.
 
-Surviving restarts: metadata.json says where a study is. When the server stops, running
-studies are stopped and left `running`; on the next start `resume()` builds again (finished
-runs are kept) or analyses again with the modules requested before.
+Surviving restarts: when the server stops, a running study is stopped, left `running` in
+metadata.json and its row released; the next runner to claim the row builds again (finished
+runs are kept) or analyses again with the modules requested before. Study folders written
+before studies had rows are given one when a server starts.
 """
 
 from __future__ import annotations
@@ -19,16 +20,16 @@ import logging
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from healthopt.api.db import CANCELLED, COMPLETED, FAILED, STUDY, JobRecord, JobStore
 from healthopt.api.files import PLOT_NAME, FileCorrupt, FileMissing, confine
-from healthopt.api.jobs import RequestRejected
+from healthopt.api.jobs import RequestRejected, new_job_id
+from healthopt.api.schemas.progress import StudyEventMessage, StudyFinishedEvent
 from healthopt.api.schemas.studies import StudyResults, StudyStartRequest, StudyStatus
 from healthopt.api.study_status import LiveStudy, study_status
-from healthopt.api.workload import WorkloadGate
+from healthopt.api.work import Ending, WorkInvalid, WorkRunner, WorkStopped
 from healthopt.config import ConfigError
 from healthopt.records import Record, SchemaError
 from healthopt.study.config import STUDY_ID, default_study_id
@@ -49,37 +50,64 @@ class StudyConflict(ValueError):
     """The study is in a state that does not allow the request."""
 
 
-@dataclass
-class _Runner:
-    study: ComparisonStudy
-    thread: threading.Thread
-    cancel_requested: bool = False
-
-
 def new_study_id(dataset_name: str) -> str:
     # The timestamp orders folders for people; the suffix keeps two same-second starts apart.
     return f"{default_study_id(dataset_name)}_{uuid.uuid4().hex[:6]}"
 
 
+class _StudyWork:
+    """One claimed study row: phase 1a then 1b (modules requested), or 1b again."""
+
+    def __init__(self, study: ComparisonStudy) -> None:
+        self.study = study
+        self._stop = threading.Event()
+
+    def run(self) -> Ending:
+        study = self.study
+        try:
+            metadata = study.metadata()
+            if metadata.phase == "building":
+                metadata = study.build_models()
+                if metadata.modules_requested:
+                    if self._stop.is_set():
+                        raise StudyStopped("stopped between phase 1a and phase 1b")
+                    study.analyze(metadata.modules_requested)
+            else:
+                study.analyze(metadata.modules_requested)
+        except StudyStopped as exc:
+            raise WorkStopped(str(exc)) from exc
+        return Ending(COMPLETED)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self.study.request_stop()
+
+
 class StudyManager:
+    kind = STUDY
+    cancel_note = "cancelled by request; finished runs are kept"
+
     def __init__(
         self,
         results_dir: Path,
         max_workers_per_job: int = 1,
-        gate: WorkloadGate | None = None,
+        runner: WorkRunner | None = None,
         max_trial_epochs: int | None = None,
     ) -> None:
         self.results_dir = results_dir.resolve()
         self.root = self.results_dir / STUDIES_DIR
         self.max_workers_per_job = max_workers_per_job
-        self.gate = gate or WorkloadGate(1)
+        if runner is None:
+            self.results_dir.mkdir(parents=True, exist_ok=True)
+            store = JobStore(f"sqlite:///{self.results_dir / 'jobs.db'}", self.results_dir)
+            runner = WorkRunner(store, self.results_dir)
+        self.runner = runner
+        self.store = runner.store
+        self.hub = runner.hub
         self.max_trial_epochs = max_trial_epochs
-        self._queue: list[str] = []
-        self._runners: dict[str, _Runner] = {}
         self._live: dict[str, LiveStudy] = {}
         self._lock = threading.RLock()
-        self._accepting = True
-        self.gate.register("studies", self._oldest_waiting, self._queued, self._schedule)
+        self.runner.register(self)
 
     # -- files ---------------------------------------------------------------------------
     def paths(self, study_id: str) -> StudyPaths:
@@ -134,7 +162,7 @@ class StudyManager:
                 f"this server accepts at most {self.max_trial_epochs:,} per request "
                 "(HEALTHOPT_MAX_TRIAL_EPOCHS)",
             )
-        self.gate.check_room("the study")
+        self.runner.check_room("the study")
         study_id = new_study_id(request.dataset_name)
         try:
             config = request.study_config(study_id, self.root)
@@ -146,16 +174,15 @@ class StudyManager:
             state="pending", modules_requested=list(request.modules_to_run or [])
         )
         metadata.write(study.paths.metadata)
+        self._queue(study_id, request.model_dump(mode="json"), metadata)
         log.info("study %s accepted: %s", study_id, config.dataset_name)
-        with self._lock:
-            self._queue.append(study_id)
-        self.gate.offer()
+        self.runner.schedule()
         return self.metadata(study_id)
 
     def analyze(self, study_id: str, modules: list[str]) -> StudyMetadata:
         with self._lock:
             metadata = self.metadata(study_id)
-            if metadata.state in _WAITING or study_id in self._runners:
+            if metadata.state in _WAITING or self._unfinished(study_id) is not None:
                 raise StudyConflict(
                     f"study {study_id} is {metadata.state}; wait for it or cancel it"
                 )
@@ -164,168 +191,127 @@ class StudyManager:
                     f"phase 1a of study {study_id} has not finished ({metadata.state}); "
                     "its models must be built before they are analysed"
                 )
+            self.runner.check_room("the analysis")
             metadata = metadata.with_updates(
                 state="pending", error=None, modules_requested=list(modules)
             )
             metadata.write(self.paths(study_id).metadata)
-            self._queue.append(study_id)
-        self.gate.offer()
+            self._queue(study_id, {"modules_to_run": list(modules)}, metadata)
+        self.runner.schedule()
         return self.metadata(study_id)
 
     def cancel(self, study_id: str) -> StudyMetadata:
         with self._lock:
             metadata = self.metadata(study_id)
-            runner = self._runners.get(study_id)
-            if runner is not None:
-                runner.cancel_requested = True
-                runner.study.request_stop()
-                return metadata
+            row = self._unfinished(study_id)
+            if row is not None:
+                self.runner.cancel(row)
+                return self.metadata(study_id)
             if metadata.state not in _WAITING:
                 raise StudyConflict(f"study {study_id} is not running ({metadata.state})")
-            if study_id in self._queue:
-                self._queue.remove(study_id)
+            # A waiting study no server has a row for (written before rows, or crafted).
             metadata = metadata.with_updates(state="cancelled", error="cancelled before it started")
             metadata.write(self.paths(study_id).metadata)
             return metadata
 
     def is_running(self, study_id: str) -> bool:
-        with self._lock:
-            return study_id in self._runners
+        row = self._unfinished(study_id)
+        return row is not None and self.runner.is_running(row.id)
 
     def live(self, study_id: str) -> LiveStudy | None:
-        with self._lock:
-            return self._live.get(study_id) if study_id in self._runners else None
+        return self._live.get(study_id) if self.is_running(study_id) else None
 
-    # -- lifecycle -----------------------------------------------------------------------
+    def _unfinished(self, study_id: str) -> JobRecord | None:
+        row = self.store.latest(STUDY, study_id)
+        return row if row is not None and not row.is_final else None
+
+    def _queue(self, study_id: str, request: dict[str, Any], metadata: StudyMetadata) -> None:
+        self.store.create(
+            new_job_id(),
+            run_name=study_id,
+            run_dir=f"{STUDIES_DIR}/{study_id}",
+            request=request,
+            config=metadata.config,
+            trials_total=len(metadata.runs),
+            kind=STUDY,
+        )
+
+    # -- lifecycle (the runner's, shared with jobs) ----------------------------------------
     def resume(self) -> list[str]:
-        """Start-up: queue studies a previous server left running, then pending ones."""
-        found = []
+        """Start-up: give a row to waiting studies that have none (folders written before
+        studies had rows), then let the runner claim what waits."""
+        adopted = []
         for study_id in self.study_ids():
             try:
                 metadata = self.metadata(study_id)
             except StudyNotFound:
                 continue
-            if metadata.state in _WAITING:
-                found.append(metadata)
-        # Interrupted studies first, then pending ones in the order they were queued.
-        found.sort(key=lambda m: (m.state != "running", m.updated_at))
-        with self._lock:
-            self._accepting = True  # an app may be started again after a shutdown (tests)
-            for metadata in found:
-                if metadata.study_id not in self._queue and metadata.study_id not in self._runners:
-                    log.info("study %s was %s; resuming it", metadata.study_id, metadata.state)
-                    self._queue.append(metadata.study_id)
-        self._schedule()
-        return [m.study_id for m in found]
+            if metadata.state in _WAITING and self.store.latest(STUDY, study_id) is None:
+                log.info("study %s was %s; resuming it", study_id, metadata.state)
+                self._queue(study_id, {}, metadata)
+                adopted.append(study_id)
+        self.runner.resume()
+        return adopted
 
     def shutdown(self, timeout: float = 60.0) -> None:
-        """Stop the running study; it stays `running` and resumes at the next start."""
-        with self._lock:
-            self._accepting = False
-            runners = list(self._runners.values())
-        for runner in runners:
-            runner.study.request_stop()
-        for runner in runners:
-            runner.thread.join(timeout=timeout)
+        self.runner.shutdown(timeout)
 
     def wait(self, study_id: str, timeout: float | None = None) -> StudyMetadata:
         """Block until the study's runner thread ends (for tests and scripts)."""
-        with self._lock:
-            runner = self._runners.get(study_id)
-        if runner is not None:
-            runner.thread.join(timeout=timeout)
+        row = self._unfinished(study_id)
+        if row is not None:
+            self.runner.wait(row.id, timeout)
         return self.metadata(study_id)
 
-    # -- scheduling ----------------------------------------------------------------------
-    def _queued(self) -> int:
-        with self._lock:
-            return len(self._queue)
-
-    def _oldest_waiting(self) -> datetime | None:
-        with self._lock:
-            first = self._queue[0] if self._queue else None
-        if first is None:
-            return None
-        try:
-            arrived = datetime.fromisoformat(self.metadata(first).updated_at)
-        except (StudyNotFound, ValueError):
-            return None
-        return arrived if arrived.tzinfo else arrived.replace(tzinfo=UTC)
-
-    def _schedule(self) -> None:
-        with self._lock:
-            while self._accepting and self._queue and self.gate.try_acquire():
-                self._start(self._queue.pop(0))
-
-    def _start(self, study_id: str) -> None:
+    # -- the runner's side -----------------------------------------------------------------
+    def open(self, record: JobRecord) -> _StudyWork:
+        study_id = record.run_name
         try:
             study = ComparisonStudy.open(
                 self.root, study_id, on_event=lambda event: self._on_event(study_id, event)
             )
         except Exception as exc:  # noqa: BLE001 - a broken folder must not stop the queue
             log.error("study %s cannot be opened: %s", study_id, exc)
-            self.gate.release(offer=False)
-            self._fail(study_id, f"invalid study: {type(exc).__name__}: {exc}")
-            return
-        thread = threading.Thread(
-            target=self._run, args=(study_id,), name=f"healthopt-study-{study_id}", daemon=True
-        )
-        self._runners[study_id] = _Runner(study, thread)
+            raise WorkInvalid(f"invalid study: {type(exc).__name__}: {exc}") from exc
         self._live[study_id] = LiveStudy()
-        thread.start()
+        return _StudyWork(study)
 
-    def _run(self, study_id: str) -> None:
-        runner = self._runners[study_id]
-        study = runner.study
-        try:
-            metadata = study.metadata()
-            if metadata.phase == "building":
-                metadata = study.build_models()
-                if metadata.modules_requested:
-                    if runner.cancel_requested or not self._accepting:
-                        raise StudyStopped("stopped between phase 1a and phase 1b")
-                    study.analyze(metadata.modules_requested)
-            else:
-                study.analyze(metadata.modules_requested)
-        except StudyStopped:
-            self._stopped(study_id, runner.cancel_requested)
-        except Exception as exc:  # noqa: BLE001 - any failure must end the study, not the server
-            log.exception("study %s failed", study_id)
-            self._fail(study_id, f"{type(exc).__name__}: {exc}")
-        finally:
-            with self._lock:
-                self._runners.pop(study_id, None)
-                self._live.pop(study_id, None)
-            self.gate.release()
-
-    def _stopped(self, study_id: str, cancelled: bool) -> None:
-        """A cancelled study ends `cancelled`; one stopped by a shutdown stays `running`."""
-        metadata = self.metadata(study_id)
-        if cancelled:
-            phase = "built" if metadata.phase == "analyzing" else metadata.phase
-            metadata = metadata.with_updates(
-                phase=phase, state="cancelled", error="cancelled by request; finished runs are kept"
-            )
-        else:
-            # The runner records any stop as `cancelled`; a shutdown is not one.
-            metadata = metadata.with_updates(state="running")
-        metadata.write(self.paths(study_id).metadata)
-
-    def _fail(self, study_id: str, error: str) -> None:
-        """Mark the study failed unless the runner already recorded its own ending."""
+    def ended(self, record: JobRecord, ending: Ending | None) -> None:
+        """Bring metadata.json in line with how the row ended, and tell the listeners."""
+        study_id = record.run_name
+        self._live.pop(study_id, None)
         try:
             metadata = self.metadata(study_id)
         except StudyNotFound:
             return
-        if metadata.state in _WAITING:
-            metadata.with_updates(state="failed", error=error).write(self.paths(study_id).metadata)
+        if ending is None:
+            # Stopped by a shutdown (the study runner records any stop as `cancelled`) or
+            # taken over: it stays resumable.
+            if metadata.state not in _WAITING:
+                metadata.with_updates(state="running").write(self.paths(study_id).metadata)
+            return
+        if ending.status == CANCELLED:
+            before_start = ending.error == "cancelled before it started"
+            phase = "built" if metadata.phase == "analyzing" else metadata.phase
+            error = ending.error if before_start else self.cancel_note
+            metadata = metadata.with_updates(phase=phase, state="cancelled", error=error)
+            metadata.write(self.paths(study_id).metadata)
+        elif ending.status == FAILED and metadata.state in _WAITING:
+            metadata.with_updates(state="failed", error=ending.error).write(
+                self.paths(study_id).metadata
+            )
+        self.hub.publish(
+            study_id, StudyFinishedEvent(study_id=study_id, state=self.metadata(study_id).state)
+        )
 
     def _on_event(self, study_id: str, event: Mapping[str, Any] | Record) -> None:
         """Runs in the study's, the optimizers' and the executor's threads."""
-        with self._lock:
-            live = self._live.get(study_id)
-            if live is not None:
+        live = self._live.get(study_id)
+        if live is not None:
+            with self._lock:
                 live.update(event)
+        payload = event.to_json() if isinstance(event, Record) else dict(event)
+        self.hub.publish(study_id, StudyEventMessage(study_id=study_id, event=payload))
 
     # -- status --------------------------------------------------------------------------
     def status(self, study_id: str, metadata: StudyMetadata | None = None) -> StudyStatus:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from healthopt.api.db import OPTIMIZATION
 from healthopt.api.deps import FilesDep, JobDep, StateDep, get_files
 from healthopt.api.jobs import CannotCancel, RequestRejected
 from healthopt.api.schemas.jobs import (
@@ -15,7 +16,7 @@ from healthopt.api.schemas.jobs import (
     TrialSummary,
 )
 from healthopt.api.status import job_status
-from healthopt.api.workload import QUEUE_FULL_RESPONSE
+from healthopt.api.work import QUEUE_FULL_RESPONSE
 from healthopt.health.scoring import composite_health
 
 router = APIRouter(tags=["jobs"])
@@ -38,7 +39,7 @@ def list_jobs(state: StateDep) -> JobList:
     return JobList(
         jobs=[
             job_status(record, state.jobs.live(record.id), get_files(record, state).compute())
-            for record in state.store.list()
+            for record in state.store.list(kind=OPTIMIZATION)
         ]
     )
 

@@ -6,7 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter
 
-from healthopt.api.db import PENDING, RUNNING
+from healthopt.api.db import OPTIMIZATION, PENDING, RUNNING
 from healthopt.api.deps import StateDep
 from healthopt.api.schemas.meta import DefaultScoringWeights, Health, ModeWeights
 from healthopt.config import ScoringWeights
@@ -25,7 +25,7 @@ def _version() -> str:
 
 @router.get("/health", response_model=Health)
 def health(state: StateDep) -> Health:
-    waiting = state.store.list((RUNNING, PENDING))
+    waiting = state.store.list((RUNNING, PENDING), kind=OPTIMIZATION)
     # Running means a server holds it now (a live lease); a job whose server died counts as
     # waiting until some server resumes it.
     running = sum(1 for job in waiting if job.lease_live())

@@ -18,7 +18,7 @@ from healthopt.api.schemas.studies import (
     StudyStatus,
 )
 from healthopt.api.studies import StudyConflict
-from healthopt.api.workload import QUEUE_FULL_RESPONSE
+from healthopt.api.work import QUEUE_FULL_RESPONSE
 
 router = APIRouter(prefix="/comparison-study", tags=["studies"])
 # Declared for every route, so generated clients know them.

@@ -1,4 +1,4 @@
-"""The events of `WS /ws/jobs/{id}`, as types for clients.
+"""The events of `WS /ws/jobs/{id}` and `WS /ws/studies/{id}`, as types for clients.
 
 A run's own events are the records' (`healthopt.records.progress`); the server adds the three
 about the job itself: `status` (the snapshot a socket starts with), `job_status` and
@@ -9,11 +9,12 @@ generated like the rest.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from healthopt.api.schemas.jobs import JobStatus, JobStatusName
+from healthopt.api.schemas.studies import StudyStateName, StudyStatus
 from healthopt.records import (
     EpochEndEvent,
     NoticeEvent,
@@ -62,4 +63,32 @@ ProgressEvent = Annotated[
     | JobStatusEvent
     | JobFinishedEvent,
     Field(discriminator="kind"),
+]
+
+
+class StudyStatusEvent(StudyStatus):
+    """The first message on a study's socket: its status when it connected."""
+
+    kind: Literal["study_status"] = "study_status"
+
+
+class StudyEventMessage(Record):
+    """One of the study's own events (study_started, study_run_started, module_finished, ...)
+    or one of its runs' events tagged with `study_mode` and `run_index`, as the study emits it."""
+
+    kind: Literal["study_event"] = "study_event"
+    study_id: str
+    event: dict[str, Any]
+
+
+class StudyFinishedEvent(Record):
+    """The last message on a study's socket: the server closes it after this."""
+
+    kind: Literal["study_finished"] = "study_finished"
+    study_id: str
+    state: StudyStateName
+
+
+StudyProgressEvent = Annotated[
+    StudyStatusEvent | StudyEventMessage | StudyFinishedEvent, Field(discriminator="kind")
 ]

@@ -2045,6 +2045,47 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * StudyEventMessage
+         * @description One of the study's own events (study_started, study_run_started, module_finished, ...)
+         *     or one of its runs' events tagged with `study_mode` and `run_index`, as the study emits it.
+         */
+        StudyEventMessage: {
+            /** Event */
+            event: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "study_event";
+            /** Study Id */
+            study_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * StudyFinishedEvent
+         * @description The last message on a study's socket: the server closes it after this.
+         */
+        StudyFinishedEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "study_finished";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "completed" | "failed" | "cancelled" | "interrupted";
+            /** Study Id */
+            study_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        StudyProgressEvent: components["schemas"]["StudyStatusEvent"] | components["schemas"]["StudyEventMessage"] | components["schemas"]["StudyFinishedEvent"];
+        /**
          * StudyResults
          * @description analysis_results/results.json as written by phase 1b.
          *
@@ -2212,6 +2253,51 @@ export interface components {
             /** Error */
             error: string | null;
             health_aware_progress: components["schemas"]["ModeProgress"];
+            /**
+             * Phase
+             * @enum {string}
+             */
+            phase: "building" | "built" | "analyzing" | "analyzed";
+            /** Report Available */
+            report_available: boolean;
+            /** Results Available */
+            results_available: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "completed" | "failed" | "cancelled" | "interrupted";
+            /** Study Id */
+            study_id: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /**
+         * StudyStatusEvent
+         * @description The first message on a study's socket: its status when it connected.
+         */
+        StudyStatusEvent: {
+            ablation_progress: components["schemas"]["AblationProgress"] | null;
+            accuracy_only_progress: components["schemas"]["ModeProgress"];
+            analysis: components["schemas"]["AnalysisProgress"];
+            /**
+             * Best Models Selected
+             * @description phase 1a has finished
+             */
+            best_models_selected: boolean;
+            config: components["schemas"]["StudySettings"];
+            /** Created At */
+            created_at: string;
+            /** Dataset Name */
+            dataset_name: string;
+            /** Error */
+            error: string | null;
+            health_aware_progress: components["schemas"]["ModeProgress"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "study_status";
             /**
              * Phase
              * @enum {string}
