@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,10 +27,10 @@ from websockets.sync.client import connect
 
 from healthopt.records import COMPLETE, RunResults
 
+from .processes import HEALTHOPT, start_healthopt
 from .serving import Server
 
 pytestmark = pytest.mark.slow
-HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 SOCKETS = 150
 POLLERS = 100
 
@@ -113,15 +112,6 @@ def test_raw_dot_dot_paths_reach_no_file(served: tuple[Server, str]):
 
 
 # -- killed processes ----------------------------------------------------------------------
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [*HEALTHOPT, *args], stdout=out, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True,
-        )  # fmt: skip
-
-
 def _wait(predicate: Callable[[], bool], process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -147,7 +137,7 @@ def test_a_cli_killed_mid_trial_resumes_and_keeps_its_finished_trial(tmp_path: P
     args = ["optimize", "--trials", "2", "--epochs", "5", "--seed", "2", "--plots", "none",
             "--output-dir", str(tmp_path), "--run-name", "killed"]  # fmt: skip
     run_dir, log = tmp_path / "killed", tmp_path / "first.log"
-    first = _start(args, log)
+    first = start_healthopt(args, log)
     try:
         _wait(lambda: 1 in _trials(run_dir), first, log)  # trial 0 done, trial 1 training
         before = RunResults.from_json((run_dir / "results.json").read_text()).trials
@@ -170,7 +160,7 @@ def test_a_killed_shared_study_worker_loses_only_time(tmp_path: Path, postgres_u
     here, there = tmp_path / "orchestrator", tmp_path / "worker"
     common = ["--storage", postgres_url, "--study", study_name]
     orchestrator_log, worker_log = tmp_path / "orchestrator.log", tmp_path / "worker.log"
-    orchestrator = _start(
+    orchestrator = start_healthopt(
         ["optimize", *common, "--trials", str(trials), "--epochs", "4", "--plots", "none",
          "--pruner", "none", "--heartbeat", "1", "--output-dir", str(here)],
         orchestrator_log,
@@ -178,7 +168,7 @@ def test_a_killed_shared_study_worker_loses_only_time(tmp_path: Path, postgres_u
     worker = None
     try:
         _wait(lambda: bool(_trials(here / study_name)), orchestrator, orchestrator_log)
-        worker = _start(["worker", *common, "--output-dir", str(there)], worker_log)
+        worker = start_healthopt(["worker", *common, "--output-dir", str(there)], worker_log)
         _wait(lambda: bool(_trials(there / study_name)), worker, worker_log)
         _kill(worker)  # mid-trial, heartbeat and all
         assert orchestrator.wait(timeout=400) == 0, orchestrator_log.read_text()[-3000:]

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -35,18 +33,9 @@ from healthopt.records import (
 )
 
 from ..optimize.scripted import Outcome, ScriptedExecutor, learning
+from .processes import start_healthopt
 
-HEALTHOPT = [sys.executable, "-m", "healthopt.cli"]
 TRIALS = 4
-
-
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [*HEALTHOPT, *args], stdout=out, stderr=subprocess.STDOUT, env=env,
-            start_new_session=True,
-        )  # fmt: skip
 
 
 def _trial_folders(output_dir: Path, study: str) -> set[int]:
@@ -70,7 +59,7 @@ def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, pos
     plain_url = postgres_url
     orchestrator_dir, worker_dir = tmp_path / "orchestrator", tmp_path / "worker"
     common = ["--storage", plain_url, "--study", study_name]
-    orchestrator = _start(
+    orchestrator = start_healthopt(
         ["optimize", *common, "--trials", str(TRIALS), "--epochs", "4", "--plots", "none",
          "--heartbeat", "1", "--output-dir", str(orchestrator_dir)],
         tmp_path / "orchestrator.log",
@@ -79,7 +68,7 @@ def test_a_killed_orchestrators_trial_is_retried_by_a_worker(tmp_path: Path, pos
     try:
         # The orchestrator has a trial running (its local worker process started training).
         _wait(lambda: _trial_folders(orchestrator_dir, study_name), 120, "a running trial")
-        worker = _start(
+        worker = start_healthopt(
             ["worker", *common, "--output-dir", str(worker_dir)], tmp_path / "worker.log"
         )
         time.sleep(1.0)
