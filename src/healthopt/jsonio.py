@@ -25,6 +25,8 @@ def read_json(path: Path) -> Any:
         raise JSONFileError(f"{path} is not UTF-8 text ({exc.reason})") from None
     try:
         return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JSONFileError(f"{path} is not valid JSON ({json_problem(exc)})") from None
     except (RecursionError, ValueError) as exc:
         raise JSONFileError(f"{path} is not readable JSON: {json_problem(exc)}") from None
 
