@@ -178,7 +178,12 @@ class JobRecord:
     def from_row(cls, row: JobRow, results_dir: Path | None = None) -> JobRecord:
         """`run_dir` is resolved against this server's results folder, never taken from the
         row: a server sharing the table with others must not write into their folders."""
-        run_dir = str(results_dir / row.run_name) if results_dir is not None else row.run_dir
+        run_dir = row.run_dir
+        if results_dir is not None:
+            # A relative folder as written now; an absolute one (older rows) is only trusted
+            # for its run name.
+            stored = Path(row.run_dir)
+            run_dir = str(results_dir / (row.run_name if stored.is_absolute() else stored))
         return cls(
             id=row.id,
             status=row.status,
