@@ -193,7 +193,7 @@ class WorkRunner:
             self._flush_progress(job_id)
         except JobNotFound:
             return
-        except TRANSIENT_ERRORS as exc:
+        except Exception as exc:  # noqa: BLE001 - an outage must not reach the optimizer
             log.warning("job %s: progress kept for later, database down: %s", job_id, exc)
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -379,9 +379,12 @@ class WorkRunner:
         error = ending.error
         if error is not None:  # the status routes serve it: no server paths in it
             error = relative_to_results(error, self.results_dir)
-        self._flush_progress(job_id, quietly=True)
-        if ending.values:
-            self._retry(lambda: self.store.update(job_id, **ending.values), f"job {job_id}")
+        # Progress an outage kept back goes in with the ending: the work may have finished
+        # while the database was down.
+        with self._lock:
+            values = {**self._unsaved.pop(job_id, {}), **ending.values}
+        if values:
+            self._retry(lambda: self.store.update(job_id, **values), f"job {job_id}")
         ended = self._retry(
             lambda: self.store.finish(job_id, ending.status, error, self.owner),
             f"job {job_id}: recording {ending.status}",
@@ -395,7 +398,8 @@ class WorkRunner:
             action, what, deadline_seconds=FINISH_RETRY_SECONDS, on_retry=log.warning
         )
 
-    def _flush_progress(self, job_id: str, quietly: bool = False) -> None:
+    def _flush_progress(self, job_id: str) -> None:
+        """Write the progress kept for `job_id`; on failure keep it and raise."""
         with self._lock:
             values = self._unsaved.pop(job_id, None)
         if not values:
@@ -405,8 +409,7 @@ class WorkRunner:
         except Exception:
             with self._lock:  # keep them, newer values first
                 self._unsaved[job_id] = {**values, **self._unsaved.get(job_id, {})}
-            if not quietly:
-                raise
+            raise
 
 
 __all__ = [
