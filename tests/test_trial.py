@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from healthopt.artifacts.integrity import sha256_of
+from healthopt.artifacts.base import sha256_file
 from healthopt.config import ModelConfig
 from healthopt.records import (
     PRUNED,
@@ -90,7 +90,7 @@ def test_a_trial_trains_evaluates_and_saves(tmp_path: Path, monkeypatch):
         assert (out / name).is_file(), name
     assert TrialResult.from_json((out / "result.json").read_text()) == result
     # The model's hash, taken as it was saved: what assembly and downloads check it against.
-    assert result.model_sha256 == sha256_of(out / "model.keras")
+    assert result.model_sha256 == sha256_file(out / "model.keras")
     records = read_epochs(json.loads((out / "observer.json").read_text()))
     assert [r.epoch for r in records] == [0, 1]
     assert records[-1].loss.val.val_acc == events[-1].val_accuracy

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from healthopt.artifacts.integrity import sha256_of
+from healthopt.artifacts.base import sha256_file
 from healthopt.config import ModelConfig
 from healthopt.diagnostics import DiagnosticInput, run_diagnostics
 from healthopt.diagnostics.checks.sustainability._common import total
@@ -368,7 +368,7 @@ def _save_model(run: _TrialRun, model: keras.Model) -> None:
     """Save the model and record its SHA-256, which assembly and downloads check it against."""
     path = run.out / "model.keras"
     model.save(path)
-    run.model_sha256 = sha256_of(path)
+    run.model_sha256 = sha256_file(path)
     run.artifacts["model"] = "model.keras"
     run.lap("save_seconds")
 

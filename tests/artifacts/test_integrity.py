@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from healthopt.artifacts.base import sha256_file
 from healthopt.artifacts.integrity import (
     ModelCorrupt,
-    sha256_of,
     verify_keras_archive,
     verify_model,
 )
@@ -26,21 +26,21 @@ def _keras_like(path: Path) -> Path:
     return path
 
 
-def test_sha256_of_is_the_hex_digest_of_the_bytes_across_chunks(tmp_path: Path) -> None:
+def test_sha256_file_is_the_hex_digest_of_the_bytes_across_chunks(tmp_path: Path) -> None:
     data = bytes(range(256)) * 9000  # over 2 MiB: more than one read chunk
     path = tmp_path / "blob"
     path.write_bytes(data)
-    assert sha256_of(path) == hashlib.sha256(data).hexdigest()
+    assert sha256_file(path) == hashlib.sha256(data).hexdigest()
 
 
 def test_a_model_that_matches_its_recorded_hash_passes(tmp_path: Path) -> None:
     model = _keras_like(tmp_path / "trials" / "trial_3" / "model.keras")
-    assert verify_model(model, sha256_of(model)) is None
+    assert verify_model(model, sha256_file(model)) is None
 
 
 def test_an_overwritten_model_names_the_trial_and_both_hashes(tmp_path: Path) -> None:
     model = _keras_like(tmp_path / "trials" / "trial_3" / "model.keras")
-    recorded = sha256_of(model)
+    recorded = sha256_file(model)
     model.write_bytes(b"garbage")
     with pytest.raises(ModelCorrupt) as caught:
         verify_model(model, recorded)

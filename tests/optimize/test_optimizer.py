@@ -18,7 +18,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from healthopt.artifacts.integrity import ModelCorrupt, sha256_of
+from healthopt.artifacts.base import sha256_file
+from healthopt.artifacts.integrity import ModelCorrupt
 from healthopt.config import (
     HEALTH_COMPONENTS,
     ConfigError,
@@ -691,7 +692,7 @@ def test_a_real_run_trains_scores_plots_and_assembles_the_best_trial(tmp_path: P
 
     # The trial recorded its model's hash when it saved it, and the shipped copy has it.
     saved = run / "trials" / "trial_0" / "model.keras"
-    assert trained.model_sha256 == sha256_of(saved) == data.optimized_model_sha256
+    assert trained.model_sha256 == sha256_file(saved) == data.optimized_model_sha256
     # Garbage over the only trained model: resuming refuses it and ships nothing.
     saved.write_bytes(b"garbage")
     with pytest.raises(ModelCorrupt, match="model.keras of trial 0 does not match the sha256"):

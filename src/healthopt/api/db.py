@@ -38,6 +38,7 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    func,
     inspect,
     or_,
     select,
@@ -162,11 +163,7 @@ class JobRecord:
 
     def lease_live(self, now: datetime | None = None) -> bool:
         """A server holds this job now: it claimed it and has renewed the claim in time."""
-        return (
-            self.status == RUNNING
-            and self.lease_expires_at is not None
-            and self.lease_expires_at > (now or utcnow())
-        )
+        return _lease_held(self.status, self.lease_expires_at, now or utcnow())
 
     def elapsed_seconds(self, now: datetime | None = None) -> float | None:
         if self.started_at is None:
@@ -303,7 +300,8 @@ class JobStore:
     def count(self, status: str) -> int:
         """Rows of every kind in `status`: the queue jobs and studies share."""
         with self._session() as session:
-            return len(session.scalars(select(JobRow.id).where(JobRow.status == status)).all())
+            query = select(func.count()).select_from(JobRow).where(JobRow.status == status)
+            return session.scalar(query) or 0
 
     def latest(self, kind: str, run_name: str) -> JobRecord | None:
         """The newest row of `kind` for `run_name` (a study's current or last phase)."""
@@ -433,7 +431,7 @@ class JobStore:
             raise ValueError(f"not a final status: {status}")
         with self._session(write=True) as session:
             row = _row(session, job_id)
-            held = self._record(row).lease_live()
+            held = _lease_held(row.status, _aware(row.lease_expires_at), utcnow())
             if (
                 row.status not in FINAL_STATUSES
                 and (owner is None or row.owner == owner)
@@ -456,8 +454,13 @@ class JobStore:
 def _claimable(row: JobRow, now: datetime, owner_is_dead: Callable[[str], bool]) -> bool:
     if row.status == PENDING:
         return True
-    lease = _aware(row.lease_expires_at)
-    return lease is None or lease < now or (row.owner is not None and owner_is_dead(row.owner))
+    held = _lease_held(row.status, _aware(row.lease_expires_at), now)
+    return not held or (row.owner is not None and owner_is_dead(row.owner))
+
+
+def _lease_held(status: str, lease_expires_at: datetime | None, now: datetime) -> bool:
+    """A server holds the job: it is running under a lease that has not run out."""
+    return status == RUNNING and lease_expires_at is not None and lease_expires_at > now
 
 
 def first_line(exc: BaseException) -> str:

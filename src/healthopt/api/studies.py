@@ -39,7 +39,7 @@ from healthopt.study.runner import ComparisonStudy, StudyStopped
 
 log = logging.getLogger(__name__)
 STUDIES_DIR = "comparison_studies"
-_WAITING = ("pending", "running")
+WAITING_STATES = ("pending", "running")  # a study some server has yet to finish
 
 
 class StudyNotFound(LookupError):
@@ -182,7 +182,7 @@ class StudyManager:
     def analyze(self, study_id: str, modules: list[str]) -> StudyMetadata:
         with self._lock:
             metadata = self.metadata(study_id)
-            if metadata.state in _WAITING or self._unfinished(study_id) is not None:
+            if metadata.state in WAITING_STATES or self._unfinished(study_id) is not None:
                 raise StudyConflict(
                     f"study {study_id} is {metadata.state}; wait for it or cancel it"
                 )
@@ -207,7 +207,7 @@ class StudyManager:
             if row is not None:
                 self.runner.cancel(row)
                 return self.metadata(study_id)
-            if metadata.state not in _WAITING:
+            if metadata.state not in WAITING_STATES:
                 raise StudyConflict(f"study {study_id} is not running ({metadata.state})")
             # A waiting study no server has a row for (written before rows, or crafted).
             metadata = metadata.with_updates(state="cancelled", error="cancelled before it started")
@@ -246,7 +246,7 @@ class StudyManager:
                 metadata = self.metadata(study_id)
             except StudyNotFound:
                 continue
-            if metadata.state in _WAITING and self.store.latest(STUDY, study_id) is None:
+            if metadata.state in WAITING_STATES and self.store.latest(STUDY, study_id) is None:
                 log.info("study %s was %s; resuming it", study_id, metadata.state)
                 self._queue(study_id, {}, metadata)
                 adopted.append(study_id)
@@ -287,7 +287,7 @@ class StudyManager:
         if ending is None:
             # Stopped by a shutdown (the study runner records any stop as `cancelled`) or
             # taken over: it stays resumable.
-            if metadata.state not in _WAITING:
+            if metadata.state not in WAITING_STATES:
                 metadata.with_updates(state="running").write(self.paths(study_id).metadata)
             return
         if ending.status == CANCELLED:
@@ -296,7 +296,7 @@ class StudyManager:
             error = ending.error if before_start else self.cancel_note
             metadata = metadata.with_updates(phase=phase, state="cancelled", error=error)
             metadata.write(self.paths(study_id).metadata)
-        elif ending.status == FAILED and metadata.state in _WAITING:
+        elif ending.status == FAILED and metadata.state in WAITING_STATES:
             metadata.with_updates(state="failed", error=ending.error).write(
                 self.paths(study_id).metadata
             )

@@ -20,11 +20,6 @@ class ModelCorrupt(ValueError):
     """A saved model is missing or is not what was saved; the message names the file and why."""
 
 
-def sha256_of(path: Path) -> str:
-    """The hex SHA-256 of the file's bytes, read in chunks so a large model never sits in memory."""
-    return sha256_file(path)
-
-
 def verify_model(path: Path, expected_sha256: str | None) -> None:
     """Raise ModelCorrupt unless the model file exists and hashes to `expected_sha256`.
 
@@ -37,7 +32,7 @@ def verify_model(path: Path, expected_sha256: str | None) -> None:
         raise ModelCorrupt(f"{what} is missing ({path})")
     if expected_sha256 is None:
         return
-    found = sha256_of(path)
+    found = sha256_file(path)
     if found != expected_sha256:
         raise ModelCorrupt(
             f"{what} does not match the sha256 recorded when it was saved "

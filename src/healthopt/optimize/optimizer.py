@@ -38,7 +38,8 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages import fail_stale_trials
 from optuna.trial import TrialState
 
-from healthopt.artifacts.integrity import ModelCorrupt, sha256_of
+from healthopt.artifacts.base import sha256_file
+from healthopt.artifacts.integrity import ModelCorrupt
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
 from healthopt.health.scoring import ScoreBreakdown, total_score
@@ -533,7 +534,7 @@ class ModelOptimizer:
                 self._draw_best_plots(best_record.number)
             model_path = assemble_best(self.run_dir, best_record, self.config.dataset_name)
         relative = str(model_path.relative_to(self.run_dir)) if model_path else None
-        digest = sha256_of(model_path) if model_path else None
+        digest = sha256_file(model_path) if model_path else None
         results = self._save(
             results.model_copy(
                 update={"optimized_model_path": relative, "optimized_model_sha256": digest}

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
+from healthopt.api.db import FINAL_STATUSES
 from healthopt.api.deps import ServerState, get_files, lookup_job
 from healthopt.api.progress import ProgressHub
 from healthopt.api.schemas.progress import (
@@ -26,7 +27,7 @@ from healthopt.api.schemas.progress import (
 )
 from healthopt.api.security import token_matches
 from healthopt.api.status import job_status
-from healthopt.api.studies import StudyNotFound
+from healthopt.api.studies import WAITING_STATES, StudyNotFound
 from healthopt.records import Record
 
 router = APIRouter(tags=["progress"])
@@ -53,7 +54,7 @@ async def job_progress(websocket: WebSocket, job_id: str) -> None:
         state.jobs.hub,
         job_id,
         lambda: _status_event(state, job_id),
-        lambda snapshot: snapshot.status in FINAL,
+        lambda snapshot: snapshot.status in FINAL_STATUSES,
     )
 
 
@@ -76,11 +77,8 @@ async def study_progress(websocket: WebSocket, study_id: str) -> None:
         state.studies.hub,
         study_id,
         snapshot,
-        lambda first: first.state not in ("pending", "running"),
+        lambda first: first.state not in WAITING_STATES,
     )
-
-
-FINAL = ("completed", "failed", "cancelled")
 
 
 async def _admitted(websocket: WebSocket, state: ServerState) -> bool:
