@@ -63,7 +63,7 @@ def test_npz_with_train_test_keys_is_concatenated(tmp_path: Path):
     [
         ({"inputs": np.zeros(3)}, "must hold arrays 'x' and 'y'"),
         ({"x": np.zeros((4, 3, 3)), "y": np.zeros(3, dtype=int)}, "x has 4 samples but y has 3"),
-        ({"x": np.zeros((4, 3)), "y": np.zeros(4, dtype=int)}, "neither images"),
+        ({"x": np.zeros(4), "y": np.zeros(4, dtype=int)}, "neither images"),
     ],
 )
 def test_bad_npz_files_say_what_is_wrong(tmp_path: Path, arrays, message):

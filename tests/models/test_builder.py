@@ -163,3 +163,90 @@ def test_a_scheduled_model_trains_and_the_observer_records_each_epochs_rate(tmp_
     model.save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras")
     assert float(loaded.optimizer.learning_rate) == pytest.approx(recorded[1])
+
+
+# -- tabular: the MLP behind a Normalization fixed to the train split's statistics ----------
+def _tabular_dataset(features: int = 4) -> Dataset:
+    rng = np.random.default_rng(0)
+
+    def split(n: int, shift: float) -> Split:
+        x = rng.normal(loc=shift, scale=3.0, size=(n, features)).astype("float32")
+        return Split(x, np.arange(n) % 3)
+
+    # val and test are shifted far from train: their statistics must not reach the model.
+    return Dataset(
+        "npz:t.npz",
+        "tabular",
+        3,
+        0,
+        split(60, 5.0),
+        split(20, -50.0),
+        split(10, 90.0),
+        split(10, 0),
+    )
+
+
+def test_input_spec_for_tabular_takes_the_train_statistics_only():
+    data = _tabular_dataset()
+    spec = InputSpec.for_dataset(data)
+    assert spec.shape == (4,) and spec.num_classes == 3 and spec.modality == "tabular"
+    assert np.allclose(spec.feature_mean, data.train.x.mean(axis=0), atol=1e-5)
+    assert np.allclose(spec.feature_variance, data.train.x.var(axis=0), rtol=1e-5)
+    assert spec.vocabulary_size == 0 and hash(spec)  # frozen and hashable
+
+
+def test_input_spec_gives_a_constant_feature_unit_variance():
+    data = _tabular_dataset()
+    data.train.x[:, 1] = 1.0  # e.g. a one-hot category train never shows
+    spec = InputSpec.for_dataset(data)
+    assert spec.feature_variance is not None and spec.feature_variance[1] == 1.0
+
+
+def test_input_spec_for_images_and_text_matches_the_old_construction(text_npz):
+    from healthopt.data import load_dataset
+
+    assert InputSpec.for_dataset(load_dataset("digits")) == DIGITS
+    text = InputSpec.for_dataset(load_dataset(f"npz:{text_npz}"))
+    assert text == InputSpec((12,), 3, "text", vocabulary_size=31)
+
+
+@pytest.mark.parametrize("batch_normalization", [False, True])
+def test_mlp_normalizes_raw_features_with_the_train_statistics(batch_normalization, tmp_path):
+    data = _tabular_dataset()
+    config = ModelConfig(
+        num_layers_hidden=3,
+        first_hidden_layer_nodes=32,
+        batch_normalization=batch_normalization,
+        hidden_dropout=0.1,
+    )
+    model = ModelBuilder(config, InputSpec.for_dataset(data)).build()
+    types = _layer_types(model)
+    assert types[:2] == ["InputLayer", "Normalization"]
+    assert types.count("Dense") == 4 and "Conv2D" not in types and "LSTM" not in types
+    assert types.count("BatchNormalization") == (3 if batch_normalization else 0)
+    assert [model.get_layer(f"dense_{i}").units for i in range(3)] == [32, 16, 8]
+    normalized = model.get_layer("normalization")(data.train.x)
+    assert np.allclose(np.mean(normalized, axis=0), 0.0, atol=1e-4)
+    assert np.allclose(np.std(normalized, axis=0), 1.0, atol=1e-3)
+    probs = model.predict(data.val.x, verbose=0)
+    assert probs.shape == (20, 3) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    # Saved and loaded, the model still takes raw features and answers the same.
+    model.save(tmp_path / "mlp.keras")
+    again = keras.models.load_model(tmp_path / "mlp.keras")
+    assert np.allclose(again.predict(data.val.x, verbose=0), probs, atol=1e-6)
+
+
+def test_mlp_without_statistics_names_for_dataset():
+    with pytest.raises(ValueError, match=r"InputSpec.for_dataset\(dataset\)"):
+        ModelBuilder(ModelConfig(), InputSpec((4,), 3, "tabular"))
+    with pytest.raises(ValueError, match="4 features but 2 means"):
+        ModelBuilder(ModelConfig(), InputSpec((4,), 3, "tabular", 0, (0.0, 0.0), (1.0,) * 4))
+
+
+def test_mlp_learns_a_separable_table():
+    data = _tabular_dataset()
+    labels = (data.train.x[:, 0] > 5.0).astype("int64")
+    train = Split(data.train.x, labels)
+    model = ModelBuilder(ModelConfig(learning_rate=1e-2), InputSpec.for_dataset(data)).build()
+    model.fit(train.x, train.y, epochs=30, batch_size=16, verbose=0)
+    assert model.evaluate(train.x, train.y, verbose=0)[1] >= 0.9

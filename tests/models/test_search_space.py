@@ -136,3 +136,34 @@ def test_grouped_multivariate_tpe_models_the_conditional_rates():
     assert RATE_NAMES <= grouped and {"optimizer", "lr_schedule"} <= grouped
     ungrouped = joint_space(group=False)
     assert not (RATE_NAMES & ungrouped) and "optimizer" in ungrouped
+
+
+# -- the tabular MLP space ------------------------------------------------------------------
+MLP_PARAMS = {
+    "num_layers_hidden",
+    "first_hidden_layer_nodes",
+    "activation",
+    "hidden_dropout",
+    "batch_normalization",
+    "optimizer",
+    "lr_schedule",
+    "batch_size",
+}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tabular_space_suggests_an_mlp_and_round_trips(seed):
+    config, params = _suggest("tabular", seed=seed)
+    assert set(params) - RATE_NAMES == MLP_PARAMS and len(RATE_NAMES & set(params)) == 1
+    assert 1 <= config.num_layers_hidden <= 3
+    assert config.first_hidden_layer_nodes in (32, 64, 128, 256)
+    assert config.activation in ("relu", "elu", "gelu", "swish")
+    assert 0.0 <= config.hidden_dropout <= 0.5
+    assert all(getattr(config, name) == value for name, value in _as_config_fields(params).items())
+    defaults = ModelConfig()
+    assert (config.num_layers_conv, config.lstm_units) == (
+        defaults.num_layers_conv,
+        defaults.lstm_units,
+    )
+    again = HyperparameterSelector("tabular").suggest(optuna.trial.FixedTrial(params))
+    assert again == config

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from healthopt.data.errors import DatasetError
-from healthopt.data.registry import IMAGE, TEXT, dataset_names, lookup
+from healthopt.data.registry import (
+    IMAGE,
+    TABULAR,
+    TEXT,
+    dataset_names,
+    dataset_with_options,
+    lookup,
+)
 from healthopt.data.splits import SPLIT_NAMES, HoldoutSealed, SealedSplit, Split, stratified_split
 
 __all__ = [
     "IMAGE",
+    "TABULAR",
     "TEXT",
     "Dataset",
     "DatasetError",
@@ -24,6 +32,7 @@ __all__ = [
     "SealedSplit",
     "Split",
     "dataset_names",
+    "dataset_with_options",
     "load_dataset",
     "lookup",
 ]
@@ -41,7 +50,7 @@ class Dataset:
     val: Split
     test: Split
     holdout: Split | SealedSplit
-    # Largest token id + 1 over every sample (text only; 0 for images): the embedding's input
+    # Largest token id + 1 over every sample (text only; 0 otherwise): the embedding's input
     # size. Counted before splitting, so it needs no split and reveals nothing about one.
     vocabulary_size: int = 0
 
@@ -50,11 +59,10 @@ class Dataset:
         return tuple(self.train.x.shape[1:])
 
     def linear_classifier_parameters(self) -> int:
-        """Weights of a linear classifier on these inputs (bag of tokens for text): the
-        smallest reasonable model, which parameter efficiency measures size against."""
-        features = (
-            self.vocabulary_size if self.modality == "text" else int(np.prod(self.input_shape))
-        )
+        """Weights of a linear classifier on these inputs (bag of tokens for text, every pixel
+        for images, every feature for tabular data): the smallest reasonable model, which
+        parameter efficiency measures size against."""
+        features = self.vocabulary_size if self.modality == TEXT else int(np.prod(self.input_shape))
         return (features + 1) * self.num_classes
 
     @property

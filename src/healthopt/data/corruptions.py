@@ -4,7 +4,8 @@ The robustness and distribution-shift analyses ask how a model's accuracy falls 
 degrade. Every transform here is pure numpy/scipy/PIL (no TensorFlow), never modifies its input,
 is deterministic for a seed, and keeps the conventions of `healthopt.data.loaders`: images are
 floats in [0, 1] shaped (N, H, W, C) with C = 1 or 3, text is integer token ids shaped (N, L),
-left-padded with 0.
+left-padded with 0. Tabular features have no corruptions here: noise, blur or token dropout
+mean nothing for a table's columns, so asking for them raises `NoCorruptions`, which says so.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from healthopt.data.loaders import IMAGE, TEXT
+from healthopt.data.loaders import IMAGE, TABULAR, TEXT
 
 __all__ = [
     "IMAGE_CORRUPTIONS",
@@ -26,11 +27,17 @@ __all__ = [
     "TEXT_CORRUPTIONS",
     "TEXT_SHIFTS",
     "Corruption",
+    "NoCorruptions",
     "corruptions_for",
     "shifts_for",
 ]
 
 OOV_ID = 2  # keras imdb/reuters: 0 padding, 1 start, 2 out of vocabulary
+
+
+class NoCorruptions(ValueError):
+    """The data's modality has no corruptions or shifts defined (tabular features)."""
+
 
 Transform = Callable[[np.ndarray, float, np.random.Generator], np.ndarray]
 
@@ -271,4 +278,10 @@ def _by_modality(
         return dict(image)
     if modality == TEXT:
         return dict(text)
+    if modality == TABULAR:
+        raise NoCorruptions(
+            "corruptions and distribution shifts are defined for images and token sequences "
+            "only; tabular features have none, so robustness and distribution-shift analyses "
+            "do not apply to tabular data"
+        )
     raise ValueError(f"unknown modality {modality!r}; expected {IMAGE!r} or {TEXT!r}")

@@ -1,8 +1,9 @@
 """Raw loaders: each returns every labelled sample of a dataset as (x, y) arrays.
 
 Images come back as float32 in [0, 1] shaped (N, H, W, C); text as int32 token ids shaped
-(N, SEQUENCE_LENGTH), 0 being padding. The keras loaders download on first use and cache
-under ~/.keras/datasets; they import keras lazily so that naming a dataset stays cheap.
+(N, SEQUENCE_LENGTH), 0 being padding; tabular data as float32 features shaped (N, F). The
+keras loaders download on first use and cache under ~/.keras/datasets; they import keras
+lazily so that naming a dataset stays cheap.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from healthopt.data.errors import DatasetError
 
 IMAGE = "image"
 TEXT = "text"
+TABULAR = "tabular"
 TEXT_VOCABULARY = 10_000
 SEQUENCE_LENGTH = 200
 GTSRB_URL = (
@@ -158,16 +160,20 @@ def _npz_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _modality_of(x: np.ndarray, y: np.ndarray, path: Path) -> str:
-    """Integer 2-D inputs are token sequences; 3-D or 4-D inputs are images."""
+    """Integer 2-D inputs are token sequences, other 2-D inputs tabular features, and 3-D or
+    4-D inputs images. Integer-valued tabular features must therefore be stored as floats."""
     if len(x) != len(y):
         raise DatasetError(f"{path}: x has {len(x)} samples but y has {len(y)}")
     if x.ndim == 2 and np.issubdtype(x.dtype, np.integer):
         return TEXT
+    if x.ndim == 2 and np.issubdtype(x.dtype, np.floating):
+        return TABULAR
     if x.ndim in (3, 4):
         return IMAGE
     raise DatasetError(
-        f"{path}: x of shape {x.shape} and dtype {x.dtype} is neither images (N,H,W[,C]) "
-        f"nor integer token sequences (N,L)"
+        f"{path}: x of shape {x.shape} and dtype {x.dtype} is neither images (N,H,W[,C]), "
+        f"integer token sequences (N,L) nor float tabular features (N,F); store integer-valued "
+        f"tabular features as floats (x.astype('float32')) to have them read as tabular"
     )
 
 
@@ -179,7 +185,16 @@ def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     x, y = _npz_arrays(path)
     if not np.issubdtype(y.dtype, np.integer) or (len(y) and y.min() < 0):
         raise DatasetError(f"{path}: y must hold non-negative integer class labels")
-    if _modality_of(x, y, path) == TEXT:
-        return x.astype(np.int32), y.astype(np.int64).reshape(-1)
+    modality = _modality_of(x, y, path)
+    y = y.astype(np.int64).reshape(-1)
+    if modality == TEXT:
+        return x.astype(np.int32), y
+    if modality == TABULAR:
+        if not np.isfinite(x).all():
+            raise DatasetError(
+                f"{path}: x holds NaN or infinite features; healthopt imputes nothing, so fill "
+                "or drop those samples first"
+            )
+        return x.astype(np.float32), y
     scale = 255.0 if x.dtype == np.uint8 else 1.0
-    return _images(x, scale), y.astype(np.int64).reshape(-1)
+    return _images(x, scale), y

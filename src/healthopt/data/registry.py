@@ -1,7 +1,10 @@
-"""The named datasets healthopt knows, with the modality each one selects.
+"""The named datasets healthopt knows, with the modality each one selects, and your own data.
 
-Looking a name up costs nothing: no download and no TensorFlow import. Loading happens in
-`healthopt.data.load_dataset`, normally inside a trial's worker process.
+Your own data is named `npz:PATH` (arrays x, y), `csv:PATH?label=COL[&text=COL2]` (a table) or
+`folder:PATH[?size=HxW&color=MODE]` (one image subfolder per class); `data.options` has the
+option syntax. Looking a name up costs nothing: no download, no TensorFlow import and no
+images read. Loading happens in `healthopt.data.load_dataset`, normally inside a trial's
+worker process.
 """
 
 from __future__ import annotations
@@ -12,12 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
-from healthopt.data import loaders
+from healthopt.data import csv_table, image_folder, loaders, options
 from healthopt.data.errors import DatasetError
+from healthopt.data.options import CSV_PREFIX, FOLDER_PREFIX, NPZ_PREFIX
 
 IMAGE = loaders.IMAGE
 TEXT = loaders.TEXT
-NPZ_PREFIX = "npz:"
+TABULAR = loaders.TABULAR
+USER_DATA_FORMS = (
+    f"{NPZ_PREFIX}PATH, {CSV_PREFIX}PATH?label=COLUMN or {FOLDER_PREFIX}PATH (one image "
+    "subfolder per class)"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
 
 
 def dataset_names() -> list[str]:
-    """Registered names; `npz:PATH` is accepted as well."""
+    """Registered names; your own data is named npz:PATH, csv:PATH?label=COL or folder:PATH."""
     return sorted(_REGISTRY)
 
 
@@ -79,19 +87,82 @@ def _npz_path(name: str) -> Path:
     return path
 
 
+def _csv_info(name: str) -> DatasetInfo:
+    source = options.parse_source(name)
+    path = Path(source.path).expanduser()
+    if not path.is_file():
+        raise DatasetError(f"dataset file not found: {path} (from dataset name {name!r})")
+    label, text = source.options.get("label"), source.options.get("text")
+    csv_table.check_columns(path, label, text)
+    modality = TABULAR if text is None else TEXT
+    what = "features of the other columns" if text is None else f"text of column {text!r}"
+    return DatasetInfo(
+        name,
+        modality,
+        f"your CSV {path}: labels from column {label!r}, {what}",
+        lambda: csv_table.load_csv(path, label, text),
+        local=True,
+    )
+
+
+def _folder_info(name: str) -> DatasetInfo:
+    source = options.parse_source(name)
+    path = Path(source.path).expanduser()
+    size, mode = options.image_size(source), options.color_mode(source)
+    classes = image_folder.class_folders(path)
+    return DatasetInfo(
+        name,
+        IMAGE,
+        f"your images under {path}: {len(classes)} classes, {size[0]}x{size[1]} {mode}",
+        lambda: image_folder.load_folder(path, size, mode),
+        # Not local: keras reads the images, and the orchestrator must not import TensorFlow,
+        # so a folder's data is not fingerprinted (see data.fingerprint).
+        local=False,
+    )
+
+
 def lookup(name: str) -> DatasetInfo:
-    """Return the entry for a registered name or an `npz:PATH`, or raise DatasetError."""
+    """Return the entry for a registered name or your own data, or raise DatasetError."""
     if name.startswith(NPZ_PREFIX):
         path = _npz_path(name)
         return DatasetInfo(
             name,
             loaders.npz_modality(path),
-            f"user arrays from {path}",
+            f"your arrays from {path}",
             lambda: loaders.load_npz(path),
             local=True,
         )
+    if name.startswith(CSV_PREFIX):
+        return _csv_info(name)
+    if name.startswith(FOLDER_PREFIX):
+        return _folder_info(name)
     if name not in _REGISTRY:
         raise DatasetError(
-            f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())} or npz:PATH"
+            f"unknown dataset {name!r}; choose one of {', '.join(dataset_names())}, or name "
+            f"your own data as {USER_DATA_FORMS}"
         )
     return _REGISTRY[name]
+
+
+def dataset_with_options(
+    name: str,
+    *,
+    label: str | None = None,
+    text: str | None = None,
+    image_size: tuple[int, int] | None = None,
+    color_mode: str | None = None,
+) -> str:
+    """`name` with the given options merged into its own (a given one replaces the name's):
+    `label` and `text` for csv:PATH, `image_size` (height, width) and `color_mode` for
+    folder:PATH. Options left None are left as the name has them; DatasetError when an option
+    does not apply to that kind of dataset or its value is not valid."""
+    given = {
+        "label": label,
+        "text": text,
+        "size": f"{image_size[0]}x{image_size[1]}" if image_size is not None else None,
+        "color": color_mode,
+    }
+    chosen = {key: value for key, value in given.items() if value is not None}
+    if not chosen:
+        return name
+    return options.with_options(name, chosen)

@@ -7,8 +7,13 @@ from typing import NoReturn
 
 import numpy as np
 
+from healthopt.data.errors import DatasetError
+
 SPLIT_NAMES = ("train", "val", "test", "holdout")
 SPLIT_FRACTIONS = (0.6, 0.2, 0.1, 0.1)
+# The fewest samples a class needs for every split to get at least one of them (fewer leave
+# it out of the test or holdout split, where its accuracy then goes unmeasured).
+MIN_SAMPLES_PER_CLASS = 6
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,30 @@ def _counts_per_split(n: int) -> list[int]:
     return counts
 
 
+def _check_class_sizes(y: np.ndarray) -> None:
+    labels, counts = np.unique(y, return_counts=True)
+    small = [(int(label), int(n)) for label, n in zip(labels, counts, strict=True)]
+    small = [(label, n) for label, n in small if n < MIN_SAMPLES_PER_CLASS]
+    if small:
+        listed = ", ".join(f"class {label} has {n}" for label, n in small)
+        raise DatasetError(
+            f"too few samples to split every class {'/'.join(SPLIT_NAMES)}: {listed}; each "
+            f"class needs at least {MIN_SAMPLES_PER_CLASS}. Add samples or drop those classes "
+            "(csv: and folder: classes are numbered 0.. in the sorted order of their labels "
+            "or subfolder names)"
+        )
+
+
 def stratified_split(x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, Split]:
     """Partition (x, y) into the four splits, each class divided in the same proportions.
 
     The same arrays and seed always give the same indices; no sample lands in two splits.
+    Every class present needs MIN_SAMPLES_PER_CLASS samples (DatasetError otherwise).
     """
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length ({len(x)} vs {len(y)})")
     y = np.asarray(y).reshape(-1)
+    _check_class_sizes(y)
     rng = np.random.default_rng(seed)
     buckets: list[list[np.ndarray]] = [[] for _ in SPLIT_NAMES]
     for label in np.unique(y):

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 import keras
+import numpy as np
 
 from healthopt.config import ModelConfig
-from healthopt.data import IMAGE, TEXT
+from healthopt.data import IMAGE, TABULAR, TEXT, Dataset
 
 # Pool only while the feature map stays at least this wide, so 8x8 digits survive 3 blocks.
 _MIN_POOLED_SIZE = 4
@@ -25,12 +26,36 @@ STEP_FACTOR = 0.1
 
 @dataclass(frozen=True)
 class InputSpec:
-    """What the builder must know about the data: shape, classes, modality, vocabulary."""
+    """What the builder must know about the data: shape, classes, modality, vocabulary, and
+    for tabular data the train split's per-feature mean and variance (the MLP's Normalization
+    layer holds them, so the saved model takes raw features)."""
 
     shape: tuple[int, ...]
     num_classes: int
     modality: str
     vocabulary_size: int = 0
+    feature_mean: tuple[float, ...] | None = None
+    feature_variance: tuple[float, ...] | None = None
+
+    @classmethod
+    def for_dataset(cls, dataset: Dataset) -> InputSpec:
+        """The spec of `dataset`; tabular statistics come from its train split only, so
+        nothing about the validation or test samples reaches the model."""
+        if dataset.modality != TABULAR:
+            vocabulary = dataset.vocabulary_size if dataset.modality == TEXT else 0
+            return cls(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary)
+        train = np.asarray(dataset.train.x, dtype=np.float64)
+        variance = train.var(axis=0)
+        # A feature constant over train (a category train never shows) would be divided by
+        # Keras' epsilon and blow up where it varies; with variance 1 it is only centred.
+        variance[variance == 0.0] = 1.0
+        return cls(
+            dataset.input_shape,
+            dataset.num_classes,
+            TABULAR,
+            feature_mean=tuple(float(v) for v in train.mean(axis=0)),
+            feature_variance=tuple(float(v) for v in variance),
+        )
 
 
 LearningRate: TypeAlias = float | keras.optimizers.schedules.LearningRateSchedule
@@ -84,7 +109,8 @@ def make_optimizer(
 
 
 class ModelBuilder:
-    """CNN for images, (Bi)LSTM for token sequences, both with the same dense head.
+    """CNN for images and (Bi)LSTM for token sequences, both with the same dense head; for
+    tabular features an MLP behind a Normalization layer fixed to the train split's statistics.
 
     `total_steps` is how many optimizer steps the model will train for (epochs x batches per
     epoch); a decaying `lr_schedule` spans exactly that. Left None, the learning rate is
@@ -94,20 +120,27 @@ class ModelBuilder:
     def __init__(
         self, config: ModelConfig, inputs: InputSpec, *, total_steps: int | None = None
     ) -> None:
-        if inputs.modality not in (IMAGE, TEXT):
+        if inputs.modality not in (IMAGE, TEXT, TABULAR):
             raise ValueError(f"unknown modality {inputs.modality!r}")
         if inputs.modality == TEXT and inputs.vocabulary_size < 2:
             raise ValueError("text inputs need a vocabulary_size of at least 2")
+        if inputs.modality == TABULAR:
+            _check_statistics(inputs)
         self.config = config
         self.inputs = inputs
         self.total_steps = total_steps
 
     def build(self) -> keras.Model:
         inputs = keras.Input(shape=self.inputs.shape, name="inputs")
-        features = self._cnn(inputs) if self.inputs.modality == IMAGE else self._lstm(inputs)
+        if self.inputs.modality == TABULAR:
+            hidden = self._mlp(inputs)
+        elif self.inputs.modality == IMAGE:
+            hidden = self._head(self._cnn(inputs))
+        else:
+            hidden = self._head(self._lstm(inputs))
         outputs = keras.layers.Dense(
             self.inputs.num_classes, activation="softmax", name="predictions"
-        )(self._head(features))
+        )(hidden)
         model = keras.Model(inputs, outputs, name=f"healthopt_{self.inputs.modality}")
         model.compile(
             optimizer=make_optimizer(self.config, self.total_steps),
@@ -149,6 +182,27 @@ class ModelBuilder:
             return keras.layers.Bidirectional(lstm, name="bidirectional_lstm")(x)
         return lstm(x)
 
+    def _mlp(self, x):
+        """Normalization with the train statistics, then Dense blocks halving in width."""
+        cfg = self.config
+        x = keras.layers.Normalization(
+            mean=np.asarray(self.inputs.feature_mean, dtype=np.float32),
+            variance=np.asarray(self.inputs.feature_variance, dtype=np.float32),
+            name="normalization",
+        )(x)
+        nodes = cfg.first_hidden_layer_nodes
+        for i in range(cfg.num_layers_hidden):
+            x = keras.layers.Dense(nodes, use_bias=not cfg.batch_normalization, name=f"dense_{i}")(
+                x
+            )
+            if cfg.batch_normalization:
+                x = keras.layers.BatchNormalization(name=f"dense_{i}_bn")(x)
+            x = keras.layers.Activation(cfg.activation, name=f"dense_{i}_act")(x)
+            if cfg.hidden_dropout > 0:
+                x = keras.layers.Dropout(cfg.hidden_dropout, name=f"dense_{i}_dropout")(x)
+            nodes = max(_MIN_HIDDEN_NODES, nodes // 2)
+        return x
+
     def _head(self, x):
         cfg = self.config
         nodes = cfg.first_hidden_layer_nodes
@@ -158,3 +212,22 @@ class ModelBuilder:
                 x = keras.layers.Dropout(cfg.hidden_dropout, name=f"dense_{i}_dropout")(x)
             nodes = max(_MIN_HIDDEN_NODES, nodes // 2)
         return x
+
+
+def _check_statistics(inputs: InputSpec) -> None:
+    """Tabular inputs need one train mean and one positive variance per feature."""
+    if inputs.feature_mean is None or inputs.feature_variance is None:
+        raise ValueError(
+            "tabular inputs need the train split's feature_mean and feature_variance: build "
+            "the InputSpec with InputSpec.for_dataset(dataset)"
+        )
+    if len(inputs.shape) != 1:
+        raise ValueError(f"tabular inputs must be shaped (features,), got {inputs.shape}")
+    features = inputs.shape[0]
+    if len(inputs.feature_mean) != features or len(inputs.feature_variance) != features:
+        raise ValueError(
+            f"tabular inputs have {features} features but {len(inputs.feature_mean)} means and "
+            f"{len(inputs.feature_variance)} variances"
+        )
+    if min(inputs.feature_variance, default=1.0) <= 0.0:
+        raise ValueError("tabular feature variances must be positive")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from healthopt.config import LR_SCHEDULES, ModelConfig
-from healthopt.data import IMAGE, TEXT
+from healthopt.data import IMAGE, TABULAR, TEXT
 
 
 @dataclass(frozen=True)
@@ -65,18 +65,43 @@ class SuggestsParameters(Protocol):
     def suggest_categorical(self, name: str, choices: list): ...
 
 
+# The MLP's activations: the CNN's smooth and rectified ones; leaky_relu adds little to elu.
+MLP_ACTIVATIONS = ["relu", "elu", "gelu", "swish"]
+
+
 class HyperparameterSelector:
-    """The search space of seed 002: a CNN space for images, an LSTM space for text."""
+    """The search space of seed 002: a CNN space for images, an LSTM space for text, and
+    an MLP space for tabular features."""
 
     def __init__(self, modality: str) -> None:
-        if modality not in (IMAGE, TEXT):
-            raise ValueError(f"modality must be {IMAGE!r} or {TEXT!r} (got {modality!r})")
+        if modality not in (IMAGE, TEXT, TABULAR):
+            raise ValueError(
+                f"modality must be {IMAGE!r} or {TEXT!r} or {TABULAR!r} (got {modality!r})"
+            )
         self.modality = modality
 
     def suggest(self, trial: SuggestsParameters) -> ModelConfig:
+        if self.modality == TABULAR:
+            return ModelConfig(**self._suggest_mlp(trial))
         params = self._suggest_cnn(trial) if self.modality == IMAGE else self._suggest_lstm(trial)
         params.update(self._suggest_head_and_training(trial))
         return ModelConfig(**params)
+
+    @staticmethod
+    def _suggest_mlp(trial: SuggestsParameters) -> dict:
+        """The MLP is all hidden layers: at least one, so it is more than logistic regression."""
+        return {
+            "num_layers_hidden": trial.suggest_int("num_layers_hidden", 1, 3),
+            "first_hidden_layer_nodes": trial.suggest_categorical(
+                "first_hidden_layer_nodes", [32, 64, 128, 256]
+            ),
+            "activation": trial.suggest_categorical("activation", MLP_ACTIVATIONS),
+            "hidden_dropout": trial.suggest_float("hidden_dropout", 0.0, 0.5),
+            "batch_normalization": trial.suggest_categorical("batch_normalization", [False, True]),
+            **HyperparameterSelector._suggest_optimizer(trial),
+            "lr_schedule": trial.suggest_categorical("lr_schedule", list(LR_SCHEDULES)),
+            "batch_size": trial.suggest_categorical("batch_size", [32, 64]),
+        }
 
     @staticmethod
     def _suggest_cnn(trial: SuggestsParameters) -> dict:
