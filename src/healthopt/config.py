@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from healthopt.data.errors import DatasetError
 from healthopt.data.registry import lookup
+from healthopt.hypermodel.entry_points import check_entry_point
+from healthopt.hypermodel.hyperparameters import HypermodelError
 from healthopt.records.health import HEALTH_COMPONENTS
 from healthopt.records.mode import Mode
 from healthopt.safe_names import UnsafeName, safe_name
@@ -238,6 +241,11 @@ class OptimizationConfig:
     # Pareto mode: the front member assembled: the knee of the front, or the best total
     # under `scoring_weights` (what the CLI and API pick when the user gives weights).
     pareto_choice: str = "knee"
+    # A user's own model and search space, "module:function" naming build(hp)
+    # (`healthopt.hypermodel`); None: the built-in space for the data's modality.
+    model: str | None = None
+    # Log every trial to this MLflow tracking URI (`healthopt.trackers.mlflow`); None: off.
+    mlflow_uri: str | None = None
 
     def __post_init__(self) -> None:
         _require(
@@ -290,6 +298,26 @@ class OptimizationConfig:
         _require_float(self.accuracy_margin, "accuracy_margin", 0.0, 1.0)
         _require_choice(self.pareto_choice, "pareto_choice", PARETO_CHOICES)
         self._check_pareto()
+        if self.model is not None:
+            try:
+                check_entry_point(self.model)
+            except HypermodelError as exc:
+                raise ConfigError(f"model: {exc}") from None
+        if self.mlflow_uri is not None:
+            _require(
+                isinstance(self.mlflow_uri, str) and bool(self.mlflow_uri.strip()),
+                "mlflow_uri",
+                "an MLflow tracking URI such as file:./mlruns",
+                self.mlflow_uri,
+            )
+            # The URI is written to config.json; credentials belong in MLflow's own variables.
+            _require(
+                urlsplit(self.mlflow_uri).password is None,
+                "mlflow_uri",
+                "a URI without a password (set MLFLOW_TRACKING_USERNAME and "
+                "MLFLOW_TRACKING_PASSWORD instead)",
+                "<redacted>",
+            )
         _require_choice(self.plot_generation, "plot_generation", PLOT_MODES)
         _require_int(self.seed, "seed", 0, 2**32 - 1)
         if self.split_seed is None:

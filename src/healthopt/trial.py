@@ -223,16 +223,32 @@ def _build(run: _TrialRun, config: ModelConfig, dataset: Dataset) -> keras.Model
     from healthopt.training.distribute import distribution_scope
 
     trainer.set_seed(run.spec.seed)
-    vocabulary = dataset.vocabulary_size if dataset.modality == "text" else 0
-    inputs = InputSpec(dataset.input_shape, dataset.num_classes, dataset.modality, vocabulary)
     # A schedule spans the budgeted epochs, so a pruned trial's curve is the start of the full one.
     total_steps = training_steps(run.spec.epochs, len(dataset.train), config.batch_size)
     with distribution_scope(run.spec.gpus_per_worker) as placement:
-        model = ModelBuilder(config, inputs, total_steps=total_steps).build()
+        if run.spec.hypermodel is not None:
+            model = _build_hypermodel(run.spec, config, dataset, total_steps)
+        else:
+            model = ModelBuilder(
+                config, InputSpec.for_dataset(dataset), total_steps=total_steps
+            ).build()
     if run.spec.gpus_per_worker > 1:
         run.logs.append(log_entry("INFO", f"GPU placement: {placement.to_dict()}", "system"))
     run.lap("build_seconds")
     return model
+
+
+def _build_hypermodel(
+    spec: TrialSpec, config: ModelConfig, dataset: Dataset, total_steps: int
+) -> keras.Model:
+    """The user's build(hp), replaying the values the orchestrator drew (never sampling)."""
+    from healthopt.hypermodel import DataShape, HyperParameters, load_entry_point
+    from healthopt.models.hypermodel import build_for_training
+
+    assert spec.hypermodel is not None
+    data = DataShape.of(dataset)
+    hp = HyperParameters.replaying(spec.params, data)
+    return build_for_training(load_entry_point(spec.hypermodel), hp, data, config, total_steps)
 
 
 def _train(run: _TrialRun, model: keras.Model, config: ModelConfig, dataset: Dataset) -> _Trained:

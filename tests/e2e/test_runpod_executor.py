@@ -41,6 +41,8 @@ from ..s3 import moto_s3_server
 from .runpod_emulator import RunPodEmulator
 
 HANDLER = Path(__file__).resolve().parents[2] / "runpod_service" / "handler.py"
+# A user's own models; in a real worker image the user's package is installed (README).
+USER_MODELS = Path(__file__).resolve().parents[1] / "hypermodel"
 BUCKET = "healthopt-e2e"
 pytestmark = pytest.mark.slow
 
@@ -70,6 +72,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "TF_NUM_INTRAOP_THREADS": "1",
             "TF_NUM_INTEROP_THREADS": "1",
             "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": str(USER_MODELS),
         }
         workers = [emulator.start_worker(HANDLER, worker_env) for _ in range(2)]
         yield {
@@ -185,6 +188,35 @@ def test_six_trials_on_two_workers_match_a_local_runs_layout(
         stored = TrialResult.from_json(trial.system_attrs[RESULT_ATTR]).artifact
         assert stored is not None
         assert trial.user_attrs[RUNPOD_JOBS_ATTR] == [stored.runpod_job_id]
+
+
+def test_a_users_hypermodel_runs_on_runpod_workers(
+    tmp_path: Path, cloud: dict, orchestrator_env: dict, monkeypatch: pytest.MonkeyPatch
+):
+    """The worker imports the user's build by its entry point and replays the drawn values:
+    the residual blocks it trains are the ones the orchestrator drew."""
+    monkeypatch.syspath_prepend(str(USER_MODELS))
+    events: list[RunEvent] = []
+    result = ModelOptimizer(
+        _config(tmp_path, trials=3, max_epochs_per_trial=2, plot_generation="all",
+                use_runpod_service=True, concurrent_workers=2, run_name="own",
+                model="user_hypermodels:build"),
+        on_event=events.append,
+    ).optimize_model()  # fmt: skip
+    assert not [e for e in events if isinstance(e, NoticeEvent)]  # RunPod used, no fallback
+    results = RunResults.from_json(result.results_path.read_text())
+    assert [t.state for t in results.trials] == [COMPLETE] * 3
+    for trial in results.trials:
+        assert trial.artifact is not None and trial.artifact.runpod_job_id is not None
+        folder = result.run_dir / "trials" / f"trial_{trial.number}"
+        layers = json.loads((folder / "architecture.json").read_text())["layers"]
+        assert sum(name.endswith("_add") for name in layers) == trial.params["residual_blocks"]
+        assert trial.diagnostics.health_score is not None
+        assert all(v is not None for v in trial.health.model_dump().values())
+        assert trial.analysis.errors == {}
+        plots = result.run_dir / "plots" / f"trial_{trial.number}"
+        assert len(list(plots.glob("*.png"))) > 5
+    assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
 
 
 def test_429_and_500_answers_are_retried_without_duplicate_jobs(

@@ -198,3 +198,47 @@ def test_a_workers_trial_is_pruned_against_the_orchestrators_trials(
     assert record.state == PRUNED and record.pruned is not None
     assert record.pruned.pruner == "median" and record.pruned.epoch == 2
     assert outcome.best_trial in (0, 1, 2)
+
+
+@pytest.mark.slow
+def test_a_shared_study_of_a_users_hypermodel_runs_on_both_processes(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """The worker learns the entry point from the shared study's stored config, imports the
+    user's build itself and replays each trial's draw."""
+    import json
+
+    user_models = Path(__file__).resolve().parents[1] / "hypermodel"
+    monkeypatch.setenv("PYTHONPATH", str(user_models))
+    study_name = "shared-own-model"
+    orchestrator_dir, worker_dir = tmp_path / "orchestrator", tmp_path / "worker"
+    common = ["--storage", postgres_url, "--study", study_name]
+    orchestrator = start_healthopt(
+        ["optimize", *common, "--trials", "6", "--epochs", "1", "--plots", "none",
+         "--model", "user_hypermodels:build", "--output-dir", str(orchestrator_dir)],
+        tmp_path / "orchestrator.log",
+    )  # fmt: skip
+    worker = None
+    try:
+        _wait(lambda: _trial_folders(orchestrator_dir, study_name), 120, "a running trial")
+        worker = start_healthopt(
+            ["worker", *common, "--output-dir", str(worker_dir)], tmp_path / "worker.log"
+        )
+        assert worker.wait(timeout=400) == 0, (tmp_path / "worker.log").read_text()[-3000:]
+        assert orchestrator.wait(timeout=400) == 0, (tmp_path / "orchestrator.log").read_text()[
+            -3000:
+        ]
+    finally:
+        for process in (orchestrator, worker):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    worker_trials = _trial_folders(worker_dir, study_name)
+    assert worker_trials, "the worker ran no trial"
+    results = RunResults.from_json((orchestrator_dir / study_name / "results.json").read_bytes())
+    assert sorted(t.number for t in results.trials if t.state == COMPLETE) == list(range(6))
+    for number in worker_trials:
+        record = results.trial(number)
+        assert record is not None
+        folder = worker_dir / study_name / "trials" / f"trial_{number}"
+        layers = json.loads((folder / "architecture.json").read_text())["layers"]
+        assert sum(name.endswith("_add") for name in layers) == record.params["residual_blocks"]

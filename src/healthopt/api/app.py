@@ -62,6 +62,7 @@ def build_state(settings: ServerSettings) -> ServerState:
         max_workers_per_job=settings.max_workers_per_job,
         runner=runner,
         max_trial_epochs=settings.max_trial_epochs,
+        models=settings.registered_models,
     )
     studies_manager = StudyManager(
         results_dir,

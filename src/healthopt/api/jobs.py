@@ -70,9 +70,13 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def config_for(request: OptimizeRequest, run_name: str, results_dir: Path) -> OptimizationConfig:
-    """The OptimizationConfig a request asks for; ConfigError if it is not a valid run."""
+def config_for(
+    request: OptimizeRequest, run_name: str, results_dir: Path, model: str | None = None
+) -> OptimizationConfig:
+    """The OptimizationConfig a request asks for; ConfigError if it is not a valid run.
+    `model` is the entry point the request's registered model name stands for."""
     return OptimizationConfig(
+        model=model,
         dataset_name=request.dataset_name,
         trials=request.trials,
         max_epochs_per_trial=request.max_epochs_per_trial,
@@ -128,8 +132,11 @@ class JobManager:
         max_workers_per_job: int = 1,
         runner: WorkRunner | None = None,
         max_trial_epochs: int | None = None,
+        models: dict[str, str] | None = None,
     ) -> None:
         self.store = store
+        # The operator's registry (HEALTHOPT_MODELS): the only entry points a job may run.
+        self.models = dict(models or {})
         self.results_dir = results_dir
         self.runner = runner or WorkRunner(store, results_dir, hub, capacity=max_running)
         self.hub = self.runner.hub
@@ -157,7 +164,7 @@ class JobManager:
         job_id = new_job_id()
         run_name = f"{request.dataset_name}_{request.mode}_{job_id[:12]}"
         try:
-            config = config_for(request, run_name, self.results_dir)
+            config = config_for(request, run_name, self.results_dir, self._entry_point(request))
         except ConfigError as exc:
             raise RequestRejected("body", str(exc)) from exc
         record = self.store.create(
@@ -172,6 +179,20 @@ class JobManager:
         log.info("job %s accepted: %s, %d trials", job_id, run_name, config.trials)
         self.runner.schedule()
         return self.store.get(record.id)
+
+    def _entry_point(self, request: OptimizeRequest) -> str | None:
+        """The registered entry point a request names. A request never names a module: it
+        names a registered model, so nothing a client sends decides what is imported."""
+        if request.model is None:
+            return None
+        if request.model not in self.models:
+            known = ", ".join(sorted(self.models)) or "none are registered"
+            raise RequestRejected(
+                "model",
+                f"model {request.model!r} is not registered on this server ({known}); the "
+                "operator registers models with HEALTHOPT_MODELS=name=module:function",
+            )
+        return self.models[request.model]
 
     def cancel(self, job_id: str) -> JobRecord:
         record = self.store.get(job_id)

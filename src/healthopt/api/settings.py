@@ -70,6 +70,9 @@ class ServerSettings(BaseSettings):
     # e.g. the name the dashboard's HEALTHOPT_PUBLIC_API_URL uses; `*` answers any (behind a
     # proxy that checks Host itself). Any other Host gets 400.
     allowed_hosts: str = ""
+    # The users' own models a request may name: "name=module:function,..." (`healthopt
+    # .hypermodel`). The server imports only these; a request names one by its name.
+    models: str = ""
 
     @field_validator("api_token", mode="before")
     @classmethod
@@ -88,6 +91,24 @@ class ServerSettings(BaseSettings):
                     "*.example.org or 10.0.0.5, without scheme, port or path"
                 )
         return value
+
+    @field_validator("models")
+    @classmethod
+    def _model_entry_points(cls, value: str) -> str:
+        from healthopt.hypermodel import HypermodelError, registered_models
+
+        try:
+            registered_models(value)
+        except HypermodelError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def registered_models(self) -> dict[str, str]:
+        """{name: "module:function"} of the models requests may name."""
+        from healthopt.hypermodel import registered_models
+
+        return registered_models(self.models)
 
     @property
     def jobs_database_url(self) -> str:

@@ -51,7 +51,21 @@ OPTIMIZE_FLAGS: dict[str, Flag] = {
     "--dataset": Flag(
         "dataset_name",
         str,
-        f"dataset: {', '.join(dataset_names())}, or npz:PATH with arrays x and y",
+        f"dataset: {', '.join(dataset_names())}; npz:PATH with arrays x and y (2-D float x "
+        "is tabular: a built-in MLP space), csv:PATH (with --label) or folder:PATH (one "
+        "subfolder of images per class)",
+    ),
+    "--model": Flag(
+        "model",
+        str,
+        "your own model and search space: module:function naming build(hp) -> keras.Model "
+        "(default: the built-in space for the data)",
+    ),
+    "--mlflow-uri": Flag(
+        "mlflow_uri",
+        str,
+        "log every trial to this MLflow tracking URI, e.g. file:./mlruns (needs "
+        "healthopt[mlflow]; default: off)",
     ),
     "--trials": Flag("trials", int, "number of trials to finish"),
     "--epochs": Flag("max_epochs_per_trial", int, "training epochs per trial"),
@@ -174,6 +188,22 @@ def add_parser(commands: Subcommands) -> None:
         "components; "
         f"must sum to 1, unnamed components get 0 (default: {default_health_weights()})",
     )
+    data = optimize.add_argument_group("your own data (csv:PATH and folder:PATH datasets)")
+    data.add_argument("--label", metavar="COLUMN", help="csv: the column that holds the class")
+    data.add_argument(
+        "--text-column",
+        metavar="COLUMN",
+        help="csv: read this column as text (word tokens, the LSTM space) instead of the other "
+        "columns as features (numbers as they are, other values one-hot encoded)",
+    )
+    data.add_argument(
+        "--image-size", metavar="HxW", help="folder: resize every image to this (default: 32x32)"
+    )
+    data.add_argument(
+        "--color-mode",
+        choices=("rgb", "grayscale", "rgba"),
+        help="folder: channels to read (default: rgb)",
+    )
     optimize.add_argument(
         "--no-health-pruning",
         dest="health_pruning",
@@ -191,6 +221,9 @@ def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
         for name in [*names, "use_runpod_service", "require_runpod", "health_pruning"]
         if getattr(args, name) is not None
     }
+    if any(getattr(args, o) is not None for o in _DATA_OPTIONS):
+        dataset = values.get("dataset_name", _DEFAULTS["dataset_name"])
+        values["dataset_name"] = _with_data_options(dataset, args)
     if args.accuracy_weight is not None or args.health_weights is not None:
         if values.get("mode") not in (Mode.HEALTH_AWARE, Mode.PARETO):
             raise ConfigError(
@@ -206,6 +239,32 @@ def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
             accuracy, 1.0 - accuracy, health_components(args.health_weights)
         )
     return OptimizationConfig(**values)
+
+
+_DATA_OPTIONS = ("label", "text_column", "image_size", "color_mode")
+
+
+def _with_data_options(dataset: str, args: argparse.Namespace) -> str:
+    """The dataset name with --label, --text-column, --image-size and --color-mode in it."""
+    from healthopt.data import DatasetError
+    from healthopt.data.registry import dataset_with_options
+
+    size = None
+    if args.image_size is not None:
+        height, _, width = args.image_size.lower().partition("x")
+        if not (height.isdigit() and width.isdigit()):
+            raise ConfigError(f"--image-size must be HxW, e.g. 32x32 (got {args.image_size!r})")
+        size = (int(height), int(width))
+    try:
+        return dataset_with_options(
+            dataset,
+            label=args.label,
+            text=args.text_column,
+            image_size=size,
+            color_mode=args.color_mode,
+        )
+    except DatasetError as exc:
+        raise ConfigError(f"dataset_name: {exc}") from None
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from healthopt.artifacts.integrity import ModelCorrupt
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.data import lookup
 from healthopt.health.scoring import ScoreBreakdown, total_score
+from healthopt.hypermodel import HypermodelError, entry_point_of
+from healthopt.hypermodel.entry_points import Build
 from healthopt.jsonio import write_json_atomic
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import results as results_io
@@ -64,6 +67,7 @@ from healthopt.optimize.executors import (
 from healthopt.optimize.inflight import InFlightTrials
 from healthopt.optimize.resume import CONFIG_FILE, check_study_data, prepare_run_dir
 from healthopt.optimize.search import HEALTH_ALARM_ATTR, pruner_name
+from healthopt.optimize.space import TrialNotDrawn, search_space
 from healthopt.optimize.study import (
     beyond_budget,
     budget_view,
@@ -139,8 +143,25 @@ class OptimizationResult:
 
 
 def default_run_name(config: OptimizationConfig) -> str:
-    dataset = config.dataset_name.replace("npz:", "npz_").replace("/", "_")
+    # A file dataset's name holds a path and options (csv:data/x.csv?label=y): keep what a
+    # folder name may hold.
+    dataset = re.sub(r"[^A-Za-z0-9_-]+", "_", config.dataset_name).strip("_")[-60:] or "data"
     return f"{dataset}_{config.mode}_{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _with_hypermodel(config: OptimizationConfig, hypermodel: Build | None) -> OptimizationConfig:
+    """The config naming a given build(hp) by its entry point, which every process imports."""
+    if hypermodel is None:
+        return config
+    try:
+        entry_point = entry_point_of(hypermodel)
+    except HypermodelError as exc:
+        raise ConfigError(f"hypermodel: {exc}") from None
+    if config.model not in (None, entry_point):
+        raise ConfigError(
+            f"the hypermodel given is {entry_point!r} but config.model names {config.model!r}"
+        )
+    return replace(config, model=entry_point)
 
 
 def score_trial(result: TrialResult, config: OptimizationConfig) -> ScoreBreakdown:
@@ -180,7 +201,9 @@ class ModelOptimizer:
     """Runs one optimization described by an OptimizationConfig.
 
     `executor` defaults to a LocalExecutor with `concurrent_workers` processes; `selector`
-    defaults to the search space for the dataset's modality; `on_event` receives progress
+    defaults to the search space for the dataset's modality; `hypermodel` is a user's own
+    `build(hp) -> keras.Model` instead (`healthopt.hypermodel`; the same as naming it in
+    `config.model`); `on_event` receives progress
     events (`records.RunEvent`: run_started, trial_started, epoch_end, trial_finished,
     plots_drawn, notice, run_finished). The executor the optimizer makes reports RunPod job
     ids on its control channel, never among the events.
@@ -194,19 +217,21 @@ class ModelOptimizer:
         on_event: EventCallback | None = None,
         role: str = "orchestrator",
         sampler: optuna.samplers.BaseSampler | None = None,
+        hypermodel: Build | None = None,
     ) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES} (got {role!r})")
         if role == "worker" and not is_shared(config):
             raise ConfigError("a worker joins a shared study: give the storage URL")
         self.role = role
+        config = _with_hypermodel(config, hypermodel)
         self.run_name = config.run_name or default_run_name(config)
         self.config = config.with_run_name(self.run_name)
         # OptimizationConfig's __post_init__ filled it in; bound with the type it now has.
         assert config.split_seed is not None
         self.split_seed: int = config.split_seed
         self.modality = lookup(config.dataset_name).modality
-        self.selector = selector or HyperparameterSelector(self.modality)
+        self.space = search_space(config, self.modality, self.split_seed, selector, hypermodel)
         self._executor = executor
         self._sampler = sampler  # None: the config's (`optimize.search.make_sampler`)
         self.on_event = on_event
@@ -300,7 +325,7 @@ class ModelOptimizer:
                         view = budget_view(study)
                         break
                 self._in_flight.started(study, trial)
-                in_flight[executor.submit(self._spec_for(trial), self._judge_for(trial))] = trial
+                in_flight[self._submit(executor, trial)] = trial
                 view = budget_view(study)
             if not in_flight and (not shared or view.complete(self.config.trials)):
                 return
@@ -322,17 +347,30 @@ class ModelOptimizer:
             if done:
                 view = budget_view(study)
 
+    def _submit(self, executor: Executor, trial: optuna.Trial) -> Future[TrialResult]:
+        """Hand the trial to the executor; a trial whose model cannot be made fails here,
+        with its reason, and the run goes on."""
+        try:
+            spec = self._spec_for(trial)
+        except TrialNotDrawn as exc:
+            log.warning("trial %s failed before training: %s", trial.number, exc)
+            failed: Future[TrialResult] = Future()
+            failed.set_result(TrialResult.failed(trial.number, str(exc)))
+            return failed
+        return executor.submit(spec, self._judge_for(trial))
+
     def _spec_for(self, trial: optuna.Trial) -> TrialSpec:
-        model_config = self.selector.suggest(trial)
+        drawn = self.space.draw(trial)
         return TrialSpec.create(
             run_name=self.run_name,
             trial_number=trial.number,
             dataset_name=self.config.dataset_name,
             split_seed=self.split_seed,
             seed=self.config.seed + trial.number,
-            epochs=self.config.max_epochs_per_trial,
-            model_settings=model_config.to_dict(),
-            params=dict(trial.params),
+            epochs=drawn.epochs,
+            model_settings=drawn.model_settings,
+            params=drawn.params,
+            hypermodel=drawn.hypermodel,
             gpus_per_worker=self.config.target_gpus_per_worker,
             output_dir=str(trial_dir(self.run_dir, trial.number).resolve()),
             plots_dir=(

@@ -43,6 +43,7 @@ RESUMABLE_CHANGES = frozenset(
         "target_gpus_per_worker",
         "trial_timeout_seconds",
         "heartbeat_seconds",
+        "mlflow_uri",
     }
 )
 

@@ -130,9 +130,13 @@ class ScoreParts(Record):
 
 
 class TrialSpec(VersionedRecord):
-    """Everything a worker needs to run one trial, and nothing it would have to guess."""
+    """Everything a worker needs to run one trial, and nothing it would have to guess.
 
-    SCHEMA_VERSION = 1
+    Version 2 added `hypermodel`: a version-1 worker refuses such a spec (newer than it reads)
+    instead of training the built-in model in its place.
+    """
+
+    SCHEMA_VERSION = 2
 
     run_name: str
     trial_number: int
@@ -149,6 +153,10 @@ class TrialSpec(VersionedRecord):
     # The worker checks each epoch's records for a reason to stop (`diagnostics.live`).
     health_pruning: bool = False
     chance_patience_epochs: int = 3  # epochs a model may stay at chance before it is stopped
+    # A user's build(hp) as "module:function": the worker imports it and replays `params` into
+    # it (`healthopt.hypermodel`); `model_config` then holds only the training settings.
+    # None: the built-in model `model_config` describes.
+    hypermodel: str | None = None
 
 
 class TrialResult(VersionedRecord):

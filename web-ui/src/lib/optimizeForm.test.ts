@@ -26,6 +26,7 @@ describe("buildOptimizeRequest", () => {
     const built = buildOptimizeRequest({ ...settings, trials: " 12 ", seed: "7" }, WEIGHTS);
     expect(built.request).toEqual({
       dataset_name: "digits",
+      model: null,
       trials: 12,
       max_epochs_per_trial: 10,
       mode: "health-aware",

@@ -23,6 +23,9 @@ export type Pruner = NonNullable<OptimizeRequest["pruner"]>;
 
 export interface RunSettings {
   datasetName: string;
+  /** A user's own model registered on the server (GET /health `models`); "" is the built-in
+   * search space for the dataset. */
+  model: string;
   trials: string;
   epochs: string;
   mode: ScoringMode;
@@ -48,6 +51,7 @@ const DEFAULT_PRUNER: Pruner = "auto";
 export function defaultRunSettings(datasets: string[]): RunSettings {
   return {
     datasetName: defaultDataset(datasets),
+    model: "",
     trials: "10",
     epochs: "10",
     mode: "health-aware",
@@ -109,6 +113,7 @@ export function accuracyMargin(points: string): number {
 export function buildOptimizeRequest(settings: RunSettings, weights: SliderWeights): BuiltRequest {
   return built(() => ({
     dataset_name: settings.datasetName,
+    model: settings.model === "" ? null : settings.model,
     trials: wholeNumber("Trials", settings.trials),
     max_epochs_per_trial: wholeNumber("Max epochs per trial", settings.epochs),
     mode: settings.mode,

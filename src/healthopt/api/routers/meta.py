@@ -35,6 +35,7 @@ def health(state: StateDep) -> Health:
         jobs_running=running,
         jobs_pending=len(waiting) - running,
         datasets=dataset_names(),
+        models=sorted(state.settings.registered_models),
         tensorboard_available=state.settings.tensorboard_available,
         runpod_available=state.runpod_problem is None,
         runpod_problem=state.runpod_problem,

@@ -67,6 +67,13 @@ class OptimizeRequest(RequestBody):
     health_pruning: bool = Field(
         True, description="stop trials whose epochs show more training is pointless"
     )
+    model: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="a user's own model and search space, by the name this server's operator "
+        "registered it under (HEALTHOPT_MODELS; GET /health lists them); null: the built-in "
+        "space for the dataset",
+    )
 
     @field_validator("mode", mode="before")
     @classmethod

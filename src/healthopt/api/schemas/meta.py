@@ -13,6 +13,9 @@ class Health(BaseModel):
     jobs_running: int
     jobs_pending: int
     datasets: list[str]
+    models: list[str] = Field(
+        description="the users' own models a request may name (HEALTHOPT_MODELS)"
+    )
     tensorboard_available: bool = Field(
         description="the server can start TensorBoard and the browser can reach it (local use)"
     )

@@ -22,6 +22,7 @@ const HEALTH: Health = {
   tensorboard_available: false,
   runpod_available: false,
   runpod_problem: "RUNPOD_API_KEY is not set",
+  models: [],
 };
 
 

@@ -35,7 +35,12 @@ export function ConfigForm({ health, defaults }: ServerSettings) {
       send={(request) => apiData((client) => client.POST("/optimize", { body: request }))}
       pageOf={(created) => `/run?job=${encodeURIComponent(created.job_id)}`}
     >
-      <RunFields settings={settings} datasets={health.datasets} onChange={update} />
+      <RunFields
+        settings={settings}
+        datasets={health.datasets}
+        models={health.models}
+        onChange={update}
+      />
       <ModeField settings={settings} onChange={update} />
       <WeightSliders
         weights={weights}

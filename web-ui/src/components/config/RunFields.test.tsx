@@ -27,6 +27,23 @@ function values(label: string): string[] {
 }
 
 describe("RunFields", () => {
+  it("offers the server's registered models only when it has any", () => {
+    renderFields();
+    expect(screen.queryByTestId("model-select")).toBeNull();
+    const onChange = vi.fn();
+    render(
+      <RunFields
+        settings={defaultRunSettings(["digits"])}
+        datasets={["digits"]}
+        models={["residual"]}
+        onChange={onChange}
+      />,
+    );
+    expect(values("Model")).toEqual(["", "residual"]);
+    fireEvent.change(select("Model"), { target: { value: "residual" } });
+    expect(onChange).toHaveBeenLastCalledWith({ model: "residual" });
+  });
+
   it("offers Optuna's samplers and pruners and the health-pruning switch", () => {
     const onChange = renderFields();
     const sampler = select("Sampler");

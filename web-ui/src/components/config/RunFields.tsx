@@ -17,6 +17,8 @@ import { NumberField } from "./NumberField";
 interface RunFieldsProps {
   settings: RunSettings;
   datasets: string[];
+  /** The users' own models the server registered; the select shows only when there are any. */
+  models?: string[];
   onChange: (patch: Partial<RunSettings>) => void;
 }
 
@@ -94,7 +96,7 @@ function ChoiceField<T extends string>({
 }
 
 /** What to optimize: dataset, trial budget, plots, search and seed. */
-export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
+export function RunFields({ settings, datasets, models = [], onChange }: RunFieldsProps) {
   return (
     <fieldset>
       <legend>Run</legend>
@@ -105,6 +107,18 @@ export function RunFields({ settings, datasets, onChange }: RunFieldsProps) {
           testId="dataset-select"
           onChange={(datasetName) => onChange({ datasetName })}
         />
+        {models.length > 0 && (
+          <ChoiceField
+            label="Model"
+            testId="model-select"
+            value={settings.model}
+            choices={[
+              { value: "", label: "Built-in search space" },
+              ...models.map((name) => ({ value: name, label: name })),
+            ]}
+            onChange={(model) => onChange({ model })}
+          />
+        )}
         <NumberField
           label="Trials"
           testId="trials-input"

@@ -21,6 +21,7 @@ const HEALTH: Health = {
   tensorboard_available: false,
   runpod_available: false,
   runpod_problem: "RUNPOD_API_KEY is not set",
+  models: [],
 };
 const DEFAULTS = { accuracy_weight: 0.7 } as DefaultScoringWeights;
 

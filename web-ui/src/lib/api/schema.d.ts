@@ -1038,6 +1038,11 @@ export interface components {
             /** Jobs Running */
             jobs_running: number;
             /**
+             * Models
+             * @description the users' own models a request may name (HEALTHOPT_MODELS)
+             */
+            models: string[];
+            /**
              * Runpod Available
              * @description RunPod and an artifact store are configured; otherwise runs stay local
              */
@@ -1487,6 +1492,11 @@ export interface components {
              * @default simple
              */
             mode: components["schemas"]["Mode"];
+            /**
+             * Model
+             * @description a user's own model and search space, by the name this server's operator registered it under (HEALTHOPT_MODELS; GET /health lists them); null: the built-in space for the dataset
+             */
+            model?: string | null;
             /**
              * Plot Generation
              * @default best
