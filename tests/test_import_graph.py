@@ -16,11 +16,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "records",
-        "data jsonio envfile console logcapture generalization_gap redact safe_names",
+        "data jsonio envfile console logcapture generalization_gap redact safe_names hypermodel",
         "config",
-        "health diagnostics models training artifacts analysis",
+        "health diagnostics models training artifacts analysis keras",
         "plots visualization trial_analysis",
         "trial",
+        "trackers",
         "optimize runpod_serverless",
         "display study",
         "api",
