@@ -113,6 +113,18 @@ def tiny_text_study(tmp_path_factory) -> tuple[StudyMetadata, StudyPaths]:
     return make_study(root, f"npz:{path}"), StudyPaths.of(root, "tiny")
 
 
+@pytest.fixture(scope="session")
+def tiny_tabular_study(tmp_path_factory) -> tuple[StudyMetadata, StudyPaths]:
+    """Two classes of float features apart in their means: tabular data."""
+    root = tmp_path_factory.mktemp("tabular_study")
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(2), 60)
+    x = (rng.normal(size=(120, 5)) + y[:, None]).astype(np.float32)
+    path = root / "features.npz"
+    np.savez(path, x=x, y=y)
+    return make_study(root, f"npz:{path}", runs_per_mode=1), StudyPaths.of(root, "tiny")
+
+
 @pytest.fixture
 def image_context(tiny_image_study) -> AnalysisContext:
     """A fresh context (own prediction cache) over the session's image study; figures go to

@@ -94,3 +94,10 @@ def test_unavailable_when_a_mode_has_no_model(tiny_text_study):
     kept = [r for r in metadata.runs if r.mode is Mode.HEALTH_AWARE]
     result = distribution_shift.run(AnalysisContext(metadata.with_updates(runs=kept), paths))
     assert not result.available and "both modes" in result.reason
+
+
+def test_tabular_data_has_no_corruptions_and_says_so(tiny_tabular_study):
+    result = distribution_shift.run(AnalysisContext(*tiny_tabular_study))
+    assert not result.available
+    assert result.reason.startswith("Distribution shift does not apply:")
+    assert "tabular" in result.reason

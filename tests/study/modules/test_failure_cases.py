@@ -158,3 +158,12 @@ def test_unavailable_without_a_health_aware_model(tiny_image_study):
     result = failure_cases.run(context)
 
     assert not result.available and result.reason
+
+
+def test_tabular_samples_show_their_features_not_tokens(tiny_tabular_study):
+    result = failure_cases.run(AnalysisContext(*tiny_tabular_study))
+    samples = [t for t in result.tables if t.title.startswith("Sample holdout")]
+    assert samples and all(t.title.startswith("Sample holdout rows") for t in samples)
+    assert all(t.columns[-1] == "Features" for t in samples)
+    first = samples[0].rows[0][-1]
+    assert isinstance(first, str) and first.count(",") == 4 and first.endswith("...")

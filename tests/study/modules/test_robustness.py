@@ -126,3 +126,10 @@ def test_unavailable_when_a_mode_has_no_model(tiny_image_study):
     assert not result.available
     assert "both modes" in result.reason
     assert result.figures == [] and result.tests == []
+
+
+def test_tabular_data_has_no_corruptions_and_says_so(tiny_tabular_study):
+    result = robustness.run(AnalysisContext(*tiny_tabular_study))
+    assert not result.available
+    assert result.reason.startswith("Robustness does not apply:")
+    assert "tabular" in result.reason

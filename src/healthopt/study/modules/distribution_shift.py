@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from healthopt.data.corruptions import shifts_for
+from healthopt.data.corruptions import NoCorruptions, shifts_for
 from healthopt.records import Record
 from healthopt.records.study import (
     ArmMode,
@@ -78,7 +78,11 @@ def run(context: AnalysisContext) -> ModuleOutcome:
             TITLE,
             "Distribution shift needs a completed model in both modes; a mode has none.",
         )
-    curves = [evaluate_levels(context, s) for s in shifts_for(context.dataset.modality).values()]
+    try:
+        shifts = shifts_for(context.dataset.modality)
+    except NoCorruptions as exc:
+        return ModuleOutcome.unavailable(NAME, TITLE, f"Distribution shift does not apply: {exc}")
+    curves = [evaluate_levels(context, s) for s in shifts.values()]
     models = _per_model(context, curves)
     overall_drop: dict[str, float | None] = {k: m.mean_drop_overall for k, m in models.items()}
     overall = compare_modes(context, "distribution shift mean accuracy drop", overall_drop)

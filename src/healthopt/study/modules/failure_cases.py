@@ -170,7 +170,7 @@ def run(context: AnalysisContext) -> ModuleOutcome:
     if context.dataset.modality == "image":
         figures.append(_sample_figure(context, samples, y, pred))
     else:
-        tables += _sample_tables(samples, holdout.x, y, pred)
+        tables += _sample_tables(samples, holdout.x, y, pred, context.dataset.modality)
     summary = _summary(counts, fractions, n, mcnemar)
     tests: list[StudyTest] = [mcnemar.record()]
 
@@ -320,32 +320,54 @@ def _category_table(counts: dict[str, int], fractions: dict[str, float]) -> Resu
 
 
 def _sample_tables(
-    samples: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray, pred: dict[Mode, np.ndarray]
+    samples: dict[str, np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    pred: dict[Mode, np.ndarray],
+    modality: str,
 ) -> list[ResultTable]:
+    """Sample rows per category: a text's token count, or a tabular row's first features."""
+    text = modality == "text"
     tables = []
     for kind, title in SAMPLE_KINDS.items():
         idx = samples[kind]
         if not idx.size:
             continue
-        tokens = np.count_nonzero(x[idx], axis=1)
+        if text:
+            described: list[int | str] = [int(t) for t in np.count_nonzero(x[idx], axis=1)]
+        else:
+            described = [_first_features(x[i]) for i in idx]
         tables.append(
             ResultTable(
-                title=f"Sample holdout texts: {title.lower()}",
+                title=f"Sample holdout {'texts' if text else 'rows'}: {title.lower()}",
                 columns=[
                     "Holdout index",
                     "True label",
                     "Accuracy-only prediction",
                     "Health-aware prediction",
-                    "Tokens",
+                    "Tokens" if text else "Features",
                 ],
                 rows=[
-                    [int(i), int(y[i]), int(pred[A][i]), int(pred[B][i]), int(t)]
-                    for i, t in zip(idx, tokens, strict=True)
+                    [int(i), int(y[i]), int(pred[A][i]), int(pred[B][i]), d]
+                    for i, d in zip(idx, described, strict=True)
                 ],
-                note="Tokens: non-padding token ids in the sequence.",
+                note=(
+                    "Tokens: non-padding token ids in the sequence."
+                    if text
+                    else f"Features: the first {_SHOWN_FEATURES} values of the row."
+                ),
             )
         )
     return tables
+
+
+_SHOWN_FEATURES = 4
+
+
+def _first_features(row: np.ndarray) -> str:
+    values = np.ravel(row)
+    shown = ", ".join(f"{v:.3g}" for v in values[:_SHOWN_FEATURES])
+    return shown + (", ..." if values.size > _SHOWN_FEATURES else "")
 
 
 def _sample_figure(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from healthopt.data import IMAGE
-from healthopt.data.corruptions import corruptions_for
+from healthopt.data.corruptions import NoCorruptions, corruptions_for
 from healthopt.records import Finite, Record
 from healthopt.records.study import (
     ArmMode,
@@ -101,7 +101,11 @@ def run(context: AnalysisContext) -> ModuleOutcome:
             NAME, TITLE, "Robustness needs a completed model in both modes; a mode has none."
         )
     modality = context.dataset.modality
-    curves = [evaluate_levels(context, c) for c in corruptions_for(modality).values()]
+    try:
+        corruptions = corruptions_for(modality)
+    except NoCorruptions as exc:
+        return ModuleOutcome.unavailable(NAME, TITLE, f"Robustness does not apply: {exc}")
+    curves = [evaluate_levels(context, c) for c in corruptions.values()]
     weights = overall_weights(modality, [c.corruption.name for c in curves])
     models = _per_model(context, curves, weights)
 
