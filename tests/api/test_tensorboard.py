@@ -165,6 +165,26 @@ def test_rewrites_only_what_changed(run_dir: Path) -> None:
     assert len(list((logdir / "trial_1" / "train").iterdir())) == 1  # the old file is gone
 
 
+def test_a_run_whose_trials_wrote_event_files_is_served_from_its_folder(run_dir: Path) -> None:
+    logdir = write_event_logs(run_dir)
+    assert logdir == run_dir / "tensorboard" and (logdir / "trial_0" / "train").is_dir()
+
+    # A resumed run: trial_0 trained again and wrote its own event files (tests/training/
+    # test_tensorboard_logging.py serves real ones); the server goes by their names.
+    own = run_dir / "trials" / "trial_0" / "tensorboard" / "train"
+    own.mkdir(parents=True)
+    (own / "events.out.tfevents.1.host.1.v2").write_bytes(b"")
+    assert write_event_logs(run_dir) == run_dir
+    runs = [str(Path(name).parent) for name in event_files(run_dir)]
+    # trial_0's rebuilt runs are gone, so TensorBoard never shows the trial twice; the older
+    # trial_1 is still rebuilt from its history, and results.json still makes the summary.
+    assert sorted(runs) == [
+        "tensorboard/summary",
+        "tensorboard/trial_1/train",
+        "trials/trial_0/tensorboard/train",
+    ]
+
+
 def test_missing_run_dir_or_package_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(TensorBoardError, match="does not exist"):
         write_event_logs(tmp_path / "nope")

@@ -1,6 +1,12 @@
-"""TensorBoard event files for a run folder, made from its history.json and results.json.
+"""TensorBoard event files for a run folder: the trials' own, or made from their history.json.
 
-Each trial's Keras history becomes two runs, `trial_{n}/train` and `trial_{n}/validation` (the
+Trials write their own event files while they train (`training.tensorboard_logging`, into
+`trials/trial_N/tensorboard/`: scalars, weight and gradient histograms, HParams). When a run has
+any, TensorBoard is served the run folder itself and finds them there. Trials written before
+that have only a history.json; for them (every trial of an older run, or the older trials of a
+resumed one) the history is rebuilt into `tensorboard/trial_N/`:
+
+Each such trial's Keras history becomes two runs, `trial_{n}/train` and `trial_{n}/validation` (the
 `val_` keys, prefix stripped), so TensorBoard overlays train and validation curves under one tag
 as it does for Keras' own callback. results.json becomes one `summary` run whose step is the trial
 number. The records are written with tensorboard's pure-python pieces only: its
@@ -26,6 +32,7 @@ from healthopt.records import RunResults, SchemaError, TrialRecord
 log = logging.getLogger(__name__)
 
 LOGDIR_NAME = "tensorboard"
+TRIAL_EVENTS = "tensorboard"  # the folder in a trial's own folder that training writes into
 EVENT_MARKER = "tfevents"  # TensorBoard reads every file whose name contains this
 TRIAL_DIR = re.compile(r"trial_(\d+)")
 METRIC_SPLITS = ("train", "val", "test")  # results.json's train_accuracy -> accuracy/train
@@ -38,10 +45,14 @@ class TensorBoardError(ValueError):
 
 
 def write_event_logs(run_dir: Path) -> Path:
-    """Bring `run_dir/tensorboard` up to date with the run's trials and results; return it.
+    """Bring `run_dir/tensorboard` up to date with the run's trials and results; return the
+    folder to serve: `run_dir` itself when any trial wrote its own event files, else
+    `run_dir/tensorboard`.
 
-    Only trials whose history.json is newer than their event files (or that have none) are
-    rewritten. A history or results file that cannot be read is skipped with a warning.
+    A trial with its own event files is not rebuilt (and what was rebuilt for it before is
+    removed, so TensorBoard never shows it twice). Of the others, only those whose history.json
+    is newer than their rebuilt event files (or that have none) are rewritten. A history or
+    results file that cannot be read is skipped with a warning.
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -50,14 +61,28 @@ def write_event_logs(run_dir: Path) -> Path:
     logdir = run_dir / LOGDIR_NAME
     logdir.mkdir(exist_ok=True)
     trials = run_dir / "trials"
+    any_own = False
     for trial_dir in sorted(trials.iterdir()) if trials.is_dir() else []:
+        if not TRIAL_DIR.fullmatch(trial_dir.name):
+            continue
+        rebuilt = logdir / trial_dir.name
         history = trial_dir / "history.json"
-        if TRIAL_DIR.fullmatch(trial_dir.name) and history.is_file():
-            _write_trial(history, logdir / trial_dir.name)
+        if has_own_events(trial_dir):
+            any_own = True
+            _remove_events(rebuilt / "train")
+            _remove_events(rebuilt / "validation")
+        elif history.is_file():
+            _write_trial(history, rebuilt)
     results = run_dir / "results.json"
     if results.is_file() and not _is_fresh(results, [logdir / "summary"]):
         _write_summary(results, logdir / "summary")
-    return logdir
+    return run_dir if any_own else logdir
+
+
+def has_own_events(trial_dir: Path) -> bool:
+    """True when the trial wrote event files while it trained."""
+    own = Path(trial_dir) / TRIAL_EVENTS
+    return own.is_dir() and any(own.rglob(f"*{EVENT_MARKER}*"))
 
 
 def _write_trial(history_path: Path, out: Path) -> None:

@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import keras
 import numpy as np
@@ -45,6 +45,16 @@ DEAD_UNIT_STD = 1e-7
 
 # A layer's measured figures before they become a `LayerHealth` (each helper fills some keys).
 Figures = dict[str, float | int | bool | None]
+# The probe batch's gradient per trainable variable, keyed by the variable's path.
+Gradients = Mapping[str, Any]
+
+
+@runtime_checkable
+class ProbeListener(Protocol):
+    """Anything that wants each epoch's record together with the probe batch's gradients
+    (a TensorBoard writer); the trainer hands such callbacks to the observer."""
+
+    def on_probe(self, record: EpochRecord, gradients: Gradients) -> None: ...
 
 
 def _loss_block(batch_losses: list[float], logs: Mapping[str, Any]) -> LossBlock:
@@ -69,7 +79,9 @@ class TrainingObserver(keras.callbacks.Callback):
 
     `probe_x`/`probe_y` is a fixed batch, the same every epoch, so per-layer figures are
     comparable across epochs. `on_epoch` (optional) receives each record as it is made,
-    which is how progress leaves a worker process.
+    which is how progress leaves a worker process. `on_probe` (optional) receives each record
+    with the gradients it was measured from; they are computed for the record anyway, so a
+    listener costs only what it does with them.
     """
 
     def __init__(
@@ -79,6 +91,7 @@ class TrainingObserver(keras.callbacks.Callback):
         train_samples: int,
         batch_size: int,
         on_epoch: Callable[[EpochRecord], None] | None = None,
+        on_probe: Callable[[EpochRecord, Gradients], None] | None = None,
     ) -> None:
         super().__init__()
         self.probe_x = probe_x
@@ -86,6 +99,7 @@ class TrainingObserver(keras.callbacks.Callback):
         self.train_samples = train_samples
         self.batch_size = batch_size
         self.on_epoch = on_epoch
+        self.on_probe = on_probe
         self.records: list[EpochRecord] = []
         self.nan_detected_at: tuple[int, int] | None = None
         self._process = psutil.Process()
@@ -152,7 +166,7 @@ class TrainingObserver(keras.callbacks.Callback):
         work_start = time.perf_counter()
         steps = len(self._batch_losses)
         step_ms = 1000.0 * self._step_seconds / steps if steps else None
-        layer_health, outputs = self._layer_health()
+        layer_health, outputs, gradients = self._layer_health()
         record = EpochRecord(
             epoch=int(epoch),
             duration_seconds=duration,
@@ -182,6 +196,8 @@ class TrainingObserver(keras.callbacks.Callback):
         overhead = time.perf_counter() - work_start
         record = record.model_copy(update={"observer_overhead_seconds": overhead})
         self.records.append(record)
+        if self.on_probe is not None:
+            self.on_probe(record, gradients)
         if self.on_epoch is not None:
             self.on_epoch(record)
 
@@ -192,7 +208,7 @@ class TrainingObserver(keras.callbacks.Callback):
             raise RuntimeError("TrainingObserver used before on_train_begin")
         return self._profiler
 
-    def _layer_health(self) -> tuple[dict[str, LayerHealth], list[Any]]:
+    def _layer_health(self) -> tuple[dict[str, LayerHealth], list[Any], Gradients]:
         gradients = self._require_profiler().gradients()
         if self._probe_model is None:
             raise RuntimeError("TrainingObserver used before on_train_begin")
@@ -214,7 +230,7 @@ class TrainingObserver(keras.callbacks.Callback):
             layers[layer.name] = LayerHealth.model_validate(
                 {"type": type(layer).__name__, **figures}
             )
-        return layers, list(outputs)
+        return layers, list(outputs), gradients
 
     @staticmethod
     def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> Figures:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -11,7 +11,7 @@ import numpy as np
 
 from healthopt.data import Dataset, Split
 from healthopt.records import EpochRecord, finite_or_none
-from healthopt.training.observer import TrainingObserver
+from healthopt.training.observer import Gradients, ProbeListener, TrainingObserver
 
 PROBE_BATCH_SIZE = 128
 PREDICT_BATCH_SIZE = 1024
@@ -43,15 +43,22 @@ def fit(
     epochs: int,
     batch_size: int,
     on_epoch: Callable[[EpochRecord], None] | None = None,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> TrainingOutcome:
-    """Train on `train`, validate on `val` each epoch; stop early only if the loss is NaN."""
+    """Train on `train`, validate on `val` each epoch; stop early only if the loss is NaN.
+
+    `callbacks` run after the observer, so they see an epoch once its record exists; those
+    that are `ProbeListener`s also get each record with its probe-batch gradients.
+    """
     train, val = dataset.train, dataset.val
+    listeners = [callback for callback in callbacks if isinstance(callback, ProbeListener)]
     observer = TrainingObserver(
         probe_x=train.x[:PROBE_BATCH_SIZE],
         probe_y=train.y[:PROBE_BATCH_SIZE],
         train_samples=len(train),
         batch_size=batch_size,
         on_epoch=on_epoch,
+        on_probe=_fan_out(listeners) if listeners else None,
     )
     start = time.perf_counter()
     history = model.fit(
@@ -62,7 +69,7 @@ def fit(
         batch_size=batch_size,
         shuffle=True,
         verbose=0,
-        callbacks=[observer],
+        callbacks=[observer, *callbacks],
     )
     fit_seconds = time.perf_counter() - start
     clean_history = {
@@ -75,6 +82,14 @@ def fit(
         epochs_run=len(observer.records),
         nan_detected_at=observer.nan_detected_at,
     )
+
+
+def _fan_out(listeners: list[ProbeListener]) -> Callable[[EpochRecord, Gradients], None]:
+    def on_probe(record: EpochRecord, gradients: Gradients) -> None:
+        for listener in listeners:
+            listener.on_probe(record, gradients)
+
+    return on_probe
 
 
 def correct_predictions(model: keras.Model, split: Split) -> np.ndarray:
