@@ -57,6 +57,8 @@ from healthopt.records import (
 )
 from healthopt.trial_analysis import TrialAnalysis, analyze_trial
 
+TENSORBOARD_DIR = "tensorboard"  # a trial's event files, under its folder
+
 if TYPE_CHECKING:  # TensorFlow stays out of the orchestrator's imports
     import keras
 
@@ -254,9 +256,18 @@ def _build_hypermodel(
 def _train(run: _TrialRun, model: keras.Model, config: ModelConfig, dataset: Dataset) -> _Trained:
     from healthopt.models.architecture import describe_model
     from healthopt.training import trainer
+    from healthopt.training.tensorboard_logging import trial_callbacks
 
     hook = _epoch_hook(run, model, dataset)
-    outcome = trainer.fit(model, dataset, run.spec.epochs, config.batch_size, hook)
+    # TensorBoard's own event files, in the trial folder, so `tensorboard --logdir RUN` and the
+    # server show every trial's curves, histograms and hyperparameters.
+    callbacks = trial_callbacks(
+        run.out / TENSORBOARD_DIR, run.spec.params, f"trial_{run.spec.trial_number}"
+    )
+    run.artifacts["tensorboard"] = TENSORBOARD_DIR
+    outcome = trainer.fit(
+        model, dataset, run.spec.epochs, config.batch_size, hook, callbacks=callbacks
+    )
     run.timings["fit_seconds"] = outcome.fit_seconds
     run.lap("train_seconds")
     chance = dataset.val.majority_fraction() if len(dataset.val) else None

@@ -123,7 +123,8 @@ def test_tensorboard_for_a_job(finished):
     started = client.post(f"/jobs/{job_id}/tensorboard/start").json()
     assert started["running"] and started["url"].startswith("http://127.0.0.1:")
     assert client.get(f"/jobs/{job_id}/tensorboard/status").json()["pid"] == started["pid"]
-    assert Path(started["logdir"], "trial_0", "train").is_dir()
+    # The trials' own event files: the run folder is the logdir.
+    assert Path(started["logdir"], "trials", "trial_0", "tensorboard", "train").is_dir()
     assert client.post(f"/jobs/{job_id}/tensorboard/stop").json()["running"] is False
 
 

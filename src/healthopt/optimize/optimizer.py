@@ -74,6 +74,7 @@ from healthopt.optimize.study import (
     is_shared,
     open_study,
 )
+from healthopt.optimize.tracking import RunTracking, check_trackers
 from healthopt.records import (
     EpochEndEvent,
     HealthAlarm,
@@ -232,6 +233,8 @@ class ModelOptimizer:
         self.split_seed: int = config.split_seed
         self.modality = lookup(config.dataset_name).modality
         self.space = search_space(config, self.modality, self.split_seed, selector, hypermodel)
+        check_trackers(config)
+        self._tracking: RunTracking | None = None
         self._executor = executor
         self._sampler = sampler  # None: the config's (`optimize.search.make_sampler`)
         self.on_event = on_event
@@ -259,6 +262,14 @@ class ModelOptimizer:
                 run_dir=str(self.run_dir),
             )
         )
+        self._tracking = RunTracking(self.config, self._notice)
+        try:
+            return self._optimize(study, self._tracking)
+        finally:
+            self._tracking.close()
+
+    def _optimize(self, study: optuna.Study, tracking: RunTracking) -> OptimizationResult:
+        """Run the trials, then (as orchestrator) choose and assemble the best model."""
         owns_executor = self._executor is None
         executor = self._executor or create_executor(
             self.config, self.run_dir, self._emit, on_control=self._job_submitted
@@ -285,6 +296,7 @@ class ModelOptimizer:
             return self._result(self._write_results(study, optimized_model_path=None), None, None)
         with self._run_folder_kept():  # the best model is assembled into the run folder
             result = self._finish(study)
+        tracking.run_finished(result.best_trial, result.results_path)
         self._emit(RunFinishedEvent(best_trial=result.best_trial, best_value=result.best_value))
         return result
 
@@ -466,6 +478,9 @@ class ModelOptimizer:
             )
             return
         results = self._write_results(study, optimized_model_path=None)
+        record = results.trial(trial.number)
+        if record is not None and self._tracking is not None:
+            self._tracking.trial_finished(record, trial_dir(self.run_dir, trial.number))
         self._emit(
             TrialFinishedEvent(
                 trial_number=trial.number,
@@ -649,6 +664,10 @@ class ModelOptimizer:
                 skipped=report.skipped,
             )
         )
+
+    def _notice(self, message: str) -> None:
+        log.warning("%s", message)
+        self._emit(NoticeEvent(message=message))
 
     def _emit(self, event: RunEvent) -> None:
         if self.on_event is not None:
