@@ -202,3 +202,47 @@ def test_bad_runpod_and_study_flags_exit_2_with_one_line(args, reason):
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and reason in lines[0]
+
+
+def test_own_model_tracker_and_data_flags_map_onto_config(tmp_path):
+    table = tmp_path / "flowers.csv"
+    table.write_text("petal,colour,species\n" + "1.0,red,a\n2.0,blue,b\n" * 6)
+    images = tmp_path / "images"
+    (images / "cats").mkdir(parents=True)
+    (images / "dogs").mkdir()
+    args = build_parser().parse_args(
+        ["optimize", "--dataset", f"csv:{table}", "--label", "species",
+         "--model", "mypkg.models:build", "--mlflow-uri", "sqlite:///mlflow.db"]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.dataset_name == f"csv:{table}?label=species"
+    assert (config.model, config.mlflow_uri) == ("mypkg.models:build", "sqlite:///mlflow.db")
+    folder = config_from_args(
+        build_parser().parse_args(
+            [
+                "optimize",
+                "--dataset",
+                f"folder:{images}",
+                "--image-size",
+                "16x24",
+                "--color-mode",
+                "grayscale",
+            ]
+        )  # fmt: skip
+    )
+    assert folder.dataset_name == f"folder:{images}?size=16x24&color=grayscale"
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--label", "y"], "label apply only to csv:PATH and folder:PATH datasets"),
+        (["--dataset", "digits", "--image-size", "big"], "--image-size must be HxW"),
+        (["--model", "mypkg.models.build"], "model: a model entry point is 'module:function'"),
+        (["--mlflow-uri", "http://me:pw@mlflow"], "mlflow_uri must be a URI without a password"),
+    ],
+)
+def test_bad_own_model_and_data_flags_exit_2_with_the_reason(args, reason):
+    done = _run_cli("optimize", *args)
+    assert done.returncode == 2 and reason in done.stderr, done.stderr
+    assert "pw" not in done.stderr

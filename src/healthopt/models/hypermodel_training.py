@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from healthopt.config import LR_SCHEDULES, ConfigError, ModelConfig
 from healthopt.hypermodel import HypermodelError, HyperParameters
 from healthopt.models.search_space import (
+    BATCH_SIZES,
     LEARNING_RATES,
     SEARCHED_OPTIMIZERS,
     SGD_MOMENTUM,
     LearningRateRange,
 )
 
-BATCH_SIZES = (32, 64)  # the built-in space's
 RESERVED_NAMES = ("batch_size", "epochs", "optimizer", "learning_rate", "lr_schedule")
 
 

@@ -50,6 +50,7 @@ LEARNING_RATES = {
 # matters little over a few epochs on small data where dropout is already searched, while one
 # more optimizer choice costs a small budget trials. `ModelConfig(optimizer="adamw")` still builds.
 SEARCHED_OPTIMIZERS = tuple(LEARNING_RATES)
+BATCH_SIZES = (32, 64)
 # SGD's momentum is fixed, not searched: lr and momentum trade off (the step is about
 # lr / (1 - momentum)), and at lr 3e-2 momentum 0.8, 0.9 and 0.95 all reach 0.97-0.98 in 10
 # epochs (0.99: 0.88), so a searched momentum spends trials on a flat ridge. 0.9 is the usual
@@ -98,9 +99,7 @@ class HyperparameterSelector:
             "activation": trial.suggest_categorical("activation", MLP_ACTIVATIONS),
             "hidden_dropout": trial.suggest_float("hidden_dropout", 0.0, 0.5),
             "batch_normalization": trial.suggest_categorical("batch_normalization", [False, True]),
-            **HyperparameterSelector._suggest_optimizer(trial),
-            "lr_schedule": trial.suggest_categorical("lr_schedule", list(LR_SCHEDULES)),
-            "batch_size": trial.suggest_categorical("batch_size", [32, 64]),
+            **HyperparameterSelector._suggest_training(trial),
         }
 
     @staticmethod
@@ -136,10 +135,17 @@ class HyperparameterSelector:
                 "first_hidden_layer_nodes", [32, 64, 128, 256]
             ),
             "hidden_dropout": trial.suggest_float("hidden_dropout", 0.0, 0.5),
+            **HyperparameterSelector._suggest_training(trial),
+        }
+
+    @staticmethod
+    def _suggest_training(trial: SuggestsParameters) -> dict:
+        """Optimizer, learning rate, schedule and batch size: the same for every modality."""
+        return {
             **HyperparameterSelector._suggest_optimizer(trial),
             # Decays span the trial's own steps (`models.builder.make_learning_rate`).
             "lr_schedule": trial.suggest_categorical("lr_schedule", list(LR_SCHEDULES)),
-            "batch_size": trial.suggest_categorical("batch_size", [32, 64]),
+            "batch_size": trial.suggest_categorical("batch_size", list(BATCH_SIZES)),
         }
 
     @staticmethod
