@@ -100,10 +100,13 @@ def test_keras_writes_epoch_scalars_for_train_and_validation(trained: Trained) -
             assert [value for _, value in points] == pytest.approx(expected, rel=1e-6)
 
 
-def test_keras_writes_a_histogram_of_every_weight_each_epoch(trained: Trained) -> None:
-    events = accumulator(trained.log_dir / "train")
+def test_every_weight_has_a_histogram_each_epoch_in_the_health_run(trained: Trained) -> None:
+    events = accumulator(trained.log_dir / "health")
     for variable, size in VARIABLES.items():
         assert histogram_counts(events, f"{variable}/histogram") == [(0, size), (1, size)]
+    # Keras' callback draws none: its own histograms cost ten times ours (module docstring).
+    train = accumulator(trained.log_dir / "train").Tags()["tensors"]
+    assert not [tag for tag in train if tag.endswith("/histogram")]
 
 
 def test_probe_gradients_and_layer_health_go_to_the_health_run(trained: Trained) -> None:
@@ -141,7 +144,7 @@ def test_the_trial_folder_holds_its_hparams_session(trained: Trained) -> None:
 def test_trial_callbacks_are_keras_tensorboard_then_ours(tmp_path: Path) -> None:
     board, probe, hparams = trial_callbacks(tmp_path, {"a": 1}, "trial_0000")
     assert isinstance(board, keras.callbacks.TensorBoard)
-    assert (board.histogram_freq, board.write_graph, board.update_freq) == (1, False, "epoch")
+    assert (board.histogram_freq, board.write_graph, board.update_freq) == (0, False, "epoch")
     assert isinstance(probe, ProbeSummaries) and probe.run_dir == tmp_path / "health"
     assert isinstance(hparams, HParamsSummary) and hparams.hparams == {"a": 1}
 
@@ -183,8 +186,9 @@ def test_the_servers_tensorboard_shows_histograms_and_hparams(trained: Trained) 
             time.sleep(0.2)
         listing = request(port, "/data/plugins_listing")
         assert all(listing[name]["enabled"] for name in ("scalars", "histograms", "hparams"))
-        assert {f"{v}/gradient" for v in VARIABLES} == set(tags[f"{run}/health"])
-        assert {f"{v}/histogram" for v in VARIABLES} == set(tags[f"{run}/train"])
+        assert {f"{v}/gradient" for v in VARIABLES} | {f"{v}/histogram" for v in VARIABLES} == set(
+            tags[f"{run}/health"]
+        )
 
         experiment = request(port, "/data/plugin/hparams/experiment", {"experimentName": ""})
         assert {info["name"] for info in experiment["hparamInfos"]} == {
