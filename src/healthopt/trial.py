@@ -264,7 +264,6 @@ def _train(run: _TrialRun, model: keras.Model, config: ModelConfig, dataset: Dat
     callbacks = trial_callbacks(
         run.out / TENSORBOARD_DIR, run.spec.params, f"trial_{run.spec.trial_number}"
     )
-    run.artifacts["tensorboard"] = TENSORBOARD_DIR
     outcome = trainer.fit(
         model, dataset, run.spec.epochs, config.batch_size, hook, callbacks=callbacks
     )
