@@ -88,3 +88,30 @@ def test_a_registered_model_runs_as_a_job(tmp_path, user_models):
         assert status["status"] == "completed", status
         trials = client.get(f"/jobs/{job_id}/trials").json()["trials"]
         assert len(trials) == 2 and all("residual_blocks" in t["params"] for t in trials)
+
+
+def test_a_job_another_server_accepted_runs_only_with_a_model_this_server_registered(
+    tmp_path, monkeypatch
+):
+    """Servers share one jobs table: a row naming a model this operator did not register
+    fails with the reason, and its module is never imported here."""
+    from healthopt.api.db import FAILED, JobStore
+    from healthopt.api.jobs import JobManager, new_job_id
+    from healthopt.config import OptimizationConfig
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    marker = _planted_module(tmp_path, "registered_elsewhere")
+    store = JobStore(f"sqlite:///{tmp_path / 'jobs.db'}")
+    config = OptimizationConfig(
+        trials=1, max_epochs_per_trial=1, model="registered_elsewhere:build", run_name="r",
+        output_dir=str(tmp_path / "results"),
+    )  # fmt: skip
+    job_id = new_job_id()
+    store.create(job_id, "r", "r", {}, config.to_dict(), 1)
+    manager = JobManager(store, tmp_path / "results", models={"mine": "user_hypermodels:build"})
+    manager.runner.schedule()
+    record = manager.wait(job_id, timeout=60)
+    manager.shutdown()
+    assert record.status == FAILED
+    assert "'registered_elsewhere:build' is not registered on this server" in record.error
+    assert not marker.exists() and "registered_elsewhere" not in sys.modules

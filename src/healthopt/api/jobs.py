@@ -224,6 +224,13 @@ class JobManager:
                 # This server's own results folder, whatever the server that accepted it used.
                 {**record.config, "output_dir": str(self.results_dir)}
             )
+            # A row another server accepted runs here only with a model this operator
+            # registered too: what this process imports is decided by its own settings.
+            if config.model is not None and config.model not in self.models.values():
+                raise ConfigError(
+                    f"model {config.model!r} is not registered on this server "
+                    "(HEALTHOPT_MODELS); servers sharing a jobs table register the same models"
+                )
             optimizer = ModelOptimizer(config)
         except (ConfigError, TypeError) as exc:
             raise WorkInvalid(f"invalid job config: {exc}") from exc
