@@ -35,6 +35,8 @@ def _layer(name: str, epoch: int) -> dict[str, Any]:
         "units": {"conv_0": 32, "conv_1": 32, "dense_0": 64, "predictions": 10}[name],
         "dead_unit_fraction": 0.03,
         "correlation_with_previous": None if name == "conv_0" else 0.35,
+        "activation_entropy": 0.55,
+        "weight_change": 0.05 / (1 + 0.5 * epoch),
     }
 
 

@@ -30,6 +30,9 @@ LAYER_FIELDS = {
     "activation_mean_square",
     "units",
     "dead_unit_fraction",
+    "activation_entropy",
+    "activation_histogram",
+    "weight_change",
 }
 
 
@@ -140,6 +143,13 @@ def test_dead_relu_layer_shows_all_zero_activations():
     assert dead.activation_variance_across_samples == 0.0
     assert dead.gradient_norm == 0.0
     assert dead.dead_unit_fraction == 1.0
+    # Layer monitoring's figures: one value -> one bin, zero entropy; no gradient -> no change.
+    assert dead.activation_entropy == 0.0
+    assert (
+        dead.activation_histogram.counts[0] == 32 * 6
+        and sum(dead.activation_histogram.counts) == 32 * 6
+    )
+    assert dead.weight_change == 0.0
     # Fed only zeros, the output layer cannot respond to the input either.
     assert observer.records[0].layers["out"].dead_unit_fraction == 1.0
 
@@ -153,3 +163,37 @@ def test_nan_loss_stops_training_and_is_reported(digits):
     outcome = trainer.fit(model, digits, epochs=3, batch_size=32)
     assert outcome.diverged and outcome.epochs_run <= 1
     json.dumps([r.to_json() for r in outcome.records], allow_nan=False)  # NaNs became None
+
+
+def test_histogram_entropy_and_weight_change_are_what_they_say():
+    """The entropy is the histogram's over ln(32); the weight change is mean |dw| / mean |w|
+    since the previous epoch, measured against the weights Keras holds before and after."""
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((5,))
+    outputs = keras.layers.Dense(3, activation="softmax", name="out")(
+        keras.layers.Dense(8, activation="tanh", name="hidden")(inputs)
+    )
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).normal(size=(64, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype(int)
+    observer = TrainingObserver(x[:32], y[:32], train_samples=64, batch_size=64)
+
+    def hidden_weights() -> np.ndarray:
+        return np.concatenate([np.ravel(w) for w in model.get_layer("hidden").get_weights()])
+
+    seen = [hidden_weights()]
+    keep = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: seen.append(hidden_weights()))
+    model.fit(x, y, epochs=2, batch_size=64, verbose=0, callbacks=[keep, observer])
+    hidden = observer.records[0].layers["hidden"]
+    counts = np.asarray(hidden.activation_histogram.counts, dtype=float)
+    assert counts.size == 32 and counts.sum() == 32 * 8
+    shares = counts[counts > 0] / counts.sum()
+    assert hidden.activation_entropy == pytest.approx(-(shares * np.log(shares)).sum() / np.log(32))
+    assert 0.5 < hidden.activation_entropy < 1.0  # tanh of normal inputs spreads over bins
+    assert -1.0 <= hidden.activation_histogram.low < hidden.activation_histogram.high <= 1.0
+    for epoch in (0, 1):
+        before, after = seen[epoch], seen[epoch + 1]
+        expected = np.mean(np.abs(after - before)) / np.mean(np.abs(before))
+        change = observer.records[epoch].layers["hidden"].weight_change
+        assert expected > 0 and change == pytest.approx(expected, rel=1e-6)

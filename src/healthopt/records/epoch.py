@@ -89,6 +89,14 @@ class ProfilerBlock(Record):
     step_ms: Finite = None
 
 
+class ActivationHistogram(Record):
+    """The probe batch's activations of one layer as a histogram over [low, high]."""
+
+    low: Finite = None
+    high: Finite = None
+    counts: list[int] = []
+
+
 class LayerHealth(Record):
     """One layer's figures for one epoch, measured on the observer's fixed probe batch."""
 
@@ -113,6 +121,12 @@ class LayerHealth(Record):
     dead_unit_fraction: Finite = None
     correlation_with_previous: Finite = None
     attention_entropy: Finite = None
+    # Layer monitoring (seed 001, `healthopt.monitoring`): the histogram's Shannon entropy over
+    # ln(bins), in [0, 1]; and mean |w_t - w_(t-1)| / mean |w_(t-1)| of the trainable weights
+    # since the previous epoch (the first epoch: since training began).
+    activation_entropy: Finite = None
+    activation_histogram: ActivationHistogram | None = None
+    weight_change: Finite = None
     # Seed 004's recorder's own verdict (None when it gave none).
     has_vanishing_gradients: bool | None = None
 

@@ -41,6 +41,8 @@ from healthopt.training.profiler import StepProfiler
 SPARSITY_THRESHOLD = 1e-6
 # A unit whose output varies less than this over the probe batch never responds to input.
 DEAD_UNIT_STD = 1e-7
+# Bins of each layer's activation histogram (layer monitoring's entropy and distributions).
+HISTOGRAM_BINS = 32
 
 
 # A layer's measured figures before they become a `LayerHealth` (each helper fills some keys).
@@ -106,6 +108,8 @@ class TrainingObserver(keras.callbacks.Callback):
         self._energy = EnergyMeter()
         self._probe_model: Callable[[Any], Any] | None = None
         self._probe_layers: list[keras.layers.Layer] = []
+        # Each layer's trainable weights at the previous epoch's end, for `weight_change`.
+        self._previous_weights: dict[str, np.ndarray] = {}
         self._profiler: StepProfiler | None = None
         self._gpu_available = False
 
@@ -129,6 +133,7 @@ class TrainingObserver(keras.callbacks.Callback):
             self.batch_size,
             "gpu" if self._gpu_available else "cpu",
         )
+        self._previous_weights = {layer.name: _flat_weights(layer) for layer in self._probe_layers}
         self._process.cpu_percent(None)  # first call primes the counter
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
@@ -221,6 +226,7 @@ class TrainingObserver(keras.callbacks.Callback):
             values = np.asarray(output)
             figures: Figures = {
                 **self._weight_stats(layer),
+                "weight_change": self._weight_change(layer),
                 **self._gradient_stats(layer, gradients),
                 **self._activation_stats(values),
             }
@@ -228,9 +234,22 @@ class TrainingObserver(keras.callbacks.Callback):
                 figures["correlation_with_previous"] = _correlation(previous, values)
                 previous = values
             layers[layer.name] = LayerHealth.model_validate(
-                {"type": type(layer).__name__, **figures}
+                {"type": type(layer).__name__, **figures, **_histogram(values)}
             )
         return layers, list(outputs), gradients
+
+    def _weight_change(self, layer: keras.layers.Layer) -> float | None:
+        """Mean |change| of the layer's weights since the last epoch, relative to their mean
+        magnitude then, so layers of any scale compare (layer monitoring's resilience)."""
+        current = _flat_weights(layer)
+        previous = self._previous_weights.get(layer.name)
+        self._previous_weights[layer.name] = current
+        if previous is None or previous.size != current.size or current.size == 0:
+            return None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            scale = float(np.mean(np.abs(previous)))
+            change = float(np.mean(np.abs(current - previous)))
+            return finite_or_none(change / scale) if scale > 0 else finite_or_none(change)
 
     @staticmethod
     def _gradient_stats(layer: keras.layers.Layer, gradients: dict[str, Any]) -> Figures:
@@ -282,6 +301,34 @@ class TrainingObserver(keras.callbacks.Callback):
                 "units": int(output.shape[-1]),
                 "dead_unit_fraction": float(np.mean(per_unit.std(axis=0) < DEAD_UNIT_STD)),
             }
+
+
+def _flat_weights(layer: keras.layers.Layer) -> np.ndarray:
+    weights = [np.asarray(w, dtype=np.float64).ravel() for w in layer.trainable_weights]
+    return np.concatenate(weights) if weights else np.zeros(0)
+
+
+def _histogram(output: np.ndarray) -> Figures | dict[str, Any]:
+    """The activations' histogram over their own range, and its Shannon entropy over
+    ln(HISTOGRAM_BINS): 0 when every value is the same, 1 when the bins are evenly filled."""
+    if output.dtype.kind not in "fiu" or output.ndim < 2 or output.size == 0:
+        return {}
+    values = output.astype(np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return {}
+    low, high = float(values.min()), float(values.max())
+    if high <= low:  # one value: all mass in one bin
+        counts = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+        counts[0] = values.size
+    else:
+        counts, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high))
+    shares = counts[counts > 0] / values.size
+    entropy = float(-np.sum(shares * np.log(shares)) / math.log(HISTOGRAM_BINS))
+    return {
+        "activation_entropy": min(max(entropy, 0.0), 1.0) + 0.0,  # never -0.0
+        "activation_histogram": {"low": low, "high": high, "counts": counts.tolist()},
+    }
 
 
 def _correlation(previous: np.ndarray | None, current: np.ndarray) -> float | None:
