@@ -35,6 +35,7 @@ CHECK_MODULES = (
     "profiler",
     "sustainability",
     "architecture",
+    "layer_monitoring",
 )
 
 

@@ -26,6 +26,7 @@ class Category(StrEnum):
     SYSTEM = "system"
     ARCHITECTURE = "architecture"
     SUSTAINABILITY = "sustainability"
+    LAYERS = "layers"  # layer monitoring (seed 001): how each layer behaved while it trained
     INPUT = "input"  # the records themselves: nothing the engine could read
 
 

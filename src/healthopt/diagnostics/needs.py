@@ -121,6 +121,11 @@ _ARCH_LAYERS = arch("layers", lambda a: given(a, "layers"))
 _INPUT_SHAPE = arch("input_shape", lambda a: a.input_shape is not None)
 _PARAMS = (_ARCH_LAYERS, layer("num_parameters"))
 _FAMILY = {name: family(name) for name in ("cnn", "rnn", "transformer")}
+# Layer monitoring (checks.layer_monitoring) judges layers with trainable weights only.
+_WEIGHTED = layer("num_parameters")
+_ENTROPY = layer("activation_entropy")
+_WEIGHT_CHANGE = layer("weight_change")
+_MEAN_SQUARE = layer("activation_mean_square")
 
 NEEDS: dict[str, Need] = {
     # Loss and training dynamics
@@ -207,6 +212,23 @@ NEEDS: dict[str, Need] = {
     "position_encoding": need(_FAMILY["transformer"]),
     "layer_norm_placement": need(_FAMILY["transformer"]),
     "attention_entropy": need(_FAMILY["transformer"], layer("attention_entropy")),
+    # Layer monitoring (seed 001): a spike can show in any one metric; a class reads five
+    # (luminosity, fracture density, entropy, resilience, variance); a layer that never
+    # learned shows in its weight changes (or, when dead_neurons is off, its dead units),
+    # and a run that did not converge in its train loss.
+    "layer_metric_spike": need(
+        _WEIGHTED,
+        (_MEAN_SQUARE, _ENTROPY, _WEIGHT_CHANGE, layer("activation_zero_fraction")),
+    ),
+    "layer_class_instability": need(
+        _WEIGHTED,
+        _MEAN_SQUARE,
+        layer("activation_std"),
+        _ENTROPY,
+        _WEIGHT_CHANGE,
+        layer("activation_variance_across_samples"),
+    ),
+    "layer_not_converging": need((_WEIGHT_CHANGE, layer("dead_unit_fraction"), *_TRAIN_LOSS)),
 }
 
 

@@ -2,6 +2,8 @@
 
 Defaults follow seed 004 (sections 5-7 and 11.11). Load overrides from a dict or JSON file
 with `DiagnosticThresholds.from_dict`; an unknown name or a non-positive value is an error.
+The one setting that may be None is `monitor_every_epochs` (None: layer monitoring's own
+default frequency).
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from healthopt.generalization_gap import ACCURACY_GAP_LIMIT, LOSS_GAP_LIMIT, LOS
 
 class ThresholdError(ValueError):
     """A threshold override names no threshold or has an impossible value."""
+
+
+# Thresholds that may be None (each says what None means).
+OPTIONAL = frozenset({"monitor_every_epochs"})
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,17 @@ class DiagnosticThresholds:
     # chance_patience_epochs`; a run may change it, `healthopt diagnose` assumes the
     # default), so the report names the epoch pruning would have stopped at.
     chance_patience_epochs: int = 3
+    # Layer monitoring (checks.layer_monitoring, seed 001): classes and anomalies are judged
+    # at every N-th epoch and the last; None uses `healthopt.monitoring.default_every` (every
+    # epoch up to 20 epochs, about 20 monitored epochs beyond). The run's own setting
+    # (`OptimizationConfig.monitor_every_epochs`) so the report judges what the trial showed.
+    monitor_every_epochs: int | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name in OPTIONAL and value is None:
+                continue
             ok = (
                 isinstance(value, (int, float))
                 and not isinstance(value, bool)
@@ -104,7 +117,7 @@ class DiagnosticThresholds:
                 raise ThresholdError(
                     f"threshold {f.name} must be a positive number (got {value!r})"
                 )
-            if f.type == "int" and not isinstance(value, int):
+            if f.type in ("int", "int | None") and not isinstance(value, int):
                 raise ThresholdError(f"threshold {f.name} must be an integer (got {value!r})")
 
     def to_dict(self) -> dict[str, Any]:
