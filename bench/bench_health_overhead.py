@@ -8,6 +8,9 @@ in this process after a warm-up trial, a few times, and measured side by side:
                          profiled step, energy), as a share of the same wall time
   fit with vs without    the same model trained with the observer and with no callback,
                          which is what recording everything costs the training itself
+  layer monitoring       seed 001's summary and HTML report each trial writes (no images),
+                         as a share of the trial wall; and, apart, drawing the full report
+                         with its images as the best trial gets it
 Figures are medians over --repeats runs; the machine is shared, so read ratios, not seconds.
 """
 
@@ -33,7 +36,17 @@ def trial_figures(workdir: Path, epochs: int, label: str) -> dict[str, float]:
         "diagnostics": result.timings["diagnostics_seconds"],
         "observer": sum(r["observer_overhead_seconds"] for r in records),
         "observer_first_epoch": records[0]["observer_overhead_seconds"],
+        "monitoring": result.timings["monitoring_seconds"],
+        "monitoring_images": monitoring_with_images(workdir / label),
     }
+
+
+def monitoring_with_images(trial: Path) -> float:
+    from healthopt.monitoring.folder import monitor_folder
+
+    start = time.perf_counter()
+    monitor_folder(trial, draw=True)
+    return time.perf_counter() - start
 
 
 def fit_seconds(epochs: int, with_observer: bool) -> float:
@@ -90,6 +103,14 @@ def main() -> None:
     print(
         f"observer work / trial wall         {100 * median('observer') / wall:8.2f} %   "
         f"(first epoch, with tracing: {median('observer_first_epoch'):.3f} s)"
+    )
+    print(
+        f"layer monitoring / trial wall      {100 * median('monitoring') / wall:8.2f} %   "
+        f"(summary + report without images: {median('monitoring'):.3f} s)"
+    )
+    print(
+        f"monitoring report with images      {median('monitoring_images'):8.3f} s   "
+        f"({median('monitoring_images') / wall:.2f}x the trial wall; drawn for the best trial)"
     )
     bare = statistics.median(f for f, _ in fits)
     observed = statistics.median(f for _, f in fits)

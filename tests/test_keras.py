@@ -119,3 +119,22 @@ def test_save_needs_records_and_a_folder(data, tmp_path):
     _model().fit(x, y, batch_size=32, epochs=1, callbacks=[monitor], verbose=0)
     with pytest.raises(ValueError, match="takes a folder"):
         monitor.save(tmp_path / "observer.json")
+
+
+def test_write_monitoring_gives_a_users_fit_the_trials_monitoring_report(data, tmp_path):
+    """The same seed-001 folder a trial gets, from a plain fit: summary, images, report."""
+    from healthopt.records.monitoring import MonitoringSummary
+
+    x, y = data
+    model = _model()
+    monitor = HealthMonitor((x[:32], y[:32]), batch_size=32)
+    model.fit(x, y, batch_size=32, epochs=3, validation_data=(x, y), callbacks=[monitor], verbose=0)
+    report = monitor.write_monitoring(tmp_path / "mine", every=2)
+    assert report == tmp_path / "mine" / "monitoring" / "monitoring_report.html"
+    assert (tmp_path / "mine" / "observer.json").is_file()  # saved alongside, as save() does
+    summary = MonitoringSummary.from_json((report.parent / "training_summary.json").read_bytes())
+    assert summary.monitor_every == 2 and summary.monitored_epochs == [0, 2]
+    assert [layer.name for layer in summary.layers] == ["hidden", "predictions"]
+    assert all(layer.summary_class is not None for layer in summary.layers)
+    assert (report.parent / "layer_classifications.png").is_file()
+    assert "hidden" in report.read_text()

@@ -246,6 +246,9 @@ class OptimizationConfig:
     model: str | None = None
     # Log every trial to this MLflow tracking URI (`healthopt.trackers.mlflow`); None: off.
     mlflow_uri: str | None = None
+    # Layer monitoring (`healthopt.monitoring`) classes every N-th epoch and the last; None:
+    # every epoch up to 20 epochs, about 20 monitored epochs beyond.
+    monitor_every_epochs: int | None = None
 
     def __post_init__(self) -> None:
         _require(
@@ -295,6 +298,8 @@ class OptimizationConfig:
             self.health_pruning,
         )
         _require_int(self.chance_patience_epochs, "chance_patience_epochs", 1, 10_000)
+        if self.monitor_every_epochs is not None:
+            _require_int(self.monitor_every_epochs, "monitor_every_epochs", 1, 10_000)
         _require_float(self.accuracy_margin, "accuracy_margin", 0.0, 1.0)
         _require_choice(self.pareto_choice, "pareto_choice", PARETO_CHOICES)
         self._check_pareto()

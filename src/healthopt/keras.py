@@ -10,6 +10,7 @@ diagnostics report, or `monitor.save(folder)` and run `healthopt diagnose folder
     model.fit(x_train, y_train, batch_size=64, epochs=5,
               validation_data=(x_val, y_val), callbacks=[monitor])
     monitor.save("runs/mine")            # observer.json + architecture.json
+    monitor.write_monitoring("runs/mine")  # + monitoring/monitoring_report.html (seed 001)
 
 The records come from healthopt's own `TrainingObserver`; this class only fills in what a
 trial's trainer would have told it (batch size, sample count) from what Keras knows.
@@ -94,6 +95,21 @@ class HealthMonitor(TrainingObserver):
         write_json_atomic(target, [record.to_json() for record in self.records])
         write_json_atomic(folder / "architecture.json", describe_model(self.model).to_json())
         return target
+
+    def write_monitoring(
+        self, path: str | os.PathLike[str], *, every: int | None = None, draw: bool = True
+    ) -> Path:
+        """Save the records (`save`) and write layer monitoring's files (seed 001) under
+        `path/monitoring/`, as `healthopt monitor` does for a trial: each layer's behaviour
+        class per monitored epoch (every `every` epochs; default every epoch up to 20),
+        anomalies, images and `monitoring_report.html`. Returns the report's path."""
+        from healthopt.monitoring.layout import MONITORING_DIR, REPORT_FILE
+        from healthopt.monitoring.report import write_monitoring
+
+        self.save(path)
+        target = Path(path) / MONITORING_DIR
+        write_monitoring(self.records, target, every=every, draw=draw, title=self.model.name)
+        return target / REPORT_FILE
 
 
 def _probe(probe_data: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,7 @@ from healthopt.diagnostics.thresholds import DiagnosticThresholds
 from healthopt.health import HealthInputs, HealthReport, compute_health
 from healthopt.jsonio import write_json_atomic
 from healthopt.logcapture import capture_logs, log_entry
+from healthopt.monitoring.layout import MONITORING_DIR, REPORT_FILE, SUMMARY_FILE
 from healthopt.records import (
     COMPLETE,
     FAIL,
@@ -170,6 +171,7 @@ def _run(run: _TrialRun) -> TrialResult:
     model = _build(run, config, dataset)
     trained = _train(run, model, config, dataset)
     _save_records(run, trained)
+    _monitor(run, trained)
     if run.pruned is not None:
         return _pruned(run, trained, run.pruned)
     if trained.outcome.nan_detected_at is not None:
@@ -327,6 +329,36 @@ def _save_records(run: _TrialRun, trained: _Trained) -> None:
     )
 
 
+def _monitor(run: _TrialRun, trained: _Trained) -> None:
+    """Layer monitoring (seed 001) under `monitoring/`: the summary and report for every
+    trial, its images only where this trial's plots are drawn (a trial that ends well; the
+    orchestrator draws the best trial's in `best` mode). A failure is logged, never fatal."""
+    from healthopt.monitoring.report import write_monitoring
+
+    draw = (
+        run.spec.plots_dir is not None
+        and run.pruned is None
+        and trained.outcome.nan_detected_at is None
+    )
+    started = time.perf_counter()
+    try:
+        write_monitoring(
+            trained.outcome.records,
+            run.out / MONITORING_DIR,
+            every=run.spec.monitor_every_epochs,
+            draw=draw,
+            title=f"{run.spec.run_name} trial {run.spec.trial_number}",
+        )
+    except Exception as exc:  # the trial's records are sound; only the report is lost
+        run.log_error(f"layer monitoring failed: {type(exc).__name__}: {exc}")
+    else:
+        run.artifacts.update(
+            monitoring=f"{MONITORING_DIR}/{SUMMARY_FILE}",
+            monitoring_report=f"{MONITORING_DIR}/{REPORT_FILE}",
+        )
+    run.timings["monitoring_seconds"] = time.perf_counter() - started
+
+
 def _failed(run: _TrialRun, trained: _Trained, error: str) -> TrialResult:
     """A trial that trained but cannot be scored: its records are still diagnosed."""
     run.log_error(error)
@@ -431,7 +463,10 @@ def _diagnose(run: _TrialRun, trained: _Trained) -> DiagnosticsSummary:
             chance_accuracy=trained.chance_accuracy,
         ),
         # The report's "should have been stopped at epoch K" uses the run's pruning patience.
-        DiagnosticThresholds(chance_patience_epochs=run.spec.chance_patience_epochs),
+        DiagnosticThresholds(
+            chance_patience_epochs=run.spec.chance_patience_epochs,
+            monitor_every_epochs=run.spec.monitor_every_epochs,
+        ),
     )
     write_json_atomic(run.out / "diagnostics.json", report.to_dict())
     run.artifacts["diagnostics"] = "diagnostics.json"

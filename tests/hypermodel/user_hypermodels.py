@@ -72,3 +72,24 @@ def build_wrong_input(hp) -> keras.Model:
 
 def build_not_a_model(hp):
     return "a model"
+
+
+def build_with_dead_layer(hp) -> keras.Model:
+    """A digits CNN with one layer made dead on purpose: a bias of -50 keeps every ReLU unit
+    of `dead` at zero for any input, so no gradient reaches it or the layers before it. A
+    second branch (`side`) still learns, so the model trains. Layer monitoring's test."""
+    hp.Fixed("batch_size", 64)
+    hp.Fixed("optimizer", "adam")
+    hp.Fixed("learning_rate", 0.003)
+    hp.Fixed("lr_schedule", "constant")
+    inputs = keras.Input(shape=hp.input_shape)
+    x = keras.layers.Conv2D(hp.Int("filters", 8, 8), 3, activation="relu", name="conv")(inputs)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(32, activation="relu", name="hidden")(x)
+    dead = keras.layers.Dense(
+        16, activation="relu", name="dead", bias_initializer=keras.initializers.Constant(-50.0)
+    )(x)
+    side = keras.layers.Dense(16, activation="tanh", name="side")(keras.layers.Flatten()(inputs))
+    x = keras.layers.Concatenate()([dead, side])
+    outputs = keras.layers.Dense(hp.num_classes, activation="softmax", name="out")(x)
+    return keras.Model(inputs, outputs, name="dead_layer_cnn")

@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from types import ModuleType
 
-from healthopt.cli import analyze, datasets, diagnose, optimize, serve, study, worker
+from healthopt.cli import analyze, datasets, diagnose, monitor, optimize, serve, study, worker
 from healthopt.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -35,6 +35,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     "worker": worker,
     "datasets": datasets,
     "diagnose": diagnose,
+    "monitor": monitor,
     "analyze": analyze,
     "study": study,
     "serve": serve,

@@ -142,6 +142,12 @@ OPTIMIZE_FLAGS: dict[str, Flag] = {
         int,
         "health pruning: epochs a model may stay at chance accuracy before it is stopped",
     ),
+    "--monitor-every": Flag(
+        "monitor_every_epochs",
+        int,
+        "layer monitoring: class each layer every N epochs and at the last (default: every "
+        "epoch up to 20 epochs, about 20 monitored epochs beyond)",
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from healthopt.artifacts.integrity import verify_keras_archive, verify_model
 from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
+from healthopt.monitoring.layout import MONITORING_DIR
 from healthopt.records import StoredArtifact, TrialRecord
 from healthopt.visualization import build_view
 
@@ -131,6 +132,8 @@ def assemble_best(run_dir: Path, record: TrialRecord, dataset: str) -> Path:
             shutil.copy2(extra, staging / extra.name)
     if plots_dir(run_dir, number).is_dir():
         shutil.copytree(plots_dir(run_dir, number), staging / "plots")
+    if (source / MONITORING_DIR).is_dir():  # the layer-monitoring report (seed 001)
+        shutil.copytree(source / MONITORING_DIR, staging / MONITORING_DIR)
     write_json_atomic(staging / "best_trial.json", {**record.to_json(), "model_file": model_name})
     _write_architecture_view(staging, record)
     shutil.rmtree(target, ignore_errors=True)

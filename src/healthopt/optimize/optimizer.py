@@ -392,6 +392,7 @@ class ModelOptimizer:
             ),
             health_pruning=self.config.health_pruning,
             chance_patience_epochs=self.config.chance_patience_epochs,
+            monitor_every_epochs=self.config.monitor_every_epochs,
         )
 
     def _judge_for(self, trial: optuna.Trial) -> EpochJudge:
@@ -645,13 +646,15 @@ class ModelOptimizer:
         )
 
     def _draw_best_plots(self, number: int) -> None:
-        """Draw the best trial's plots here, from its saved files (no TensorFlow needed).
+        """Draw the best trial's plots and layer-monitoring images here, from its saved files
+        (no TensorFlow needed).
 
         Only the best trial is known after the last one, so in `best` mode the orchestrator
         draws them; a plot that fails is reported, never a reason to lose the run.
         """
         from healthopt.plots.trial import draw_trial_plots
 
+        self._draw_best_monitoring(number)
         target = plots_dir(self.run_dir, number)
         if target.is_dir() and any(target.iterdir()):
             return  # drawn by an earlier (resumed) run, or by its worker
@@ -664,6 +667,24 @@ class ModelOptimizer:
                 skipped=report.skipped,
             )
         )
+
+    def _draw_best_monitoring(self, number: int) -> None:
+        """The best trial's monitoring report with its images (its worker wrote the summary
+        and a report without them); a failure is a notice, the run goes on."""
+        from healthopt.monitoring.folder import MonitoringInputError, monitor_folder
+        from healthopt.monitoring.layout import CLASS_STRIP_FILE, MONITORING_DIR
+
+        folder = trial_dir(self.run_dir, number)
+        if (folder / MONITORING_DIR / CLASS_STRIP_FILE).is_file():
+            return  # drawn by its worker, or by an earlier (resumed) run
+        try:
+            monitor_folder(
+                folder,
+                every=self.config.monitor_every_epochs,
+                title=f"{self.run_name} trial {number}",
+            )
+        except (MonitoringInputError, OSError, ValueError) as exc:
+            self._notice(f"no layer-monitoring report for trial {number}: {exc}")
 
     def _notice(self, message: str) -> None:
         log.warning("%s", message)

@@ -157,6 +157,8 @@ class TrialSpec(VersionedRecord):
     # it (`healthopt.hypermodel`); `model_config` then holds only the training settings.
     # None: the built-in model `model_config` describes.
     hypermodel: str | None = None
+    # Layer monitoring's frequency (`healthopt.monitoring`); None: its default for the epochs.
+    monitor_every_epochs: int | None = Field(None, ge=1)
 
 
 class TrialResult(VersionedRecord):
