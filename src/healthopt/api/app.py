@@ -20,6 +20,7 @@ from healthopt.api.routers import (
     jobs,
     meta,
     models,
+    monitoring,
     pareto,
     plots,
     progress,
@@ -120,7 +121,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         app.add_exception_handler(error, _database_unavailable)
     protected = [Depends(require_token)]
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
-    for router in (jobs.router, models.router, pareto.router, plots.router, tensorboard.router):
+    for router in (
+        jobs.router,
+        models.router,
+        monitoring.router,
+        pareto.router,
+        plots.router,
+        tensorboard.router,
+    ):
         app.include_router(router, dependencies=protected, responses=_COMMON_RESPONSES)
     app.include_router(studies.router, dependencies=protected, responses=studies.RESPONSES)
     app.include_router(progress.router)  # checks the token itself (browsers send it in ?token=)

@@ -14,6 +14,7 @@ import styles from "./best.module.css";
 import { DiagnosticsList } from "./DiagnosticsList";
 import { DownloadBar } from "./DownloadBar";
 import { HealthRadar } from "./HealthRadar";
+import { MonitoringPanel } from "./MonitoringPanel";
 import { PlotsGrid } from "./PlotsGrid";
 import { TensorBoardButton } from "./TensorBoardButton";
 
@@ -75,6 +76,7 @@ export function BestModelView({ jobId }: { jobId: string }) {
       </div>
       <DiagnosticsList diagnostics={best.data.diagnostics} />
       <ArchitectureExplorer best={best.data} />
+      <MonitoringPanel key={best.data.trial_number} jobId={jobId} trial={best.data.trial_number} />
       <section className="card" aria-labelledby="plots-title">
         <h2 id="plots-title">Plots of trial {best.data.trial_number}</h2>
         {plots.error && <ErrorState message={plots.error} onRetry={plots.reload} />}

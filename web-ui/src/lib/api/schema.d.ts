@@ -472,6 +472,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/trials/{trial}/monitoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Monitoring */
+        get: operations["get_monitoring_jobs__job_id__trials__trial__monitoring_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/trials/{trial}/monitoring/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Monitoring Report */
+        get: operations["get_monitoring_report_jobs__job_id__trials__trial__monitoring_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/optimize": {
         parameters: {
             query?: never;
@@ -597,6 +631,29 @@ export interface components {
             val_loss_std?: number | null;
             /** Weakest Layer */
             weakest_layer?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Anomaly
+         * @description One anomaly (seed 001): what, where, how bad (1.0 = just over its threshold).
+         */
+        Anomaly: {
+            /** Description */
+            description: string;
+            /** Epoch */
+            epoch?: number | null;
+            /** Layer */
+            layer?: string | null;
+            /** Metric */
+            metric?: string | null;
+            /** Severity */
+            severity: number;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "metric_spike" | "classification_instability" | "convergence_issue";
         } & {
             [key: string]: unknown;
         };
@@ -1237,6 +1294,28 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * LayerEpoch
+         * @description One monitored epoch of one layer: its metrics and the class the rules gave it.
+         *
+         *     `layer_class` is None when a metric a rule reads was not recorded; `rule` is the rule
+         *     that fired, as text (`"entropy > 0.8 and fracture_density > 0.7"`), or why none could.
+         */
+        LayerEpoch: {
+            /** Epoch */
+            epoch: number;
+            /** Layer Class */
+            layer_class?: ("Oracle" | "Sentinel" | "Alchemist" | "Archivist" | "Trickster" | "Luminary" | "Wanderer") | null;
+            /** @default {} */
+            metrics: components["schemas"]["LayerMetrics"];
+            /**
+             * Rule
+             * @default
+             */
+            rule: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * LayerHealth
          * @description What the analyzer and the diagnostics say about one layer (a node of the graph).
          */
@@ -1253,6 +1332,62 @@ export interface components {
             spectral_status?: string | null;
             /** Weight Health */
             weight_health?: number | null;
+        };
+        /**
+         * LayerMetrics
+         * @description Seed 001's six metrics for one layer at one epoch, each on [0, 1].
+         */
+        LayerMetrics: {
+            /** Entropy */
+            entropy?: number | null;
+            /** Fracture Density */
+            fracture_density?: number | null;
+            /** Luminosity */
+            luminosity?: number | null;
+            /** Resilience */
+            resilience?: number | null;
+            /** Sparsity */
+            sparsity?: number | null;
+            /** Variance */
+            variance?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * LayerReport
+         * @description One layer over the run: its classes epoch by epoch and the class that sums it up.
+         */
+        LayerReport: {
+            /**
+             * Class Changes
+             * @default 0
+             */
+            class_changes: number;
+            /**
+             * Epochs
+             * @default []
+             */
+            epochs: components["schemas"]["LayerEpoch"][];
+            /** Name */
+            name: string;
+            /** Priority */
+            priority?: string | null;
+            /**
+             * Recommendation
+             * @default
+             */
+            recommendation: string;
+            /** Summary Class */
+            summary_class?: ("Oracle" | "Sentinel" | "Alchemist" | "Archivist" | "Trickster" | "Luminary" | "Wanderer") | null;
+            /**
+             * Summary Share
+             * @description share of the monitored epochs in which the layer had summary_class
+             */
+            summary_share?: number | null;
+            /** Type */
+            type?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * LayerVisualization
@@ -1424,6 +1559,62 @@ export interface components {
             tests: (components["schemas"]["ModeComparison"] | components["schemas"]["HypothesisTest"])[];
             /** Title */
             title: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * MonitoringSummary
+         * @description `monitoring/training_summary.json`: every monitored layer, its classes and anomalies.
+         */
+        MonitoringSummary: {
+            /**
+             * Anomalies
+             * @default []
+             */
+            anomalies: components["schemas"]["Anomaly"][];
+            /** Epochs Recorded */
+            epochs_recorded: number;
+            /**
+             * Layers
+             * @default []
+             */
+            layers: components["schemas"]["LayerReport"][];
+            /**
+             * Metric Definitions
+             * @default {}
+             */
+            metric_definitions: {
+                [key: string]: string;
+            };
+            /** Monitor Every */
+            monitor_every: number;
+            /**
+             * Monitored Epochs
+             * @default []
+             */
+            monitored_epochs: number[];
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /**
+             * Rules
+             * @default []
+             */
+            rules: string[];
+            /**
+             * Schema Version
+             * @default 0
+             */
+            schema_version: number;
+            /**
+             * Thresholds
+             * @default {}
+             */
+            thresholds: {
+                [key: string]: number;
+            };
         } & {
             [key: string]: unknown;
         };
@@ -4067,6 +4258,140 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_monitoring_jobs__job_id__trials__trial__monitoring_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringSummary"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_monitoring_report_jobs__job_id__trials__trial__monitoring_report_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */
