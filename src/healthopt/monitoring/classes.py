@@ -63,6 +63,23 @@ ROLE: dict[str, str] = {
     "Wanderer": "balanced metrics: exploratory learning",
 }
 
+# Okabe-Ito (colour-blind safe), one per class; grey for an epoch without a class.
+CLASS_COLORS: dict[str, str] = {
+    "Oracle": "#CC79A7",
+    "Sentinel": "#0072B2",
+    "Alchemist": "#E69F00",
+    "Archivist": "#56B4E9",
+    "Trickster": "#D55E00",
+    "Luminary": "#F0E442",
+    "Wanderer": "#009E73",
+}
+UNCLASSED_COLOR = "#BBBBBB"
+
+
+def class_color(layer_class: str | None) -> str:
+    return CLASS_COLORS.get(layer_class or "", UNCLASSED_COLOR)
+
+
 METRICS_READ = ("luminosity", "fracture_density", "entropy", "resilience", "variance")
 
 

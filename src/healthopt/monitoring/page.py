@@ -12,7 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from healthopt.monitoring.render import class_color
+from healthopt.monitoring.classes import class_color
 from healthopt.records.monitoring import METRIC_NAMES, Anomaly, LayerReport, MonitoringSummary
 
 

@@ -26,6 +26,7 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator
 from PIL import Image
 
 from healthopt.monitoring import classes
+from healthopt.monitoring.classes import CLASS_COLORS, UNCLASSED_COLOR, class_color
 from healthopt.records import EpochRecord
 from healthopt.records.epoch import ActivationHistogram
 from healthopt.records.monitoring import (
@@ -45,18 +46,6 @@ DPI = 80
 MAX_FRAMES = 40
 FRAMES_PER_SECOND = 2
 
-# Okabe-Ito (colour-blind safe), one per class; grey for an epoch without a class.
-CLASS_COLORS: dict[str, str] = {
-    "Oracle": "#CC79A7",
-    "Sentinel": "#0072B2",
-    "Alchemist": "#E69F00",
-    "Archivist": "#56B4E9",
-    "Trickster": "#D55E00",
-    "Luminary": "#F0E442",
-    "Wanderer": "#009E73",
-}
-UNCLASSED_COLOR = "#BBBBBB"
-
 # The house look of healthopt's figures (`healthopt.plots.style`), restated here because
 # monitoring sits below plots in the import layers.
 _RC: dict[RcKeyType, Any] = {
@@ -75,10 +64,6 @@ _RC: dict[RcKeyType, Any] = {
     "legend.frameon": False,
     "font.size": 9,
 }
-
-
-def class_color(layer_class: str | None) -> str:
-    return CLASS_COLORS.get(layer_class or "", UNCLASSED_COLOR)
 
 
 def records_by_epoch(records: Sequence[EpochRecord]) -> dict[int, EpochRecord]:

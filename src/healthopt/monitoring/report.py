@@ -28,7 +28,6 @@ from functools import partial
 from pathlib import Path
 
 from healthopt.jsonio import write_json_atomic
-from healthopt.monitoring import render
 from healthopt.monitoring.layout import CLASS_STRIP_FILE, REPORT_FILE, SUMMARY_FILE
 from healthopt.monitoring.page import Picture, Pictures, report_page
 from healthopt.monitoring.summary import monitor
@@ -134,6 +133,8 @@ class _Drawing:
 def _draw_all(
     drawing: _Drawing, summary: MonitoringSummary, records: Sequence[EpochRecord]
 ) -> None:
+    from healthopt.monitoring import render  # matplotlib only when there is something to draw
+
     by_epoch = render.records_by_epoch(records)
     drawn = _layers_drawn(summary)
     if len(drawn) < len(summary.layers):
@@ -205,6 +206,8 @@ def _layers_drawn(summary: MonitoringSummary) -> list[LayerReport]:
 
 
 def _entries_drawn(layer: LayerReport) -> list[LayerEpoch]:
+    from healthopt.monitoring import render
+
     positions = render.evenly(range(len(layer.epochs)), MAX_LAYER_IMAGES)
     return [layer.epochs[i] for i in positions]
 
