@@ -21,7 +21,7 @@ export const LAYER_CLASSES: readonly LayerClass[] = [
   "Wanderer",
 ];
 
-/** Okabe-Ito, as the report's figures colour the classes (healthopt.monitoring.render), so a
+/** Okabe-Ito, as the report's figures colour the classes (healthopt.monitoring.classes), so a
  * class looks the same on the page and in the report; text picked for contrast. */
 export const CLASS_COLOURS: Record<LayerClass, { background: string; text: string }> = {
   Oracle: { background: "#CC79A7", text: "#111827" },
