@@ -252,8 +252,22 @@ def test_the_trials_own_report_is_served_as_it_is(client, settings):
     folder = _trial_folder(job) / "monitoring"
     folder.mkdir()
     (folder / "monitoring_report.html").write_text("<html><body>written by the trial</body>")
+    (folder / "layer_classifications.png").write_bytes(b"drawn")
     answer = client.get(_url(job, report=True))
     assert answer.status_code == 200 and "written by the trial" in answer.text
+
+
+def test_a_report_the_trial_wrote_without_images_is_drawn_with_them(client, settings):
+    """A trial whose plots were not drawn wrote its report without images; asked for, it
+    gets them."""
+    job = _with_observer(client, settings)
+    folder = _trial_folder(job) / "monitoring"
+    folder.mkdir()
+    (folder / "monitoring_report.html").write_text("<html><body>written by the trial</body>")
+    answer = client.get(_url(job, report=True))
+    assert answer.status_code == 200 and "written by the trial" not in answer.text
+    assert 'src="data:image/png;base64,' in answer.text
+    assert (folder / "layer_classifications.png").is_file()
 
 
 def test_a_report_drawn_again_keeps_the_trials_monitoring_frequency(client, settings):

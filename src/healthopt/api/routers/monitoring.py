@@ -4,8 +4,9 @@ The summary is the trial's `monitoring/training_summary.json` when it is there a
 than the trial's `observer.json`; otherwise it is computed from `observer.json` (a trial
 still running, or one written before layer monitoring), and nothing is written. The report
 is served from `monitoring/monitoring_report.html`, drawn on demand from `observer.json` when
-missing or stale. Files that are there but unreadable are `FileCorrupt` (409, naming the file
-and the problem): never a summary that looks clean.
+missing, stale, or written without its images (a trial whose plots were not drawn). Files
+that are there but unreadable are `FileCorrupt` (409, naming the file and the problem):
+never a summary that looks clean.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from healthopt.api.files import FileCorrupt, FileMissing, RunFiles, confine
 from healthopt.jsonio import JSONFileError, read_json
 from healthopt.monitoring import monitor
 from healthopt.monitoring.folder import OBSERVER_FILE
-from healthopt.monitoring.layout import MONITORING_DIR, REPORT_FILE, SUMMARY_FILE
+from healthopt.monitoring.layout import (
+    CLASS_STRIP_FILE,
+    MONITORING_DIR,
+    REPORT_FILE,
+    SUMMARY_FILE,
+)
 from healthopt.optimize.assembly import trial_dir
 from healthopt.records import EpochRecord, SchemaError
 from healthopt.records.monitoring import MonitoringSummary
@@ -66,7 +72,8 @@ def get_monitoring_report(job: JobDep, files: FilesDep, trial: TrialNumber) -> H
         # Under the lock: a request that waited finds the report the one before it drew.
         observer = _optional(files, folder / OBSERVER_FILE)
         report = _optional(files, out / REPORT_FILE)
-        if report is None or not _fresh(report, observer):
+        drawn = (out / CLASS_STRIP_FILE).is_file()
+        if report is None or not drawn or not _fresh(report, observer):
             records = _epoch_records(job, files, trial, observer)
             title = f"{job.run_name} trial {trial}"
             every = _every(files, out)
