@@ -29,6 +29,7 @@ def _problems(client: TestClient, body: dict) -> list[tuple[str, str]]:
         ({"dataset_name": "npz:/etc/passwd"}, "dataset_name", "unknown dataset"),
         ({"mode": "fast"}, "mode", "mode must be one of simple, health-aware, pareto, got 'fast'"),
         ({"plot_generation": "some"}, "plot_generation", "'all', 'best' or 'none'"),
+        ({"monitor_every_epochs": 0}, "monitor_every_epochs", "greater than or equal to 1"),
         (
             {"mode": "health_aware", "accuracy_weight": 0.6, "health_weight": 0.6},
             "",
@@ -92,13 +93,19 @@ def test_a_request_becomes_the_config_it_asks_for(tmp_path):
     )
     assert (remote.use_runpod_service, remote.target_gpus_per_worker) == (True, 2)
     searched = config_for(
-        OptimizeRequest(sampler="random", pruner="median", health_pruning=False), "r4", tmp_path
+        OptimizeRequest(
+            sampler="random", pruner="median", health_pruning=False, monitor_every_epochs=3
+        ),
+        "r4",
+        tmp_path,
     )
     assert (searched.sampler, searched.pruner, searched.health_pruning) == (
         "random",
         "median",
         False,
     )
+    assert searched.monitor_every_epochs == 3
+    assert config_for(OptimizeRequest(), "r5", tmp_path).monitor_every_epochs is None
 
 
 def test_the_request_offers_exactly_the_configs_samplers_and_pruners():

@@ -90,6 +90,7 @@ def config_for(
         sampler=request.sampler,
         pruner=request.pruner,
         health_pruning=request.health_pruning,
+        monitor_every_epochs=request.monitor_every_epochs,
         accuracy_margin=request.accuracy_margin,
         pareto_choice=request.pareto_choice,
         run_name=run_name,

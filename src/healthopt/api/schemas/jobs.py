@@ -67,6 +67,13 @@ class OptimizeRequest(RequestBody):
     health_pruning: bool = Field(
         True, description="stop trials whose epochs show more training is pointless"
     )
+    monitor_every_epochs: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="layer monitoring classes each layer every N epochs and at the last; "
+        "null: every epoch up to 20 epochs, about 20 monitored epochs beyond",
+    )
     model: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",

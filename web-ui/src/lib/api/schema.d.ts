@@ -1689,6 +1689,11 @@ export interface components {
              */
             model?: string | null;
             /**
+             * Monitor Every Epochs
+             * @description layer monitoring classes each layer every N epochs and at the last; null: every epoch up to 20 epochs, about 20 monitored epochs beyond
+             */
+            monitor_every_epochs?: number | null;
+            /**
              * Plot Generation
              * @default best
              * @enum {string}
