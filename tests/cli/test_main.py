@@ -26,7 +26,16 @@ def test_python_dash_m_runs_the_same_command_line():
     )
     assert completed.returncode == 0
     listed = completed.stdout.split("{", 1)[1].split("}", 1)[0].split(",")
-    assert listed == ["optimize", "worker", "datasets", "diagnose", "analyze", "study", "serve"]
+    assert listed == [
+        "optimize",
+        "worker",
+        "datasets",
+        "diagnose",
+        "monitor",
+        "analyze",
+        "study",
+        "serve",
+    ]
     assert listed == list(SUBCOMMANDS)
 
 
