@@ -318,6 +318,13 @@ def configure_watch_and_download(api: Server, ui: Dashboard, driver, downloads, 
         model["diagnostics"]["issues"]
     )
     assert driver.find_elements(*by_id("tensorboard-button"))
+    # Layer monitoring: one strip row per monitored layer, as the API summarises the trial.
+    monitoring = api.get(f"/jobs/{job_id}/trials/{model['trial_number']}/monitoring")
+    strip = find(driver, "class-strip")
+    wait(driver, lambda d: len(strip.find_elements(By.CSS_SELECTOR, "tbody tr"))
+         == len(monitoring["layers"]), timeout=30)  # fmt: skip
+    for layer in monitoring["layers"]:
+        assert layer["name"] in strip.text
     screenshots(driver, "best-model-desktop")
 
     # A download works: the .keras model (a zip) lands in the browser's download folder.
