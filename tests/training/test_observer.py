@@ -197,3 +197,23 @@ def test_histogram_entropy_and_weight_change_are_what_they_say():
         expected = np.mean(np.abs(after - before)) / np.mean(np.abs(before))
         change = observer.records[epoch].layers["hidden"].weight_change
         assert expected > 0 and change == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_activation_histogram_counts_what_numpys_histogram_counts():
+    """The observer bins by hand for speed; the counts are numpy's for the same range."""
+    from healthopt.training.observer import HISTOGRAM_BINS, _histogram
+
+    rng = np.random.default_rng(5)
+    for values in (
+        rng.normal(size=(64, 7, 7, 16)).astype("float32"),
+        np.maximum(rng.normal(size=(32, 50)), 0.0),  # ReLU-like: a big zero bin
+        rng.integers(0, 9, size=(16, 12)),
+    ):
+        figures = _histogram(values)
+        expected, _ = np.histogram(values, bins=HISTOGRAM_BINS, range=(values.min(), values.max()))
+        assert figures["activation_histogram"]["counts"] == expected.tolist()
+    broken = rng.normal(size=(8, 10)).astype("float32")
+    broken[0, :3] = [np.nan, np.inf, -np.inf]
+    figures = _histogram(broken)
+    assert sum(figures["activation_histogram"]["counts"]) == 77  # the finite values only
+    assert _histogram(np.full((4, 4), np.nan, dtype="float32")) == {}
