@@ -1,14 +1,15 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 
-import { ApiError, apiData, errorMessage, fetchBlob } from "@/lib/api/client";
+import { ApiError, apiData, fetchBlob } from "@/lib/api/client";
 import { formatFraction } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 
 import styles from "./best.module.css";
+import { OpenInTabButton } from "./OpenInTabButton";
 import {
   anomalyRows,
   CLASS_COLOURS,
@@ -257,8 +258,6 @@ function LayerSummaries({ layers }: { layers: readonly MonitoringLayer[] }) {
 /** Opens the trial's HTML report in a new tab: fetched with the token (a link could not send
  * it), drawn by the server first if the trial has none yet. */
 function ReportButton({ jobId, trial }: { jobId: string; trial: number }) {
-  const [opening, setOpening] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const objectUrl = useRef<string | null>(null);
 
   useEffect(
@@ -268,43 +267,20 @@ function ReportButton({ jobId, trial }: { jobId: string; trial: number }) {
     [],
   );
 
-  async function openReport() {
-    // Opened now, inside the click: a tab opened after the request would be blocked as a popup.
-    const tab = window.open("", "_blank");
-    if (tab) tab.opener = null;
-    setOpening(true);
-    setError(null);
-    try {
-      const { data } = await fetchBlob(monitoringReportPath(jobId, trial));
-      const page = new Blob([lockedDownReport(await data.text())], { type: "text/html" });
-      if (objectUrl.current) URL.revokeObjectURL(objectUrl.current);
-      objectUrl.current = URL.createObjectURL(page);
-      if (tab) tab.location.href = objectUrl.current;
-      else window.open(objectUrl.current, "_blank", "noopener");
-    } catch (failure) {
-      tab?.close();
-      setError(errorMessage(failure));
-    } finally {
-      setOpening(false);
-    }
+  async function reportUrl(): Promise<string> {
+    const { data } = await fetchBlob(monitoringReportPath(jobId, trial));
+    const page = new Blob([lockedDownReport(await data.text())], { type: "text/html" });
+    if (objectUrl.current) URL.revokeObjectURL(objectUrl.current);
+    objectUrl.current = URL.createObjectURL(page);
+    return objectUrl.current;
   }
 
   return (
-    <div className={styles.download}>
-      <button
-        type="button"
-        className="button button-secondary"
-        data-testid="monitoring-report-button"
-        disabled={opening}
-        onClick={() => void openReport()}
-      >
-        {opening ? "Preparing the report…" : "Open the monitoring report"}
-      </button>
-      {error && (
-        <span role="alert" className={styles.error}>
-          {error}
-        </span>
-      )}
-    </div>
+    <OpenInTabButton
+      label="Open the monitoring report"
+      busyLabel="Preparing the report…"
+      testId="monitoring-report-button"
+      resolve={reportUrl}
+    />
   );
 }
