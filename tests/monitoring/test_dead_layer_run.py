@@ -122,6 +122,12 @@ def test_healthopt_monitor_refuses_a_folder_it_cannot_read(tmp_path, capsys):
         main(["monitor", str(tmp_path)])
     assert exited.value.code == 2
     assert "not healthopt epoch records" in capsys.readouterr().err
+    # Another tool's list of objects would validate as empty epochs: refused, not "quiet".
+    (tmp_path / "observer.json").write_text('[{"acc": 0.9, "val_loss": 0.1}]')
+    with pytest.raises(SystemExit) as exited:
+        main(["monitor", str(tmp_path)])
+    assert exited.value.code == 2
+    assert "entry 0 has none of an epoch record's keys" in capsys.readouterr().err
     assert not (tmp_path / "monitoring").exists()  # nothing that looks like a clean report
     with pytest.raises(SystemExit) as exited:
         main(["monitor", str(tmp_path), "--every", "0"])

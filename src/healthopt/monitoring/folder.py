@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from healthopt.jsonio import JSONFileError, json_problem, read_json
 from healthopt.monitoring.layout import MONITORING_DIR
-from healthopt.records import EpochRecord, SchemaError, read_epochs
+from healthopt.records import EpochRecord, SchemaError
 
 if TYPE_CHECKING:
     from healthopt.monitoring.report import MonitoringFiles
@@ -22,6 +22,44 @@ OBSERVER_FILE = "observer.json"
 
 class MonitoringInputError(ValueError):
     """A trial folder whose epoch records are missing or unreadable; the message says which."""
+
+
+class NoEpochRecords(MonitoringInputError):
+    """Epoch records that are readable but hold no epoch yet (a trial that just started)."""
+
+
+def epoch_records(data: object, name: str) -> list[EpochRecord]:
+    """Parsed observer.json (`name` is how messages call it) as validated epoch records.
+
+    Records keep keys they do not know, so a foreign list of objects would validate as
+    epochs with no figures, and monitoring them would read as a quiet, healthy run: an entry
+    with none of an epoch record's keys is refused too. NoEpochRecords for an empty list.
+    """
+    if not isinstance(data, list):
+        raise MonitoringInputError(
+            f"{name} is not healthopt epoch records: expected a list of epochs, found "
+            f"{type(data).__name__}"
+        )
+    if not data:
+        raise NoEpochRecords(f"{name} holds no epoch yet: there is nothing to monitor")
+    return [_epoch_record(name, index, item) for index, item in enumerate(data)]
+
+
+def _epoch_record(name: str, index: int, item: object) -> EpochRecord:
+    try:
+        record = EpochRecord.from_json(item)  # type: ignore[arg-type]
+    except SchemaError as exc:
+        raise MonitoringInputError(
+            f"{name} is not healthopt epoch records: entry {index}: {exc}"
+        ) from None
+    unknown = record.unknown_keys()
+    if unknown and not record.model_fields_set - set(unknown):
+        keys = ", ".join(sorted(unknown)[:5])
+        raise MonitoringInputError(
+            f"{name} is not healthopt epoch records: entry {index} has none of an epoch "
+            f"record's keys (it has {keys})"
+        )
+    return record
 
 
 def folder_records(trial_dir: Path) -> list[EpochRecord]:
@@ -35,16 +73,13 @@ def folder_records(trial_dir: Path) -> list[EpochRecord]:
             "trial (or HealthMonitor.save) writes there"
         )
     try:
-        records = read_epochs(read_json(path))
+        return epoch_records(read_json(path), str(path))
     except JSONFileError as exc:
         raise MonitoringInputError(str(exc)) from None
-    except SchemaError as exc:
-        raise MonitoringInputError(f"{path}: not healthopt epoch records: {exc}") from None
     except (RecursionError, ValueError) as exc:
+        if isinstance(exc, MonitoringInputError):
+            raise
         raise MonitoringInputError(f"{path}: not readable JSON: {json_problem(exc)}") from None
-    if not records:
-        raise MonitoringInputError(f"{path} holds no epoch: there is nothing to monitor")
-    return records
 
 
 def monitor_folder(

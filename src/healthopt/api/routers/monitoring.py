@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi import Path as PathParam
@@ -25,7 +25,12 @@ from healthopt.api.deps import FilesDep, JobDep
 from healthopt.api.files import FileCorrupt, FileMissing, RunFiles, confine
 from healthopt.jsonio import JSONFileError, read_json
 from healthopt.monitoring import monitor
-from healthopt.monitoring.folder import OBSERVER_FILE
+from healthopt.monitoring.folder import (
+    OBSERVER_FILE,
+    MonitoringInputError,
+    NoEpochRecords,
+    epoch_records,
+)
 from healthopt.monitoring.layout import (
     CLASS_STRIP_FILE,
     MONITORING_DIR,
@@ -33,7 +38,7 @@ from healthopt.monitoring.layout import (
     SUMMARY_FILE,
 )
 from healthopt.optimize.assembly import trial_dir
-from healthopt.records import EpochRecord, SchemaError
+from healthopt.records import EpochRecord
 from healthopt.records.monitoring import MonitoringSummary
 
 router = APIRouter(tags=["monitoring"])
@@ -122,7 +127,7 @@ def _epoch_records(
     job: JobRecord, files: RunFiles, trial: int, observer: Path | None
 ) -> list[EpochRecord]:
     """The trial's epoch records: 404 when it has recorded none, FileCorrupt when its
-    observer.json is not a list of epoch records."""
+    observer.json is not a list of epoch records (`monitoring.folder.epoch_records`)."""
     if observer is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
@@ -131,37 +136,13 @@ def _epoch_records(
         )
     name = files.relative(observer)
     try:
-        data = read_json(observer)
+        return epoch_records(read_json(observer), name)
     except JSONFileError as exc:
         raise FileCorrupt(str(exc).replace(str(observer), name)) from None
-    if not isinstance(data, list):
-        raise FileCorrupt(
-            f"{name} is not healthopt epoch records: expected a list of epochs, found "
-            f"{type(data).__name__}"
-        )
-    if not data:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"{name} holds no epoch yet: there is nothing to monitor"
-        )
-    return [_epoch_record(name, index, item) for index, item in enumerate(data)]
-
-
-def _epoch_record(name: str, index: int, item: Any) -> EpochRecord:
-    """Entry `index` of observer.json, or FileCorrupt naming the entry and what was wrong."""
-    try:
-        record = EpochRecord.from_json(item)
-    except SchemaError as exc:
-        raise FileCorrupt(f"{name} is not healthopt epoch records: entry {index}: {exc}") from None
-    # Records keep unknown keys, so a foreign list of objects would validate as epochs with
-    # no figures, and monitoring them would read as a quiet, healthy run.
-    unknown = record.unknown_keys()
-    if unknown and not record.model_fields_set - set(unknown):
-        keys = ", ".join(sorted(unknown)[:5])
-        raise FileCorrupt(
-            f"{name} is not healthopt epoch records: entry {index} has none of an epoch "
-            f"record's keys (it has {keys})"
-        )
-    return record
+    except NoEpochRecords as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    except MonitoringInputError as exc:
+        raise FileCorrupt(str(exc)) from None
 
 
 def _lock_for(folder: Path) -> threading.Lock:
