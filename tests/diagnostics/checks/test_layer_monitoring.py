@@ -28,6 +28,7 @@ from healthopt.diagnostics.thresholds import DiagnosticThresholds, ThresholdErro
 from healthopt.records import EpochRecord, LayerHealth
 from healthopt.records.epoch import AccuracyBlock, LossBlock
 
+from ...builders import HEALTHY_EPOCHS, healthy_epoch
 from ...monitoring.crafted import BALANCED, health, record
 
 T = DiagnosticThresholds()
@@ -191,3 +192,21 @@ def test_the_monitoring_frequency_threshold_is_unset_or_a_whole_number_of_epochs
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ThresholdError, match="monitor_every_epochs"):
             DiagnosticThresholds(monitor_every_epochs=bad)
+
+
+def test_the_three_checks_share_one_summary_per_input(monkeypatch):
+    """The engine hands one input to all three checks: monitoring runs once for it, and
+    again for a new input."""
+    import healthopt.diagnostics.checks.layer_monitoring as family
+
+    calls = []
+    real = family.monitor
+    monkeypatch.setattr(family, "monitor", lambda *a: calls.append(a) or real(*a))
+    epochs = [EpochRecord.from_json(healthy_epoch(k)) for k in range(HEALTHY_EPOCHS)]
+    data = DiagnosticInput(epochs=epochs)
+    for check in family.CHECKS:
+        check(data, DiagnosticThresholds())
+    assert len(calls) == 1
+    family.check_layer_metric_spike(DiagnosticInput(epochs=list(epochs)), DiagnosticThresholds())
+    family.check_layer_metric_spike(data, DiagnosticThresholds(monitor_every_epochs=2))
+    assert len(calls) == 3

@@ -54,8 +54,20 @@ from healthopt.records.monitoring import Anomaly, AnomalyType, MonitoringSummary
 SPIKE_WARNING_SEVERITY = 2.0
 
 
+# The last summary made, by input: the engine hands the same DiagnosticInput to the three
+# checks here, which would otherwise each compute it. Keyed by identity while holding the
+# input, so a new input (even at a reused address) never gets another's summary.
+_last: tuple[DiagnosticInput, int | None, MonitoringSummary] | None = None
+
+
 def _summary(data: DiagnosticInput, t: DiagnosticThresholds) -> MonitoringSummary:
-    return monitor(data.epochs, t.monitor_every_epochs)
+    global _last
+    last = _last  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] is data and last[1] == t.monitor_every_epochs:
+        return last[2]
+    summary = monitor(data.epochs, t.monitor_every_epochs)
+    _last = (data, t.monitor_every_epochs, summary)
+    return summary
 
 
 def _of_type(summary: MonitoringSummary, kind: AnomalyType) -> list[Anomaly]:
