@@ -16,14 +16,14 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "records",
-        "data jsonio envfile console logcapture generalization_gap redact safe_names hypermodel",
+        "data jsonio envfile console progress logcapture generalization_gap redact safe_names hypermodel",
         "config",
         "health diagnostics models training artifacts analysis keras monitoring",
         "plots visualization trial_analysis",
         "trial",
         "trackers",
         "optimize runpod_serverless",
-        "display study",
+        "display study runs",
         "api",
         "cli __main__",
     )
