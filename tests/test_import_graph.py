@@ -16,7 +16,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "records",
-        "data jsonio envfile console progress logcapture generalization_gap redact safe_names hypermodel",
+        "data jsonio envfile console progress logcapture generalization_gap redact safe_names "
+        "hypermodel",
         "config",
         "health diagnostics models training artifacts analysis keras monitoring",
         "plots visualization trial_analysis",
