@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -28,6 +29,7 @@ from healthopt.records import (
     HEALTH_COMPONENTS,
     PRUNED,
     ComputeSummary,
+    RunBaselines,
     RunResults,
     SchemaError,
     ScoreParts,
@@ -112,7 +114,15 @@ def trial_record(trial: FrozenTrial, retried_as: int | None = None) -> TrialReco
         pruned=known.pruned,
         energy_kwh=known.energy_kwh,
         model_sha256=known.model_sha256,
+        started=_utc(trial.datetime_start),
+        finished=_utc(trial.datetime_complete),
     )
+
+
+def _utc(moment: datetime | None) -> str | None:
+    """An Optuna timestamp as ISO 8601 in UTC. Optuna records naive local time
+    (`datetime.now()`), which `astimezone` reads as this machine's local time."""
+    return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
 # optuna-dashboard shows a user attribute of up to 1,024 characters; longer text is cut here.
@@ -203,9 +213,13 @@ def pareto_front(study: optuna.Study) -> list[int] | None:
 
 
 def build_results(
-    study: optuna.Study, config: OptimizationConfig, optimized_model_path: str | None
+    study: optuna.Study,
+    config: OptimizationConfig,
+    optimized_model_path: str | None,
+    baselines: RunBaselines | None = None,
 ) -> RunResults:
-    """results.json for the study as it stands, with the run's choice (`optimize.selection`)."""
+    """results.json for the study as it stands, with the run's choice (`optimize.selection`)
+    and its baselines once measured (`optimize.baselines`)."""
     assert config.run_name is not None and config.scoring_weights is not None
     retries = retried_by(study.get_trials(deepcopy=False))
     records = [trial_record(t, retries.get(t.number)) for t in finished_trials(study)]
@@ -223,6 +237,7 @@ def build_results(
         selection=selection,
         ranking=ranking,
         pareto_front=front,
+        baselines=baselines,
         **_best(records, selection),
     )
 

@@ -13,6 +13,7 @@ from healthopt.records.architecture import (
     LayerSummary,
 )
 from healthopt.records.base import Finite, Record, SchemaError, VersionedRecord, finite_or_none
+from healthopt.records.baselines import BaselineScore, RunBaselines
 from healthopt.records.epoch import EpochRecord, LayerHealth, read_epochs
 from healthopt.records.health import HEALTH_COMPONENTS, HealthComponent, HealthValues
 from healthopt.records.logs import LogEntry
@@ -65,6 +66,8 @@ from healthopt.records.trial_level import (
 )
 
 __all__ = [
+    "BaselineScore",
+    "RunBaselines",
     "ARCH_TYPES",
     "COMPLETE",
     "FAIL",

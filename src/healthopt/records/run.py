@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from healthopt.records.base import Finite, Record, VersionedRecord
+from healthopt.records.baselines import RunBaselines
 from healthopt.records.mode import Mode
 from healthopt.records.pruning import ComputeSummary
 from healthopt.records.trial import TrialRecord
@@ -60,6 +61,11 @@ class RunResults(VersionedRecord):
         default_factory=list, description="completed trial numbers, the chosen one first"
     )
     pareto_front: list[int] | None = None  # pareto mode: the front's trial numbers
+    baselines: RunBaselines | None = Field(
+        None,
+        description="majority-class and logistic-regression accuracy on the run's own splits; "
+        "None before they were measured (or for runs older than issue 22)",
+    )
 
     @field_validator("mode", mode="before")
     @classmethod

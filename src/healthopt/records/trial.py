@@ -241,6 +241,16 @@ class TrialRecord(Record):
         description="hex SHA-256 of the trial's model.keras when it was saved; assembly and "
         "downloads check the file against it. None: no model, or saved before hashes were kept",
     )
+    started: str | None = Field(
+        None,
+        description="when the trial started, ISO 8601 in UTC (Optuna's datetime_start); None "
+        "in results written before start times were recorded",
+    )
+    finished: str | None = Field(
+        None,
+        description="when the trial finished, ISO 8601 in UTC (Optuna's datetime_complete); "
+        "None in results written before finish times were recorded",
+    )
 
     @property
     def complete(self) -> bool:
