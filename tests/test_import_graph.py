@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "records",
         "data jsonio envfile console progress logcapture generalization_gap redact safe_names "
         "hypermodel",
-        "config",
+        "config presets",
         "health diagnostics models training artifacts analysis keras monitoring",
         "plots visualization trial_analysis",
         "trial",

@@ -1,45 +1,23 @@
-"""Terminal progress for an optimization: a live status line, a final table of trials and
-the epochs (and energy) that pruning saved."""
+"""Terminal output of an optimization: its live progress (`ProgressDisplay`), a final table of
+trials and the epochs (and energy) that pruning saved."""
 
 from __future__ import annotations
 
-import threading
-
-from rich.console import Console, Group
-from rich.status import Status
+from rich.console import Group
 from rich.table import Table
 
-from healthopt.console import output_console
-from healthopt.records import (
-    COMPLETE,
-    PRUNED,
-    ComputeSummary,
-    EpochEndEvent,
-    NoticeEvent,
-    PruneInfo,
-    RunEvent,
-    RunResults,
-    RunStartedEvent,
-    TrialFinishedEvent,
-    TrialRecord,
-    TrialStartedEvent,
-)
+from healthopt.progress import OptimizationProgress, pruned_where
+from healthopt.records import ComputeSummary, PruneInfo, RunResults, TrialRecord
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _pruned_where(prune: PruneInfo) -> str:
-    if prune.pruned_by == "health":
-        return f"at epoch {prune.epoch} by health: {prune.check or prune.reason}"
-    return f"at epoch {prune.epoch}: {prune.pruner or 'pruner'}"
-
-
 def prune_label(prune: PruneInfo) -> str:
     """A pruned trial's short reason for a table cell: who stopped it, at which epoch (the
     full reason is in results.json)."""
-    return f"pruned {_pruned_where(prune)}"
+    return f"pruned {pruned_where(prune)}"
 
 
 def _energy(kwh: float) -> str:
@@ -65,83 +43,9 @@ def compute_line(compute: ComputeSummary) -> str:
     )
 
 
-class ProgressDisplay:
-    """Turns optimizer events into output: one line per finished trial, and on a terminal
-    a live status line (trial n of N, epoch, best so far)."""
-
-    def __init__(self, console: Console | None = None) -> None:
-        self.console = console or output_console()
-        self._status: Status | None = None
-        self._lock = threading.Lock()
-        self._total = 0
-        self._done = 0
-        self._best: tuple[int | None, float | None] = (None, None)
-
-    def __enter__(self) -> ProgressDisplay:
-        if self.console.is_terminal:
-            self._status = self.console.status("starting workers...")
-            self._status.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._status is not None:
-            self._status.stop()
-
-    def __call__(self, event: RunEvent) -> None:
-        with self._lock:
-            match event:
-                case RunStartedEvent():
-                    self._on_run_started(event)
-                case NoticeEvent():
-                    self.console.print(f"[yellow]{event.message}[/]", soft_wrap=True)
-                case TrialStartedEvent():
-                    self._set_status(
-                        f"trial {event.trial_number} started · {self._done}/{self._total} "
-                        f"done · {self._best_text()}"
-                    )
-                case EpochEndEvent():
-                    self._set_status(
-                        f"trial {event.trial_number} · epoch {event.epoch}/{event.epochs} · "
-                        f"val_acc {_fmt(event.val_accuracy)} · {self._done}/{self._total} done"
-                        f" · {self._best_text()}"
-                    )
-                case TrialFinishedEvent():
-                    self._on_trial_finished(event)
-
-    def _set_status(self, text: str) -> None:
-        if self._status is not None:
-            self._status.update(text)
-
-    def _best_text(self) -> str:
-        number, value = self._best
-        return "best -" if number is None else f"best {_fmt(value)} (trial {number})"
-
-    def _on_run_started(self, event: RunStartedEvent) -> None:
-        self._total, self._done = event.trials_total, event.trials_done
-        resumed = f", resuming after {self._done} finished" if self._done else ""
-        self.console.print(
-            f"run [bold]{event.run_name}[/] -> {event.run_dir} ({self._total} trials{resumed})",
-            soft_wrap=True,
-        )
-
-    def _on_trial_finished(self, event: TrialFinishedEvent) -> None:
-        self._done = event.trials_done
-        self._best = (event.best_trial, event.best_value)
-        if event.state == COMPLETE:
-            outcome = (
-                f"val_acc {_fmt(event.metrics.val_accuracy)} · score {_fmt(event.total_score)}"
-            )
-        elif event.state == PRUNED:
-            where = f" {_pruned_where(event.pruned)}" if event.pruned else ""
-            outcome = f"[yellow]PRUNED[/]{where} · val_acc {_fmt(event.metrics.val_accuracy)}"
-        else:
-            outcome = f"[red]FAIL[/] {event.error}"
-        self.console.print(
-            f"trial {event.trial_number} ({self._done}/{self._total}) "
-            f"{outcome} · {self._best_text()}",
-            markup=True,
-        )
-        self._set_status(f"{self._done}/{self._total} done · {self._best_text()}")
+# The optimizer's live display is `progress.OptimizationProgress` (the optimizer itself shows it
+# with `progress=True`, and it sits on a layer the optimizer may import); the CLI keeps its name.
+ProgressDisplay = OptimizationProgress
 
 
 def trials_table(trials: list[TrialRecord], best_trial: int | None) -> Table:

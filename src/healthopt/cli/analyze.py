@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from healthopt.analysis.config import ANALYSES, AnalysisConfig, DataInput
 from healthopt.config import ConfigError
+
+if TYPE_CHECKING:
+    from healthopt.analysis.results import AnalysisResults
+    from healthopt.progress import StepProgress
 
 EXIT_BAD_INPUT = 2
 # Array names read from --data, first pair found wins.
@@ -125,6 +131,41 @@ def build_config(only: set[str], samples: int, save_plots: bool) -> AnalysisConf
     )
 
 
+def _analyze(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    config: AnalysisConfig,
+    data: DataInput | None,
+    history: dict[str, list[float]] | None,
+    steps: StepProgress,
+) -> AnalysisResults:
+    """Load the model, analyse it, and save the files, each a step of `steps`."""
+    # TensorFlow loads only once the flags are known to be good.
+    from healthopt.analysis.analyzer import ModelAnalyzer
+    from healthopt.analysis.layers import ModelLoadError, load_model
+
+    try:
+        with steps.step("load model"):
+            model = load_model(args.model)
+    except ModelLoadError as exc:
+        parser.exit(EXIT_BAD_INPUT, f"healthopt analyze: error: {exc}\n")
+    name = Path(args.model).stem
+    analyzer = ModelAnalyzer(
+        {name: model}, training_history={name: history} if history else None, config=config
+    )
+    try:
+        with steps.step("analyze"):
+            results = analyzer.analyze(data)
+    except ValueError as exc:  # data or history that does not fit the model: say so
+        parser.exit(EXIT_BAD_INPUT, f"healthopt analyze: error: {exc}\n")
+    if args.output_dir is not None:
+        from healthopt.plots.analyzer.report import save_analysis
+
+        with steps.step("save"):
+            results = save_analysis(results, args.output_dir, config)
+    return results
+
+
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         only = parse_only(args.only)
@@ -133,31 +174,21 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         history = load_history(args.history) if args.history else None
     except (AnalyzeFlagError, ConfigError) as exc:
         parser.exit(EXIT_BAD_INPUT, f"healthopt analyze: error: {exc}\n")
-    # TensorFlow loads only once the flags are known to be good.
-    from healthopt.analysis.analyzer import ModelAnalyzer
-    from healthopt.analysis.layers import ModelLoadError, load_model
+    from healthopt.console import output_console
+    from healthopt.progress import StepProgress
 
-    try:
-        model = load_model(args.model)
-    except ModelLoadError as exc:
-        parser.exit(EXIT_BAD_INPUT, f"healthopt analyze: error: {exc}\n")
-    name = Path(args.model).stem
-    analyzer = ModelAnalyzer(
-        {name: model}, training_history={name: history} if history else None, config=config
+    # With --json stdout is the JSON alone, so the steps go to stderr.
+    steps = StepProgress(
+        "analyze",
+        3 if args.output_dir is not None else 2,
+        output_console(sys.stderr) if args.json else None,
     )
-    try:
-        results = analyzer.analyze(data)
-    except ValueError as exc:  # data or history that does not fit the model: say so
-        parser.exit(EXIT_BAD_INPUT, f"healthopt analyze: error: {exc}\n")
-    if args.output_dir is not None:
-        from healthopt.plots.analyzer.report import save_analysis
-
-        results = save_analysis(results, args.output_dir, config)
+    with steps:
+        results = _analyze(args, parser, config, data, history, steps)
     if args.json:
         print(json.dumps(results.to_json(config).to_json(), indent=2))
         return 0
     from healthopt.analysis.render import print_analysis
-    from healthopt.console import output_console
 
-    print_analysis(results, name, output_console(), args.output_dir)
+    print_analysis(results, Path(args.model).stem, output_console(), args.output_dir)
     return 0

@@ -28,10 +28,12 @@ from healthopt.config import (
     ScoringWeights,
 )
 from healthopt.data import dataset_names
+from healthopt.presets import PresetError, load_preset
 from healthopt.records import Mode, RunResults
 
 if TYPE_CHECKING:
     from healthopt.cli.common import Subcommands
+    from healthopt.models.search_space import HyperparameterSelector
     from healthopt.optimize import ModelOptimizer
 
 
@@ -172,6 +174,14 @@ def add_parser(commands: Subcommands) -> None:
         )
     add_runpod_flags(optimize)
     optimize.add_argument(
+        "--preset",
+        default=None,
+        metavar="NAME|PATH",
+        help="start from a preset's settings and narrowed search space: fast-debug, baseline, "
+        "deep-regularized (`healthopt presets` describes them) or a TOML file of your own; "
+        "flags given here override the preset",
+    )
+    optimize.add_argument(
         "--study",
         dest="run_name",
         default=None,
@@ -222,11 +232,14 @@ def add_parser(commands: Subcommands) -> None:
 
 def config_from_args(args: argparse.Namespace) -> OptimizationConfig:
     names = [spec.field for spec in OPTIMIZE_FLAGS.values()]
-    values: dict[str, Any] = {
+    flags: dict[str, Any] = {
         name: getattr(args, name)
         for name in [*names, "use_runpod_service", "require_runpod", "health_pruning"]
         if getattr(args, name) is not None
     }
+    # A preset's settings first, so every flag given on the command line overrides them.
+    preset = getattr(args, "preset", None)
+    values = {**(load_preset(preset).settings if preset else {}), **flags}
     if any(getattr(args, o) is not None for o in _DATA_OPTIONS):
         dataset = values.get("dataset_name", _DEFAULTS["dataset_name"])
         values["dataset_name"] = _with_data_options(dataset, args)
@@ -277,10 +290,34 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from healthopt.optimize import ModelOptimizer
 
     try:
-        optimizer = ModelOptimizer(config_from_args(args))
+        config = config_from_args(args)
+        selector, notes = _preset_space(args.preset, config)
+        optimizer = ModelOptimizer(config, selector=selector)
     except ConfigError as exc:
         parser.exit(EXIT_BAD_INPUT, f"healthopt {args.command}: error: {exc}\n")
+    for note in notes:
+        print(note)
     return run_optimizer(optimizer, args.command, parser)
+
+
+def _preset_space(
+    name: str | None, config: OptimizationConfig
+) -> tuple[HyperparameterSelector | None, list[str]]:
+    """The search space a preset narrows for this run's data (None: the full space), and
+    notes on narrowed parameters the data's space lacks."""
+    if name is None:
+        return None, []
+    from healthopt.cli.presets import narrowed_selector
+    from healthopt.data import lookup
+
+    preset = load_preset(name)
+    selector, notes = narrowed_selector(preset, lookup(config.dataset_name).modality)
+    if selector is not None and config.model is not None:
+        raise PresetError(
+            f"{preset.path}: space narrows the built-in search space, but --model "
+            f"{config.model} brings its own; use a preset without [space] entries"
+        )
+    return selector, notes
 
 
 def run_optimizer(optimizer: ModelOptimizer, command: str, parser: argparse.ArgumentParser) -> int:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from rich.progress import Progress, TaskID
 
 from healthopt.cli.common import (
     EXIT_BAD_INPUT,
@@ -19,7 +23,12 @@ from healthopt.cli.common import (
     default_health_weights,
     health_components,
 )
-from healthopt.config import HEALTH_AWARE_ACCURACY_WEIGHT, ConfigError, ScoringWeights
+from healthopt.config import (
+    HEALTH_AWARE_ACCURACY_WEIGHT,
+    HEALTH_COMPONENTS,
+    ConfigError,
+    ScoringWeights,
+)
 from healthopt.records import Mode
 from healthopt.study.config import MODULES, StudyConfig, arm_name, parse_modules
 
@@ -198,13 +207,14 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         else:
             study = ComparisonStudy(config_from_args(args), on_event=progress)
         console.print(f"study {study.config.study_id} in {study.paths.root}")
-        if not args.analyze_only:
-            study.build_models()
-        if not modules:
-            console.print("models built; analyse later with --analyze-only --modules all")
-            return 0
-        clock = time.perf_counter()
-        results = study.analyze(modules)
+        with progress.shown(study.config.runs_per_mode):
+            if not args.analyze_only:
+                study.build_models()
+            if not modules:
+                console.print("models built; analyse later with --analyze-only --modules all")
+                return 0
+            clock = time.perf_counter()
+            results = study.analyze(modules)
     except (ConfigError, StudyError) as exc:
         parser.exit(
             EXIT_BAD_INPUT if isinstance(exc, ConfigError) else EXIT_FAILED,
@@ -221,10 +231,32 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 class _Progress:
-    """One line per run and per module: a study is long, the terminal should say where it is."""
+    """A study's progress. Off a terminal one line per run, per finished trial and per
+    analysis module; on one, live bars instead (runs done per mode, the current run's trials,
+    the analysis modules) with the run and module lines printed above them."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._bars: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._runs_per_mode = 0
+
+    @contextmanager
+    def shown(self, runs_per_mode: int) -> Iterator[None]:
+        """The live bars while the block runs (on a terminal)."""
+        from healthopt.progress import bar_columns
+
+        self._runs_per_mode = runs_per_mode
+        if self.console.is_terminal:
+            self._bars = Progress(*bar_columns(), console=self.console)
+            self._bars.start()
+        try:
+            yield
+        finally:
+            if self._bars is not None:
+                self._bars.stop()
+                self._bars = None
+                self._tasks.clear()
 
     def __call__(self, event: StudyEvent) -> None:
         kind = event.get("kind")
@@ -233,20 +265,9 @@ class _Progress:
                 f"{arm_name(Mode(event['study_mode']))} run {event['run_index']}"
             )
             self.console.print(f"[bold]{what}[/]: {event.get('trials_total')} trials")
+            self._bar("trials", f"trials of {what}", event.get("trials_total"), 0)
         elif kind == "trial_finished":
-            score, state = event.get("total_score"), event.get("state")
-            if score is not None:
-                shown = f"score {score:.4f}"
-            elif state == "PRUNED":
-                pruned = event.get("pruned")
-                epoch = pruned.get("epoch") if isinstance(pruned, dict) else None
-                shown = "pruned" + (f" at epoch {epoch}" if epoch is not None else "")
-            else:
-                shown = "failed"
-            self.console.print(
-                f"  trial {event.get('trial_number')}: {shown} "
-                f"({event.get('trials_done')}/{event.get('trials_total')})"
-            )
+            self._on_trial_finished(event)
         elif kind == "study_run_finished":
             from healthopt.study.metadata import RunRecord
 
@@ -254,14 +275,59 @@ class _Progress:
             val = record.val_accuracy
             detail = f"val_acc {val:.4f}" if val is not None else record.error or ""
             self.console.print(f"  -> {record.status}: {detail}")
+            self._run_finished(event)
         elif kind == "module_started":
             self.console.print(
                 f"analysis {event['position'] + 1}/{event['total']}: {event['module']}"
             )
+            self._bar("analysis", f"analysis: {event['module']}", event["total"], event["position"])
         elif kind == "report_started":
             self.console.print("writing report.pdf")
+        elif kind == "analysis_finished" and "analysis" in self._tasks and self._bars:
+            task = self._tasks["analysis"]
+            self._bars.update(task, description="analysis", completed=self._bars.tasks[task].total)
         elif kind == "notice":
             self.console.print(f"[yellow]{event.get('message')}[/]")
+
+    def _on_trial_finished(self, event: StudyEvent) -> None:
+        if self._bars is not None:  # the trials bar counts them
+            self._bar("trials", None, event.get("trials_total"), event.get("trials_done"))
+            return
+        score, state = event.get("total_score"), event.get("state")
+        if score is not None:
+            shown = f"score {score:.4f}"
+        elif state == "PRUNED":
+            pruned = event.get("pruned")
+            epoch = pruned.get("epoch") if isinstance(pruned, dict) else None
+            shown = "pruned" + (f" at epoch {epoch}" if epoch is not None else "")
+        else:
+            shown = "failed"
+        self.console.print(
+            f"  trial {event.get('trial_number')}: {shown} "
+            f"({event.get('trials_done')}/{event.get('trials_total')})"
+        )
+
+    def _run_finished(self, event: StudyEvent) -> None:
+        """One more run done in its mode's bar (ablation runs have a bar of their own)."""
+        if self._bars is None:
+            return
+        if event.get("ablation_component"):
+            key, label, total = "ablation", "ablation runs", len(HEALTH_COMPONENTS)
+        else:
+            mode = Mode(event["study_mode"])
+            key, label, total = str(mode), f"{arm_name(mode)} runs", self._runs_per_mode
+        done = self._bars.tasks[self._tasks[key]].completed + 1 if key in self._tasks else 1
+        self._bar(key, label, total, done)
+
+    def _bar(self, key: str, label: str | None, total: object, done: object) -> None:
+        """Create or move the bar `key` (no-op off a terminal)."""
+        if self._bars is None:
+            return
+        size = total if isinstance(total, int) else None
+        completed = done if isinstance(done, (int, float)) else 0
+        if key not in self._tasks:
+            self._tasks[key] = self._bars.add_task(label or key, total=size)
+        self._bars.update(self._tasks[key], total=size, completed=completed, description=label)
 
 
 def _pct(value: float | None, signed: bool = False) -> str:

@@ -57,6 +57,7 @@ from healthopt.optimize.assembly import (
     remove_assembly,
     trial_dir,
 )
+from healthopt.optimize.baselines import BaselineMeasurement
 from healthopt.optimize.executors import (
     EpochJudge,
     EventCallback,
@@ -75,6 +76,7 @@ from healthopt.optimize.study import (
     open_study,
 )
 from healthopt.optimize.tracking import RunTracking, check_trackers
+from healthopt.progress import OptimizationProgress
 from healthopt.records import (
     EpochEndEvent,
     HealthAlarm,
@@ -207,7 +209,9 @@ class ModelOptimizer:
     `config.model`); `on_event` receives progress
     events (`records.RunEvent`: run_started, trial_started, epoch_end, trial_finished,
     plots_drawn, notice, run_finished). The executor the optimizer makes reports RunPod job
-    ids on its control channel, never among the events.
+    ids on its control channel, never among the events. `progress=True` shows the run's
+    progress (`progress.OptimizationProgress`: trials done of N with an ETA and an epoch bar
+    per trial on a terminal, one line per finished trial off one) while `optimize_model` runs.
     """
 
     def __init__(
@@ -219,6 +223,7 @@ class ModelOptimizer:
         role: str = "orchestrator",
         sampler: optuna.samplers.BaseSampler | None = None,
         hypermodel: Build | None = None,
+        progress: bool = False,
     ) -> None:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES} (got {role!r})")
@@ -238,10 +243,14 @@ class ModelOptimizer:
         self._executor = executor
         self._sampler = sampler  # None: the config's (`optimize.search.make_sampler`)
         self.on_event = on_event
+        # progress=True: the same bars and lines as `healthopt optimize`, for a script or a
+        # notebook; it gets every event on_event gets.
+        self._progress = OptimizationProgress() if progress else None
         self.run_dir = Path(self.config.output_dir) / self.run_name
         self._stop = threading.Event()
         self._folder_deleted = threading.Event()
         self._in_flight = InFlightTrials()
+        self._baselines: BaselineMeasurement | None = None  # started by optimize_model
 
     # -- public ------------------------------------------------------------------------
     def request_stop(self) -> None:
@@ -249,7 +258,16 @@ class ModelOptimizer:
         self._stop.set()
 
     def optimize_model(self) -> OptimizationResult:
+        if self._progress is None:
+            return self._optimize_model()
+        with self._progress:  # the live bars end with the run, however it ends
+            return self._optimize_model()
+
+    def _optimize_model(self) -> OptimizationResult:
         fingerprint = prepare_run_dir(self.run_dir, self.config)
+        self._baselines = BaselineMeasurement(
+            self.run_dir, self.config.dataset_name, self.split_seed, self.role != "worker"
+        )
         study = self._open_study()
         if is_shared(self.config):
             check_study_data(study, self.config, fingerprint)
@@ -564,7 +582,10 @@ class ModelOptimizer:
         study.tell(trial, state=TrialState.FAIL)
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
-        return self._save(results_io.build_results(study, self.config, optimized_model_path))
+        baselines = self._baselines.result() if self._baselines else None
+        return self._save(
+            results_io.build_results(study, self.config, optimized_model_path, baselines)
+        )
 
     def _save(self, results: RunResults) -> RunResults:
         with self._run_folder_kept():
@@ -573,7 +594,12 @@ class ModelOptimizer:
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
         results = self._choose_sound(
-            results_io.build_results(study, self.config, optimized_model_path=None)
+            results_io.build_results(
+                study,
+                self.config,
+                optimized_model_path=None,
+                baselines=self._baselines.result(wait=True) if self._baselines else None,
+            )
         )
         best_record = results.best()
         # In pareto mode every front member's files are brought back too (each stays
@@ -691,6 +717,8 @@ class ModelOptimizer:
         self._emit(NoticeEvent(message=message))
 
     def _emit(self, event: RunEvent) -> None:
+        if self._progress is not None:
+            self._progress(event)
         if self.on_event is not None:
             self.on_event(event)
 
