@@ -7,10 +7,12 @@ from rich.console import Console
 
 from healthopt.display import ProgressDisplay, compute_line, run_report, trials_table
 from healthopt.records import (
+    BaselineScore,
     ComputeSummary,
     DiagnosticsSummary,
     NoticeEvent,
     PruneInfo,
+    RunBaselines,
     RunResults,
     RunStartedEvent,
     ScoreParts,
@@ -208,3 +210,33 @@ def test_a_pareto_report_prints_the_front_and_the_rule_that_chose():
     assert "│   0 │  0.9700 │  0.500 │" in front and "│ 1 * │  0.9500 │  0.800 │" in front
     assert "│   2 │" not in front  # dominated: in the trials table only
     assert "chosen: trial 1, the knee of the front (pareto_knee)" in text
+
+
+def test_the_report_ends_with_the_margin_over_each_baseline_or_why_one_is_missing():
+    results = RunResults.create(
+        run_name="r",
+        dataset="digits",
+        mode="simple",
+        trials_requested=1,
+        scoring_weights={"accuracy_weight": 1.0, "health_weight": 0.0, "health_components": {}},
+        best_trial=0,
+        trials=[
+            TrialRecord(
+                number=0, state="COMPLETE", value=0.9, metrics=TrialMetrics(val_accuracy=0.97)
+            )
+        ],
+        baselines=RunBaselines.create(
+            dataset="digits",
+            split_seed=0,
+            scores=[
+                BaselineScore(name="majority_class", val_accuracy=0.1),
+                BaselineScore(name="logistic_regression", error="ValueError: no samples"),
+            ],
+        ),
+    )
+    console = _console()
+    console.print(run_report(results))
+    assert console.export_text().splitlines()[-1] == (
+        "Baselines (val accuracy, same splits): majority class 0.1000 (margin +0.8700); "
+        "logistic regression: ValueError: no samples"
+    )

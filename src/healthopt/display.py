@@ -132,4 +132,28 @@ def run_report(results: RunResults) -> Group:
         parts.append(line)
     if results.compute is not None:
         parts.append(compute_line(results.compute))
+    line = baselines_line(results)
+    if line is not None:
+        parts.append(line)
     return Group(*parts)
+
+
+def baselines_line(results: RunResults) -> str | None:
+    """The chosen model's val accuracy against the run's baselines (`optimize.baselines`):
+    the margin over each, or why a baseline has no score. None before they were measured."""
+    if results.baselines is None:
+        return None
+    best = results.best()
+    accuracy = best.metrics.val_accuracy if best is not None else None
+    parts = []
+    for score in results.baselines.scores:
+        name = score.name.replace("_", " ")
+        if score.val_accuracy is None:
+            parts.append(f"{name}: {score.error or 'not measured'}")
+        elif accuracy is None:
+            parts.append(f"{name} {score.val_accuracy:.4f}")
+        else:
+            parts.append(
+                f"{name} {score.val_accuracy:.4f} (margin {accuracy - score.val_accuracy:+.4f})"
+            )
+    return "Baselines (val accuracy, same splits): " + "; ".join(parts)
