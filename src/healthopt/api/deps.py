@@ -1,4 +1,5 @@
-"""What routes depend on: the server's state, the job a path names, its files, the token check."""
+"""What routes depend on: the server's state, the job or run a path names, its files, the token
+check."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from healthopt.api.db import OPTIMIZATION, JobNotFound, JobRecord, JobStore
+from healthopt.api.db import FINAL_STATUSES, OPTIMIZATION, JobNotFound, JobRecord, JobStore
 from healthopt.api.files import JOB_ID, RunFiles
 from healthopt.api.jobs import JobManager
 from healthopt.api.security import token_matches
 from healthopt.api.settings import ServerSettings
 from healthopt.api.studies import StudyManager, StudyNotFound
 from healthopt.api.tensorboard import TensorBoardManager
+from healthopt.records.browse import JobInfo
+from healthopt.runs.index import RunFolder, RunNotFound, find_run
 from healthopt.study.metadata import StudyMetadata
 
 
@@ -88,3 +91,38 @@ def get_study(study_id: str, state: StateDep) -> StudyMetadata:
 
 
 StudyDep = Annotated[StudyMetadata, Depends(get_study)]
+
+
+def get_run(run: str, state: StateDep) -> RunFolder:
+    """The run folder `{run}` names in this server's results folder, whoever made it; 404
+    with the reason for a name that is no run's (or could not be one)."""
+    try:
+        return find_run(state.results_dir, run)
+    except RunNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+
+
+RunDep = Annotated[RunFolder, Depends(get_run)]
+
+
+def get_run_files(run: RunDep, state: StateDep) -> RunFiles:
+    return RunFiles(state.results_dir, run.path)
+
+
+RunFilesDep = Annotated[RunFiles, Depends(get_run_files)]
+
+
+def jobs_by_run(state: ServerState) -> dict[str, JobInfo]:
+    """Run folder name -> the job of this server's table that wrote it (the newest, when a
+    folder had several). A row whose folder is not directly in the results folder is no
+    run's: `run_folders` would not list it."""
+    root = state.results_dir.resolve()
+    found: dict[str, JobInfo] = {}
+    for job in state.store.list(kind=OPTIMIZATION):  # oldest first: newer rows win
+        folder = Path(job.run_dir)
+        if folder.parent.resolve() != root:
+            continue
+        found[folder.name] = JobInfo(
+            job_id=job.id, status=job.status, finished=job.status in FINAL_STATUSES
+        )
+    return found

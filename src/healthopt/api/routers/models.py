@@ -17,7 +17,7 @@ from healthopt.api.model_health import (
     diagnostics_summary,
     layer_health,
 )
-from healthopt.api.schemas.models import BestModel
+from healthopt.api.schemas.models import BestModel, BestModelDiagnostics, LayerHealth
 from healthopt.health.scoring import composite_health
 from healthopt.records import HealthValues, RunResults, TrialRecord
 from healthopt.visualization import ArchitectureView, build_view
@@ -35,8 +35,8 @@ def _best_record(job: JobRecord, files: RunFiles, results: RunResults | None) ->
     return record
 
 
-def _architecture_view(files: RunFiles, record: TrialRecord) -> ArchitectureView | None:
-    """The best trial's architecture view, coloured by its accuracy and health; None when the
+def architecture_view(files: RunFiles, record: TrialRecord) -> ArchitectureView | None:
+    """A trial's architecture view, coloured by its accuracy and health; None when the
     trial has no architecture.json or it lists no layers (FileCorrupt when it is unreadable)."""
     architecture = files.architecture(record.number)
     if architecture is None:
@@ -47,13 +47,21 @@ def _architecture_view(files: RunFiles, record: TrialRecord) -> ArchitectureView
         return None
 
 
+def trial_health(
+    files: RunFiles, number: int
+) -> tuple[BestModelDiagnostics, dict[str, LayerHealth]]:
+    """A trial's diagnostics (score and issues) and per-layer health, from its
+    diagnostics.json and analysis.json (empty when missing, FileCorrupt when unreadable)."""
+    diagnostics = diagnostics_summary(files.trial_file(number, "diagnostics", DiagnosticsFile))
+    layers = layer_health(files.trial_file(number, "analysis", AnalysisFile), diagnostics)
+    return diagnostics, layers
+
+
 def best_model(job: JobRecord, files: RunFiles) -> BestModel:
     results = files.results()  # read once: the best record and the model path both come from it
     record = _best_record(job, files, results)
-    view = _architecture_view(files, record)
-    diagnostics = diagnostics_summary(
-        files.trial_file(record.number, "diagnostics", DiagnosticsFile)
-    )
+    view = architecture_view(files, record)
+    diagnostics, layers = trial_health(files, record.number)
     try:
         files.optimized_model(results)
         model_ready = True
@@ -77,9 +85,7 @@ def best_model(job: JobRecord, files: RunFiles) -> BestModel:
         architecture_url=f"/jobs/{job.id}/best-model/architecture" if view else None,
         plots_zip_url=f"/jobs/{job.id}/download/plots",
         diagnostics=diagnostics,
-        layer_health=layer_health(
-            files.trial_file(record.number, "analysis", AnalysisFile), diagnostics
-        ),
+        layer_health=layers,
     )
 
 
@@ -104,7 +110,7 @@ def download_best_model_data(job: JobDep, files: FilesDep) -> Response:
 )
 def download_architecture(job: JobDep, files: FilesDep) -> Response:
     """The best trial's architecture view (Cytoscape elements, 3D layers) as a file."""
-    view = _architecture_view(files, _best_record(job, files, files.results()))
+    view = architecture_view(files, _best_record(job, files, files.results()))
     if view is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"job {job.id}'s best trial has no architecture file"
