@@ -28,11 +28,15 @@ def test_python_dash_m_runs_the_same_command_line():
     listed = completed.stdout.split("{", 1)[1].split("}", 1)[0].split(",")
     assert listed == [
         "optimize",
+        "presets",
         "worker",
         "datasets",
         "diagnose",
         "monitor",
         "analyze",
+        "report",
+        "export",
+        "compare",
         "study",
         "serve",
     ]

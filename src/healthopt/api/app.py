@@ -17,6 +17,8 @@ from healthopt.api.deps import ServerState, require_token
 from healthopt.api.errors import install_error_handlers
 from healthopt.api.jobs import JobManager
 from healthopt.api.routers import (
+    compare,
+    export,
     jobs,
     meta,
     models,
@@ -24,8 +26,11 @@ from healthopt.api.routers import (
     pareto,
     plots,
     progress,
+    recommendations,
+    runs,
     studies,
     tensorboard,
+    views,
 )
 from healthopt.api.security import BodySizeLimit
 from healthopt.api.settings import ServerSettings
@@ -122,12 +127,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     protected = [Depends(require_token)]
     app.include_router(meta.router)  # /health stays open for load balancers and Docker
     for router in (
+        compare.router,
+        export.router,
         jobs.router,
         models.router,
         monitoring.router,
         pareto.router,
         plots.router,
+        recommendations.router,
+        runs.router,
         tensorboard.router,
+        views.router,
     ):
         app.include_router(router, dependencies=protected, responses=_COMMON_RESPONSES)
     app.include_router(studies.router, dependencies=protected, responses=studies.RESPONSES)

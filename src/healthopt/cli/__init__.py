@@ -7,7 +7,20 @@ import argparse
 from collections.abc import Callable
 from types import ModuleType
 
-from healthopt.cli import analyze, datasets, diagnose, monitor, optimize, serve, study, worker
+from healthopt.cli import (
+    analyze,
+    compare,
+    datasets,
+    diagnose,
+    export,
+    monitor,
+    optimize,
+    presets,
+    report,
+    serve,
+    study,
+    worker,
+)
 from healthopt.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -32,11 +45,15 @@ __all__ = [
 # In the order `healthopt --help` lists them.
 SUBCOMMANDS: dict[str, ModuleType] = {
     "optimize": optimize,
+    "presets": presets,
     "worker": worker,
     "datasets": datasets,
     "diagnose": diagnose,
     "monitor": monitor,
     "analyze": analyze,
+    "report": report,
+    "export": export,
+    "compare": compare,
     "study": study,
     "serve": serve,
 }
