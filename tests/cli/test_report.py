@@ -41,7 +41,7 @@ def test_a_run_name_gets_html_and_pngs(
     assert (out / "report.html").is_file()
     assert {p.name for p in out.glob("*.png")} >= {"history.png", "importance_accuracy.png"}
     printed = capsys.readouterr().out
-    assert "report: step 4/4 png" in printed
+    assert "report: step 5/5 png" in printed
     assert f"report: {out / 'report.html'}" in printed
 
 

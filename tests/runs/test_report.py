@@ -50,11 +50,20 @@ def test_html_and_pngs_with_steps(results_dir: Path, tmp_path: Path):
             assert image.format == "PNG" and image.width > 300
     lines = out.getvalue().splitlines()
     assert [line.split(" (")[0] for line in lines] == [
-        "report: step 1/4 read results",
-        "report: step 2/4 views",
-        "report: step 3/4 html",
-        "report: step 4/4 png",
+        "report: step 1/5 read results",
+        "report: step 2/5 views",
+        "report: step 3/5 recommendations",
+        "report: step 4/5 html",
+        "report: step 5/5 png",
     ]
+    # The baselines and the recommendations are in the page too, each with what it rests on.
+    assert '<section id="baselines">' in page and "majority class" in page
+    assert '<section id="recommendations">' in page
+    assert files.recommendations is not None
+    for recommendation in files.recommendations.recommendations:
+        assert recommendation.title in page
+    for entry in files.recommendations.insufficient:
+        assert f"{entry.topic}:" in page
 
 
 def test_missing_views_are_named_in_the_page_and_get_no_png(results_dir: Path, tmp_path: Path):

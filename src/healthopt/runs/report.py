@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from healthopt.progress import StepProgress
 from healthopt.records import RunResults
+from healthopt.records.recommendations import Evidence, RecommendationReport
 from healthopt.records.views import VIEW_NAMES, ImpactHeatmap, RunViews
 from healthopt.runs.index import RunFolder, RunUnreadable, read_results
+from healthopt.runs.recommendations import recommend_run
 from healthopt.runs.views import DEFAULT_SEED, ViewStudies, view_studies, views_of
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ class ReportFiles:
     """What `write_report` wrote, and the views it wrote them from."""
 
     views: RunViews
+    recommendations: RecommendationReport | None = None
     html: Path | None = None
     pngs: dict[str, Path] = field(default_factory=dict)
 
@@ -67,24 +70,28 @@ def write_report(
     if unknown or not formats:
         raise ReportError(f"formats must be among {', '.join(REPORT_FORMATS)}, got {formats!r}")
     target = output if output is not None else run.path / REPORT_DIR
-    steps = 2 + len(formats)
+    steps = 2 + len(formats) + ("html" in formats)  # recommendations go into the page only
     with StepProgress("report", steps, console) as progress:
         with progress.step("read results"):
             results = _results(run)
         with progress.step("views"):
             studies = view_studies(run, results)
             views = views_of(run.name, results, studies, seed=seed)
+        recommendations: RecommendationReport | None = None
+        if "html" in formats:
+            with progress.step("recommendations"):
+                recommendations = recommend_run(run, results)
         target.mkdir(parents=True, exist_ok=True)
         page: Path | None = None
         pngs: dict[str, Path] = {}
         if "html" in formats:
             with progress.step("html"):
                 page = target / REPORT_FILE
-                page.write_text(report_html(views, results), encoding="utf-8")
+                page.write_text(report_html(views, results, recommendations), encoding="utf-8")
         if "png" in formats:
             with progress.step("png"):
                 pngs = write_pngs(views, studies, target, seed=seed)
-    return ReportFiles(views=views, html=page, pngs=pngs)
+    return ReportFiles(views=views, recommendations=recommendations, html=page, pngs=pngs)
 
 
 def _results(run: RunFolder) -> RunResults:
@@ -106,9 +113,12 @@ table { border-collapse: collapse; } td, th { padding: 0.2rem 0.6rem; text-align
 """
 
 
-def report_html(views: RunViews, results: RunResults) -> str:
-    """One self-contained page: plotly.js is embedded in the first figure only, the rest
-    reuse it, so the file opens offline and carries the library once."""
+def report_html(
+    views: RunViews, results: RunResults, recommendations: RecommendationReport | None = None
+) -> str:
+    """One self-contained page: the baselines, plotly.js embedded in the first figure only (the
+    rest reuse it, so the file opens offline and carries the library once), and the run's
+    recommendations."""
     import plotly.io as pio
 
     esc = html.escape
@@ -122,6 +132,7 @@ def report_html(views: RunViews, results: RunResults) -> str:
         f"({results.trials_requested} requested); best trial {results.best_trial}</p>",
     ]
     parts.extend(f'<p class="note">{esc(note)}</p>' for note in views.notes)
+    parts.append(_baselines_html(results))
     embedded = False
     for name in VIEW_NAMES:
         spec = views.figures.get(name)
@@ -148,8 +159,75 @@ def report_html(views: RunViews, results: RunResults) -> str:
             target = "val_accuracy" if name == "importance_accuracy" else "health"
             parts.append(_importance_html(views, target))
         parts.append("</section>")
+    if recommendations is not None:
+        parts.append(_recommendations_html(recommendations))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _baselines_html(results: RunResults) -> str:
+    """The chosen model's val accuracy against each baseline (`optimize.baselines`)."""
+    esc = html.escape
+    if results.baselines is None:
+        return (
+            '<section id="baselines"><h2>Baselines</h2><p class="note">Not measured: the '
+            "run was made before healthopt measured baselines.</p></section>"
+        )
+    best = results.best()
+    accuracy = best.metrics.val_accuracy if best is not None else None
+    rows = []
+    for score in results.baselines.scores:
+        if score.val_accuracy is None:
+            value, margin = "-", esc(score.error or "not measured")
+        else:
+            value = f"{score.val_accuracy:.4f}"
+            margin = "-" if accuracy is None else f"{accuracy - score.val_accuracy:+.4f}"
+        rows.append(
+            f"<tr><td>{esc(score.name.replace('_', ' '))}</td><td>{value}</td>"
+            f"<td>{_number(score.test_accuracy)}</td><td>{margin}</td></tr>"
+        )
+    chosen = "-" if accuracy is None else f"{accuracy:.4f}"
+    return (
+        '<section id="baselines"><h2>Baselines</h2>'
+        f'<p class="meta">The chosen model\'s val accuracy: {chosen}. Baselines are fitted on '
+        "the same train split and scored on the same validation and test splits.</p>"
+        "<table><tr><th>baseline</th><th>val accuracy</th><th>test accuracy</th>"
+        f"<th>margin of the chosen model</th></tr>{''.join(rows)}</table></section>"
+    )
+
+
+def _evidence_text(evidence: Evidence) -> str:
+    parts = [evidence.test, f"n={evidence.n}"]
+    if evidence.p_value is not None:
+        parts.append(f"p={evidence.p_value:.3g}")
+    if evidence.effect_size is not None:
+        parts.append(f"{evidence.effect_name or 'effect'}={evidence.effect_size:.3g}")
+    if evidence.ci_low is not None and evidence.ci_high is not None:
+        what = f" of {evidence.ci_name}" if evidence.ci_name else ""
+        parts.append(f"95% CI{what} [{evidence.ci_low:.3g}, {evidence.ci_high:.3g}]")
+    return ", ".join(parts)
+
+
+def _recommendations_html(report: RecommendationReport) -> str:
+    """Each recommendation with its evidence, then each topic that had too little to go on."""
+    esc = html.escape
+    items = "".join(
+        f"<li><b>{esc(r.title)}</b> ({esc(r.confidence)} confidence, {esc(r.priority)} "
+        f"priority): {esc(r.current or '-')} &rarr; {esc(r.suggested)}. {esc(r.rationale)}"
+        f'<br><span class="note">{esc(_evidence_text(r.evidence))}</span></li>'
+        for r in report.recommendations
+    )
+    missing = "".join(
+        f"<li>{esc(entry.topic)}: {esc(entry.reason)}</li>" for entry in report.insufficient
+    )
+    body = (
+        f"<ul>{items}</ul>"
+        if items
+        else '<p class="note">No recommendation: no topic had a significant signal.</p>'
+    )
+    if missing:
+        body += f'<h3>Not enough to go on</h3><ul class="note">{missing}</ul>'
+    return f'<section id="recommendations"><h2>Recommendations</h2>{body}</section>'
 
 
 def _findings_html(heatmap: ImpactHeatmap) -> str:
