@@ -12,8 +12,11 @@ import { issuesForLayer } from "./diagnostics";
 import { LayerList } from "./LayerList";
 import { NodeDetails } from "./NodeDetails";
 
-/** The best model's layers: graph, legend, a list to pick a layer, and the picked one's details. */
-export function ArchitectureExplorer({ best }: { best: BestModel }) {
+/** What the explorer reads of a model: the best model's record, or any trial's detail. */
+export type ExplorableModel = Pick<BestModel, "architecture" | "layer_health" | "diagnostics">;
+
+/** A model's layers: graph, legend, a list to pick a layer, and the picked one's details. */
+export function ArchitectureExplorer({ best }: { best: ExplorableModel }) {
   // The page re-fetches the best model while the job runs; keying on the JSON keeps the same
   // graph (and Cytoscape instance, with the user's zoom) until the architecture really changes.
   const architectureJson = JSON.stringify(best.architecture);

@@ -3,7 +3,9 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-/** The dashboard's two sections; each owns the pages under its prefixes. */
+import styles from "./siteNav.module.css";
+
+/** The dashboard's sections; each owns the pages under its prefixes. */
 export const SECTIONS = [
   {
     href: "/",
@@ -17,6 +19,19 @@ export const SECTIONS = [
     label: "Hyperparameter Study",
     testId: "tab-study",
     owns: ["/study"],
+  },
+  {
+    href: "/runs",
+    label: "Runs",
+    testId: "tab-runs",
+    // Every run in the results folder, its trial list, one trial and the run's views.
+    owns: ["/runs", "/trials", "/trial", "/views"],
+  },
+  {
+    href: "/compare",
+    label: "Compare",
+    testId: "tab-compare",
+    owns: ["/compare"],
   },
 ] as const;
 
@@ -36,7 +51,7 @@ export function SiteNav() {
   const current = currentSection(usePathname());
   return (
     <nav className="site-nav" aria-label="Sections">
-      <ul>
+      <ul className={styles.tabs}>
         {SECTIONS.map((section) => {
           const active = section.href === current;
           return (

@@ -25,7 +25,10 @@ export function RecentJobs() {
       aria-labelledby="recent-jobs-title"
       data-testid="recent-jobs"
     >
-      <h2 id="recent-jobs-title">Recent runs</h2>
+      <div className="section-header">
+        <h2 id="recent-jobs-title">Recent runs</h2>
+        <Link href="/runs">All runs, CLI runs included</Link>
+      </div>
       {jobs.error && !jobs.data && <ErrorState message={jobs.error} onRetry={jobs.reload} />}
       {!jobs.data && !jobs.error && <LoadingState label="Loading runs" />}
       {jobs.data && newestFirst.length === 0 && <p className="hint">No runs yet.</p>}

@@ -1,9 +1,13 @@
 "use client";
 
+import Link from "next/link";
+
+import styles from "@/components/runs/runs.module.css";
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
 import { apiData } from "@/lib/api/client";
 import { isFinal } from "@/lib/progress";
+import { trialsHref, viewsHref } from "@/lib/runs";
 import { bestTrialNumber } from "@/lib/trials";
 import { useApi } from "@/lib/useApi";
 import { useJobProgress } from "@/lib/useJobProgress";
@@ -15,7 +19,7 @@ import { ScoreChart } from "./ScoreChart";
 import { TrialGallery } from "./TrialGallery";
 
 /** The live view of one job: progress, compute used and saved, the score chart and the trial
- * gallery. */
+ * gallery, with links to the run's trial list and views. */
 export function RunView({ jobId }: { jobId: string }) {
   const progress = useJobProgress(jobId);
   const status = progress.status;
@@ -55,6 +59,10 @@ export function RunView({ jobId }: { jobId: string }) {
         </p>
       )}
       {progress.notice && <p className="hint">{progress.notice}</p>}
+      <nav className={styles.links} aria-label="This run">
+        <Link href={trialsHref(status.run_name)}>All trials (table and export)</Link>
+        <Link href={viewsHref(status.run_name)}>Views of the run</Link>
+      </nav>
       <section className="card">
         <RunProgress status={status} epochs={progress.epochs} />
       </section>
@@ -71,7 +79,9 @@ export function RunView({ jobId }: { jobId: string }) {
       <section className="card">
         {trials.error && <ErrorState message={trials.error} onRetry={trials.reload} />}
         {!trials.data && !trials.error && <LoadingState label="Loading trials" />}
-        {trialList && <TrialGallery trials={trialList} bestTrial={status.best_trial} />}
+        {trialList && (
+          <TrialGallery trials={trialList} bestTrial={status.best_trial} run={status.run_name} />
+        )}
       </section>
     </div>
   );

@@ -1,10 +1,22 @@
+import Link from "next/link";
+
 import type { TrialSummary } from "@/lib/api/types";
 import { formatCount, formatFraction, formatScore } from "@/lib/format";
+import { trialHref } from "@/lib/runs";
 import { isFailed, isPruned, metric, pruneLabel } from "@/lib/trials";
 
-/** One trial: its scores and size, why it failed or was pruned, and its hyperparameters on
- * demand. A pruned trial keeps the figures of the epochs it ran. */
-export function TrialCard({ trial, best }: { trial: TrialSummary; best: boolean }) {
+/** One trial: its scores and size, why it failed or was pruned, its hyperparameters on
+ * demand, and a link to its own page. A pruned trial keeps the figures of the epochs it ran. */
+export function TrialCard({
+  trial,
+  best,
+  run,
+}: {
+  trial: TrialSummary;
+  best: boolean;
+  /** The run folder the trial belongs to (the job's run name): its page is `/trial?run=`. */
+  run: string;
+}) {
   const failed = isFailed(trial);
   const pruned = isPruned(trial);
   const params = Object.entries(trial.params);
@@ -20,7 +32,11 @@ export function TrialCard({ trial, best }: { trial: TrialSummary; best: boolean 
       aria-label={`Trial ${trial.number}${best ? ", best" : ""}${stateLabel}`}
     >
       <header className="trial-card-header">
-        <h3>Trial {trial.number}</h3>
+        <h3>
+          <Link href={trialHref(run, trial.number)} data-testid="trial-card-link">
+            Trial {trial.number}
+          </Link>
+        </h3>
         {best && <span className="badge badge-best">Best</span>}
         {failed && <span className="badge badge-failed">failed</span>}
         {pruned && <span className="badge badge-pruned">pruned</span>}

@@ -61,20 +61,20 @@ function cardOf(number: number): HTMLElement {
 
 describe("TrialGallery", () => {
   it("highlights the trial the server names as best, and only that one", () => {
-    render(<TrialGallery trials={TRIALS} bestTrial={2} />);
+    render(<TrialGallery trials={TRIALS} bestTrial={2} run="digits_simple_1" />);
     const best = cards().filter((card) => card.dataset.best === "true");
     expect(best.map((card) => card.dataset.trial)).toEqual(["2"]);
     expect(within(cardOf(2)).getByText("Best")).toBeTruthy();
   });
 
   it("falls back to the highest total score when the server names none", () => {
-    render(<TrialGallery trials={TRIALS} bestTrial={null} />);
+    render(<TrialGallery trials={TRIALS} bestTrial={null} run="digits_simple_1" />);
     expect(cardOf(3).dataset.best).toBe("true");
     expect(cardOf(2).dataset.best).toBeUndefined();
   });
 
   it("shows a failed trial's reason instead of its metrics", () => {
-    render(<TrialGallery trials={TRIALS} bestTrial={2} />);
+    render(<TrialGallery trials={TRIALS} bestTrial={2} run="digits_simple_1" />);
     const failed = cardOf(1);
     expect(failed.dataset.state).toBe("FAIL");
     expect(within(failed).getByTestId("trial-error").textContent).toBe(
@@ -103,7 +103,9 @@ describe("TrialGallery", () => {
         pruned: { pruned_by: "health", check: "nan_in_loss", epoch: 1, reason: "health: NaN" },
       }),
     ];
-    render(<TrialGallery trials={[...TRIALS, ...pruned]} bestTrial={null} />);
+    render(
+      <TrialGallery trials={[...TRIALS, ...pruned]} bestTrial={null} run="digits_simple_1" />,
+    );
     expect(cardOf(3).dataset.best).toBe("true"); // a pruned trial is never the best
     const byPruner = cardOf(4);
     expect(byPruner.dataset.state).toBe("PRUNED");
@@ -120,7 +122,7 @@ describe("TrialGallery", () => {
   });
 
   it("formats accuracy and health as percents, the score to four places, parameters compactly", () => {
-    render(<TrialGallery trials={TRIALS} bestTrial={2} />);
+    render(<TrialGallery trials={TRIALS} bestTrial={2} run="digits_simple_1" />);
     const values = (card: HTMLElement) =>
       Object.fromEntries(
         within(card)
@@ -138,15 +140,23 @@ describe("TrialGallery", () => {
   });
 
   it("sorts by trial number, or by total score with failed trials last", async () => {
-    render(<TrialGallery trials={TRIALS} bestTrial={2} />);
+    render(<TrialGallery trials={TRIALS} bestTrial={2} run="digits_simple_1" />);
     const order = () => cards().map((card) => Number(card.dataset.trial));
     expect(order()).toEqual([0, 1, 2, 3]);
     await userEvent.selectOptions(screen.getByLabelText("Sort by"), "score");
     expect(order()).toEqual([3, 2, 0, 1]);
   });
 
+  it("opens each trial's page, in every state, from its card", () => {
+    render(<TrialGallery trials={TRIALS} bestTrial={2} run="digits simple/1" />);
+    for (const number of [0, 1, 2, 3]) {
+      const link = within(cardOf(number)).getByRole("link", { name: `Trial ${number}` });
+      expect(link.getAttribute("href")).toBe(`/trial?run=digits+simple%2F1&n=${number}`);
+    }
+  });
+
   it("says so when no trial has finished", () => {
-    render(<TrialGallery trials={[]} bestTrial={null} />);
+    render(<TrialGallery trials={[]} bestTrial={null} run="digits_simple_1" />);
     expect(screen.queryAllByTestId("trial-card")).toHaveLength(0);
     expect(screen.getByTestId("trial-gallery").textContent).toContain("No trial has finished yet.");
   });

@@ -11,10 +11,13 @@ interface TrialGalleryProps {
   trials: TrialSummary[];
   /** The job's best trial as the server reports it; null before one completes. */
   bestTrial: number | null;
+  /** The job's run name (its run folder), which each card's trial page is found by. */
+  run: string;
 }
 
-/** Every finished trial as a card, the best one highlighted, sortable by number or score. */
-export function TrialGallery({ trials, bestTrial }: TrialGalleryProps) {
+/** Every finished trial as a card, the best one highlighted, sortable by number or score;
+ * each card opens its trial's page. */
+export function TrialGallery({ trials, bestTrial, run }: TrialGalleryProps) {
   const [order, setOrder] = useState<TrialOrder>("number");
   const sortId = useId();
   const best = bestTrialNumber(trials, bestTrial);
@@ -38,7 +41,7 @@ export function TrialGallery({ trials, bestTrial }: TrialGalleryProps) {
       <div className="trial-grid" data-testid="trial-gallery">
         {trials.length === 0 && <p className="hint">No trial has finished yet.</p>}
         {sortTrials(trials, order).map((trial) => (
-          <TrialCard key={trial.number} trial={trial} best={trial.number === best} />
+          <TrialCard key={trial.number} trial={trial} best={trial.number === best} run={run} />
         ))}
       </div>
     </section>

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Comparison
+         * @description Two or more runs compared: best metrics, health, params, settings and learning curves,
+         *     and per metric whether the runs' complete trials differ by more than noise.
+         */
+        get: operations["get_comparison_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/comparison-study": {
         parameters: {
             query?: never;
@@ -523,6 +544,205 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Runs
+         * @description Every run folder, newest first; one whose results.json is unreadable is listed with
+         *     its `error`.
+         */
+        get: operations["list_runs_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Run */
+        get: operations["get_run_runs__run__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Run
+         * @description The run's trials as `{run}_trials.{format}`: one row per trial, every state; the
+         *     columns are those of docs/export_columns.md.
+         */
+        get: operations["export_run_runs__run__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recommendations
+         * @description Each topic's recommendation with its test, or the reason there is none. A run with no
+         *     finished trial yet has every topic insufficient; past runs on the same dataset in the
+         *     results folder feed the historical topic (unreadable ones are named in `notes`).
+         */
+        get: operations["get_recommendations_runs__run__recommendations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Trials
+         * @description The run's finished trials by number, `limit` from `offset`, every state unless one
+         *     is asked for.
+         */
+        get: operations["list_trials_runs__run__trials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials/{trial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Trial */
+        get: operations["get_trial_runs__run__trials__trial__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials/{trial}/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Trial Model
+         * @description The trial's own model.keras, once it hashes to the digest the trial recorded (409
+         *     otherwise: a model changed on disk is never served).
+         */
+        get: operations["download_trial_model_runs__run__trials__trial__model_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials/{trial}/plots.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Trial Plots
+         * @description Every plot of one trial as NAME.png entries of one ZIP.
+         */
+        get: operations["download_trial_plots_runs__run__trials__trial__plots_zip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials/{trial}/plots/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Trial Plot */
+        get: operations["get_trial_plot_runs__run__trials__trial__plots__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Views
+         * @description Optimization history, parameter importance (fANOVA and PED-ANOVA, for accuracy and for
+         *     health), parallel coordinates, the impact heatmap and, in pareto runs, the Pareto front.
+         *     A view that cannot be drawn has `figure` null and a `note` saying why.
+         */
+        get: operations["get_views_runs__run__views_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -695,6 +915,35 @@ export interface components {
             total_parameters: number;
         };
         /**
+         * BaselineScore
+         * @description One baseline's accuracy; `error` says why it has none (it never stops a run).
+         */
+        BaselineScore: {
+            /** Error */
+            error?: string | null;
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "majority_class" | "logistic_regression";
+            /**
+             * Seconds
+             * @default 0
+             */
+            seconds: number;
+            /** Test Accuracy */
+            test_accuracy?: number | null;
+            /**
+             * Train Samples
+             * @description train samples it was fitted on (a subsample on large datasets)
+             */
+            train_samples?: number | null;
+            /** Val Accuracy */
+            val_accuracy?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * BestModel
          * @description The best trial so far: its numbers, its hyperparameters, its diagnostics and its
          *     architecture view (Cytoscape.js elements and seed 002's 3D layer records).
@@ -781,6 +1030,61 @@ export interface components {
             severity_counts: {
                 [key: string]: number;
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ComparedRun
+         * @description One run of a comparison: its best trial's metrics, params and learning curves.
+         */
+        ComparedRun: {
+            /**
+             * Best Health Components
+             * @description the best trial's six health components
+             */
+            best_health_components?: {
+                [key: string]: number | null;
+            };
+            /**
+             * Best Health Score
+             * @description the best trial's composite health (health.scoring.composite_health)
+             */
+            best_health_score?: number | null;
+            /** Best Params */
+            best_params?: {
+                [key: string]: number | string | boolean | null;
+            };
+            /** Best Test Accuracy */
+            best_test_accuracy?: number | null;
+            /** Best Total Score */
+            best_total_score?: number | null;
+            /** Best Trial */
+            best_trial?: number | null;
+            /** Best Val Accuracy */
+            best_val_accuracy?: number | null;
+            /** Dataset */
+            dataset?: string | null;
+            /**
+             * Learning Curves
+             * @description the best trial's history.json: Keras metric -> one value per epoch
+             */
+            learning_curves?: {
+                [key: string]: (number | null)[];
+            };
+            /** Mode */
+            mode?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Trials Complete
+             * @default 0
+             */
+            trials_complete: number;
+            /**
+             * Trials Finished
+             * @default 0
+             */
+            trials_finished: number;
         } & {
             [key: string]: unknown;
         };
@@ -1050,6 +1354,45 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * Evidence
+         * @description The statistical test behind one recommendation; numbers it could not give are None.
+         */
+        Evidence: {
+            /** Adjustment */
+            adjustment?: string | null;
+            /** Ci High */
+            ci_high?: number | null;
+            /** Ci Low */
+            ci_low?: number | null;
+            /**
+             * Ci Name
+             * @description what the 95 % interval is an interval of
+             */
+            ci_name?: string | null;
+            /** Effect Name */
+            effect_name?: string | null;
+            /** Effect Size */
+            effect_size?: number | null;
+            /**
+             * N
+             * @description observations the test used (trials, epochs or points)
+             */
+            n: number;
+            /** P Value */
+            p_value?: number | null;
+            /** P Value Adjusted */
+            p_value_adjusted?: number | null;
+            /** Statistic */
+            statistic?: number | null;
+            /**
+             * Test
+             * @description the test, as scipy.stats names it, and its alternative
+             */
+            test: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** ExecutiveRow */
         ExecutiveRow: {
             /** Accuracy Only */
@@ -1078,6 +1421,27 @@ export interface components {
             verdict: string;
             /** @description named only when the holdout difference is significant */
             winner: ("accuracy_only" | "health_aware") | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * FigureSpec
+         * @description One view: a plotly figure ({data, layout}) or, where it cannot be drawn, why not.
+         */
+        FigureSpec: {
+            /** Figure */
+            figure?: {
+                [key: string]: unknown;
+            } | null;
+            /** Name */
+            name: string;
+            /**
+             * Note
+             * @description why the figure is missing, or what to know when reading it
+             */
+            note?: string | null;
+            /** Title */
+            title: string;
         } & {
             [key: string]: unknown;
         };
@@ -1202,6 +1566,82 @@ export interface components {
             significant: boolean;
             /** Statistic */
             statistic: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ImpactFinding
+         * @description One hyperparameter's significant correlation with one target, in words too.
+         */
+        ImpactFinding: {
+            /** Description */
+            description: string;
+            /** N */
+            n: number;
+            /** P Value */
+            p_value: number;
+            /** Param */
+            param: string;
+            /** Rho */
+            rho: number;
+            /** Target */
+            target: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ImpactHeatmap
+         * @description Spearman correlation of each hyperparameter (rows) with each target (columns) over the
+         *     run's complete trials; None where a pair had too few trials or a constant side.
+         */
+        ImpactHeatmap: {
+            /**
+             * Method
+             * @default spearman
+             */
+            method: string;
+            /**
+             * N
+             * @description params x targets: trials with both values
+             */
+            n: number[][];
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /**
+             * P Values
+             * @description params x targets
+             */
+            p_values: (number | null)[][];
+            /** Params */
+            params: string[];
+            /**
+             * Rho
+             * @description params x targets
+             */
+            rho: (number | null)[][];
+            /**
+             * Strongest
+             * @default []
+             */
+            strongest: components["schemas"]["ImpactFinding"][];
+            /** Targets */
+            targets: string[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * InsufficientData
+         * @description A topic with no recommendation, and why: too few trials or epochs, a figure the run did
+         *     not record, or a test that found no significant signal.
+         */
+        InsufficientData: {
+            /** Reason */
+            reason: string;
+            /** Topic */
+            topic: string;
         } & {
             [key: string]: unknown;
         };
@@ -1436,6 +1876,59 @@ export interface components {
             color: string;
             /** Label */
             label: string;
+        };
+        /**
+         * MetricComparison
+         * @description One metric across the runs: each best trial's value, and a test of whether the runs'
+         *     complete trials differ by more than noise (Welch's t for two runs, Kruskal-Wallis for
+         *     more). `significant` is None, with the `reason`, when there are too few trials to tell.
+         */
+        MetricComparison: {
+            /** Ci High */
+            ci_high?: number | null;
+            /**
+             * Ci Low
+             * @description two runs: 95% CI of mean(first run) - mean(second run), low end
+             */
+            ci_low?: number | null;
+            /**
+             * Means
+             * @description run -> mean over its complete trials
+             */
+            means?: {
+                [key: string]: number | null;
+            };
+            /** Metric */
+            metric: string;
+            /**
+             * N
+             * @description run -> complete trials that measured the metric
+             */
+            n?: {
+                [key: string]: number;
+            };
+            /** P Value */
+            p_value?: number | null;
+            /** Reason */
+            reason?: string | null;
+            /** Significant */
+            significant?: boolean | null;
+            /** Statistic */
+            statistic?: number | null;
+            /**
+             * Test
+             * @description "welch_t" or "kruskal_wallis"; None: untested
+             */
+            test?: string | null;
+            /**
+             * Values
+             * @description run -> its best trial's value
+             */
+            values: {
+                [key: string]: number | null;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /**
          * Mode
@@ -1878,6 +2371,70 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * Recommendation
+         * @description One suggestion: what the run did (`current`), what to try, how sure and how much it
+         *     matters (`confidence` from the p-value, `priority` from the expected gain or risk).
+         */
+        Recommendation: {
+            /**
+             * Confidence
+             * @enum {string}
+             */
+            confidence: "high" | "medium" | "low";
+            /** Current */
+            current?: string | null;
+            evidence: components["schemas"]["Evidence"];
+            /** Expected Gain */
+            expected_gain?: number | null;
+            /** Expected Gain Unit */
+            expected_gain_unit?: string | null;
+            /**
+             * Priority
+             * @enum {string}
+             */
+            priority: "high" | "medium" | "low";
+            /** Rationale */
+            rationale: string;
+            /** Suggested */
+            suggested: string;
+            /** Title */
+            title: string;
+            /** Topic */
+            topic: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RecommendationReport
+         * @description Every topic of one run: either among `recommendations` or among `insufficient`.
+         */
+        RecommendationReport: {
+            /**
+             * Insufficient
+             * @default []
+             */
+            insufficient: components["schemas"]["InsufficientData"][];
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /**
+             * Past Runs
+             * @default []
+             */
+            past_runs: string[];
+            /**
+             * Recommendations
+             * @default []
+             */
+            recommendations: components["schemas"]["Recommendation"][];
+            /** Run */
+            run: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** ReportFile */
         ReportFile: {
             /** Pages */
@@ -1923,6 +2480,99 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * RunBaselines
+         * @description The baselines of one run's data: its dataset, split seed and the scores.
+         */
+        RunBaselines: {
+            /** Dataset */
+            dataset: string;
+            /**
+             * Schema Version
+             * @default 0
+             */
+            schema_version: number;
+            /** Scores */
+            scores?: components["schemas"]["BaselineScore"][];
+            /** Split Seed */
+            split_seed: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RunComparison
+         * @description Two or more runs compared: best metrics, tests, and what differs in params and settings.
+         */
+        RunComparison: {
+            /**
+             * Alpha
+             * @description the significance level of every test
+             * @default 0.05
+             */
+            alpha: number;
+            /** Metrics */
+            metrics: components["schemas"]["MetricComparison"][];
+            /**
+             * Min Trials
+             * @description complete trials each run needs for a test
+             * @default 3
+             */
+            min_trials: number;
+            /** Notes */
+            notes?: string[];
+            /**
+             * Param Differences
+             * @description param -> run -> the best trial's value (None: the param was not sampled); only params whose values differ
+             */
+            param_differences?: {
+                [key: string]: {
+                    [key: string]: number | string | boolean | null;
+                };
+            };
+            /** Runs */
+            runs: components["schemas"]["ComparedRun"][];
+            /**
+             * Setting Differences
+             * @description config key (nested keys dotted) -> run -> value; only keys that differ
+             */
+            setting_differences?: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RunDetail
+         * @description One run in full: its summary, its settings as stored, and how it chose its best trial.
+         *
+         *     Everything but `summary` and `settings` is results.json's, so it is empty before the
+         *     first trial finished.
+         */
+        RunDetail: {
+            baselines?: components["schemas"]["RunBaselines"] | null;
+            compute?: components["schemas"]["ComputeSummary"] | null;
+            /** Pareto Front */
+            pareto_front?: number[] | null;
+            /**
+             * Ranking
+             * @description completed trial numbers, the chosen one first
+             */
+            ranking?: number[];
+            scoring_weights?: components["schemas"]["ScoringWeightsRecord"] | null;
+            selection?: components["schemas"]["Selection"] | null;
+            /**
+             * Settings
+             * @description config.json as the run stored it (secrets already redacted)
+             */
+            settings: {
+                [key: string]: unknown;
+            };
+            summary: components["schemas"]["RunSummary"];
+        } & {
+            [key: string]: unknown;
+        };
         /** RunFinishedEvent */
         RunFinishedEvent: {
             /** Best Trial */
@@ -1938,6 +2588,14 @@ export interface components {
             kind: "run_finished";
         } & {
             [key: string]: unknown;
+        };
+        /** RunList */
+        RunList: {
+            /**
+             * Runs
+             * @description every run folder, newest first
+             */
+            runs: components["schemas"]["RunSummary"][];
         };
         /**
          * RunRecord
@@ -2019,6 +2677,127 @@ export interface components {
             trials_done: number;
             /** Trials Total */
             trials_total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RunSummary
+         * @description One run folder at a glance: what it searched, how far it got, its best trial.
+         *
+         *     Interrupted trials (re-run when the run resumes) count in none of the trial counts, so
+         *     `trials_complete + trials_pruned + trials_failed == trials_finished`.
+         */
+        RunSummary: {
+            /**
+             * Best Health Score
+             * @description the best trial's composite health in [0, 1]
+             */
+            best_health_score?: number | null;
+            /** Best Trial */
+            best_trial?: number | null;
+            /** Best Val Accuracy */
+            best_val_accuracy?: number | null;
+            /** Best Value */
+            best_value?: number | null;
+            /** Dataset */
+            dataset?: string | null;
+            /**
+             * Error
+             * @description why the run's results.json or config.json could not be read
+             */
+            error?: string | null;
+            /**
+             * Finished
+             * @description the run is over: its job ended, or (a CLI run) its best model was assembled or every requested trial finished
+             */
+            finished: boolean;
+            /** Job Id */
+            job_id?: string | null;
+            /** Job Status */
+            job_status?: string | null;
+            /** Mode */
+            mode?: string | null;
+            /**
+             * Modified
+             * @description when the run last wrote results, ISO 8601 in UTC
+             */
+            modified: string;
+            /**
+             * Name
+             * @description the run folder's name: the key of /runs/{run}
+             */
+            name: string;
+            /**
+             * Source
+             * @description "job" when one of this server's jobs wrote the folder, "cli" otherwise
+             * @enum {string}
+             */
+            source: "job" | "cli";
+            /**
+             * Trials Complete
+             * @default 0
+             */
+            trials_complete: number;
+            /**
+             * Trials Failed
+             * @default 0
+             */
+            trials_failed: number;
+            /**
+             * Trials Finished
+             * @default 0
+             */
+            trials_finished: number;
+            /**
+             * Trials Pruned
+             * @default 0
+             */
+            trials_pruned: number;
+            /** Trials Requested */
+            trials_requested?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * RunViews
+         * @description Every view of one run (`runs.views.run_views`).
+         */
+        RunViews: {
+            /** Figures */
+            figures: {
+                [key: string]: components["schemas"]["FigureSpec"];
+            };
+            heatmap?: components["schemas"]["ImpactHeatmap"] | null;
+            /**
+             * Importance
+             * @description target -> param -> importance, by fANOVA (Optuna's evaluator)
+             */
+            importance?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Importance Ped Anova
+             * @description target -> param -> importance, by PED-ANOVA
+             */
+            importance_ped_anova?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Notes
+             * @default []
+             */
+            notes: string[];
+            /** Run */
+            run: string;
+            /**
+             * Trials Used
+             * @description complete trials the views are drawn from
+             */
+            trials_used: number;
         } & {
             [key: string]: unknown;
         };
@@ -2116,6 +2895,30 @@ export interface components {
             total_score: number | null;
             /** Val Accuracy */
             val_accuracy: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * Selection
+         * @description Which trial the run chose, and by which stated rule (`optimize.selection`).
+         */
+        Selection: {
+            /** Accuracy Margin */
+            accuracy_margin?: number | null;
+            /** Description */
+            description: string;
+            /**
+             * Fallback From
+             * @description trials the rule chose before `trial` whose saved model failed its integrity check, in the order they were passed over; each one's error says why
+             */
+            fallback_from?: number[];
+            /**
+             * Rule
+             * @description "best_score" (simple), "healthiest_within_margin" (health-aware), "pareto_weights" or "pareto_knee" (pareto)
+             */
+            rule: string;
+            /** Trial */
+            trial?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -2543,6 +3346,62 @@ export interface components {
             /** Url */
             url: string | null;
         };
+        /**
+         * TrialDetail
+         * @description One trial of a run: its record, its place in the run, its learning curves, plots,
+         *     diagnostics and architecture, and links to its files. Pruned and failed trials are
+         *     included: `trial.pruned` and `trial.error` say why, `notes` what is missing.
+         */
+        TrialDetail: {
+            /** @description null when the trial recorded no architecture */
+            architecture?: components["schemas"]["ArchitectureView"] | null;
+            diagnostics: components["schemas"]["BestModelDiagnostics"];
+            /** Is Best */
+            is_best: boolean;
+            /** Job Id */
+            job_id?: string | null;
+            /** Layer Health */
+            layer_health: {
+                [key: string]: components["schemas"]["LayerHealth"];
+            };
+            /**
+             * Learning Curves
+             * @description history.json: metric -> one value per epoch (null where not finite)
+             */
+            learning_curves: {
+                [key: string]: (number | null)[];
+            };
+            /**
+             * Model Url
+             * @description null when the trial saved no model.keras
+             */
+            model_url?: string | null;
+            /**
+             * Monitoring Url
+             * @description a job's trial with layer monitoring: its monitoring summary
+             */
+            monitoring_url?: string | null;
+            /**
+             * Notes
+             * @description what is missing, and why
+             */
+            notes?: string[];
+            /** Plots */
+            plots: components["schemas"]["PlotFile"][];
+            /**
+             * Plots Zip Url
+             * @description null when the trial has no plots
+             */
+            plots_zip_url?: string | null;
+            /**
+             * Rank
+             * @description 1-based place in the run's ranking; null for pruned or failed trials
+             */
+            rank?: number | null;
+            /** Run */
+            run: string;
+            trial: components["schemas"]["TrialSummary"];
+        };
         /** TrialFinishedEvent */
         TrialFinishedEvent: {
             /** Best Trial */
@@ -2606,6 +3465,25 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * TrialPage
+         * @description One page of a run's finished trials, by trial number.
+         */
+        TrialPage: {
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Run */
+            run: string;
+            /**
+             * Total
+             * @description trials that pass the state filter, on every page
+             */
+            total: number;
+            /** Trials */
+            trials: components["schemas"]["TrialSummary"][];
+        };
         /** TrialStartedEvent */
         TrialStartedEvent: {
             /**
@@ -2663,6 +3541,11 @@ export interface components {
             epochs_run: number;
             /** Error */
             error?: string | null;
+            /**
+             * Finished
+             * @description when the trial finished, ISO 8601 in UTC (Optuna's datetime_complete); None in results written before finish times were recorded
+             */
+            finished?: string | null;
             /** @default {} */
             health: components["schemas"]["HealthValues"];
             /**
@@ -2706,6 +3589,11 @@ export interface components {
             pruned?: components["schemas"]["PruneInfo"] | null;
             score?: components["schemas"]["ScoreParts"] | null;
             /**
+             * Started
+             * @description when the trial started, ISO 8601 in UTC (Optuna's datetime_start); None in results written before start times were recorded
+             */
+            started?: string | null;
+            /**
              * State
              * @description COMPLETE, FAIL or PRUNED
              */
@@ -2748,6 +3636,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_comparison_compare_get: {
+        parameters: {
+            query: {
+                /** @description run names: repeat the parameter (runs=a&runs=b) or separate them with commas (runs=a,b); at least two */
+                runs: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunComparison"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a named run does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a run's results.json is unreadable, or it has none yet */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description fewer than two runs, or one named twice */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_studies_comparison_study_get: {
         parameters: {
             query?: never;
@@ -4510,6 +5463,670 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_runs_runs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunList"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_run_runs__run__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    export_run_runs__run__export_get: {
+        parameters: {
+            query?: {
+                /** @description csv, parquet or json */
+                format?: "csv" | "parquet" | "json";
+            };
+            header?: never;
+            path: {
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "application/vnd.apache.parquet": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such run, or no trial of it has finished yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the run's results.json is unreadable; the reason names it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_recommendations_runs__run__recommendations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationReport"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no run of that name in the server's results folder */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the run's results.json is unreadable; the reason names it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_trials_runs__run__trials_get: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+                /** @description only trials in this state */
+                state?: ("COMPLETE" | "PRUNED" | "FAIL") | null;
+            };
+            header?: never;
+            path: {
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialPage"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_trial_runs__run__trials__trial__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialDetail"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    download_trial_model_runs__run__trials__trial__model_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    download_trial_plots_runs__run__trials__trial__plots_zip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_trial_plot_runs__run__trials__trial__plots__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                name: string;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_views_runs__run__views_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunViews"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no run of that name in the server's results folder */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the run's results.json is unreadable; the reason names it */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
             /** @description the jobs database is unavailable for now; retry */
             503: {
