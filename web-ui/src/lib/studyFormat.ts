@@ -83,7 +83,7 @@ export function formatParams(params: Record<string, unknown> | null | undefined)
 }
 
 /** Floats compact, as Python's "%g" prints them: 0.034851719880616285 -> "0.0348517". */
-function formatParam(value: unknown): string {
+export function formatParam(value: unknown): string {
   if (typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value))
     return String(Number(value.toPrecision(6)));
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);

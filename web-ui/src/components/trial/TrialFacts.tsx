@@ -6,6 +6,7 @@ import {
   formatScore,
   formatTimestamp,
 } from "@/lib/format";
+import { formatParam } from "@/lib/studyFormat";
 
 import styles from "./trial.module.css";
 
@@ -55,7 +56,7 @@ export function TrialMetricsCard({ trial, rank }: { trial: TrialSummary; rank: n
 export function TrialParamsCard({ params }: { params: TrialSummary["params"] }) {
   const rows = Object.entries(params).map(([name, value]): [string, string] => [
     name,
-    value === null ? "—" : String(value),
+    value === null ? "—" : formatParam(value),
   ]);
   return (
     <section className="card" aria-labelledby="trial-params-title">
