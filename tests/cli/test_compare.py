@@ -98,7 +98,7 @@ def test_an_unknown_run_exits_2_naming_it(results_dir: Path, capsys):
 
 def test_a_folder_that_is_not_a_run_exits_2(results_dir: Path, capsys, tmp_path: Path):
     err = refused(capsys, "good", str(tmp_path), "--results-dir", str(results_dir))
-    assert f"{tmp_path} is a folder but not a run" in err
+    assert f"{tmp_path} is not a run folder" in err
 
 
 def test_an_unreadable_results_json_exits_2_naming_the_file(results_dir: Path, capsys):

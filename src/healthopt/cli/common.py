@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from healthopt.config import DEFAULT_HEALTH_PROPORTIONS, ConfigError
@@ -21,8 +22,39 @@ class CliParser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:
+    from healthopt.runs.index import RunFolder
+
     # What each subcommand module's `add_parser` receives from `build_parser`.
     Subcommands = argparse._SubParsersAction[CliParser]
+
+# Where `healthopt optimize` writes its runs (OptimizationConfig.output_dir's default), and so
+# where the commands that read runs (report, export, compare) look a run's name up.
+DEFAULT_RESULTS_DIR = Path("optimization_results")
+RUN_HELP = "a run folder, or a run's name under --results-dir"
+
+
+def add_results_dir_flag(command: argparse.ArgumentParser) -> None:
+    """--results-dir, shared by the commands that read runs."""
+    command.add_argument(
+        "--results-dir",
+        type=Path,
+        default=DEFAULT_RESULTS_DIR,
+        metavar="DIR",
+        help=f"where run names are looked up (default: {DEFAULT_RESULTS_DIR})",
+    )
+
+
+def locate_run(run: str, results_dir: Path) -> RunFolder:
+    """RUN as the user gave it: a run folder's path when one is there, else a run's name under
+    `results_dir`; RunNotFound says which was tried and why it is not a run."""
+    from healthopt.runs.index import RunFolder, RunNotFound, find_run, is_run_folder
+
+    path = Path(run)
+    if is_run_folder(path):
+        return RunFolder(path.resolve().name, path)
+    if path.is_dir() or path.is_absolute() or len(path.parts) > 1:
+        raise RunNotFound(f"{run} is not a run folder (no results.json or config.json in it)")
+    return find_run(results_dir, run)
 
 
 def add_runpod_flags(command: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from healthopt.cli.common import EXIT_BAD_INPUT
+from healthopt.cli.common import EXIT_BAD_INPUT, RUN_HELP, add_results_dir_flag, locate_run
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from healthopt.records.compare import MetricComparison, RunComparison
     from healthopt.records.run import RunResults
     from healthopt.runs.index import RunFolder
-
-DEFAULT_RESULTS_DIR = Path("optimization_results")  # OptimizationConfig.output_dir's default
 
 
 class RunArgumentError(ValueError):
@@ -41,33 +39,19 @@ def add_parser(commands: Subcommands) -> None:
         "runs",
         nargs="+",
         metavar="RUN",
-        help="a run folder, or a run's name under --results-dir",
+        help=RUN_HELP,
     )
-    compare.add_argument(
-        "--results-dir",
-        type=Path,
-        default=DEFAULT_RESULTS_DIR,
-        metavar="DIR",
-        help=f"where runs named by name are looked up (default: {DEFAULT_RESULTS_DIR})",
-    )
+    add_results_dir_flag(compare)
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
 
 def resolve_run(text: str, results_dir: Path) -> RunFolder:
-    """The run a RUN argument names: an existing run folder's path, else a name under
-    `results_dir`; RunArgumentError otherwise."""
-    from healthopt.runs.index import RunFolder, RunNotFound, find_run, is_run_folder
+    """The run a RUN argument names (`cli.common.locate_run`); RunArgumentError otherwise."""
+    from healthopt.runs.index import RunNotFound
 
-    path = Path(text)
-    if is_run_folder(path):
-        return RunFolder(path.resolve().name, path)
     try:
-        return find_run(results_dir, text)
+        return locate_run(text, results_dir)
     except RunNotFound as exc:
-        if path.is_dir():
-            raise RunArgumentError(
-                f"{text} is a folder but not a run (no results.json or config.json)"
-            ) from None
         raise RunArgumentError(str(exc)) from None
 
 

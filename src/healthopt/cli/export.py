@@ -11,13 +11,17 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from healthopt.cli.common import EXIT_BAD_INPUT, EXIT_FAILED
+from healthopt.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    RUN_HELP,
+    add_results_dir_flag,
+    locate_run,
+)
 
 if TYPE_CHECKING:
     from healthopt.cli.common import Subcommands
-    from healthopt.runs.index import RunFolder
 
-DEFAULT_RESULTS_DIR = Path("optimization_results")  # where `healthopt optimize` writes runs
 _FORMATS = ("csv", "parquet", "json")  # healthopt.runs.export.EXPORT_FORMATS, without pandas
 
 
@@ -30,9 +34,7 @@ def add_parser(commands: Subcommands) -> None:
         "time and epochs. pd.read_csv, pd.read_parquet or pd.read_json reads the file in one "
         "call; docs/export_columns.md lists the columns.",
     )
-    export.add_argument(
-        "run", metavar="RUN", help="a run folder, or a run's name under --results-dir"
-    )
+    export.add_argument("run", metavar="RUN", help=RUN_HELP)
     export.add_argument(
         "--format",
         choices=_FORMATS,
@@ -45,13 +47,7 @@ def add_parser(commands: Subcommands) -> None:
         help="file to write, or an existing folder to write RUN_trials.FORMAT into "
         "(default: RUN_trials.FORMAT in the current folder)",
     )
-    export.add_argument(
-        "--results-dir",
-        type=Path,
-        default=DEFAULT_RESULTS_DIR,
-        metavar="DIR",
-        help=f"where run names are looked up (default: {DEFAULT_RESULTS_DIR})",
-    )
+    add_results_dir_flag(export)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -91,19 +87,6 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     rows, columns = table.shape
     console.print(f"wrote {target}: {rows} rows x {columns} columns ({fmt})", markup=False)
     return 0
-
-
-def locate_run(run: str, results_dir: Path) -> RunFolder:
-    """RUN as the user gave it: a run folder's path when one is there, else (a bare name) a
-    run's name under `results_dir`; RunNotFound says which was tried."""
-    from healthopt.runs.index import RunFolder, RunNotFound, find_run, is_run_folder
-
-    path = Path(run)
-    if is_run_folder(path):
-        return RunFolder(path.resolve().name, path)
-    if path.is_absolute() or len(path.parts) > 1:
-        raise RunNotFound(f"{run} is not a run folder (no results.json or config.json in it)")
-    return find_run(results_dir, run)
 
 
 def _format_of(output: Path | None) -> str:

@@ -13,12 +13,17 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from healthopt.cli.common import EXIT_BAD_INPUT, EXIT_FAILED
+from healthopt.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    RUN_HELP,
+    add_results_dir_flag,
+    locate_run,
+)
 
 if TYPE_CHECKING:
     from healthopt.cli.common import Subcommands
 
-DEFAULT_RESULTS_DIR = Path("optimization_results")  # where `healthopt optimize` writes runs
 DEFAULT_FORMATS = "html,png"
 
 
@@ -31,16 +36,8 @@ def add_parser(commands: Subcommands) -> None:
         "parallel coordinates, the hyperparameter-impact heatmap (Spearman) and, in pareto "
         "runs, the Pareto front. Writes report.html (opens offline) and one PNG per view.",
     )
-    report.add_argument(
-        "run", metavar="RUN", help="a run folder, or a run's name under --results-dir"
-    )
-    report.add_argument(
-        "--results-dir",
-        type=Path,
-        default=DEFAULT_RESULTS_DIR,
-        metavar="DIR",
-        help=f"where run names are looked up (default: {DEFAULT_RESULTS_DIR})",
-    )
+    report.add_argument("run", metavar="RUN", help=RUN_HELP)
+    add_results_dir_flag(report)
     report.add_argument(
         "--output",
         type=Path,
@@ -56,7 +53,6 @@ def add_parser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from healthopt.cli.export import locate_run
     from healthopt.console import output_console
     from healthopt.runs.index import RunNotFound
     from healthopt.runs.report import ReportError, parse_formats, write_report

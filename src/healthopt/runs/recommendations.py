@@ -198,6 +198,21 @@ def _spearman(x: Sequence[float], y: Sequence[float]) -> tuple[Any, Any]:
 
 
 # -- the chosen trial's files ---------------------------------------------------------------
+def _spearman_evidence(what: str, rho: float, p_value: float, interval: Any, n: int) -> Evidence:
+    """The evidence of a Spearman correlation: rho as the effect, its interval from `_spearman`."""
+    return Evidence(
+        test=f"scipy.stats.spearmanr (two-sided), {what}",
+        statistic=rho,
+        p_value=p_value,
+        effect_size=rho,
+        effect_name="Spearman rho",
+        ci_low=float(interval.low),
+        ci_high=float(interval.high),
+        ci_name="95% CI of rho (Pearson on ranks, Fisher z)",
+        n=n,
+    )
+
+
 def _history(
     run: RunFolder, chosen: TrialRecord | None
 ) -> tuple[dict[str, list[float | None]], str | None]:
@@ -293,16 +308,8 @@ def learning_rate(results: RunResults, chosen: TrialRecord | None) -> Finding:
             if gain is not None
             else "."
         ),
-        evidence=Evidence(
-            test="scipy.stats.spearmanr (two-sided), log10 learning rate vs val accuracy",
-            statistic=rho,
-            p_value=p_value,
-            effect_size=rho,
-            effect_name="Spearman rho",
-            ci_low=float(interval.low),
-            ci_high=float(interval.high),
-            ci_name="95% CI of rho (Pearson on ranks, Fisher z)",
-            n=len(trials),
+        evidence=_spearman_evidence(
+            "log10 learning rate vs val accuracy", rho, p_value, interval, len(trials)
         ),
         expected_gain=gain,
         expected_gain_unit=ACCURACY if gain is not None else None,
@@ -511,16 +518,8 @@ def batch_size(run: RunFolder, results: RunResults, chosen: TrialRecord | None) 
         confidence=level,
         priority=priority,
         rationale=" ".join(notes),
-        evidence=Evidence(
-            test="scipy.stats.spearmanr (two-sided), batch size vs seconds per epoch",
-            statistic=rho,
-            p_value=p_value,
-            effect_size=rho,
-            effect_name="Spearman rho",
-            ci_low=float(interval.low),
-            ci_high=float(interval.high),
-            ci_name="95% CI of rho (Pearson on ranks, Fisher z)",
-            n=len(timed),
+        evidence=_spearman_evidence(
+            "batch size vs seconds per epoch", rho, p_value, interval, len(timed)
         ),
         expected_gain=saving,
         expected_gain_unit="fraction of epoch time saved" if saving is not None else None,
