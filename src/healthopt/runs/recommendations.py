@@ -197,7 +197,6 @@ def _spearman(x: Sequence[float], y: Sequence[float]) -> tuple[Any, Any]:
     return result, interval
 
 
-# -- the chosen trial's files ---------------------------------------------------------------
 def _spearman_evidence(what: str, rho: float, p_value: float, interval: Any, n: int) -> Evidence:
     """The evidence of a Spearman correlation: rho as the effect, its interval from `_spearman`."""
     return Evidence(
@@ -213,6 +212,7 @@ def _spearman_evidence(what: str, rho: float, p_value: float, interval: Any, n: 
     )
 
 
+# -- the chosen trial's files ---------------------------------------------------------------
 def _history(
     run: RunFolder, chosen: TrialRecord | None
 ) -> tuple[dict[str, list[float | None]], str | None]:
