@@ -13,7 +13,8 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 
 from healthopt.records.views import RunViews
 from healthopt.runs.index import find_run, read_results
-from healthopt.runs.views import infer_distribution, run_views
+from healthopt.runs.view_space import infer_distribution
+from healthopt.runs.views import run_views
 
 from .made_runs import made_run
 from .view_scripts import driven, driven_run, driven_with_failures

@@ -3,10 +3,10 @@ optimization history, parameter importance (fANOVA and PED-ANOVA, for accuracy a
 for health), parallel coordinates, the Pareto front, and the impact heatmap (`runs.impact`).
 
 Optuna draws from a study, so the run's TrialRecords are replayed into in-memory studies
-(`optuna.trial.create_trial`), one per target, with the distributions the run searched: read
-from the run's study.db when it is there, inferred from the values otherwise (a run whose study
-lived in PostgreSQL still gets its views). Each in-memory trial keeps its run's trial number, so
-the history's x axis is the run's own.
+(`optuna.trial.create_trial`), one per target, with the distributions the run searched
+(`runs.view_space`): read from the run's study.db when it is there, inferred from the values
+otherwise (a run whose study lived in PostgreSQL still gets its views). Each in-memory trial
+keeps its run's trial number, so the history's x axis is the run's own.
 
 The search space is conditional (`adam_learning_rate`, `sgd_learning_rate`, ...), and Optuna's
 importance and parallel coordinates use only params present in every trial, so a derived
@@ -24,14 +24,22 @@ from typing import TYPE_CHECKING, Any
 
 from healthopt.records import Mode, RunResults, TrialRecord
 from healthopt.records.views import VIEW_NAMES, FigureSpec, RunViews
-from healthopt.runs.impact import LEARNING_RATE, heatmap_figure, impact_heatmap, learning_rate_of
+from healthopt.runs.impact import LEARNING_RATE, heatmap_figure, impact_heatmap
 from healthopt.runs.index import RunFolder
+
+# STUDY_FILE and infer_distribution are re-exported: callers knew them as `runs.views` names.
+from healthopt.runs.view_space import STUDY_FILE as STUDY_FILE
+from healthopt.runs.view_space import infer_distribution as infer_distribution
+from healthopt.runs.view_space import (
+    run_distributions,
+    stored_distributions,
+    with_learning_rate,
+)
 
 if TYPE_CHECKING:
     from optuna import Study
     from optuna.distributions import BaseDistribution
 
-STUDY_FILE = "study.db"
 DEFAULT_SEED = 0  # fANOVA's forest is random; a fixed seed gives the same bars on every request
 MIN_TRIALS = {
     "history": 1,
@@ -103,7 +111,7 @@ def view_studies(run: RunFolder, results: RunResults) -> ViewStudies:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     stored, notes = stored_distributions(run, results)
-    params = [_with_learning_rate(trial.params) for trial in results.trials]
+    params = [with_learning_rate(trial.params) for trial in results.trials]
     derived = any(LEARNING_RATE in p for p in params) and not any(
         LEARNING_RATE in trial.params for trial in results.trials
     )
@@ -131,121 +139,6 @@ def view_studies(run: RunFolder, results: RunResults) -> ViewStudies:
         derived_learning_rate=derived,
         notes=tuple(notes),
     )
-
-
-def stored_distributions(
-    run: RunFolder, results: RunResults
-) -> tuple[dict[int, dict[str, BaseDistribution]], list[str]]:
-    """Trial number -> the distributions Optuna recorded in the run's study.db, and a note when
-    they had to be inferred from the values instead (no study.db: a PostgreSQL run)."""
-    import optuna
-    from sqlalchemy.exc import SQLAlchemyError
-
-    path = run.path / STUDY_FILE
-    if not path.is_file():
-        return {}, [
-            f"{run.name} has no {STUDY_FILE} (its study may have lived in another storage): "
-            "the search space is inferred from the trials' values"
-        ]
-    storage = f"sqlite:///{path.resolve()}"
-    names = dict.fromkeys((results.run_name, run.name))  # the study is named after the run
-    problem = ""
-    for name in names:
-        try:
-            study = optuna.load_study(study_name=name, storage=storage)
-            return {t.number: dict(t.distributions) for t in study.get_trials(deepcopy=False)}, []
-        except KeyError:
-            problem = f"no study named {name!r} in it"
-        except (SQLAlchemyError, RuntimeError, ValueError, OSError) as exc:
-            problem = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            break
-    return {}, [
-        f"{run.name}/{STUDY_FILE} could not be read ({problem}): the search space is inferred "
-        "from the trials' values"
-    ]
-
-
-def _with_learning_rate(params: dict[str, Any]) -> dict[str, Any]:
-    """The trial's params plus the derived `learning_rate` (when it has one and no own)."""
-    if LEARNING_RATE in params:
-        return dict(params)
-    rate = learning_rate_of(params)
-    return dict(params) if rate is None or rate <= 0 else {**params, LEARNING_RATE: rate}
-
-
-def run_distributions(
-    trials: Sequence[TrialRecord],
-    params: Sequence[dict[str, Any]],
-    stored: dict[int, dict[str, BaseDistribution]],
-) -> dict[str, BaseDistribution]:
-    """One distribution per param for the whole run: the stored one when every trial that has
-    the param recorded the same one and it holds every value, else inferred from the values
-    (Optuna's importance refuses a param whose distribution changes between trials)."""
-    values: dict[str, list[Any]] = {}
-    for p in params:
-        for name, value in p.items():
-            if value is not None:
-                values.setdefault(name, []).append(value)
-    recorded: dict[str, list[BaseDistribution]] = {}
-    for trial in trials:
-        for name, distribution in stored.get(trial.number, {}).items():
-            recorded.setdefault(name, []).append(distribution)
-    chosen: dict[str, BaseDistribution] = {}
-    for name, seen in values.items():
-        candidates = recorded.get(name, [])
-        if (
-            candidates
-            and all(d == candidates[0] for d in candidates)
-            and _holds(candidates[0], seen)
-        ):
-            chosen[name] = candidates[0]
-        elif name == LEARNING_RATE and name not in recorded:
-            chosen[name] = _learning_rate_distribution(seen, recorded)
-        else:
-            chosen[name] = infer_distribution(name, seen)
-    return chosen
-
-
-def _holds(distribution: BaseDistribution, values: Sequence[Any]) -> bool:
-    try:
-        return all(distribution._contains(distribution.to_internal_repr(v)) for v in values)
-    except (ValueError, TypeError):
-        return False
-
-
-def _learning_rate_distribution(
-    values: Sequence[Any], recorded: dict[str, list[BaseDistribution]]
-) -> BaseDistribution:
-    """The derived rate's range: the union of the searched rates' ranges when they are known
-    (the space, not only where the trials landed), log scale."""
-    from optuna.distributions import FloatDistribution
-
-    lows = [float(v) for v in values]
-    highs = list(lows)
-    for name, seen in recorded.items():
-        if name.endswith("_learning_rate"):
-            for distribution in seen:
-                if isinstance(distribution, FloatDistribution):
-                    lows.append(distribution.low)
-                    highs.append(distribution.high)
-    return FloatDistribution(min(lows), max(highs), log=True)
-
-
-def infer_distribution(name: str, values: Sequence[Any]) -> BaseDistribution:
-    """A distribution that holds `values`: categorical for text and booleans, int for whole
-    numbers, float otherwise (log scale for a positive learning rate)."""
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
-
-    if any(isinstance(v, (bool, str)) or not isinstance(v, (int, float)) for v in values):
-        return CategoricalDistribution(sorted(set(values), key=lambda v: (str(type(v)), str(v))))
-    if all(isinstance(v, int) for v in values):
-        return IntDistribution(int(min(values)), int(max(values)))
-    low, high = float(min(values)), float(max(values))
-    return FloatDistribution(low, high, log=low > 0 and name.endswith("learning_rate"))
 
 
 def _study(
