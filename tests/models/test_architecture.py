@@ -237,3 +237,40 @@ def test_architecture_json_written_before_versioning_still_loads():
     # PyTorch's spelling (seed 004): one number for a square stride, under `stride`.
     node = GraphNode.from_json({"id": "c", "category": "convolution", "stride": 2})
     assert node.strides == [2, 2]
+
+
+def test_each_layer_records_its_per_sample_output_shape():
+    inputs = keras.Input(shape=(12,), name="tokens")
+    x = keras.layers.Embedding(31, 8, name="embedding")(inputs)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(5), name="bilstm")(x)
+    outputs = keras.layers.Dense(3, name="predictions")(x)
+    summary = describe_model(keras.Model(inputs, outputs))
+    shapes = {name: entry.output_shape for name, entry in summary.layers.items()}
+    # The batch axis is dropped; both directions of the LSTM are concatenated.
+    assert shapes == {"embedding": [12, 8], "bilstm": [10], "predictions": [3]}
+    conv = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 1)),
+            keras.layers.Conv2D(4, 3, name="conv"),
+            keras.layers.Flatten(name="flat"),
+        ]
+    )
+    assert {n: e.output_shape for n, e in describe_model(conv).layers.items()} == {
+        "conv": [6, 6, 4],
+        "flat": [144],
+    }
+
+
+def test_a_layer_returning_several_tensors_has_no_output_shape():
+    class Split(keras.layers.Layer):
+        def call(self, x):
+            return x[:, :2], x[:, 2:]
+
+    inputs = keras.Input(shape=(4,))
+    left, right = Split(name="split")(inputs)
+    outputs = keras.layers.Dense(1, name="out")(
+        keras.layers.Concatenate(name="join")([left, right])
+    )
+    layers = describe_model(keras.Model(inputs, outputs)).layers
+    assert layers["split"].output_shape is None
+    assert layers["join"].output_shape == [4] and layers["out"].output_shape == [1]

@@ -219,6 +219,33 @@ def test_lstm_bidirectional_width_counts_both_directions() -> None:
     assert boxes["embedding"].depth > boxes["bilstm"].depth > boxes["predictions"].depth
 
 
+def test_boxes_carry_the_graph_label_output_shape_and_directions() -> None:
+    shapes = {"embedding": [20, 64], "bilstm": [64], "predictions": [3]}
+    layers = {
+        name: {**entry, "output_shape": shapes[name]} for name, entry in LSTM["layers"].items()
+    }
+    arch = {**LSTM, "layers": layers}
+    boxes = {box.layer_id: box for box in architecture_visualization(arch).layers}
+    assert boxes["bilstm"].label == "Bidirectional (2x32 units)"
+    assert boxes["embedding"].label == "Embedding (1000->64)"
+    assert boxes["bilstm"].bidirectional and not boxes["embedding"].bidirectional
+    assert not boxes["predictions"].bidirectional
+    assert {name: box.output_shape for name, box in boxes.items()} == shapes
+    # The box's label is the graph node's, so hover text and graph agree.
+    graph = {e["data"]["id"]: e["data"]["label"] for e in _elements(arch) if "label" in e["data"]}
+    assert all(graph[name] == box.label for name, box in boxes.items())
+    conv = _boxes(CNN)["conv_b"]
+    assert conv.label == "Conv2D (32 filters, 3x3)" and conv.output_shape is None  # not recorded
+
+
+def test_an_old_file_names_a_bidirectional_layer_by_its_class() -> None:
+    old = {k: v for k, v in LSTM.items() if k != "layer_graph"}
+    boxes = _boxes(old)
+    assert boxes["bilstm"].bidirectional and boxes["bilstm"].label == "Bidirectional"
+    assert not boxes["embedding"].bidirectional
+    assert all(box.output_shape is None for box in boxes.values())
+
+
 def test_generic_dense_model() -> None:
     visual = architecture_visualization(GENERIC)
     assert visual.architecture_type == "Generic"
@@ -394,7 +421,8 @@ def test_view_is_frozen_and_to_dict_is_json_ready() -> None:
     with pytest.raises(ValidationError, match="frozen"):
         view.visualization = None  # type: ignore[misc]
     data = json.loads(json.dumps(view.to_dict(), allow_nan=False))
-    assert set(data) == {"cytoscape", "visualization"}
+    assert set(data) == {"cytoscape", "visualization", "forward_signals"}
+    assert data["forward_signals"] == []  # no epoch records given: nothing measured to play
     assert set(data["cytoscape"]) == {"elements", "legend"}
     visual = data["visualization"]
     assert visual["performance_color"] == GREEN and visual["health_color"] == YELLOW

@@ -95,6 +95,7 @@ def describe_model(model: keras.Model) -> ArchitectureSummary:
                 type=type(layer).__name__,
                 parameters=int(layer.count_params()),
                 pct_of_total=100.0 * layer.count_params() / total if total else 0.0,
+                output_shape=_output_shape(layer),
             )
             for layer in layers
         },
@@ -118,6 +119,17 @@ def _arch_type(layers: list[Any]) -> str:
 
 def _shape(shape: Any) -> list[int | None]:
     return [None if d is None else int(d) for d in shape]
+
+
+def _output_shape(layer: Any) -> list[int | None] | None:
+    """One sample's output shape (batch axis dropped); None for a layer never called, called
+    more than once, or returning several tensors (no single shape to show)."""
+    try:
+        tensor = layer.output
+    except (AttributeError, ValueError):
+        return None
+    shape = getattr(tensor, "shape", None)
+    return None if shape is None or len(shape) == 0 else _shape(shape[1:])
 
 
 def _input_shapes(layer: Any) -> list[list[int | None]]:

@@ -46,6 +46,9 @@ class LayerSummary(Record):
     type: str | None = None
     parameters: int | None = None
     pct_of_total: Finite = None
+    output_shape: list[int | None] | None = Field(
+        None, description="one sample's output shape (no batch axis); None when not known"
+    )
 
 
 class GraphNode(Record):

@@ -1,4 +1,8 @@
-"""Dashboard view data built from run artefacts (no TensorFlow; typed records out)."""
+"""Dashboard view data built from run artefacts (no TensorFlow; typed records out).
+
+`healthopt.visualization.diagram` (SVG/PDF drawings of a view) is not imported here: it loads
+matplotlib, which reading a view does not need.
+"""
 
 from healthopt.visualization.architecture import (
     CATEGORY_COLORS,
@@ -19,6 +23,7 @@ from healthopt.visualization.architecture import (
     legend,
     score_color,
 )
+from healthopt.visualization.forward_signals import ForwardSignal, forward_signals
 
 __all__ = [
     "CATEGORY_COLORS",
@@ -31,11 +36,13 @@ __all__ = [
     "CytoscapeGraph",
     "CytoscapeNode",
     "CytoscapeNodeData",
+    "ForwardSignal",
     "LayerVisualization",
     "LegendEntry",
     "architecture_visualization",
     "build_view",
     "cytoscape_elements",
+    "forward_signals",
     "legend",
     "score_color",
 ]

@@ -1,4 +1,5 @@
-"""Architecture view data for the dashboard: Cytoscape.js elements and 3D layer boxes.
+"""Architecture view data for the dashboard: Cytoscape.js elements, 3D layer boxes and the
+forward signals the 3D view's forward-propagation animation lights layers by.
 
 Input is a trial's ``architecture.json`` as a `records.ArchitectureSummary` (a parsed JSON
 object is validated into one). The output is typed (`ArchitectureView`: a `CytoscapeGraph`
@@ -8,6 +9,11 @@ OpenAPI (and the dashboard's generated types) describe exactly what `build_view`
 ``architecture_view.json`` carry (node data leaves out the details a layer does not have).
 Old or partial files are accepted: without ``layer_graph`` the nodes are rebuilt from
 ``layers`` (categories guessed from the Keras class name), in file order.
+
+Each box also carries the graph node's ``label``, the layer's per-sample ``output_shape``
+(None for files written before describe_model recorded it) and ``bidirectional`` (the 3D view
+and `visualization.diagram` draw both directions). Given the trial's epoch records,
+``forward_signals`` holds per-layer measurements (`visualization.forward_signals`).
 
 3D sizing (every model layer is a box stacked along z; all rules are deterministic and
 monotone). A layer's width n is its filters (convolution), units (linear; recurrent, doubled
@@ -30,7 +36,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +48,8 @@ from pydantic import (
     model_serializer,
 )
 
-from healthopt.records import ArchitectureSummary, Finite, GraphNode, Record
+from healthopt.records import ArchitectureSummary, EpochRecord, Finite, GraphNode, Record
+from healthopt.visualization.forward_signals import ForwardSignal, forward_signals
 
 SCORE_BANDS = ((0.8, "#16a34a"), (0.6, "#eab308"), (0.4, "#f97316"), (0.0, "#dc2626"))
 NO_SCORE_COLOR = "#9ca3af"
@@ -158,6 +165,7 @@ class LayerVisualization(_ViewRecord):
 
     layer_id: str
     layer_type: str = Field(description='the Keras class name, e.g. "Conv2D"')
+    label: str = Field(description='the graph node\'s label, e.g. "Conv2D (32 filters, 3x3)"')
     category: str = Field(description='describe_model\'s category, e.g. "convolution"')
     position_z: float
     width: float
@@ -169,6 +177,10 @@ class LayerVisualization(_ViewRecord):
     units: int | None
     color_intensity: float
     opacity: float
+    output_shape: list[int | None] | None = Field(
+        description="one sample's output shape (no batch axis); null when not recorded"
+    )
+    bidirectional: bool = Field(description="a recurrent layer read in both directions")
 
 
 class ArchitectureVisualization(_ViewRecord):
@@ -196,10 +208,14 @@ class ArchitectureVisualization(_ViewRecord):
 
 
 class ArchitectureView(_ViewRecord):
-    """What the dashboard draws of a model: the Cytoscape graph and the 3D view."""
+    """What the dashboard draws of a model: the Cytoscape graph, the 3D view, and the
+    measured per-layer signals its forward-propagation animation can play."""
 
     cytoscape: CytoscapeGraph
     visualization: ArchitectureVisualization
+    forward_signals: list[ForwardSignal] = Field(
+        default=[], description="empty when the trial recorded no per-layer measurement"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (a fresh object each call)."""
@@ -227,13 +243,17 @@ def build_view(
     architecture: Architecture,
     performance_score: float | None = None,
     health_score: float | None = None,
+    epochs: Sequence[EpochRecord] | None = None,
 ) -> ArchitectureView:
-    """The full view of one architecture.json; ValueError when it lists no layers (or is
-    not an architecture summary: `records.SchemaError`)."""
+    """The full view of one architecture.json, with forward signals from the trial's epoch
+    records when given; ValueError when it lists no layers (or is not an architecture
+    summary: `records.SchemaError`)."""
     summary = _summary(architecture)
     cytoscape = CytoscapeGraph(elements=cytoscape_elements(summary), legend=legend(summary))
     visual = architecture_visualization(summary, performance_score, health_score)
-    return ArchitectureView(cytoscape=cytoscape, visualization=visual)
+    layer_ids = {box.layer_id for box in visual.layers}
+    signals = forward_signals(epochs, layer_ids) if epochs else []
+    return ArchitectureView(cytoscape=cytoscape, visualization=visual, forward_signals=signals)
 
 
 def score_color(score: float | None) -> str:
@@ -298,10 +318,12 @@ def architecture_visualization(
             z += boxes[-1].depth / 2 + _GAP + depth / 2
         kernel = layer.node.kernel_size
         share = min(layer.parameters / total, 1.0) if total else 0.0
+        stats = summary.layers.get(layer.id)
         boxes.append(
             LayerVisualization(
                 layer_id=layer.id,
                 layer_type=layer.type,
+                label=_label(layer),
                 category=layer.category,
                 position_z=z,
                 width=face[0],
@@ -313,6 +335,9 @@ def architecture_visualization(
                 units=layer.node.units,
                 color_intensity=0.15 + 0.85 * math.sqrt(share),
                 opacity=_OPACITY.get(layer.category, _DEFAULT_OPACITY),
+                output_shape=stats.output_shape if stats else None,
+                # Old files without layer_graph still name the wrapper class.
+                bidirectional=bool(layer.node.bidirectional) or layer.type == "Bidirectional",
             )
         )
     return ArchitectureVisualization(
