@@ -5,16 +5,20 @@ are known from their script."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
+import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from healthopt.api.app import create_app
 
+from ..builders import healthy_epoch
 from ..optimize.scripted import MODEL_BYTES, PNG_BYTES, Outcome, alarmed, fail, learning
 from ..runs.made_runs import made_run
 from .conftest import finished_job, make_settings
@@ -222,3 +226,53 @@ def test_a_jobs_trial_links_its_layer_monitoring(client: TestClient, results_dir
     detail = client.get(f"/runs/{job.run_name}/trials/0").json()
     assert detail["monitoring_url"] == f"/jobs/{job.id}/trials/0/monitoring"
     assert detail["model_url"] is None  # the crafted job kept its trial's model nowhere
+
+
+def test_a_trials_architecture_is_served_as_svg_and_pdf_diagrams(client: TestClient):
+    detail = client.get(f"/runs/{RUN}/trials/5").json()
+    base = f"/runs/{RUN}/trials/5"
+    assert detail["architecture_svg_url"] == f"{base}/architecture.svg"
+    assert detail["architecture_pdf_url"] == f"{base}/architecture.pdf"
+    layers = [box["layer_id"] for box in detail["architecture"]["visualization"]["layers"]]
+    svg = client.get(detail["architecture_svg_url"])
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.headers["content-disposition"] == (
+        f'inline; filename="{RUN}_trial_5_architecture.svg"'
+    )
+    root = ET.fromstring(svg.content)
+    boxes = [
+        g
+        for g in root.iter("{http://www.w3.org/2000/svg}g")
+        if g.get("id", "").startswith("layer-box-")
+    ]
+    assert len(boxes) == len(layers)
+    pdf = client.get(detail["architecture_pdf_url"])
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert f"{RUN}_trial_5_architecture.pdf" in pdf.headers["content-disposition"]
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert all(layer in text for layer in layers)
+
+
+def test_a_trial_without_architecture_has_no_diagrams(client: TestClient, results_dir: Path):
+    run_file(results_dir, "trials", "trial_4", "architecture.json").unlink()
+    detail = client.get(f"/runs/{RUN}/trials/4").json()
+    assert detail["architecture"] is None
+    assert detail["architecture_svg_url"] is None and detail["architecture_pdf_url"] is None
+    for fmt in ("svg", "pdf"):
+        response = client.get(f"/runs/{RUN}/trials/4/architecture.{fmt}")
+        assert response.status_code == 404
+        assert "trial 4 has no architecture" in response.json()["detail"]
+    unknown = client.get(f"/runs/{RUN}/trials/99/architecture.svg")
+    assert unknown.status_code == 404 and "no finished trial 99" in unknown.json()["detail"]
+
+
+def test_a_trials_view_plays_the_signals_its_epoch_records_hold(
+    client: TestClient, results_dir: Path
+):
+    assert client.get(f"/runs/{RUN}/trials/6").json()["architecture"]["forward_signals"] == []
+    epochs = [healthy_epoch(k) for k in range(2)]
+    run_file(results_dir, "trials", "trial_6", "observer.json").write_text(json.dumps(epochs))
+    signals = client.get(f"/runs/{RUN}/trials/6").json()["architecture"]["forward_signals"]
+    assert [s["measure"] for s in signals] == ["activation_rms", "forward_time_share"]
+    assert all(s["epoch"] == 1 for s in signals)
+    assert set(signals[0]["values"]) == {"conv_0", "conv_1", "dense_0", "predictions"}

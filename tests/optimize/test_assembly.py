@@ -3,14 +3,20 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from healthopt.artifacts.integrity import ModelCorrupt
 from healthopt.optimize.assembly import assemble_best, model_file_name, trial_dir
 from healthopt.records import HealthValues, TrialMetrics, TrialRecord
+from healthopt.visualization import diagram
+
+from ..builders import healthy_epoch
 
 
 def _record(number: int, val_accuracy: float | None, **fields: object) -> TrialRecord:
@@ -85,6 +91,45 @@ def test_assembly_writes_the_architecture_view_of_the_best_model(tmp_path: Path)
     # The one component it has, at its default share (the others count 0), gated by skill.
     assert view["visualization"]["health_score"] == pytest.approx((0.8 / 0.9) * 0.15 * 0.5)
     assert view["cytoscape"]["elements"][0]["data"]["id"] == "input"
+
+
+def test_assembly_draws_the_architecture_as_svg_and_pdf(tmp_path: Path):
+    digest = _trial_files(tmp_path, 1, b"model")
+    (trial_dir(tmp_path, 1) / "architecture.json").write_text(ARCHITECTURE.read_text())
+    (trial_dir(tmp_path, 1) / "observer.json").write_text(json.dumps([healthy_epoch(0)]))
+    assemble_best(tmp_path, _record(1, 0.9, model_sha256=digest), "digits")
+    folder = tmp_path / "optimized_model"
+    view = json.loads((folder / "architecture_view.json").read_text())
+    layers = [box["layer_id"] for box in view["visualization"]["layers"]]
+    svg = ET.fromstring((folder / "architecture.svg").read_bytes())
+    groups = {g.get("id") for g in svg.iter("{http://www.w3.org/2000/svg}g")}
+    assert {f"layer-box-{i}" for i in range(len(layers))} <= groups
+    pdf = PdfReader(folder / "architecture.pdf")
+    assert len(pdf.pages) == 1 and layers[0] in pdf.pages[0].extract_text()
+    # The view in the folder is the API's: with the signals of the trial's epoch records.
+    assert [s["measure"] for s in view["forward_signals"]] == [
+        "activation_rms",
+        "forward_time_share",
+    ]
+
+
+def test_a_diagram_that_cannot_be_drawn_never_fails_the_assembly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    def broken(visualization: object, fmt: str) -> bytes:
+        raise RuntimeError(f"no {fmt} today")
+
+    monkeypatch.setattr(diagram, "architecture_diagram", broken)
+    digest = _trial_files(tmp_path, 1, b"model")
+    (trial_dir(tmp_path, 1) / "architecture.json").write_text(ARCHITECTURE.read_text())
+    (trial_dir(tmp_path, 1) / "observer.json").write_text("[{not json")  # no signals, no failure
+    with caplog.at_level(logging.WARNING, logger="healthopt.optimize.assembly"):
+        path = assemble_best(tmp_path, _record(1, 0.9, model_sha256=digest), "digits")
+    folder = tmp_path / "optimized_model"
+    assert path.is_file() and (folder / "architecture_view.json").is_file()
+    assert not (folder / "architecture.svg").exists() and not (folder / "architecture.pdf").exists()
+    assert "no architecture.svg for trial 1: no svg today" in caplog.text
+    assert json.loads((folder / "architecture_view.json").read_text())["forward_signals"] == []
 
 
 def test_a_broken_architecture_file_costs_only_the_view(tmp_path: Path):

@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from healthopt.artifacts.integrity import ModelCorrupt, verify_model
+from healthopt.jsonio import JSONFileError, read_json
+from healthopt.monitoring.folder import (
+    OBSERVER_FILE,
+    MonitoringInputError,
+    NoEpochRecords,
+    epoch_records,
+)
 from healthopt.optimize.assembly import OPTIMIZED_DIR, plots_dir, trial_dir
 from healthopt.records import (
     ArchitectureSummary,
     ComputeSummary,
+    EpochRecord,
     Record,
     RunResults,
     SchemaError,
@@ -62,6 +70,22 @@ def confine(root: Path, candidate: Path) -> Path:
     if not resolved.is_relative_to(root) or not resolved.is_file():
         raise FileMissing(str(candidate.name))
     return resolved
+
+
+def zip_folder(folder: Path, target: Path, top: str, within: Path) -> int:
+    """Every file under `folder` into the ZIP `target` as `top/<path relative to folder>`;
+    returns how many went in. Only regular files that resolve inside `within` go in: a link
+    out of the results folder is left out, as the API serves nothing outside it."""
+    count = 0
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            try:
+                resolved = confine(within, path)
+            except FileMissing:
+                continue  # a folder, or a file the API does not serve
+            archive.write(resolved, f"{top}/{path.relative_to(folder).as_posix()}")
+            count += 1
+    return count
 
 
 @functools.lru_cache(maxsize=256)
@@ -129,6 +153,22 @@ class RunFiles:
     def architecture(self, trial: int) -> ArchitectureSummary | None:
         return self.trial_file(trial, "architecture", ArchitectureSummary)
 
+    def epochs(self, trial: int) -> list[EpochRecord] | None:
+        """A trial's epoch records (its observer.json); None when it has none, [] when it
+        holds no epoch yet, FileCorrupt when it is not epoch records
+        (`monitoring.folder.epoch_records`)."""
+        try:
+            path = confine(self.results_dir, trial_dir(self.run_dir, trial) / OBSERVER_FILE)
+        except FileMissing:
+            return None
+        name = self.relative(path)
+        try:
+            return epoch_records(read_json(path), name)
+        except NoEpochRecords:
+            return []
+        except (JSONFileError, MonitoringInputError) as exc:
+            raise FileCorrupt(str(exc).replace(str(path), name)) from None
+
     def trial_model(self, trial: int) -> Path:
         """A trial's own saved model (`trials/trial_N/model.keras`); FileMissing when the trial
         kept none (pruned, failed, unknown) or its files were not fetched from the store."""
@@ -143,6 +183,14 @@ class RunFiles:
         if not relative or not relative.startswith(OPTIMIZED_DIR + "/"):
             raise FileMissing("optimized model")
         return self._file(*Path(relative).parts)
+
+    def optimized_folder(self, results: RunResults | None = None) -> Path:
+        """optimized_model/, resolved; FileMissing until the run has assembled its model."""
+        self.optimized_model(results)
+        folder = (self.run_dir / OPTIMIZED_DIR).resolve()
+        if not folder.is_dir() or not folder.is_relative_to(self.results_dir):
+            raise FileMissing(OPTIMIZED_DIR)
+        return folder
 
     def verified(self, model: Path, expected_sha256: str | None) -> Path:
         """`model`, once it hashes to the digest recorded when it was saved (None: saved before

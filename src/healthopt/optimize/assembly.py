@@ -18,16 +18,19 @@ from typing import TYPE_CHECKING
 from healthopt.artifacts.integrity import verify_keras_archive, verify_model
 from healthopt.health.scoring import composite_health
 from healthopt.jsonio import write_json_atomic
+from healthopt.monitoring.folder import MonitoringInputError, folder_records
 from healthopt.monitoring.layout import MONITORING_DIR
 from healthopt.records import StoredArtifact, TrialRecord
 from healthopt.visualization import build_view
 
 if TYPE_CHECKING:
     from healthopt.artifacts import ArtifactStore
+    from healthopt.visualization.diagram import DiagramFormat
 
 OPTIMIZED_DIR = "optimized_model"
 MODEL_FILE = "model.keras"  # a trial's saved model (`trial.py`)
 log = logging.getLogger(__name__)
+_DIAGRAMS: tuple[DiagramFormat, ...] = ("svg", "pdf")
 
 
 def trial_dir(run_dir: Path, number: int) -> Path:
@@ -142,18 +145,33 @@ def assemble_best(run_dir: Path, record: TrialRecord, dataset: str) -> Path:
 
 
 def _write_architecture_view(folder: Path, record: TrialRecord) -> None:
-    """architecture_view.json: the Cytoscape.js elements and 3D layer records of the model,
-    so the dashboard (or anyone) can draw it from the folder alone."""
+    """architecture_view.json: the Cytoscape.js elements, 3D layer records and forward
+    signals of the model, so the dashboard (or anyone) can draw it from the folder alone; and
+    the same view drawn as architecture.svg and architecture.pdf."""
     path = folder / "architecture.json"
     if not path.is_file():
         return
+    try:
+        epochs = folder_records(folder)
+    except MonitoringInputError:  # no (readable) observer.json: a view without signals
+        epochs = None
     try:
         view = build_view(
             json.loads(path.read_text()),
             record.metrics.val_accuracy,
             composite_health(record),
+            epochs,
         )
     except (ValueError, KeyError) as exc:  # a view is a convenience, never a reason to fail
         log.warning("no architecture view for trial %s: %s", record.number, exc)
         return
     write_json_atomic(folder / "architecture_view.json", view.to_dict())
+    from healthopt.visualization.diagram import architecture_diagram  # loads matplotlib
+
+    for fmt in _DIAGRAMS:
+        try:
+            drawing = architecture_diagram(view.visualization, fmt)
+        except Exception as exc:  # a drawing is a convenience too; the model still ships
+            log.warning("no architecture.%s for trial %s: %s", fmt, record.number, exc)
+            continue
+        (folder / f"architecture.{fmt}").write_bytes(drawing)

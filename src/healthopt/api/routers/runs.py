@@ -15,12 +15,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from healthopt.api.deps import RunDep, RunFilesDep, StateDep, jobs_by_run
 from healthopt.api.files import FileCorrupt, FileMissing, RunFiles
-from healthopt.api.routers.models import KERAS_MEDIA_TYPE, architecture_view, trial_health
+from healthopt.api.routers.models import (
+    KERAS_MEDIA_TYPE,
+    PDF_MEDIA_TYPE,
+    SVG_MEDIA_TYPE,
+    architecture_diagram,
+    architecture_view,
+    trial_health,
+)
 from healthopt.api.schemas.jobs import TrialSummary
 from healthopt.api.schemas.plots import PlotFile
 from healthopt.api.schemas.runs import RunDetail, RunList, TrialDetail, TrialPage
@@ -116,6 +123,8 @@ def get_trial(run: RunDep, files: RunFilesDep, state: StateDep, trial: TrialNumb
         diagnostics=diagnostics,
         layer_health=layers,
         architecture=view,
+        architecture_svg_url=f"{base}/architecture.svg" if view else None,
+        architecture_pdf_url=f"{base}/architecture.pdf" if view else None,
         monitoring_url=(
             f"/jobs/{job.job_id}/trials/{trial}/monitoring"
             if job is not None and held.has_monitoring
@@ -188,6 +197,28 @@ def download_trial_model(run: RunDep, files: RunFilesDep, trial: TrialNumber) ->
     return FileResponse(
         path, media_type=KERAS_MEDIA_TYPE, filename=f"{run.name}_trial_{trial}.keras"
     )
+
+
+@router.get(
+    "/runs/{run}/trials/{trial}/architecture.svg",
+    response_class=Response,
+    responses={200: {"content": {SVG_MEDIA_TYPE: {}}}},
+)
+def trial_architecture_svg(run: RunDep, files: RunFilesDep, trial: TrialNumber) -> Response:
+    """The trial's architecture as an SVG diagram (a side view of the 3D view's boxes)."""
+    _trial(_results(run), run, trial)
+    return architecture_diagram(files, trial, "svg", f"{run.name}_trial_{trial}_architecture.svg")
+
+
+@router.get(
+    "/runs/{run}/trials/{trial}/architecture.pdf",
+    response_class=Response,
+    responses={200: {"content": {PDF_MEDIA_TYPE: {}}}},
+)
+def trial_architecture_pdf(run: RunDep, files: RunFilesDep, trial: TrialNumber) -> Response:
+    """The trial's architecture as a PDF diagram (a side view of the 3D view's boxes)."""
+    _trial(_results(run), run, trial)
+    return architecture_diagram(files, trial, "pdf", f"{run.name}_trial_{trial}_architecture.pdf")
 
 
 def trial_summary(record: TrialRecord) -> TrialSummary:

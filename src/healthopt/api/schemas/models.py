@@ -68,6 +68,15 @@ class BestModel(BaseModel):
         description="null when the trial recorded no architecture"
     )
     architecture_url: str | None
+    architecture_svg_url: str | None = Field(
+        description="the architecture as an SVG diagram; null when there is none"
+    )
+    architecture_pdf_url: str | None = Field(
+        description="the architecture as a PDF diagram; null when there is none"
+    )
+    bundle_url: str | None = Field(
+        description="optimized_model/ as one ZIP; null until the run has assembled it"
+    )
     plots_zip_url: str
     diagnostics: BestModelDiagnostics
     layer_health: dict[str, LayerHealth]

@@ -55,6 +55,12 @@ class TrialDetail(BaseModel):
     architecture: ArchitectureView | None = Field(
         None, description="null when the trial recorded no architecture"
     )
+    architecture_svg_url: str | None = Field(
+        None, description="the architecture as an SVG diagram; null when there is none"
+    )
+    architecture_pdf_url: str | None = Field(
+        None, description="the architecture as a PDF diagram; null when there is none"
+    )
     monitoring_url: str | None = Field(
         None, description="a job's trial with layer monitoring: its monitoring summary"
     )

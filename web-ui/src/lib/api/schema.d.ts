@@ -281,6 +281,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{job_id}/best-model/architecture.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Best Architecture Pdf
+         * @description The best trial's architecture as a PDF diagram (a side view of the 3D view's boxes).
+         */
+        get: operations["best_architecture_pdf_jobs__job_id__best_model_architecture_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/best-model/architecture.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Best Architecture Svg
+         * @description The best trial's architecture as an SVG diagram (a side view of the 3D view's boxes).
+         */
+        get: operations["best_architecture_svg_jobs__job_id__best_model_architecture_svg_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{job_id}/best-model/bundle.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Bundle
+         * @description optimized_model/ (the model, its records, diagrams, plots and monitoring report) as
+         *     one ZIP under a folder named after the run; 404 until the run has assembled it.
+         */
+        get: operations["download_bundle_jobs__job_id__best_model_bundle_zip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs/{job_id}/best-model/download": {
         parameters: {
             query?: never;
@@ -663,6 +724,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/runs/{run}/trials/{trial}/architecture.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trial Architecture Pdf
+         * @description The trial's architecture as a PDF diagram (a side view of the 3D view's boxes).
+         */
+        get: operations["trial_architecture_pdf_runs__run__trials__trial__architecture_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/runs/{run}/trials/{trial}/architecture.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trial Architecture Svg
+         * @description The trial's architecture as an SVG diagram (a side view of the 3D view's boxes).
+         */
+        get: operations["trial_architecture_svg_runs__run__trials__trial__architecture_svg_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/runs/{run}/trials/{trial}/model": {
         parameters: {
             query?: never;
@@ -879,10 +980,17 @@ export interface components {
         };
         /**
          * ArchitectureView
-         * @description What the dashboard draws of a model: the Cytoscape graph and the 3D view.
+         * @description What the dashboard draws of a model: the Cytoscape graph, the 3D view, and the
+         *     measured per-layer signals its forward-propagation animation can play.
          */
         ArchitectureView: {
             cytoscape: components["schemas"]["CytoscapeGraph"];
+            /**
+             * Forward Signals
+             * @description empty when the trial recorded no per-layer measurement
+             * @default []
+             */
+            forward_signals: components["schemas"]["ForwardSignal"][];
             visualization: components["schemas"]["ArchitectureVisualization"];
         };
         /**
@@ -951,8 +1059,23 @@ export interface components {
         BestModel: {
             /** @description null when the trial recorded no architecture */
             architecture: components["schemas"]["ArchitectureView"] | null;
+            /**
+             * Architecture Pdf Url
+             * @description the architecture as a PDF diagram; null when there is none
+             */
+            architecture_pdf_url: string | null;
+            /**
+             * Architecture Svg Url
+             * @description the architecture as an SVG diagram; null when there is none
+             */
+            architecture_svg_url: string | null;
             /** Architecture Url */
             architecture_url: string | null;
+            /**
+             * Bundle Url
+             * @description optimized_model/ as one ZIP; null until the run has assembled it
+             */
+            bundle_url: string | null;
             /** Dataset Name */
             dataset_name: string;
             diagnostics: components["schemas"]["BestModelDiagnostics"];
@@ -1445,6 +1568,47 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * ForwardSignal
+         * @description One measured number per layer that the forward-propagation animation lights layers
+         *     by, and what it is. (Unknown keys are dropped, as for every record the view builds.)
+         */
+        ForwardSignal: {
+            /**
+             * Description
+             * @description what was measured, on which epoch, in what unit
+             */
+            description: string;
+            /**
+             * Epoch
+             * @description the 0-based epoch the values were read from
+             */
+            epoch: number | null;
+            /**
+             * Intensities
+             * @description layer_id -> value / the largest value, in [0, 1]; only layers with a value
+             */
+            intensities: {
+                [key: string]: number;
+            };
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "activation_rms" | "forward_time_share";
+            /**
+             * Title
+             * @description short, e.g. "Activation RMS on the probe batch"
+             */
+            title: string;
+            /**
+             * Values
+             * @description layer_id -> the raw value (RMS activation, or % of the forward pass)
+             */
+            values: {
+                [key: string]: number;
+            };
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1836,6 +2000,11 @@ export interface components {
          */
         LayerVisualization: {
             /**
+             * Bidirectional
+             * @description a recurrent layer read in both directions
+             */
+            bidirectional: boolean;
+            /**
              * Category
              * @description describe_model's category, e.g. "convolution"
              */
@@ -1850,6 +2019,11 @@ export interface components {
             height: number;
             /** Kernel Size */
             kernel_size: number[] | null;
+            /**
+             * Label
+             * @description the graph node's label, e.g. "Conv2D (32 filters, 3x3)"
+             */
+            label: string;
             /** Layer Id */
             layer_id: string;
             /**
@@ -1859,6 +2033,11 @@ export interface components {
             layer_type: string;
             /** Opacity */
             opacity: number;
+            /**
+             * Output Shape
+             * @description one sample's output shape (no batch axis); null when not recorded
+             */
+            output_shape: (number | null)[] | null;
             /** Parameters */
             parameters: number;
             /** Position Z */
@@ -3355,6 +3534,16 @@ export interface components {
         TrialDetail: {
             /** @description null when the trial recorded no architecture */
             architecture?: components["schemas"]["ArchitectureView"] | null;
+            /**
+             * Architecture Pdf Url
+             * @description the architecture as a PDF diagram; null when there is none
+             */
+            architecture_pdf_url?: string | null;
+            /**
+             * Architecture Svg Url
+             * @description the architecture as an SVG diagram; null when there is none
+             */
+            architecture_svg_url?: string | null;
             diagnostics: components["schemas"]["BestModelDiagnostics"];
             /** Is Best */
             is_best: boolean;
@@ -4421,6 +4610,204 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ArchitectureView"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    best_architecture_pdf_jobs__job_id__best_model_architecture_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    best_architecture_svg_jobs__job_id__best_model_architecture_svg_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    download_bundle_jobs__job_id__best_model_bundle_zip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */
@@ -5821,6 +6208,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TrialDetail"];
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    trial_architecture_pdf_runs__run__trials__trial__architecture_pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description missing or wrong bearer token (when the server has one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no such job, or its file does not exist (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the job is in a state that does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description request body over the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description the jobs database is unavailable for now; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    trial_architecture_svg_runs__run__trials__trial__architecture_svg_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trial: number;
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
                 };
             };
             /** @description missing or wrong bearer token (when the server has one) */
