@@ -22,6 +22,27 @@ function node(id: string, category: string, parameters: number, color: string) {
   return { data, classes: category };
 }
 
+function box(layer_id: string, category: string, position_z: number, parameters: number) {
+  return {
+    layer_id,
+    layer_type: "Dense",
+    category,
+    label: layer_id,
+    position_z,
+    width: 2,
+    height: 1.5,
+    depth: 1,
+    parameters,
+    filters: null,
+    kernel_size: null,
+    units: null,
+    color_intensity: 0.5,
+    opacity: 0.95,
+    output_shape: null,
+    bidirectional: false,
+  };
+}
+
 const best = {
   architecture: {
     cytoscape: {
@@ -38,7 +59,26 @@ const best = {
         { category: "convolution", label: "Convolution", color: "#2563eb" },
       ],
     },
+    visualization: {
+      architecture_type: "Generic",
+      layers: [
+        box("dense", "linear", 0, 400),
+        box("drop", "dropout", 1.5, 0),
+        box("predictions", "linear", 3, 100),
+      ],
+      total_parameters: 500,
+      model_depth: 3,
+      max_layer_width: 2,
+      max_layer_height: 1.5,
+      performance_score: 0.9,
+      health_score: 0.6,
+      performance_color: "#16a34a",
+      health_color: "#eab308",
+    },
+    forward_signals: [],
   },
+  architecture_svg_url: "/jobs/job-1/best-model/architecture.svg",
+  architecture_pdf_url: null,
   layer_health: {
     dense: {
       weight_health: 0.5,
@@ -76,14 +116,14 @@ const best = {
 
 describe("ArchitectureExplorer", () => {
   it("shows a legend of the categories present only", () => {
-    render(<ArchitectureExplorer best={best} />);
+    render(<ArchitectureExplorer best={best} name="run_a" />);
     const items = within(screen.getByTestId("architecture-legend")).getAllByTestId("legend-item");
     expect(items.map((item) => item.textContent)).toEqual(["Linear", "Dropout"]);
   });
 
   it("selects a layer from the keyboard list and shows its details", async () => {
     const user = userEvent.setup();
-    render(<ArchitectureExplorer best={best} />);
+    render(<ArchitectureExplorer best={best} name="run_a" />);
     expect(screen.queryByTestId("node-details")).toBeNull();
 
     const buttons = screen.getAllByTestId("layer-button");
@@ -103,5 +143,36 @@ describe("ArchitectureExplorer", () => {
     expect(details.textContent).toContain("30.0%");
     expect(details.textContent).toContain("Try LeakyReLU.");
     expect(details.textContent).not.toContain("Carbon footprint");
+  });
+
+  it("shows the 3D view beside the graph on demand", async () => {
+    const user = userEvent.setup();
+    render(<ArchitectureExplorer best={best} name="run_a" />);
+    const toggle = screen.getByTestId("view-3d-toggle");
+    expect(toggle.getAttribute("aria-pressed")).toBe("false");
+    expect(screen.queryByTestId("architecture-3d")).toBeNull();
+
+    await user.click(toggle);
+    expect(toggle.getAttribute("aria-pressed")).toBe("true");
+    const view = screen.getByTestId("architecture-3d");
+    expect(view.getAttribute("data-layer-count")).toBe("3");
+    // jsdom has no WebGL: the panel explains itself and the graph stays.
+    expect((await screen.findByTestId("architecture-3d-fallback")).textContent).toContain(
+      "This browser cannot run WebGL",
+    );
+    expect(screen.getByTestId("architecture-graph")).toBeTruthy();
+
+    await user.click(toggle);
+    expect(screen.queryByTestId("architecture-3d")).toBeNull();
+  });
+
+  it("offers the SVG and PDF diagrams, disabled with the reason until they exist", () => {
+    render(<ArchitectureExplorer best={best} name="run_a" />);
+    const svg = screen.getByTestId("download-architecture-svg") as HTMLButtonElement;
+    const pdf = screen.getByTestId("download-architecture-pdf") as HTMLButtonElement;
+    expect(svg.disabled).toBe(false);
+    expect(pdf.disabled).toBe(true);
+    const hint = document.getElementById(pdf.getAttribute("aria-describedby") ?? "");
+    expect(hint?.textContent).toContain("No diagram");
   });
 });

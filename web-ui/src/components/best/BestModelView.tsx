@@ -75,7 +75,7 @@ export function BestModelView({ jobId }: { jobId: string }) {
         <HealthRadar health={best.data.health} compositeHealth={best.data.health_score} />
       </div>
       <DiagnosticsList diagnostics={best.data.diagnostics} />
-      <ArchitectureExplorer best={best.data} />
+      <ArchitectureExplorer best={best.data} name={best.data.run_name} />
       <MonitoringPanel key={best.data.trial_number} jobId={jobId} trial={best.data.trial_number} />
       <section className="card" aria-labelledby="plots-title">
         <h2 id="plots-title">Plots of trial {best.data.trial_number}</h2>

@@ -3,7 +3,8 @@ import type { BestModel } from "@/lib/api/types";
 import styles from "./best.module.css";
 import { DownloadButton } from "./DownloadButton";
 
-/** The best model's files: the trained model, its trial's plots and its architecture. */
+/** The best model's files: the trained model, the whole optimized_model/ bundle, its trial's
+ * plots and its architecture. */
 export function DownloadBar({ best, plotCount }: { best: BestModel; plotCount: number }) {
   return (
     <div className={styles.downloads}>
@@ -13,6 +14,13 @@ export function DownloadBar({ best, plotCount }: { best: BestModel; plotCount: n
         fallbackName={`${best.run_name}.keras`}
         notReadyHint="The model is assembled after the last trial."
         testId="download-model"
+      />
+      <DownloadButton
+        label="Download bundle (.zip)"
+        path={best.bundle_url ?? null}
+        fallbackName={`${best.run_name}_optimized_model.zip`}
+        notReadyHint="The bundle is assembled after the last trial."
+        testId="download-bundle"
       />
       <DownloadButton
         label="Download plots (.zip)"

@@ -121,7 +121,9 @@ function TrialBody({ detail }: { detail: TrialDetail }) {
       <LearningCurves curves={detail.learning_curves} trial={trial.number} />
       <HealthRadar health={trial.health} compositeHealth={trial.health_score ?? null} />
       <DiagnosticsList diagnostics={detail.diagnostics} />
-      {detail.architecture && <ArchitectureExplorer best={architectureOf(detail)} />}
+      {detail.architecture && (
+        <ArchitectureExplorer best={architectureOf(detail)} name={`${run}_trial_${trial.number}`} />
+      )}
       {detail.job_id && detail.monitoring_url && (
         <MonitoringPanel key={trial.number} jobId={detail.job_id} trial={trial.number} />
       )}
@@ -178,5 +180,7 @@ function architectureOf(detail: TrialDetail): ExplorableModel {
     architecture: detail.architecture ?? null,
     layer_health: detail.layer_health,
     diagnostics: detail.diagnostics,
+    architecture_svg_url: detail.architecture_svg_url ?? null,
+    architecture_pdf_url: detail.architecture_pdf_url ?? null,
   };
 }

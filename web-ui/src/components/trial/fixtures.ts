@@ -62,6 +62,8 @@ export function trialDetail(
     diagnostics: { issues: [], issue_count: 0, severity_counts: {}, checks_skipped: [] },
     layer_health: {},
     architecture: null,
+    architecture_svg_url: null,
+    architecture_pdf_url: null,
     monitoring_url: null,
     notes: [],
     ...overrides,
