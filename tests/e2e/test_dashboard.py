@@ -114,7 +114,10 @@ def browser(downloads: Path) -> Iterator[webdriver.Chrome]:
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-extensions",
-                 "--no-first-run", "--hide-scrollbars"):  # fmt: skip
+                 "--no-first-run", "--hide-scrollbars",
+                 # WebGL (the 3D architecture view) on SwiftShader, which Chromium now wants
+                 # asked for by name instead of falling back to it.
+                 "--enable-unsafe-swiftshader"):  # fmt: skip
         options.add_argument(flag)
     options.add_argument(f"--window-size={DESKTOP[0]},{DESKTOP[1]}")
     options.add_experimental_option(
