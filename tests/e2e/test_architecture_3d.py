@@ -280,9 +280,19 @@ def check_diagrams(api: Server, model: dict, layer_type: str) -> None:
 def save_architecture(driver, name: str, folder: Path) -> None:
     """The Architecture card alone (graph, 3D view, list, details) as NAME.png."""
     card = driver.find_element(By.CSS_SELECTOR, 'section[aria-labelledby="architecture-title"]')
-    driver.execute_script("arguments[0].scrollIntoView()", card)
+    # A card taller than the window would be cut at its edge: stretch the window first.
+    width = driver.execute_script("return window.innerWidth")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": False},
+    )
     path = folder / f"{name}.png"
-    assert card.screenshot(str(path))
+    try:
+        driver.execute_script("arguments[0].scrollIntoView()", card)
+        assert card.screenshot(str(path))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     if published := os.environ.get("HEALTHOPT_SCREENSHOT_DIR"):
         Path(published).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, Path(published) / path.name)
