@@ -24,7 +24,6 @@ import io
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -56,6 +55,7 @@ from .test_trial_pages import too_wide
 pytestmark = pytest.mark.slow
 browser = dashboard.browser
 downloads = dashboard.downloads
+screenshots = dashboard.screenshots
 
 LSTM_RUN = "lstm_reviews"
 # One short trial each: the view needs a trained model's records, not a good model.
@@ -74,6 +74,8 @@ LSTM_OPTIMIZE = ["--label", "label", "--text-column", "text", "--trials", "1", "
 # Share of canvas pixels that must differ from the background colour: the boxes of the
 # smallest model cover several percent of the view; a blank canvas has none.
 MIN_DRAWN_SHARE = 0.01
+# What the screenshots show: the Architecture card (graph, 3D view, list, details).
+ARCHITECTURE_CARD = 'section[aria-labelledby="architecture-title"]'
 
 
 def write_reviews(path: Path, rows: int = 240) -> None:
@@ -115,7 +117,7 @@ def stack_3d(tmp_path_factory) -> Iterator[tuple[Server, Dashboard, dict]]:
         yield api, ui, lstm
 
 
-def test_a_cnns_best_model_in_3d(stack_3d, browser, tmp_path):
+def test_a_cnns_best_model_in_3d(stack_3d, browser, screenshots, tmp_path):
     api, ui, _ = stack_3d
     with evidence_on_failure(browser, tmp_path):
         job_id = api.post("/optimize", CNN_REQUEST)["job_id"]
@@ -126,11 +128,11 @@ def test_a_cnns_best_model_in_3d(stack_3d, browser, tmp_path):
         best = api.get(f"/jobs/{job_id}/best-model")
         explore_in_3d(browser, f"{ui.base}/best?job={job_id}", best["architecture"])
         check_diagrams(api, best, "Conv2D")
-        save_architecture(browser, "architecture_3d_cnn", tmp_path)
+        screenshots(browser, "architecture_3d_cnn", ARCHITECTURE_CARD)
         phone_falls_back(browser)
 
 
-def test_an_lstms_trial_in_3d(stack_3d, browser, tmp_path):
+def test_an_lstms_trial_in_3d(stack_3d, browser, screenshots, tmp_path):
     api, ui, lstm = stack_3d
     with evidence_on_failure(browser, tmp_path):
         number = lstm["best_trial"]
@@ -156,7 +158,7 @@ def test_an_lstms_trial_in_3d(stack_3d, browser, tmp_path):
             assert lstm_layer["layer_id"] in tooltip.text
             assert "forward" in tooltip.text or "backward" in tooltip.text, tooltip.text
         check_diagrams(api, detail, "Bidirectional")
-        save_architecture(browser, "architecture_3d_lstm", tmp_path)
+        screenshots(browser, "architecture_3d_lstm", ARCHITECTURE_CARD)
 
 
 def explore_in_3d(driver, url: str, architecture: dict) -> str:
@@ -275,27 +277,6 @@ def check_diagrams(api: Server, model: dict, layer_type: str) -> None:
         assert reply.headers["Content-Type"] == "application/pdf"
         pdf = PdfReader(io.BytesIO(reply.read()))
     assert layers[0]["layer_id"] in pdf.pages[0].extract_text()
-
-
-def save_architecture(driver, name: str, folder: Path) -> None:
-    """The Architecture card alone (graph, 3D view, list, details) as NAME.png."""
-    card = driver.find_element(By.CSS_SELECTOR, 'section[aria-labelledby="architecture-title"]')
-    # A card taller than the window would be cut at its edge: stretch the window first.
-    width = driver.execute_script("return window.innerWidth")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": False},
-    )
-    path = folder / f"{name}.png"
-    try:
-        driver.execute_script("arguments[0].scrollIntoView()", card)
-        assert card.screenshot(str(path))
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    if published := os.environ.get("HEALTHOPT_SCREENSHOT_DIR"):
-        Path(published).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(published) / path.name)
 
 
 def phone_falls_back(driver) -> None:

@@ -155,8 +155,9 @@ def screenshots(tmp_path_factory) -> Callable[[webdriver.Chrome, str], Path]:
     folder = tmp_path_factory.mktemp("screenshots")
     published = os.environ.get("HEALTHOPT_SCREENSHOT_DIR")
 
-    def take(driver: webdriver.Chrome, name: str) -> Path:
-        """The whole page: the window is stretched to the document's height first."""
+    def take(driver: webdriver.Chrome, name: str, element: str | None = None) -> Path:
+        """The whole page, or the element the CSS selector `element` names: the window is
+        stretched to the document's height first, so neither is cut at the window's edge."""
         width = driver.execute_script("return window.innerWidth")
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.execute_cdp_cmd(
@@ -164,8 +165,15 @@ def screenshots(tmp_path_factory) -> Callable[[webdriver.Chrome, str], Path]:
             {"width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": False},
         )
         path = folder / f"{name}.png"
-        driver.save_screenshot(str(path))
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        try:
+            if element is None:
+                driver.save_screenshot(str(path))
+            else:
+                target = driver.find_element(By.CSS_SELECTOR, element)
+                driver.execute_script("arguments[0].scrollIntoView()", target)
+                assert target.screenshot(str(path))
+        finally:
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         if published:
             Path(published).mkdir(parents=True, exist_ok=True)
             shutil.copy(path, Path(published) / path.name)
