@@ -99,8 +99,10 @@ def open_a_non_best_trial(api: Server, ui: Dashboard, results: dict, driver, scr
     assert "/trials?run=" in driver.current_url
     driver.find_element(By.LINK_TEXT, f"Trial {other}").click()
 
-    heading = wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1"))
-    wait(driver, lambda d: heading.text.startswith(f"Trial {other}"))
+    # Looked up afresh on every poll: the h1 found first may be the trial list's, replaced
+    # when the trial page renders (a stale element).
+    wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text.startswith(f"Trial {other}"))
+    heading = driver.find_element(By.TAG_NAME, "h1")
     find(driver, "trial-metrics", timeout=90)  # the detail reads several files per trial
     assert "Best" not in heading.text
     # Every plot of this trial, fetched with the token and decoded by the browser.
