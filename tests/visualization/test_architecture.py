@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from healthopt.records import GraphNode, SchemaError
-from healthopt.visualization.architecture import (
+from healthopt.visualization import (
     CATEGORY_COLORS,
     NO_SCORE_COLOR,
     ArchitectureView,

@@ -5,25 +5,27 @@ matplotlib, which reading a view does not need.
 """
 
 from healthopt.visualization.architecture import (
-    CATEGORY_COLORS,
     NO_SCORE_COLOR,
     SCORE_BANDS,
     ArchitectureView,
     ArchitectureVisualization,
+    LayerVisualization,
+    architecture_visualization,
+    build_view,
+    score_color,
+)
+from healthopt.visualization.cytoscape import (
     CytoscapeEdge,
     CytoscapeEdgeData,
     CytoscapeGraph,
     CytoscapeNode,
     CytoscapeNodeData,
-    LayerVisualization,
     LegendEntry,
-    architecture_visualization,
-    build_view,
     cytoscape_elements,
     legend,
-    score_color,
 )
 from healthopt.visualization.forward_signals import ForwardSignal, forward_signals
+from healthopt.visualization.layers import CATEGORY_COLORS
 
 __all__ = [
     "CATEGORY_COLORS",

@@ -1,19 +1,17 @@
-"""Architecture view data for the dashboard: Cytoscape.js elements, 3D layer boxes and the
-forward signals the 3D view's forward-propagation animation lights layers by.
+"""The architecture view the dashboard draws: the Cytoscape graph (`visualization.cytoscape`),
+seed 002's 3D layer boxes, and the forward signals the 3D view's forward-propagation
+animation lights layers by (`visualization.forward_signals`).
 
 Input is a trial's ``architecture.json`` as a `records.ArchitectureSummary` (a parsed JSON
-object is validated into one). The output is typed (`ArchitectureView`: a `CytoscapeGraph`
-and an `ArchitectureVisualization`); these records are the API's schema for the view, so
-OpenAPI (and the dashboard's generated types) describe exactly what `build_view` makes.
+object is validated into one; `visualization.layers` reads it into layers). The output is
+typed (`ArchitectureView`); these records are the API's schema for the view, so OpenAPI (and
+the dashboard's generated types) describe exactly what `build_view` makes.
 `ArchitectureView.to_dict()` is the JSON ``GET /jobs/{id}/best-model`` and
-``architecture_view.json`` carry (node data leaves out the details a layer does not have).
-Old or partial files are accepted: without ``layer_graph`` the nodes are rebuilt from
-``layers`` (categories guessed from the Keras class name), in file order.
+``architecture_view.json`` carry.
 
-Each box also carries the graph node's ``label``, the layer's per-sample ``output_shape``
-(None for files written before describe_model recorded it) and ``bidirectional`` (the 3D view
-and `visualization.diagram` draw both directions). Given the trial's epoch records,
-``forward_signals`` holds per-layer measurements (`visualization.forward_signals`).
+Each box carries the graph node's ``label``, the layer's per-sample ``output_shape`` (None for
+files written before describe_model recorded it) and ``bidirectional`` (the 3D view and
+`visualization.diagram` draw both directions).
 
 3D sizing (every model layer is a box stacked along z; all rules are deterministic and
 monotone). A layer's width n is its filters (convolution), units (linear; recurrent, doubled
@@ -34,132 +32,38 @@ green, >= 0.6 yellow, >= 0.4 orange, below red; a missing or non-finite score is
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import (
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    computed_field,
-    model_serializer,
-)
+from pydantic import Field, computed_field
 
-from healthopt.records import ArchitectureSummary, EpochRecord, Finite, GraphNode, Record
+from healthopt.records import ArchitectureSummary, EpochRecord
+from healthopt.visualization.cytoscape import CytoscapeGraph, cytoscape_elements, legend
 from healthopt.visualization.forward_signals import ForwardSignal, forward_signals
+from healthopt.visualization.layers import (
+    Architecture,
+    ModelLayer,
+    ViewRecord,
+    count_parameters,
+    layer_label,
+    model_layers,
+    summary_of,
+)
 
 SCORE_BANDS = ((0.8, "#16a34a"), (0.6, "#eab308"), (0.4, "#f97316"), (0.0, "#dc2626"))
 NO_SCORE_COLOR = "#9ca3af"
-CATEGORY_COLORS: dict[str, str] = {
-    "input": "#6b7280",
-    "convolution": "#2563eb",
-    "pooling": "#0891b2",
-    "linear": "#16a34a",
-    "recurrent": "#9333ea",
-    "embedding": "#db2777",
-    "positional_embedding": "#f472b6",
-    "attention": "#ea580c",
-    "normalization": "#a16207",
-    "dropout": "#94a3b8",
-    "activation": "#facc15",
-    "reshape": "#475569",
-    "other": "#78716c",
-    "output": "#111827",
-}
 _OPACITY = {"dropout": 0.35, "activation": 0.55, "reshape": 0.55}
 _OPACITY.update(pooling=0.75, normalization=0.75)
 _DEFAULT_OPACITY = 0.95
 _GAP = 0.5
 _ARCH_TYPES = {"cnn": "CNN", "rnn": "LSTM"}
-# Keras class-name fragments per category, for files without layer_graph; first match wins.
-_TYPE_HINTS: dict[str, tuple[str, ...]] = {
-    "dropout": ("Dropout", "GaussianNoise"),
-    "pooling": ("Pool",),
-    "convolution": ("Conv",),
-    "attention": ("Attention",),
-    "embedding": ("Embedding",),
-    "recurrent": ("LSTM", "GRU", "RNN", "Bidirectional"),
-    "linear": ("Dense",),
-    "normalization": ("Normalization",),
-    "reshape": ("Flatten", "Reshape", "Permute", "RepeatVector"),
-    "activation": ("Activation", "ReLU", "ELU", "Softmax"),
-}
 # The node field that gives a layer's width n, per category (see the module docstring).
 _WIDTH_KEYS = {"convolution": "out_channels", "linear": "units", "recurrent": "units"}
 _WIDTH_KEYS.update(embedding="output_dim", attention="embed_dim")
-# Node fields copied into Cytoscape data when set (out_channels goes in as "filters").
-_DETAIL_KEYS = (
-    *("units", "bidirectional", "return_sequences", "in_channels", "in_features", "kernel_size"),
-    *("strides", "input_dim", "output_dim", "max_positions", "num_heads", "key_dim", "embed_dim"),
-    "kind",
-)
 
 
-class _ViewRecord(Record):
-    """A record the view builds: keys it does not know mean nothing, so they are dropped (and
-    the API schema, hence the dashboard's types, admits no others)."""
-
-    model_config = ConfigDict(**{**Record.model_config, "extra": "ignore"})
-
-
-class CytoscapeNodeData(GraphNode):
-    """A node of the graph: a layer's GraphNode keys plus what the view adds to draw it. The
-    input and output endpoints are nodes too, with no share of the parameters. Only the
-    details the layer has are set; the JSON leaves the others out."""
-
-    model_config = ConfigDict(**{**GraphNode.model_config, "extra": "ignore"})
-
-    type: str
-    category: str
-    label: str
-    parameters: int
-    pct_of_total: Finite = Field(None, description="share of the model's parameters, 0-100")
-    color: str
-    filters: int | None = Field(None, description="out_channels, for convolutions")
-    output_shape: list[int | None] | None = Field(
-        None, description="endpoints only: the input shape, or [classes]"
-    )
-
-    # The return type stays unannotated: pydantic would describe the annotation instead of
-    # the fields in the JSON schema the dashboard's types are generated from.
-    @model_serializer(mode="wrap")
-    def _without_absent_keys(self, handler: SerializerFunctionWrapHandler):
-        return {key: value for key, value in handler(self).items() if value is not None}
-
-
-class CytoscapeEdgeData(_ViewRecord):
-    id: str
-    source: str
-    target: str
-
-
-class CytoscapeNode(_ViewRecord):
-    data: CytoscapeNodeData
-    classes: str = Field(description="the node's category, for the stylesheet")
-
-
-class CytoscapeEdge(_ViewRecord):
-    data: CytoscapeEdgeData
-
-
-class LegendEntry(_ViewRecord):
-    category: str
-    label: str
-    color: str
-
-
-class CytoscapeGraph(_ViewRecord):
-    """Cytoscape.js elements (input, the layers along the model's path, output, and the edges
-    between them) and the legend of the categories drawn."""
-
-    elements: list[CytoscapeNode | CytoscapeEdge]
-    legend: list[LegendEntry]
-
-
-class LayerVisualization(_ViewRecord):
+class LayerVisualization(ViewRecord):
     """One model layer as a box in the 3D view (sizes in scene units; the sizing rules are in
     healthopt.visualization.architecture's docstring)."""
 
@@ -183,7 +87,7 @@ class LayerVisualization(_ViewRecord):
     bidirectional: bool = Field(description="a recurrent layer read in both directions")
 
 
-class ArchitectureVisualization(_ViewRecord):
+class ArchitectureVisualization(ViewRecord):
     """The 3D view of a model: its boxes in order, scaling references and score colours."""
 
     architecture_type: str = Field(description='"CNN", "LSTM" (any recurrent model) or "Generic"')
@@ -207,7 +111,7 @@ class ArchitectureVisualization(_ViewRecord):
         return score_color(self.health_score)
 
 
-class ArchitectureView(_ViewRecord):
+class ArchitectureView(ViewRecord):
     """What the dashboard draws of a model: the Cytoscape graph, the 3D view, and the
     measured per-layer signals its forward-propagation animation can play."""
 
@@ -222,23 +126,6 @@ class ArchitectureView(_ViewRecord):
         return self.to_json()
 
 
-@dataclass(frozen=True)
-class _Layer:
-    """One layer in model order: its graph node, resolved type and category, parameters."""
-
-    node: GraphNode
-    type: str
-    category: str
-    parameters: int
-
-    @property
-    def id(self) -> str:
-        return self.node.id
-
-
-Architecture = ArchitectureSummary | Mapping[str, Any]
-
-
 def build_view(
     architecture: Architecture,
     performance_score: float | None = None,
@@ -248,7 +135,7 @@ def build_view(
     """The full view of one architecture.json, with forward signals from the trial's epoch
     records when given; ValueError when it lists no layers (or is not an architecture
     summary: `records.SchemaError`)."""
-    summary = _summary(architecture)
+    summary = summary_of(architecture)
     cytoscape = CytoscapeGraph(elements=cytoscape_elements(summary), legend=legend(summary))
     visual = architecture_visualization(summary, performance_score, health_score)
     layer_ids = {box.layer_id for box in visual.layers}
@@ -263,48 +150,15 @@ def score_color(score: float | None) -> str:
     return next((color for floor, color in SCORE_BANDS if score >= floor), SCORE_BANDS[-1][1])
 
 
-def cytoscape_elements(architecture: Architecture) -> list[CytoscapeNode | CytoscapeEdge]:
-    """Cytoscape.js elements: input, one node per layer, output, edges along the path."""
-    summary = _summary(architecture)
-    layers = _layers(summary)
-    total = _total_parameters(summary, layers)
-    used = {layer.id for layer in layers}
-    input_id, output_id = _fresh("input", used), _fresh("output", used)
-    classes = summary.num_classes
-    elements: list[CytoscapeNode | CytoscapeEdge] = [
-        _endpoint(input_id, "input", summary.input_shape)
-    ]
-    elements += [
-        CytoscapeNode(data=_node_data(layer, total), classes=layer.category) for layer in layers
-    ]
-    elements.append(_endpoint(output_id, "output", None if classes is None else [classes]))
-    chain = [input_id, *(layer.id for layer in layers), output_id]
-    for source, target in itertools.pairwise(chain):
-        edge_id = _fresh(f"e_{source}_{target}", used)
-        elements.append(
-            CytoscapeEdge(data=CytoscapeEdgeData(id=edge_id, source=source, target=target))
-        )
-    return elements
-
-
-def legend(architecture: Architecture) -> list[LegendEntry]:
-    """The categories drawn for this model, in order of first appearance, with their colours."""
-    present = ["input", *(layer.category for layer in _layers(_summary(architecture))), "output"]
-    return [
-        LegendEntry(category=c, label=c.replace("_", " ").title(), color=CATEGORY_COLORS[c])
-        for c in dict.fromkeys(present)
-    ]
-
-
 def architecture_visualization(
     architecture: Architecture,
     performance_score: float | None = None,
     health_score: float | None = None,
 ) -> ArchitectureVisualization:
     """The 3D view (seed 002's ModelVisualizer output) with the sizing rules of the module doc."""
-    summary = _summary(architecture)
-    layers = _layers(summary)
-    total = _total_parameters(summary, layers)
+    summary = summary_of(architecture)
+    layers = model_layers(summary)
+    total = count_parameters(summary, layers)
     boxes: list[LayerVisualization] = []
     face, z = (1.0, 1.0), 0.0
     for layer in layers:
@@ -323,7 +177,7 @@ def architecture_visualization(
             LayerVisualization(
                 layer_id=layer.id,
                 layer_type=layer.type,
-                label=_label(layer),
+                label=layer_label(layer),
                 category=layer.category,
                 position_z=z,
                 width=face[0],
@@ -352,50 +206,7 @@ def architecture_visualization(
     )
 
 
-def _summary(architecture: Architecture) -> ArchitectureSummary:
-    """The summary itself, or a parsed architecture.json validated into one."""
-    if isinstance(architecture, ArchitectureSummary):
-        return architecture
-    if not isinstance(architecture, Mapping):
-        raise ValueError("architecture must be a JSON object")
-    return ArchitectureSummary.from_json(architecture)
-
-
-def _layers(summary: ArchitectureSummary) -> list[_Layer]:
-    """The layers in model order, each with its type, category and parameters resolved."""
-    stats = summary.layers
-    nodes = summary.layer_graph.nodes or [GraphNode(id=name) for name in stats]
-    if not nodes:
-        raise ValueError(
-            "architecture has no layers: both 'layer_graph.nodes' and 'layers' are missing or empty"
-        )
-    by_id: dict[str, GraphNode] = {}
-    for node in nodes:
-        by_id.setdefault(node.id, node)
-    path = [i for i in summary.layer_graph.sequential_path if i in by_id]
-    layers = []
-    for name in dict.fromkeys([*path, *by_id]):
-        node, entry = by_id[name], stats.get(name)
-        kind = node.type or (entry.type if entry else None) or "Layer"
-        category = node.category or _category_of(kind)
-        parameters = (entry.parameters if entry else None) or 0
-        layers.append(
-            _Layer(
-                node=node,
-                type=kind,
-                category=category if category in CATEGORY_COLORS else "other",
-                parameters=max(parameters, 0),
-            )
-        )
-    return layers
-
-
-def _category_of(layer_type: str) -> str:
-    hits = (cat for cat, hints in _TYPE_HINTS.items() if any(h in layer_type for h in hints))
-    return next(hits, "other")
-
-
-def _architecture_type(summary: ArchitectureSummary, layers: list[_Layer]) -> str:
+def _architecture_type(summary: ArchitectureSummary, layers: list[ModelLayer]) -> str:
     arch_type = summary.arch_type
     if arch_type is None:  # old files: infer with describe_model's precedence
         cats = {layer.category for layer in layers}
@@ -403,68 +214,12 @@ def _architecture_type(summary: ArchitectureSummary, layers: list[_Layer]) -> st
     return _ARCH_TYPES.get(arch_type.lower(), "Generic")
 
 
-def _total_parameters(summary: ArchitectureSummary, layers: list[_Layer]) -> int:
-    total = summary.total_parameters
-    return total if total is not None and total > 0 else sum(layer.parameters for layer in layers)
-
-
-def _width_units(layer: _Layer) -> int | None:
+def _width_units(layer: ModelLayer) -> int | None:
     key = _WIDTH_KEYS.get(layer.category)
     n = getattr(layer.node, key) if key else None
     if n is None or n < 0:
         return None
     return 2 * n if layer.node.bidirectional else n  # both directions are concatenated
-
-
-def _node_data(layer: _Layer, total: int) -> CytoscapeNodeData:
-    node = layer.node
-    details = {key: getattr(node, key) for key in _DETAIL_KEYS}
-    return CytoscapeNodeData(
-        id=layer.id,
-        label=_label(layer),
-        type=layer.type,
-        category=layer.category,
-        parameters=layer.parameters,
-        pct_of_total=100.0 * layer.parameters / total if total else 0.0,
-        color=CATEGORY_COLORS[layer.category],
-        filters=node.out_channels,
-        **details,
-    )
-
-
-def _label(layer: _Layer) -> str:
-    node, detail = layer.node, ""
-    if node.out_channels is not None:
-        kernel = "x".join(str(k) for k in node.kernel_size or [])
-        detail = f"{node.out_channels} filters" + (f", {kernel}" if kernel else "")
-    elif node.units is not None:
-        detail = f"{'2x' if node.bidirectional else ''}{node.units} units"
-    elif node.input_dim is not None and node.output_dim is not None:
-        detail = f"{node.input_dim}->{node.output_dim}"
-    elif node.num_heads is not None:
-        detail = f"{node.num_heads} heads"
-    return f"{layer.type} ({detail})" if detail else layer.type
-
-
-def _endpoint(node_id: str, category: str, shape: list[int | None] | None) -> CytoscapeNode:
-    data = CytoscapeNodeData(
-        id=node_id,
-        label=category.title(),
-        type=category.title(),
-        category=category,
-        parameters=0,
-        color=CATEGORY_COLORS[category],
-        output_shape=shape,
-    )
-    return CytoscapeNode(data=data, classes=category)
-
-
-def _fresh(base: str, used: set[str]) -> str:
-    """`base`, or `base` with underscores appended until no element uses it; then reserved."""
-    while base in used:
-        base += "_"
-    used.add(base)
-    return base
 
 
 def _score(name: str, value: float | None) -> float | None:

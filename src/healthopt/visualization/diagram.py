@@ -28,11 +28,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
-from healthopt.visualization.architecture import (
-    CATEGORY_COLORS,
-    ArchitectureVisualization,
-    LayerVisualization,
-)
+from healthopt.visualization.architecture import ArchitectureVisualization, LayerVisualization
+from healthopt.visualization.layers import CATEGORY_COLORS
 
 DiagramFormat = Literal["svg", "pdf"]
 MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "pdf": "application/pdf"}
