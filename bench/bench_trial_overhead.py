@@ -45,7 +45,7 @@ def measure_optimizer(workdir: Path, epochs: int) -> tuple[float, float]:
     result = ModelOptimizer(config, selector=FixedSelector()).optimize_model()
     wall = time.perf_counter() - start
     assert result.best_trial == 0, "the benchmark trial failed"
-    return result.trials[0]["timings"]["fit_seconds"], wall
+    return result.trials[0].timings["fit_seconds"], wall
 
 
 def main() -> None:

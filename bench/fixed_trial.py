@@ -1,4 +1,4 @@
-"""The one trial both benchmarks measure: digits, the default ModelConfig, a fixed seed."""
+"""The one trial the benchmarks measure: digits, the default ModelConfig, a fixed seed."""
 
 from __future__ import annotations
 
@@ -9,8 +9,13 @@ from healthopt.config import ModelConfig
 from healthopt.trial import TrialResult, TrialSpec, run_trial
 
 
-def run_fixed_trial(output_dir: Path, epochs: int) -> tuple[TrialResult, float]:
-    """Run the fixed trial in this process; returns its result and wall seconds."""
+def run_fixed_trial(
+    output_dir: Path, epochs: int, plots_dir: Path | None = None
+) -> tuple[TrialResult, float]:
+    """Run the fixed trial in this process; returns its result and wall seconds.
+
+    With `plots_dir` the trial draws its plots there, as under `--plots all`.
+    """
     spec = TrialSpec(
         run_name="bench",
         trial_number=0,
@@ -21,6 +26,7 @@ def run_fixed_trial(output_dir: Path, epochs: int) -> tuple[TrialResult, float]:
         model_config=ModelConfig().to_dict(),
         params={},
         output_dir=str(output_dir),
+        plots_dir=str(plots_dir) if plots_dir is not None else None,
     )
     start = time.perf_counter()
     result = run_trial(spec)
