@@ -76,6 +76,10 @@ def main() -> None:
     ):
         print(f"{name:28} {seconds:9.2f} {seconds / len(trained):10.2f} {ratio:7.2f}")
     print(f"outside the trials: {wall - inside / args.workers:.2f} s of the run's wall")
+    # A failed trial's time is in the run's wall but its fit may not be: say why it failed.
+    for trial in trials:
+        if trial.error:
+            print(f"trial {trial.number} {trial.state}: {trial.error[:160]}")
 
     print("\nper-trial mean of each timed phase, seconds (the trials' timings; train_seconds")
     print("holds fit_seconds, and the analysis steps are timed apart from the laps)")
