@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
-from starlette.background import BackgroundTask
 
 from healthopt.api.db import JobRecord
 from healthopt.api.deps import FilesDep, JobDep
+from healthopt.api.downloads import zip_download
 from healthopt.api.files import FileCorrupt, FileMissing, RunFiles, zip_folder
 from healthopt.api.model_health import (
     AnalysisFile,
@@ -214,19 +211,9 @@ def download_bundle(job: JobDep, files: FilesDep) -> FileResponse:
         ) from None
     assert results is not None  # the model's path came from it
     files.verified(model, results.optimized_model_sha256)  # never ship a model changed on disk
-    handle, name = tempfile.mkstemp(prefix="healthopt-bundle-", suffix=".zip")
-    os.close(handle)
-    target = Path(name)
-    try:
-        zip_folder(folder, target, job.run_name, files.results_dir)
-    except Exception:
-        target.unlink(missing_ok=True)
-        raise
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        filename=f"{job.run_name}_best_model.zip",
-        background=BackgroundTask(target.unlink, missing_ok=True),
+    return zip_download(
+        lambda target: zip_folder(folder, target, job.run_name, files.results_dir),
+        f"{job.run_name}_best_model.zip",
     )
 
 

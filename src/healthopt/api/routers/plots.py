@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
 
 from healthopt.api.deps import FilesDep, JobDep
+from healthopt.api.downloads import zip_download
 from healthopt.api.files import FileMissing
 from healthopt.api.schemas.plots import PlotFile, PlotList
 
@@ -56,15 +54,8 @@ def get_plot(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def download_plots(job: JobDep, files: FilesDep) -> FileResponse:
-    handle, name = tempfile.mkstemp(prefix="healthopt-plots-", suffix=".zip")
-    os.close(handle)
-    target = Path(name)
-    if files.write_plots_zip(target) == 0:
-        target.unlink(missing_ok=True)
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job.id} has no plots yet")
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        filename=f"{job.run_name}_plots.zip",
-        background=BackgroundTask(target.unlink, missing_ok=True),
-    )
+    def write(target: Path) -> None:
+        if files.write_plots_zip(target) == 0:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"job {job.id} has no plots yet")
+
+    return zip_download(write, f"{job.run_name}_plots.zip")

@@ -7,8 +7,6 @@ but unreadable is a 409 naming it (`FileCorrupt`), never an empty run or an empt
 
 from __future__ import annotations
 
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,9 +14,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 
 from healthopt.api.deps import RunDep, RunFilesDep, StateDep, jobs_by_run
+from healthopt.api.downloads import zip_download
 from healthopt.api.files import FileCorrupt, FileMissing, RunFiles
 from healthopt.api.routers.models import (
     KERAS_MEDIA_TYPE,
@@ -146,18 +144,13 @@ def download_trial_plots(run: RunDep, files: RunFilesDep, trial: TrialNumber) ->
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"trial {trial} of run {run.name!r} has no plots"
         )
-    handle, name = tempfile.mkstemp(prefix="healthopt-trial-plots-", suffix=".zip")
-    os.close(handle)
-    target = Path(name)
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, path in paths:
-            archive.write(path, name)
-    return FileResponse(
-        target,
-        media_type="application/zip",
-        filename=f"{run.name}_trial_{trial}_plots.zip",
-        background=BackgroundTask(target.unlink, missing_ok=True),
-    )
+
+    def write(target: Path) -> None:
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, path in paths:
+                archive.write(path, name)
+
+    return zip_download(write, f"{run.name}_trial_{trial}_plots.zip")
 
 
 @router.get(
