@@ -38,21 +38,6 @@ def test_a_cli_run_gets_its_report(client: TestClient, settings: ServerSettings)
     }  # fmt: skip
 
 
-def test_unknown_run_is_404(client: TestClient):
-    response = client.get("/runs/no_such_run/recommendations")
-    assert response.status_code == 404
-    assert "no_such_run" in response.json()["detail"]
-
-
-def test_unreadable_results_is_409_naming_the_file(client: TestClient, settings: ServerSettings):
-    folder = settings.results_dir / "broken"
-    folder.mkdir(parents=True)
-    (folder / "results.json").write_text("{not json")
-    response = client.get("/runs/broken/recommendations")
-    assert response.status_code == 409
-    assert "broken/results.json" in response.json()["detail"]
-
-
 def test_a_run_with_no_trial_yet_has_every_topic_insufficient(
     client: TestClient, settings: ServerSettings
 ):

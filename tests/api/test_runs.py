@@ -165,7 +165,9 @@ def test_failed_and_pruned_trials_are_shown_with_their_reasons(client: TestClien
 def test_an_unknown_trial_or_run_is_404_with_the_reason(client: TestClient):
     missing = client.get(f"/runs/{RUN}/trials/99")
     assert missing.status_code == 404 and "no finished trial 99" in missing.json()["detail"]
-    for path in ("/runs/nope", "/runs/nope/trials", "/runs/nope/trials/0"):
+    # Every route under /runs/{run} finds its run the same way (RunDep).
+    for tail in ("", "/trials", "/trials/0", "/views", "/recommendations"):
+        path = f"/runs/nope{tail}"
         response = client.get(path)
         assert response.status_code == 404 and "nope" in response.json()["detail"]
     assert client.get("/runs/.hidden").status_code == 404  # not a run name at all
@@ -179,7 +181,8 @@ def test_a_corrupt_results_file_is_listed_with_its_error_and_a_409_on_detail(
     (listed,) = client.get("/runs").json()["runs"]
     assert listed["name"] == RUN and "cli_run/results.json" in listed["error"]
     assert listed["trials_complete"] == 0
-    for path in (f"/runs/{RUN}", f"/runs/{RUN}/trials", f"/runs/{RUN}/trials/7"):
+    for tail in ("", "/trials", "/trials/7", "/views", "/recommendations"):
+        path = f"/runs/{RUN}{tail}"
         response = client.get(path)
         assert response.status_code == 409
         assert "cli_run/results.json" in response.json()["detail"]

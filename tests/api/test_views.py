@@ -62,21 +62,6 @@ def test_views_are_computed_once_per_results_version(client: TestClient, setting
     assert views_router._views_of.cache_info().misses == 2
 
 
-def test_unknown_run_is_404(client: TestClient):
-    response = client.get("/runs/no_such_run/views")
-    assert response.status_code == 404
-    assert "no_such_run" in response.json()["detail"]
-
-
-def test_unreadable_results_is_409_naming_the_file(client: TestClient, settings: ServerSettings):
-    folder = settings.results_dir / "broken"
-    folder.mkdir(parents=True)
-    (folder / "results.json").write_text("{not json")
-    response = client.get("/runs/broken/views")
-    assert response.status_code == 409
-    assert "broken/results.json" in response.json()["detail"]
-
-
 def test_a_run_without_trials_yet_says_so(client: TestClient, settings: ServerSettings):
     folder = settings.results_dir / "starting"
     folder.mkdir(parents=True)
