@@ -386,6 +386,60 @@ def test_results_note_the_retry_and_leave_out_over_budget_trials():
     assert payload.best_trial == 2 and payload.best() == records[2]
 
 
+def test_each_finished_trial_is_made_into_a_record_once_and_again_when_a_retry_names_it():
+    """A run's TrialRecords: a record already made is the same object at the next trial
+    boundary (no re-reading of stored results), unless a later trial re-ran it."""
+    study = optuna.create_study(direction="maximize")
+    _add(study, TrialState.FAIL)  # 0: stale, not retried yet
+    _add(study, TrialState.COMPLETE, value=0.8, system_attrs={results_io.RESULT_ATTR: _result(1)})
+    records = results_io.TrialRecords()
+    first = {r.number: r for r in records.of(study)}
+    assert first[0].error is not None and first[0].error.endswith("not retried")
+
+    _add(study, TrialState.RUNNING)  # not finished: no record yet
+    second = {r.number: r for r in records.of(study)}
+    assert sorted(second) == [0, 1]
+    assert second[0] is first[0] and second[1] is first[1]
+
+    _add(
+        study,
+        TrialState.COMPLETE,
+        value=0.7,
+        system_attrs={results_io.RESULT_ATTR: _result(3, 0.7), "retry_history": [0]},
+    )
+    third = {r.number: r for r in records.of(study)}
+    assert sorted(third) == [0, 1, 3]
+    assert third[1] is first[1]
+    assert third[0] is not first[0] and third[0].error is not None
+    assert third[0].error.endswith("retried as trial 3")
+    # A run's records give the same results.json as records made afresh.
+    config = _results_config(3)
+    assert results_io.build_results(study, config, None, records=records) == (
+        results_io.build_results(study, config, None)
+    )
+
+
+def test_the_local_study_is_kept_in_write_ahead_log_mode(tmp_path: Path):
+    """study.db commits are appends (WAL, synchronous NORMAL), not a disk sync each, and the
+    file stays an ordinary SQLite study that a plain URL opens."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = open_study(_results_config(2), default_url=url)
+    study.enqueue_trial({"units": 8})
+    storage = study._storage._backend  # the RDBStorage under Optuna's cache
+    with storage.engine.connect() as connection:
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+    assert (journal, synchronous) == ("wal", 1)  # 1 is NORMAL
+    again = optuna.load_study(study_name="s1", storage=url)
+    assert len(again.trials) == 1
+
+
+def test_a_corrupt_local_study_is_one_clear_error(tmp_path: Path):
+    (tmp_path / "study.db").write_bytes(b"this is not a SQLite database, only text" * 100)
+    with pytest.raises(ConfigError, match=r"storage sqlite:///.*study\.db: DatabaseError"):
+        open_study(_results_config(2), default_url=f"sqlite:///{tmp_path / 'study.db'}")
+
+
 # -- results.json from what the study stores ------------------------------------------------
 # A trial's result and score as today's main stores them (before records were typed): partial
 # metrics, "no artifact" as an empty object, and a score holding the total and the accuracy.

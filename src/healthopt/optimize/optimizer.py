@@ -66,6 +66,7 @@ from healthopt.optimize.executors import (
     create_executor,
 )
 from healthopt.optimize.inflight import InFlightTrials
+from healthopt.optimize.results_file import ResultsFile
 from healthopt.optimize.resume import CONFIG_FILE, check_study_data, prepare_run_dir
 from healthopt.optimize.search import HEALTH_ALARM_ATTR, pruner_name
 from healthopt.optimize.space import TrialNotDrawn, search_space
@@ -250,6 +251,8 @@ class ModelOptimizer:
         self._stop = threading.Event()
         self._folder_deleted = threading.Event()
         self._in_flight = InFlightTrials()
+        self._records = results_io.TrialRecords()
+        self._results_file = ResultsFile(self.run_dir)
         self._baselines: BaselineMeasurement | None = None  # started by optimize_model
 
     # -- public ------------------------------------------------------------------------
@@ -334,7 +337,10 @@ class ModelOptimizer:
         while True:
             if self._stop.is_set():
                 raise RunStopped(f"run {self.run_name!r} was stopped")
-            if self._folder_deleted.is_set():  # a judge found it gone mid-trial
+            # A judge found it gone mid-trial, or it went between trials. Looked for, not
+            # left to a failing write: the study's write-ahead log goes on appending to a
+            # deleted file without an error (`optimize.study.local_storage`).
+            if self._folder_deleted.is_set() or self._run_folder_deleted():
                 raise self._folder_deleted_error()
             self._in_flight.store_job_ids(study, in_flight.values())
             if shared and time.monotonic() >= next_stale_check:
@@ -432,6 +438,9 @@ class ModelOptimizer:
                 return None
 
         def decide(event: EpochEndEvent) -> PruneInfo | None:
+            if self._run_folder_deleted():
+                self._folder_deleted.set()  # the trial loop ends the run at its next look
+                return None
             if two_objectives:
                 alarm = event.health_alarm if self.config.health_pruning else None
                 if alarm is None or event.epoch >= event.epochs:
@@ -467,6 +476,8 @@ class ModelOptimizer:
         return judge
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, result: TrialResult) -> None:
+        if self._folder_deleted.is_set() or self._run_folder_deleted():
+            raise self._folder_deleted_error()  # its result has nowhere to go
         total = None
         try:
             storage = study._storage
@@ -496,7 +507,9 @@ class ModelOptimizer:
                 trial.number,
             )
             return
-        results = self._write_results(study, optimized_model_path=None)
+        results = self._build_results(study, optimized_model_path=None)
+        with self._run_folder_kept():  # quick trials share a write (`optimize.results_file`)
+            self._results_file.write_due(results)
         record = results.trial(trial.number)
         if record is not None and self._tracking is not None:
             self._tracking.trial_finished(record, trial_dir(self.run_dir, trial.number))
@@ -582,14 +595,17 @@ class ModelOptimizer:
         study.tell(trial, state=TrialState.FAIL)
 
     def _write_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
+        return self._save(self._build_results(study, optimized_model_path))
+
+    def _build_results(self, study: optuna.Study, optimized_model_path: str | None) -> RunResults:
         baselines = self._baselines.result() if self._baselines else None
-        return self._save(
-            results_io.build_results(study, self.config, optimized_model_path, baselines)
+        return results_io.build_results(
+            study, self.config, optimized_model_path, baselines, self._records
         )
 
     def _save(self, results: RunResults) -> RunResults:
         with self._run_folder_kept():
-            write_json_atomic(self.run_dir / "results.json", results.to_json())
+            self._results_file.write(results)
         return results
 
     def _finish(self, study: optuna.Study) -> OptimizationResult:
@@ -599,6 +615,7 @@ class ModelOptimizer:
                 self.config,
                 optimized_model_path=None,
                 baselines=self._baselines.result(wait=True) if self._baselines else None,
+                records=self._records,
             )
         )
         best_record = results.best()

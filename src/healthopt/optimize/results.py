@@ -212,17 +212,48 @@ def pareto_front(study: optuna.Study) -> list[int] | None:
     return sorted(t.number for t in study.best_trials)
 
 
+class TrialRecords:
+    """Each finished trial's TrialRecord, made once and kept for the rest of the run.
+
+    Optuna does not change a finished trial, so its record only changes when a later trial
+    names it as the one it re-ran (`retried_as`, shared studies); the record is made again
+    then. Without this every trial boundary re-read every stored result, and a 1,000-trial
+    run spent most of its bookkeeping validating the same records again (issue 25).
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[int | None, TrialRecord]] = {}
+
+    def of(self, study: optuna.Study) -> list[TrialRecord]:
+        """The records of the study's finished trials (`finished_trials`), in trial order;
+        the storage is read once."""
+        trials = study.get_trials(deepcopy=False)
+        retries = retried_by(trials)
+        records = []
+        for trial in trials:
+            if trial.state not in FINISHED_STATES or trial.user_attrs.get(OVER_BUDGET_ATTR):
+                continue
+            retried_as = retries.get(trial.number)
+            made = self._made.get(trial.number)
+            if made is None or made[0] != retried_as:
+                made = (retried_as, trial_record(trial, retried_as))
+                self._made[trial.number] = made
+            records.append(made[1])
+        return records
+
+
 def build_results(
     study: optuna.Study,
     config: OptimizationConfig,
     optimized_model_path: str | None,
     baselines: RunBaselines | None = None,
+    records: TrialRecords | None = None,
 ) -> RunResults:
     """results.json for the study as it stands, with the run's choice (`optimize.selection`)
-    and its baselines once measured (`optimize.baselines`)."""
+    and its baselines once measured (`optimize.baselines`). A run passes its own `records`,
+    so each trial's record is made once; without them every record is made afresh."""
     assert config.run_name is not None and config.scoring_weights is not None
-    retries = retried_by(study.get_trials(deepcopy=False))
-    records = [trial_record(t, retries.get(t.number)) for t in finished_trials(study)]
+    records = (records or TrialRecords()).of(study)
     front = pareto_front(study)
     selection, ranking = select(records, config, front)
     return RunResults.create(
