@@ -414,7 +414,7 @@ def test_each_finished_trial_is_made_into_a_record_once_and_again_when_a_retry_n
     assert third[0].error.endswith("retried as trial 3")
     # A run's records give the same results.json as records made afresh.
     config = _results_config(3)
-    assert results_io.build_results(study, config, None, records=records) == (
+    assert results_io.build_results(study, config, None, made=records) == (
         results_io.build_results(study, config, None)
     )
 

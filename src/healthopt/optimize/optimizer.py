@@ -615,7 +615,7 @@ class ModelOptimizer:
                 self.config,
                 optimized_model_path=None,
                 baselines=self._baselines.result(wait=True) if self._baselines else None,
-                records=self._records,
+                made=self._records,
             )
         )
         best_record = results.best()

@@ -247,13 +247,13 @@ def build_results(
     config: OptimizationConfig,
     optimized_model_path: str | None,
     baselines: RunBaselines | None = None,
-    records: TrialRecords | None = None,
+    made: TrialRecords | None = None,
 ) -> RunResults:
     """results.json for the study as it stands, with the run's choice (`optimize.selection`)
-    and its baselines once measured (`optimize.baselines`). A run passes its own `records`,
+    and its baselines once measured (`optimize.baselines`). A run passes the records it `made`,
     so each trial's record is made once; without them every record is made afresh."""
     assert config.run_name is not None and config.scoring_weights is not None
-    records = (records or TrialRecords()).of(study)
+    records = (made or TrialRecords()).of(study)
     front = pareto_front(study)
     selection, ranking = select(records, config, front)
     return RunResults.create(
