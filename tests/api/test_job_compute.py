@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from healthopt.api.files import FileCorrupt, RunFiles
 from healthopt.jsonio import write_json_atomic
 from healthopt.optimize.results import compute_summary
 from healthopt.records import PruneInfo, RunResults, TrialRecord
@@ -72,3 +73,24 @@ def test_an_unreadable_results_json_gives_no_compute_summary(client, settings):
     job = finished_job(client.app.state.healthopt.store, settings.results_dir)
     (settings.results_dir / job.run_name / "results.json").write_text("{not json")
     assert client.get(f"/jobs/{job.id}/status").json()["compute"] is None
+
+
+def test_each_version_of_results_json_is_parsed_once_and_a_new_version_is_read(settings, client):
+    """RunFiles.results(): the same version of the file is the same parsed record (a polled
+    status and a paged gallery do not parse 3 MB per request); a rewrite is seen at once, and
+    a corrupt rewrite is FileCorrupt, not the last good version."""
+    job = finished_job(client.app.state.healthopt.store, settings.results_dir)
+    files = RunFiles(settings.results_dir, settings.results_dir / job.run_name)
+    first = files.results()
+    assert first is not None and files.results() is first
+
+    trials = [TrialRecord(number=n, state="COMPLETE", value=0.5, epochs_run=10) for n in range(3)]
+    _write_trials(settings.results_dir / job.run_name, trials)
+    second = files.results()
+    assert second is not None and second is not first and len(second.trials) == 3
+    assert files.compute() == second.compute
+
+    (settings.results_dir / job.run_name / "results.json").write_text('{"trials": "no"}')
+    with pytest.raises(FileCorrupt, match="results.json is not readable"):
+        files.results()
+    assert files.compute() is None

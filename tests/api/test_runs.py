@@ -98,9 +98,11 @@ def test_a_run_in_full(client: TestClient, results_dir: Path):
 def test_trials_come_page_by_page_and_by_state(client: TestClient):
     page = client.get(f"/runs/{RUN}/trials", params={"offset": 2, "limit": 3}).json()
     assert (page["run"], page["total"], page["offset"], page["limit"]) == (RUN, TRIALS, 2, 3)
-    assert [t["number"] for t in page["trials"]] == [2, 3, 4]
+    assert [t["number"] for t in page["trials"]] == [2, 3, 4] and page["next_offset"] == 5
     last = client.get(f"/runs/{RUN}/trials", params={"offset": 6}).json()
-    assert [t["number"] for t in last["trials"]] == [6, 7]
+    assert [t["number"] for t in last["trials"]] == [6, 7] and last["next_offset"] is None
+    by_score = client.get(f"/runs/{RUN}/trials", params={"order": "score"}).json()
+    assert [t["number"] for t in by_score["trials"]] == [7, 6, 5, 4, 3, 0, 1, 2]  # unscored last
     failed = client.get(f"/runs/{RUN}/trials", params={"state": "FAIL"}).json()
     assert failed["total"] == 1 and failed["trials"][0]["error"] == "boom: out of memory"
     pruned = client.get(f"/runs/{RUN}/trials", params={"state": "PRUNED"}).json()
@@ -111,7 +113,8 @@ def test_trials_come_page_by_page_and_by_state(client: TestClient):
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"state": "RUNNING"}]
+    "params",
+    [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"state": "RUNNING"}, {"order": "health"}],
 )
 def test_a_page_out_of_bounds_is_refused(client: TestClient, params: dict):
     assert client.get(f"/runs/{RUN}/trials", params=params).status_code == 422

@@ -36,14 +36,17 @@ class ServerState:
         return self.settings.results_dir
 
 
-def get_state(request: Request) -> ServerState:
+# The two dependencies every protected route resolves are `async`: FastAPI runs a sync
+# dependency in the threadpool, so each poll of an async route (the job status) would queue
+# there twice behind the sync routes. Neither blocks.
+async def get_state(request: Request) -> ServerState:
     return request.app.state.healthopt
 
 
 StateDep = Annotated[ServerState, Depends(get_state)]
 
 
-def require_token(request: Request, state: StateDep) -> None:
+async def require_token(request: Request, state: StateDep) -> None:
     """Every route but /health needs the bearer token when the server has one."""
     if not token_matches(
         state.settings.token,

@@ -88,14 +88,13 @@ def zip_folder(folder: Path, target: Path, top: str, within: Path) -> int:
     return count
 
 
-@functools.lru_cache(maxsize=256)
-def _compute_of(path: Path, inode: int, mtime_ns: int, size: int) -> ComputeSummary | None:
-    """The compute summary of one version of a results.json (the version is its inode, mtime
-    and size: the optimizer replaces the file atomically on every write)."""
-    try:
-        return RunResults.from_json(path.read_bytes()).compute
-    except (OSError, SchemaError):
-        return None
+@functools.lru_cache(maxsize=8)
+def _results_version(path: Path, inode: int, mtime_ns: int, size: int) -> RunResults:
+    """One version of a results.json, parsed once (the version is its inode, mtime and size:
+    the optimizer replaces the file atomically on every write). The status is polled and the
+    trial gallery reads a page at a time; a 1,000-trial file took 130 ms to parse on every
+    request. Records are frozen, so every request can share the parsed one."""
+    return RunResults.from_json(path.read_bytes())
 
 
 class RunFiles:
@@ -127,18 +126,25 @@ class RunFiles:
 
     def results(self) -> RunResults | None:
         """results.json, or None before the first trial finished; FileCorrupt when it is there
-        but unreadable (a truncated write, a wrong shape)."""
-        return self.read(RunResults, self.run_dir / "results.json")
-
-    def compute(self) -> ComputeSummary | None:
-        """results.json's compute summary (epochs run, budgeted and saved), or None before the
-        first trial finished. Re-read only when the file changed: the status is polled."""
+        but unreadable (a truncated write, a wrong shape). Parsed once per version."""
         try:
             path = self._file("results.json")
             stat = path.stat()
         except (FileMissing, OSError):
             return None
-        return _compute_of(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        try:
+            return _results_version(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except (OSError, SchemaError) as exc:
+            raise FileCorrupt(f"{self.relative(path)} is not readable: {exc}") from None
+
+    def compute(self) -> ComputeSummary | None:
+        """results.json's compute summary (epochs run, budgeted and saved), or None before the
+        first trial finished or while the file is unreadable."""
+        try:
+            results = self.results()
+        except FileCorrupt:
+            return None
+        return results.compute if results is not None else None
 
     def best_record(self, results: RunResults | None = None) -> TrialRecord | None:
         """The best trial's record, from `results` when the caller has already read them."""

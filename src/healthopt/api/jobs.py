@@ -4,7 +4,7 @@ Each job is a row in the jobs table (kind "optimization") and a run folder under
 directory. The server's one WorkRunner (`api.work`) claims the row and runs it on a thread
 that drives a ModelOptimizer (whose trials run in worker processes, so the server never
 imports TensorFlow); this manager validates requests, builds that optimizer, and turns its
-events into progress.
+events into progress and into the in-memory status its routes serve (`api.status_cache`).
 
 Surviving restarts: a job's trials live in its Optuna storage inside its run folder. When the
 server stops (gracefully or killed), jobs stay `running` in the table; the next runner to claim
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from healthopt.api.db import (
@@ -27,14 +28,17 @@ from healthopt.api.db import (
     JobRecord,
     JobStore,
 )
+from healthopt.api.files import RunFiles
 from healthopt.api.progress import ProgressHub
 from healthopt.api.schemas.jobs import OptimizeRequest
 from healthopt.api.schemas.progress import JobFinishedEvent, JobStatusEvent
+from healthopt.api.status_cache import JobSnapshot, StatusCache
 from healthopt.api.work import Ending, WorkInvalid, WorkRunner, WorkStopped
 from healthopt.config import ConfigError, OptimizationConfig
 from healthopt.optimize import ModelOptimizer, RunStopped
+from healthopt.optimize.executors import EventCallback
 from healthopt.records import (
-    EpochEndEvent,
+    ComputeSummary,
     RunEvent,
     RunStartedEvent,
     TrialFinishedEvent,
@@ -57,13 +61,22 @@ class CannotCancel(ValueError):
     """The job has already ended."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class LiveProgress:
     """What a running job is doing now; too frequent (per epoch) to write to the table."""
 
     current_trial: int | None = None
     current_epoch: int | None = None
     epochs: int | None = None
+
+
+# Builds a job's optimizer, given the config and where its events go. Tests give one that runs
+# the optimizer on a scripted executor; the server's runs trials in worker processes.
+OptimizerFactory = Callable[[OptimizationConfig, EventCallback], ModelOptimizer]
+
+
+def default_optimizer(config: OptimizationConfig, on_event: EventCallback) -> ModelOptimizer:
+    return ModelOptimizer(config, on_event=on_event)
 
 
 def new_job_id() -> str:
@@ -134,6 +147,7 @@ class JobManager:
         runner: WorkRunner | None = None,
         max_trial_epochs: int | None = None,
         models: dict[str, str] | None = None,
+        make_optimizer: OptimizerFactory = default_optimizer,
     ) -> None:
         self.store = store
         # The operator's registry (HEALTHOPT_MODELS): the only entry points a job may run.
@@ -143,7 +157,8 @@ class JobManager:
         self.hub = self.runner.hub
         self.max_workers_per_job = max_workers_per_job
         self.max_trial_epochs = max_trial_epochs
-        self._live: dict[str, LiveProgress] = {}
+        self.make_optimizer = make_optimizer
+        self.statuses = StatusCache()
         self.runner.register(self)
 
     # -- requests ------------------------------------------------------------------------
@@ -202,8 +217,18 @@ class JobManager:
         ended = self.runner.cancel(record)
         return ended if ended is not None else self.store.get(job_id)
 
+    def snapshot(self, job_id: str) -> JobSnapshot | None:
+        """The job as this process knows it in memory: one it runs or ran; None for any
+        other (read those from the table)."""
+        return self.statuses.get(job_id)
+
     def live(self, job_id: str) -> LiveProgress | None:
-        return self._live.get(job_id)
+        """Where a job this process runs is now; None once it has ended, or if not here."""
+        snapshot = self.statuses.get(job_id)
+        if snapshot is None or snapshot.record.is_final:
+            return None
+        record = snapshot.record
+        return LiveProgress(record.current_trial, record.current_epoch, snapshot.epochs)
 
     def running_count(self) -> int:
         return self.runner.running_count(OPTIMIZATION)
@@ -232,29 +257,37 @@ class JobManager:
                     f"model {config.model!r} is not registered on this server "
                     "(HEALTHOPT_MODELS); servers sharing a jobs table register the same models"
                 )
-            optimizer = ModelOptimizer(config)
+            optimizer = self.make_optimizer(config, lambda event: self._on_event(record.id, event))
         except (ConfigError, TypeError) as exc:
             raise WorkInvalid(f"invalid job config: {exc}") from exc
-        optimizer.on_event = lambda event: self._on_event(record.id, event)
-        self._live[record.id] = LiveProgress()
+        # Before the status event: a client that hears "running" finds the snapshot.
+        self.statuses.start(record)
         self._publish_status(record.id, record.status)
         return _OptimizationWork(optimizer)
 
     def ended(self, record: JobRecord, ending: Ending | None) -> None:
-        self._live.pop(record.id, None)
-        if ending is None:
+        """`record` is the row as the ending left it: the final row the status serves from
+        now on, read once here with its results.json, not once per poll."""
+        if ending is None:  # stopped, not ended: the row is the next server's to run
+            self.statuses.drop(record.id)
             return
+        self.statuses.end(record, self._compute(record))
         self._publish_status(record.id, ending.status)
         self.hub.publish(record.id, JobFinishedEvent(job_id=record.id, status=ending.status))
 
+    def _compute(self, record: JobRecord) -> ComputeSummary | None:
+        return RunFiles(self.results_dir, Path(record.run_dir)).compute()
+
     def _on_event(self, job_id: str, event: RunEvent) -> None:
         """Runs in the optimizer's and the executor's threads; never raises into them."""
-        live = self._live.setdefault(job_id, LiveProgress())
-        if isinstance(event, TrialStartedEvent):
-            live.current_trial, live.current_epoch = event.trial_number, 0
-        elif isinstance(event, EpochEndEvent):
-            live.current_trial = event.trial_number
-            live.current_epoch, live.epochs = event.epoch, event.epochs
+        snapshot = self.statuses.get(job_id)
+        if snapshot is not None and isinstance(event, RunStartedEvent | TrialFinishedEvent):
+            # results.json was just written (or, on a resumed run, is an earlier attempt's):
+            # its summary is read here, in the runner's thread, never by a poll.
+            compute = self._compute(snapshot.record)
+            self.statuses.apply(job_id, lambda s: replace(s.after(event), compute=compute))
+        else:
+            self.statuses.apply(job_id, lambda s: s.after(event))
         if isinstance(event, RunStartedEvent):
             self.runner.progress(job_id, {"trials_completed": event.trials_done})
         elif isinstance(event, TrialStartedEvent):

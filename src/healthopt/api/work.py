@@ -92,7 +92,9 @@ class WorkKind(Protocol):
 
     def ended(self, record: JobRecord, ending: Ending | None) -> None:
         """After the runner has finished with a row: its ending, or None when the work was
-        stopped by a shutdown or taken over (the row stays `running` for the next runner)."""
+        stopped by a shutdown or taken over (the row stays `running` for the next runner).
+        With an ending, `record` is the row as recording it left it (final, unless another
+        server had taken the job over first); without, the row as it was claimed."""
         ...
 
 
@@ -310,8 +312,7 @@ class WorkRunner:
             work = kind.open(record)
         except WorkInvalid as exc:
             ending = Ending(FAILED, str(exc))
-            self._record_ending(record, ending)
-            kind.ended(self.store.get(record.id), ending)
+            kind.ended(self._record_ending(record, ending), ending)
             return
         thread = threading.Thread(
             target=self._run,
@@ -328,12 +329,13 @@ class WorkRunner:
         item = self._running[job_id]
         kind = self._kinds[item.record.kind]
         ending: Ending | None = None
+        row = item.record
         try:
             ending = self._drive(item)
             if ending is not None:
-                self._record_ending(item.record, ending)
+                row = self._record_ending(item.record, ending)
         except Exception:  # noqa: BLE001 - the ending could not be written even after retries
-            ending = None
+            ending, row = None, item.record
             log.exception(
                 "job %s: its ending could not be recorded; once its lease runs out a server "
                 "resumes it and records it",
@@ -344,7 +346,7 @@ class WorkRunner:
                 self._running.pop(job_id, None)
                 self._unsaved.pop(job_id, None)
             try:
-                kind.ended(item.record, ending)
+                kind.ended(row, ending)
             except Exception:  # noqa: BLE001 - bookkeeping must not stop the queue
                 log.exception("job %s: its manager could not record the ending", job_id)
             self.schedule()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from healthopt.api.db import OPTIMIZATION
-from healthopt.api.deps import FilesDep, JobDep, StateDep, get_files
+from healthopt.api.deps import FilesDep, JobDep, StateDep
 from healthopt.api.jobs import CannotCancel, RequestRejected
+from healthopt.api.pagination import TrialPageQueryDep, page_of
 from healthopt.api.schemas.jobs import (
     JobCreated,
     JobList,
@@ -15,9 +16,8 @@ from healthopt.api.schemas.jobs import (
     TrialList,
     TrialSummary,
 )
-from healthopt.api.status import job_status
+from healthopt.api.status import current_status, job_list, job_status
 from healthopt.api.work import QUEUE_FULL_RESPONSE
-from healthopt.health.scoring import composite_health
 
 router = APIRouter(tags=["jobs"])
 
@@ -35,29 +35,33 @@ def start_optimization(request: OptimizeRequest, state: StateDep) -> JobCreated:
 
 
 @router.get("/jobs", response_model=JobList)
-def list_jobs(state: StateDep) -> JobList:
-    return JobList(
-        jobs=[
-            job_status(record, state.jobs.live(record.id), get_files(record, state).compute())
-            for record in state.store.list(kind=OPTIMIZATION)
-        ]
-    )
+async def list_jobs(state: StateDep) -> JobList:
+    # One read of the table in the threadpool; the jobs this process runs come from memory.
+    return await run_in_threadpool(job_list, state)
 
 
 @router.get("/jobs/{job_id}/status", response_model=JobStatus)
-def get_status(job: JobDep, state: StateDep, files: FilesDep) -> JobStatus:
-    return job_status(job, state.jobs.live(job.id), files.compute())
+async def get_status(job_id: str, request: Request) -> Response:
+    # Polled by every open dashboard: async and from memory for the jobs this process runs,
+    # so a poll never queues for the threadpool or the database while a job trains (issue
+    # 25). The body is serialized here, once: FastAPI would validate the model again first.
+    # The state comes off the request, as `require_token` already resolved it.
+    status = await current_status(request.app.state.healthopt, job_id)
+    return Response(status.model_dump_json(), media_type="application/json")
 
 
 @router.get("/jobs/{job_id}/trials", response_model=TrialList)
-def get_trials(files: FilesDep) -> TrialList:
+def get_trials(files: FilesDep, query: TrialPageQueryDep) -> TrialList:
+    """The job's finished trials a page at a time, as `/runs/{run}/trials` pages them (a
+    client that needs them all follows `next_offset`), with the run's compute summary."""
     results = files.results()
-    trials = results.trials if results is not None else []
+    page = page_of(results.trials if results is not None else [], query)
     return TrialList(
-        trials=[
-            TrialSummary.model_validate({**t.to_json(), "health_score": composite_health(t)})
-            for t in trials
-        ],
+        total=page.total,
+        offset=query.offset,
+        limit=query.limit,
+        next_offset=page.next_offset,
+        trials=[TrialSummary.of(t) for t in page.trials],
         compute=results.compute if results is not None else None,
     )
 

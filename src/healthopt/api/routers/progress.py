@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect, status
 
 from healthopt.api.db import FINAL_STATUSES
-from healthopt.api.deps import ServerState, get_files, lookup_job
+from healthopt.api.deps import ServerState, lookup_job
 from healthopt.api.progress import ProgressHub
 from healthopt.api.schemas.progress import (
     JobFinishedEvent,
@@ -26,7 +26,7 @@ from healthopt.api.schemas.progress import (
     StudyStatusEvent,
 )
 from healthopt.api.security import token_matches
-from healthopt.api.status import job_status
+from healthopt.api.status import read_status
 from healthopt.api.studies import WAITING_STATES, StudyNotFound
 from healthopt.records import Record
 
@@ -34,9 +34,9 @@ router = APIRouter(tags=["progress"])
 
 
 def _status_event(state: ServerState, job_id: str) -> StatusEvent:
-    record = state.store.get(job_id)
-    compute = get_files(record, state).compute()
-    return StatusEvent(**job_status(record, state.jobs.live(job_id), compute).model_dump())
+    """The socket's first message: the snapshot the status route serves, read from the table
+    only for a job this process does not run."""
+    return StatusEvent(**read_status(state, job_id).model_dump())
 
 
 @router.websocket("/ws/jobs/{job_id}")
@@ -45,7 +45,8 @@ async def job_progress(websocket: WebSocket, job_id: str) -> None:
     if not await _admitted(websocket, state):
         return
     try:
-        lookup_job(state, job_id)
+        if state.jobs.snapshot(job_id) is None:  # a job run here is known without the table
+            lookup_job(state, job_id)
     except HTTPException:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="no such job")
         return

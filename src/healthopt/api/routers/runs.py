@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 
 from healthopt.api.deps import RunDep, RunFilesDep, StateDep, jobs_by_run
 from healthopt.api.downloads import zip_download
 from healthopt.api.files import FileCorrupt, FileMissing, RunFiles
+from healthopt.api.pagination import TrialPageQueryDep, page_of
 from healthopt.api.routers.models import (
     KERAS_MEDIA_TYPE,
     PDF_MEDIA_TYPE,
@@ -29,7 +30,6 @@ from healthopt.api.routers.models import (
 from healthopt.api.schemas.jobs import TrialSummary
 from healthopt.api.schemas.plots import PlotFile
 from healthopt.api.schemas.runs import RunDetail, RunList, TrialDetail, TrialPage
-from healthopt.health.scoring import composite_health
 from healthopt.optimize.assembly import trial_dir
 from healthopt.records import RunResults, TrialRecord
 from healthopt.runs.index import RunFolder, RunUnreadable, read_results, run_folders
@@ -45,7 +45,6 @@ from healthopt.runs.trial_detail import (
 router = APIRouter(tags=["runs"])
 
 TrialNumber = Annotated[int, PathParam(ge=0, le=10_000_000)]  # as plots.py bounds it
-TrialStateName = Literal["COMPLETE", "PRUNED", "FAIL"]
 
 
 @router.get("/runs", response_model=RunList)
@@ -67,24 +66,18 @@ def get_run(run: RunDep, state: StateDep) -> RunDetail:
 
 
 @router.get("/runs/{run}/trials", response_model=TrialPage)
-def list_trials(
-    run: RunDep,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    state: Annotated[TrialStateName | None, Query(description="only trials in this state")] = None,
-) -> TrialPage:
-    """The run's finished trials by number, `limit` from `offset`, every state unless one
-    is asked for."""
+def list_trials(run: RunDep, query: TrialPageQueryDep) -> TrialPage:
+    """The run's finished trials, `limit` from `offset`, by number (or by score), every
+    state unless one is asked for."""
     results = _results(run)
-    trials = sorted(results.trials if results else [], key=lambda t: t.number)
-    if state is not None:
-        trials = [t for t in trials if t.state == state]
+    page = page_of(results.trials if results else [], query)
     return TrialPage(
         run=run.name,
-        total=len(trials),
-        offset=offset,
-        limit=limit,
-        trials=[trial_summary(t) for t in trials[offset : offset + limit]],
+        total=page.total,
+        offset=query.offset,
+        limit=query.limit,
+        next_offset=page.next_offset,
+        trials=[TrialSummary.of(t) for t in page.trials],
     )
 
 
@@ -111,7 +104,7 @@ def get_trial(run: RunDep, files: RunFilesDep, state: StateDep, trial: TrialNumb
     return TrialDetail(
         run=run.name,
         job_id=job.job_id if job else None,
-        trial=trial_summary(record),
+        trial=TrialSummary.of(record),
         is_best=results.best_trial == trial,
         rank=trial_rank(results, trial),
         learning_curves=dict(held.learning_curves),
@@ -212,13 +205,6 @@ def trial_architecture_pdf(run: RunDep, files: RunFilesDep, trial: TrialNumber) 
     """The trial's architecture as a PDF diagram (a side view of the 3D view's boxes)."""
     _trial(_results(run), run, trial)
     return architecture_diagram(files, trial, "pdf", f"{run.name}_trial_{trial}_architecture.pdf")
-
-
-def trial_summary(record: TrialRecord) -> TrialSummary:
-    """A trial record as the API shows it: with its composite health."""
-    return TrialSummary.model_validate(
-        {**record.to_json(), "health_score": composite_health(record)}
-    )
 
 
 def _results(run: RunFolder) -> RunResults | None:

@@ -17,6 +17,7 @@ from healthopt.config import (
     HEALTH_AWARE_ACCURACY_WEIGHT,
     ScoringWeights,
 )
+from healthopt.health.scoring import composite_health
 from healthopt.records import ComputeSummary, Finite, Mode, TrialRecord
 
 JobStatusName = Literal["pending", "running", "completed", "failed", "cancelled"]
@@ -198,9 +199,29 @@ class TrialSummary(TrialRecord):
         None, description="composite health in [0, 1] (healthopt.health.scoring.composite_health)"
     )
 
+    @classmethod
+    def of(cls, record: TrialRecord) -> TrialSummary:
+        """A trial record as the API shows it: with its composite health."""
+        return cls.model_validate({**record.to_json(), "health_score": composite_health(record)})
 
-class TrialList(BaseModel):
+
+class TrialPageFields(BaseModel):
+    """What every page of a trial list says (`healthopt.api.pagination`): its trials, how
+    many pass the filter in all, and where this page and the next start."""
+
+    total: int = Field(description="trials that pass the state filter, on every page")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(
+        None, description="the offset of the next page; null on the last page"
+    )
     trials: list[TrialSummary]
+
+
+class TrialList(TrialPageFields):
+    """One page of a job's finished trials (`limit` from `offset`, by number unless `order`
+    says score), with its run's compute summary."""
+
     compute: ComputeSummary | None = Field(
         None, description="the same results.json's compute summary (see JobStatus.compute)"
     )

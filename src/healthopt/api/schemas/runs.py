@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from healthopt.api.schemas.jobs import TrialSummary
+from healthopt.api.schemas.jobs import TrialPageFields, TrialSummary
 from healthopt.api.schemas.models import BestModelDiagnostics, LayerHealth
 from healthopt.api.schemas.plots import PlotFile
 from healthopt.records.browse import RunDetail, RunSummary
@@ -22,14 +22,10 @@ class RunList(BaseModel):
     runs: list[RunSummary] = Field(description="every run folder, newest first")
 
 
-class TrialPage(BaseModel):
-    """One page of a run's finished trials, by trial number."""
+class TrialPage(TrialPageFields):
+    """One page of a run's finished trials, by number unless `order` says score."""
 
     run: str
-    total: int = Field(description="trials that pass the state filter, on every page")
-    offset: int
-    limit: int
-    trials: list[TrialSummary]
 
 
 class TrialDetail(BaseModel):

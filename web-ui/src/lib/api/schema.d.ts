@@ -523,7 +523,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Trials */
+        /**
+         * Get Trials
+         * @description The job's finished trials a page at a time, as `/runs/{run}/trials` pages them (a
+         *     client that needs them all follows `next_offset`), with the run's compute summary.
+         */
         get: operations["get_trials_jobs__job_id__trials_get"];
         put?: never;
         post?: never;
@@ -695,8 +699,8 @@ export interface paths {
         };
         /**
          * List Trials
-         * @description The run's finished trials by number, `limit` from `offset`, every state unless one
-         *     is asked for.
+         * @description The run's finished trials, `limit` from `offset`, by number (or by score), every
+         *     state unless one is asked for.
          */
         get: operations["list_trials_runs__run__trials_get"];
         put?: never;
@@ -3625,10 +3629,28 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** TrialList */
+        /**
+         * TrialList
+         * @description One page of a job's finished trials (`limit` from `offset`, by number unless `order`
+         *     says score), with its run's compute summary.
+         */
         TrialList: {
             /** @description the same results.json's compute summary (see JobStatus.compute) */
             compute?: components["schemas"]["ComputeSummary"] | null;
+            /** Limit */
+            limit: number;
+            /**
+             * Next Offset
+             * @description the offset of the next page; null on the last page
+             */
+            next_offset?: number | null;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description trials that pass the state filter, on every page
+             */
+            total: number;
             /** Trials */
             trials: components["schemas"]["TrialSummary"][];
         };
@@ -3656,11 +3678,16 @@ export interface components {
         };
         /**
          * TrialPage
-         * @description One page of a run's finished trials, by trial number.
+         * @description One page of a run's finished trials, by number unless `order` says score.
          */
         TrialPage: {
             /** Limit */
             limit: number;
+            /**
+             * Next Offset
+             * @description the offset of the next page; null on the last page
+             */
+            next_offset?: number | null;
             /** Offset */
             offset: number;
             /** Run */
@@ -5520,7 +5547,14 @@ export interface operations {
     };
     get_trials_jobs__job_id__trials_get: {
         parameters: {
-            query?: never;
+            query?: {
+                offset?: number;
+                limit?: number;
+                /** @description only trials in this state */
+                state?: ("COMPLETE" | "PRUNED" | "FAIL") | null;
+                /** @description by trial number, or by total score, highest first, with unscored (pruned or failed) trials last; equal scores keep number order */
+                order?: "number" | "score";
+            };
             header?: never;
             path: {
                 job_id: string;
@@ -6125,6 +6159,8 @@ export interface operations {
                 limit?: number;
                 /** @description only trials in this state */
                 state?: ("COMPLETE" | "PRUNED" | "FAIL") | null;
+                /** @description by trial number, or by total score, highest first, with unscored (pruned or failed) trials last; equal scores keep number order */
+                order?: "number" | "score";
             };
             header?: never;
             path: {
