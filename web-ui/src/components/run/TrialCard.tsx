@@ -11,11 +11,15 @@ export function TrialCard({
   trial,
   best,
   run,
+  place,
 }: {
   trial: TrialSummary;
   best: boolean;
   /** The run folder the trial belongs to (the job's run name): its page is `/trial?run=`. */
   run: string;
+  /** Its place in a feed of `total` cards (0-based), which a screen reader announces when
+   * only some of the cards are in the page (the virtualized gallery). */
+  place?: { index: number; total: number };
 }) {
   const failed = isFailed(trial);
   const pruned = isPruned(trial);
@@ -30,6 +34,8 @@ export function TrialCard({
       data-state={trial.state}
       data-best={best ? "true" : undefined}
       aria-label={`Trial ${trial.number}${best ? ", best" : ""}${stateLabel}`}
+      aria-posinset={place ? place.index + 1 : undefined}
+      aria-setsize={place?.total}
     >
       <header className="trial-card-header">
         <h3>
