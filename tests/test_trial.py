@@ -8,6 +8,7 @@ import pytest
 
 from healthopt.artifacts.base import sha256_file
 from healthopt.config import ModelConfig
+from healthopt.data.cache import DatasetCache
 from healthopt.records import (
     PRUNED,
     ArchitectureSummary,
@@ -126,7 +127,7 @@ def test_a_trial_with_a_plots_dir_draws_its_plots(tmp_path: Path):
 def test_a_broken_analysis_keeps_the_trained_trial(tmp_path: Path, monkeypatch):
     from healthopt.analysis.analyzer import ModelAnalyzer
 
-    def broken(self, data=None):
+    def broken(self, data=None, probabilities=None):
         raise RuntimeError("analyzer exploded")
 
     monkeypatch.setattr(ModelAnalyzer, "analyze", broken)
@@ -141,6 +142,71 @@ def test_a_broken_analysis_keeps_the_trained_trial(tmp_path: Path, monkeypatch):
         e.level == "ERROR" and e.kind == "error" and "analysis failed after training" in e.msg
         for e in logs
     )
+
+
+def test_trials_sharing_a_dataset_cache_load_their_data_once(
+    tmp_path: Path, image_npz: Path, monkeypatch
+):
+    """What a worker does: its second trial on the same data reads the first one's arrays,
+    which no trial can write into."""
+    import healthopt.data.cache
+
+    loads = []
+    real_load = healthopt.data.cache.load_dataset
+
+    def spy(*args, **kwargs):  # the real loader; only counts the loads
+        loads.append(args)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(healthopt.data.cache, "load_dataset", spy)
+    cache = DatasetCache()
+    name = f"npz:{image_npz}"
+    results = [
+        run_trial(
+            _spec(
+                tmp_path,
+                trial_number=number,
+                dataset_name=name,
+                epochs=1,
+                output_dir=str(tmp_path / f"trial_{number}"),
+            ),
+            datasets=cache,
+        )
+        for number in (0, 1)
+    ]
+    assert [r.state for r in results] == [COMPLETE, COMPLETE], [r.error for r in results]
+    assert loads == [(name,)] and cache.loads == 1
+    dataset = cache.load(name, seed=1, holdout=False)  # the spec's split seed
+    assert not dataset.train.x.flags.writeable and not dataset.val.y.flags.writeable
+
+
+def test_the_trial_scores_its_splits_as_model_evaluate_does(tmp_path: Path, monkeypatch):
+    """One prediction pass per split gives the metrics; they are evaluate's figures."""
+    import keras
+
+    from healthopt.data import load_dataset
+    from healthopt.training import trainer
+
+    models = []
+    real_evaluate_split = trainer.evaluate_split
+
+    def remember(model, split):
+        models.append(model)
+        return real_evaluate_split(model, split)
+
+    monkeypatch.setattr(trainer, "evaluate_split", remember)
+    result = run_trial(_spec(tmp_path))
+    assert result.state == COMPLETE, result.error
+    assert len(models) == 2  # val, then test: one pass each
+    model = keras.models.load_model(tmp_path / "trial_0" / "model.keras")
+    dataset = load_dataset("digits", seed=1, holdout=False)
+    val_loss, val_accuracy = model.evaluate(dataset.val.x, dataset.val.y, verbose=0)
+    test_loss, test_accuracy = model.evaluate(dataset.test.x, dataset.test.y, verbose=0)
+    metrics = result.metrics
+    assert metrics.val_loss == pytest.approx(val_loss, rel=1e-5)
+    assert metrics.val_accuracy == pytest.approx(val_accuracy, abs=1e-6)
+    assert metrics.test_loss == pytest.approx(test_loss, rel=1e-5)
+    assert metrics.test_accuracy == pytest.approx(test_accuracy, abs=1e-6)
 
 
 def test_text_trial_takes_the_lstm_path(tmp_path: Path, text_npz: Path):

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from healthopt.artifacts.base import sha256_file
 from healthopt.config import ModelConfig
 from healthopt.diagnostics import DiagnosticInput, run_diagnostics
@@ -64,7 +62,8 @@ if TYPE_CHECKING:  # TensorFlow stays out of the orchestrator's imports
     import keras
 
     from healthopt.data import Dataset
-    from healthopt.training.trainer import TrainingOutcome
+    from healthopt.data.cache import DatasetCache
+    from healthopt.training.trainer import SplitEvaluation, TrainingOutcome
 
 __all__ = [
     "COMPLETE",
@@ -78,14 +77,19 @@ __all__ = [
 
 
 def run_trial(
-    spec: TrialSpec, on_event: ProgressCallback | None = None, judge: EpochJudge | None = None
+    spec: TrialSpec,
+    on_event: ProgressCallback | None = None,
+    judge: EpochJudge | None = None,
+    datasets: DatasetCache | None = None,
 ) -> TrialResult:
     """Load data, build, train, evaluate on val and test, save the model and records.
 
-    `judge` is asked after every epoch whether the trial stops there (pruning)."""
+    `judge` is asked after every epoch whether the trial stops there (pruning). `datasets`
+    is a process's cache, so a worker loads each dataset once for all its trials; without
+    it the trial loads its own."""
     out = Path(spec.output_dir)
     with capture_logs() as logs:
-        run = _TrialRun(spec, out, logs, on_event, judge)
+        run = _TrialRun(spec, out, logs, on_event, judge, datasets)
         try:
             out.mkdir(parents=True, exist_ok=True)
             result = _run(run)
@@ -118,6 +122,7 @@ class _TrialRun:
     logs: list[LogEntry]
     on_event: ProgressCallback | None
     judge: EpochJudge | None = None
+    datasets: DatasetCache | None = None
     pruned: PruneInfo | None = None  # set when the judge stopped training
     timings: dict[str, float] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
@@ -155,15 +160,15 @@ class _Trained:
 
 @dataclass(frozen=True)
 class _Evaluation:
-    val_loss: float
-    val_accuracy: float
-    test_loss: float
-    test_accuracy: float
-    val_correct: np.ndarray  # one bool per validation sample: was the prediction right
+    """One prediction pass over each split: its figures, and the validation probabilities
+    the health score, the analyzer and the plot inputs share."""
+
+    val: SplitEvaluation
+    test: SplitEvaluation
 
     @property
     def finite(self) -> bool:
-        return math.isfinite(self.val_loss) and math.isfinite(self.test_loss)
+        return math.isfinite(self.val.loss) and math.isfinite(self.test.loss)
 
 
 def _run(run: _TrialRun) -> TrialResult:
@@ -187,13 +192,13 @@ def _run(run: _TrialRun) -> TrialResult:
         return _failed(
             run,
             trained,
-            f"evaluation loss is not finite (val_loss={evaluation.val_loss}, "
-            f"test_loss={evaluation.test_loss})",
+            f"evaluation loss is not finite (val_loss={evaluation.val.loss}, "
+            f"test_loss={evaluation.test.loss})",
         )
     _save_model(run, model)
     health = _health(run, trained, evaluation, dataset)
     diagnostics = _diagnose(run, trained)
-    analysis = _analyze(run, trained, dataset)
+    analysis = _analyze(run, trained, evaluation, dataset)
     run.finish()
     return TrialResult.create(
         trial_number=run.spec.trial_number,
@@ -216,7 +221,8 @@ def _load(run: _TrialRun) -> tuple[ModelConfig, Dataset]:
     from healthopt.data import load_dataset
 
     config = ModelConfig.from_dict(run.spec.model_settings)
-    dataset = load_dataset(run.spec.dataset_name, seed=run.spec.split_seed, holdout=False)
+    load = run.datasets.load if run.datasets is not None else load_dataset
+    dataset = load(run.spec.dataset_name, seed=run.spec.split_seed, holdout=False)
     run.lap("load_seconds")
     return config, dataset
 
@@ -413,13 +419,11 @@ def _last(history: dict[str, list[float | None]], key: str) -> float | None:
 def _evaluate(run: _TrialRun, model: keras.Model, dataset: Dataset) -> _Evaluation:
     from healthopt.training import trainer
 
-    val_loss, val_accuracy = model.evaluate(dataset.val.x, dataset.val.y, verbose=0)
-    test_loss, test_accuracy = model.evaluate(dataset.test.x, dataset.test.y, verbose=0)
-    val_correct = trainer.correct_predictions(model, dataset.val)
-    run.lap("evaluate_seconds")
-    return _Evaluation(
-        float(val_loss), float(val_accuracy), float(test_loss), float(test_accuracy), val_correct
+    evaluation = _Evaluation(
+        trainer.evaluate_split(model, dataset.val), trainer.evaluate_split(model, dataset.test)
     )
+    run.lap("evaluate_seconds")
+    return evaluation
 
 
 def _save_model(run: _TrialRun, model: keras.Model) -> None:
@@ -437,8 +441,8 @@ def _health(
     health = compute_health(
         HealthInputs(
             epochs=trained.outcome.records,
-            val_correct=evaluation.val_correct,
-            val_accuracy=evaluation.val_accuracy,
+            val_correct=evaluation.val.correct,
+            val_accuracy=evaluation.val.accuracy,
             chance_accuracy=dataset.val.majority_fraction(),
             num_parameters=trained.num_parameters,
             reference_parameters=dataset.linear_classifier_parameters(),
@@ -474,8 +478,11 @@ def _diagnose(run: _TrialRun, trained: _Trained) -> DiagnosticsSummary:
     return report.summary()
 
 
-def _analyze(run: _TrialRun, trained: _Trained, dataset: Dataset) -> TrialAnalysis:
-    """The model analyzer, plot inputs and plots; a step that fails is logged, not fatal."""
+def _analyze(
+    run: _TrialRun, trained: _Trained, evaluation: _Evaluation, dataset: Dataset
+) -> TrialAnalysis:
+    """The model analyzer, plot inputs and plots, on the evaluation's validation
+    predictions; a step that fails is logged, not fatal."""
     plots_dir = Path(run.spec.plots_dir) if run.spec.plots_dir else None
     analysis = analyze_trial(
         trained.model,
@@ -486,6 +493,7 @@ def _analyze(run: _TrialRun, trained: _Trained, dataset: Dataset) -> TrialAnalys
         plots_dir,
         run.timings,
         run.spec.seed,
+        val_probabilities=evaluation.val.probabilities,
     )
     run.artifacts.update(analysis.artifacts)
     for step, error in analysis.errors.items():
@@ -497,10 +505,10 @@ def _metrics(evaluation: _Evaluation, trained: _Trained) -> TrialMetrics:
     history = trained.outcome.history
     return TrialMetrics(
         chance_accuracy=trained.chance_accuracy,
-        val_accuracy=evaluation.val_accuracy,
-        val_loss=evaluation.val_loss,
-        test_accuracy=evaluation.test_accuracy,
-        test_loss=evaluation.test_loss,
+        val_accuracy=evaluation.val.accuracy,
+        val_loss=evaluation.val.loss,
+        test_accuracy=evaluation.test.accuracy,
+        test_loss=evaluation.test.loss,
         train_accuracy=_last(history, "accuracy"),
         train_loss=_last(history, "loss"),
     )

@@ -3,7 +3,9 @@
 It runs in the worker, which holds the model and the data. `analysis.json` keeps the
 analyzer's figures for this one model, `plot_inputs.npz` keeps what the trial plots need
 from the model (probabilities, sample feature maps, sampled weights) so they can be drawn
-later without TensorFlow, and the plots are drawn here when the spec asks for them.
+later without TensorFlow, and the plots are drawn here when the spec asks for them. The
+analyzer and the plot inputs read one set of validation probabilities, the trial's own
+evaluation pass, so the model does not predict the validation split again here.
 
 The three steps fail separately: the model trained fine, so a broken step is reported (in
 the trial's logs and `AnalysisSummary.errors`) and the others still run.
@@ -11,6 +13,7 @@ the trial's logs and `AnalysisSummary.errors`) and the others still run.
 
 from __future__ import annotations
 
+import functools
 import time
 import traceback
 from collections.abc import Callable
@@ -52,10 +55,22 @@ def analyze_trial(
     plots_dir: Path | None,
     timings: dict[str, float],
     seed: int,
+    val_probabilities: np.ndarray | None = None,
 ) -> TrialAnalysis:
+    """Run the three steps. `val_probabilities` are the model's class probabilities on
+    `val_x` from the trial's evaluation; the analyzer and the plot inputs both read them, and
+    without them the model predicts `val_x` once here for both."""
     summary = AnalysisSummary()
     artifacts: dict[str, str] = {}
     errors: dict[str, str] = {}
+
+    @functools.cache
+    def probabilities() -> np.ndarray:
+        if val_probabilities is not None:
+            return val_probabilities
+        from healthopt.analysis import layers
+
+        return layers.predict_proba(model, val_x)
 
     def step(name: str, work: Callable[[], None]) -> None:
         started = time.perf_counter()
@@ -77,7 +92,11 @@ def analyze_trial(
         analyzer = ModelAnalyzer(
             {MODEL_NAME: model}, training_history={MODEL_NAME: history}, config=config
         )
-        results = analyzer.analyze(DataInput(val_x, val_y))
+        try:
+            given = {MODEL_NAME: probabilities()}
+        except Exception:  # the analyzer predicts itself, and says why calibration failed
+            given = None
+        results = analyzer.analyze(DataInput(val_x, val_y), given)
         write_json_atomic(out / "analysis.json", results.model_json(MODEL_NAME).to_json())
         summary = summarize_for_trial(results, MODEL_NAME)
         artifacts["analysis"] = "analysis.json"
@@ -93,7 +112,7 @@ def analyze_trial(
         inputs = build_plot_inputs(
             layers.weight_records(model),
             outputs,
-            layers.predict_proba(model, val_x),
+            probabilities(),
             val_y,
             sample_x,
         )

@@ -6,16 +6,18 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from healthopt.config import ModelConfig
 from healthopt.optimize.executors import LocalExecutor
 from healthopt.records import COMPLETE, FAIL, EpochEndEvent, RunEvent, TrialSpec, TrialStartedEvent
 
 
-def _spec(tmp_path: Path, number: int, epochs: int) -> TrialSpec:
+def _spec(tmp_path: Path, number: int, epochs: int, dataset_name: str = "digits") -> TrialSpec:
     return TrialSpec.create(
         run_name="x",
         trial_number=number,
-        dataset_name="digits",
+        dataset_name=dataset_name,
         split_seed=0,
         seed=number,
         epochs=epochs,
@@ -69,3 +71,29 @@ def test_shutdown_with_cancel_fails_running_and_queued_trials(tmp_path: Path):
     for future in (running, queued):
         result = future.result(timeout=1)
         assert result.state == FAIL and result.error.startswith("interrupted")
+
+
+def test_started_workers_wait_warm_and_keep_their_data_across_trials(
+    tmp_path: Path, image_npz: Path
+):
+    executor = LocalExecutor(workers=1, log_dir=tmp_path / "logs")
+    try:
+        executor.start()
+        executor.start()  # idempotent: still the one worker
+        assert len(executor._workers) == 1
+        (worker,) = executor._workers.values()
+        assert worker.process.is_alive() and worker.job is None
+        name = f"npz:{image_npz}"
+        first = executor.submit(_spec(tmp_path, 0, epochs=1, dataset_name=name))
+        assert first.result(timeout=180).state == COMPLETE
+        # The data file is gone, so only the worker's own copy can serve the second trial.
+        image_npz.unlink()
+        second = executor.submit(_spec(tmp_path, 1, epochs=1, dataset_name=name)).result(
+            timeout=180
+        )
+        assert second.state == COMPLETE, second.error
+        assert list(executor._workers.values()) == [worker]  # the same process ran both
+    finally:
+        executor.shutdown()
+    with pytest.raises(RuntimeError, match="shut down"):
+        executor.start()

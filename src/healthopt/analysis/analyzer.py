@@ -36,6 +36,7 @@ from healthopt.analysis.inputs import (
     length,
     model_fingerprint,
     sample_data,
+    sample_indices,
 )
 from healthopt.analysis.results import (
     PARETO_DIRECTIONS,
@@ -108,6 +109,25 @@ def _ensure_console() -> None:
         log.setLevel(logging.INFO)
 
 
+def _sampled_probabilities(
+    probabilities: Mapping[str, np.ndarray], names: list[str], rows: int, idx: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Each model's given probabilities, cut to the data sample's rows."""
+    unknown = sorted(set(probabilities) - set(names))
+    if unknown:
+        raise AnalyzerInputError(f"probabilities given for unknown model(s) {unknown}")
+    sampled = {}
+    for name, probs in probabilities.items():
+        probs = np.asarray(probs)
+        if probs.ndim != 2 or len(probs) != rows:
+            raise AnalyzerInputError(
+                f"probabilities[{name!r}] must be (samples, classes) with one row per sample "
+                f"of the data ({rows}); got shape {probs.shape}"
+            )
+        sampled[name] = probs if idx is None else probs[idx]
+    return sampled
+
+
 class ModelAnalyzer:
     """Seed 000's analyzer: `analyze(data)` runs the configured analyses on every model.
 
@@ -138,20 +158,34 @@ class ModelAnalyzer:
     def _say(self, message: str, *args: Any) -> None:
         log.log(logging.INFO if self.config.verbose else logging.DEBUG, message, *args)
 
-    def analyze(self, data: DataInput | None = None) -> AnalysisResults:
-        """Run every enabled analysis on every model and return the results."""
+    def analyze(
+        self,
+        data: DataInput | None = None,
+        probabilities: Mapping[str, np.ndarray] | None = None,
+    ) -> AnalysisResults:
+        """Run every enabled analysis on every model and return the results.
+
+        `probabilities` maps (some) model names to that model's class probabilities on all of
+        `data` (`layers.predict_proba`'s rows), for a caller that has already predicted the
+        data: calibration then reads them instead of running the model again."""
         cfg = self.config
-        sample, data_key = None, None
+        sample, data_key, sampled = None, None, {}
         if data is not None:
             data = check_data(data)
             for name, model in self.models.items():
                 check_fits(name, model, data.x_data)
+            idx = sample_indices(data, cfg.n_samples, cfg.seed)
             sample = sample_data(data, cfg.n_samples, cfg.seed)
             data_key = digest([*arrays(sample.x_data), np.asarray(sample.y_data)])
+            sampled = _sampled_probabilities(
+                probabilities or {}, list(self.models), length(data.x_data), idx
+            )
+        elif probabilities:
+            raise AnalyzerInputError("probabilities were given without the data they describe")
         sections = _Sections()
         for name, model in self.models.items():
             self._say("%s: analysing", name)
-            self._analyze_model(name, model, sample, data_key, sections)
+            self._analyze_model(name, model, sample, data_key, sections, sampled.get(name))
         pca, notes = None, {}
         if cfg.compute_weight_pca and cfg.analyze_weights:
             try:
@@ -187,6 +221,7 @@ class ModelAnalyzer:
         sample: DataInput | None,
         data_key: str | None,
         out: _Sections,
+        probabilities: np.ndarray | None,
     ) -> None:
         from healthopt.analysis import layers
 
@@ -217,7 +252,9 @@ class ModelAnalyzer:
         records.cache_clear()  # free the weight copies before activations are computed
         with_data = (*weights_key, data_key)
         if cfg.analyze_calibration:
-            found = self._data_analysis(name, model, sample, with_data, "calibration", out)
+            found = self._data_analysis(
+                name, model, sample, with_data, "calibration", out, probabilities
+            )
             if found is not None:
                 out.calibration[name] = found
         if cfg.analyze_information_flow:
@@ -242,6 +279,7 @@ class ModelAnalyzer:
         key: tuple,
         analysis: Literal["calibration", "information_flow"],
         out: _Sections,
+        probabilities: np.ndarray | None = None,
     ) -> Any:
         """A data analysis's outcome, or None with the reason in `out.skipped` (no data, a
         multi-input model, or the analysis itself skipped or failed)."""
@@ -252,9 +290,12 @@ class ModelAnalyzer:
         elif inputs != 1:
             reason = f"the model has {inputs} inputs; data analyses need a single-input model"
             log.warning("%s: %s skipped, %s", name, analysis, reason)
+        elif analysis == "calibration":
+            compute = functools.partial(self._calibration, model, sample, probabilities)
+            return self._run(name, analysis, key, compute, out)
         else:
-            compute = self._calibration if analysis == "calibration" else self._information_flow
-            return self._run(name, analysis, key, functools.partial(compute, model, sample), out)
+            compute = functools.partial(self._information_flow, model, sample)
+            return self._run(name, analysis, key, compute, out)
         out.skipped[name][analysis] = reason
         return None
 
@@ -322,10 +363,11 @@ class ModelAnalyzer:
             raise _Skip(f"no weight matrix has {cfg.spectral_min_evals} or more eigenvalues")
         return found
 
-    def _calibration(self, model: Any, sample: DataInput) -> Any:
+    def _calibration(self, model: Any, sample: DataInput, probs: np.ndarray | None) -> Any:
         from healthopt.analysis import calibration, layers
 
-        probs = layers.predict_proba(model, sample.x_data)
+        if probs is None:
+            probs = layers.predict_proba(model, sample.x_data)
         try:
             return calibration.analyze_calibration(
                 probs, sample.y_data, n_bins=self.config.calibration_bins

@@ -65,21 +65,29 @@ def _stratified(classes: np.ndarray, k: int, rng: np.random.Generator) -> np.nda
     return np.concatenate(picked)
 
 
-def sample_data(data: DataInput, n_samples: int, seed: int = 0) -> DataInput:
-    """At most `n_samples` of the data (all of it, uncopied, when it is smaller), in the
-    original order; stratified by class when the labels are integer or one-hot."""
+def sample_indices(data: DataInput, n_samples: int, seed: int = 0) -> np.ndarray | None:
+    """The rows `sample_data` keeps, in ascending order; None when it keeps them all. Arrays
+    that run parallel to the data (a model's predictions on it) are sampled with these."""
     n = length(data.x_data)
     if n <= n_samples:
-        return data
+        return None
     rng = np.random.default_rng(seed)
-    y = np.asarray(data.y_data)
-    classes = _strata(y)
+    classes = _strata(np.asarray(data.y_data))
     if classes is None:
         idx = rng.choice(n, size=n_samples, replace=False)
     else:
         idx = _stratified(classes, n_samples, rng)
     idx.sort()
-    return DataInput(_take(data.x_data, idx), y[idx])
+    return idx
+
+
+def sample_data(data: DataInput, n_samples: int, seed: int = 0) -> DataInput:
+    """At most `n_samples` of the data (all of it, uncopied, when it is smaller), in the
+    original order; stratified by class when the labels are integer or one-hot."""
+    idx = sample_indices(data, n_samples, seed)
+    if idx is None:
+        return data
+    return DataInput(_take(data.x_data, idx), np.asarray(data.y_data)[idx])
 
 
 def arrays(x: Any) -> list[np.ndarray]:

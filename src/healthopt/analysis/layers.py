@@ -185,7 +185,13 @@ def predict_proba(model: keras.Model, x: np.ndarray, batch_size: int = 256) -> n
     A single sigmoid unit becomes two columns (1 - p, p); outputs that are not already a
     probability distribution (logits) go through a softmax.
     """
-    out = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    return as_probabilities(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def as_probabilities(outputs: Any) -> np.ndarray:
+    """A model's outputs as class probabilities, as `predict_proba` returns them; for callers
+    that already ran the model and must not run it again."""
+    out = np.asarray(outputs, dtype=np.float64)
     if out.ndim == 1:
         out = out[:, None]
     if out.shape[1] == 1:

@@ -92,12 +92,61 @@ def _fan_out(listeners: list[ProbeListener]) -> Callable[[EpochRecord, Gradients
     return on_probe
 
 
-def correct_predictions(model: keras.Model, split: Split) -> np.ndarray:
-    """One bool per sample: was the arg-max prediction the label. Eager batches, so no
-    prediction function has to be traced for a few hundred samples."""
-    hits = [
-        np.argmax(np.asarray(model(split.x[i : i + PREDICT_BATCH_SIZE], training=False)), axis=1)
-        == split.y[i : i + PREDICT_BATCH_SIZE]
-        for i in range(0, len(split), PREDICT_BATCH_SIZE)
-    ]
-    return np.concatenate(hits) if hits else np.zeros(0, dtype=bool)
+@dataclass(frozen=True, eq=False)
+class SplitEvaluation:
+    """One prediction pass over a split, and what `model.evaluate` would report for it.
+
+    The loss and accuracy are derived from the same predictions that the health score, the
+    analyzer and the plot inputs read, so a trial runs its model over each split once.
+    """
+
+    probabilities: np.ndarray  # (samples, classes), rows summing to 1 (`as_probabilities`)
+    correct: np.ndarray  # one bool per sample: was the arg-max prediction the label
+    loss: float  # the compiled loss plus the model's regularization losses, as evaluate's
+    accuracy: float  # the compiled "accuracy" metric
+
+
+def evaluate_split(model: keras.Model, split: Split) -> SplitEvaluation:
+    """Predict `split` once and score it with the model's own compiled loss and metrics.
+
+    Eager batches, as `health.evaluate` runs them: a trial's model is new, so `predict` or
+    `evaluate` would each trace a function for a few hundred samples (0.1-0.3 s on digits).
+    Losses that depend on the batch (activity regularizers, `add_loss` in `call`) cannot be
+    recomputed from predictions; such a model's loss comes from `model.evaluate` instead.
+    """
+    from healthopt.analysis.layers import as_probabilities
+
+    if len(split) == 0:
+        raise ValueError("cannot evaluate a model on a split with no samples")
+    outputs = np.concatenate(
+        [
+            np.asarray(model(split.x[i : i + PREDICT_BATCH_SIZE], training=False))
+            for i in range(0, len(split), PREDICT_BATCH_SIZE)
+        ]
+    )
+    y_true = keras.ops.convert_to_tensor(split.y)
+    y_pred = keras.ops.convert_to_tensor(outputs)
+    model.reset_metrics()  # as evaluate does: the metrics then hold this split alone
+    metrics = model.compute_metrics(None, y_true, y_pred)
+    if "accuracy" not in metrics:
+        raise ValueError(f"the model is not compiled with metrics=['accuracy'] ({list(metrics)})")
+    if _has_batch_losses(model):
+        loss = model.evaluate(split.x, split.y, verbose=0, return_dict=True)["loss"]
+    else:
+        loss = model.compute_loss(y=y_true, y_pred=y_pred, training=False)
+    probabilities = as_probabilities(outputs)
+    return SplitEvaluation(
+        probabilities=probabilities,
+        correct=np.argmax(probabilities, axis=1) == np.asarray(split.y).reshape(-1),
+        loss=float(loss),
+        accuracy=float(metrics["accuracy"]),
+    )
+
+
+def _has_batch_losses(model: keras.Model) -> bool:
+    """Whether the last call left losses beyond the weights' regularizers (one per
+    regularized weight), which vary with the batch and so need evaluate's own batches."""
+    regularized = sum(
+        1 for weight in model.trainable_weights if getattr(weight, "regularizer", None)
+    )
+    return len(model.losses) > regularized

@@ -5,12 +5,16 @@ to `worker_{id}.log` there instead of the user's terminal; a trial's own errors 
 its TrialResult either way.
 
 Workers are started with `spawn` and import TensorFlow themselves, so the orchestrator's
-process never does. Only JSON crosses the process boundary (TrialSpec in, TrialResult and
-progress events out: each record's `to_json()`, read back with its `from_json`). A trial
-submitted with a judge waits after each epoch for its verdict on the same task pipe: the
-worker stops training between epochs when told, with no process restart. A worker
-that dies mid-trial (killed, out of memory) fails that one trial with the exit reason and is
-replaced; every other trial goes on.
+process never does. A worker imports it as soon as it starts, before its first trial arrives,
+so a caller that calls `start()` early overlaps those seconds with its own set-up. Each worker
+keeps the datasets it loaded (`data.cache.DatasetCache`) for all its trials.
+
+Only JSON crosses the process boundary (TrialSpec in, TrialResult and progress events out:
+each record's `to_json()`, read back with its `from_json`). A trial submitted with a judge
+waits after each epoch for its verdict on the same task pipe: the worker stops training
+between epochs when told, with no process restart. A worker that dies mid-trial (killed, out
+of memory) fails that one trial with the exit reason and is replaced; every other trial goes
+on.
 """
 
 from __future__ import annotations
@@ -93,7 +97,11 @@ def _worker_main(
     if threads:
         os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
         os.environ["TF_NUM_INTEROP_THREADS"] = str(max(1, threads // 2))
+    _import_trial_modules()
+    from healthopt.data.cache import DatasetCache
     from healthopt.trial import run_trial
+
+    datasets = DatasetCache()
 
     def await_verdict(event: EpochEndEvent) -> PruneInfo | None:
         """The orchestrator answers every epoch event of a judged trial: stop, or go on."""
@@ -109,10 +117,35 @@ def _worker_main(
                 spec,
                 on_event=lambda event: messages.send(("event", event.to_json())),
                 judge=await_verdict if item["judged"] else None,
+                datasets=datasets,
             )
             messages.send(("result", result.to_json()))
     except EOFError:  # the orchestrator is gone
-        return
+        pass
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """End the worker without the interpreter's teardown. With TensorFlow loaded that takes
+    seconds (about 3 s after a few digits trials), which a run waits for in `shutdown`, and
+    there is nothing left to do: each trial wrote and closed its files before its result
+    was sent."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _import_trial_modules() -> None:
+    """Import what every trial imports (TensorFlow and Keras above all, seconds of it) while
+    the worker waits for its first trial. A failure is left for that trial to meet and
+    report as its own error, with its traceback, instead of killing the worker here."""
+    try:
+        import healthopt.analysis.analyzer  # noqa: F401
+        import healthopt.models.builder  # noqa: F401
+        import healthopt.training.tensorboard_logging  # noqa: F401
+        import healthopt.training.trainer  # noqa: F401
+    except Exception:
+        pass
 
 
 @dataclass(frozen=True)
@@ -174,6 +207,17 @@ class LocalExecutor:
         self._monitor.start()
 
     # -- public ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start every worker now rather than at the first `submit`, so their start-up (a
+        process spawn and the TensorFlow import, about 5 s) runs beside the caller's own
+        set-up, such as opening the study. Workers already running are kept. Call it from
+        the thread that submits: Linux ends a worker when the thread that started it ends."""
+        if self._closed.is_set():
+            raise RuntimeError("executor is shut down")
+        with self._lock:
+            while len(self._workers) < self.capacity:
+                self._start_worker()
+
     def submit(self, spec: TrialSpec, judge: EpochJudge | None = None) -> Future[TrialResult]:
         if self._closed.is_set():
             raise RuntimeError("executor is shut down")
