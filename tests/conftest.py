@@ -1,5 +1,6 @@
-"""Shared fixtures: small datasets the tests make themselves (nothing is downloaded), and one
-throwaway PostgreSQL cluster for the session."""
+"""Shared fixtures: small datasets the tests make themselves (nothing is downloaded), one
+throwaway PostgreSQL cluster for the session, and one tiny real Keras model trained once per
+test run for the tests that only read a real model."""
 
 from __future__ import annotations
 
@@ -46,4 +47,35 @@ def image_npz(tmp_path: Path) -> Path:
     x = (rng.integers(0, 100, size=(100, 6, 6)) + 150 * y[:, None, None]).astype(np.uint8)
     path = tmp_path / "images.npz"
     np.savez(path, x=x, y=y)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_digits_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real Keras model file for `digits` (8x8x1 images, 10 classes), trained once per run.
+
+    The smallest model that learns (Flatten, Dense(16), softmax; two epochs, about a second):
+    tests that need a real, loadable model but not a particular one (a scripted trial's
+    shipped model, which a study's analysis loads and measures on the holdout) share it
+    instead of training their own. The file is read-only: copy it to change it.
+    """
+    import keras  # here, not at the top: most tests never import TensorFlow
+
+    from healthopt.data import load_dataset
+
+    data = load_dataset("digits", seed=0)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input(data.input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(data.num_classes, activation="softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(data.train.x, data.train.y, epochs=2, batch_size=64, verbose=0)
+    path = tmp_path_factory.mktemp("tiny_digits_model") / "model.keras"
+    model.save(path)
+    path.chmod(0o444)
     return path

@@ -1,5 +1,10 @@
 """Comparison studies through the app: a real study end to end, crafted study folders for the
-rules (validation, 404s, 409s, confinement), and a study that survives a server restart."""
+rules (validation, 404s, 409s, confinement), and a study that survives a server restart.
+
+Only the study analysed end to end trains; the tests of the study queue's bookkeeping (one at
+a time, cancel, resume after a restart, the events it streams) run scripted trials that take a
+second each, which is all they need of a trial: a run that is in progress for a while.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ from PIL import Image
 
 from healthopt.api.app import create_app
 from healthopt.api.studies import STUDIES_DIR
+from healthopt.config import HEALTH_COMPONENTS
 from healthopt.records import Mode
 from healthopt.study.config import StudyConfig
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.runner import ComparisonStudy
 
+from ..optimize.scripted import ScriptedExecutor, complete, script_studies
 from .conftest import make_settings
 
 SMALLEST = {
@@ -27,6 +34,9 @@ SMALLEST = {
     "modules_to_run": ["generalization", "calibration"],
 }
 MODES = ("accuracy_only", "health_aware")
+# A scripted study trial: long enough for a poll to see its run in progress; health measured,
+# so the health-aware arm has a score to choose by.
+STUDY_TRIAL = complete(0.8, seconds=1.0, **dict.fromkeys(HEALTH_COMPONENTS, 0.7))
 
 
 def _poll(client: TestClient, study_id: str, done, timeout: float = 240) -> list[dict]:
@@ -56,6 +66,12 @@ def analysed(tmp_path_factory):
         assert started.json()["status_url"] == f"/comparison-study/{study_id}/status"
         seen = _poll(client, study_id, lambda s: s["phase"] == "analyzed" or _ended(s))
         yield client, study_id, seen
+
+
+@pytest.fixture
+def scripted_trials(monkeypatch) -> list[ScriptedExecutor]:
+    """Studies started from now on run STUDY_TRIAL for every trial, without TensorFlow."""
+    return script_studies(monkeypatch, lambda spec: STUDY_TRIAL)
 
 
 def _craft(results_dir: Path, study_id: str, **changes) -> StudyMetadata:
@@ -313,8 +329,7 @@ def test_studies_are_listed_newest_first(client, settings):
     assert listed == ["newer", "older"]
 
 
-@pytest.mark.slow
-def test_one_study_runs_at_a_time_and_either_can_be_cancelled(tmp_path):
+def test_one_study_runs_at_a_time_and_either_can_be_cancelled(tmp_path, scripted_trials):
     body = {**SMALLEST, "trials_per_mode": 50, "modules_to_run": None}
     with TestClient(create_app(make_settings(tmp_path))) as client:
         first = client.post("/comparison-study/start", json=body).json()["study_id"]
@@ -331,11 +346,11 @@ def test_one_study_runs_at_a_time_and_either_can_be_cancelled(tmp_path):
         assert client.get(f"/comparison-study/{second}/status").json()["state"] == "cancelled"
         studies = client.app.state.healthopt.results_dir / STUDIES_DIR
         assert not (studies / second / "accuracy_only").exists()  # never started
+    assert len(scripted_trials) == 1 and len(scripted_trials[0].specs) < 50  # cut short
 
 
 # -- restarts -------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_a_study_stopped_by_a_shutdown_resumes_at_the_next_start(tmp_path):
+def test_a_study_stopped_by_a_shutdown_resumes_at_the_next_start(tmp_path, scripted_trials):
     settings = make_settings(tmp_path)
     body = {**SMALLEST, "runs_per_mode": 1, "modules_to_run": None}
     with TestClient(create_app(settings)) as client:
@@ -360,8 +375,7 @@ def test_a_study_stopped_by_a_shutdown_resumes_at_the_next_start(tmp_path):
 
 
 # -- one runner over one table ---------------------------------------------------------------
-@pytest.mark.slow
-def test_a_study_is_a_row_of_the_jobs_table_and_streams_over_a_websocket(tmp_path):
+def test_a_study_is_a_row_of_the_jobs_table_and_streams_over_a_websocket(tmp_path, scripted_trials):
     body = {**SMALLEST, "runs_per_mode": 1, "modules_to_run": None}
     with TestClient(create_app(make_settings(tmp_path))) as client:
         study_id = client.post("/comparison-study/start", json=body).json()["study_id"]

@@ -38,6 +38,8 @@ def test_health_aware_run_is_recomputable_and_diagnosable(tmp_path: Path):
             str(tmp_path),
             "--run-name",
             "ha",
+            "--plots",
+            "none",  # scores and diagnostics are the point, not the figures
         ],
         capture_output=True,
         text=True,

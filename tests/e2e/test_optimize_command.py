@@ -36,6 +36,8 @@ def test_optimize_writes_results_whose_best_model_reproduces_test_accuracy(tmp_p
             str(tmp_path),
             "--run-name",
             "r",
+            "--plots",
+            "none",  # the best model is the point here, not its figures
         ],
         capture_output=True,
         text=True,
@@ -102,6 +104,8 @@ def test_ctrl_c_keeps_finished_trials_and_the_run_resumes(tmp_path: Path):
         str(tmp_path),
         "--run-name",
         "stop",
+        "--plots",
+        "none",  # what Ctrl-C keeps and what a resume re-runs is the point, not the figures
     ]
     results = tmp_path / "stop" / "results.json"
     process = subprocess.Popen(

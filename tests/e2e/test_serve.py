@@ -29,7 +29,8 @@ def server(tmp_path_factory):
 
 
 def test_a_job_survives_sigkill_of_the_server_and_runs_its_trials_once(server: Server):
-    body = {"dataset_name": "digits", "trials": 3, "max_epochs_per_trial": 3, "seed": 5}
+    body = {"dataset_name": "digits", "trials": 3, "max_epochs_per_trial": 3, "seed": 5,
+            "plot_generation": "none"}  # fmt: skip
     job_id = server.post("/optimize", body)["job_id"]
     server.wait_status(
         job_id,

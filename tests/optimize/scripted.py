@@ -11,6 +11,10 @@ trial does, and copies it, never loads it), history.json (from which the
 orchestrator draws one plot in `best` mode; no observer.json, whose plots take seconds),
 architecture.json (the healthy builder's), result.json, and with a plots_dir a plots.json and
 one PNG, as a worker that drew its plots leaves them.
+
+With `model_file` (tests/conftest.py's `tiny_digits_model`) each completed trial saves a real
+Keras model instead of the stand-in, so what runs after the trials and loads the shipped
+models (a study's analysis, which measures them on the holdout) works on scripted runs too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from healthopt.optimize.executors import EpochJudge, EventCallback
 from healthopt.optimize.executors.base import emit_quietly, judge_quietly
@@ -126,9 +132,16 @@ class ScriptedExecutor:
     """
 
     def __init__(
-        self, script: Script, capacity: int = 1, on_event: EventCallback | None = None
+        self,
+        script: Script,
+        capacity: int = 1,
+        on_event: EventCallback | None = None,
+        model_file: Path | None = None,
     ) -> None:
         self.capacity = capacity
+        # Read once: every completed trial saves these bytes as its model.keras.
+        self._model_bytes = model_file.read_bytes() if model_file else MODEL_BYTES
+        self._model_sha256 = hashlib.sha256(self._model_bytes).hexdigest()
         self.specs: list[TrialSpec] = []
         self._script = script
         self._on_event = on_event
@@ -203,7 +216,7 @@ class ScriptedExecutor:
             emit_quietly(self._on_event, event)
             verdict = judge_quietly(judge, event)
             if verdict is not None:
-                artifacts = _write_trial_files(spec, outcome, epoch)
+                artifacts = _write_trial_files(spec, outcome, epoch, self._model_bytes)
                 return TrialResult.pruned_at(
                     spec.trial_number,
                     verdict,
@@ -214,7 +227,7 @@ class ScriptedExecutor:
                     epochs_run=epoch,
                     artifacts=artifacts,
                 )
-        artifacts = _write_trial_files(spec, outcome, spec.epochs)
+        artifacts = _write_trial_files(spec, outcome, spec.epochs, self._model_bytes)
         result = TrialResult.create(
             trial_number=spec.trial_number,
             state=outcome.state,
@@ -227,7 +240,7 @@ class ScriptedExecutor:
             diagnostics=outcome.diagnostics,
             analysis=outcome.analysis,
             error=outcome.error,
-            model_sha256=MODEL_SHA256 if "model" in artifacts else None,
+            model_sha256=self._model_sha256 if "model" in artifacts else None,
         )
         (Path(spec.output_dir) / "result.json").write_text(result.to_json_text())
         return result
@@ -245,7 +258,9 @@ def _metrics(outcome: Outcome) -> TrialMetrics:
     )
 
 
-def _write_trial_files(spec: TrialSpec, outcome: Outcome, epochs_run: int) -> dict[str, str]:
+def _write_trial_files(
+    spec: TrialSpec, outcome: Outcome, epochs_run: int, model_bytes: bytes = MODEL_BYTES
+) -> dict[str, str]:
     """The files a real trial leaves in its folder (and plots folder), by role; a pruned
     trial saves no model."""
     out = Path(spec.output_dir)
@@ -265,7 +280,7 @@ def _write_trial_files(spec: TrialSpec, outcome: Outcome, epochs_run: int) -> di
         (out / name).write_text(json.dumps(data))
     artifacts = {role: name for role, (name, _) in files.items()}
     if outcome.state == COMPLETE and epochs_run == spec.epochs:  # failed or pruned: no model
-        (out / "model.keras").write_bytes(MODEL_BYTES)
+        (out / "model.keras").write_bytes(model_bytes)
         artifacts["model"] = "model.keras"
     if spec.plots_dir:
         plots = Path(spec.plots_dir)
@@ -275,3 +290,26 @@ def _write_trial_files(spec: TrialSpec, outcome: Outcome, epochs_run: int) -> di
             json.dumps({"written": ["training_history.png"], "skipped": {}})
         )
     return artifacts
+
+
+def script_studies(
+    monkeypatch: pytest.MonkeyPatch, script: Script, model_file: Path | None = None
+) -> list[ScriptedExecutor]:
+    """Run the trials of every comparison study started from now on (phase 1a's runs and the
+    ablation's) on ScriptedExecutors, one per batch of runs where the study would start its
+    pool of workers; returns them as they are made.
+
+    ComparisonStudy takes no executor (it makes the LocalExecutor its runs share), so the
+    class is replaced where the study runner looks it up. Give `model_file` when the study is
+    analysed afterwards: the analysis loads every shipped model.
+    """
+    made: list[ScriptedExecutor] = []
+
+    def executor(
+        workers: int, on_event: EventCallback | None = None, log_dir: Path | None = None
+    ) -> ScriptedExecutor:
+        made.append(ScriptedExecutor(script, workers, on_event, model_file))
+        return made[-1]
+
+    monkeypatch.setattr("healthopt.study.runner.LocalExecutor", executor)
+    return made

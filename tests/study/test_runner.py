@@ -1,5 +1,11 @@
 """A real comparison study on digits with the smallest budget: phase 1a is stopped after its
-first run and resumed, then phase 1b runs with ablation in its own process."""
+first run and resumed, then phase 1b runs with ablation in its own process.
+
+Phase 1a trains for real (its trials must load their data with the holdout sealed). The six
+ablation runs of phase 1b are scripted trials that ship the shared tiny model: how a run
+trains is phase 1a's to show; phase 1b's test is that the ablation runs are planned, run and
+recorded, and that the analysis process loads and measures every model and writes the report.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,11 @@ from healthopt.records import Mode
 from healthopt.study.config import StudyConfig
 from healthopt.study.metadata import StudyMetadata
 from healthopt.study.runner import ComparisonStudy, StudyError, StudyStopped
+
+from ..optimize.scripted import complete, script_studies
+
+# An ablation trial: every health component measured, as each run weighs only one of them.
+ABLATION_TRIAL = complete(0.8, **dict.fromkeys(HEALTH_COMPONENTS, 0.7))
 
 
 def _config(root: Path, **changes) -> StudyConfig:
@@ -104,8 +115,11 @@ def test_analysis_needs_a_built_study(tmp_path):
         study.analyze([])
 
 
-def test_phase_1b_runs_ablation_then_writes_results_and_report(built):
+def test_phase_1b_runs_ablation_then_writes_results_and_report(
+    built, monkeypatch, tiny_digits_model
+):
     study, _, _, _ = built
+    executors = script_studies(monkeypatch, lambda spec: ABLATION_TRIAL, tiny_digits_model)
     events: list[dict] = []
     study.on_event = events.append
     results = study.analyze(["generalization", "ablation", "failure_cases"])
@@ -113,6 +127,7 @@ def test_phase_1b_runs_ablation_then_writes_results_and_report(built):
     assert (metadata.phase, metadata.state) == ("analyzed", "completed")
     assert sorted(r.component for r in metadata.ablation_runs()) == sorted(HEALTH_COMPONENTS)
     assert all(r.completed for r in metadata.ablation_runs())
+    assert [len(e.specs) for e in executors] == [len(HEALTH_COMPONENTS)]  # one trial each
     assert list(results.modules) == ["generalization", "ablation", "failure_cases"]
     assert json.loads(study.paths.results.read_text()) == results.to_json()
     for row in results.executive_summary.rows:
