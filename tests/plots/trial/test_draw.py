@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pytest
 from PIL import Image
 
 from healthopt.analysis import spectral
 from healthopt.analysis.config import AnalysisConfig
 from healthopt.analysis.records import WeightRecord
 from healthopt.analysis.results import AnalysisResults, ModelInfo
+from healthopt.plots import style
 from healthopt.plots import trial as trial_plots
-from healthopt.plots.trial import PLOTS, PlotReport, draw_trial_plots
+from healthopt.plots.trial import PLOTS, draw_trial_plots, forked
 
 DPI = 60
 TEXT_ONLY_SKIPS = {"activation_maps.png", "sample_predictions.png"}
@@ -39,7 +43,10 @@ def test_full_image_trial_draws_every_plot(make_trial, tmp_path: Path):
     for name in report.written:
         _assert_png(out / name)
     assert sorted(p.name for p in out.iterdir()) == sorted(PLOTS)
-    assert json.loads(json.dumps(report.to_dict())) == {"written": list(PLOTS), "skipped": {}}
+    saved = json.loads(json.dumps(report.to_dict()))
+    assert saved["written"] == list(PLOTS) and saved["skipped"] == {}
+    assert list(saved["seconds"]) == list(PLOTS)
+    assert all(0 < seconds < 60 for seconds in saved["seconds"].values())
 
 
 def test_text_trial_skips_image_plots_with_a_reason(make_trial, tmp_path: Path):
@@ -144,7 +151,7 @@ def test_a_failing_plot_is_reported_and_the_others_still_draw(
     (out / "loss_spread.png").write_bytes(b"stale file from an earlier run")
 
     def broken(data, path, dpi):
-        plt.figure()
+        style.figure()  # half drawn: a house figure, nothing for pyplot to keep
         raise RuntimeError("boom")
 
     monkeypatch.setitem(trial_plots.PLOTS, "loss_spread.png", broken)
@@ -157,17 +164,24 @@ def test_a_failing_plot_is_reported_and_the_others_still_draw(
     )
     assert report.skipped == {"loss_spread.png": "failed while drawing: RuntimeError: boom"}
     assert report.written == ["training_history.png", "health_components.png"]
+    assert set(report.seconds) == {
+        "training_history.png",
+        "loss_spread.png",
+        "health_components.png",
+    }
     assert not (out / "loss_spread.png").exists()
-    assert len(plt.get_fignums()) == figures_before
+    assert len(plt.get_fignums()) == figures_before  # the house figures never touch pyplot
 
 
 def test_only_draws_the_named_plots_and_flags_unknown_names(make_trial, tmp_path: Path):
     report = draw_trial_plots(
         make_trial(), tmp_path / "plots", dpi=DPI, only=["dead_neurons.png", "nope.png"]
     )
-    assert report == PlotReport(
-        written=["dead_neurons.png"], skipped={"nope.png": "no such trial plot"}
+    assert (report.written, report.skipped) == (
+        ["dead_neurons.png"],
+        {"nope.png": "no such trial plot"},
     )
+    assert list(report.seconds) == ["dead_neurons.png"]  # an unknown name takes no time
 
 
 def test_a_single_epoch_trial_draws_its_curves_and_grids(make_trial, tmp_path: Path):
@@ -231,3 +245,47 @@ def test_spectral_alpha_draws_the_analysis_json_the_analyzer_writes(make_trial, 
         "analysis.json: not a valid ModelAnalysisFile: spectral"
         in (report.skipped["spectral_alpha.png"])
     )
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="figures are forked on Linux only")
+def test_drawn_side_by_side_the_outcome_is_the_same_as_one_by_one(make_trial, tmp_path: Path):
+    trial = make_trial(text=True, classes=3)  # some plots drawn, some skipped
+    serial = draw_trial_plots(trial, tmp_path / "serial", dpi=DPI, workers=1)
+    forked_ = draw_trial_plots(trial, tmp_path / "forked", dpi=DPI, workers=2)
+    assert serial.skipped and serial.written
+    assert (forked_.written, forked_.skipped) == (serial.written, serial.skipped)
+    assert list(forked_.seconds) == list(serial.seconds) == list(PLOTS)
+    assert sorted(p.name for p in (tmp_path / "forked").iterdir()) == sorted(serial.written)
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="figures are forked on Linux only")
+def test_a_plot_that_takes_its_process_down_costs_only_itself(
+    make_trial, tmp_path: Path, monkeypatch
+):
+    def fatal(data, path, dpi):
+        path.write_bytes(b"half a PNG")
+        os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+
+    monkeypatch.setitem(trial_plots.PLOTS, "gradient_flow.png", fatal)
+    out = tmp_path / "plots"
+    report = draw_trial_plots(make_trial(), out, dpi=DPI, workers=2)
+    assert report.skipped == {
+        "gradient_flow.png": "failed while drawing: its drawing process was killed by SIGKILL"
+    }
+    assert report.written == [name for name in PLOTS if name != "gradient_flow.png"]
+    assert not (out / "gradient_flow.png").exists()
+    assert list(report.seconds) == list(PLOTS)
+
+
+def test_where_no_process_can_be_forked_the_plots_are_drawn_here(
+    make_trial, tmp_path: Path, monkeypatch
+):
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forked, "_fork", no_fork)
+    only = ["training_history.png", "nope.png", "spectral_alpha.png"]
+    report = draw_trial_plots(make_trial(files=("history.json",)), tmp_path, dpi=DPI, only=only)
+    assert report.written == ["training_history.png"]
+    assert set(report.skipped) == {"nope.png", "spectral_alpha.png"}
+    assert list(report.seconds) == ["training_history.png", "spectral_alpha.png"]

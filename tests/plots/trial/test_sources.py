@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from healthopt.plots.inputs import build_plot_inputs, save_plot_inputs
 from healthopt.plots.trial.sources import MissingInput, TrialData
 from healthopt.records import EpochRecord
 
@@ -107,3 +109,36 @@ def test_a_malformed_file_is_a_reason_naming_the_field(tmp_path, name, content, 
 def test_history_values_that_are_not_finite_read_as_none(tmp_path: Path):
     (tmp_path / "history.json").write_text('{"loss": [1.0, null, "nan"], "val_loss": []}')
     assert TrialData(tmp_path).history() == {"loss": [1.0, None, None], "val_loss": []}
+
+
+def test_preload_reads_every_file_now_and_keeps_each_reason(make_trial):
+    trial = make_trial(files=("history.json", "observer.json", "plot_inputs.npz"))
+    data = TrialData(trial)
+    data.preload()
+    for name in ("history.json", "observer.json", "plot_inputs.npz"):
+        (trial / name).unlink()  # what a forked worker reads is what was read before the fork
+    (trial / "health.json").write_text("{}")  # appears too late: its absence was read
+    assert data.history()["loss"] and data.epochs() and data.inputs().probs is not None
+    with pytest.raises(MissingInput, match="health.json not found"):
+        data.health()
+    assert data.predictions().classes == 10
+
+
+def test_predictions_are_derived_once_for_every_figure(make_trial):
+    data = TrialData(make_trial(classes=3))
+    found = data.predictions()
+    assert data.predictions() is found
+    assert found.probs.dtype == np.float64 and found.labels.dtype == np.int64
+    assert found.classes == 3 and len(found.predicted) == len(found.labels)
+    assert (found.predicted == found.probs.argmax(axis=1)).all()
+
+
+def test_predictions_without_probabilities_name_the_reason(tmp_path: Path):
+    save_plot_inputs(
+        tmp_path / "plot_inputs.npz",
+        build_plot_inputs([], [], None, np.array([0, 1]), None),
+    )
+    with pytest.raises(MissingInput, match="holds no validation probabilities"):
+        TrialData(tmp_path).predictions()
+    with pytest.raises(MissingInput, match="plot_inputs.npz not found"):
+        TrialData(tmp_path / "nowhere").predictions()

@@ -2,17 +2,18 @@
 
 `draw_trial_plots(trial_dir, out_dir)` draws every plot whose inputs exist and reports the
 rest as skipped with the reason, so a trial with partial records still gets every plot it
-can, and one broken plot never costs the others.
+can, and one broken plot never costs the others. The figures are independent, so they are
+drawn in forked processes, one per core (`forked` says why processes, and why forked), and
+each figure's seconds are reported, so the costly ones can be found.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
-
-import matplotlib.pyplot as plt
 
 from healthopt.plots import style
 from healthopt.plots.trial import (
@@ -23,6 +24,13 @@ from healthopt.plots.trial import (
     resources,
     summary,
     training,
+)
+from healthopt.plots.trial.forked import (
+    Drawn,
+    ForkFailed,
+    available_cores,
+    can_fork,
+    draw_forked,
 )
 from healthopt.plots.trial.sources import MissingInput, TrialData
 
@@ -51,21 +59,29 @@ PLOTS: dict[str, PlotFunction] = {
 
 
 class PlotReportJson(TypedDict):
-    """plots.json, which the trial writes and nothing reads back."""
+    """plots.json, which the trial writes; only bench/bench_plot_cost.py reads it back (the
+    per-figure `seconds`, to name the costly figures)."""
 
     written: list[str]
     skipped: dict[str, str]
+    seconds: dict[str, float]
 
 
 @dataclass(frozen=True)
 class PlotReport:
-    """Which plots were written (file names in out_dir) and why the others were not."""
+    """Which plots were written (file names in out_dir), why the others were not, and the
+    seconds each drawn or attempted plot took (unknown names take none)."""
 
     written: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> PlotReportJson:
-        return {"written": list(self.written), "skipped": dict(self.skipped)}
+        return {
+            "written": list(self.written),
+            "skipped": dict(self.skipped),
+            "seconds": {name: round(s, 4) for name, s in self.seconds.items()},
+        }
 
 
 def draw_trial_plots(
@@ -73,38 +89,60 @@ def draw_trial_plots(
     out_dir: Path,
     dpi: int = style.DPI,
     only: list[str] | None = None,
+    workers: int | None = None,
 ) -> PlotReport:
     """Draw the trial plots of `trial_dir` into `out_dir`; never raises for a plot's sake.
 
     A plot whose input is missing or unreadable is skipped with the reason; a plot that
-    fails while drawing is skipped with the error, its half-drawn figure closed and any
-    file of that name removed.
-    `only` limits the run to the named files (see `PLOTS`).
+    fails while drawing, or takes its drawing process down, is skipped with the error and
+    any file of that name removed.
+    `only` limits the run to the named files (see `PLOTS`). `workers` caps the drawing
+    processes (None: one per available core); with 1, or where processes cannot be forked,
+    the plots are drawn one after another in this process, with the same outcome.
     """
     data = TrialData(Path(trial_dir))
     out_dir = Path(out_dir)
-    written: list[str] = []
-    skipped: dict[str, str] = {}
     names = list(PLOTS) if only is None else [n for n in PLOTS if n in only]
-    unknown = sorted(set(only or ()) - set(PLOTS))
-    for name in unknown:
-        skipped[name] = "no such trial plot"
-    for name in names:
-        before = set(plt.get_fignums())
+    skipped = {name: "no such trial plot" for name in sorted(set(only or ()) - set(PLOTS))}
+
+    def draw(name: str) -> Drawn:
+        return _draw_one(data, name, out_dir, dpi)
+
+    count = min(available_cores() if workers is None else workers, len(names))
+    drawn: dict[str, Drawn] | None = None
+    if count > 1 and can_fork():
+        data.preload()  # read once here; every worker inherits what was read
         try:
-            with style.style_context():  # legends and colorbars made later get the style too
-                PLOTS[name](data, out_dir / name, dpi)
+            drawn = draw_forked(draw, names, count)
+        except ForkFailed:
+            drawn = None
+    if drawn is None:
+        drawn = {name: draw(name) for name in names}
+    written: list[str] = []
+    for name in names:  # PLOTS order, whichever worker finished first
+        reason = drawn[name].skipped
+        if reason is None:
             written.append(name)
-        except MissingInput as exc:
-            skipped[name] = str(exc)
-        except Exception as exc:  # a plot bug must not cost the trial or the other plots
-            skipped[name] = f"failed while drawing: {type(exc).__name__}: {exc}"
-        finally:
-            for number in set(plt.get_fignums()) - before:
-                plt.close(number)
-        if name in skipped:  # no stale file from an earlier run left to pass for this one
+        else:
+            skipped[name] = reason
+            # No stale or half-written file left to pass for this run's plot.
             (out_dir / name).unlink(missing_ok=True)
-    return PlotReport(written=written, skipped=skipped)
+    seconds = {name: drawn[name].seconds for name in names}
+    return PlotReport(written=written, skipped=skipped, seconds=seconds)
+
+
+def _draw_one(data: TrialData, name: str, out_dir: Path, dpi: int) -> Drawn:
+    """Draw one plot; its outcome, never an exception for the plot's sake."""
+    start = time.perf_counter()
+    reason: str | None = None
+    try:
+        with style.style_context():  # legends and colorbars made later get the style too
+            PLOTS[name](data, out_dir / name, dpi)
+    except MissingInput as exc:
+        reason = str(exc)
+    except Exception as exc:  # a plot bug must not cost the trial or the other plots
+        reason = f"failed while drawing: {type(exc).__name__}: {exc}"
+    return Drawn(name, reason, time.perf_counter() - start)
 
 
 __all__ = ["PLOTS", "PlotReport", "PlotReportJson", "draw_trial_plots"]

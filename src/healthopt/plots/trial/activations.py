@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 from healthopt.plots import style
@@ -25,6 +25,8 @@ from healthopt.records import LayerHealth
 _CHANNEL_COLUMNS = 8
 _ROW_INCHES = 1.0  # one channel row: a channel cell is about an inch wide on a 13-inch figure
 _SPACER = 0.35
+_TILE_PIXELS = 8  # maps smaller than this are enlarged, so the 1-pixel gap stays thin
+_CHANNELS_CMAP = matplotlib.colormaps["viridis"].with_extremes(bad="white")  # gaps blank
 # A heatmap's colour range; None: centred on zero, a None bound: from the data.
 Limits = tuple[float | None, float | None] | None
 
@@ -37,6 +39,22 @@ def _input_image(samples: np.ndarray | None) -> tuple[np.ndarray, str | None] | 
         low, high = float(image.min()), float(image.max())
         return ((image - low) / (high - low) if high > low else image * 0), None
     return (image[..., 0] if image.ndim == 3 else image), "gray"
+
+
+def _mosaic(values: np.ndarray, columns: int) -> np.ndarray:
+    """A layer's channels (height, width, channels) tiled `columns` to a row, one blank
+    (NaN) pixel between tiles; small maps are enlarged first, so the gap stays thin."""
+    height, width, channels = values.shape
+    scale = max(1, round(_TILE_PIXELS / max(height, width)))
+    tiles = np.repeat(np.repeat(values, scale, axis=0), scale, axis=1)
+    tile_h, tile_w = tiles.shape[:2]
+    rows = math.ceil(channels / columns)
+    out = np.full((rows * (tile_h + 1) - 1, columns * (tile_w + 1) - 1), np.nan, np.float32)
+    for channel in range(channels):
+        row, column = divmod(channel, columns)
+        top, left = row * (tile_h + 1), column * (tile_w + 1)
+        out[top : top + tile_h, left : left + tile_w] = tiles[..., channel]
+    return out
 
 
 def _map_label(fmap: FeatureMap) -> str:
@@ -56,14 +74,6 @@ def activation_maps(data: TrialData, path: Path, dpi: int) -> Path:
     Each layer's channels share one colour scale, so a channel that stays dark is one the
     sample does not activate (or a dead filter), not a rescaled blur.
     """
-    with style.style_context(), warnings.catch_warnings():
-        # style.save runs tight_layout, which cannot place a hand-made grid; the grid's own
-        # spacing is what the figure uses.
-        warnings.filterwarnings("ignore", message=".*tight_layout.*")
-        return _activation_maps(data, path, dpi)
-
-
-def _activation_maps(data: TrialData, path: Path, dpi: int) -> Path:
     inputs = data.inputs()
     maps = [m for m in inputs.feature_maps if m.values.ndim == 4 and len(m.values)]
     if not maps:
@@ -122,17 +132,20 @@ def _activation_maps(data: TrialData, path: Path, dpi: int) -> Path:
             fontsize=8,
             transform=label_ax.transAxes,
         )
-        for channel in range(values.shape[-1]):
-            ax = fig.add_subplot(
-                grid[first + channel // _CHANNEL_COLUMNS, 2 + channel % _CHANNEL_COLUMNS]
-            )
-            ax.imshow(
-                values[..., channel], cmap="viridis", vmin=low, vmax=high if high > low else low + 1
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-    return style.save(fig, path, dpi)
+        # One image per layer, its channels tiled: a panel per channel costs an Axes each,
+        # the larger part of this figure's drawing time.
+        ax = fig.add_subplot(grid[first : first + rows, 2:])
+        ax.imshow(
+            _mosaic(values, _CHANNEL_COLUMNS),
+            cmap=_CHANNELS_CMAP,
+            vmin=low,
+            vmax=high if high > low else low + 1,
+            interpolation="nearest",
+        )
+        ax.axis("off")
+    # The grid's own margins and spacing place every panel: tight_layout cannot place a
+    # hand-made grid, and nothing is drawn outside the figure.
+    return style.save(fig, path, dpi, layout=False, crop=False)
 
 
 def activation_statistics(data: TrialData, path: Path, dpi: int) -> Path:
@@ -164,7 +177,7 @@ def activation_statistics(data: TrialData, path: Path, dpi: int) -> Path:
             ax, aligned, names, numbers, cmap=cmap, vmin=limits[0], vmax=limits[1], show_rows=i == 0
         )
         ax.set_title(title)
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def _align(names: list[str], rows: list[str], matrix: np.ndarray) -> np.ndarray:
@@ -202,4 +215,4 @@ def dead_neurons(data: TrialData, path: Path, dpi: int) -> Path:
         label="dead unit fraction",
     )
     ax.set_ylabel("layer")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)

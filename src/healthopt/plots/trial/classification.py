@@ -22,16 +22,6 @@ CALIBRATION_BINS = 15
 _ANNOTATE_CLASSES = 12
 
 
-def _predictions(inputs: PlotInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(probabilities float64, labels, predicted class, number of classes)."""
-    probs = require(inputs.probs, "plot_inputs.npz holds no validation probabilities")
-    labels = require(inputs.labels, "plot_inputs.npz holds no validation labels")
-    probs = np.asarray(probs, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.int64)
-    classes = max(probs.shape[1], int(labels.max()) + 1 if len(labels) else 0)
-    return probs, labels, probs.argmax(axis=1), classes
-
-
 def _class_names(inputs: PlotInputs, classes: int) -> list[str]:
     names = list(inputs.class_names)
     return names if len(names) == classes else [str(i) for i in range(classes)]
@@ -50,7 +40,8 @@ def confusion_counts(
 def confusion_matrix(data: TrialData, path: Path, dpi: int) -> Path:
     """Validation confusion matrix as counts and as row-normalised recall."""
     inputs = data.inputs()
-    _, labels, predicted, classes = _predictions(inputs)
+    found = data.predictions()
+    labels, predicted, classes = found.labels, found.predicted, found.classes
     counts, normalised = confusion_counts(labels, predicted, classes)
     names = _class_names(inputs, classes)
     side = 5.6 if classes <= _ANNOTATE_CLASSES else min(9.0, 4.0 + 0.08 * classes)
@@ -73,7 +64,7 @@ def confusion_matrix(data: TrialData, path: Path, dpi: int) -> Path:
         ax.set_xlabel("predicted class")
         ax.set_ylabel("true class")
         ax.set_title("Counts" if fmt == "{:d}" else "Normalised by true class")
-        if classes <= _ANNOTATE_CLASSES:
+        if classes <= _ANNOTATE_CLASSES:  # inside their cells: kept out of the layout
             top = matrix.max() or 1
             for (r, c), value in np.ndenumerate(matrix):
                 ax.text(
@@ -84,14 +75,16 @@ def confusion_matrix(data: TrialData, path: Path, dpi: int) -> Path:
                     va="center",
                     fontsize=8,
                     color="white" if value / top > 0.6 else "black",
+                    in_layout=False,
                 )
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def per_class_accuracy(data: TrialData, path: Path, dpi: int) -> Path:
     """Recall and precision per class on validation data, with the support of each class."""
     inputs = data.inputs()
-    _, labels, predicted, classes = _predictions(inputs)
+    found = data.predictions()
+    labels, predicted, classes = found.labels, found.predicted, found.classes
     support = np.bincount(labels, minlength=classes)
     hits = np.bincount(labels[labels == predicted], minlength=classes)
     predicted_count = np.bincount(predicted, minlength=classes)
@@ -142,7 +135,7 @@ def per_class_accuracy(data: TrialData, path: Path, dpi: int) -> Path:
     ax.set_xlabel("class")
     ax.set_ylabel("fraction")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def reliability_bins(probs: np.ndarray, labels: np.ndarray) -> list[ReliabilityBin]:
@@ -195,9 +188,11 @@ def calibration(data: TrialData, path: Path, dpi: int) -> Path:
     """Reliability diagram (accuracy against confidence per bin) and the confidence histogram."""
     confidence, accuracy = None, None
     try:
-        probs, labels, predicted, _ = _predictions(data.inputs())
-        bins, confidence = reliability_bins(probs, labels), probs.max(axis=1)
-        ece, accuracy = expected_calibration_error(bins), float(np.mean(predicted == labels))
+        found = data.predictions()
+        bins = reliability_bins(found.probs, found.labels)
+        confidence = found.probs.max(axis=1)
+        ece = expected_calibration_error(bins)
+        accuracy = float(np.mean(found.predicted == found.labels))
     except MissingInput as no_arrays:
         try:
             bins, ece = _bins_from_analysis(data)
@@ -265,7 +260,7 @@ def calibration(data: TrialData, path: Path, dpi: int) -> Path:
         hist_ax.set_ylabel("samples")
         hist_ax.set_title("Confidence histogram")
         hist_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def _image(sample: np.ndarray) -> tuple[np.ndarray, str | None]:
@@ -288,8 +283,9 @@ def sample_predictions(data: TrialData, path: Path, dpi: int) -> Path:
         raise MissingInput("samples are token sequences (text model): no image to show")
     if samples.ndim not in (3, 4):
         raise MissingInput(f"samples of shape {samples.shape[1:]} are not images")
-    probs, labels, predicted, classes = _predictions(inputs)
-    names = _class_names(inputs, classes)
+    found = data.predictions()
+    probs, labels, predicted = found.probs, found.labels, found.predicted
+    names = _class_names(inputs, found.classes)
     count = min(len(samples), len(labels))
     cols = min(4, count)
     rows = math.ceil(count / cols)
@@ -311,4 +307,4 @@ def sample_predictions(data: TrialData, path: Path, dpi: int) -> Path:
             fontsize=9,
             color=style.GOOD if right else style.BAD,
         )
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)

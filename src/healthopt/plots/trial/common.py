@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
@@ -155,7 +155,7 @@ def heatmap(
 ) -> None:
     """Rows x columns of values (NaN drawn grey), annotated while the grid stays small."""
     masked = np.ma.masked_invalid(matrix)
-    colormap = plt.get_cmap(cmap).with_extremes(bad="#dddddd")
+    colormap = matplotlib.colormaps[cmap].with_extremes(bad="#dddddd")
     image = ax.imshow(masked, aspect="auto", cmap=colormap, vmin=vmin, vmax=vmax)
     ax.grid(False)
     thin_ticks(ax, range(len(columns)), [str(c) for c in columns])
@@ -165,10 +165,20 @@ def heatmap(
         ax.set_yticks([])
     ax.set_xlabel("epoch")
     if matrix.size <= MAX_ANNOTATED_CELLS:
+        # The labels sit inside their cells: out of the layout, which would measure each.
         low, high = image.get_clim()
         for (r, c), value in np.ndenumerate(matrix):
             if not math.isfinite(value):
-                ax.text(c, r, "n/a", ha="center", va="center", fontsize=7, color="#555555")
+                ax.text(
+                    c,
+                    r,
+                    "n/a",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#555555",
+                    in_layout=False,
+                )
                 continue
             dark = high > low and (value - low) / (high - low) > 0.6
             ax.text(
@@ -179,6 +189,7 @@ def heatmap(
                 va="center",
                 fontsize=7,
                 color="white" if dark else "black",
+                in_layout=False,
             )
     colorbar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.03)
     if label:

@@ -6,7 +6,6 @@ import math
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 
 from healthopt.health.metrics import EXPLODING_GRADIENT, VANISHING_GRADIENT
@@ -89,7 +88,7 @@ def gradient_flow(data: TrialData, path: Path, dpi: int) -> Path:
         alpha=0.12,
         label=f"exploding (> {_sci(EXPLODING_GRADIENT)})",
     )
-    cmap = plt.get_cmap("plasma")
+    cmap = matplotlib.colormaps["plasma"]
     many = len(numbers) > _MAX_LEGEND_EPOCHS
     for i, epoch in enumerate(numbers):
         color = cmap(_CMAP_TOP * i / max(1, len(numbers) - 1))
@@ -119,9 +118,9 @@ def gradient_flow(data: TrialData, path: Path, dpi: int) -> Path:
                 zorder=3,
             )
     if many:
-        top = plt.Normalize(numbers[0], numbers[-1])
+        top = matplotlib.colors.Normalize(numbers[0], numbers[-1])
         truncated = matplotlib.colors.ListedColormap(cmap(np.linspace(0, _CMAP_TOP, 256)))
-        mappable = plt.cm.ScalarMappable(cmap=truncated, norm=top)
+        mappable = matplotlib.cm.ScalarMappable(cmap=truncated, norm=top)
         fig.colorbar(mappable, ax=ax, fraction=0.04, pad=0.02).set_label("epoch")
     if (np.isfinite(matrix) & (matrix <= 0)).any():
         ax.scatter([], [], marker="v", color="#555555", label="zero gradient")
@@ -136,4 +135,4 @@ def gradient_flow(data: TrialData, path: Path, dpi: int) -> Path:
     # Above the plot: beside it the legend would collide with the epoch colour bar.
     legend_entries = len(ax.get_legend_handles_labels()[0])
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(legend_entries, 5))
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)

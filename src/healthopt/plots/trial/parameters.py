@@ -60,11 +60,12 @@ def _histograms(
             fontsize=8.5,
         )
         bins = int(min(50, max(5, math.sqrt(values.size))))
-        ax.hist(values, bins=bins, color=color, alpha=0.85, edgecolor="white", linewidth=0.3)
+        # One filled outline, not a patch per bin: the same shape at a fraction of the cost.
+        ax.hist(values, bins=bins, color=color, alpha=0.85, histtype="stepfilled")
         ax.axvline(0.0, color="#555555", lw=0.8)
         ax.tick_params(labelsize=8)
         ax.locator_params(axis="x", nbins=4)
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def weight_distributions(data: TrialData, path: Path, dpi: int) -> Path:

@@ -78,7 +78,7 @@ def resource_usage(data: TrialData, path: Path, dpi: int) -> Path:
         integer_ticks(ax.xaxis)
     for ax in axes_list[len(found) :]:
         ax.axis("off")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def layer_timing(data: TrialData, path: Path, dpi: int) -> Path:
@@ -123,4 +123,4 @@ def layer_timing(data: TrialData, path: Path, dpi: int) -> Path:
     ax.set_xlim(0, largest * 1.3 + 1)
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel(f"% of the timed forward pass (epoch {epoch_numbers(epochs)[position]})")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)

@@ -4,17 +4,21 @@ Every accessor returns the file as a typed record or raises `MissingInput` whose
 the reason a plot is skipped ("observer.json not found", "history.json: not valid JSON ...",
 "health.json: not a valid HealthFile: components: Field required").
 A file is read at most once however many plots need it, and a bad file costs only the plots
-that read it.
+that read it. What several figures derive from the same file (the validation predictions)
+is derived once too, and `preload` reads everything up front, so figures drawn in forked
+processes share the one read made before the fork.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Generic, TypeVar
 
+import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from healthopt.analysis.files import ModelAnalysisFile
@@ -74,6 +78,18 @@ class DiagnosticsFile(Record):
     checks_run: int | None = None
     summary_json: IssueBreakdown = IssueBreakdown()
     issues: list[DiagnosedIssue] = []
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """The validation predictions in plot_inputs.npz, as the classification figures read
+    them: `probs` (n, C) float64, `labels` (n,) int64, `predicted` (n,) the argmax class,
+    and `classes`, the larger of C and the highest label + 1."""
+
+    probs: np.ndarray
+    labels: np.ndarray
+    predicted: np.ndarray
+    classes: int
 
 
 class MissingInput(Exception):
@@ -182,6 +198,36 @@ class TrialData:
 
         return _Result(read)
 
+    @cached_property
+    def _predictions(self) -> _Result[Predictions]:
+        def read() -> Predictions:
+            inputs = self.inputs()
+            if inputs.probs is None or not len(inputs.probs):
+                raise MissingInput("plot_inputs.npz holds no validation probabilities")
+            if inputs.labels is None or not len(inputs.labels):
+                raise MissingInput("plot_inputs.npz holds no validation labels")
+            probs = np.asarray(inputs.probs, dtype=np.float64)
+            labels = np.asarray(inputs.labels, dtype=np.int64)
+            classes = max(probs.shape[1], int(labels.max()) + 1)
+            return Predictions(probs, labels, probs.argmax(axis=1), classes)
+
+        return _Result(read)
+
+    def preload(self) -> None:
+        """Read every file and derive the predictions now; a missing or bad input keeps
+        its reason for the figures that need it, as it would when read lazily."""
+        # Each cached property reads its file on first access and keeps the outcome.
+        _ = (
+            self._history,
+            self._epochs,
+            self._health,
+            self._diagnostics,
+            self._architecture,
+            self._analysis,
+            self._inputs,
+            self._predictions,
+        )
+
     def history(self) -> KerasHistory:
         return self._history.get()
 
@@ -203,3 +249,8 @@ class TrialData:
 
     def inputs(self) -> PlotInputs:
         return self._inputs.get()
+
+    def predictions(self) -> Predictions:
+        """The validation predictions that the confusion matrix, per-class accuracy,
+        calibration and sample figures share."""
+        return self._predictions.get()

@@ -66,7 +66,7 @@ def health_components(data: TrialData, path: Path, dpi: int) -> Path:
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_xlabel("component value (1 = healthy)")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def _counts(
@@ -140,7 +140,7 @@ def diagnostics_summary(data: TrialData, path: Path, dpi: int) -> Path:
         linespacing=1.6,
         transform=list_ax.transAxes,
     )
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def _spectral(data: TrialData) -> tuple[list[SpectrumEntry], SpectralSummaryEntry | None]:
@@ -210,4 +210,4 @@ def spectral_alpha(data: TrialData, path: Path, dpi: int) -> Path:
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel("alpha (< 2: over-fit, > 6: under-trained)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)

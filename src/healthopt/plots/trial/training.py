@@ -81,7 +81,7 @@ def training_history(data: TrialData, path: Path, dpi: int) -> Path:
         ax.set_title(metric.capitalize())
         integer_ticks(ax.xaxis)
         ax.legend(loc="best")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
 
 
 def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
@@ -140,4 +140,4 @@ def loss_spread(data: TrialData, path: Path, dpi: int) -> Path:
         rate_ax.set_xlabel("epoch")
         integer_ticks(rate_ax.xaxis)
         rate_ax.set_title("Learning rate")
-    return style.save(fig, path, dpi)
+    return style.save(fig, path, dpi, crop=False)
