@@ -30,7 +30,7 @@ from healthopt.config import (
 from healthopt.health.scoring import total_score
 from healthopt.models.search_space import HyperparameterSelector
 from healthopt.optimize import ModelOptimizer, RunStopped
-from healthopt.optimize.optimizer import OptimizationResult, _too_late_to_prune
+from healthopt.optimize.optimizer import OptimizationResult, _too_late_to_prune, default_run_name
 from healthopt.optimize.search import make_sampler
 from healthopt.optimize.study import load_shared_config, open_study
 from healthopt.records import (
@@ -822,3 +822,16 @@ def test_a_shared_pareto_study_takes_a_workers_trials_and_the_orchestrator_assem
     data = _results(tmp_path / "run")
     assert data.pareto_front == [0, 1, 2] and result.best_trial == 1
     assert result.optimized_model_path is not None and result.optimized_model_path.is_file()
+
+
+def test_a_default_run_name_is_a_valid_one_whatever_the_dataset_path(tmp_path: Path):
+    """default_run_name keeps the last 60 characters of a long dataset name, never starting
+    with "-" (OptimizationConfig refuses such a run name): a cut inside "pytest-of-root"
+    once made "-root_...", and the run failed before its first trial."""
+    folder = tmp_path / ("-" + "b" * 41)  # and "_d_csv_label_label" after it: the last 60
+    folder.mkdir()
+    (folder / "d.csv").write_text("x,label\n1,0\n2,1\n3,0\n4,1\n")
+    config = OptimizationConfig(dataset_name=f"csv:{folder / 'd.csv'}?label=label")
+    name = default_run_name(config)
+    assert name.startswith("b" * 41 + "_d_csv_label_label_simple_"), name
+    assert config.with_run_name(name).run_name == name

@@ -148,8 +148,9 @@ class OptimizationResult:
 
 def default_run_name(config: OptimizationConfig) -> str:
     # A file dataset's name holds a path and options (csv:data/x.csv?label=y): keep what a
-    # folder name may hold.
-    dataset = re.sub(r"[^A-Za-z0-9_-]+", "_", config.dataset_name).strip("_")[-60:] or "data"
+    # folder name may hold, and its last 60 characters, which must not start with "-" (a cut
+    # inside "pytest-of-root" made "-root_...", which a run name may not be).
+    dataset = re.sub(r"[^A-Za-z0-9_-]+", "_", config.dataset_name)[-60:].strip("_-") or "data"
     return f"{dataset}_{config.mode}_{datetime.now():%Y%m%d-%H%M%S}"
 
 
