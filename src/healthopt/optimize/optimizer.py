@@ -1,10 +1,11 @@
 """ModelOptimizer: the Optuna study that suggests trials, dispatches them, and keeps results.
 
 The optimizer asks Optuna for a trial, turns it into a TrialSpec, hands it to an executor,
-and tells Optuna the outcome. It never imports TensorFlow. After every finished trial it
-rewrites results.json; after the last one it assembles the best model. Ctrl-C, or
-`request_stop()` from another thread (the API's cancel), cancels the trials in flight, keeps
-every finished one, and the same run name resumes the run.
+and tells Optuna the outcome. It never imports TensorFlow. As trials finish it rewrites
+results.json (at most once a second, `optimize.results_file`); after the last one it
+assembles the best model. Ctrl-C, or `request_stop()` from another thread (the API's
+cancel), cancels the trials in flight, keeps every finished one, and the same run name
+resumes the run.
 
 With a shared study (an explicit storage URL, see `study.py`) several processes run trials
 of one study: `healthopt optimize` (role "orchestrator") and any number of `healthopt worker`s

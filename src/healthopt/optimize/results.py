@@ -1,4 +1,4 @@
-"""results.json: every finished trial of a run, rebuilt from the Optuna study after each trial.
+"""results.json: every finished trial of a run, rebuilt from the Optuna study as trials finish.
 
 The study's storage is the single source of truth (each trial's TrialResult lives in its
 system attributes; studies written before issue 18 kept it among the user attributes, and
